@@ -1,0 +1,26 @@
+//! Analysis throughput on generated realistic calls of 5, 30 and 60 minutes (one core).
+
+use std::hint::black_box;
+
+use callscope_core::analysis::Analyzer;
+use callscope_core::sample::generate_call;
+use criterion::{criterion_group, criterion_main, Criterion, Throughput};
+
+fn analysis(c: &mut Criterion) {
+    let analyzer = Analyzer::default();
+    let mut group = c.benchmark_group("analyze");
+    for minutes in [5_u32, 30, 60] {
+        let call = generate_call(minutes, u64::from(minutes));
+        let bytes: usize = call.utterances().iter().map(|u| u.text.len()).sum();
+        group.throughput(Throughput::Bytes(bytes as u64));
+        group.bench_function(format!("{minutes}_minute_call"), |b| {
+            b.iter(|| {
+                analyzer.analyze(black_box(&call), black_box(Some(f64::from(minutes) * 60.0)))
+            })
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, analysis);
+criterion_main!(benches);

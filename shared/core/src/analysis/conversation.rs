@@ -1,0 +1,217 @@
+//! Conversation dynamics: talk time and ratio, silence, interruptions, speed, monologues,
+//! interactivity and patience, all read off the [`Timeline`].
+
+use crate::analysis::timeline::{Segment, Timeline, Timing};
+use crate::analysis::PerRole;
+use crate::domain::Role;
+
+/// Gaps shorter than this are the rhythm of speech, not silence, and do not end a monologue.
+pub const SILENCE_THRESHOLD_SECONDS: f64 = 3.0;
+/// Overlaps shorter than this are timestamp jitter between channels, not an interruption.
+pub const OVERLAP_TOLERANCE_SECONDS: f64 = 0.25;
+/// A turn of at most this many words ("mm-hmm", "yeah, right") is a backchannel: it signals
+/// listening and does not end the other party's monologue.
+pub const BACKCHANNEL_MAX_WORDS: usize = 3;
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ConversationMeasures {
+    pub agent_talk_ratio: f64,
+    pub talk_time_seconds: PerRole<f64>,
+    pub non_talk_time_seconds: f64,
+    pub interruptions: PerRole<u32>,
+    pub talk_speed_wpm: PerRole<Option<f64>>,
+    pub longest_monologue_seconds: f64,
+    pub longest_customer_story_seconds: f64,
+    pub interactivity: f64,
+    pub patience_seconds: Option<f64>,
+}
+
+pub fn measure(timeline: &Timeline<'_>) -> ConversationMeasures {
+    let measured = timeline.timing == Timing::Measured;
+    let talk_time_seconds = PerRole {
+        agent: talk_time(timeline, Role::Agent),
+        customer: talk_time(timeline, Role::Customer),
+        other: talk_time(timeline, Role::Other),
+    };
+    let words = words_per_role(timeline);
+    let talk_speed_wpm = PerRole {
+        agent: words_per_minute(words.agent, talk_time_seconds.agent, measured),
+        customer: words_per_minute(words.customer, talk_time_seconds.customer, measured),
+        other: words_per_minute(words.other, talk_time_seconds.other, measured),
+    };
+    // Untimed transcripts only know words, so their ratio is by words (their estimated times are
+    // proportional to words anyway; this keeps the definition explicit).
+    let agent_talk_ratio = if measured {
+        share(talk_time_seconds.agent, talk_time_seconds.customer)
+    } else {
+        share(words.agent as f64, words.customer as f64)
+    };
+    ConversationMeasures {
+        agent_talk_ratio,
+        talk_time_seconds,
+        non_talk_time_seconds: if measured {
+            non_talk_time(timeline)
+        } else {
+            0.0
+        },
+        interruptions: if measured {
+            interruptions(timeline)
+        } else {
+            PerRole::default()
+        },
+        talk_speed_wpm,
+        longest_monologue_seconds: longest_stretch(timeline, Role::Agent),
+        longest_customer_story_seconds: longest_stretch(timeline, Role::Customer),
+        interactivity: interactivity(timeline),
+        patience_seconds: patience(timeline),
+    }
+}
+
+/// `part / (part + rest)`, 0 when both are 0.
+fn share(part: f64, rest: f64) -> f64 {
+    let total = part + rest;
+    if total > 0.0 {
+        (part / total).clamp(0.0, 1.0)
+    } else {
+        0.0
+    }
+}
+
+fn words_per_role(timeline: &Timeline<'_>) -> PerRole<usize> {
+    let mut words = PerRole::<usize>::default();
+    for s in &timeline.segments {
+        *words.get_mut(s.role) += s.words;
+    }
+    words
+}
+
+fn words_per_minute(words: usize, seconds: f64, measured: bool) -> Option<f64> {
+    (measured && seconds > 0.0).then(|| words as f64 / (seconds / 60.0))
+}
+
+/// Merged `[start, end]` intervals of the segments that pass `keep`, in time order.
+fn merged_intervals<'a>(segments: impl Iterator<Item = &'a Segment<'a>>) -> Vec<(f64, f64)> {
+    let mut intervals: Vec<(f64, f64)> = segments.map(|s| (s.start, s.end)).collect();
+    intervals.sort_by(|a, b| a.0.total_cmp(&b.0));
+    let mut merged: Vec<(f64, f64)> = Vec::with_capacity(intervals.len());
+    for (start, end) in intervals {
+        match merged.last_mut() {
+            Some(last) if start <= last.1 => last.1 = last.1.max(end),
+            _ => merged.push((start, end)),
+        }
+    }
+    merged
+}
+
+/// Seconds a role spent speaking: the union of its segments, so its own overlaps count once.
+fn talk_time(timeline: &Timeline<'_>, role: Role) -> f64 {
+    merged_intervals(timeline.segments.iter().filter(|s| s.role == role))
+        .iter()
+        .map(|(start, end)| end - start)
+        // fold from +0.0: an empty f64 sum is -0.0, which would print as `-0.0`.
+        .fold(0.0, |total, length| total + length)
+}
+
+/// Total of the gaps of at least [`SILENCE_THRESHOLD_SECONDS`] where nobody speaks, from the
+/// start of the call to its end (leading and trailing silence included).
+fn non_talk_time(timeline: &Timeline<'_>) -> f64 {
+    let mut silence = 0.0;
+    let mut clock = 0.0_f64;
+    for (start, end) in merged_intervals(timeline.segments.iter()) {
+        let gap = start - clock;
+        if gap >= SILENCE_THRESHOLD_SECONDS {
+            silence += gap;
+        }
+        clock = clock.max(end);
+    }
+    let trailing = timeline.duration - clock;
+    if trailing >= SILENCE_THRESHOLD_SECONDS {
+        silence += trailing;
+    }
+    silence
+}
+
+/// A segment that starts while another role's segment is still going (by more than the
+/// tolerance) is one interruption by the role that starts speaking. Backchannels count too:
+/// talking over someone is an interruption whatever is said.
+fn interruptions(timeline: &Timeline<'_>) -> PerRole<u32> {
+    let mut latest_end = PerRole {
+        agent: f64::NEG_INFINITY,
+        customer: f64::NEG_INFINITY,
+        other: f64::NEG_INFINITY,
+    };
+    let mut counts = PerRole::<u32>::default();
+    for s in &timeline.segments {
+        let talked_over = Role::ALL
+            .iter()
+            .filter(|r| **r != s.role)
+            .any(|r| *latest_end.get(*r) > s.start + OVERLAP_TOLERANCE_SECONDS);
+        if talked_over {
+            *counts.get_mut(s.role) += 1;
+        }
+        let end = latest_end.get_mut(s.role);
+        *end = end.max(s.end);
+    }
+    counts
+}
+
+/// The longest stretch of `role`'s speech: its consecutive segments join while the gap between
+/// them is under [`SILENCE_THRESHOLD_SECONDS`] and nobody else says more than a backchannel in
+/// between. A stretch lasts from its first start to its last end.
+fn longest_stretch(timeline: &Timeline<'_>, role: Role) -> f64 {
+    let mut longest = 0.0_f64;
+    let mut current: Option<(f64, f64)> = None;
+    for s in &timeline.segments {
+        if s.role == role {
+            current = match current {
+                Some((start, end)) if s.start - end < SILENCE_THRESHOLD_SECONDS => {
+                    Some((start, end.max(s.end)))
+                }
+                Some((start, end)) => {
+                    longest = longest.max(end - start);
+                    Some((s.start, s.end))
+                }
+                None => Some((s.start, s.end)),
+            };
+        } else if s.words > BACKCHANNEL_MAX_WORDS {
+            if let Some((start, end)) = current.take() {
+                longest = longest.max(end - start);
+            }
+        }
+    }
+    if let Some((start, end)) = current {
+        longest = longest.max(end - start);
+    }
+    longest.max(0.0)
+}
+
+/// Speaker switches between agent and customer (other speakers ignored) per minute of call.
+fn interactivity(timeline: &Timeline<'_>) -> f64 {
+    if timeline.duration < 1.0 {
+        return 0.0;
+    }
+    let mut previous: Option<Role> = None;
+    let mut switches = 0_u32;
+    for s in timeline.segments.iter().filter(|s| s.role != Role::Other) {
+        if previous.is_some_and(|p| p != s.role) {
+            switches += 1;
+        }
+        previous = Some(s.role);
+    }
+    f64::from(switches) / (timeline.duration / 60.0)
+}
+
+/// Mean pause between the end of a customer turn and the start of the agent turn right after it
+/// (an agent who starts before the customer finished waited 0 s).
+fn patience(timeline: &Timeline<'_>) -> Option<f64> {
+    let pauses: Vec<f64> = timeline
+        .segments
+        .windows(2)
+        .filter(|pair| pair[0].role == Role::Customer && pair[1].role == Role::Agent)
+        .map(|pair| (pair[1].start - pair[0].end).max(0.0))
+        .collect();
+    (!pauses.is_empty()).then(|| pauses.iter().sum::<f64>() / pauses.len() as f64)
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,181 @@
+//! Hand-computed cases for each conversation metric.
+
+use super::*;
+use crate::domain::{Transcript, Utterance};
+
+fn timed(turns: &[(Role, &str, f64, f64)]) -> Transcript {
+    Transcript::new(
+        turns
+            .iter()
+            .map(|(speaker, text, start, end)| Utterance {
+                speaker: *speaker,
+                text: (*text).to_owned(),
+                start: Some(*start),
+                end: Some(*end),
+            })
+            .collect(),
+    )
+    .expect("valid transcript")
+}
+
+fn untimed(turns: &[(Role, &str)]) -> Transcript {
+    Transcript::new(
+        turns
+            .iter()
+            .map(|(speaker, text)| Utterance {
+                speaker: *speaker,
+                text: (*text).to_owned(),
+                start: None,
+                end: None,
+            })
+            .collect(),
+    )
+    .expect("valid transcript")
+}
+
+fn measure_of(t: &Transcript, duration: f64) -> ConversationMeasures {
+    measure(&Timeline::build(t, Some(duration)))
+}
+
+use Role::{Agent, Customer, Other};
+
+#[test]
+fn talk_time_and_ratio_come_from_time_when_timed() {
+    // agent 0–30 and 40–50 = 40 s; customer 30–40 and 50–110 = 70 s; ratio 40/110.
+    let t = timed(&[
+        (Agent, "hello there how are you", 0.0, 30.0),
+        (Customer, "fine thanks for asking me", 30.0, 40.0),
+        (Agent, "great what do you need", 40.0, 50.0),
+        (Customer, "a long story about our needs", 50.0, 110.0),
+    ]);
+    let m = measure_of(&t, 110.0);
+    assert_eq!(m.talk_time_seconds.agent, 40.0);
+    assert_eq!(m.talk_time_seconds.customer, 70.0);
+    assert!((m.agent_talk_ratio - 40.0 / 110.0).abs() < 1e-12);
+}
+
+#[test]
+fn a_roles_own_overlapping_segments_are_not_counted_twice() {
+    // agent 0–10 and 5–12 → union 0–12 = 12 s.
+    let t = timed(&[
+        (Agent, "one two", 0.0, 10.0),
+        (Agent, "three four", 5.0, 12.0),
+    ]);
+    assert_eq!(measure_of(&t, 12.0).talk_time_seconds.agent, 12.0);
+}
+
+#[test]
+fn the_ratio_is_by_words_when_untimed() {
+    // agent 3 words, customer 1 word → 0.75.
+    let t = untimed(&[(Agent, "one two three"), (Customer, "four")]);
+    let m = measure_of(&t, 0.0);
+    assert_eq!(m.agent_talk_ratio, 0.75);
+    assert_eq!(m.talk_speed_wpm.agent, None, "no speed without real times");
+    assert_eq!(m.non_talk_time_seconds, 0.0);
+    assert_eq!(m.interruptions, PerRole::default());
+}
+
+#[test]
+fn one_speaker_only_gives_a_ratio_of_one_and_no_customer_metrics() {
+    let t = timed(&[(Agent, "just me talking here", 0.0, 20.0)]);
+    let m = measure_of(&t, 20.0);
+    assert_eq!(m.agent_talk_ratio, 1.0);
+    assert_eq!(m.talk_speed_wpm.customer, None);
+    assert_eq!(m.patience_seconds, None);
+    assert_eq!(m.interactivity, 0.0);
+    assert_eq!(m.longest_customer_story_seconds, 0.0);
+}
+
+#[test]
+fn only_gaps_of_three_seconds_or_more_are_silence_including_leading_and_trailing() {
+    // leading 0–4 (4 s), gap 10–12 (2 s, ignored), gap 20–25 (5 s), trailing 30–40 (10 s) = 19 s.
+    let t = timed(&[
+        (Agent, "a b", 4.0, 10.0),
+        (Customer, "c d", 12.0, 20.0),
+        (Agent, "e f", 25.0, 30.0),
+    ]);
+    assert_eq!(measure_of(&t, 40.0).non_talk_time_seconds, 19.0);
+}
+
+#[test]
+fn overlapping_turns_count_as_one_interruption_for_the_one_who_starts_talking() {
+    // customer starts at 8 while the agent talks until 10: one customer interruption.
+    // agent starts at 14.9 while the customer ends at 15: within tolerance, not an interruption.
+    let t = timed(&[
+        (Agent, "let me explain the whole thing", 0.0, 10.0),
+        (Customer, "sorry but wait", 8.0, 15.0),
+        (Agent, "sure go ahead", 14.9, 18.0),
+    ]);
+    let m = measure_of(&t, 18.0);
+    assert_eq!(m.interruptions.customer, 1);
+    assert_eq!(m.interruptions.agent, 0);
+}
+
+#[test]
+fn talk_speed_is_words_per_minute_of_talk_time() {
+    // 10 words in 4 s → 150 wpm.
+    let t = timed(&[(
+        Agent,
+        "one two three four five six seven eight nine ten",
+        0.0,
+        4.0,
+    )]);
+    assert_eq!(measure_of(&t, 4.0).talk_speed_wpm.agent, Some(150.0));
+}
+
+#[test]
+fn backchannels_do_not_end_a_monologue_but_real_turns_and_long_gaps_do() {
+    // Agent 0–60, customer "mm-hmm" 61–62, agent 62–100 → one stretch 0–100 = 100 s.
+    // Then customer speaks 100–110 (5 words), agent 110–120: new stretch of 10 s.
+    // Agent 124–130 after a 4 s gap: its own stretch (6 s).
+    let t = timed(&[
+        (Agent, "a long explanation of the product", 0.0, 60.0),
+        (Customer, "mm-hmm", 61.0, 62.0),
+        (Agent, "and more of the same", 62.0, 100.0),
+        (Customer, "okay that makes sense to me", 100.0, 110.0),
+        (Agent, "good so next", 110.0, 120.0),
+        (Agent, "another point here", 124.0, 130.0),
+    ]);
+    let m = measure_of(&t, 130.0);
+    assert_eq!(m.longest_monologue_seconds, 100.0);
+    assert_eq!(m.longest_customer_story_seconds, 10.0);
+}
+
+#[test]
+fn interactivity_counts_agent_customer_switches_per_minute_ignoring_others() {
+    // A C O C A over 120 s: switches A→C, C→A = 2 (O ignored; C→C is no switch) → 1 per minute.
+    let t = timed(&[
+        (Agent, "hi", 0.0, 10.0),
+        (Customer, "hello", 10.0, 20.0),
+        (Other, "ivr message", 20.0, 30.0),
+        (Customer, "still me", 30.0, 40.0),
+        (Agent, "okay", 40.0, 50.0),
+    ]);
+    assert_eq!(measure_of(&t, 120.0).interactivity, 1.0);
+}
+
+#[test]
+fn patience_is_the_mean_pause_before_the_agent_answers_the_customer() {
+    // pauses: 12−10 = 2 s, and the agent starting at 19 before the customer ends at 20 = 0 s → 1 s.
+    let t = timed(&[
+        (Customer, "question one", 0.0, 10.0),
+        (Agent, "answer one", 12.0, 15.0),
+        (Customer, "question two", 15.0, 20.0),
+        (Agent, "answer two", 19.0, 25.0),
+    ]);
+    assert_eq!(measure_of(&t, 25.0).patience_seconds, Some(1.0));
+}
+
+#[test]
+fn a_zero_length_call_gives_zeros_not_nan() {
+    let t = timed(&[(Agent, "hi", 0.0, 0.0), (Customer, "hello", 0.0, 0.0)]);
+    let m = measure_of(&t, 0.0);
+    assert_eq!(m.agent_talk_ratio, 0.0);
+    assert_eq!(m.interactivity, 0.0);
+    assert_eq!(m.talk_speed_wpm.agent, None);
+    assert_eq!(
+        m.patience_seconds, None,
+        "customer does not precede the agent"
+    );
+    assert_eq!(m.longest_monologue_seconds, 0.0);
+}

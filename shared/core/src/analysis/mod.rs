@@ -1,0 +1,176 @@
+//! The call-analysis engine: one pure, deterministic function from a transcript to metrics.
+//!
+//! Each metric's definition is documented on its field in [`CallAnalysis`] and in the module
+//! that computes it; the README repeats them for users.
+
+mod conversation;
+mod next_steps;
+mod per_role;
+pub mod redaction;
+mod scoring;
+mod sentiment;
+mod text;
+mod timeline;
+pub mod trackers;
+
+use serde::{Deserialize, Serialize};
+
+use crate::domain::Transcript;
+
+pub use next_steps::NextStep;
+pub use per_role::PerRole;
+pub use redaction::RedactionCounts;
+pub use scoring::{Priority, Recommendation};
+pub use sentiment::SentimentSummary;
+pub use timeline::{Segment, Timeline, Timing};
+pub use trackers::{TrackerHit, TrackerRule};
+
+/// Everything callscope measures about one call. JSON names are snake_case and stable: clients
+/// and the stored analyses depend on them.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CallAnalysis {
+    /// `measured` when the transcript had start/end times, `estimated` when times were spread
+    /// over the words (see [`Timeline`]); time-based metrics are estimates in the second case.
+    pub timing: Timing,
+    /// Length of the call analysed: `duration_seconds`, or the end of the last utterance.
+    pub duration_seconds: f64,
+    /// Words spoken, per role.
+    pub word_count: PerRole<u32>,
+    /// Agent share of agent + customer talk: by time when timed, by words otherwise. In [0, 1];
+    /// 0 when neither spoke.
+    pub agent_talk_ratio: f64,
+    /// Seconds each role spent speaking (union of its utterances, so overlaps are not doubled).
+    pub talk_time_seconds: PerRole<f64>,
+    /// Sum of gaps where nobody speaks lasting at least 3 s (timed calls only; 0 otherwise).
+    pub non_talk_time_seconds: f64,
+    /// Utterances that start while another role's utterance is still going, per interrupting role.
+    pub interruptions: PerRole<u32>,
+    /// Words per minute of talk time, per role; `null` when untimed or the role did not speak.
+    pub talk_speed_wpm: PerRole<Option<f64>>,
+    /// Longest stretch of consecutive agent speech, in seconds (gaps < 3 s do not end it).
+    pub longest_monologue_seconds: f64,
+    /// Longest stretch of consecutive customer speech, in seconds.
+    pub longest_customer_story_seconds: f64,
+    /// Speaker switches between agent and customer per minute of call.
+    pub interactivity: f64,
+    /// Mean pause (s) between the end of a customer turn and the start of the agent's reply;
+    /// `null` when the agent never answers the customer.
+    pub patience_seconds: Option<f64>,
+    /// Questions asked, per role.
+    pub questions: PerRole<u32>,
+    /// Filler words (um, uh, erm, hmm, basically, "you know", "I mean", "kind of", "sort of") per
+    /// minute of the agent's talk time.
+    pub filler_words_per_minute: f64,
+    /// VADER compound sentiment in [-1, 1], per role, overall and per quarter of the call.
+    pub sentiment: SentimentSummary,
+    /// The customer's overall sentiment, the number v1 clients know.
+    pub customer_sentiment_score: f64,
+    /// Tracker rules that fired, with where.
+    pub trackers: Vec<TrackerHit>,
+    /// Sentences where a party commits to a follow-up.
+    pub next_steps: Vec<NextStep>,
+    /// PII found in the transcript and replaced before storage.
+    pub redactions: RedactionCounts,
+    /// 0–100 call score.
+    pub score: u8,
+    /// Coaching recommendations, each with its evidence and benchmark.
+    pub recommendations: Vec<Recommendation>,
+}
+
+/// The engine with its configuration prepared once (compiled tracker rules, the sentiment
+/// lexicon); reuse one for many calls.
+#[derive(Debug)]
+pub struct Analyzer {
+    trackers: trackers::TrackerSet,
+    sentiment: sentiment::SentimentScorer,
+}
+
+impl Default for Analyzer {
+    fn default() -> Self {
+        Self::new(trackers::default_rules())
+    }
+}
+
+impl Analyzer {
+    pub fn new(rules: Vec<TrackerRule>) -> Self {
+        Self {
+            trackers: trackers::TrackerSet::new(rules),
+            sentiment: sentiment::SentimentScorer::new(),
+        }
+    }
+
+    /// Analyses one call. `duration_seconds` is the call's length when known (0 or `None` means
+    /// unknown). PII is redacted first, so no metric or quoted sentence carries it.
+    pub fn analyze(&self, transcript: &Transcript, duration_seconds: Option<f64>) -> CallAnalysis {
+        let (redacted, redactions) = redaction::redact_transcript(transcript);
+        let timeline = Timeline::build(&redacted, duration_seconds);
+        let talk = conversation::measure(&timeline);
+        let language = text::measure(&timeline);
+        let sentiment = self.sentiment.summarize(&timeline);
+        let mut analysis = CallAnalysis {
+            timing: timeline.timing,
+            duration_seconds: timeline.duration,
+            word_count: language.word_count,
+            agent_talk_ratio: talk.agent_talk_ratio,
+            talk_time_seconds: talk.talk_time_seconds,
+            non_talk_time_seconds: talk.non_talk_time_seconds,
+            interruptions: talk.interruptions,
+            talk_speed_wpm: talk.talk_speed_wpm,
+            longest_monologue_seconds: talk.longest_monologue_seconds,
+            longest_customer_story_seconds: talk.longest_customer_story_seconds,
+            interactivity: talk.interactivity,
+            patience_seconds: talk.patience_seconds,
+            questions: language.questions,
+            filler_words_per_minute: language.filler_words_per_minute,
+            customer_sentiment_score: sentiment.customer.unwrap_or(0.0),
+            sentiment,
+            trackers: self.trackers.find(&timeline),
+            next_steps: next_steps::find(&timeline),
+            redactions,
+            score: 0,
+            recommendations: Vec::new(),
+        };
+        let assessment = scoring::assess(&analysis);
+        analysis.score = assessment.score;
+        analysis.recommendations = assessment.recommendations;
+        round_for_output(&mut analysis);
+        analysis
+    }
+}
+
+/// Rounds seconds to milliseconds and ratios, rates and scores to 4 decimals: more digits are
+/// float noise (`59.699999999999974`), and rounding after scoring keeps the score exact.
+fn round_for_output(a: &mut CallAnalysis) {
+    let ms = |v: &mut f64| *v = (*v * 1_000.0).round() / 1_000.0;
+    let r4 = |v: f64| (v * 10_000.0).round() / 10_000.0;
+    for v in [
+        &mut a.duration_seconds,
+        &mut a.non_talk_time_seconds,
+        &mut a.longest_monologue_seconds,
+        &mut a.longest_customer_story_seconds,
+        &mut a.talk_time_seconds.agent,
+        &mut a.talk_time_seconds.customer,
+        &mut a.talk_time_seconds.other,
+    ] {
+        ms(v);
+    }
+    a.patience_seconds = a.patience_seconds.map(|p| (p * 1_000.0).round() / 1_000.0);
+    a.agent_talk_ratio = r4(a.agent_talk_ratio);
+    a.interactivity = r4(a.interactivity);
+    a.filler_words_per_minute = r4(a.filler_words_per_minute);
+    a.customer_sentiment_score = r4(a.customer_sentiment_score);
+    a.talk_speed_wpm = a.talk_speed_wpm.map(|w| w.map(r4));
+    let s = &mut a.sentiment;
+    for v in [&mut s.agent, &mut s.customer, &mut s.other, &mut s.overall] {
+        *v = v.map(r4);
+    }
+    s.quarters = s.quarters.map(|q| q.map(r4));
+}
+
+/// Analyses a call with the default tracker rules (engine built once per process).
+pub fn analyze(transcript: &Transcript, duration_seconds: Option<f64>) -> CallAnalysis {
+    static DEFAULT: std::sync::OnceLock<Analyzer> = std::sync::OnceLock::new();
+    DEFAULT
+        .get_or_init(Analyzer::default)
+        .analyze(transcript, duration_seconds)
+}

@@ -1,0 +1,150 @@
+//! Next steps: sentences where a party commits to a follow-up ("I'll send you the proposal by
+//! Friday", "let's schedule a demo"), with the due time when one is said.
+//!
+//! A commitment is a first-person or joint subject followed closely by a follow-up action, or an
+//! explicit "next step". Questions are requests, not commitments ("Can you send…?"), and negated
+//! sentences ("I won't be able to send…") commit to nothing, so both are skipped.
+
+use std::sync::OnceLock;
+
+use regex::{Regex, RegexBuilder};
+use serde::{Deserialize, Serialize};
+
+use crate::analysis::text::sentences;
+use crate::analysis::timeline::Timeline;
+use crate::domain::Role;
+
+/// At most this many next steps are listed per call.
+pub const MAX_NEXT_STEPS: usize = 20;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NextStep {
+    pub speaker: Role,
+    pub text: String,
+    pub utterance_index: usize,
+    pub at_seconds: f64,
+    /// The time phrase said with it (today, tomorrow, by Friday, next week, …).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub due: Option<String>,
+}
+
+struct Patterns {
+    commitment: Regex,
+    negation: Regex,
+    due: Regex,
+}
+
+fn build(pattern: &str) -> Regex {
+    // The patterns are constants covered by the tests below.
+    RegexBuilder::new(pattern)
+        .case_insensitive(true)
+        .build()
+        .expect("valid next-step pattern")
+}
+
+fn patterns() -> &'static Patterns {
+    static PATTERNS: OnceLock<Patterns> = OnceLock::new();
+    PATTERNS.get_or_init(|| Patterns {
+        commitment: build(
+            r"\b(?:(?:i|we)(?:'ll|’ll| will| can| am going to| are going to|'m going to|'re going to)|let me|let's|let us)\s+(?:\w+\s+){0,2}?(?:send|email|e-mail|follow|schedule|set up|book|share|get back|call|loop|introduce|put together|prepare|circle back|reach out|forward|confirm|draft|arrange)\b|\bnext steps?\b",
+        ),
+        negation: build(r"\b(?:won't|will not|can't|cannot|not able|unable|don't|never)\b"),
+        due: build(
+            r"\b(?:today|tonight|tomorrow|this week|next week|this month|next month|end of (?:the )?(?:day|week|month|quarter)|(?:by|on|this|next) (?:monday|tuesday|wednesday|thursday|friday|saturday|sunday)|in (?:a|one|two|three|\d+) (?:days?|weeks?))\b",
+        ),
+    })
+}
+
+pub fn find(timeline: &Timeline<'_>) -> Vec<NextStep> {
+    let p = patterns();
+    let mut found = Vec::new();
+    for s in &timeline.segments {
+        for sentence in sentences(s.text) {
+            if found.len() >= MAX_NEXT_STEPS {
+                return found;
+            }
+            if sentence.ends_with('?')
+                || !p.commitment.is_match(sentence)
+                || p.negation.is_match(sentence)
+            {
+                continue;
+            }
+            found.push(NextStep {
+                speaker: s.role,
+                text: sentence.to_owned(),
+                utterance_index: s.index,
+                at_seconds: s.start,
+                due: p.due.find(sentence).map(|m| m.as_str().to_lowercase()),
+            });
+        }
+    }
+    found
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::{Transcript, Utterance};
+
+    fn steps(turns: &[(Role, &str)]) -> Vec<NextStep> {
+        let t = Transcript::new(
+            turns
+                .iter()
+                .map(|(speaker, text)| Utterance {
+                    speaker: *speaker,
+                    text: (*text).to_owned(),
+                    start: None,
+                    end: None,
+                })
+                .collect(),
+        )
+        .expect("valid");
+        find(&Timeline::build(&t, None))
+    }
+
+    #[test]
+    fn commitments_are_found_with_their_due_time() {
+        let s = steps(&[
+            (
+                Role::Agent,
+                "Great talking to you. I'll send you the proposal by Friday.",
+            ),
+            (
+                Role::Customer,
+                "Sounds good, we will loop in our CFO next week.",
+            ),
+            (Role::Agent, "Let's schedule a demo."),
+        ]);
+        let texts: Vec<&str> = s.iter().map(|n| n.text.as_str()).collect();
+        assert_eq!(
+            texts,
+            [
+                "I'll send you the proposal by Friday.",
+                "Sounds good, we will loop in our CFO next week.",
+                "Let's schedule a demo."
+            ]
+        );
+        assert_eq!(s[0].due.as_deref(), Some("by friday"));
+        assert_eq!(s[1].due.as_deref(), Some("next week"));
+        assert_eq!(s[1].speaker, Role::Customer);
+        assert_eq!(s[2].due, None);
+    }
+
+    #[test]
+    fn an_explicit_next_step_counts() {
+        assert_eq!(
+            steps(&[(Role::Agent, "So the next step is a security review.")]).len(),
+            1
+        );
+    }
+
+    #[test]
+    fn questions_and_negated_sentences_are_not_commitments() {
+        assert!(steps(&[
+            (Role::Customer, "Can you send me the deck?"),
+            (Role::Agent, "I won't be able to send it today."),
+            (Role::Agent, "We sent it last week."),
+        ])
+        .is_empty());
+    }
+}

@@ -1,0 +1,183 @@
+//! Words, questions and filler words: the text measures of a call.
+
+use crate::analysis::timeline::Timeline;
+use crate::analysis::PerRole;
+use crate::domain::Role;
+
+/// The words of a text: whitespace-separated tokens that contain a letter or digit, with
+/// surrounding punctuation trimmed.
+pub fn words(text: &str) -> impl Iterator<Item = &str> {
+    text.split_whitespace()
+        .map(|t| t.trim_matches(|c: char| !c.is_alphanumeric() && c != '\''))
+        .filter(|t| t.chars().any(char::is_alphanumeric))
+}
+
+pub fn word_count(text: &str) -> usize {
+    words(text).count()
+}
+
+/// Sentences of a text, split after `.`, `!` and `?`, with the terminator kept.
+pub fn sentences(text: &str) -> impl Iterator<Item = &str> {
+    text.split_inclusive(['.', '!', '?'])
+        .map(str::trim)
+        .filter(|s| s.chars().any(char::is_alphanumeric))
+}
+
+/// Single-word fillers, matched as whole words, case-insensitively.
+const FILLER_WORDS: [&str; 9] = [
+    "um",
+    "umm",
+    "uh",
+    "uhh",
+    "erm",
+    "er",
+    "ah",
+    "hmm",
+    "basically",
+];
+/// Two-word fillers.
+const FILLER_PHRASES: [[&str; 2]; 4] = [
+    ["you", "know"],
+    ["i", "mean"],
+    ["kind", "of"],
+    ["sort", "of"],
+];
+
+/// Text measures of the whole call.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TextMeasures {
+    pub word_count: PerRole<u32>,
+    pub questions: PerRole<u32>,
+    pub filler_words_per_minute: f64,
+}
+
+pub fn measure(timeline: &Timeline<'_>) -> TextMeasures {
+    let mut word_count = PerRole::<u32>::default();
+    let mut questions = PerRole::<u32>::default();
+    let mut agent_fillers = 0_u32;
+    let mut agent_seconds = 0.0;
+    for s in &timeline.segments {
+        *word_count.get_mut(s.role) += s.words as u32;
+        *questions.get_mut(s.role) += count_questions(s.text);
+        if s.role == Role::Agent {
+            agent_fillers += count_fillers(s.text);
+            agent_seconds += s.length();
+        }
+    }
+    TextMeasures {
+        word_count,
+        questions,
+        filler_words_per_minute: if agent_seconds > 0.0 {
+            f64::from(agent_fillers) / (agent_seconds / 60.0)
+        } else {
+            0.0
+        },
+    }
+}
+
+/// Questions are sentences that end in `?` ("Really?? Why?" is two). Transcripts without
+/// punctuation undercount; Transcribe and most clients punctuate.
+pub fn count_questions(text: &str) -> u32 {
+    if !text.contains('?') {
+        return 0;
+    }
+    let mut count = 0;
+    let mut in_question_marks = false;
+    let mut seen_text = false;
+    for c in text.chars() {
+        if c == '?' {
+            if seen_text && !in_question_marks {
+                count += 1;
+            }
+            in_question_marks = true;
+            seen_text = false;
+        } else {
+            in_question_marks = false;
+            if c.is_alphanumeric() {
+                seen_text = true;
+            }
+        }
+    }
+    count
+}
+
+/// Filler words: um, uh, erm, er, ah, hmm, basically, and the phrases "you know", "I mean",
+/// "kind of", "sort of". "Like" is left out: without grammar it cannot be told apart from its
+/// ordinary uses ("I'd like a demo"), and a noisy count would coach the wrong thing.
+pub fn count_fillers(text: &str) -> u32 {
+    let mut count = 0;
+    let mut previous: Option<&str> = None;
+    for word in words(text) {
+        if FILLER_WORDS.iter().any(|f| f.eq_ignore_ascii_case(word)) {
+            count += 1;
+        } else if let Some(prev) = previous {
+            if FILLER_PHRASES
+                .iter()
+                .any(|[a, b]| a.eq_ignore_ascii_case(prev) && b.eq_ignore_ascii_case(word))
+            {
+                count += 1;
+            }
+        }
+        previous = Some(word);
+    }
+    count
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::{Transcript, Utterance};
+
+    #[test]
+    fn words_ignore_punctuation_and_keep_contractions() {
+        assert_eq!(
+            words("Hi, I'm   here -- really!").collect::<Vec<_>>(),
+            ["Hi", "I'm", "here", "really"]
+        );
+        assert_eq!(word_count("  ... "), 0);
+    }
+
+    #[test]
+    fn each_question_terminated_sentence_counts_once() {
+        assert_eq!(count_questions("Really?? Why?"), 2);
+        assert_eq!(
+            count_questions("What is your budget? And your timeline? Great."),
+            2
+        );
+        assert_eq!(count_questions("No questions here."), 0);
+        assert_eq!(count_questions("?"), 0);
+    }
+
+    #[test]
+    fn fillers_are_whole_words_and_phrases() {
+        assert_eq!(count_fillers("Um, so, you know, it's uh basically done"), 4);
+        assert_eq!(count_fillers("Umbrella sort order"), 0);
+        assert_eq!(count_fillers("It is kind of big, sort of"), 2);
+        assert_eq!(count_fillers("I'd like a demo"), 0);
+    }
+
+    #[test]
+    fn filler_rate_is_per_minute_of_agent_talk_and_questions_are_per_role() {
+        // Agent speaks 30 s with 2 fillers → 4 per minute; the customer's fillers do not count.
+        let t = Transcript::new(vec![
+            Utterance {
+                speaker: Role::Agent,
+                text: "Um, what do you need? Uh, and when?".into(),
+                start: Some(0.0),
+                end: Some(30.0),
+            },
+            Utterance {
+                speaker: Role::Customer,
+                text: "Um, um, a demo. Can you do Friday?".into(),
+                start: Some(30.0),
+                end: Some(40.0),
+            },
+        ])
+        .expect("valid");
+        let m = measure(&Timeline::build(&t, Some(40.0)));
+        assert_eq!(m.filler_words_per_minute, 4.0);
+        assert_eq!(m.questions.agent, 2);
+        assert_eq!(m.questions.customer, 1);
+        assert_eq!(m.word_count.agent, 8);
+    }
+}

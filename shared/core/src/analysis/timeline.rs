@@ -1,0 +1,145 @@
+//! The call as segments on one time axis, measured or estimated, that every metric reads.
+//!
+//! Timed transcripts keep their own start/end times. Untimed ones (plain `Agent: …` text) are
+//! laid end to end with each utterance's length proportional to its words: over the call's
+//! `duration_seconds` when known, otherwise at a nominal 150 words per minute (a typical
+//! conversational rate). Estimated timelines have no gaps and no overlaps, so silence- and
+//! interruption-based metrics are 0 for them.
+
+use serde::{Deserialize, Serialize};
+
+use crate::analysis::text::word_count;
+use crate::domain::{Role, Transcript};
+
+/// Nominal speaking rate used to place untimed utterances when the call length is unknown.
+pub const NOMINAL_WORDS_PER_SECOND: f64 = 150.0 / 60.0;
+
+/// Whether the times on a [`Timeline`] came from the transcript or were estimated from words.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Timing {
+    Measured,
+    Estimated,
+}
+
+/// One utterance placed on the call's time axis.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Segment<'a> {
+    /// Position of the utterance in the transcript.
+    pub index: usize,
+    pub role: Role,
+    pub text: &'a str,
+    pub start: f64,
+    pub end: f64,
+    pub words: usize,
+}
+
+impl Segment<'_> {
+    pub fn length(&self) -> f64 {
+        (self.end - self.start).max(0.0)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Timeline<'a> {
+    pub segments: Vec<Segment<'a>>,
+    pub timing: Timing,
+    /// Length of the call in seconds: the larger of the given duration and the last end.
+    pub duration: f64,
+}
+
+impl<'a> Timeline<'a> {
+    pub fn build(transcript: &'a Transcript, duration_seconds: Option<f64>) -> Self {
+        let given = duration_seconds.filter(|d| d.is_finite() && *d > 0.0);
+        let utterances = transcript.utterances();
+        if transcript.is_timed() {
+            let segments: Vec<Segment<'a>> = utterances
+                .iter()
+                .enumerate()
+                .map(|(index, u)| Segment {
+                    index,
+                    role: u.speaker,
+                    text: &u.text,
+                    start: u.start.unwrap_or(0.0),
+                    end: u.end.unwrap_or(0.0),
+                    words: word_count(&u.text),
+                })
+                .collect();
+            let last_end = segments.iter().map(|s| s.end).fold(0.0, f64::max);
+            return Self {
+                segments,
+                timing: Timing::Measured,
+                duration: given.unwrap_or(0.0).max(last_end),
+            };
+        }
+        let words: Vec<usize> = utterances.iter().map(|u| word_count(&u.text)).collect();
+        let total_words: usize = words.iter().sum();
+        let duration = given.unwrap_or(total_words as f64 / NOMINAL_WORDS_PER_SECOND);
+        let seconds_per_word = if total_words == 0 {
+            0.0
+        } else {
+            duration / total_words as f64
+        };
+        let mut clock = 0.0;
+        let segments = utterances
+            .iter()
+            .zip(words)
+            .enumerate()
+            .map(|(index, (u, words))| {
+                let start = clock;
+                clock += words as f64 * seconds_per_word;
+                Segment {
+                    index,
+                    role: u.speaker,
+                    text: &u.text,
+                    start,
+                    end: clock,
+                    words,
+                }
+            })
+            .collect();
+        Self {
+            segments,
+            timing: Timing::Estimated,
+            duration,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::Utterance;
+
+    fn untimed(lines: &[(Role, &str)]) -> Transcript {
+        Transcript::new(
+            lines
+                .iter()
+                .map(|(speaker, text)| Utterance {
+                    speaker: *speaker,
+                    text: (*text).to_owned(),
+                    start: None,
+                    end: None,
+                })
+                .collect(),
+        )
+        .expect("valid transcript")
+    }
+
+    #[test]
+    fn untimed_utterances_share_the_given_duration_by_words() {
+        let t = untimed(&[(Role::Agent, "one two three"), (Role::Customer, "four")]);
+        let timeline = Timeline::build(&t, Some(40.0));
+        assert_eq!(timeline.timing, Timing::Estimated);
+        assert_eq!(timeline.segments[0].end, 30.0);
+        assert_eq!(timeline.segments[1].start, 30.0);
+        assert_eq!(timeline.segments[1].end, 40.0);
+    }
+
+    #[test]
+    fn untimed_utterances_without_duration_use_the_nominal_rate() {
+        let t = untimed(&[(Role::Agent, "one two three four five")]);
+        let timeline = Timeline::build(&t, None);
+        assert_eq!(timeline.duration, 2.0);
+    }
+}

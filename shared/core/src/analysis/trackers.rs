@@ -1,0 +1,153 @@
+//! Trackers: configurable phrase rules — which role, which time window, how negation counts,
+//! and whether the rule is required (compliance) — with a default set shipped as data.
+//!
+//! Phrases match case-insensitively on word boundaries ("price" matches "Price," but not
+//! "priceless"); inflections are listed as phrases rather than guessed by a stemmer, so a rule
+//! does exactly what it says. Each rule compiles to one regex, once, when the set is built.
+
+mod rules;
+
+use regex::Regex;
+use serde::{Deserialize, Serialize};
+
+use crate::analysis::timeline::Timeline;
+use crate::domain::Role;
+use crate::error::InputError;
+
+pub use rules::{
+    default_rules, Expectation, NegationMode, TimeWindow, TrackerCategory, TrackerRule,
+};
+
+/// At most this many mentions are listed per hit; `count` stays exact.
+pub const MAX_MENTIONS_PER_HIT: usize = 20;
+/// A negation cue at most this many words before a phrase (same sentence) negates it.
+pub const NEGATION_WINDOW_WORDS: usize = 3;
+/// Words that negate a following phrase: "we are not interested in price".
+pub const NEGATION_CUES: [&str; 16] = [
+    "not", "no", "never", "don't", "dont", "doesn't", "isn't", "aren't", "won't", "wouldn't",
+    "can't", "cannot", "didn't", "without", "nothing", "neither",
+];
+
+/// One rule that fired (or, for a required rule, was checked).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TrackerHit {
+    pub tracker: String,
+    pub category: TrackerCategory,
+    pub count: u32,
+    /// For required rules only: whether the call satisfied it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub satisfied: Option<bool>,
+    pub mentions: Vec<TrackerMention>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TrackerMention {
+    pub utterance_index: usize,
+    pub speaker: Role,
+    pub phrase: String,
+    pub at_seconds: f64,
+}
+
+/// Rules compiled for matching.
+#[derive(Debug)]
+pub struct TrackerSet {
+    compiled: Vec<(TrackerRule, Regex)>,
+}
+
+impl TrackerSet {
+    /// Compiles rules that are known to be valid (the built-in defaults); invalid ones are
+    /// dropped with a log-free skip because the defaults are tested to be valid.
+    pub fn new(rules: Vec<TrackerRule>) -> Self {
+        Self {
+            compiled: rules
+                .into_iter()
+                .filter_map(|r| r.compile().ok().map(|re| (r, re)))
+                .collect(),
+        }
+    }
+
+    /// Compiles rules from configuration, refusing the first invalid one with its field.
+    pub fn try_new(rules: Vec<TrackerRule>) -> Result<Self, InputError> {
+        let compiled = rules
+            .into_iter()
+            .enumerate()
+            .map(|(i, r)| {
+                r.validate()
+                    .map_err(|e| e.within(&format!("trackers[{i}]")))?;
+                let re = r
+                    .compile()
+                    .map_err(|e| e.within(&format!("trackers[{i}]")))?;
+                Ok((r, re))
+            })
+            .collect::<Result<_, InputError>>()?;
+        Ok(Self { compiled })
+    }
+
+    pub fn find(&self, timeline: &Timeline<'_>) -> Vec<TrackerHit> {
+        self.compiled
+            .iter()
+            .filter_map(|(rule, regex)| {
+                let mut count = 0_u32;
+                let mut mentions = Vec::new();
+                for s in &timeline.segments {
+                    if rule.speaker.is_some_and(|r| r != s.role) {
+                        continue;
+                    }
+                    if !rule
+                        .window
+                        .is_none_or(|w| w.contains(s.start, timeline.duration))
+                    {
+                        continue;
+                    }
+                    for m in regex.find_iter(s.text) {
+                        let negated = is_negated(&s.text[..m.start()]);
+                        let counts = match rule.negation {
+                            NegationMode::Exclude => !negated,
+                            NegationMode::Include => true,
+                            NegationMode::Only => negated,
+                        };
+                        if !counts {
+                            continue;
+                        }
+                        count += 1;
+                        if mentions.len() < MAX_MENTIONS_PER_HIT {
+                            mentions.push(TrackerMention {
+                                utterance_index: s.index,
+                                speaker: s.role,
+                                phrase: m.as_str().to_owned(),
+                                at_seconds: s.start,
+                            });
+                        }
+                    }
+                }
+                let satisfied = (rule.expectation == Expectation::Required).then_some(count > 0);
+                (count > 0 || satisfied.is_some()).then(|| TrackerHit {
+                    tracker: rule.name.clone(),
+                    category: rule.category,
+                    count,
+                    satisfied,
+                    mentions,
+                })
+            })
+            .collect()
+    }
+}
+
+/// Whether the text just before a phrase negates it: a cue among the last few words of the
+/// same sentence.
+fn is_negated(before: &str) -> bool {
+    let sentence = before.rsplit(['.', '!', '?', ';']).next().unwrap_or(before);
+    crate::analysis::text::words(sentence)
+        .collect::<Vec<_>>()
+        .iter()
+        .rev()
+        .take(NEGATION_WINDOW_WORDS)
+        .any(|w| {
+            NEGATION_CUES
+                .iter()
+                .any(|cue| cue.eq_ignore_ascii_case(&w.replace('’', "'")))
+        })
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,226 @@
+//! Tracker matching: boundaries, roles, windows, negation, required rules, and the defaults.
+
+use super::*;
+use crate::domain::{Transcript, Utterance};
+
+fn timeline_of(turns: &[(Role, &str, f64)]) -> (Transcript, f64) {
+    let t = Transcript::new(
+        turns
+            .iter()
+            .map(|(speaker, text, start)| Utterance {
+                speaker: *speaker,
+                text: (*text).to_owned(),
+                start: Some(*start),
+                end: Some(*start + 5.0),
+            })
+            .collect(),
+    )
+    .expect("valid");
+    let duration = turns.last().map_or(0.0, |t| t.2 + 5.0);
+    (t, duration)
+}
+
+fn rule(name: &str, phrases: &[&str]) -> TrackerRule {
+    TrackerRule {
+        name: name.into(),
+        category: TrackerCategory::Custom,
+        phrases: phrases.iter().map(|p| (*p).to_owned()).collect(),
+        speaker: None,
+        window: None,
+        negation: NegationMode::Exclude,
+        expectation: Expectation::Mention,
+    }
+}
+
+fn hits(rules: Vec<TrackerRule>, turns: &[(Role, &str, f64)]) -> Vec<TrackerHit> {
+    let (t, duration) = timeline_of(turns);
+    TrackerSet::try_new(rules)
+        .expect("valid rules")
+        .find(&Timeline::build(&t, Some(duration)))
+}
+
+fn count(hits: &[TrackerHit], name: &str) -> u32 {
+    hits.iter()
+        .find(|h| h.tracker == name)
+        .map_or(0, |h| h.count)
+}
+
+#[test]
+fn phrases_match_whole_words_case_insensitively() {
+    let h = hits(
+        vec![rule("pricing", &["price", "how much"])],
+        &[(
+            Role::Customer,
+            "Price, PRICE and priceless. How   much?",
+            0.0,
+        )],
+    );
+    assert_eq!(count(&h, "pricing"), 3);
+    assert_eq!(h[0].mentions[0].phrase, "Price");
+}
+
+#[test]
+fn a_speaker_filter_only_counts_that_role() {
+    let mut r = rule("budget", &["budget"]);
+    r.speaker = Some(Role::Customer);
+    let h = hits(
+        vec![r],
+        &[
+            (Role::Agent, "what is your budget", 0.0),
+            (Role::Customer, "the budget is small", 5.0),
+        ],
+    );
+    assert_eq!(count(&h, "budget"), 1);
+    assert_eq!(h[0].mentions[0].speaker, Role::Customer);
+}
+
+#[test]
+fn windows_count_only_utterances_starting_inside_them() {
+    let mut first = rule("opening", &["hello"]);
+    first.window = Some(TimeWindow::FirstSeconds(30.0));
+    let mut last = rule("closing", &["hello"]);
+    last.window = Some(TimeWindow::LastSeconds(10.0));
+    // starts at 0, 40 and 95; call lasts 100 s.
+    let h = hits(
+        vec![first, last],
+        &[
+            (Role::Agent, "hello", 0.0),
+            (Role::Agent, "hello", 40.0),
+            (Role::Agent, "hello", 95.0),
+        ],
+    );
+    assert_eq!(count(&h, "opening"), 1);
+    assert_eq!(count(&h, "closing"), 1);
+}
+
+#[test]
+fn negated_mentions_are_excluded_included_or_required_as_configured() {
+    let turns = [(
+        Role::Customer,
+        "We are not interested in price. What about price for 10 seats?",
+        0.0,
+    )];
+    assert_eq!(count(&hits(vec![rule("p", &["price"])], &turns), "p"), 1);
+    let mut include = rule("p", &["price"]);
+    include.negation = NegationMode::Include;
+    assert_eq!(count(&hits(vec![include], &turns), "p"), 2);
+    let mut only = rule("need", &["need"]);
+    only.negation = NegationMode::Only;
+    let h = hits(
+        vec![only],
+        &[(
+            Role::Customer,
+            "Honestly we don't really need it. I need to think.",
+            0.0,
+        )],
+    );
+    assert_eq!(count(&h, "need"), 1);
+}
+
+#[test]
+fn a_required_rule_is_always_reported_with_whether_it_was_satisfied() {
+    let mut disclosure = rule("disclosure", &["being recorded"]);
+    disclosure.expectation = Expectation::Required;
+    disclosure.window = Some(TimeWindow::FirstSeconds(30.0));
+    let late = hits(
+        vec![disclosure.clone()],
+        &[
+            (Role::Agent, "hi", 0.0),
+            (Role::Agent, "this call is being recorded", 35.0),
+        ],
+    );
+    assert_eq!(late.len(), 1);
+    assert_eq!(late[0].satisfied, Some(false));
+    assert_eq!(late[0].count, 0);
+    let early = hits(
+        vec![disclosure],
+        &[(Role::Agent, "this call is being recorded", 2.0)],
+    );
+    assert_eq!(early[0].satisfied, Some(true));
+}
+
+#[test]
+fn rules_without_mentions_are_not_reported() {
+    assert!(hits(vec![rule("p", &["price"])], &[(Role::Agent, "hello", 0.0)]).is_empty());
+}
+
+#[test]
+fn invalid_rules_are_refused_with_the_field() {
+    let err =
+        TrackerSet::try_new(vec![rule("ok", &["a"]), rule("", &["b"])]).expect_err("empty name");
+    assert_eq!(err.field, "trackers[1].name");
+    let err = TrackerSet::try_new(vec![rule("none", &[])]).expect_err("no phrases");
+    assert_eq!(err.field, "trackers[0].phrases");
+    let mut backwards = rule("w", &["a"]);
+    backwards.window = Some(TimeWindow::Between {
+        from_seconds: 10.0,
+        to_seconds: 5.0,
+    });
+    assert_eq!(
+        TrackerSet::try_new(vec![backwards])
+            .expect_err("window")
+            .field,
+        "trackers[0].window"
+    );
+}
+
+#[test]
+fn the_default_rules_parse_validate_and_cover_every_category() {
+    let rules = default_rules();
+    assert_eq!(rules.len(), 8);
+    assert!(TrackerSet::try_new(rules.clone()).is_ok());
+    for category in [
+        TrackerCategory::Pricing,
+        TrackerCategory::Competitor,
+        TrackerCategory::Objection,
+        TrackerCategory::NextStep,
+        TrackerCategory::Compliance,
+    ] {
+        assert!(rules.iter().any(|r| r.category == category), "{category:?}");
+    }
+}
+
+#[test]
+fn the_default_set_finds_a_typical_discovery_call() {
+    let h = hits(
+        default_rules(),
+        &[
+            (
+                Role::Agent,
+                "Hi, this call is being recorded for quality.",
+                0.0,
+            ),
+            (
+                Role::Customer,
+                "We currently use Salesforce, but it is too expensive.",
+                10.0,
+            ),
+            (
+                Role::Customer,
+                "I'd need to check with my boss, and honestly not right now.",
+                20.0,
+            ),
+            (
+                Role::Agent,
+                "Understood. As a next step I'll send you our pricing.",
+                30.0,
+            ),
+        ],
+    );
+    assert_eq!(
+        h.iter()
+            .find(|h| h.tracker == "compliance.recording_disclosure")
+            .and_then(|h| h.satisfied),
+        Some(true)
+    );
+    assert_eq!(
+        count(&h, "competitors"),
+        2,
+        "'we currently use' and 'Salesforce'"
+    );
+    assert_eq!(count(&h, "objection.budget"), 1);
+    assert_eq!(count(&h, "objection.authority"), 1);
+    assert_eq!(count(&h, "objection.timing"), 1);
+    assert_eq!(count(&h, "next_steps"), 2, "'next step' and 'send you'");
+    assert_eq!(count(&h, "pricing"), 1);
+}

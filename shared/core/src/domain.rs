@@ -1,0 +1,275 @@
+//! Domain types: a call, its transcript and the ids and bounded values they are made of.
+//!
+//! Parse, don't validate: every value here was checked once, when it was built from a
+//! [`CallDraft`] or a `*Id::parse`, so code holding a [`Call`] never re-checks it.
+
+mod ids;
+mod limits;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::error::InputError;
+
+pub use ids::{AgentId, CallId, CustomerId, Language, TeamId, TenantId};
+pub use limits::{
+    MAX_CALL_DURATION_SECONDS, MAX_DOCUMENT_BYTES, MAX_TRANSCRIPT_BYTES, MAX_UTTERANCES,
+};
+
+/// Who is speaking.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    Agent,
+    Customer,
+    Other,
+}
+
+impl Role {
+    pub const ALL: [Role; 3] = [Role::Agent, Role::Customer, Role::Other];
+
+    /// Reads a role name as clients write it (`agent`, `Agent`, `CUSTOMER`, …).
+    pub fn parse(field: &str, raw: &str) -> Result<Self, InputError> {
+        match raw.trim().to_ascii_lowercase().as_str() {
+            "agent" | "rep" | "salesperson" => Ok(Role::Agent),
+            "customer" | "prospect" | "client" => Ok(Role::Customer),
+            "other" => Ok(Role::Other),
+            _ => Err(InputError::invalid(
+                field,
+                format!("unknown role {raw:?}: must be one of agent, customer, other"),
+            )),
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Agent => "agent",
+            Role::Customer => "customer",
+            Role::Other => "other",
+        }
+    }
+}
+
+/// How a call ended, when the client says so.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Outcome {
+    Won,
+    Lost,
+    FollowUp,
+    NoDecision,
+}
+
+impl Outcome {
+    pub const ALL: [Outcome; 4] = [
+        Outcome::Won,
+        Outcome::Lost,
+        Outcome::FollowUp,
+        Outcome::NoDecision,
+    ];
+
+    pub fn parse(field: &str, raw: &str) -> Result<Self, InputError> {
+        match raw.trim().to_ascii_lowercase().replace('-', "_").as_str() {
+            "won" => Ok(Outcome::Won),
+            "lost" => Ok(Outcome::Lost),
+            "follow_up" => Ok(Outcome::FollowUp),
+            "no_decision" => Ok(Outcome::NoDecision),
+            _ => Err(InputError::invalid(
+                field,
+                format!(
+                    "unknown outcome {raw:?}: must be one of won, lost, follow_up, no_decision"
+                ),
+            )),
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Outcome::Won => "won",
+            Outcome::Lost => "lost",
+            Outcome::FollowUp => "follow_up",
+            Outcome::NoDecision => "no_decision",
+        }
+    }
+}
+
+/// One turn of speech. Times are seconds from the start of the call; either every utterance of a
+/// transcript has them or none does (see [`Transcript::is_timed`]).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Utterance {
+    pub speaker: Role,
+    pub text: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub start: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub end: Option<f64>,
+}
+
+/// A validated, non-empty sequence of utterances in order of start time.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(transparent)]
+pub struct Transcript(Vec<Utterance>);
+
+impl Transcript {
+    /// Checks the rules every transcript obeys: at least one utterance, no empty text, at most
+    /// [`MAX_UTTERANCES`] turns and [`MAX_TRANSCRIPT_BYTES`] of text, times all-or-none, finite,
+    /// non-negative, `end >= start`, and start times that never run backwards.
+    pub fn new(utterances: Vec<Utterance>) -> Result<Self, InputError> {
+        limits::check_transcript(&utterances)?;
+        Ok(Self(utterances))
+    }
+
+    pub fn utterances(&self) -> &[Utterance] {
+        &self.0
+    }
+
+    /// Whether the utterances carry start/end times (all do, or none does).
+    pub fn is_timed(&self) -> bool {
+        self.0.first().is_some_and(|u| u.start.is_some())
+    }
+
+    /// The end of the last utterance, for timed transcripts.
+    pub fn timed_length_seconds(&self) -> Option<f64> {
+        self.0.iter().filter_map(|u| u.end).reduce(f64::max)
+    }
+
+    pub fn into_utterances(self) -> Vec<Utterance> {
+        self.0
+    }
+}
+
+impl<'de> Deserialize<'de> for Transcript {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let utterances = Vec::<Utterance>::deserialize(deserializer)?;
+        Transcript::new(utterances).map_err(serde::de::Error::custom)
+    }
+}
+
+/// A call as callscope stores and analyses it. Built only through [`Call::from_draft`].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Call {
+    pub call_id: CallId,
+    pub agent_id: AgentId,
+    pub customer_id: CustomerId,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub team_id: Option<TeamId>,
+    pub language: Language,
+    pub start_time: DateTime<Utc>,
+    pub duration_seconds: f64,
+    pub utterances: Transcript,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub outcome: Option<Outcome>,
+}
+
+/// The unchecked fields of a call as a format read them; [`Call::from_draft`] turns it into a
+/// [`Call`] or names the first field that breaks a rule.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct CallDraft {
+    pub call_id: Option<String>,
+    pub agent_id: Option<String>,
+    pub customer_id: Option<String>,
+    pub team_id: Option<String>,
+    /// Defaults to `en` when absent.
+    pub language: Option<String>,
+    /// RFC 3339 (`Z` or an offset); a time without offset is read as UTC.
+    pub start_time: Option<String>,
+    /// Defaults to the end of the last timed utterance, or 0 for an untimed transcript.
+    pub duration_seconds: Option<f64>,
+    pub utterances: Vec<Utterance>,
+    pub outcome: Option<String>,
+}
+
+impl Call {
+    pub fn from_draft(draft: CallDraft) -> Result<Self, InputError> {
+        let transcript = Transcript::new(draft.utterances)?;
+        let duration_seconds = match draft.duration_seconds {
+            Some(d) => limits::check_duration(d)?,
+            None => transcript.timed_length_seconds().unwrap_or(0.0),
+        };
+        if let Some(end) = transcript.timed_length_seconds() {
+            // Utterances may end a little after the reported duration (rounding); a transcript
+            // that runs far past it means one of the two is wrong.
+            if duration_seconds > 0.0 && end > duration_seconds + limits::DURATION_TOLERANCE_SECONDS
+            {
+                return Err(InputError::invalid(
+                    "duration_seconds",
+                    format!(
+                        "is {duration_seconds} but the last utterance ends at {end}: the transcript cannot outlast the call"
+                    ),
+                ));
+            }
+        }
+        Ok(Self {
+            call_id: CallId::parse("call_id", required("call_id", draft.call_id)?)?,
+            agent_id: AgentId::parse("agent_id", required("agent_id", draft.agent_id)?)?,
+            customer_id: CustomerId::parse(
+                "customer_id",
+                required("customer_id", draft.customer_id)?,
+            )?,
+            team_id: draft
+                .team_id
+                .map(|t| TeamId::parse("team_id", t))
+                .transpose()?,
+            language: Language::parse(
+                "language",
+                draft.language.unwrap_or_else(|| "en".to_owned()),
+            )?,
+            start_time: parse_start_time(&required("start_time", draft.start_time)?)?,
+            duration_seconds,
+            utterances: transcript,
+            outcome: draft
+                .outcome
+                .map(|o| Outcome::parse("outcome", &o))
+                .transpose()?,
+        })
+    }
+
+    /// The UTC calendar day the call started on (`YYYY-MM-DD`): the day its rollups count it in.
+    pub fn day(&self) -> String {
+        self.start_time.format("%Y-%m-%d").to_string()
+    }
+}
+
+fn required(field: &str, value: Option<String>) -> Result<String, InputError> {
+    value.ok_or_else(|| InputError::invalid(field, "is required"))
+}
+
+/// Parses RFC 3339 / ISO 8601 times; a time without an offset is taken as UTC.
+pub fn parse_start_time(raw: &str) -> Result<DateTime<Utc>, InputError> {
+    let raw = raw.trim();
+    if let Ok(t) = DateTime::parse_from_rfc3339(raw) {
+        return Ok(t.with_timezone(&Utc));
+    }
+    chrono::NaiveDateTime::parse_from_str(raw, "%Y-%m-%dT%H:%M:%S%.f")
+        .map(|naive| naive.and_utc())
+        .map_err(|_| {
+            InputError::invalid(
+                "start_time",
+                format!("{raw:?} is not an ISO 8601 date-time such as 2024-05-01T14:30:00Z"),
+            )
+        })
+}
+
+impl Call {
+    /// A fingerprint of the call's content (hex SHA-256 of its canonical JSON), taken before
+    /// redaction: the same `call_id` with the same fingerprint is a retry, with another one a
+    /// conflict.
+    pub fn fingerprint(&self) -> String {
+        use sha2::{Digest, Sha256};
+        // Serialising a validated call cannot fail (no maps with non-string keys, all floats
+        // finite), so an error here would be a bug; hashing the empty document keeps it visible
+        // as a conflict rather than a panic.
+        let canonical = serde_json::to_vec(self).unwrap_or_default();
+        Sha256::digest(&canonical)
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect()
+    }
+
+    /// The same call with PII replaced in its transcript, and what was replaced.
+    pub fn redacted(mut self) -> (Self, crate::analysis::RedactionCounts) {
+        let (transcript, counts) = crate::analysis::redaction::redact_transcript(&self.utterances);
+        self.utterances = transcript;
+        (self, counts)
+    }
+}

@@ -1,0 +1,118 @@
+//! Size and range limits on calls, and the transcript checks that enforce them.
+//!
+//! The limits keep one call's stored transcript inside one DynamoDB item (400 KB, with room for
+//! keys and attributes) and keep a parsed document inside a synchronous Lambda payload (6 MB).
+
+use crate::domain::Utterance;
+use crate::error::InputError;
+
+/// Largest document (any format) the parsers read: a synchronous Lambda invocation carries at
+/// most 6 MB, and a Transcribe output of a long call is mostly per-word items we discard.
+pub const MAX_DOCUMENT_BYTES: usize = 6 * 1024 * 1024;
+
+/// Largest transcript callscope stores: the sum of the utterances' text bytes. 300,000 bytes is
+/// roughly 50,000 words (five hours of speech) and leaves the transcript item, with per-utterance
+/// overhead and keys, under DynamoDB's 400 KB item limit.
+pub const MAX_TRANSCRIPT_BYTES: usize = 300_000;
+
+/// Most utterances in one call; bounds per-utterance overhead in the stored item.
+pub const MAX_UTTERANCES: usize = 10_000;
+
+/// Longest call accepted: 24 hours.
+pub const MAX_CALL_DURATION_SECONDS: f64 = 86_400.0;
+
+/// How far the last utterance may end past `duration_seconds` (rounding of either value).
+pub(crate) const DURATION_TOLERANCE_SECONDS: f64 = 1.0;
+
+pub(crate) fn check_duration(seconds: f64) -> Result<f64, InputError> {
+    if !seconds.is_finite() || seconds < 0.0 {
+        return Err(InputError::invalid(
+            "duration_seconds",
+            "must be a number of seconds >= 0",
+        ));
+    }
+    if seconds > MAX_CALL_DURATION_SECONDS {
+        return Err(InputError::invalid(
+            "duration_seconds",
+            format!("must be at most {MAX_CALL_DURATION_SECONDS} (24 hours)"),
+        ));
+    }
+    Ok(seconds)
+}
+
+pub(crate) fn check_transcript(utterances: &[Utterance]) -> Result<(), InputError> {
+    if utterances.is_empty() {
+        return Err(InputError::invalid(
+            "utterances",
+            "must contain at least one utterance",
+        ));
+    }
+    if utterances.len() > MAX_UTTERANCES {
+        return Err(InputError::too_large(
+            "utterances",
+            format!(
+                "has {} utterances; at most {MAX_UTTERANCES} are accepted",
+                utterances.len()
+            ),
+        ));
+    }
+    let text_bytes: usize = utterances.iter().map(|u| u.text.len()).sum();
+    if text_bytes > MAX_TRANSCRIPT_BYTES {
+        return Err(InputError::too_large(
+            "utterances",
+            format!(
+                "holds {text_bytes} bytes of text; at most {MAX_TRANSCRIPT_BYTES} are accepted"
+            ),
+        ));
+    }
+    let timed = utterances[0].start.is_some() || utterances[0].end.is_some();
+    let mut previous_start = 0.0_f64;
+    for (i, u) in utterances.iter().enumerate() {
+        let at = |field: &str| format!("utterances[{i}].{field}");
+        if u.text.trim().is_empty() {
+            return Err(InputError::invalid(at("text"), "must not be empty"));
+        }
+        match (timed, u.start, u.end) {
+            (false, None, None) => continue,
+            (true, Some(start), Some(end)) => {
+                for (name, value) in [("start", start), ("end", end)] {
+                    if !value.is_finite() || value < 0.0 {
+                        return Err(InputError::invalid(
+                            at(name),
+                            "must be a number of seconds >= 0",
+                        ));
+                    }
+                    if value > MAX_CALL_DURATION_SECONDS {
+                        return Err(InputError::invalid(
+                            at(name),
+                            "must be within 24 hours of the call start",
+                        ));
+                    }
+                }
+                if end < start {
+                    return Err(InputError::invalid(
+                        at("end"),
+                        format!("{end} is before start {start}: times must not run backwards"),
+                    ));
+                }
+                if start < previous_start {
+                    return Err(InputError::invalid(
+                        at("start"),
+                        format!(
+                            "{start} is before the previous utterance's start {previous_start}: utterances must be in order of start time"
+                        ),
+                    ));
+                }
+                previous_start = start;
+            }
+            _ => {
+                let missing = if u.start.is_none() { "start" } else { "end" };
+                return Err(InputError::invalid(
+                    at(missing),
+                    "is missing: either every utterance has start and end times or none does",
+                ));
+            }
+        }
+    }
+    Ok(())
+}

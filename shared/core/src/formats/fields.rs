@@ -1,0 +1,67 @@
+//! Typed reads of JSON fields, each failure naming the field and the type it must have.
+
+use serde_json::{Map, Value};
+
+use crate::error::InputError;
+
+fn type_name(value: &Value) -> &'static str {
+    match value {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
+}
+
+pub fn as_str<'a>(value: &'a Value, field: &str) -> Result<&'a str, InputError> {
+    value.as_str().ok_or_else(|| {
+        InputError::invalid(
+            field,
+            format!("must be a string (got {})", type_name(value)),
+        )
+    })
+}
+
+pub fn as_number(value: &Value, field: &str) -> Result<f64, InputError> {
+    match value {
+        Value::Number(n) => n
+            .as_f64()
+            .ok_or_else(|| InputError::invalid(field, "must be a finite number")),
+        // Transcribe writes times as strings ("12.34").
+        Value::String(s) => s
+            .trim()
+            .parse::<f64>()
+            .ok()
+            .filter(|n| n.is_finite())
+            .ok_or_else(|| InputError::invalid(field, format!("must be a number (got {s:?})"))),
+        other => Err(InputError::invalid(
+            field,
+            format!("must be a number (got {})", type_name(other)),
+        )),
+    }
+}
+
+/// A string field; absent and `null` are both "not given".
+pub fn optional_string(
+    object: &Map<String, Value>,
+    field: &str,
+) -> Result<Option<String>, InputError> {
+    match object.get(field) {
+        None | Some(Value::Null) => Ok(None),
+        // Ids are sometimes numbers in clients' data; accept them as their decimal text.
+        Some(Value::Number(n)) if field.ends_with("_id") => Ok(Some(n.to_string())),
+        Some(value) => as_str(value, field).map(|s| Some(s.to_owned())),
+    }
+}
+
+pub fn optional_number(
+    object: &Map<String, Value>,
+    field: &str,
+) -> Result<Option<f64>, InputError> {
+    match object.get(field) {
+        None | Some(Value::Null) => Ok(None),
+        Some(value) => as_number(value, field).map(Some),
+    }
+}

@@ -1,0 +1,178 @@
+//! Transcript formats, auto-detected or named: callscope JSON (`utterances`), the plain
+//! `Agent: …` text existing v1 clients send (`transcript`), and Amazon Transcribe / Transcribe
+//! Call Analytics / Amazon Connect Contact Lens output (`transcribe`, or a bare output file).
+//!
+//! A call document is a JSON object with the call's metadata (`call_id, agent_id, customer_id,
+//! team_id?, language?, start_time, duration_seconds?, outcome?`) and exactly one transcript
+//! field. Every rejection names the field (a JSON path) and the rule.
+
+mod fields;
+mod plain;
+mod transcribe;
+mod utterances;
+
+use std::str::FromStr;
+
+use serde_json::{Map, Value};
+
+use crate::domain::{Call, CallDraft, Transcript, Utterance, MAX_DOCUMENT_BYTES};
+use crate::error::InputError;
+
+/// Which format a document is in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    /// Decide from the document's fields.
+    Auto,
+    /// `utterances: [{speaker, text, start?, end?}]`.
+    Callscope,
+    /// `transcript: "Agent: …\nCustomer: …"`.
+    Plain,
+    /// Transcribe (standard, Call Analytics) or Contact Lens output.
+    Transcribe,
+}
+
+impl FromStr for Format {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "auto" => Ok(Format::Auto),
+            "callscope" => Ok(Format::Callscope),
+            "plain" => Ok(Format::Plain),
+            "transcribe" => Ok(Format::Transcribe),
+            other => Err(format!(
+                "unknown format {other:?}: use auto, callscope, plain or transcribe"
+            )),
+        }
+    }
+}
+
+const TRANSCRIPT_FIELDS: [(&str, Format); 3] = [
+    ("utterances", Format::Callscope),
+    ("transcript", Format::Plain),
+    ("transcribe", Format::Transcribe),
+];
+
+/// A transcript read from any accepted document, with the call when the document had one.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ParsedTranscript {
+    pub transcript: Transcript,
+    pub duration_seconds: Option<f64>,
+    /// The format the document turned out to be in.
+    pub format: Format,
+    pub call: Option<Call>,
+}
+
+/// Parses a whole call (metadata and transcript).
+pub fn parse_call(bytes: &[u8], format: Format) -> Result<Call, InputError> {
+    parse_value(parse_json(bytes)?, format)
+}
+
+/// Parses a whole call from JSON already read (bulk items).
+pub fn parse_value(value: Value, format: Format) -> Result<Call, InputError> {
+    let Value::Object(object) = value else {
+        return Err(InputError::invalid(
+            "document",
+            "must be a JSON object with the call's fields",
+        ));
+    };
+    let (_, utterances) = read_transcript_field(&object, format)?;
+    Call::from_draft(CallDraft {
+        call_id: fields::optional_string(&object, "call_id")?,
+        agent_id: fields::optional_string(&object, "agent_id")?,
+        customer_id: fields::optional_string(&object, "customer_id")?,
+        team_id: fields::optional_string(&object, "team_id")?,
+        language: fields::optional_string(&object, "language")?,
+        start_time: fields::optional_string(&object, "start_time")?,
+        duration_seconds: fields::optional_number(&object, "duration_seconds")?,
+        utterances,
+        outcome: fields::optional_string(&object, "outcome")?,
+    })
+}
+
+/// Parses any accepted document down to its transcript: a call document, or a bare Transcribe
+/// / Call Analytics / Contact Lens output file (which has no call metadata).
+pub fn parse_transcript(bytes: &[u8], format: Format) -> Result<ParsedTranscript, InputError> {
+    let value = parse_json(bytes)?;
+    let Value::Object(object) = &value else {
+        return Err(InputError::invalid("document", "must be a JSON object"));
+    };
+    let is_call_document = TRANSCRIPT_FIELDS
+        .iter()
+        .any(|(field, _)| object.contains_key(*field));
+    if !is_call_document
+        && matches!(format, Format::Auto | Format::Transcribe)
+        && transcribe::looks_like(object)
+    {
+        let utterances = transcribe::parse(&value, object.get("speaker_roles"))?;
+        let transcript = Transcript::new(utterances)?;
+        let duration_seconds = transcript.timed_length_seconds();
+        return Ok(ParsedTranscript {
+            transcript,
+            duration_seconds,
+            format: Format::Transcribe,
+            call: None,
+        });
+    }
+    let (detected, _) = read_transcript_field(object, format)?;
+    let call = parse_value(value, detected)?;
+    Ok(ParsedTranscript {
+        transcript: call.utterances.clone(),
+        duration_seconds: Some(call.duration_seconds),
+        format: detected,
+        call: Some(call),
+    })
+}
+
+fn parse_json(bytes: &[u8]) -> Result<Value, InputError> {
+    if bytes.len() > MAX_DOCUMENT_BYTES {
+        return Err(InputError::too_large(
+            "document",
+            format!(
+                "is {} bytes; at most {MAX_DOCUMENT_BYTES} are accepted",
+                bytes.len()
+            ),
+        ));
+    }
+    serde_json::from_slice(bytes)
+        .map_err(|e| InputError::malformed("document", format!("is not valid JSON: {e}")))
+}
+
+/// Finds the one transcript field, checks it against the named format, and reads it.
+fn read_transcript_field(
+    object: &Map<String, Value>,
+    format: Format,
+) -> Result<(Format, Vec<Utterance>), InputError> {
+    let present: Vec<(&str, Format)> = TRANSCRIPT_FIELDS
+        .iter()
+        .copied()
+        .filter(|(field, _)| object.contains_key(*field))
+        .collect();
+    let (field, detected) = match present.as_slice() {
+        [] => {
+            return Err(InputError::invalid(
+                "transcript",
+                "is required: send one of `transcript` (plain text), `utterances` (callscope JSON) or `transcribe` (Amazon Transcribe / Contact Lens output)",
+            ))
+        }
+        [one] => *one,
+        [(a, _), (b, _), ..] => {
+            return Err(InputError::invalid(*b, format!("cannot be sent together with `{a}`: send one transcript field")))
+        }
+    };
+    if format != Format::Auto && format != detected {
+        return Err(InputError::unsupported(
+            field,
+            format!("is a {detected:?} transcript but the {format:?} format was asked for"),
+        ));
+    }
+    let raw = object.get(field).unwrap_or(&Value::Null);
+    let utterances = match detected {
+        Format::Plain => plain::parse(fields::as_str(raw, field)?)?,
+        Format::Callscope => utterances::parse(raw).map_err(|e| e.within(field))?,
+        _ => transcribe::parse(raw, object.get("speaker_roles")).map_err(|e| e.within(field))?,
+    };
+    Ok((detected, utterances))
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,229 @@
+//! Each format and each of its error paths, field and rule asserted.
+
+use serde_json::json;
+
+use super::*;
+use crate::domain::Role;
+use crate::error::InputErrorKind;
+
+fn meta() -> serde_json::Value {
+    json!({"call_id": "c1", "agent_id": "a1", "customer_id": "k1", "start_time": "2026-11-01T10:00:00Z"})
+}
+
+fn with(field: &str, value: serde_json::Value) -> Vec<u8> {
+    let mut doc = meta();
+    doc[field] = value;
+    doc.to_string().into_bytes()
+}
+
+fn error_of(bytes: &[u8]) -> InputError {
+    parse_call(bytes, Format::Auto).expect_err("must be rejected")
+}
+
+#[test]
+fn plain_transcripts_become_untimed_utterances_and_wrapped_lines_continue_the_turn() {
+    let call = parse_call(
+        &with(
+            "transcript",
+            json!("Agent: Hello there\nand welcome\n\nCUSTOMER: Hi"),
+        ),
+        Format::Auto,
+    )
+    .expect("valid");
+    let u = call.utterances.utterances();
+    assert_eq!(u.len(), 2);
+    assert_eq!(u[0].text, "Hello there and welcome");
+    assert_eq!(u[1].speaker, Role::Customer);
+    assert_eq!(u[1].start, None);
+    assert_eq!(call.language.as_str(), "en");
+}
+
+#[test]
+fn plain_errors_name_the_transcript_and_the_line() {
+    let e = error_of(&with(
+        "transcript",
+        json!("Agent: hi\nCustomer: yo\nBob: hey"),
+    ));
+    assert_eq!(e.field, "transcript");
+    assert!(
+        e.rule.starts_with("line 3: unknown role \"Bob\""),
+        "{}",
+        e.rule
+    );
+    let e = error_of(&with("transcript", json!("hello without a speaker")));
+    assert!(
+        e.rule.starts_with("line 1: must start with a speaker"),
+        "{}",
+        e.rule
+    );
+    let e = error_of(&with("transcript", json!(" \n ")));
+    assert_eq!(
+        (e.field.as_str(), e.kind),
+        ("transcript", InputErrorKind::Invalid)
+    );
+    let e = error_of(&with("transcript", json!(42)));
+    assert_eq!(e.rule, "must be a string (got a number)");
+}
+
+#[test]
+fn callscope_utterances_accept_speaker_or_role_and_name_bad_items() {
+    let call = parse_call(
+        &with("utterances", json!([{"speaker": "agent", "text": "hi", "start": 0, "end": 1}, {"role": "Customer", "text": "yo", "start": "1.5", "end": 2}])),
+        Format::Callscope,
+    )
+    .expect("valid");
+    assert_eq!(call.utterances.utterances()[1].start, Some(1.5));
+    assert_eq!(
+        call.duration_seconds, 2.0,
+        "defaults to the end of the last utterance"
+    );
+    let e = error_of(&with(
+        "utterances",
+        json!([{"speaker": "agent", "text": "hi"}, {"speaker": "boss", "text": "x"}]),
+    ));
+    assert_eq!(e.field, "utterances[1].speaker");
+    let e = error_of(&with(
+        "utterances",
+        json!([{"speaker": "agent", "text": "a", "start": 5, "end": 6}, {"speaker": "agent", "text": "b", "start": 3, "end": 4}]),
+    ));
+    assert_eq!(e.field, "utterances[1].start");
+    assert!(e.rule.contains("order of start time"));
+    let e = error_of(&with(
+        "utterances",
+        json!([{"speaker": "agent", "text": "a", "start": 5}]),
+    ));
+    assert_eq!(e.field, "utterances[0].end");
+    let e = error_of(&with("utterances", json!([])));
+    assert_eq!(e.field, "utterances");
+    let e = error_of(&with("utterances", json!({"speaker": "agent"})));
+    assert_eq!(e.field, "utterances");
+}
+
+#[test]
+fn metadata_errors_name_their_field() {
+    let mut doc = meta();
+    doc["transcript"] = json!("Agent: hi");
+    doc.as_object_mut().expect("object").remove("customer_id");
+    assert_eq!(error_of(doc.to_string().as_bytes()).field, "customer_id");
+    doc["customer_id"] = json!("k1");
+    doc["duration_seconds"] = json!("long");
+    assert_eq!(
+        error_of(doc.to_string().as_bytes()).field,
+        "duration_seconds"
+    );
+    doc["duration_seconds"] = json!(-1);
+    assert_eq!(
+        error_of(doc.to_string().as_bytes()).field,
+        "duration_seconds"
+    );
+    doc["duration_seconds"] = json!(10);
+    doc["start_time"] = json!("yesterday");
+    assert_eq!(error_of(doc.to_string().as_bytes()).field, "start_time");
+    doc["start_time"] = json!("2026-11-01T10:00:00");
+    doc["agent_id"] = json!("has#hash");
+    assert_eq!(error_of(doc.to_string().as_bytes()).field, "agent_id");
+    doc["agent_id"] = json!(17);
+    doc["outcome"] = json!("maybe");
+    assert_eq!(error_of(doc.to_string().as_bytes()).field, "outcome");
+}
+
+#[test]
+fn documents_must_be_json_objects_with_exactly_one_transcript_field() {
+    let e = error_of(b"{not json");
+    assert_eq!(
+        (e.field.as_str(), e.kind),
+        ("document", InputErrorKind::Malformed)
+    );
+    assert_eq!(error_of(b"[1, 2]").field, "document");
+    let e = error_of(meta().to_string().as_bytes());
+    assert_eq!(e.field, "transcript");
+    assert!(e.rule.contains("utterances") && e.rule.contains("transcribe"));
+    let mut both = meta();
+    both["transcript"] = json!("Agent: hi");
+    both["utterances"] = json!([]);
+    assert!(error_of(both.to_string().as_bytes())
+        .rule
+        .contains("together"));
+}
+
+#[test]
+fn a_named_format_that_does_not_match_is_refused() {
+    let e = parse_call(&with("transcript", json!("Agent: hi")), Format::Callscope)
+        .expect_err("mismatch");
+    assert_eq!(
+        (e.field.as_str(), e.kind),
+        ("transcript", InputErrorKind::UnsupportedFormat)
+    );
+}
+
+#[test]
+fn oversize_documents_are_refused_before_parsing() {
+    let big = vec![b' '; MAX_DOCUMENT_BYTES + 1];
+    assert_eq!(error_of(&big).kind, InputErrorKind::TooLarge);
+}
+
+#[test]
+fn call_analytics_turns_become_timed_utterances_sorted_by_start() {
+    let doc = json!({"Transcript": [
+        {"ParticipantRole": "CUSTOMER", "BeginOffsetMillis": 2000, "EndOffsetMillis": 3000, "Content": "Hi"},
+        {"ParticipantRole": "AGENT", "BeginOffsetMillis": 0, "EndOffsetMillis": 1500, "Content": "Hello"}
+    ]});
+    let parsed = parse_transcript(doc.to_string().as_bytes(), Format::Auto).expect("valid");
+    let u = parsed.transcript.utterances();
+    assert_eq!(parsed.format, Format::Transcribe);
+    assert_eq!(
+        (u[0].speaker, u[0].start, u[0].end),
+        (Role::Agent, Some(0.0), Some(1.5))
+    );
+    assert_eq!(u[1].speaker, Role::Customer);
+    assert!(parsed.call.is_none());
+}
+
+#[test]
+fn contact_lens_roles_come_from_participants() {
+    let doc = json!({
+        "Participants": [{"ParticipantId": "A1", "ParticipantRole": "AGENT"}, {"ParticipantId": "C1", "ParticipantRole": "CUSTOMER"}],
+        "Transcript": [{"ParticipantId": "C1", "BeginOffsetMillis": 0, "EndOffsetMillis": 900, "Content": "Hello?"}]
+    });
+    let parsed = parse_transcript(doc.to_string().as_bytes(), Format::Transcribe).expect("valid");
+    assert_eq!(parsed.transcript.utterances()[0].speaker, Role::Customer);
+    let bad = json!({"Participants": [], "Transcript": [{"ParticipantId": "X", "BeginOffsetMillis": 0, "EndOffsetMillis": 1, "Content": "a"}]});
+    let e = parse_transcript(bad.to_string().as_bytes(), Format::Auto)
+        .expect_err("unknown participant");
+    assert_eq!(e.field, "Transcript[0].ParticipantId");
+}
+
+#[test]
+fn standard_jobs_group_words_by_speaker_label_and_map_roles() {
+    let word = |t: &str, s: f64, l: &str| json!({"start_time": format!("{s}"), "end_time": format!("{}", s + 0.5), "alternatives": [{"content": t}], "type": "pronunciation", "speaker_label": l});
+    let results = json!({"speaker_labels": {"segments": []}, "items": [
+        word("Hello", 0.0, "spk_1"), {"alternatives": [{"content": "."}], "type": "punctuation"},
+        word("Hi", 1.0, "spk_0"), word("there", 1.5, "spk_0")
+    ]});
+    let call = parse_call(
+        &with("transcribe", json!({"results": results.clone()})),
+        Format::Auto,
+    )
+    .expect("valid");
+    let u = call.utterances.utterances();
+    assert_eq!(u.len(), 2);
+    assert_eq!(
+        (u[0].speaker, u[0].text.as_str()),
+        (Role::Agent, "Hello."),
+        "first to speak is the agent"
+    );
+    assert_eq!(
+        (u[1].speaker, u[1].text.as_str(), u[1].end),
+        (Role::Customer, "Hi there", Some(2.0))
+    );
+    let mut doc: serde_json::Value =
+        serde_json::from_slice(&with("transcribe", json!({"results": results}))).expect("json");
+    doc["speaker_roles"] = json!({"spk_0": "agent", "spk_1": "customer"});
+    let call = parse_call(doc.to_string().as_bytes(), Format::Auto).expect("valid");
+    assert_eq!(call.utterances.utterances()[0].speaker, Role::Customer);
+    let no_labels = with("transcribe", json!({"results": {"items": []}}));
+    assert_eq!(
+        error_of(&no_labels).field,
+        "transcribe.results.speaker_labels"
+    );
+}
