@@ -1,0 +1,50 @@
+//! `callscope local …`: the local cloud's resources, created from infra/template.yaml.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use anyhow::Context;
+use callscope_cloud::aws::{load_sdk_config, AwsClients};
+use callscope_cloud::provision::provision;
+use callscope_cloud::template::LocalTemplate;
+
+#[derive(Debug, clap::Subcommand)]
+pub enum Command {
+    /// Create the template's queues and tables in the emulator at AWS_ENDPOINT_URL (idempotent)
+    /// and print the resolved wiring (names, URLs, each function's environment) as JSON.
+    Provision {
+        #[arg(long, default_value = "infra/template.yaml")]
+        template: PathBuf,
+        /// Prefix of every created name.
+        #[arg(long, default_value = "callscope-local-")]
+        prefix: String,
+        /// Template parameter overrides, NAME=VALUE.
+        #[arg(long = "parameter", value_parser = parse_parameter)]
+        parameters: Vec<(String, String)>,
+    },
+}
+
+fn parse_parameter(raw: &str) -> Result<(String, String), String> {
+    raw.split_once('=')
+        .map(|(k, v)| (k.to_owned(), v.to_owned()))
+        .ok_or_else(|| format!("{raw:?} is not NAME=VALUE"))
+}
+
+pub fn run(command: Command) -> anyhow::Result<()> {
+    let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
+    runtime.block_on(async {
+        match command {
+            Command::Provision { template, prefix, parameters } => {
+                anyhow::ensure!(
+                    std::env::var_os("AWS_ENDPOINT_URL").is_some(),
+                    "AWS_ENDPOINT_URL is not set: refusing to create resources in a real AWS account (eval \"$(infra/local-cloud.sh env)\")"
+                );
+                let template = LocalTemplate::load_with_overrides(&template, parameters.into_iter().collect::<BTreeMap<_, _>>())?;
+                let clients = AwsClients::from_config(&load_sdk_config().await);
+                let provisioned = provision(&clients, &template, &prefix).await?;
+                println!("{}", serde_json::to_string_pretty(&provisioned).context("printing the wiring")?);
+                Ok(())
+            }
+        }
+    })
+}

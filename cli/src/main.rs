@@ -1,0 +1,43 @@
+//! The `callscope` command: analyse transcripts from files or stdin.
+
+mod analyze;
+mod local;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "callscope",
+    version,
+    about = "Sales-call analytics: analyse calls, run the local pipeline"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Print the analysis JSON of a call (any accepted format) from FILE, or stdin with `-`.
+    Analyze(analyze::Args),
+    /// The local cloud (moto or LocalStack at AWS_ENDPOINT_URL).
+    #[command(subcommand)]
+    Local(local::Command),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Analyze(args) => analyze::run(&args),
+        Command::Local(command) => local::run(command),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("error: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,138 @@
+//! The `callscope analyze` command on every sample call and every invalid one.
+
+use std::path::PathBuf;
+use std::process::{Command, Output};
+
+fn calls_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../events/calls")
+}
+
+fn analyze(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_callscope"))
+        .arg("analyze")
+        .args(args)
+        .output()
+        .expect("the binary runs")
+}
+
+#[test]
+fn every_sample_call_is_analysed_into_the_documented_json() {
+    let mut seen = 0;
+    for entry in std::fs::read_dir(calls_dir()).expect("events/calls exists") {
+        let path = entry.expect("entry").path();
+        if path.extension().is_none_or(|e| e != "json") {
+            continue;
+        }
+        seen += 1;
+        let out = analyze(&[path.to_str().expect("utf-8 path")]);
+        assert!(
+            out.status.success(),
+            "{}: {}",
+            path.display(),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON on stdout");
+        for key in [
+            "agent_talk_ratio",
+            "customer_sentiment_score",
+            "talk_time_seconds",
+            "non_talk_time_seconds",
+            "interruptions",
+            "talk_speed_wpm",
+            "longest_monologue_seconds",
+            "longest_customer_story_seconds",
+            "interactivity",
+            "patience_seconds",
+            "questions",
+            "filler_words_per_minute",
+            "sentiment",
+            "trackers",
+            "next_steps",
+            "redactions",
+            "score",
+            "recommendations",
+        ] {
+            assert!(json.get(key).is_some(), "{}: {key} missing", path.display());
+        }
+    }
+    assert_eq!(seen, 6, "all six sample formats were exercised");
+}
+
+#[test]
+fn the_timed_discovery_call_has_the_metrics_computed_by_hand() {
+    let out = analyze(&[calls_dir()
+        .join("callscope_discovery.json")
+        .to_str()
+        .expect("path")]);
+    let a: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    assert_eq!(a["timing"], "measured");
+    // Turn 10 (agent, from 59.2 s) starts before turn 9 (customer, to 59.5 s) ends; turn 11
+    // (customer "Mm-hmm", 70.4 s) starts inside turn 10 (to 75.0 s).
+    assert_eq!(a["interruptions"]["agent"], 1);
+    assert_eq!(a["interruptions"]["customer"], 1);
+    // Agent questions: "Is now still a good time?", "what made you take this meeting?", "How
+    // many reps…?", "And how do managers…?", "What would good look like…?", "Who else…?",
+    // "Would it help…?", "Does Tuesday work?" = 8. Customer: "What does pricing look like…?" = 1.
+    assert_eq!(a["questions"]["agent"], 8);
+    assert_eq!(a["questions"]["customer"], 1);
+    assert_eq!(
+        a["redactions"],
+        serde_json::json!({"emails": 1, "phone_numbers": 1, "card_numbers": 1})
+    );
+    let compliance = a["trackers"]
+        .as_array()
+        .expect("trackers")
+        .iter()
+        .find(|t| t["tracker"] == "compliance.recording_disclosure")
+        .cloned();
+    assert_eq!(compliance.expect("compliance hit")["satisfied"], true);
+    let next: Vec<&str> = a["next_steps"]
+        .as_array()
+        .expect("next steps")
+        .iter()
+        .map(|n| n["text"].as_str().expect("text"))
+        .collect();
+    assert!(
+        next.contains(&"I'll send you the proposal and the ROI summary by Friday."),
+        "{next:?}"
+    );
+    assert!(
+        !serde_json::to_string(&a)
+            .expect("json")
+            .contains("dana.reyes@example.com"),
+        "PII never leaves redaction"
+    );
+    let ratio = a["agent_talk_ratio"].as_f64().expect("ratio");
+    assert!((0.0..=1.0).contains(&ratio));
+}
+
+#[test]
+fn every_invalid_sample_fails_with_one_line_naming_the_field() {
+    for (file, field) in [
+        ("backwards_times.json", "utterances[1].start"),
+        ("unknown_role.json", "transcript"),
+        ("empty_transcript.json", "transcript"),
+        ("missing_agent_id.json", "agent_id"),
+        ("not_json.txt", "document"),
+    ] {
+        let out = analyze(&[calls_dir()
+            .join("invalid")
+            .join(file)
+            .to_str()
+            .expect("path")]);
+        assert_eq!(out.status.code(), Some(1), "{file}");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(stderr.lines().count(), 1, "{file}: {stderr}");
+        assert!(
+            stderr.starts_with(&format!("error: {field}: ")),
+            "{file}: {stderr}"
+        );
+    }
+}
+
+#[test]
+fn a_missing_file_is_a_one_line_error() {
+    let out = analyze(&["/nonexistent/call.json"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(String::from_utf8_lossy(&out.stderr).lines().count(), 1);
+}
