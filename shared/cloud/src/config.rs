@@ -1,0 +1,164 @@
+//! Typed configuration of each function, read from the environment once per cold start.
+//!
+//! A missing or invalid variable fails the cold start with its name: a function must never run
+//! on a silently defaulted table or queue.
+
+use callscope_core::domain::TenantId;
+
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum ConfigError {
+    #[error("environment variable {0} is required but not set")]
+    Missing(String),
+    #[error("environment variable {name} is invalid: {reason}")]
+    Invalid { name: String, reason: String },
+}
+
+/// Reads variables through a lookup function, so tests and the local runner can supply them.
+struct Env<F: Fn(&str) -> Option<String>>(F);
+
+impl<F: Fn(&str) -> Option<String>> Env<F> {
+    fn required(&self, name: &str) -> Result<String, ConfigError> {
+        self.optional(name)
+            .ok_or_else(|| ConfigError::Missing(name.to_owned()))
+    }
+
+    /// Unset and empty are both "not given" (CloudFormation writes empty parameters as "").
+    fn optional(&self, name: &str) -> Option<String> {
+        (self.0)(name).filter(|v| !v.trim().is_empty())
+    }
+}
+
+fn from_process_env(name: &str) -> Option<String> {
+    std::env::var(name).ok()
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IngestConfig {
+    pub calls_table: String,
+    pub process_queue_url: String,
+    pub intake_dlq_url: String,
+    /// The JWT claim that carries the tenant (`TENANT_CLAIM`).
+    pub tenant_claim: String,
+    /// `LOCAL_DEFAULT_TENANT`: only for local runs without an authorizer; requests without a
+    /// tenant claim are refused unless this is set explicitly.
+    pub default_tenant: Option<TenantId>,
+}
+
+impl IngestConfig {
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Self::from_lookup(from_process_env)
+    }
+
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let env = Env(lookup);
+        let default_tenant = env
+            .optional("LOCAL_DEFAULT_TENANT")
+            .map(|t| {
+                TenantId::parse("LOCAL_DEFAULT_TENANT", t).map_err(|e| ConfigError::Invalid {
+                    name: "LOCAL_DEFAULT_TENANT".into(),
+                    reason: e.rule,
+                })
+            })
+            .transpose()?;
+        Ok(Self {
+            calls_table: env.required("CALLS_TABLE")?,
+            process_queue_url: env.required("PROCESS_QUEUE_URL")?,
+            intake_dlq_url: env.required("INTAKE_DLQ_URL")?,
+            tenant_claim: env.required("TENANT_CLAIM")?,
+            default_tenant,
+        })
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProcessConfig {
+    pub calls_table: String,
+    pub analytics_queue_url: String,
+    pub process_dlq_url: String,
+}
+
+impl ProcessConfig {
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Self::from_lookup(from_process_env)
+    }
+
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let env = Env(lookup);
+        Ok(Self {
+            calls_table: env.required("CALLS_TABLE")?,
+            analytics_queue_url: env.required("ANALYTICS_QUEUE_URL")?,
+            process_dlq_url: env.required("PROCESS_DLQ_URL")?,
+        })
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AggregateConfig {
+    pub analytics_table: String,
+    pub analytics_dlq_url: String,
+}
+
+impl AggregateConfig {
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Self::from_lookup(from_process_env)
+    }
+
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let env = Env(lookup);
+        Ok(Self {
+            analytics_table: env.required("ANALYTICS_TABLE")?,
+            analytics_dlq_url: env.required("ANALYTICS_DLQ_URL")?,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn lookup(vars: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
+        let vars: HashMap<String, String> = vars
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect();
+        move |name| vars.get(name).cloned()
+    }
+
+    #[test]
+    fn a_missing_variable_is_named() {
+        let err = AggregateConfig::from_lookup(lookup(&[("ANALYTICS_TABLE", "t")]))
+            .expect_err("missing DLQ");
+        assert_eq!(err, ConfigError::Missing("ANALYTICS_DLQ_URL".into()));
+    }
+
+    #[test]
+    fn the_default_tenant_is_off_unless_set_and_must_be_a_valid_id() {
+        let base = [
+            ("CALLS_TABLE", "c"),
+            ("PROCESS_QUEUE_URL", "q"),
+            ("INTAKE_DLQ_URL", "d"),
+            ("TENANT_CLAIM", "tenant_id"),
+        ];
+        assert_eq!(
+            IngestConfig::from_lookup(lookup(&base))
+                .expect("valid")
+                .default_tenant,
+            None
+        );
+        let mut with_empty = base.to_vec();
+        with_empty.push(("LOCAL_DEFAULT_TENANT", ""));
+        assert_eq!(
+            IngestConfig::from_lookup(lookup(&with_empty))
+                .expect("valid")
+                .default_tenant,
+            None
+        );
+        let mut with_bad = base.to_vec();
+        with_bad.push(("LOCAL_DEFAULT_TENANT", "a#b"));
+        assert!(matches!(
+            IngestConfig::from_lookup(lookup(&with_bad)),
+            Err(ConfigError::Invalid { .. })
+        ));
+    }
+}

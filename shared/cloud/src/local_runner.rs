@@ -1,0 +1,217 @@
+//! The local event-source runner: what Lambda's SQS event source mapping does, for the emulator.
+//!
+//! moto (and LocalStack without Lambda) stores messages but never invokes code. The runner polls
+//! a queue wired to a function in infra/template.yaml, hands each batch to the function's handler
+//! in-process, and deletes only the messages the batch response does not name as failed — the
+//! same contract as `ReportBatchItemFailures`. Failed messages stay on the queue; SQS itself
+//! counts receives and moves them to the DLQ after `maxReceiveCount`.
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use anyhow::Context;
+use aws_lambda_events::event::sqs::{SqsEvent, SqsMessage, SqsMessageAttribute};
+use aws_sdk_sqs::types::{DeleteMessageBatchRequestEntry, Message, MessageSystemAttributeName};
+
+use crate::sqs_batch::{failed_ids, SqsBatchHandler};
+
+/// One queue → function wiring, as the template's SQS event declares it.
+#[derive(Debug, Clone)]
+pub struct EventSource {
+    pub queue_url: String,
+    pub queue_arn: String,
+    /// SQS returns at most 10 messages per receive; larger batch sizes are capped at 10 here.
+    pub batch_size: i32,
+}
+
+/// What one poll did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct PollReport {
+    pub received: usize,
+    pub deleted: usize,
+    pub failed: usize,
+}
+
+#[derive(Debug, Clone)]
+pub struct LocalRunner {
+    sqs: aws_sdk_sqs::Client,
+    source: EventSource,
+    /// Locally, a failed message is made visible again after this delay instead of the queue's
+    /// visibility timeout (minutes), so retries and DLQ moves happen within a test's time.
+    retry_delay: Duration,
+    wait: Duration,
+}
+
+impl LocalRunner {
+    pub fn new(sqs: aws_sdk_sqs::Client, source: EventSource) -> Self {
+        Self {
+            sqs,
+            source,
+            retry_delay: Duration::ZERO,
+            wait: Duration::from_secs(1),
+        }
+    }
+
+    pub fn with_retry_delay(mut self, delay: Duration) -> Self {
+        self.retry_delay = delay;
+        self
+    }
+
+    /// Long-poll wait per receive (0–20 s).
+    pub fn with_wait(mut self, wait: Duration) -> Self {
+        self.wait = wait;
+        self
+    }
+
+    /// Receives one batch, invokes the handler, deletes what succeeded.
+    pub async fn poll_once(&self, handler: &dyn SqsBatchHandler) -> anyhow::Result<PollReport> {
+        let received = self
+            .sqs
+            .receive_message()
+            .queue_url(&self.source.queue_url)
+            .max_number_of_messages(self.source.batch_size.clamp(1, 10))
+            .wait_time_seconds(self.wait.as_secs().min(20) as i32)
+            .message_system_attribute_names(MessageSystemAttributeName::All)
+            .message_attribute_names("All")
+            .send()
+            .await
+            .with_context(|| format!("receiving from {}", self.source.queue_url))?;
+        let messages = received.messages.unwrap_or_default();
+        if messages.is_empty() {
+            return Ok(PollReport::default());
+        }
+        let receipts: HashMap<String, String> = messages
+            .iter()
+            .filter_map(|m| Some((m.message_id.clone()?, m.receipt_handle.clone()?)))
+            .collect();
+        let mut event = SqsEvent::default();
+        event.records = messages.iter().map(|m| self.to_lambda_record(m)).collect();
+
+        let failed: Vec<String> = match handler.handle(event).await {
+            Ok(response) => failed_ids(&response)
+                .into_iter()
+                .map(str::to_owned)
+                .collect(),
+            // An invocation error fails the whole batch, as on Lambda.
+            Err(error) => {
+                tracing::warn!(
+                    error = format!("{error:#}"),
+                    "handler failed the whole batch"
+                );
+                receipts.keys().cloned().collect()
+            }
+        };
+        let to_delete: Vec<(&String, &String)> = receipts
+            .iter()
+            .filter(|(id, _)| !failed.contains(id))
+            .collect();
+        self.delete(&to_delete).await?;
+        self.retry_later(&failed, &receipts).await?;
+        Ok(PollReport {
+            received: receipts.len(),
+            deleted: to_delete.len(),
+            failed: failed.len(),
+        })
+    }
+
+    /// Polls until `idle_polls` receives in a row come back empty, or `limit` passes.
+    pub async fn run_until_idle(
+        &self,
+        handler: &dyn SqsBatchHandler,
+        idle_polls: u32,
+        limit: Duration,
+    ) -> anyhow::Result<PollReport> {
+        let deadline = tokio::time::Instant::now() + limit;
+        let mut total = PollReport::default();
+        let mut idle = 0;
+        while idle < idle_polls && tokio::time::Instant::now() < deadline {
+            let report = self.poll_once(handler).await?;
+            idle = if report.received == 0 { idle + 1 } else { 0 };
+            total.received += report.received;
+            total.deleted += report.deleted;
+            total.failed += report.failed;
+        }
+        Ok(total)
+    }
+
+    fn to_lambda_record(&self, message: &Message) -> SqsMessage {
+        let mut record = SqsMessage::default();
+        record.message_id = message.message_id.clone();
+        record.receipt_handle = message.receipt_handle.clone();
+        record.body = message.body.clone();
+        record.md5_of_body = message.md5_of_body.clone();
+        record.event_source = Some("aws:sqs".to_owned());
+        record.event_source_arn = Some(self.source.queue_arn.clone());
+        record.attributes = message
+            .attributes
+            .iter()
+            .flatten()
+            .map(|(k, v)| (k.as_str().to_owned(), v.clone()))
+            .collect();
+        record.message_attributes = message
+            .message_attributes
+            .iter()
+            .flatten()
+            .map(|(name, value)| {
+                let mut attribute = SqsMessageAttribute::default();
+                attribute.string_value = value.string_value.clone();
+                attribute.data_type = Some(value.data_type.clone());
+                (name.clone(), attribute)
+            })
+            .collect();
+        record
+    }
+
+    async fn delete(&self, messages: &[(&String, &String)]) -> anyhow::Result<()> {
+        for chunk in messages.chunks(10) {
+            let entries = chunk
+                .iter()
+                .enumerate()
+                .map(|(i, (_, receipt))| {
+                    DeleteMessageBatchRequestEntry::builder()
+                        .id(i.to_string())
+                        .receipt_handle(*receipt)
+                        .build()
+                        .context("building a delete entry")
+                })
+                .collect::<anyhow::Result<Vec<_>>>()?;
+            let output = self
+                .sqs
+                .delete_message_batch()
+                .queue_url(&self.source.queue_url)
+                .set_entries(Some(entries))
+                .send()
+                .await
+                .context("deleting processed messages")?;
+            if !output.failed.is_empty() {
+                // Not fatal: an undeleted message is redelivered and the handlers are idempotent.
+                tracing::warn!(
+                    failed = output.failed.len(),
+                    "some processed messages were not deleted"
+                );
+            }
+        }
+        Ok(())
+    }
+
+    async fn retry_later(
+        &self,
+        failed: &[String],
+        receipts: &HashMap<String, String>,
+    ) -> anyhow::Result<()> {
+        for id in failed {
+            let Some(receipt) = receipts.get(id) else {
+                continue;
+            };
+            self.sqs
+                .change_message_visibility()
+                .queue_url(&self.source.queue_url)
+                .receipt_handle(receipt)
+                .visibility_timeout(self.retry_delay.as_secs() as i32)
+                .send()
+                .await
+                .with_context(|| format!("making failed message {id} visible again"))?;
+        }
+        Ok(())
+    }
+}

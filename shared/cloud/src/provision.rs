@@ -1,0 +1,261 @@
+//! Creates the template's queues and tables in the local cloud (moto or LocalStack) under a
+//! name prefix, and resolves each function's environment to the created names and URLs.
+//!
+//! Idempotent: existing queues (same attributes) and tables are reused. Attributes the
+//! emulator ignores (SSE, PITR, billing) are deployment concerns and are left to CloudFormation.
+
+use std::collections::BTreeMap;
+
+use anyhow::{bail, Context};
+use aws_sdk_dynamodb::types::{
+    AttributeDefinition, BillingMode, GlobalSecondaryIndex, KeySchemaElement, KeyType, Projection,
+    ProjectionType, ScalarAttributeType, TimeToLiveSpecification,
+};
+use aws_sdk_sqs::types::QueueAttributeName;
+use serde::Serialize;
+
+use crate::aws::AwsClients;
+use crate::template::{EnvValue, LocalTemplate, TableSpec};
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Provisioned {
+    pub prefix: String,
+    pub queues: BTreeMap<String, QueueRef>,
+    pub tables: BTreeMap<String, String>,
+    pub functions: BTreeMap<String, FunctionWiring>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct QueueRef {
+    pub url: String,
+    pub arn: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct FunctionWiring {
+    /// The function's environment with every `!Ref` resolved.
+    pub env: BTreeMap<String, String>,
+    pub sqs_sources: Vec<SqsSource>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SqsSource {
+    pub queue_logical_id: String,
+    pub queue_url: String,
+    pub batch_size: i32,
+    pub batching_window_seconds: i32,
+    pub max_concurrency: Option<i32>,
+    pub report_batch_item_failures: bool,
+}
+
+pub async fn provision(
+    clients: &AwsClients,
+    template: &LocalTemplate,
+    prefix: &str,
+) -> anyhow::Result<Provisioned> {
+    let mut provisioned = Provisioned {
+        prefix: prefix.to_owned(),
+        ..Default::default()
+    };
+    // Dead-letter queues first, so redrive policies can name their ARNs.
+    let mut queues: Vec<_> = template.queues.iter().collect();
+    queues.sort_by_key(|q| q.redrive.is_some());
+    for queue in queues {
+        let mut attributes: BTreeMap<QueueAttributeName, String> = queue
+            .attributes
+            .iter()
+            .map(|(k, v)| (QueueAttributeName::from(k.as_str()), v.clone()))
+            .collect();
+        if let Some(redrive) = &queue.redrive {
+            let dlq = provisioned
+                .queues
+                .get(&redrive.dead_letter_queue)
+                .with_context(|| {
+                    format!(
+                        "{}: dead-letter queue {} is not a queue",
+                        queue.logical_id, redrive.dead_letter_queue
+                    )
+                })?;
+            attributes.insert(
+                QueueAttributeName::RedrivePolicy,
+                serde_json::json!({"deadLetterTargetArn": dlq.arn, "maxReceiveCount": redrive.max_receive_count}).to_string(),
+            );
+        }
+        let name = format!("{prefix}{}", queue.logical_id);
+        let created = clients
+            .sqs
+            .create_queue()
+            .queue_name(&name)
+            .set_attributes(Some(attributes.into_iter().collect()))
+            .send()
+            .await
+            .with_context(|| format!("creating queue {name}"))?;
+        let url = created
+            .queue_url
+            .with_context(|| format!("queue {name} has no URL"))?;
+        let arn = clients
+            .sqs
+            .get_queue_attributes()
+            .queue_url(&url)
+            .attribute_names(QueueAttributeName::QueueArn)
+            .send()
+            .await
+            .with_context(|| format!("reading the ARN of {name}"))?
+            .attributes
+            .and_then(|a| a.get(&QueueAttributeName::QueueArn).cloned())
+            .with_context(|| format!("queue {name} has no ARN"))?;
+        provisioned
+            .queues
+            .insert(queue.logical_id.clone(), QueueRef { url, arn });
+    }
+    for table in &template.tables {
+        let name = format!("{prefix}{}", table.logical_id);
+        create_table(&clients.dynamodb, table, &name).await?;
+        provisioned.tables.insert(table.logical_id.clone(), name);
+    }
+    for function in &template.functions {
+        let mut wiring = FunctionWiring::default();
+        for (var, value) in &function.environment {
+            let resolved = match value {
+                EnvValue::Literal(v) => v.clone(),
+                EnvValue::Ref(target) => resolve(template, &provisioned, target)
+                    .with_context(|| format!("{}: {var} = !Ref {target}", function.logical_id))?,
+            };
+            wiring.env.insert(var.clone(), resolved);
+        }
+        for event in &function.sqs_events {
+            let queue = provisioned.queues.get(&event.queue).with_context(|| {
+                format!("{}: unknown queue {}", function.logical_id, event.queue)
+            })?;
+            wiring.sqs_sources.push(SqsSource {
+                queue_logical_id: event.queue.clone(),
+                queue_url: queue.url.clone(),
+                batch_size: event.batch_size,
+                batching_window_seconds: event.batching_window_seconds,
+                max_concurrency: event.max_concurrency,
+                report_batch_item_failures: event.report_batch_item_failures,
+            });
+        }
+        provisioned
+            .functions
+            .insert(function.logical_id.clone(), wiring);
+    }
+    Ok(provisioned)
+}
+
+/// What `!Ref X` evaluates to: a table's name, a queue's URL, or a parameter's value.
+fn resolve(
+    template: &LocalTemplate,
+    provisioned: &Provisioned,
+    target: &str,
+) -> anyhow::Result<String> {
+    if let Some(table) = provisioned.tables.get(target) {
+        return Ok(table.clone());
+    }
+    if let Some(queue) = provisioned.queues.get(target) {
+        return Ok(queue.url.clone());
+    }
+    match template.parameters.get(target) {
+        Some(value) => Ok(value.clone()),
+        None => bail!("{target} is neither a created resource nor a parameter"),
+    }
+}
+
+async fn create_table(
+    client: &aws_sdk_dynamodb::Client,
+    table: &TableSpec,
+    name: &str,
+) -> anyhow::Result<()> {
+    let keys = |schema: &[(String, String)]| -> anyhow::Result<Vec<KeySchemaElement>> {
+        schema
+            .iter()
+            .map(|(attribute, kind)| {
+                KeySchemaElement::builder()
+                    .attribute_name(attribute)
+                    .key_type(KeyType::from(kind.as_str()))
+                    .build()
+                    .context("building a key")
+            })
+            .collect()
+    };
+    let mut request = client
+        .create_table()
+        .table_name(name)
+        .billing_mode(BillingMode::PayPerRequest)
+        .set_key_schema(Some(keys(&table.key_schema)?));
+    for (attribute, kind) in &table.attributes {
+        request = request.attribute_definitions(
+            AttributeDefinition::builder()
+                .attribute_name(attribute)
+                .attribute_type(ScalarAttributeType::from(kind.as_str()))
+                .build()
+                .context("building an attribute definition")?,
+        );
+    }
+    for index in &table.indexes {
+        request = request.global_secondary_indexes(
+            GlobalSecondaryIndex::builder()
+                .index_name(&index.name)
+                .set_key_schema(Some(keys(&index.key_schema)?))
+                .projection(
+                    Projection::builder()
+                        .projection_type(ProjectionType::from(index.projection.as_str()))
+                        .build(),
+                )
+                .build()
+                .context("building an index")?,
+        );
+    }
+    match request.send().await {
+        Ok(_) => {}
+        Err(error)
+            if error
+                .as_service_error()
+                .is_some_and(|e| e.is_resource_in_use_exception()) =>
+        {
+            return Ok(())
+        }
+        Err(error) => {
+            return Err(anyhow::Error::new(error).context(format!("creating table {name}")))
+        }
+    }
+    if let Some(attribute) = &table.ttl_attribute {
+        client
+            .update_time_to_live()
+            .table_name(name)
+            .time_to_live_specification(
+                TimeToLiveSpecification::builder()
+                    .attribute_name(attribute)
+                    .enabled(true)
+                    .build()
+                    .context("building TTL")?,
+            )
+            .send()
+            .await
+            .with_context(|| format!("enabling TTL on {name}"))?;
+    }
+    Ok(())
+}
+
+/// Deletes what [`provision`] created (tests use unique prefixes and clean up after themselves).
+pub async fn teardown(clients: &AwsClients, provisioned: &Provisioned) -> anyhow::Result<()> {
+    for queue in provisioned.queues.values() {
+        clients
+            .sqs
+            .delete_queue()
+            .queue_url(&queue.url)
+            .send()
+            .await
+            .with_context(|| format!("deleting {}", queue.url))?;
+    }
+    for table in provisioned.tables.values() {
+        clients
+            .dynamodb
+            .delete_table()
+            .table_name(table)
+            .send()
+            .await
+            .with_context(|| format!("deleting {table}"))?;
+    }
+    Ok(())
+}

@@ -1,0 +1,288 @@
+//! The analytics table: daily rollups per agent, team and tenant, applied exactly once per call.
+//!
+//! | item | pk | sk |
+//! |---|---|---|
+//! | rollup | `TENANT#{t}#ROLLUP#AGENT#{a}` / `…#ROLLUP#TEAM#{team}` / `…#ROLLUP#TENANT` | `DAY#{yyyy-mm-dd}` |
+//! | idempotency marker | `TENANT#{t}#APPLIED#{call_id}` | `APPLIED` |
+//!
+//! A batch is deduplicated, coalesced into one delta per rollup key, and written as one
+//! transaction per chunk: a marker per call (`attribute_not_exists`) plus one `ADD` update per
+//! key. If a marker exists the transaction is cancelled; its reasons, read item by item, name
+//! the calls already applied, which are dropped before the rest is retried. Numbers are added
+//! with `ADD`, so deltas commute; tracker and outcome counts are flat attributes
+//! (`tracker:{name}`, `outcome:{name}`) because `ADD` cannot create a nested map path.
+//! Markers expire after 35 days: longer than any message can live (14 days in a queue, then
+//! 14 in its DLQ), so a redelivery always finds its marker.
+
+mod keys;
+
+use std::collections::{BTreeMap, HashSet};
+use std::time::Duration;
+
+use anyhow::Context;
+use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
+use aws_sdk_dynamodb::types::{AttributeValue, Put, TransactWriteItem, Update};
+use callscope_core::domain::{CallId, TenantId};
+use callscope_core::pipeline::{coalesce, CallAnalysed, RollupKey, RollupScope, RollupTotals};
+
+pub use keys::{marker_key, rollup_pk, rollup_sk};
+
+/// DynamoDB's limit on items per transaction.
+const MAX_TRANSACTION_ITEMS: usize = 100;
+/// Each call adds one marker and touches at most three rollups (agent, team, tenant).
+const EVENTS_PER_TRANSACTION: usize = MAX_TRANSACTION_ITEMS / 4;
+const ATTEMPTS: u32 = 4;
+pub const MARKER_TTL_DAYS: i64 = 35;
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ApplyReport {
+    pub applied: Vec<CallId>,
+    pub duplicates: Vec<CallId>,
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("{not_applied_count} calls were not applied: {source:#}", not_applied_count = not_applied.len())]
+pub struct RollupError {
+    /// Calls whose deltas were not written; their messages must be retried.
+    pub not_applied: Vec<CallId>,
+    /// What was applied before the failure.
+    pub report: ApplyReport,
+    #[source]
+    pub source: anyhow::Error,
+}
+
+impl RollupError {
+    pub fn not_applied(&self) -> &[CallId] {
+        &self.not_applied
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct RollupStore {
+    client: aws_sdk_dynamodb::Client,
+    table: String,
+}
+
+impl RollupStore {
+    pub fn new(client: aws_sdk_dynamodb::Client, table: String) -> Self {
+        Self { client, table }
+    }
+
+    /// Applies each distinct call's event exactly once.
+    pub async fn apply(&self, events: &[CallAnalysed]) -> Result<ApplyReport, RollupError> {
+        let mut seen = HashSet::new();
+        let distinct: Vec<&CallAnalysed> = events
+            .iter()
+            .filter(|e| seen.insert((e.tenant.clone(), e.call_id.clone())))
+            .collect();
+        let mut report = ApplyReport::default();
+        for (i, chunk) in distinct.chunks(EVENTS_PER_TRANSACTION).enumerate() {
+            if let Err(source) = self.apply_chunk(chunk, &mut report).await {
+                let done: HashSet<&CallId> =
+                    report.applied.iter().chain(&report.duplicates).collect();
+                let not_applied = distinct[i * EVENTS_PER_TRANSACTION..]
+                    .iter()
+                    .map(|e| e.call_id.clone())
+                    .filter(|c| !done.contains(c))
+                    .collect();
+                return Err(RollupError {
+                    not_applied,
+                    report,
+                    source,
+                });
+            }
+        }
+        Ok(report)
+    }
+
+    async fn apply_chunk(
+        &self,
+        chunk: &[&CallAnalysed],
+        report: &mut ApplyReport,
+    ) -> anyhow::Result<()> {
+        let mut pending: Vec<&CallAnalysed> = chunk.to_vec();
+        for attempt in 1..=ATTEMPTS {
+            if pending.is_empty() {
+                return Ok(());
+            }
+            let deltas = coalesce(pending.iter().copied());
+            let mut items = Vec::with_capacity(pending.len() + deltas.len());
+            for event in &pending {
+                items.push(
+                    TransactWriteItem::builder()
+                        .put(self.marker(event)?)
+                        .build(),
+                );
+            }
+            for (key, totals) in &deltas {
+                items.push(
+                    TransactWriteItem::builder()
+                        .update(self.update(key, totals)?)
+                        .build(),
+                );
+            }
+            match self
+                .client
+                .transact_write_items()
+                .set_transact_items(Some(items))
+                .send()
+                .await
+            {
+                Ok(_) => {
+                    report
+                        .applied
+                        .extend(pending.iter().map(|e| e.call_id.clone()));
+                    return Ok(());
+                }
+                Err(error) => {
+                    let reasons: Vec<Option<String>> = match error.as_service_error() {
+                        Some(TransactWriteItemsError::TransactionCanceledException(cancelled)) => {
+                            cancelled
+                                .cancellation_reasons()
+                                .iter()
+                                .map(|r| r.code().map(str::to_owned))
+                                .collect()
+                        }
+                        _ => return Err(anyhow::Error::new(error).context("applying rollups")),
+                    };
+                    // Markers come first, in the order of `pending`.
+                    let duplicate: Vec<bool> = (0..pending.len())
+                        .map(|i| {
+                            reasons.get(i).and_then(Option::as_deref)
+                                == Some("ConditionalCheckFailed")
+                        })
+                        .collect();
+                    if duplicate.iter().any(|d| *d) {
+                        let (dupes, rest): (Vec<_>, Vec<_>) = pending
+                            .iter()
+                            .zip(&duplicate)
+                            .partition(|(_, is_duplicate)| **is_duplicate);
+                        report
+                            .duplicates
+                            .extend(dupes.into_iter().map(|(e, _)| e.call_id.clone()));
+                        pending = rest.into_iter().map(|(e, _)| *e).collect();
+                        continue;
+                    }
+                    // Conflicts with a concurrent writer or throttling: back off and retry.
+                    tracing::warn!(attempt, reasons = ?reasons, "rollup transaction cancelled; retrying");
+                    tokio::time::sleep(Duration::from_millis(50 * u64::from(attempt))).await;
+                }
+            }
+        }
+        anyhow::bail!("rollup transaction still cancelled after {ATTEMPTS} attempts")
+    }
+
+    fn marker(&self, event: &CallAnalysed) -> anyhow::Result<Put> {
+        let (pk, sk) = marker_key(&event.tenant, &event.call_id);
+        let expires_at = chrono::Utc::now().timestamp() + MARKER_TTL_DAYS * 24 * 3600;
+        Put::builder()
+            .table_name(&self.table)
+            .item("pk", AttributeValue::S(pk))
+            .item("sk", AttributeValue::S(sk))
+            .item(
+                "correlation_id",
+                AttributeValue::S(event.correlation_id.clone()),
+            )
+            .item("expires_at", AttributeValue::N(expires_at.to_string()))
+            .condition_expression("attribute_not_exists(pk)")
+            .build()
+            .context("building an idempotency marker")
+    }
+
+    fn update(&self, key: &RollupKey, totals: &RollupTotals) -> anyhow::Result<Update> {
+        let mut adds = vec![
+            ("calls", totals.calls.to_string()),
+            ("duration_seconds", totals.duration_seconds.to_string()),
+            ("talk_ratio_sum", totals.talk_ratio_sum.to_string()),
+            ("sentiment_sum", totals.sentiment_sum.to_string()),
+            ("score_sum", totals.score_sum.to_string()),
+            ("questions_agent", totals.questions_agent.to_string()),
+            ("questions_customer", totals.questions_customer.to_string()),
+        ]
+        .into_iter()
+        .map(|(name, value)| (name.to_owned(), value))
+        .collect::<Vec<_>>();
+        adds.extend(
+            totals
+                .tracker_hits
+                .iter()
+                .map(|(k, v)| (format!("tracker:{k}"), v.to_string())),
+        );
+        adds.extend(
+            totals
+                .outcomes
+                .iter()
+                .map(|(k, v)| (format!("outcome:{k}"), v.to_string())),
+        );
+        let mut builder = Update::builder()
+            .table_name(&self.table)
+            .key("pk", AttributeValue::S(rollup_pk(key)))
+            .key("sk", AttributeValue::S(rollup_sk(&key.day)));
+        let mut clauses = Vec::with_capacity(adds.len());
+        for (i, (name, value)) in adds.into_iter().enumerate() {
+            clauses.push(format!("#a{i} :a{i}"));
+            builder = builder
+                .expression_attribute_names(format!("#a{i}"), name)
+                .expression_attribute_values(format!(":a{i}"), AttributeValue::N(value));
+        }
+        let (scope_kind, scope_id) = keys::scope_parts(&key.scope);
+        builder
+            .update_expression(format!(
+                "ADD {} SET tenant = :tenant, scope_kind = :kind, scope_id = :id, #day = :day",
+                clauses.join(", ")
+            ))
+            .expression_attribute_names("#day", "day")
+            .expression_attribute_values(":tenant", AttributeValue::S(key.tenant.to_string()))
+            .expression_attribute_values(":kind", AttributeValue::S(scope_kind.to_owned()))
+            .expression_attribute_values(":id", AttributeValue::S(scope_id))
+            .expression_attribute_values(":day", AttributeValue::S(key.day.clone()))
+            .build()
+            .context("building a rollup update")
+    }
+
+    pub async fn get(&self, key: &RollupKey) -> anyhow::Result<Option<RollupTotals>> {
+        let output = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .key("pk", AttributeValue::S(rollup_pk(key)))
+            .key("sk", AttributeValue::S(rollup_sk(&key.day)))
+            .consistent_read(true)
+            .send()
+            .await
+            .context("reading a rollup")?;
+        Ok(output.item.as_ref().map(keys::totals_of))
+    }
+
+    /// The rollups of one scope for the days `from..=to` (`YYYY-MM-DD`), by day.
+    pub async fn list_days(
+        &self,
+        tenant: &TenantId,
+        scope: RollupScope,
+        from: &str,
+        to: &str,
+    ) -> anyhow::Result<BTreeMap<String, RollupTotals>> {
+        let key = RollupKey {
+            tenant: tenant.clone(),
+            scope,
+            day: String::new(),
+        };
+        let output = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .key_condition_expression("pk = :pk AND sk BETWEEN :from AND :to")
+            .expression_attribute_values(":pk", AttributeValue::S(rollup_pk(&key)))
+            .expression_attribute_values(":from", AttributeValue::S(rollup_sk(from)))
+            .expression_attribute_values(":to", AttributeValue::S(rollup_sk(to)))
+            .send()
+            .await
+            .context("listing rollups")?;
+        Ok(output
+            .items
+            .unwrap_or_default()
+            .iter()
+            .filter_map(|item| Some((item.get("day")?.as_s().ok()?.clone(), keys::totals_of(item))))
+            .collect())
+    }
+}
