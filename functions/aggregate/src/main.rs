@@ -1,0 +1,16 @@
+//! Composition root of the aggregate function: config and clients once per cold start.
+
+use callscope_cloud::{aws, config::AggregateConfig, telemetry};
+use lambda_runtime::{service_fn, LambdaEvent};
+
+#[tokio::main]
+async fn main() -> Result<(), lambda_runtime::Error> {
+    telemetry::init_tracing();
+    let config = AggregateConfig::from_env()?;
+    let sdk = aws::load_sdk_config().await;
+    let aggregator = aggregate::Aggregator::new(&aws::AwsClients::from_config(&sdk), config);
+    lambda_runtime::run(service_fn(|event: LambdaEvent<_>| {
+        aggregator.handle_batch(event.payload)
+    }))
+    .await
+}

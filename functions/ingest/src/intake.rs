@@ -1,0 +1,93 @@
+//! The queue side of ingest: call documents dropped on the intake queue by trusted producers
+//! (telephony, transcription jobs). The tenant travels in the `tenant` message attribute.
+//!
+//! A message that can never be admitted (no tenant, invalid call, conflicting content) is parked
+//! in the intake DLQ with its reason at once; one that failed for now is retried by SQS.
+
+use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent, SqsMessage};
+use callscope_cloud::dead_letter;
+use callscope_cloud::sqs_batch::{
+    batch_response, string_attribute, CORRELATION_ID_ATTRIBUTE, TENANT_ATTRIBUTE,
+};
+use callscope_core::domain::{Call, TenantId};
+use callscope_core::formats::{self, Format};
+
+use crate::admission::Admission;
+use crate::Ingestor;
+
+impl Ingestor {
+    pub async fn handle_intake(&self, event: SqsEvent) -> SqsBatchResponse {
+        let mut failed = Vec::new();
+        // Admit tenant by tenant, so each call's tenant comes only from its own message.
+        let mut readable: Vec<(String, TenantId, Call, String)> = Vec::new();
+        for message in &event.records {
+            let id = message.message_id.clone().unwrap_or_default();
+            match read_message(message) {
+                Ok((tenant, call)) => {
+                    let correlation_id = string_attribute(message, CORRELATION_ID_ATTRIBUTE)
+                        .map(str::to_owned)
+                        .unwrap_or_else(|| id.clone());
+                    readable.push((id, tenant, call, correlation_id));
+                }
+                Err(reason) => {
+                    if !self.park(message, &reason).await {
+                        failed.push(id);
+                    }
+                }
+            }
+        }
+        for (id, tenant, call, correlation_id) in readable {
+            let admitted = self.admit(&tenant, vec![(call, correlation_id)]).await;
+            let Some(admitted) = admitted.into_iter().next() else {
+                failed.push(id);
+                continue;
+            };
+            match admitted.admission {
+                Admission::Accepted => {}
+                Admission::Conflict => {
+                    let reason = format!(
+                        "call_id: {} already exists with different content",
+                        admitted.call_id
+                    );
+                    if let Some(message) = event
+                        .records
+                        .iter()
+                        .find(|m| m.message_id.as_deref() == Some(&id))
+                    {
+                        if !self.park(message, &reason).await {
+                            failed.push(id);
+                        }
+                    }
+                }
+                Admission::Unavailable(_) => failed.push(id),
+            }
+        }
+        batch_response(failed)
+    }
+
+    /// Moves a message to the intake DLQ with its reason; false when that failed (retry it).
+    async fn park(&self, message: &SqsMessage, reason: &str) -> bool {
+        tracing::error!(
+            message_id = message.message_id.as_deref().unwrap_or_default(),
+            reason,
+            "intake message refused; parking it in the DLQ"
+        );
+        match dead_letter::park(&self.sqs, &self.config.intake_dlq_url, message, reason).await {
+            Ok(()) => true,
+            Err(error) => {
+                tracing::warn!(error = format!("{error:#}"), "parking failed; will retry");
+                false
+            }
+        }
+    }
+}
+
+/// The tenant and call of an intake message, or the reason it has none.
+fn read_message(message: &SqsMessage) -> Result<(TenantId, Call), String> {
+    let tenant = string_attribute(message, TENANT_ATTRIBUTE)
+        .ok_or_else(|| format!("message attribute `{TENANT_ATTRIBUTE}` is required"))?;
+    let tenant = TenantId::parse(TENANT_ATTRIBUTE, tenant).map_err(|e| e.to_string())?;
+    let body = message.body.as_deref().ok_or("message has no body")?;
+    let call = formats::parse_call(body.as_bytes(), Format::Auto).map_err(|e| e.to_string())?;
+    Ok((tenant, call))
+}
