@@ -1,0 +1,140 @@
+#!/usr/bin/env bash
+# The local cloud without Docker: moto_server (AWS APIs) on 127.0.0.1:4566 and Redis on
+# 127.0.0.1:6379, then the queues and tables of infra/template.yaml.
+#
+#   infra/local-cloud.sh up        install what is missing, start what is not running, provision
+#   infra/local-cloud.sh down      stop only what `up` started
+#   infra/local-cloud.sh status    what answers where
+#   infra/local-cloud.sh env       the exports clients need: eval "$(infra/local-cloud.sh env)"
+#   infra/local-cloud.sh venv      print the venv path (creating it), for other scripts
+#   infra/local-cloud.sh sam-venv  the same, with the SAM CLI
+#
+# The same AWS_ENDPOINT_URL works against LocalStack on a machine with Docker.
+set -euo pipefail
+
+root="$(cd "$(dirname "$0")/.." && pwd)"
+state="$root/.local"
+moto_port="${MOTO_PORT:-4566}"
+redis_port="${REDIS_PORT:-6379}"
+cache="${CALLSCOPE_CACHE:-$HOME/.cache/callscope}"
+mkdir -p "$state" "$cache"
+
+log() { printf 'local-cloud: %s\n' "$*" >&2; }
+
+# A venv outside the work tree, keyed by the requirements, so fresh clones on one machine share it.
+venv_for() {
+  local key python
+  key="$(cat "$@" | sha256sum | cut -c1-12)"
+  local dir="$cache/venv-$key"
+  if [[ ! -x "$dir/bin/python" || ! -f "$dir/.complete" ]]; then
+    python="$(command -v python3)"
+    log "creating $dir (pip install -r $*)"
+    rm -rf "$dir"
+    "$python" -m venv "$dir"
+    "$dir/bin/pip" install --quiet --disable-pip-version-check --upgrade pip >&2
+    local args=()
+    for f in "$@"; do args+=(-r "$f"); done
+    "$dir/bin/pip" install --quiet --disable-pip-version-check "${args[@]}" >&2
+    touch "$dir/.complete"
+  fi
+  printf '%s\n' "$dir"
+}
+
+port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+wait_for_port() {
+  local port="$1" what="$2"
+  for _ in $(seq 1 100); do
+    port_open "$port" && return 0
+    sleep 0.2
+  done
+  log "$what did not start on 127.0.0.1:$port within 20 s; see $state"
+  return 1
+}
+
+start_moto() {
+  if port_open "$moto_port"; then
+    log "reusing the AWS emulator already on 127.0.0.1:$moto_port"
+    return
+  fi
+  local venv
+  venv="$(venv_for "$root/infra/requirements.txt")"
+  log "starting moto_server on 127.0.0.1:$moto_port"
+  nohup "$venv/bin/moto_server" -H 127.0.0.1 -p "$moto_port" >"$state/moto.log" 2>&1 &
+  echo $! >"$state/moto.pid"
+  wait_for_port "$moto_port" moto_server
+}
+
+start_redis() {
+  if port_open "$redis_port"; then
+    log "reusing the Redis already on 127.0.0.1:$redis_port"
+    return
+  fi
+  if ! command -v redis-server >/dev/null; then
+    if [[ $(id -u) -ne 0 ]]; then
+      log "redis-server is not installed; run: sudo apt-get install -y redis-server"
+      return 1
+    fi
+    log "installing Debian's redis-server"
+    DEBIAN_FRONTEND=noninteractive apt-get update -qq >&2
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server >&2
+  fi
+  log "starting redis-server on 127.0.0.1:$redis_port"
+  redis-server --daemonize yes --bind 127.0.0.1 --port "$redis_port" --save "" --appendonly no \
+    --pidfile "$state/redis.pid" --logfile "$state/redis.log" --dir "$state"
+  wait_for_port "$redis_port" redis-server
+}
+
+print_env() {
+  cat <<ENV
+export AWS_ENDPOINT_URL=http://127.0.0.1:$moto_port
+export AWS_REGION=\${AWS_REGION:-us-east-1}
+export AWS_ACCESS_KEY_ID=\${AWS_ACCESS_KEY_ID:-test}
+export AWS_SECRET_ACCESS_KEY=\${AWS_SECRET_ACCESS_KEY:-test}
+export REDIS_URL=redis://127.0.0.1:$redis_port
+ENV
+}
+
+provision() {
+  eval "$(print_env)"
+  (cd "$root" && cargo run --quiet -p callscope-cli -- local provision --template infra/template.yaml --prefix "${CALLSCOPE_PREFIX:-callscope-local-}")
+}
+
+stop_pidfile() {
+  local file="$state/$1.pid"
+  [[ -f "$file" ]] || return 0
+  local pid
+  pid="$(cat "$file")"
+  if kill -0 "$pid" 2>/dev/null; then
+    log "stopping $1 (pid $pid)"
+    kill "$pid"
+  fi
+  rm -f "$file"
+}
+
+case "${1:-}" in
+  up)
+    start_moto
+    start_redis
+    provision
+    ;;
+  services)
+    start_moto
+    start_redis
+    ;;
+  down)
+    stop_pidfile moto
+    stop_pidfile redis
+    ;;
+  status)
+    port_open "$moto_port" && echo "aws emulator: up on 127.0.0.1:$moto_port" || echo "aws emulator: down"
+    port_open "$redis_port" && echo "redis: up on 127.0.0.1:$redis_port" || echo "redis: down"
+    ;;
+  env) print_env ;;
+  venv) venv_for "$root/infra/requirements.txt" ;;
+  sam-venv) venv_for "$root/infra/requirements.txt" "$root/infra/requirements-sam.txt" ;;
+  *)
+    echo "usage: $0 up|services|down|status|env|venv|sam-venv" >&2
+    exit 2
+    ;;
+esac
