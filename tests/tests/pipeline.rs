@@ -1,0 +1,230 @@
+//! The write path end to end in the local cloud: ingest → process → aggregate, DLQs and reasons.
+
+use callscope_cloud::calls_store::{CallStatus, CallsStore};
+use callscope_cloud::dead_letter::FAILURE_REASON_ATTRIBUTE;
+use callscope_cloud::rollup_store::RollupStore;
+use callscope_core::domain::{AgentId, CallId, TenantId};
+use callscope_core::pipeline::{RollupKey, RollupScope};
+use callscope_tests::{attribute, fixture, TestCloud, TENANT, TEST_MAX_RECEIVE_COUNT};
+use serde_json::{json, Value};
+
+fn tenant(id: &str) -> TenantId {
+    TenantId::parse("tenant", id).expect("tenant id")
+}
+
+fn agent_day(tenant_id: &str, agent: &str, day: &str) -> RollupKey {
+    RollupKey {
+        tenant: tenant(tenant_id),
+        scope: RollupScope::Agent(AgentId::parse("agent_id", agent).expect("agent id")),
+        day: day.to_owned(),
+    }
+}
+
+#[tokio::test]
+async fn an_http_call_is_processed_and_counted_in_its_rollups() {
+    let cloud = TestCloud::start().await;
+    let event: Value =
+        serde_json::from_str(&fixture("events/apigw/create_call.json")).expect("json");
+    let reply = cloud
+        .post(
+            "/api/v1/calls",
+            event["body"].as_str().expect("body"),
+            Some(TENANT),
+        )
+        .await;
+    assert_eq!(reply.status, 202, "{}", reply.body);
+    cloud.drain().await;
+
+    let calls = CallsStore::new(
+        cloud.clients.dynamodb.clone(),
+        cloud.table("CallsTable").to_owned(),
+    );
+    let stored = calls
+        .load(
+            &tenant(TENANT),
+            &CallId::parse("call_id", "call-0001").expect("id"),
+        )
+        .await
+        .expect("load")
+        .expect("the call is stored");
+    assert_eq!(stored.status, CallStatus::Processed);
+    let analysis = calls
+        .get_analysis(&tenant(TENANT), &stored.call.call_id)
+        .await
+        .expect("read analysis")
+        .expect("the analysis is stored");
+
+    let rollups = RollupStore::new(
+        cloud.clients.dynamodb.clone(),
+        cloud.table("AnalyticsTable").to_owned(),
+    );
+    let agent = rollups
+        .get(&agent_day(TENANT, "agent-7", "2026-11-01"))
+        .await
+        .expect("get")
+        .expect("rollup");
+    assert_eq!(agent.calls, 1);
+    assert_eq!(agent.duration_seconds, 95.0);
+    assert_eq!(agent.score_sum, u64::from(analysis.score));
+    for scope in [
+        RollupScope::Team(
+            callscope_core::domain::TeamId::parse("team_id", "team-west").expect("team"),
+        ),
+        RollupScope::Tenant,
+    ] {
+        let key = RollupKey {
+            tenant: tenant(TENANT),
+            scope,
+            day: "2026-11-01".into(),
+        };
+        assert_eq!(
+            rollups.get(&key).await.expect("get").expect("rollup").calls,
+            1
+        );
+    }
+    cloud.cleanup().await;
+}
+
+#[tokio::test]
+async fn an_intake_message_from_a_producer_reaches_the_rollups_of_its_tenant_only() {
+    let cloud = TestCloud::start().await;
+    let event: Value =
+        serde_json::from_str(&fixture("events/sqs/intake_message.json")).expect("json");
+    let body = event["Records"][0]["body"].as_str().expect("body");
+    cloud
+        .send(
+            "IntakeQueue",
+            body,
+            &[("tenant", "globex"), ("correlation_id", "telephony-7f3a")],
+        )
+        .await;
+    cloud.drain().await;
+
+    let rollups = RollupStore::new(
+        cloud.clients.dynamodb.clone(),
+        cloud.table("AnalyticsTable").to_owned(),
+    );
+    let mine = rollups
+        .get(&agent_day("globex", "agent-7", "2026-11-01"))
+        .await
+        .expect("get");
+    assert_eq!(mine.expect("globex rollup").calls, 1);
+    let theirs = rollups
+        .get(&agent_day(TENANT, "agent-7", "2026-11-01"))
+        .await
+        .expect("get");
+    assert!(
+        theirs.is_none(),
+        "another tenant's rollup must not see the call"
+    );
+    cloud.cleanup().await;
+}
+
+#[tokio::test]
+async fn an_invalid_intake_message_is_parked_in_the_dlq_with_its_reason_while_its_neighbours_succeed(
+) {
+    let cloud = TestCloud::start().await;
+    let good = |id: &str| {
+        json!({
+            "call_id": id, "agent_id": "agent-1", "customer_id": "cust-1",
+            "start_time": "2026-11-02T09:00:00Z", "transcript": "Agent: Hello there.\nCustomer: Hi."
+        })
+        .to_string()
+    };
+    cloud
+        .send("IntakeQueue", &good("n-1"), &[("tenant", TENANT)])
+        .await;
+    cloud
+        .send(
+            "IntakeQueue",
+            r#"{"call_id": "n-bad", "agent_id": "agent-1"}"#,
+            &[("tenant", TENANT)],
+        )
+        .await;
+    cloud.send("IntakeQueue", &good("n-2"), &[]).await; // no tenant attribute
+    cloud
+        .send("IntakeQueue", &good("n-3"), &[("tenant", TENANT)])
+        .await;
+    cloud.drain().await;
+
+    let parked = cloud.peek_all("IntakeDeadLetterQueue").await;
+    let mut reasons: Vec<&str> = parked
+        .iter()
+        .filter_map(|m| attribute(m, FAILURE_REASON_ATTRIBUTE))
+        .collect();
+    reasons.sort();
+    assert_eq!(reasons.len(), 2, "{reasons:?}");
+    assert!(
+        reasons[0].contains("customer_id") && reasons[0].contains("required"),
+        "{reasons:?}"
+    );
+    assert!(reasons[1].contains("tenant"), "{reasons:?}");
+
+    let rollups = RollupStore::new(
+        cloud.clients.dynamodb.clone(),
+        cloud.table("AnalyticsTable").to_owned(),
+    );
+    let agent = rollups
+        .get(&agent_day(TENANT, "agent-1", "2026-11-02"))
+        .await
+        .expect("get")
+        .expect("rollup");
+    assert_eq!(agent.calls, 2, "both good neighbours were counted");
+    assert!(cloud.peek_all("IntakeQueue").await.is_empty());
+    cloud.cleanup().await;
+}
+
+#[tokio::test]
+async fn a_poison_process_message_reaches_the_dlq_after_max_receive_count_while_its_batch_neighbours_succeed(
+) {
+    let cloud = TestCloud::start().await;
+    let reply = cloud
+        .post(
+            "/api/v1/calls",
+            &json!({
+                "call_id": "p-good", "agent_id": "agent-1", "customer_id": "cust-1",
+                "start_time": "2026-11-03T09:00:00Z", "transcript": "Agent: Hello.\nCustomer: Hi."
+            })
+            .to_string(),
+            Some(TENANT),
+        )
+        .await;
+    assert_eq!(reply.status, 202);
+    // A well-formed request for a call that was never stored: every attempt fails.
+    let poison = json!({"tenant": TENANT, "call_id": "never-stored", "correlation_id": "poison-1"})
+        .to_string();
+    cloud
+        .send("ProcessQueue", &poison, &[("tenant", TENANT)])
+        .await;
+    cloud.drain().await;
+
+    let dead = cloud.peek_all("ProcessDeadLetterQueue").await;
+    assert_eq!(dead.len(), 1, "the poison message is in the DLQ");
+    assert_eq!(dead[0].body.as_deref(), Some(poison.as_str()));
+    let receives: u32 = dead[0]
+        .attributes
+        .as_ref()
+        .and_then(|a| {
+            a.get(&aws_sdk_sqs::types::MessageSystemAttributeName::ApproximateReceiveCount)
+        })
+        .and_then(|c| c.parse().ok())
+        .unwrap_or_default();
+    assert!(
+        receives >= TEST_MAX_RECEIVE_COUNT.parse::<u32>().expect("number"),
+        "moved after {receives} receives"
+    );
+    let rollups = RollupStore::new(
+        cloud.clients.dynamodb.clone(),
+        cloud.table("AnalyticsTable").to_owned(),
+    );
+    let agent = rollups
+        .get(&agent_day(TENANT, "agent-1", "2026-11-03"))
+        .await
+        .expect("get")
+        .expect("rollup");
+    assert_eq!(
+        agent.calls, 1,
+        "the good neighbour was processed and counted"
+    );
+    cloud.cleanup().await;
+}
