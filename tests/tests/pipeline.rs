@@ -137,7 +137,9 @@ async fn an_invalid_intake_message_is_parked_in_the_dlq_with_its_reason_while_it
     cloud
         .send(
             "IntakeQueue",
-            r#"{"call_id": "n-bad", "agent_id": "agent-1"}"#,
+            // Everything but `customer_id`, so the reason must name that field.
+            r#"{"call_id": "n-bad", "agent_id": "agent-1", "start_time": "2026-11-02T09:00:00Z",
+                "transcript": "Agent: Hello there.\nCustomer: Hi."}"#,
             &[("tenant", TENANT)],
         )
         .await;
