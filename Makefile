@@ -1,23 +1,50 @@
 # callscope — the two commands that matter: `make demo` and `make test`.
+# Both start the local cloud (moto_server + Redis, installed on first use) and stop what they started.
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
+LOCAL_CLOUD := infra/local-cloud.sh
 
-.PHONY: help test lint unit bench analyze
+.PHONY: help demo test lint infra-lint tests unit bench analyze local-up local-down local-status sam-build
 
 help: ## list the targets
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
 
-test: lint unit ## every check CI runs: format, clippy, unit + property tests
+demo: ## the write path end to end on the local cloud: calls in, analyses and rollups out
+	cargo build --quiet --locked -p callscope-cli
+	$(LOCAL_CLOUD) run target/debug/callscope local demo
+
+test: lint infra-lint tests ## everything CI runs: format, clippy, template lint, unit, property and integration tests
 
 lint: ## rustfmt and clippy, warnings are errors
 	cargo fmt --all --check
 	cargo clippy --workspace --all-targets --locked -- -D warnings
 
-unit: ## unit and property tests (no services needed)
-	cargo test --workspace --locked
+infra-lint: ## cfn-lint and `sam validate --lint` on infra/template.yaml
+	venv="$$($(LOCAL_CLOUD) sam-venv)" && \
+	"$$venv/bin/cfn-lint" infra/template.yaml && \
+	SAM_CLI_TELEMETRY=0 "$$venv/bin/sam" validate --lint --region us-east-1 --template infra/template.yaml
+
+tests: ## unit, property and integration tests, with the local cloud started for them
+	cargo test --workspace --locked --no-run
+	$(LOCAL_CLOUD) run cargo test --workspace --locked
+
+unit: ## unit and property tests only (no services needed)
+	cargo test --workspace --locked --exclude callscope-tests
 
 bench: ## criterion benchmarks of the analysis engine
 	cargo bench -p callscope-core --bench analysis
 
 analyze: ## analyse one call: make analyze FILE=events/calls/plain_discovery.json
 	cargo run --quiet --release -p callscope-cli -- analyze $(FILE)
+
+local-up: ## start moto + Redis and create the template's queues and tables (prefix callscope-local-)
+	$(LOCAL_CLOUD) up
+
+local-down: ## stop what local-up started
+	$(LOCAL_CLOUD) down
+
+local-status: ## what answers on the local ports
+	$(LOCAL_CLOUD) status
+
+sam-build: ## sam build: the functions for arm64 with cargo-lambda (needs the SAM venv, ~GBs of target/)
+	venv="$$($(LOCAL_CLOUD) sam-venv)" && PATH="$$venv/bin:$$PATH" SAM_CLI_TELEMETRY=0 sam build

@@ -6,6 +6,8 @@
 #   infra/local-cloud.sh down      stop only what `up` started
 #   infra/local-cloud.sh status    what answers where
 #   infra/local-cloud.sh env       the exports clients need: eval "$(infra/local-cloud.sh env)"
+#   infra/local-cloud.sh run CMD…  start the services, run CMD with the exports, then stop what
+#                                  this call started (what make test and make demo use)
 #   infra/local-cloud.sh venv      print the venv path (creating it), for other scripts
 #   infra/local-cloud.sh sam-venv  the same, with the SAM CLI
 #
@@ -60,8 +62,10 @@ start_moto() {
   local venv
   venv="$(venv_for "$root/infra/requirements.txt")"
   log "starting moto_server on 127.0.0.1:$moto_port"
-  nohup "$venv/bin/moto_server" -H 127.0.0.1 -p "$moto_port" >"$state/moto.log" 2>&1 &
+  # Own session and no inherited descriptors, so a CI runner waiting on our output never waits on it.
+  setsid "$venv/bin/moto_server" -H 127.0.0.1 -p "$moto_port" </dev/null >"$state/moto.log" 2>&1 &
   echo $! >"$state/moto.pid"
+  started+=(moto)
   wait_for_port "$moto_port" moto_server
 }
 
@@ -80,6 +84,7 @@ start_redis() {
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server >&2
   fi
   log "starting redis-server on 127.0.0.1:$redis_port"
+  started+=(redis)
   redis-server --daemonize yes --bind 127.0.0.1 --port "$redis_port" --save "" --appendonly no \
     --pidfile "$state/redis.pid" --logfile "$state/redis.log" --dir "$state"
   wait_for_port "$redis_port" redis-server
@@ -112,6 +117,17 @@ stop_pidfile() {
   rm -f "$file"
 }
 
+# What this invocation started, so `run` stops exactly that and leaves the rest alone.
+started=()
+
+run_with_services() {
+  start_moto
+  start_redis
+  trap 'for s in "${started[@]}"; do stop_pidfile "$s"; done' EXIT
+  eval "$(print_env)"
+  "$@"
+}
+
 case "${1:-}" in
   up)
     start_moto
@@ -131,10 +147,15 @@ case "${1:-}" in
     port_open "$redis_port" && echo "redis: up on 127.0.0.1:$redis_port" || echo "redis: down"
     ;;
   env) print_env ;;
+  run)
+    shift
+    [[ $# -gt 0 ]] || { echo "usage: $0 run COMMAND [ARGS…]" >&2; exit 2; }
+    run_with_services "$@"
+    ;;
   venv) venv_for "$root/infra/requirements.txt" ;;
   sam-venv) venv_for "$root/infra/requirements.txt" "$root/infra/requirements-sam.txt" ;;
   *)
-    echo "usage: $0 up|services|down|status|env|venv|sam-venv" >&2
+    echo "usage: $0 up|services|down|status|env|run|venv|sam-venv" >&2
     exit 2
     ;;
 esac

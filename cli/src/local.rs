@@ -22,6 +22,8 @@ pub enum Command {
         #[arg(long = "parameter", value_parser = parse_parameter)]
         parameters: Vec<(String, String)>,
     },
+    /// Run the write path end to end on the local cloud and print what each step did.
+    Demo(crate::demo::Args),
 }
 
 fn parse_parameter(raw: &str) -> Result<(String, String), String> {
@@ -32,17 +34,28 @@ fn parse_parameter(raw: &str) -> Result<(String, String), String> {
 
 pub fn run(command: Command) -> anyhow::Result<()> {
     let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
+    anyhow::ensure!(
+        std::env::var_os("AWS_ENDPOINT_URL").is_some(),
+        "AWS_ENDPOINT_URL is not set: refusing to create resources in a real AWS account (eval \"$(infra/local-cloud.sh env)\")"
+    );
     runtime.block_on(async {
         match command {
-            Command::Provision { template, prefix, parameters } => {
-                anyhow::ensure!(
-                    std::env::var_os("AWS_ENDPOINT_URL").is_some(),
-                    "AWS_ENDPOINT_URL is not set: refusing to create resources in a real AWS account (eval \"$(infra/local-cloud.sh env)\")"
-                );
-                let template = LocalTemplate::load_with_overrides(&template, parameters.into_iter().collect::<BTreeMap<_, _>>())?;
+            Command::Demo(args) => crate::demo::run(args).await,
+            Command::Provision {
+                template,
+                prefix,
+                parameters,
+            } => {
+                let template = LocalTemplate::load_with_overrides(
+                    &template,
+                    parameters.into_iter().collect::<BTreeMap<_, _>>(),
+                )?;
                 let clients = AwsClients::from_config(&load_sdk_config().await);
                 let provisioned = provision(&clients, &template, &prefix).await?;
-                println!("{}", serde_json::to_string_pretty(&provisioned).context("printing the wiring")?);
+                println!(
+                    "{}",
+                    serde_json::to_string_pretty(&provisioned).context("printing the wiring")?
+                );
                 Ok(())
             }
         }

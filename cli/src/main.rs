@@ -1,6 +1,7 @@
-//! The `callscope` command: analyse transcripts from files or stdin.
+//! The `callscope` command: analyse transcripts, and run the pipeline on the local cloud.
 
 mod analyze;
+mod demo;
 mod local;
 
 use std::process::ExitCode;

@@ -128,7 +128,10 @@ async fn duplicated_and_failing_deliveries_still_count_every_call_exactly_once()
     let ingest = Flaky::new(&cloud.ingest, 15, 1);
     let process = Flaky::new(&cloud.process, 20, 2);
     let aggregate = Flaky::new(&cloud.aggregate, 25, 3);
-    let reports = cloud.drain_through(&ingest, &process, &aggregate).await;
+    let reports = cloud
+        .drain_through(&ingest, &process, &aggregate)
+        .await
+        .expect("draining the pipeline");
     eprintln!("drained: {reports:?}");
     for (stage, flaky) in [
         ("ingest", &ingest),

@@ -6,7 +6,6 @@ pub mod aws;
 pub mod calls_store;
 pub mod config;
 pub mod dead_letter;
-pub mod local_runner;
 pub mod provision;
 pub mod queue;
 pub mod rollup_store;
