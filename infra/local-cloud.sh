@@ -102,7 +102,10 @@ ENV
 
 provision() {
   eval "$(print_env)"
-  (cd "$root" && cargo run --quiet -p callscope-cli -- local provision --template infra/template.yaml --prefix "${CALLSCOPE_PREFIX:-callscope-local-}")
+  (cd "$root" && cargo run --quiet -p callscope-cli -- local provision --template infra/template.yaml --prefix "${CALLSCOPE_PREFIX:-callscope-local-}" \
+    --env-file "$state/functions.env" >"$state/provisioned.json")
+  log "provisioned the template's queues and tables; wiring in $state/provisioned.json"
+  log "for cargo lambda watch: cargo lambda watch --env-file .local/functions.env"
 }
 
 stop_pidfile() {

@@ -1,11 +1,11 @@
 //! `callscope local …`: the local cloud's resources, created from infra/template.yaml.
 
 use std::collections::BTreeMap;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 use callscope_cloud::aws::{load_sdk_config, AwsClients};
-use callscope_cloud::provision::provision;
+use callscope_cloud::provision::{provision, Provisioned};
 use callscope_cloud::template::LocalTemplate;
 
 #[derive(Debug, clap::Subcommand)]
@@ -21,6 +21,10 @@ pub enum Command {
         /// Template parameter overrides, NAME=VALUE.
         #[arg(long = "parameter", value_parser = parse_parameter)]
         parameters: Vec<(String, String)>,
+        /// Also write every function's environment, with the emulator's endpoint and
+        /// credentials, as KEY=VALUE lines for `cargo lambda watch --env-file`.
+        #[arg(long)]
+        env_file: Option<PathBuf>,
     },
     /// Run the write path end to end on the local cloud and print what each step did.
     Demo(crate::demo::Args),
@@ -45,6 +49,7 @@ pub fn run(command: Command) -> anyhow::Result<()> {
                 template,
                 prefix,
                 parameters,
+                env_file,
             } => {
                 let template = LocalTemplate::load_with_overrides(
                     &template,
@@ -52,6 +57,9 @@ pub fn run(command: Command) -> anyhow::Result<()> {
                 )?;
                 let clients = AwsClients::from_config(&load_sdk_config().await);
                 let provisioned = provision(&clients, &template, &prefix).await?;
+                if let Some(path) = env_file {
+                    write_env_file(&path, &provisioned)?;
+                }
                 println!(
                     "{}",
                     serde_json::to_string_pretty(&provisioned).context("printing the wiring")?
@@ -60,4 +68,29 @@ pub fn run(command: Command) -> anyhow::Result<()> {
             }
         }
     })
+}
+
+/// The functions' variables never collide (a shared name such as CALLS_TABLE has one value), so
+/// one file serves a `cargo lambda watch` that hosts all of them.
+fn write_env_file(path: &Path, provisioned: &Provisioned) -> anyhow::Result<()> {
+    let mut env: BTreeMap<String, String> = provisioned
+        .functions
+        .values()
+        .flat_map(|wiring| wiring.env.clone())
+        .collect();
+    for name in [
+        "AWS_ENDPOINT_URL",
+        "AWS_REGION",
+        "AWS_ACCESS_KEY_ID",
+        "AWS_SECRET_ACCESS_KEY",
+    ] {
+        if let Ok(value) = std::env::var(name) {
+            env.insert(name.to_owned(), value);
+        }
+    }
+    let lines: String = env.iter().map(|(k, v)| format!("{k}={v}\n")).collect();
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    }
+    std::fs::write(path, lines).with_context(|| format!("writing {}", path.display()))
 }
