@@ -7,8 +7,6 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 use callscope_cloud::aws::{load_sdk_config, AwsClients};
-use callscope_cloud::calls_store::CallsStore;
-use callscope_cloud::rollup_store::RollupStore;
 use callscope_cloud::template::LocalTemplate;
 use callscope_core::domain::{AgentId, CallId, TeamId, TenantId};
 use callscope_core::pipeline::{RollupScope, RollupTotals};
@@ -154,10 +152,7 @@ async fn narrate(pipeline: &LocalPipeline, samples: &Path) -> anyhow::Result<()>
 
     println!("\n5. stored analyses (DynamoDB)");
     let tenant = TenantId::parse("tenant", TENANT)?;
-    let calls = CallsStore::new(
-        pipeline.clients.dynamodb.clone(),
-        pipeline.table("CallsTable").to_owned(),
-    );
+    let calls = pipeline.calls_store();
     println!(
         "   {:<22} {:>5} {:>11} {:>9} {:>9} {:>6}  first recommendation",
         "call", "score", "talk ratio", "cust.sent", "questions", "pii"
@@ -184,10 +179,7 @@ async fn narrate(pipeline: &LocalPipeline, samples: &Path) -> anyhow::Result<()>
     }
 
     println!("\n6. rollups for {DAY} (each call counted once, whatever was retried)");
-    let rollups = RollupStore::new(
-        pipeline.clients.dynamodb.clone(),
-        pipeline.table("AnalyticsTable").to_owned(),
-    );
+    let rollups = pipeline.rollup_store();
     println!(
         "   {:<18} {:>5} {:>9} {:>10} {:>9} {:>9}  outcomes",
         "scope", "calls", "minutes", "avg score", "avg ratio", "avg sent"

@@ -4,7 +4,6 @@
 
 use std::collections::BTreeMap;
 
-use callscope_cloud::rollup_store::RollupStore;
 use callscope_core::analysis::Analyzer;
 use callscope_core::domain::TenantId;
 use callscope_core::formats::{self, Format};
@@ -156,10 +155,7 @@ async fn duplicated_and_failing_deliveries_still_count_every_call_exactly_once()
             "{dlq} must be empty: nothing here was poison"
         );
     }
-    let rollups = RollupStore::new(
-        cloud.clients.dynamodb.clone(),
-        cloud.table("AnalyticsTable").to_owned(),
-    );
+    let rollups = cloud.rollup_store();
     let expected = expected_rollups(&documents);
     let tenant_total: u64 = expected
         .iter()

@@ -1,8 +1,7 @@
 //! The write path end to end in the local cloud: ingest → process → aggregate, DLQs and reasons.
 
-use callscope_cloud::calls_store::{CallStatus, CallsStore};
+use callscope_cloud::calls_store::CallStatus;
 use callscope_cloud::dead_letter::FAILURE_REASON_ATTRIBUTE;
-use callscope_cloud::rollup_store::RollupStore;
 use callscope_core::domain::{AgentId, CallId, TenantId};
 use callscope_core::pipeline::{RollupKey, RollupScope};
 use callscope_tests::{attribute, fixture, TestCloud, TENANT, TEST_MAX_RECEIVE_COUNT};
@@ -35,10 +34,7 @@ async fn an_http_call_is_processed_and_counted_in_its_rollups() {
     assert_eq!(reply.status, 202, "{}", reply.body);
     cloud.drain().await;
 
-    let calls = CallsStore::new(
-        cloud.clients.dynamodb.clone(),
-        cloud.table("CallsTable").to_owned(),
-    );
+    let calls = cloud.calls_store();
     let stored = calls
         .load(
             &tenant(TENANT),
@@ -54,10 +50,7 @@ async fn an_http_call_is_processed_and_counted_in_its_rollups() {
         .expect("read analysis")
         .expect("the analysis is stored");
 
-    let rollups = RollupStore::new(
-        cloud.clients.dynamodb.clone(),
-        cloud.table("AnalyticsTable").to_owned(),
-    );
+    let rollups = cloud.rollup_store();
     let agent = rollups
         .get(&agent_day(TENANT, "agent-7", "2026-11-01"))
         .await
@@ -100,10 +93,7 @@ async fn an_intake_message_from_a_producer_reaches_the_rollups_of_its_tenant_onl
         .await;
     cloud.drain().await;
 
-    let rollups = RollupStore::new(
-        cloud.clients.dynamodb.clone(),
-        cloud.table("AnalyticsTable").to_owned(),
-    );
+    let rollups = cloud.rollup_store();
     let mine = rollups
         .get(&agent_day("globex", "agent-7", "2026-11-01"))
         .await
@@ -162,10 +152,7 @@ async fn an_invalid_intake_message_is_parked_in_the_dlq_with_its_reason_while_it
     );
     assert!(reasons[1].contains("tenant"), "{reasons:?}");
 
-    let rollups = RollupStore::new(
-        cloud.clients.dynamodb.clone(),
-        cloud.table("AnalyticsTable").to_owned(),
-    );
+    let rollups = cloud.rollup_store();
     let agent = rollups
         .get(&agent_day(TENANT, "agent-1", "2026-11-02"))
         .await
@@ -215,10 +202,7 @@ async fn a_poison_process_message_reaches_the_dlq_after_max_receive_count_while_
         receives >= TEST_MAX_RECEIVE_COUNT.parse::<u32>().expect("number"),
         "moved after {receives} receives"
     );
-    let rollups = RollupStore::new(
-        cloud.clients.dynamodb.clone(),
-        cloud.table("AnalyticsTable").to_owned(),
-    );
+    let rollups = cloud.rollup_store();
     let agent = rollups
         .get(&agent_day(TENANT, "agent-1", "2026-11-03"))
         .await

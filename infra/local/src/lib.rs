@@ -13,8 +13,10 @@ use aws_lambda_events::encodings::Body;
 use aws_lambda_events::event::apigw::ApiGatewayV2httpRequest;
 use aws_sdk_sqs::types::{Message, MessageAttributeValue, MessageSystemAttributeName};
 use callscope_cloud::aws::AwsClients;
+use callscope_cloud::calls_store::CallsStore;
 use callscope_cloud::config::{AggregateConfig, IngestConfig, ProcessConfig};
 use callscope_cloud::provision::{self, Provisioned};
+use callscope_cloud::rollup_store::RollupStore;
 use callscope_cloud::sqs_batch::SqsBatchHandler;
 use callscope_cloud::template::LocalTemplate;
 use serde_json::Value;
@@ -138,6 +140,22 @@ impl LocalPipeline {
 
     pub fn table(&self, logical_id: &str) -> &str {
         &self.provisioned.tables[logical_id]
+    }
+
+    /// The calls table, read as the functions read it.
+    pub fn calls_store(&self) -> CallsStore {
+        CallsStore::new(
+            self.clients.dynamodb.clone(),
+            self.table("CallsTable").to_owned(),
+        )
+    }
+
+    /// The rollups table, read as the functions read it.
+    pub fn rollup_store(&self) -> RollupStore {
+        RollupStore::new(
+            self.clients.dynamodb.clone(),
+            self.table("AnalyticsTable").to_owned(),
+        )
     }
 
     /// Sends a message to a queue as an external producer would.

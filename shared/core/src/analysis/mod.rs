@@ -9,6 +9,8 @@ mod per_role;
 pub mod redaction;
 mod scoring;
 mod sentiment;
+#[cfg(test)]
+mod test_support;
 mod text;
 mod timeline;
 pub mod trackers;

@@ -84,21 +84,10 @@ pub fn find(timeline: &Timeline<'_>) -> Vec<NextStep> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::{Transcript, Utterance};
+    use crate::analysis::test_support::untimed;
 
     fn steps(turns: &[(Role, &str)]) -> Vec<NextStep> {
-        let t = Transcript::new(
-            turns
-                .iter()
-                .map(|(speaker, text)| Utterance {
-                    speaker: *speaker,
-                    text: (*text).to_owned(),
-                    start: None,
-                    end: None,
-                })
-                .collect(),
-        )
-        .expect("valid");
+        let t = untimed(turns);
         find(&Timeline::build(&t, None))
     }
 

@@ -109,22 +109,7 @@ impl<'a> Timeline<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::Utterance;
-
-    fn untimed(lines: &[(Role, &str)]) -> Transcript {
-        Transcript::new(
-            lines
-                .iter()
-                .map(|(speaker, text)| Utterance {
-                    speaker: *speaker,
-                    text: (*text).to_owned(),
-                    start: None,
-                    end: None,
-                })
-                .collect(),
-        )
-        .expect("valid transcript")
-    }
+    use crate::analysis::test_support::untimed;
 
     #[test]
     fn untimed_utterances_share_the_given_duration_by_words() {

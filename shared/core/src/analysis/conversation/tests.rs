@@ -1,37 +1,8 @@
 //! Hand-computed cases for each conversation metric.
 
 use super::*;
-use crate::domain::{Transcript, Utterance};
-
-fn timed(turns: &[(Role, &str, f64, f64)]) -> Transcript {
-    Transcript::new(
-        turns
-            .iter()
-            .map(|(speaker, text, start, end)| Utterance {
-                speaker: *speaker,
-                text: (*text).to_owned(),
-                start: Some(*start),
-                end: Some(*end),
-            })
-            .collect(),
-    )
-    .expect("valid transcript")
-}
-
-fn untimed(turns: &[(Role, &str)]) -> Transcript {
-    Transcript::new(
-        turns
-            .iter()
-            .map(|(speaker, text)| Utterance {
-                speaker: *speaker,
-                text: (*text).to_owned(),
-                start: None,
-                end: None,
-            })
-            .collect(),
-    )
-    .expect("valid transcript")
-}
+use crate::analysis::test_support::{timed, untimed};
+use crate::domain::Transcript;
 
 fn measure_of(t: &Transcript, duration: f64) -> ConversationMeasures {
     measure(&Timeline::build(t, Some(duration)))
