@@ -1,6 +1,7 @@
 //! The write path end to end in the local cloud: ingest → process → aggregate, DLQs and reasons.
 
 use callscope_cloud::calls_store::CallStatus;
+use callscope_cloud::config::IngestConfig;
 use callscope_cloud::dead_letter::FAILURE_REASON_ATTRIBUTE;
 use callscope_core::domain::{AgentId, CallId, TenantId};
 use callscope_core::pipeline::{RollupKey, RollupScope};
@@ -212,5 +213,63 @@ async fn a_poison_process_message_reaches_the_dlq_after_max_receive_count_while_
         agent.calls, 1,
         "the good neighbour was processed and counted"
     );
+    cloud.cleanup().await;
+}
+
+#[tokio::test]
+async fn a_call_whose_process_message_could_not_be_sent_is_processed_when_the_request_is_retried() {
+    let cloud = TestCloud::start().await;
+    // The same ingest function, but its process queue is gone: the write succeeds, the send fails.
+    let mut env = cloud.provisioned.functions["IngestFunction"].env.clone();
+    env.insert(
+        "PROCESS_QUEUE_URL".into(),
+        format!("{}-missing", cloud.queue_url("ProcessQueue")),
+    );
+    let broken = ingest::Ingestor::new(
+        &cloud.clients,
+        IngestConfig::from_lookup(|name: &str| env.get(name).cloned()).expect("config"),
+    );
+    let body = json!({
+        "call_id": "r-1", "agent_id": "agent-9", "customer_id": "cust-1",
+        "start_time": "2026-11-05T09:00:00Z", "transcript": "Agent: Hello there.\nCustomer: Hi."
+    })
+    .to_string();
+    let reply = cloud
+        .post_to(
+            &broken,
+            "/api/v1/calls",
+            &body,
+            Some(TENANT),
+            "application/json",
+        )
+        .await;
+    assert_eq!(reply.status, 503, "{}", reply.body);
+    let call_id = CallId::parse("call_id", "r-1").expect("id");
+    let stored = cloud
+        .calls_store()
+        .load(&tenant(TENANT), &call_id)
+        .await
+        .expect("load")
+        .expect("the call was stored before the send failed");
+    assert_eq!(stored.status, CallStatus::Received);
+
+    // The client retries (as 503 + Retry-After tell it to) and the call is queued this time.
+    let retried = cloud.post("/api/v1/calls", &body, Some(TENANT)).await;
+    assert_eq!(retried.status, 202, "{}", retried.body);
+    cloud.drain().await;
+    let stored = cloud
+        .calls_store()
+        .load(&tenant(TENANT), &call_id)
+        .await
+        .expect("load")
+        .expect("stored");
+    assert_eq!(stored.status, CallStatus::Processed);
+    let agent = cloud
+        .rollup_store()
+        .get(&agent_day(TENANT, "agent-9", "2026-11-05"))
+        .await
+        .expect("get")
+        .expect("rollup");
+    assert_eq!(agent.calls, 1);
     cloud.cleanup().await;
 }

@@ -98,6 +98,19 @@ impl LocalPipeline {
         tenant: Option<&str>,
         content_type: &str,
     ) -> HttpReply {
+        self.post_to(&self.ingest, path, body, tenant, content_type)
+            .await
+    }
+
+    /// POSTs to the given ingest function (one built with other config, say) instead of ours.
+    pub async fn post_to(
+        &self,
+        ingest: &ingest::Ingestor,
+        path: &str,
+        body: &str,
+        tenant: Option<&str>,
+        content_type: &str,
+    ) -> HttpReply {
         let mut event: Value =
             serde_json::from_str(HTTP_EVENT).expect("the embedded HTTP event is JSON");
         event["rawPath"] = Value::from(format!("/dev{path}"));
@@ -116,7 +129,7 @@ impl LocalPipeline {
         }
         let request: ApiGatewayV2httpRequest =
             serde_json::from_value(event).expect("the embedded HTTP event has the v2 shape");
-        let response = self.ingest.handle_http(request).await;
+        let response = ingest.handle_http(request).await;
         let body = match &response.body {
             Some(Body::Text(text)) => {
                 serde_json::from_str(text).unwrap_or(Value::from(text.clone()))
