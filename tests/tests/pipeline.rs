@@ -273,3 +273,72 @@ async fn a_call_whose_process_message_could_not_be_sent_is_processed_when_the_re
     assert_eq!(agent.calls, 1);
     cloud.cleanup().await;
 }
+
+#[tokio::test]
+async fn the_sweeper_queues_a_call_left_received_when_the_client_never_retries() {
+    let cloud = TestCloud::start().await;
+    let mut env = cloud.provisioned.functions["IngestFunction"].env.clone();
+    env.insert(
+        "PROCESS_QUEUE_URL".into(),
+        format!("{}-missing", cloud.queue_url("ProcessQueue")),
+    );
+    let broken = ingest::Ingestor::new(
+        &cloud.clients,
+        IngestConfig::from_lookup(|name: &str| env.get(name).cloned()).expect("config"),
+    );
+    let lost = json!({
+        "call_id": "s-lost", "agent_id": "agent-8", "customer_id": "cust-1",
+        "start_time": "2026-11-06T09:00:00Z", "transcript": "Agent: Hello there.\nCustomer: Hi."
+    })
+    .to_string();
+    let reply = cloud
+        .post_to(
+            &broken,
+            "/api/v1/calls",
+            &lost,
+            Some(TENANT),
+            "application/json",
+        )
+        .await;
+    assert_eq!(reply.status, 503, "{}", reply.body);
+    // A neighbour that went through normally: processed, so never swept.
+    let fine = lost.replace("s-lost", "s-fine");
+    assert_eq!(
+        cloud
+            .post("/api/v1/calls", &fine, Some(TENANT))
+            .await
+            .status,
+        202
+    );
+    cloud.drain().await;
+
+    // Not yet stale: nothing to do.
+    let now = chrono::Utc::now();
+    let early = cloud.sweep.sweep(now).await.expect("sweep");
+    assert_eq!(early.stale, 0, "{early:?}");
+    // Later than the configured age: only the lost call is queued again, and then counted once.
+    let later = now + chrono::Duration::hours(1);
+    let report = cloud.sweep.sweep(later).await.expect("sweep");
+    assert_eq!((report.stale, report.requeued), (1, 1), "{report:?}");
+    cloud.drain().await;
+    let stored = cloud
+        .calls_store()
+        .load(
+            &tenant(TENANT),
+            &CallId::parse("call_id", "s-lost").expect("id"),
+        )
+        .await
+        .expect("load")
+        .expect("stored");
+    assert_eq!(stored.status, CallStatus::Processed);
+    let agent = cloud
+        .rollup_store()
+        .get(&agent_day(TENANT, "agent-8", "2026-11-06"))
+        .await
+        .expect("get")
+        .expect("rollup");
+    assert_eq!(agent.calls, 2, "the lost call and its neighbour, each once");
+    let again = cloud.sweep.sweep(later).await.expect("sweep");
+    assert_eq!(again.stale, 0, "a processed call leaves the pending index");
+    cloud.cleanup().await;
+}

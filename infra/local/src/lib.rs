@@ -14,7 +14,7 @@ use aws_lambda_events::event::apigw::ApiGatewayV2httpRequest;
 use aws_sdk_sqs::types::{Message, MessageAttributeValue, MessageSystemAttributeName};
 use callscope_cloud::aws::AwsClients;
 use callscope_cloud::calls_store::CallsStore;
-use callscope_cloud::config::{AggregateConfig, IngestConfig, ProcessConfig};
+use callscope_cloud::config::{AggregateConfig, IngestConfig, ProcessConfig, SweepConfig};
 use callscope_cloud::provision::{self, Provisioned};
 use callscope_cloud::rollup_store::RollupStore;
 use callscope_cloud::sqs_batch::SqsBatchHandler;
@@ -35,6 +35,7 @@ pub struct LocalPipeline {
     pub ingest: ingest::Ingestor,
     pub process: process::Processor,
     pub aggregate: aggregate::Aggregator,
+    pub sweep: sweep::Sweeper,
     retry_delay: Duration,
 }
 
@@ -70,12 +71,14 @@ impl LocalPipeline {
             &clients,
             AggregateConfig::from_lookup(env("AggregateFunction")?)?,
         );
+        let sweep = sweep::Sweeper::new(&clients, SweepConfig::from_lookup(env("SweepFunction")?)?);
         Ok(Self {
             clients,
             provisioned,
             ingest,
             process,
             aggregate,
+            sweep,
             retry_delay: Duration::ZERO,
         })
     }

@@ -8,7 +8,9 @@
 //! | analysis (the full analysis as one JSON string) | same | `ANALYSIS` |
 //!
 //! GSIs: `ByAgent` (`gsi1pk = TENANT#{t}#AGENT#{a}`), `ByDay` (`gsi2pk = TENANT#{t}#DAY#{d}`) and
-//! `ByTeam` (`gsi3pk = TENANT#{t}#TEAM#{team}`), each sorted by `{start_time}#{call_id}`.
+//! `ByTeam` (`gsi3pk = TENANT#{t}#TEAM#{team}`), each sorted by `{start_time}#{call_id}`; and
+//! the sparse `Pending` (`pending_pk = PENDING#{shard}`, `pending_sk = {received_at}#{correlation}`)
+//! that holds a call only while it is RECEIVED, for the sweeper.
 
 mod items;
 
@@ -20,7 +22,13 @@ use callscope_core::analysis::{CallAnalysis, RedactionCounts};
 use callscope_core::domain::{Call, CallId, TenantId};
 
 pub use items::CallStatus;
-use items::{call_item, call_pk, transcript_item, ANALYSIS_SK, CALL_SK};
+use items::{
+    call_item, call_pk, parse_call_pk, pending_pk, transcript_item, ANALYSIS_SK, CALL_SK,
+    PENDING_SHARDS,
+};
+
+/// The sparse index of calls still RECEIVED.
+const PENDING_INDEX: &str = "Pending";
 
 /// Largest item we write; DynamoDB's limit is 400 KB including attribute names.
 pub const MAX_ITEM_BYTES: usize = 380_000;
@@ -50,6 +58,15 @@ pub enum PutOutcome {
         status: CallStatus,
         correlation_id: String,
     },
+}
+
+/// A call still RECEIVED, as the `Pending` index lists it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PendingCall {
+    pub tenant: TenantId,
+    pub call_id: CallId,
+    pub correlation_id: String,
+    pub received_at: String,
 }
 
 /// A call as stored, with its bookkeeping.
@@ -184,7 +201,7 @@ impl CallsStore {
             .key("sk", AttributeValue::S(CALL_SK.to_owned()))
             .condition_expression("attribute_exists(pk)")
             .update_expression(
-                "SET #status = :processed, processed_at = :now, agent_talk_ratio = :ratio, customer_sentiment_score = :sentiment, score = :score",
+                "SET #status = :processed, processed_at = :now, agent_talk_ratio = :ratio, customer_sentiment_score = :sentiment, score = :score REMOVE pending_pk, pending_sk",
             )
             .expression_attribute_names("#status", "status")
             .expression_attribute_values(":processed", AttributeValue::S(CallStatus::Processed.as_str().to_owned()))
@@ -235,6 +252,49 @@ impl CallsStore {
             .await
             .with_context(|| format!("reading call {call_id}"))?;
         Ok(output.item)
+    }
+
+    /// Calls received before `cutoff` and still not processed, oldest first within each shard.
+    pub async fn pending_before(
+        &self,
+        cutoff: chrono::DateTime<chrono::Utc>,
+    ) -> Result<Vec<PendingCall>, StoreError> {
+        let cutoff = cutoff.to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+        let mut pending = Vec::new();
+        for shard in PENDING_SHARDS {
+            let mut pages = self
+                .client
+                .query()
+                .table_name(&self.table)
+                .index_name(PENDING_INDEX)
+                .key_condition_expression("pending_pk = :shard AND pending_sk < :cutoff")
+                .expression_attribute_values(":shard", AttributeValue::S(pending_pk(shard)))
+                .expression_attribute_values(":cutoff", AttributeValue::S(cutoff.clone()))
+                .into_paginator()
+                .items()
+                .send();
+            while let Some(item) = pages.next().await {
+                let item =
+                    item.with_context(|| format!("listing pending calls of shard {shard}"))?;
+                let pk = items::string(&item, "pk").unwrap_or_default();
+                let sort_key = items::string(&item, "pending_sk").unwrap_or_default();
+                let (Some((tenant, call_id)), Some((received_at, correlation_id))) =
+                    (parse_call_pk(pk), sort_key.split_once('#'))
+                else {
+                    return Err(StoreError::Corrupt(
+                        pk.to_owned(),
+                        format!("pending key {sort_key:?}"),
+                    ));
+                };
+                pending.push(PendingCall {
+                    tenant,
+                    call_id,
+                    correlation_id: correlation_id.to_owned(),
+                    received_at: received_at.to_owned(),
+                });
+            }
+        }
+        Ok(pending)
     }
 
     /// Every item of one call, by sort key.

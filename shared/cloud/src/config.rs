@@ -112,6 +112,35 @@ impl AggregateConfig {
     }
 }
 
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SweepConfig {
+    pub calls_table: String,
+    pub process_queue_url: String,
+    /// `STALE_AFTER_SECONDS`: a call RECEIVED longer ago than this is queued again. Longer than
+    /// a healthy process queue's wait, so the sweeper only acts on calls whose message was lost.
+    pub stale_after: chrono::Duration,
+}
+
+impl SweepConfig {
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Self::from_lookup(from_process_env)
+    }
+
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let env = Env(lookup);
+        let raw = env.required("STALE_AFTER_SECONDS")?;
+        let seconds: u32 = raw.trim().parse().map_err(|_| ConfigError::Invalid {
+            name: "STALE_AFTER_SECONDS".into(),
+            reason: format!("{raw:?} is not a whole number of seconds"),
+        })?;
+        Ok(Self {
+            calls_table: env.required("CALLS_TABLE")?,
+            process_queue_url: env.required("PROCESS_QUEUE_URL")?,
+            stale_after: chrono::Duration::seconds(i64::from(seconds)),
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -159,6 +188,24 @@ mod tests {
         assert!(matches!(
             IngestConfig::from_lookup(lookup(&with_bad)),
             Err(ConfigError::Invalid { .. })
+        ));
+    }
+
+    #[test]
+    fn the_sweep_age_must_be_whole_seconds() {
+        let base = [("CALLS_TABLE", "c"), ("PROCESS_QUEUE_URL", "q")];
+        let with = |age: &'static str| {
+            let mut vars = base.to_vec();
+            vars.push(("STALE_AFTER_SECONDS", age));
+            SweepConfig::from_lookup(lookup(&vars))
+        };
+        assert_eq!(
+            with("600").expect("valid").stale_after,
+            chrono::Duration::minutes(10)
+        );
+        assert!(matches!(
+            with("ten minutes"),
+            Err(ConfigError::Invalid { name, .. }) if name == "STALE_AFTER_SECONDS"
         ));
     }
 }

@@ -32,6 +32,31 @@ pub fn call_pk(tenant: &TenantId, call_id: &CallId) -> String {
     format!("TENANT#{tenant}#CALL#{call_id}")
 }
 
+/// The inverse of [`call_pk`]; ids never contain `#`, so the split is unambiguous.
+pub fn parse_call_pk(pk: &str) -> Option<(TenantId, CallId)> {
+    let (tenant, call_id) = pk.strip_prefix("TENANT#")?.split_once("#CALL#")?;
+    Some((
+        TenantId::parse("tenant", tenant).ok()?,
+        CallId::parse("call_id", call_id).ok()?,
+    ))
+}
+
+/// Shards of the sparse `Pending` index: pending calls spread over 16 partitions by the first
+/// hex digit of their content hash, so a burst of ingests never concentrates on one.
+pub const PENDING_SHARDS: [char; 16] = [
+    '0', '1', '2', '3', '4', '5', '6', '7', '8', '9', 'a', 'b', 'c', 'd', 'e', 'f',
+];
+
+pub fn pending_pk(shard: char) -> String {
+    format!("PENDING#{shard}")
+}
+
+/// `{received_at}#{correlation_id}`: sorted by age, and carrying the id the re-queued message
+/// keeps (RFC 3339 times contain no `#`).
+pub fn pending_sk(received_at: &str, correlation_id: &str) -> String {
+    format!("{received_at}#{correlation_id}")
+}
+
 fn s(value: impl Into<String>) -> AttributeValue {
     AttributeValue::S(value.into())
 }
@@ -51,6 +76,7 @@ pub fn call_item(
         .start_time
         .to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
     let sort_key = format!("{start_time}#{}", call.call_id);
+    let received_at = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
     let mut item = HashMap::from([
         ("pk".to_owned(), s(call_pk(tenant, &call.call_id))),
         ("sk".to_owned(), s(CALL_SK)),
@@ -65,7 +91,16 @@ pub fn call_item(
         ("status".to_owned(), s(CallStatus::Received.as_str())),
         ("content_hash".to_owned(), s(content_hash)),
         ("correlation_id".to_owned(), s(correlation_id)),
-        ("received_at".to_owned(), s(chrono::Utc::now().to_rfc3339())),
+        ("received_at".to_owned(), s(received_at.clone())),
+        // Present only while the call is RECEIVED: processing removes it (sparse index).
+        (
+            "pending_pk".to_owned(),
+            s(pending_pk(content_hash.chars().next().unwrap_or('0'))),
+        ),
+        (
+            "pending_sk".to_owned(),
+            s(pending_sk(&received_at, correlation_id)),
+        ),
         (
             "redactions".to_owned(),
             AttributeValue::M(HashMap::from([
@@ -181,4 +216,20 @@ pub fn stored_call(
             .unwrap_or_default()
             .to_owned(),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_call_key_parses_back_to_its_ids() {
+        let tenant = TenantId::parse("tenant", "acme").expect("tenant");
+        let call_id = CallId::parse("call_id", "call-2026:11.01_x").expect("id");
+        assert_eq!(
+            parse_call_pk(&call_pk(&tenant, &call_id)),
+            Some((tenant, call_id))
+        );
+        assert_eq!(parse_call_pk("TENANT#acme#ROLLUP#TENANT"), None);
+    }
 }

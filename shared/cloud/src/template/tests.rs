@@ -59,7 +59,7 @@ fn tables_have_keys_indexes_and_ttl() {
         ]
     );
     let names: Vec<&str> = calls.indexes.iter().map(|i| i.name.as_str()).collect();
-    assert_eq!(names, ["ByAgent", "ByDay", "ByTeam"]);
+    assert_eq!(names, ["ByAgent", "ByDay", "ByTeam", "Pending"]);
     let analytics = t
         .tables
         .iter()
