@@ -63,9 +63,9 @@ start_moto() {
   venv="$(venv_for "$root/infra/requirements.txt")"
   log "starting moto_server on 127.0.0.1:$moto_port"
   # Own session and no inherited descriptors, so a CI runner waiting on our output never waits on it.
-  setsid "$venv/bin/moto_server" -H 127.0.0.1 -p "$moto_port" </dev/null >"$state/moto.log" 2>&1 &
-  echo $! >"$state/moto.pid"
-  started+=(moto)
+  setsid "$venv/bin/moto_server" -H 127.0.0.1 -p "$moto_port" </dev/null >"$state/moto-$moto_port.log" 2>&1 &
+  echo $! >"$state/moto-$moto_port.pid"
+  started+=("moto-$moto_port")
   wait_for_port "$moto_port" moto_server
 }
 
@@ -84,9 +84,9 @@ start_redis() {
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server >&2
   fi
   log "starting redis-server on 127.0.0.1:$redis_port"
-  started+=(redis)
+  started+=("redis-$redis_port")
   redis-server --daemonize yes --bind 127.0.0.1 --port "$redis_port" --save "" --appendonly no \
-    --pidfile "$state/redis.pid" --logfile "$state/redis.log" --dir "$state"
+    --pidfile "$state/redis-$redis_port.pid" --logfile "$state/redis-$redis_port.log" --dir "$state"
   wait_for_port "$redis_port" redis-server
 }
 
@@ -142,8 +142,8 @@ case "${1:-}" in
     start_redis
     ;;
   down)
-    stop_pidfile moto
-    stop_pidfile redis
+    stop_pidfile "moto-$moto_port"
+    stop_pidfile "redis-$redis_port"
     ;;
   status)
     port_open "$moto_port" && echo "aws emulator: up on 127.0.0.1:$moto_port" || echo "aws emulator: down"
