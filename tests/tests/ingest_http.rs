@@ -220,3 +220,45 @@ async fn bulk_refuses_more_than_its_limit() {
     assert_eq!(reply.status, 413, "{}", reply.body);
     cloud.cleanup().await;
 }
+
+/// The events `sam local generate-event` writes (committed verbatim in events/), with our
+/// route, claim and body filled in, go through the same entry point the Lambda runtime calls.
+#[tokio::test]
+async fn sam_generated_events_are_handled_through_the_lambda_entry_point() {
+    let cloud = TestCloud::start().await;
+    let mut http: Value =
+        serde_json::from_str(&fixture("events/apigw/sam_generated_http_api_proxy.json"))
+            .expect("json");
+    http["routeKey"] = json!("POST /api/v1/calls");
+    http["rawPath"] = json!("/api/v1/calls");
+    http["requestContext"]["http"]["method"] = json!("POST");
+    http["requestContext"]["http"]["path"] = json!("/api/v1/calls");
+    http["requestContext"]["authorizer"]["jwt"]["claims"]["tenant_id"] = json!(TENANT);
+    http["headers"]["content-type"] = json!("application/json");
+    http["isBase64Encoded"] = json!(false);
+    http["body"] = json!(call("sam-http").to_string());
+    let response = cloud.ingest.handle(http).await.expect("handled");
+    assert_eq!(response["statusCode"], 202, "{response}");
+
+    let mut sqs: Value =
+        serde_json::from_str(&fixture("events/sqs/sam_generated_receive_message.json"))
+            .expect("json");
+    sqs["Records"][0]["body"] = json!(call("sam-sqs").to_string());
+    sqs["Records"][0]["messageAttributes"] = json!({
+        "tenant": {"stringValue": TENANT, "stringListValues": [], "binaryListValues": [], "dataType": "String"}
+    });
+    let response = cloud.ingest.handle(sqs).await.expect("handled");
+    assert_eq!(response["batchItemFailures"], json!([]), "{response}");
+
+    assert_eq!(
+        count_call_items(&cloud, "sam-http").await,
+        2,
+        "call + transcript"
+    );
+    assert_eq!(
+        count_call_items(&cloud, "sam-sqs").await,
+        2,
+        "call + transcript"
+    );
+    cloud.cleanup().await;
+}
