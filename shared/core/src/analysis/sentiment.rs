@@ -2,14 +2,16 @@
 //!
 //! VADER (Hutto & Gilbert, 2014; MIT) is a lexicon- and rule-based model built for short,
 //! conversational text; the `vader_sentiment` crate is a port of the reference implementation
-//! and reproduces its compound scores (see the tests). Each utterance gets VADER's compound
+//! and reproduces its compound scores (see the tests), and [`vader`] computes the same scores
+//! over the crate's lexicons without the crate's allocations. Each utterance gets VADER's compound
 //! score in [-1, 1]; larger units are the mean of their utterances' scores weighted by words.
 //! Weighting by words lets long turns carry more of the conversation, and scoring per
 //! utterance avoids VADER's compound saturating towards ±1 on long concatenated text. The
 //! lexicon is English: for other languages the scores are computed but mean little.
 
+mod vader;
+
 use serde::{Deserialize, Serialize};
-use vader_sentiment::SentimentIntensityAnalyzer;
 
 use crate::analysis::timeline::Timeline;
 use crate::domain::Role;
@@ -44,15 +46,10 @@ impl WeightedMean {
     }
 }
 
-/// The VADER analyzer, built once and reused for every call.
+/// The VADER scorer, built once and reused for every call.
+#[derive(Debug)]
 pub struct SentimentScorer {
-    analyzer: SentimentIntensityAnalyzer<'static>,
-}
-
-impl std::fmt::Debug for SentimentScorer {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("SentimentScorer(VADER)")
-    }
+    vader: vader::Vader,
 }
 
 impl Default for SentimentScorer {
@@ -64,7 +61,7 @@ impl Default for SentimentScorer {
 impl SentimentScorer {
     pub fn new() -> Self {
         Self {
-            analyzer: SentimentIntensityAnalyzer::new(),
+            vader: vader::Vader::new(),
         }
     }
 
@@ -73,12 +70,7 @@ impl SentimentScorer {
         if !text.chars().any(char::is_alphanumeric) {
             return 0.0;
         }
-        let score = self
-            .analyzer
-            .polarity_scores(text)
-            .get("compound")
-            .copied()
-            .unwrap_or(0.0);
+        let score = self.vader.compound(text);
         if score.is_finite() {
             score.clamp(-1.0, 1.0)
         } else {
