@@ -4,6 +4,8 @@
 //! A message that can never be admitted (no tenant, invalid call, conflicting content) is parked
 //! in the intake DLQ with its reason at once; one that failed for now is retried by SQS.
 
+use std::collections::BTreeMap;
+
 use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent, SqsMessage};
 use callscope_cloud::dead_letter;
 use callscope_cloud::sqs_batch::{
@@ -18,8 +20,9 @@ use crate::Ingestor;
 impl Ingestor {
     pub async fn handle_intake(&self, event: SqsEvent) -> SqsBatchResponse {
         let mut failed = Vec::new();
-        // Admit tenant by tenant, so each call's tenant comes only from its own message.
-        let mut readable: Vec<(String, TenantId, Call, String)> = Vec::new();
+        // Group by tenant (each call's tenant comes only from its own message), so a batch of
+        // one producer costs one admission: concurrent writes and one SendMessageBatch.
+        let mut by_tenant: BTreeMap<TenantId, Vec<(String, Call, String)>> = BTreeMap::new();
         for message in &event.records {
             let id = message.message_id.clone().unwrap_or_default();
             match read_message(message) {
@@ -27,7 +30,10 @@ impl Ingestor {
                     let correlation_id = string_attribute(message, CORRELATION_ID_ATTRIBUTE)
                         .map(str::to_owned)
                         .unwrap_or_else(|| id.clone());
-                    readable.push((id, tenant, call, correlation_id));
+                    by_tenant
+                        .entry(tenant)
+                        .or_default()
+                        .push((id, call, correlation_id));
                 }
                 Err(reason) => {
                     if !self.park(message, &reason).await {
@@ -36,30 +42,31 @@ impl Ingestor {
                 }
             }
         }
-        for (id, tenant, call, correlation_id) in readable {
-            let admitted = self.admit(&tenant, vec![(call, correlation_id)]).await;
-            let Some(admitted) = admitted.into_iter().next() else {
-                failed.push(id);
-                continue;
-            };
-            match admitted.admission {
-                Admission::Accepted => {}
-                Admission::Conflict => {
-                    let reason = format!(
-                        "call_id: {} already exists with different content",
-                        admitted.call_id
-                    );
-                    if let Some(message) = event
-                        .records
-                        .iter()
-                        .find(|m| m.message_id.as_deref() == Some(&id))
-                    {
-                        if !self.park(message, &reason).await {
-                            failed.push(id);
+        for (tenant, messages) in by_tenant {
+            let (ids, calls): (Vec<String>, Vec<(Call, String)>) = messages
+                .into_iter()
+                .map(|(id, call, correlation_id)| (id, (call, correlation_id)))
+                .unzip();
+            let admitted = self.admit(&tenant, calls).await;
+            for (id, admitted) in ids.into_iter().zip(admitted) {
+                match admitted.admission {
+                    Admission::Accepted => {}
+                    Admission::Conflict => {
+                        let reason = format!(
+                            "call_id: {} already exists with different content",
+                            admitted.call_id
+                        );
+                        let message = event
+                            .records
+                            .iter()
+                            .find(|m| m.message_id.as_deref() == Some(id.as_str()));
+                        match message {
+                            Some(message) if self.park(message, &reason).await => {}
+                            _ => failed.push(id),
                         }
                     }
+                    Admission::Unavailable(_) => failed.push(id),
                 }
-                Admission::Unavailable(_) => failed.push(id),
             }
         }
         batch_response(failed)
