@@ -2,6 +2,7 @@
 
 mod analyze;
 mod demo;
+mod dlq;
 mod local;
 
 use std::process::ExitCode;
@@ -26,6 +27,9 @@ enum Command {
     /// The local cloud (moto or LocalStack at AWS_ENDPOINT_URL).
     #[command(subcommand)]
     Local(local::Command),
+    /// Dead-letter queues: peek at parked messages, redrive them.
+    #[command(subcommand)]
+    Dlq(dlq::Command),
 }
 
 fn main() -> ExitCode {
@@ -33,6 +37,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Analyze(args) => analyze::run(&args),
         Command::Local(command) => local::run(command),
+        Command::Dlq(command) => dlq::run(command),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -2,8 +2,9 @@
 
 use callscope_cloud::calls_store::CallStatus;
 use callscope_cloud::config::IngestConfig;
-use callscope_cloud::dead_letter::FAILURE_REASON_ATTRIBUTE;
+use callscope_cloud::dead_letter::{self, FAILURE_REASON_ATTRIBUTE};
 use callscope_core::domain::{AgentId, CallId, TenantId};
+use callscope_core::formats::{self, Format};
 use callscope_core::pipeline::{RollupKey, RollupScope};
 use callscope_tests::{attribute, fixture, TestCloud, TENANT, TEST_MAX_RECEIVE_COUNT};
 use serde_json::{json, Value};
@@ -340,5 +341,64 @@ async fn the_sweeper_queues_a_call_left_received_when_the_client_never_retries()
     assert_eq!(agent.calls, 2, "the lost call and its neighbour, each once");
     let again = cloud.sweep.sweep(later).await.expect("sweep");
     assert_eq!(again.stale, 0, "a processed call leaves the pending index");
+    cloud.cleanup().await;
+}
+
+#[tokio::test]
+async fn a_parked_message_is_processed_once_redriven_after_its_cause_is_fixed() {
+    let cloud = TestCloud::start().await;
+    // The process message arrives before its call is stored: it fails until the DLQ takes it.
+    let request = json!({"tenant": TENANT, "call_id": "late-1", "correlation_id": "late"});
+    cloud
+        .send("ProcessQueue", &request.to_string(), &[("tenant", TENANT)])
+        .await;
+    cloud.drain().await;
+    let dlq = cloud.queue_url("ProcessDeadLetterQueue");
+    let parked = dead_letter::peek(&cloud.clients.sqs, dlq, 10)
+        .await
+        .expect("peek");
+    assert_eq!(parked.len(), 1, "{parked:?}");
+
+    // The cause is fixed (the call is stored), then the operator redrives.
+    let call = formats::parse_value(
+        json!({
+            "call_id": "late-1", "agent_id": "agent-6", "customer_id": "cust-1",
+            "start_time": "2026-11-07T09:00:00Z", "transcript": "Agent: Hello there.\nCustomer: Hi."
+        }),
+        Format::Auto,
+    )
+    .expect("valid call");
+    let fingerprint = call.fingerprint();
+    let (redacted, redactions) = call.redacted();
+    cloud
+        .calls_store()
+        .put_received(
+            &tenant(TENANT),
+            &redacted,
+            &fingerprint,
+            &redactions,
+            "late",
+        )
+        .await
+        .expect("stored");
+    let report = dead_letter::redrive(
+        &cloud.clients.sqs,
+        dlq,
+        cloud.queue_url("ProcessQueue"),
+        100,
+    )
+    .await
+    .expect("redrive");
+    assert_eq!(report.moved, 1);
+    cloud.drain().await;
+
+    assert!(cloud.peek_all("ProcessDeadLetterQueue").await.is_empty());
+    let agent = cloud
+        .rollup_store()
+        .get(&agent_day(TENANT, "agent-6", "2026-11-07"))
+        .await
+        .expect("get")
+        .expect("rollup");
+    assert_eq!(agent.calls, 1);
     cloud.cleanup().await;
 }

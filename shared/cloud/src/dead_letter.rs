@@ -3,11 +3,11 @@
 //! SQS moves a message to the DLQ only after `maxReceiveCount` failed receives and keeps no
 //! reason. For input that is wrong (unreadable body, invalid call) retrying cannot help, so the
 //! handler parks it at once: same body and attributes, plus a `failure_reason` attribute that an
-//! operator reads before fixing and redriving it.
+//! operator reads (`callscope dlq peek`) before fixing and redriving it (`callscope dlq redrive`).
 
 use anyhow::Context;
 use aws_lambda_events::event::sqs::SqsMessage;
-use aws_sdk_sqs::types::MessageAttributeValue;
+use aws_sdk_sqs::types::{MessageAttributeValue, MessageSystemAttributeName};
 
 pub const FAILURE_REASON_ATTRIBUTE: &str = "failure_reason";
 /// SQS attribute values are limited in size along with the whole message; reasons are short.
@@ -44,4 +44,124 @@ fn string_value(value: &str) -> anyhow::Result<MessageAttributeValue> {
         .string_value(value)
         .build()
         .context("building a message attribute")
+}
+
+/// What a redrive did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+pub struct RedriveReport {
+    pub moved: usize,
+}
+
+/// A parked message, for an operator to read before redriving.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct ParkedMessage {
+    pub message_id: String,
+    pub failure_reason: Option<String>,
+    pub receive_count: Option<String>,
+    pub body: String,
+}
+
+/// Up to `limit` messages of a DLQ, left in place: each is hidden while the scan goes on (so it
+/// is listed once) and made visible again at the end.
+pub async fn peek(
+    sqs: &aws_sdk_sqs::Client,
+    dlq_url: &str,
+    limit: usize,
+) -> anyhow::Result<Vec<ParkedMessage>> {
+    let mut parked = Vec::new();
+    let mut receipts = Vec::new();
+    while parked.len() < limit {
+        let batch = receive(sqs, dlq_url, limit - parked.len(), 60).await?;
+        if batch.is_empty() {
+            break;
+        }
+        for m in batch {
+            receipts.extend(m.receipt_handle.clone());
+            parked.push(ParkedMessage {
+                message_id: m.message_id.clone().unwrap_or_default(),
+                failure_reason: m
+                    .message_attributes
+                    .as_ref()
+                    .and_then(|a| a.get(FAILURE_REASON_ATTRIBUTE))
+                    .and_then(|v| v.string_value.clone()),
+                receive_count: m
+                    .attributes
+                    .as_ref()
+                    .and_then(|a| a.get(&MessageSystemAttributeName::ApproximateReceiveCount))
+                    .cloned(),
+                body: m.body.unwrap_or_default(),
+            });
+        }
+    }
+    for receipt in receipts {
+        sqs.change_message_visibility()
+            .queue_url(dlq_url)
+            .receipt_handle(receipt)
+            .visibility_timeout(0)
+            .send()
+            .await
+            .with_context(|| format!("making a peeked message visible again in {dlq_url}"))?;
+    }
+    Ok(parked)
+}
+
+/// Moves up to `limit` messages from a DLQ back to the queue they failed on, with their
+/// attributes but without the failure reason. Each is sent before it is deleted, so an
+/// interruption can duplicate a message (the handlers are idempotent) but never lose one.
+/// Works where `StartMessageMoveTask` does not (moto) and with any source queue.
+pub async fn redrive(
+    sqs: &aws_sdk_sqs::Client,
+    dlq_url: &str,
+    target_url: &str,
+    limit: usize,
+) -> anyhow::Result<RedriveReport> {
+    let mut report = RedriveReport::default();
+    while report.moved < limit {
+        let batch = receive(sqs, dlq_url, limit - report.moved, 60).await?;
+        if batch.is_empty() {
+            break;
+        }
+        for message in batch {
+            let mut send = sqs
+                .send_message()
+                .queue_url(target_url)
+                .message_body(message.body.clone().unwrap_or_default());
+            for (name, value) in message.message_attributes.iter().flatten() {
+                if name != FAILURE_REASON_ATTRIBUTE {
+                    send = send.message_attributes(name, value.clone());
+                }
+            }
+            send.send()
+                .await
+                .with_context(|| format!("sending a parked message back to {target_url}"))?;
+            sqs.delete_message()
+                .queue_url(dlq_url)
+                .receipt_handle(message.receipt_handle.unwrap_or_default())
+                .send()
+                .await
+                .with_context(|| format!("deleting a redriven message from {dlq_url}"))?;
+            report.moved += 1;
+        }
+    }
+    Ok(report)
+}
+
+async fn receive(
+    sqs: &aws_sdk_sqs::Client,
+    queue_url: &str,
+    up_to: usize,
+    hide_seconds: i32,
+) -> anyhow::Result<Vec<aws_sdk_sqs::types::Message>> {
+    let output = sqs
+        .receive_message()
+        .queue_url(queue_url)
+        .max_number_of_messages(up_to.clamp(1, 10) as i32)
+        .visibility_timeout(hide_seconds)
+        .wait_time_seconds(1)
+        .message_attribute_names("All")
+        .message_system_attribute_names(MessageSystemAttributeName::All)
+        .send()
+        .await
+        .with_context(|| format!("receiving from {queue_url}"))?;
+    Ok(output.messages.unwrap_or_default())
 }
