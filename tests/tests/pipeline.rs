@@ -21,6 +21,39 @@ fn agent_day(tenant_id: &str, agent: &str, day: &str) -> RollupKey {
     }
 }
 
+/// A two-line call document.
+fn simple_call(call_id: &str, agent: &str, day: &str) -> String {
+    json!({
+        "call_id": call_id, "agent_id": agent, "customer_id": "cust-1",
+        "start_time": format!("{day}T09:00:00Z"), "transcript": "Agent: Hello there.\nCustomer: Hi."
+    })
+    .to_string()
+}
+
+/// POSTs through the same ingest function with its process queue gone: the write succeeds and
+/// the send fails, so the client gets a 503 and the call stays RECEIVED.
+async fn post_while_the_process_queue_is_gone(cloud: &TestCloud, body: &str) {
+    let mut env = cloud.provisioned.functions["IngestFunction"].env.clone();
+    env.insert(
+        "PROCESS_QUEUE_URL".into(),
+        format!("{}-missing", cloud.queue_url("ProcessQueue")),
+    );
+    let broken = ingest::Ingestor::new(
+        &cloud.clients,
+        IngestConfig::from_lookup(|name: &str| env.get(name).cloned()).expect("config"),
+    );
+    let reply = cloud
+        .post_to(
+            &broken,
+            "/api/v1/calls",
+            body,
+            Some(TENANT),
+            "application/json",
+        )
+        .await;
+    assert_eq!(reply.status, 503, "{}", reply.body);
+}
+
 #[tokio::test]
 async fn an_http_call_is_processed_and_counted_in_its_rollups() {
     let cloud = TestCloud::start().await;
@@ -116,13 +149,7 @@ async fn an_intake_message_from_a_producer_reaches_the_rollups_of_its_tenant_onl
 async fn an_invalid_intake_message_is_parked_in_the_dlq_with_its_reason_while_its_neighbours_succeed(
 ) {
     let cloud = TestCloud::start().await;
-    let good = |id: &str| {
-        json!({
-            "call_id": id, "agent_id": "agent-1", "customer_id": "cust-1",
-            "start_time": "2026-11-02T09:00:00Z", "transcript": "Agent: Hello there.\nCustomer: Hi."
-        })
-        .to_string()
-    };
+    let good = |id: &str| simple_call(id, "agent-1", "2026-11-02");
     cloud
         .send("IntakeQueue", &good("n-1"), &[("tenant", TENANT)])
         .await;
@@ -220,31 +247,8 @@ async fn a_poison_process_message_reaches_the_dlq_after_max_receive_count_while_
 #[tokio::test]
 async fn a_call_whose_process_message_could_not_be_sent_is_processed_when_the_request_is_retried() {
     let cloud = TestCloud::start().await;
-    // The same ingest function, but its process queue is gone: the write succeeds, the send fails.
-    let mut env = cloud.provisioned.functions["IngestFunction"].env.clone();
-    env.insert(
-        "PROCESS_QUEUE_URL".into(),
-        format!("{}-missing", cloud.queue_url("ProcessQueue")),
-    );
-    let broken = ingest::Ingestor::new(
-        &cloud.clients,
-        IngestConfig::from_lookup(|name: &str| env.get(name).cloned()).expect("config"),
-    );
-    let body = json!({
-        "call_id": "r-1", "agent_id": "agent-9", "customer_id": "cust-1",
-        "start_time": "2026-11-05T09:00:00Z", "transcript": "Agent: Hello there.\nCustomer: Hi."
-    })
-    .to_string();
-    let reply = cloud
-        .post_to(
-            &broken,
-            "/api/v1/calls",
-            &body,
-            Some(TENANT),
-            "application/json",
-        )
-        .await;
-    assert_eq!(reply.status, 503, "{}", reply.body);
+    let body = simple_call("r-1", "agent-9", "2026-11-05");
+    post_while_the_process_queue_is_gone(&cloud, &body).await;
     let call_id = CallId::parse("call_id", "r-1").expect("id");
     let stored = cloud
         .calls_store()
@@ -278,30 +282,8 @@ async fn a_call_whose_process_message_could_not_be_sent_is_processed_when_the_re
 #[tokio::test]
 async fn the_sweeper_queues_a_call_left_received_when_the_client_never_retries() {
     let cloud = TestCloud::start().await;
-    let mut env = cloud.provisioned.functions["IngestFunction"].env.clone();
-    env.insert(
-        "PROCESS_QUEUE_URL".into(),
-        format!("{}-missing", cloud.queue_url("ProcessQueue")),
-    );
-    let broken = ingest::Ingestor::new(
-        &cloud.clients,
-        IngestConfig::from_lookup(|name: &str| env.get(name).cloned()).expect("config"),
-    );
-    let lost = json!({
-        "call_id": "s-lost", "agent_id": "agent-8", "customer_id": "cust-1",
-        "start_time": "2026-11-06T09:00:00Z", "transcript": "Agent: Hello there.\nCustomer: Hi."
-    })
-    .to_string();
-    let reply = cloud
-        .post_to(
-            &broken,
-            "/api/v1/calls",
-            &lost,
-            Some(TENANT),
-            "application/json",
-        )
-        .await;
-    assert_eq!(reply.status, 503, "{}", reply.body);
+    let lost = simple_call("s-lost", "agent-8", "2026-11-06");
+    post_while_the_process_queue_is_gone(&cloud, &lost).await;
     // A neighbour that went through normally: processed, so never swept.
     let fine = lost.replace("s-lost", "s-fine");
     assert_eq!(
@@ -360,14 +342,8 @@ async fn a_parked_message_is_processed_once_redriven_after_its_cause_is_fixed() 
     assert_eq!(parked.len(), 1, "{parked:?}");
 
     // The cause is fixed (the call is stored), then the operator redrives.
-    let call = formats::parse_value(
-        json!({
-            "call_id": "late-1", "agent_id": "agent-6", "customer_id": "cust-1",
-            "start_time": "2026-11-07T09:00:00Z", "transcript": "Agent: Hello there.\nCustomer: Hi."
-        }),
-        Format::Auto,
-    )
-    .expect("valid call");
+    let document = simple_call("late-1", "agent-6", "2026-11-07");
+    let call = formats::parse_call(document.as_bytes(), Format::Auto).expect("valid call");
     let fingerprint = call.fingerprint();
     let (redacted, redactions) = call.redacted();
     cloud
