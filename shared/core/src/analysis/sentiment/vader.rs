@@ -19,6 +19,7 @@ use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
 use std::ops::Range;
 
+use aho_corasick::AhoCorasick;
 use regex::Regex;
 
 const B_INCR: f64 = 0.293;
@@ -203,6 +204,10 @@ pub struct Vader {
     emoji: HashMap<char, &'static str>,
     /// The crate's all-caps test, used as is for non-ASCII words.
     all_caps: Regex,
+    /// Every booster and every special idiom as a substring pattern (the crate tests each with
+    /// `contains`); one pass finds them all.
+    booster_patterns: AhoCorasick,
+    idiom_patterns: AhoCorasick,
 }
 
 impl std::fmt::Debug for Vader {
@@ -273,6 +278,10 @@ impl Vader {
             negations: NEGATIONS.into_iter().collect(),
             emoji,
             all_caps: Regex::new(r"^[A-Z\W]+$").expect("a constant pattern"),
+            booster_patterns: AhoCorasick::new(BOOSTERS.map(|(word, _)| word))
+                .expect("constant patterns"),
+            idiom_patterns: AhoCorasick::new(SPECIAL_IDIOMS.map(|(idiom, _)| idiom))
+                .expect("constant patterns"),
         }
     }
 
@@ -446,17 +455,29 @@ impl Vader {
             i + 1
         };
         tokens.join_lower(i - 3..end, scratch);
-        if let Some((_, idiom)) = SPECIAL_IDIOMS.iter().find(|(k, _)| scratch.contains(k)) {
-            valence = *idiom;
+        let idioms = contained(&self.idiom_patterns, scratch, SPECIAL_IDIOMS.len());
+        if let Some(first) = idioms.iter().position(|&found| found) {
+            valence = SPECIAL_IDIOMS[first].1;
         }
         tokens.join_lower(i - 3..i, scratch);
-        for (booster, value) in BOOSTERS {
-            if scratch.contains(booster) {
+        let boosters = contained(&self.booster_patterns, scratch, BOOSTERS.len());
+        for ((_, value), found) in BOOSTERS.iter().zip(boosters) {
+            if found {
                 valence += value;
             }
         }
         valence
     }
+}
+
+/// Which of the patterns occur in `haystack`, by pattern index (each counted once, as
+/// `haystack.contains(pattern)` would).
+fn contained(patterns: &AhoCorasick, haystack: &str, count: usize) -> Vec<bool> {
+    let mut found = vec![false; count];
+    for m in patterns.find_overlapping_iter(haystack) {
+        found[m.pattern().as_usize()] = true;
+    }
+    found
 }
 
 fn tokenize(text: &str) -> Tokens<'_> {
