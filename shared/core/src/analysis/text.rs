@@ -7,9 +7,21 @@ use crate::domain::Role;
 /// The words of a text: whitespace-separated tokens that contain a letter or digit, with
 /// surrounding punctuation trimmed.
 pub fn words(text: &str) -> impl Iterator<Item = &str> {
-    text.split_whitespace()
-        .map(|t| t.trim_matches(|c: char| !c.is_alphanumeric() && c != '\''))
-        .filter(|t| t.chars().any(char::is_alphanumeric))
+    text.split_whitespace().filter_map(word)
+}
+
+/// The same words, last first.
+pub fn words_from_the_end(text: &str) -> impl Iterator<Item = &str> {
+    text.split_whitespace().rev().filter_map(word)
+}
+
+/// A whitespace-separated token as a word, or `None` when it holds no letter or digit.
+fn word(token: &str) -> Option<&str> {
+    let trimmed = token.trim_matches(|c: char| !c.is_alphanumeric() && c != '\'');
+    trimmed
+        .chars()
+        .any(char::is_alphanumeric)
+        .then_some(trimmed)
 }
 
 pub fn word_count(text: &str) -> usize {

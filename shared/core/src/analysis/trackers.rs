@@ -7,7 +7,7 @@
 
 mod rules;
 
-use regex::Regex;
+use regex::{Regex, RegexSet, RegexSetBuilder};
 use serde::{Deserialize, Serialize};
 
 use crate::analysis::timeline::Timeline;
@@ -52,18 +52,30 @@ pub struct TrackerMention {
 #[derive(Debug)]
 pub struct TrackerSet {
     compiled: Vec<(TrackerRule, Regex)>,
+    /// All rules' patterns in one automaton: one pass tells which rules can match a segment,
+    /// so most segments (which mention no tracker) are scanned once instead of once per rule.
+    /// `None` only if the combined automaton exceeds the regex size limit.
+    any: Option<RegexSet>,
 }
 
 impl TrackerSet {
     /// Compiles rules that are known to be valid (the built-in defaults); invalid ones are
     /// dropped with a log-free skip because the defaults are tested to be valid.
     pub fn new(rules: Vec<TrackerRule>) -> Self {
-        Self {
-            compiled: rules
+        Self::from_compiled(
+            rules
                 .into_iter()
                 .filter_map(|r| r.compile().ok().map(|re| (r, re)))
                 .collect(),
-        }
+        )
+    }
+
+    fn from_compiled(compiled: Vec<(TrackerRule, Regex)>) -> Self {
+        let any = RegexSetBuilder::new(compiled.iter().map(|(_, re)| re.as_str()))
+            .case_insensitive(true)
+            .build()
+            .ok();
+        Self { compiled, any }
     }
 
     /// Compiles rules from configuration, refusing the first invalid one with its field.
@@ -80,46 +92,52 @@ impl TrackerSet {
                 Ok((r, re))
             })
             .collect::<Result<_, InputError>>()?;
-        Ok(Self { compiled })
+        Ok(Self::from_compiled(compiled))
     }
 
     pub fn find(&self, timeline: &Timeline<'_>) -> Vec<TrackerHit> {
-        self.compiled
-            .iter()
-            .filter_map(|(rule, regex)| {
-                let mut count = 0_u32;
-                let mut mentions = Vec::new();
-                for s in &timeline.segments {
-                    if rule.speaker.is_some_and(|r| r != s.role) {
-                        continue;
-                    }
-                    if !rule
+        let mut found: Vec<(u32, Vec<TrackerMention>)> = vec![(0, Vec::new()); self.compiled.len()];
+        for s in &timeline.segments {
+            let candidates: Vec<usize> = match &self.any {
+                Some(set) => set.matches(s.text).into_iter().collect(),
+                None => (0..self.compiled.len()).collect(),
+            };
+            for index in candidates {
+                let (rule, regex) = &self.compiled[index];
+                if rule.speaker.is_some_and(|r| r != s.role)
+                    || !rule
                         .window
                         .is_none_or(|w| w.contains(s.start, timeline.duration))
-                    {
+                {
+                    continue;
+                }
+                let (count, mentions) = &mut found[index];
+                for m in regex.find_iter(s.text) {
+                    let negated = is_negated(&s.text[..m.start()]);
+                    let counts = match rule.negation {
+                        NegationMode::Exclude => !negated,
+                        NegationMode::Include => true,
+                        NegationMode::Only => negated,
+                    };
+                    if !counts {
                         continue;
                     }
-                    for m in regex.find_iter(s.text) {
-                        let negated = is_negated(&s.text[..m.start()]);
-                        let counts = match rule.negation {
-                            NegationMode::Exclude => !negated,
-                            NegationMode::Include => true,
-                            NegationMode::Only => negated,
-                        };
-                        if !counts {
-                            continue;
-                        }
-                        count += 1;
-                        if mentions.len() < MAX_MENTIONS_PER_HIT {
-                            mentions.push(TrackerMention {
-                                utterance_index: s.index,
-                                speaker: s.role,
-                                phrase: m.as_str().to_owned(),
-                                at_seconds: s.start,
-                            });
-                        }
+                    *count += 1;
+                    if mentions.len() < MAX_MENTIONS_PER_HIT {
+                        mentions.push(TrackerMention {
+                            utterance_index: s.index,
+                            speaker: s.role,
+                            phrase: m.as_str().to_owned(),
+                            at_seconds: s.start,
+                        });
                     }
                 }
+            }
+        }
+        self.compiled
+            .iter()
+            .zip(found)
+            .filter_map(|((rule, _), (count, mentions))| {
                 let satisfied = (rule.expectation == Expectation::Required).then_some(count > 0);
                 (count > 0 || satisfied.is_some()).then(|| TrackerHit {
                     tracker: rule.name.clone(),
@@ -137,16 +155,21 @@ impl TrackerSet {
 /// same sentence.
 fn is_negated(before: &str) -> bool {
     let sentence = before.rsplit(['.', '!', '?', ';']).next().unwrap_or(before);
-    crate::analysis::text::words(sentence)
-        .collect::<Vec<_>>()
-        .iter()
-        .rev()
+    crate::analysis::text::words_from_the_end(sentence)
         .take(NEGATION_WINDOW_WORDS)
-        .any(|w| {
-            NEGATION_CUES
-                .iter()
-                .any(|cue| cue.eq_ignore_ascii_case(&w.replace('’', "'")))
-        })
+        .any(|w| NEGATION_CUES.iter().any(|cue| is_cue(cue, w)))
+}
+
+/// `word` is `cue`, ignoring ASCII case and with a typographic apostrophe read as `'`.
+fn is_cue(cue: &str, word: &str) -> bool {
+    let normalise = |c: char| {
+        if c == '’' {
+            '\''
+        } else {
+            c.to_ascii_lowercase()
+        }
+    };
+    cue.chars().map(normalise).eq(word.chars().map(normalise))
 }
 
 #[cfg(test)]

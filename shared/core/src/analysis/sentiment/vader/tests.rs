@@ -35,7 +35,9 @@ fn every_rule_scores_as_the_crate_scores_it() {
         "That was kind of good, sort of helpful.",
         "At least it is not the worst.",
         "It is the least good option?",
-        "This product is the bomb, yeah right.",
+        // One idiom per window: where two meet, the crate picks by its hash map's random order.
+        "This product is honestly the bomb.",
+        "Oh sure it works, yeah right.",
         "Extremely very incredibly good",
         "They are so not good",
         "The integration is barely acceptable???!!!!",
