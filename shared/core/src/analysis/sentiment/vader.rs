@@ -32,8 +32,6 @@ const MAX_EMARK: usize = 4;
 const MAX_QMARK: usize = 3;
 const MAX_QMARK_INCR: f64 = 0.96;
 const NORMALIZATION_ALPHA: f64 = 15.0;
-/// The characters VADER strips from the ends of a word (the crate's set, brackets included).
-const PUNCTUATION: &str = "[!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~]";
 
 const NEGATIONS: [&str; 59] = [
     "aint",
@@ -480,6 +478,8 @@ fn contained(patterns: &AhoCorasick, haystack: &str, count: usize) -> Vec<bool> 
     found
 }
 
+/// Words as the crate splits them; it strips the 32 ASCII punctuation characters from their
+/// ends (its `PUNCTUATION` set is exactly `char::is_ascii_punctuation`).
 fn tokenize(text: &str) -> Tokens<'_> {
     let mut tokens = Tokens {
         originals: Vec::new(),
@@ -487,7 +487,7 @@ fn tokenize(text: &str) -> Tokens<'_> {
         spans: Vec::new(),
     };
     for raw in text.split_whitespace().filter(|t| t.len() > 1) {
-        let stripped = raw.trim_matches(|c| PUNCTUATION.contains(c));
+        let stripped = raw.trim_matches(|c: char| c.is_ascii_punctuation());
         let token = if stripped.len() <= 1 { raw } else { stripped };
         let start = tokens.lower.len();
         if token.is_ascii() {
