@@ -16,7 +16,7 @@
 //! hash map's random order, this by the order below.
 
 use std::borrow::Cow;
-use std::collections::{HashMap, HashSet};
+use rustc_hash::{FxHashMap, FxHashSet};
 use std::ops::Range;
 
 use aho_corasick::AhoCorasick;
@@ -194,12 +194,13 @@ const SPECIAL_IDIOMS: [(&str, f64); 7] = [
 
 /// The lexicons and word lists, prepared once.
 pub struct Vader {
-    /// Lowercased words → valence.
-    lexicon: HashMap<String, f64>,
-    boosters: HashMap<&'static str, f64>,
-    negations: HashSet<&'static str>,
+    /// Lowercased words → valence. Fx hashing: the keys are our own constant word lists, and
+    /// SipHash's flood resistance buys nothing here while costing most of a lookup.
+    lexicon: FxHashMap<String, f64>,
+    boosters: FxHashMap<&'static str, f64>,
+    negations: FxHashSet<&'static str>,
     /// Single-character emoji → description (the crate looks emoji up one character at a time).
-    emoji: HashMap<char, &'static str>,
+    emoji: FxHashMap<char, &'static str>,
     /// The crate's all-caps test, used as is for non-ASCII words.
     all_caps: Regex,
     /// Every booster and every special idiom as a substring pattern (the crate tests each with
