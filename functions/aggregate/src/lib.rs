@@ -54,6 +54,16 @@ impl Aggregator {
         let events: Vec<CallAnalysed> = readable.iter().map(|(_, e)| e.clone()).collect();
         match self.rollups.apply(&events).await {
             Ok(report) => {
+                // One line per call, so a call's journey can be followed to its end.
+                for event in &events {
+                    tracing::info!(
+                        tenant = %event.tenant,
+                        call_id = %event.call_id,
+                        correlation_id = %event.correlation_id,
+                        already_counted = report.duplicates.contains(&event.call_id),
+                        "call counted in its rollups"
+                    );
+                }
                 tracing::info!(
                     applied = report.applied.len(),
                     duplicates = report.duplicates.len(),
@@ -68,6 +78,17 @@ impl Aggregator {
                     not_applied = not_applied.len(),
                     "some calls were not applied; their messages will be retried"
                 );
+                for event in events
+                    .iter()
+                    .filter(|e| not_applied.contains(e.call_id.as_str()))
+                {
+                    tracing::warn!(
+                        tenant = %event.tenant,
+                        call_id = %event.call_id,
+                        correlation_id = %event.correlation_id,
+                        "call not yet counted; will be retried"
+                    );
+                }
                 failed.extend(
                     readable
                         .iter()

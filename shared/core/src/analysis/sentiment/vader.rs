@@ -15,8 +15,8 @@
 //! non-ASCII case pairs; and when two special idioms meet in one window the crate picks by its
 //! hash map's random order, this by the order below.
 
-use std::borrow::Cow;
 use rustc_hash::{FxHashMap, FxHashSet};
+use std::borrow::Cow;
 use std::ops::Range;
 
 use aho_corasick::AhoCorasick;
