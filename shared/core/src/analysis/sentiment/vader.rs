@@ -15,12 +15,12 @@
 //! non-ASCII case pairs; and when two special idioms meet in one window the crate picks by its
 //! hash map's random order, this by the order below.
 
-use rustc_hash::{FxHashMap, FxHashSet};
 use std::borrow::Cow;
 use std::ops::Range;
 
 use aho_corasick::AhoCorasick;
 use regex::Regex;
+use rustc_hash::{FxHashMap, FxHashSet};
 
 const B_INCR: f64 = 0.293;
 const B_DECR: f64 = -0.293;
