@@ -60,7 +60,10 @@ impl Aggregator {
                         tenant = %event.tenant,
                         call_id = %event.call_id,
                         correlation_id = %event.correlation_id,
-                        already_counted = report.duplicates.contains(&event.call_id),
+                        already_counted = report
+                            .duplicates
+                            .iter()
+                            .any(|(t, c)| *t == event.tenant && *c == event.call_id),
                         "call counted in its rollups"
                     );
                 }
@@ -71,8 +74,12 @@ impl Aggregator {
                 );
             }
             Err(error) => {
-                let not_applied: HashSet<String> =
-                    error.not_applied().iter().map(|c| c.to_string()).collect();
+                // By tenant and call: call ids are unique only within a tenant.
+                let not_applied: HashSet<(&str, &str)> = error
+                    .not_applied()
+                    .iter()
+                    .map(|(t, c)| (t.as_str(), c.as_str()))
+                    .collect();
                 tracing::warn!(
                     error = format!("{error:#}"),
                     not_applied = not_applied.len(),
@@ -80,7 +87,7 @@ impl Aggregator {
                 );
                 for event in events
                     .iter()
-                    .filter(|e| not_applied.contains(e.call_id.as_str()))
+                    .filter(|e| not_applied.contains(&(e.tenant.as_str(), e.call_id.as_str())))
                 {
                     tracing::warn!(
                         tenant = %event.tenant,
@@ -92,7 +99,9 @@ impl Aggregator {
                 failed.extend(
                     readable
                         .iter()
-                        .filter(|(_, e)| not_applied.contains(e.call_id.as_str()))
+                        .filter(|(_, e)| {
+                            not_applied.contains(&(e.tenant.as_str(), e.call_id.as_str()))
+                        })
                         .map(|(id, _)| id.clone()),
                 );
             }

@@ -34,17 +34,20 @@ const EVENTS_PER_TRANSACTION: usize = MAX_TRANSACTION_ITEMS / 4;
 const ATTEMPTS: u32 = 4;
 pub const MARKER_TTL_DAYS: i64 = 35;
 
+/// A call across tenants: call ids are unique only within a tenant.
+pub type TenantCall = (TenantId, CallId);
+
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ApplyReport {
-    pub applied: Vec<CallId>,
-    pub duplicates: Vec<CallId>,
+    pub applied: Vec<TenantCall>,
+    pub duplicates: Vec<TenantCall>,
 }
 
 #[derive(Debug, thiserror::Error)]
 #[error("{not_applied_count} calls were not applied: {source:#}", not_applied_count = not_applied.len())]
 pub struct RollupError {
     /// Calls whose deltas were not written; their messages must be retried.
-    pub not_applied: Vec<CallId>,
+    pub not_applied: Vec<TenantCall>,
     /// What was applied before the failure.
     pub report: ApplyReport,
     #[source]
@@ -52,7 +55,7 @@ pub struct RollupError {
 }
 
 impl RollupError {
-    pub fn not_applied(&self) -> &[CallId] {
+    pub fn not_applied(&self) -> &[TenantCall] {
         &self.not_applied
     }
 }
@@ -78,11 +81,11 @@ impl RollupStore {
         let mut report = ApplyReport::default();
         for (i, chunk) in distinct.chunks(EVENTS_PER_TRANSACTION).enumerate() {
             if let Err(source) = self.apply_chunk(chunk, &mut report).await {
-                let done: HashSet<&CallId> =
+                let done: HashSet<&TenantCall> =
                     report.applied.iter().chain(&report.duplicates).collect();
                 let not_applied = distinct[i * EVENTS_PER_TRANSACTION..]
                     .iter()
-                    .map(|e| e.call_id.clone())
+                    .map(|e| tenant_call(e))
                     .filter(|c| !done.contains(c))
                     .collect();
                 return Err(RollupError {
@@ -131,7 +134,7 @@ impl RollupStore {
                 Ok(_) => {
                     report
                         .applied
-                        .extend(pending.iter().map(|e| e.call_id.clone()));
+                        .extend(pending.iter().map(|e| tenant_call(e)));
                     return Ok(());
                 }
                 Err(error) => {
@@ -159,7 +162,7 @@ impl RollupStore {
                             .partition(|(_, is_duplicate)| **is_duplicate);
                         report
                             .duplicates
-                            .extend(dupes.into_iter().map(|(e, _)| e.call_id.clone()));
+                            .extend(dupes.into_iter().map(|(e, _)| tenant_call(e)));
                         pending = rest.into_iter().map(|(e, _)| *e).collect();
                         continue;
                     }
@@ -285,4 +288,8 @@ impl RollupStore {
             .filter_map(|item| Some((item.get("day")?.as_s().ok()?.clone(), keys::totals_of(item))))
             .collect())
     }
+}
+
+fn tenant_call(event: &CallAnalysed) -> TenantCall {
+    (event.tenant.clone(), event.call_id.clone())
 }
