@@ -177,12 +177,10 @@ pub fn redact_transcript(transcript: &Transcript) -> (Transcript, RedactionCount
     if !changed {
         return (transcript.clone(), counts);
     }
-    // Placeholders are non-empty and lengths only shrink or stay small, so the transcript keeps
-    // satisfying its rules; fall back to the original rather than panic if that ever changed.
-    match Transcript::new(utterances) {
-        Ok(redacted) => (redacted, counts),
-        Err(_) => (transcript.clone(), RedactionCounts::default()),
-    }
+    // Never fall back to the original: unredacted text must not be stored. Placeholders keep
+    // every rule but may lengthen the text a little (`a@b.co` → `[EMAIL]`); the store's
+    // item-size check still bounds what is written.
+    (Transcript::with_placeholders(utterances), counts)
 }
 
 #[cfg(test)]
@@ -281,5 +279,23 @@ mod tests {
         assert_eq!(r.utterances()[0].text, "it's [PHONE]");
         assert_eq!(r.utterances()[0].start, Some(1.0));
         assert_eq!(counts.phone_numbers, 1);
+    }
+
+    #[test]
+    fn a_transcript_at_the_size_limit_is_still_redacted_when_placeholders_lengthen_it() {
+        use crate::domain::MAX_TRANSCRIPT_BYTES;
+        // "a@b.co " is 7 bytes and becomes "[EMAIL] " (8): the text grows past the limit.
+        let text = "a@b.co ".repeat(MAX_TRANSCRIPT_BYTES / 7);
+        let t = Transcript::new(vec![Utterance {
+            speaker: crate::domain::Role::Customer,
+            text,
+            start: None,
+            end: None,
+        }])
+        .expect("within the limit");
+        let (r, counts) = redact_transcript(&t);
+        assert!(!r.utterances()[0].text.contains('@'), "no address survives");
+        assert_eq!(counts.emails as usize, MAX_TRANSCRIPT_BYTES / 7);
+        assert!(r.utterances()[0].text.len() > MAX_TRANSCRIPT_BYTES);
     }
 }
