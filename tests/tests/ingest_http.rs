@@ -262,3 +262,38 @@ async fn sam_generated_events_are_handled_through_the_lambda_entry_point() {
     );
     cloud.cleanup().await;
 }
+
+/// Within every input limit (10,000 utterances, little text) but too big to store as one item:
+/// refused with 413 naming the field, not a 503 that invites endless retries.
+#[tokio::test]
+async fn a_call_too_large_to_store_is_refused_with_413() {
+    let cloud = TestCloud::start().await;
+    let utterances: Vec<Value> = (0..10_000)
+        .map(|i| {
+            let start = f64::from(i) * 2.0;
+            json!({"speaker": if i % 2 == 0 { "agent" } else { "customer" },
+                   "text": "okay then", "start": start, "end": start + 1.5})
+        })
+        .collect();
+    let mut document = call("huge-1");
+    document
+        .as_object_mut()
+        .expect("object")
+        .remove("transcript");
+    document["duration_seconds"] = json!(20_000);
+    document["utterances"] = Value::from(utterances);
+    let reply = cloud
+        .post("/api/v1/calls", &document.to_string(), Some(TENANT))
+        .await;
+    assert_eq!(reply.status, 413, "{}", reply.body);
+    assert_eq!(
+        reply.body["detail"][0]["loc"],
+        json!(["body", "utterances"])
+    );
+    assert_eq!(
+        count_call_items(&cloud, "huge-1").await,
+        0,
+        "nothing half-stored"
+    );
+    cloud.cleanup().await;
+}

@@ -163,8 +163,17 @@ async fn an_invalid_intake_message_is_parked_in_the_dlq_with_its_reason_while_it
         )
         .await;
     cloud.send("IntakeQueue", &good("n-2"), &[]).await; // no tenant attribute
+                                                        // A correlation id unfit for keys (far over the 1 KB key limit) falls back to the message id.
+    let oversized_correlation = "c".repeat(2_000);
     cloud
-        .send("IntakeQueue", &good("n-3"), &[("tenant", TENANT)])
+        .send(
+            "IntakeQueue",
+            &good("n-3"),
+            &[
+                ("tenant", TENANT),
+                ("correlation_id", &oversized_correlation),
+            ],
+        )
         .await;
     cloud.drain().await;
 

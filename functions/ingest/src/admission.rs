@@ -6,10 +6,11 @@
 //! again, so a request retried after a failed send (or a redelivered intake message) still gets
 //! its call processed.
 
-use callscope_cloud::calls_store::{CallStatus, PutOutcome};
+use callscope_cloud::calls_store::{CallStatus, PutOutcome, StoreError, MAX_ITEM_BYTES};
 use callscope_cloud::queue::OutgoingMessage;
 use callscope_core::domain::{Call, CallId, TenantId};
 use callscope_core::pipeline::ProcessCall;
+use callscope_core::InputError;
 use futures::stream::{self, StreamExt};
 
 use crate::Ingestor;
@@ -24,6 +25,9 @@ pub enum Admission {
     Accepted,
     /// The id exists with other content.
     Conflict,
+    /// Valid by the input rules but cannot be stored (its redacted transcript is over the item
+    /// size limit): retrying cannot help, so it is refused with the field and the rule.
+    Rejected(InputError),
     /// Could not be stored or queued now; the same request/message can be retried safely.
     Unavailable(String),
 }
@@ -85,6 +89,15 @@ impl Ingestor {
                 same_content: false,
                 ..
             }) => (admitted(correlation_id, Admission::Conflict), false),
+            Err(StoreError::TooLarge { bytes, .. }) => {
+                let error = InputError::too_large(
+                    "utterances",
+                    format!(
+                        "take {bytes} bytes stored; a call's transcript is limited to {MAX_ITEM_BYTES} bytes (fewer or shorter utterances)"
+                    ),
+                );
+                (admitted(correlation_id, Admission::Rejected(error)), false)
+            }
             Err(error) => {
                 tracing::warn!(call_id = %call_id, error = format!("{error:#}"), "storing the call failed");
                 let reason = "the call could not be stored; retry the request".to_owned();

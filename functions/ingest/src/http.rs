@@ -95,6 +95,7 @@ impl Ingestor {
                 Ok(response)
             }
             Admission::Conflict => Err(Problem::Conflict(admitted.call_id.to_string())),
+            Admission::Rejected(error) => Err(Problem::Input(error)),
             Admission::Unavailable(reason) => Err(Problem::Unavailable(reason)),
         }
     }
@@ -136,6 +137,11 @@ impl Ingestor {
                     "call_id": admitted.call_id.as_str(),
                     "status": "conflict",
                     "detail": format!("call {} already exists with different content", admitted.call_id),
+                }),
+                Admission::Rejected(error) => json!({
+                    "call_id": admitted.call_id.as_str(),
+                    "status": "rejected",
+                    "errors": [input_detail(&error.clone().within(&format!("calls[{index}]")))],
                 }),
                 Admission::Unavailable(reason) => json!({
                     "call_id": admitted.call_id.as_str(),

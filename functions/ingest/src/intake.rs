@@ -11,7 +11,7 @@ use callscope_cloud::dead_letter;
 use callscope_cloud::sqs_batch::{
     batch_response, string_attribute, CORRELATION_ID_ATTRIBUTE, TENANT_ATTRIBUTE,
 };
-use callscope_core::domain::{Call, TenantId};
+use callscope_core::domain::{Call, CorrelationId, TenantId};
 use callscope_core::formats::{self, Format};
 
 use crate::admission::Admission;
@@ -27,9 +27,7 @@ impl Ingestor {
             let id = message.message_id.clone().unwrap_or_default();
             match read_message(message) {
                 Ok((tenant, call)) => {
-                    let correlation_id = string_attribute(message, CORRELATION_ID_ATTRIBUTE)
-                        .map(str::to_owned)
-                        .unwrap_or_else(|| id.clone());
+                    let correlation_id = correlation_id_of(message, &id);
                     by_tenant
                         .entry(tenant)
                         .or_default()
@@ -49,23 +47,26 @@ impl Ingestor {
                 .unzip();
             let admitted = self.admit(&tenant, calls).await;
             for (id, admitted) in ids.into_iter().zip(admitted) {
-                match admitted.admission {
-                    Admission::Accepted => {}
-                    Admission::Conflict => {
-                        let reason = format!(
-                            "call_id: {} already exists with different content",
-                            admitted.call_id
-                        );
-                        let message = event
-                            .records
-                            .iter()
-                            .find(|m| m.message_id.as_deref() == Some(id.as_str()));
-                        match message {
-                            Some(message) if self.park(message, &reason).await => {}
-                            _ => failed.push(id),
-                        }
+                // What retrying cannot fix is parked with its reason; what can, is retried.
+                let reason = match admitted.admission {
+                    Admission::Accepted => continue,
+                    Admission::Unavailable(_) => {
+                        failed.push(id);
+                        continue;
                     }
-                    Admission::Unavailable(_) => failed.push(id),
+                    Admission::Conflict => format!(
+                        "call_id: {} already exists with different content",
+                        admitted.call_id
+                    ),
+                    Admission::Rejected(error) => error.to_string(),
+                };
+                let message = event
+                    .records
+                    .iter()
+                    .find(|m| m.message_id.as_deref() == Some(id.as_str()));
+                match message {
+                    Some(message) if self.park(message, &reason).await => {}
+                    _ => failed.push(id),
                 }
             }
         }
@@ -86,6 +87,21 @@ impl Ingestor {
                 false
             }
         }
+    }
+}
+
+/// The producer's correlation id when it is a safe id (it ends up in keys and logs), else the
+/// message id: a bad one is not worth refusing a good call for.
+fn correlation_id_of(message: &SqsMessage, message_id: &str) -> String {
+    match string_attribute(message, CORRELATION_ID_ATTRIBUTE)
+        .map(|raw| CorrelationId::parse(CORRELATION_ID_ATTRIBUTE, raw))
+    {
+        Some(Ok(id)) => id.to_string(),
+        Some(Err(error)) => {
+            tracing::warn!(message_id, %error, "unusable correlation id; using the message id");
+            message_id.to_owned()
+        }
+        None => message_id.to_owned(),
     }
 }
 

@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::InputError;
 
-pub use ids::{AgentId, CallId, CustomerId, Language, TeamId, TenantId};
+pub use ids::{AgentId, CallId, CorrelationId, CustomerId, Language, TeamId, TenantId};
 pub use limits::{
     MAX_CALL_DURATION_SECONDS, MAX_DOCUMENT_BYTES, MAX_TRANSCRIPT_BYTES, MAX_UTTERANCES,
 };

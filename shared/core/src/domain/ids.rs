@@ -67,6 +67,10 @@ id_type!(
     /// The tenant (customer organisation of callscope); comes from verified claims only.
     TenantId
 );
+id_type!(
+    /// Follows one call through every log line and message of its journey.
+    CorrelationId
+);
 
 fn check_id(field: &str, raw: String) -> Result<String, InputError> {
     if raw.is_empty() {
