@@ -281,10 +281,9 @@ impl CallsStore {
                 let (Some((tenant, call_id)), Some((received_at, correlation_id))) =
                     (parse_call_pk(pk), sort_key.split_once('#'))
                 else {
-                    return Err(StoreError::Corrupt(
-                        pk.to_owned(),
-                        format!("pending key {sort_key:?}"),
-                    ));
+                    // One bad entry must not stop the sweep for every other call.
+                    tracing::error!(pk, sort_key, "unreadable Pending index entry; skipped");
+                    continue;
                 };
                 pending.push(PendingCall {
                     tenant,

@@ -12,8 +12,9 @@
 //!
 //! One known difference: where the crate matches case-insensitively by Unicode case folding,
 //! this matches by lowercasing, which agrees on every ASCII word and differs only on rare
-//! non-ASCII case pairs; and when two special idioms meet in one window the crate picks by its
-//! hash map's random order, this by the order below.
+//! non-ASCII case pairs; when two special idioms meet in one window the crate picks by its
+//! hash map's random order, this by the order below; and boosters of both signs in one window
+//! are summed in a fixed order here, in a random one there (a last-bit difference).
 
 use std::borrow::Cow;
 use std::ops::Range;

@@ -37,14 +37,16 @@ fn every_rule_scores_as_the_crate_scores_it() {
         "It is the least good option?",
         // One idiom per window: where two meet, the crate picks by its hash map's random order.
         "This product is honestly the bomb.",
-        "Oh sure it works, yeah right.",
+        "we will see, yeah right",
+        "that was the kiss of death",
+        "worth it, to die for",
         "Extremely very incredibly good",
         "They are so not good",
         "The integration is barely acceptable???!!!!",
         "I love it 😀 and 👍 but 😡",
+        "Café ÉNORME, très bien!",
         "DON'T do that, it's AWFUL",
         "also some reason good",
-        "kiss of death for the deal",
         "Good good good good good good good good good good good good good good",
     ] {
         assert_same(&vader, text);
