@@ -5,7 +5,7 @@ use callscope_cloud::config::IngestConfig;
 use callscope_cloud::dead_letter::{self, FAILURE_REASON_ATTRIBUTE};
 use callscope_core::domain::{AgentId, CallId, TenantId};
 use callscope_core::formats::{self, Format};
-use callscope_core::pipeline::{RollupKey, RollupScope};
+use callscope_core::pipeline::{RollupKey, RollupScope, RollupTotals};
 use callscope_tests::{attribute, fixture, TestCloud, TENANT, TEST_MAX_RECEIVE_COUNT};
 use serde_json::{json, Value};
 
@@ -19,6 +19,34 @@ fn agent_day(tenant_id: &str, agent: &str, day: &str) -> RollupKey {
         scope: RollupScope::Agent(AgentId::parse("agent_id", agent).expect("agent id")),
         day: day.to_owned(),
     }
+}
+
+/// The (agent, day) rollup of a tenant, if any call was counted in it.
+async fn agent_rollup(
+    cloud: &TestCloud,
+    tenant_id: &str,
+    agent: &str,
+    day: &str,
+) -> Option<RollupTotals> {
+    cloud
+        .rollup_store()
+        .get(&agent_day(tenant_id, agent, day))
+        .await
+        .expect("reading a rollup")
+}
+
+/// The status of a stored call of the test tenant.
+async fn status_of(cloud: &TestCloud, call_id: &str) -> CallStatus {
+    cloud
+        .calls_store()
+        .load(
+            &tenant(TENANT),
+            &CallId::parse("call_id", call_id).expect("id"),
+        )
+        .await
+        .expect("load")
+        .expect("the call is stored")
+        .status
 }
 
 /// A two-line call document.
@@ -86,10 +114,8 @@ async fn an_http_call_is_processed_and_counted_in_its_rollups() {
         .expect("the analysis is stored");
 
     let rollups = cloud.rollup_store();
-    let agent = rollups
-        .get(&agent_day(TENANT, "agent-7", "2026-11-01"))
+    let agent = agent_rollup(&cloud, TENANT, "agent-7", "2026-11-01")
         .await
-        .expect("get")
         .expect("rollup");
     assert_eq!(agent.calls, 1);
     assert_eq!(agent.duration_seconds, 95.0);
@@ -128,16 +154,9 @@ async fn an_intake_message_from_a_producer_reaches_the_rollups_of_its_tenant_onl
         .await;
     cloud.drain().await;
 
-    let rollups = cloud.rollup_store();
-    let mine = rollups
-        .get(&agent_day("globex", "agent-7", "2026-11-01"))
-        .await
-        .expect("get");
+    let mine = agent_rollup(&cloud, "globex", "agent-7", "2026-11-01").await;
     assert_eq!(mine.expect("globex rollup").calls, 1);
-    let theirs = rollups
-        .get(&agent_day(TENANT, "agent-7", "2026-11-01"))
-        .await
-        .expect("get");
+    let theirs = agent_rollup(&cloud, TENANT, "agent-7", "2026-11-01").await;
     assert!(
         theirs.is_none(),
         "another tenant's rollup must not see the call"
@@ -190,11 +209,8 @@ async fn an_invalid_intake_message_is_parked_in_the_dlq_with_its_reason_while_it
     );
     assert!(reasons[1].contains("tenant"), "{reasons:?}");
 
-    let rollups = cloud.rollup_store();
-    let agent = rollups
-        .get(&agent_day(TENANT, "agent-1", "2026-11-02"))
+    let agent = agent_rollup(&cloud, TENANT, "agent-1", "2026-11-02")
         .await
-        .expect("get")
         .expect("rollup");
     assert_eq!(agent.calls, 2, "both good neighbours were counted");
     assert!(cloud.peek_all("IntakeQueue").await.is_empty());
@@ -240,11 +256,8 @@ async fn a_poison_process_message_reaches_the_dlq_after_max_receive_count_while_
         receives >= TEST_MAX_RECEIVE_COUNT.parse::<u32>().expect("number"),
         "moved after {receives} receives"
     );
-    let rollups = cloud.rollup_store();
-    let agent = rollups
-        .get(&agent_day(TENANT, "agent-1", "2026-11-03"))
+    let agent = agent_rollup(&cloud, TENANT, "agent-1", "2026-11-03")
         .await
-        .expect("get")
         .expect("rollup");
     assert_eq!(
         agent.calls, 1,
@@ -258,31 +271,15 @@ async fn a_call_whose_process_message_could_not_be_sent_is_processed_when_the_re
     let cloud = TestCloud::start().await;
     let body = simple_call("r-1", "agent-9", "2026-11-05");
     post_while_the_process_queue_is_gone(&cloud, &body).await;
-    let call_id = CallId::parse("call_id", "r-1").expect("id");
-    let stored = cloud
-        .calls_store()
-        .load(&tenant(TENANT), &call_id)
-        .await
-        .expect("load")
-        .expect("the call was stored before the send failed");
-    assert_eq!(stored.status, CallStatus::Received);
+    assert_eq!(status_of(&cloud, "r-1").await, CallStatus::Received);
 
     // The client retries (as 503 + Retry-After tell it to) and the call is queued this time.
     let retried = cloud.post("/api/v1/calls", &body, Some(TENANT)).await;
     assert_eq!(retried.status, 202, "{}", retried.body);
     cloud.drain().await;
-    let stored = cloud
-        .calls_store()
-        .load(&tenant(TENANT), &call_id)
+    assert_eq!(status_of(&cloud, "r-1").await, CallStatus::Processed);
+    let agent = agent_rollup(&cloud, TENANT, "agent-9", "2026-11-05")
         .await
-        .expect("load")
-        .expect("stored");
-    assert_eq!(stored.status, CallStatus::Processed);
-    let agent = cloud
-        .rollup_store()
-        .get(&agent_day(TENANT, "agent-9", "2026-11-05"))
-        .await
-        .expect("get")
         .expect("rollup");
     assert_eq!(agent.calls, 1);
     cloud.cleanup().await;
@@ -313,21 +310,9 @@ async fn the_sweeper_queues_a_call_left_received_when_the_client_never_retries()
     let report = cloud.sweep.sweep(later).await.expect("sweep");
     assert_eq!((report.stale, report.requeued), (1, 1), "{report:?}");
     cloud.drain().await;
-    let stored = cloud
-        .calls_store()
-        .load(
-            &tenant(TENANT),
-            &CallId::parse("call_id", "s-lost").expect("id"),
-        )
+    assert_eq!(status_of(&cloud, "s-lost").await, CallStatus::Processed);
+    let agent = agent_rollup(&cloud, TENANT, "agent-8", "2026-11-06")
         .await
-        .expect("load")
-        .expect("stored");
-    assert_eq!(stored.status, CallStatus::Processed);
-    let agent = cloud
-        .rollup_store()
-        .get(&agent_day(TENANT, "agent-8", "2026-11-06"))
-        .await
-        .expect("get")
         .expect("rollup");
     assert_eq!(agent.calls, 2, "the lost call and its neighbour, each once");
     let again = cloud.sweep.sweep(later).await.expect("sweep");
@@ -378,11 +363,8 @@ async fn a_parked_message_is_processed_once_redriven_after_its_cause_is_fixed() 
     cloud.drain().await;
 
     assert!(cloud.peek_all("ProcessDeadLetterQueue").await.is_empty());
-    let agent = cloud
-        .rollup_store()
-        .get(&agent_day(TENANT, "agent-6", "2026-11-07"))
+    let agent = agent_rollup(&cloud, TENANT, "agent-6", "2026-11-07")
         .await
-        .expect("get")
         .expect("rollup");
     assert_eq!(agent.calls, 1);
     cloud.cleanup().await;
