@@ -25,6 +25,9 @@ use crate::runner::{EventSource, LocalRunner, PollReport};
 
 /// A real-shaped HTTP API (payload v2) request with a verified JWT; `post` fills in the rest.
 const HTTP_EVENT: &str = include_str!("../../../events/apigw/create_call.json");
+/// Failed messages come back at once instead of after the visibility timeout (minutes); SQS
+/// still counts every receive towards the DLQ's maxReceiveCount.
+const RETRY_DELAY: Duration = Duration::ZERO;
 /// The claim the template's `TenantClaim` parameter names by default.
 const TENANT_CLAIM: &str = "tenant_id";
 
@@ -36,7 +39,6 @@ pub struct LocalPipeline {
     pub process: process::Processor,
     pub aggregate: aggregate::Aggregator,
     pub sweep: sweep::Sweeper,
-    retry_delay: Duration,
 }
 
 impl LocalPipeline {
@@ -79,7 +81,6 @@ impl LocalPipeline {
             process,
             aggregate,
             sweep,
-            retry_delay: Duration::ZERO,
         })
     }
 
@@ -213,9 +214,7 @@ impl LocalPipeline {
                 batch_size: source.batch_size,
             },
         )
-        // Failed messages come back at once instead of after the visibility timeout (minutes);
-        // SQS still counts every receive towards the DLQ's maxReceiveCount.
-        .with_retry_delay(self.retry_delay)
+        .with_retry_delay(RETRY_DELAY)
         .with_wait(Duration::from_secs(1))
     }
 
