@@ -63,7 +63,9 @@ start_moto() {
   venv="$(venv_for "$root/infra/requirements.txt")"
   log "starting moto_server on 127.0.0.1:$moto_port"
   # Own session and no inherited descriptors, so a CI runner waiting on our output never waits on it.
-  setsid "$venv/bin/moto_server" -H 127.0.0.1 -p "$moto_port" </dev/null >"$state/moto-$moto_port.log" 2>&1 &
+  # infra/moto_server.py: moto_server without threads (its backends race under concurrency).
+  setsid "$venv/bin/python" "$root/infra/moto_server.py" -H 127.0.0.1 -p "$moto_port" \
+    </dev/null >"$state/moto-$moto_port.log" 2>&1 &
   echo $! >"$state/moto-$moto_port.pid"
   started+=("moto-$moto_port")
   wait_for_port "$moto_port" moto_server
