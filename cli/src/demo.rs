@@ -10,8 +10,8 @@ use callscope_cloud::aws::{load_sdk_config, AwsClients};
 use callscope_cloud::template::LocalTemplate;
 use callscope_core::domain::{AgentId, CallId, TeamId, TenantId};
 use callscope_core::pipeline::{RollupScope, RollupTotals};
-use callscope_core::sample::generate_call_document;
 use callscope_local::{HttpReply, LocalPipeline};
+use callscope_samples::generate_call_document;
 use serde_json::{json, Value};
 
 const TENANT: &str = "acme";

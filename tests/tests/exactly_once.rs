@@ -8,7 +8,7 @@ use callscope_core::analysis::Analyzer;
 use callscope_core::domain::TenantId;
 use callscope_core::formats::{self, Format};
 use callscope_core::pipeline::{coalesce, CallAnalysed, ProcessCall, RollupTotals};
-use callscope_core::sample::generate_call_document;
+use callscope_samples::generate_call_document;
 use callscope_tests::flaky::Flaky;
 use callscope_tests::{TestCloud, TENANT};
 use serde_json::{json, Value};
@@ -54,8 +54,9 @@ fn expected_rollups(
         .map(|doc| {
             let call =
                 formats::parse_value(doc.clone(), Format::Auto).expect("generated calls are valid");
-            let (call, _) = call.redacted();
-            let analysis = analyzer.analyze(&call.utterances, Some(call.duration_seconds));
+            let (call, redactions) = call.redacted();
+            let analysis =
+                analyzer.analyze(&call.utterances, Some(call.duration_seconds), redactions);
             CallAnalysed::new(tenant.clone(), &call, &analysis, String::new())
         })
         .collect();

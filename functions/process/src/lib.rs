@@ -97,11 +97,12 @@ impl Processor {
                 return MessageOutcome::Retry;
             }
         };
-        let mut analysis = self
-            .analyzer
-            .analyze(&stored.call.utterances, Some(stored.call.duration_seconds));
-        // Ingest redacted the transcript before storing it, so the counts it found are the truth.
-        analysis.redactions = stored.redactions;
+        // Ingest redacted the transcript before storing it; the counts it found travel with it.
+        let analysis = self.analyzer.analyze(
+            &stored.call.utterances,
+            Some(stored.call.duration_seconds),
+            stored.redactions,
+        );
         // Storing is idempotent (the analysis is deterministic), so a redelivered message simply
         // writes the same analysis again and re-emits the event, which aggregate counts once.
         if let Err(error) = self

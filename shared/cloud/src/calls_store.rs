@@ -18,8 +18,9 @@ use std::collections::HashMap;
 
 use anyhow::Context;
 use aws_sdk_dynamodb::types::{AttributeValue, Put, TransactWriteItem, Update};
-use callscope_core::analysis::{CallAnalysis, RedactionCounts};
+use callscope_core::analysis::CallAnalysis;
 use callscope_core::domain::{Call, CallId, TenantId};
+use callscope_core::redaction::RedactionCounts;
 
 pub use items::CallStatus;
 use items::{

@@ -3,7 +3,7 @@
 use std::hint::black_box;
 
 use callscope_core::analysis::Analyzer;
-use callscope_core::sample::generate_call;
+use callscope_samples::generate_call;
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 
 fn analysis(c: &mut Criterion) {
@@ -15,7 +15,11 @@ fn analysis(c: &mut Criterion) {
         group.throughput(Throughput::Bytes(bytes as u64));
         group.bench_function(format!("{minutes}_minute_call"), |b| {
             b.iter(|| {
-                analyzer.analyze(black_box(&call), black_box(Some(f64::from(minutes) * 60.0)))
+                analyzer.analyze(
+                    black_box(&call),
+                    black_box(Some(f64::from(minutes) * 60.0)),
+                    Default::default(),
+                )
             })
         });
     }

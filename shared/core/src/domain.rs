@@ -274,8 +274,8 @@ impl Call {
     }
 
     /// The same call with PII replaced in its transcript, and what was replaced.
-    pub fn redacted(mut self) -> (Self, crate::analysis::RedactionCounts) {
-        let (transcript, counts) = crate::analysis::redaction::redact_transcript(&self.utterances);
+    pub fn redacted(mut self) -> (Self, crate::redaction::RedactionCounts) {
+        let (transcript, counts) = crate::redaction::redact_transcript(&self.utterances);
         self.utterances = transcript;
         (self, counts)
     }

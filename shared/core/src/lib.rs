@@ -8,7 +8,7 @@ pub mod domain;
 pub mod error;
 pub mod formats;
 pub mod pipeline;
-pub mod sample;
+pub mod redaction;
 
 pub use analysis::{analyze, CallAnalysis};
 pub use domain::{Call, Role, Utterance};

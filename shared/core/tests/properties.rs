@@ -4,7 +4,7 @@
 use callscope_core::analysis::{Analyzer, CallAnalysis};
 use callscope_core::domain::{Role, Transcript, Utterance};
 use callscope_core::formats::{self, Format};
-use callscope_core::sample::generate_call;
+use callscope_samples::generate_call;
 use proptest::prelude::*;
 
 fn role() -> impl Strategy<Value = Role> {
@@ -98,9 +98,9 @@ proptest! {
     ) {
         let analyzer = Analyzer::default();
         if let Ok(t) = Transcript::new(u) {
-            let a = analyzer.analyze(&t, duration);
+            let a = analyzer.analyze(&t, duration, Default::default());
             assert_in_range(&a);
-            prop_assert_eq!(a, analyzer.analyze(&t, duration));
+            prop_assert_eq!(a, analyzer.analyze(&t, duration, Default::default()));
         }
     }
 

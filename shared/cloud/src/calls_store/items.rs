@@ -3,8 +3,8 @@
 use std::collections::HashMap;
 
 use aws_sdk_dynamodb::types::AttributeValue;
-use callscope_core::analysis::RedactionCounts;
 use callscope_core::domain::{Call, CallId, TenantId};
+use callscope_core::redaction::RedactionCounts;
 use serde_json::json;
 
 use super::{StoreError, StoredCall};

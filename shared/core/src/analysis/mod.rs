@@ -6,7 +6,6 @@
 mod conversation;
 mod next_steps;
 mod per_role;
-pub mod redaction;
 mod scoring;
 mod sentiment;
 #[cfg(test)]
@@ -18,10 +17,10 @@ pub mod trackers;
 use serde::{Deserialize, Serialize};
 
 use crate::domain::Transcript;
+use crate::redaction::{self, RedactionCounts};
 
 pub use next_steps::NextStep;
 pub use per_role::PerRole;
-pub use redaction::RedactionCounts;
 pub use scoring::{Priority, Recommendation};
 pub use sentiment::SentimentSummary;
 pub use timeline::{Segment, Timeline, Timing};
@@ -101,11 +100,16 @@ impl Analyzer {
         }
     }
 
-    /// Analyses one call. `duration_seconds` is the call's length when known (0 or `None` means
-    /// unknown). PII is redacted first, so no metric or quoted sentence carries it.
-    pub fn analyze(&self, transcript: &Transcript, duration_seconds: Option<f64>) -> CallAnalysis {
-        let (redacted, redactions) = redaction::redact_transcript(transcript);
-        let timeline = Timeline::build(&redacted, duration_seconds);
+    /// Analyses one call whose transcript was redacted at ingest (`redactions` says what was
+    /// replaced; it is reported, not recomputed). `duration_seconds` is the call's length when
+    /// known (0 or `None` means unknown).
+    pub fn analyze(
+        &self,
+        transcript: &Transcript,
+        duration_seconds: Option<f64>,
+        redactions: RedactionCounts,
+    ) -> CallAnalysis {
+        let timeline = Timeline::build(transcript, duration_seconds);
         let talk = conversation::measure(&timeline);
         let language = text::measure(&timeline);
         let sentiment = self.sentiment.summarize(&timeline);
@@ -169,10 +173,12 @@ fn round_for_output(a: &mut CallAnalysis) {
     s.quarters = s.quarters.map(|q| q.map(r4));
 }
 
-/// Analyses a call with the default tracker rules (engine built once per process).
+/// Redacts a transcript that has not been redacted yet, then analyses it with the default
+/// tracker rules (engine built once per process): what `callscope analyze` does with a file.
 pub fn analyze(transcript: &Transcript, duration_seconds: Option<f64>) -> CallAnalysis {
     static DEFAULT: std::sync::OnceLock<Analyzer> = std::sync::OnceLock::new();
+    let (redacted, redactions) = redaction::redact_transcript(transcript);
     DEFAULT
         .get_or_init(Analyzer::default)
-        .analyze(transcript, duration_seconds)
+        .analyze(&redacted, duration_seconds, redactions)
 }

@@ -5,7 +5,7 @@
 
 use serde_json::{json, Value};
 
-use crate::domain::{Role, Transcript, Utterance};
+use callscope_core::domain::{Role, Transcript, Utterance};
 
 const AGENT_LINES: [&str; 14] = [
     "Thanks for taking the time today, this call is being recorded for quality.",
@@ -167,8 +167,8 @@ mod tests {
     #[test]
     fn call_documents_parse_as_calls() {
         let doc = generate_call_document(3, 9, "call-9");
-        let call =
-            crate::formats::parse_value(doc, crate::formats::Format::Auto).expect("valid call");
+        let call = callscope_core::formats::parse_value(doc, callscope_core::formats::Format::Auto)
+            .expect("valid call");
         assert_eq!(call.call_id.as_str(), "call-9");
     }
 }
