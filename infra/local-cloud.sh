@@ -23,6 +23,23 @@ mkdir -p "$state" "$cache"
 
 log() { printf 'local-cloud: %s\n' "$*" >&2; }
 
+# Debian packages this script needs on a bare machine (redis-server, python3-venv).
+apt_install() {
+  if [[ $(id -u) -ne 0 ]]; then
+    log "missing Debian packages; run: sudo apt-get install -y $*"
+    return 1
+  fi
+  log "installing Debian's $*"
+  DEBIAN_FRONTEND=noninteractive apt-get update -qq >&2
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >&2
+}
+
+# Debian's python3 splits venv's pip bootstrap into python3-venv.
+ensure_venv_support() {
+  "$1" -c 'import ensurepip, venv' 2>/dev/null && return 0
+  apt_install python3-venv
+}
+
 # A venv outside the work tree, keyed by the requirements, so fresh clones on one machine share it.
 venv_for() {
   local key python
@@ -30,6 +47,7 @@ venv_for() {
   local dir="$cache/venv-$key"
   if [[ ! -x "$dir/bin/python" || ! -f "$dir/.complete" ]]; then
     python="$(command -v python3)"
+    ensure_venv_support "$python"
     log "creating $dir (pip install -r $*)"
     rm -rf "$dir"
     "$python" -m venv "$dir"
@@ -77,13 +95,7 @@ start_redis() {
     return
   fi
   if ! command -v redis-server >/dev/null; then
-    if [[ $(id -u) -ne 0 ]]; then
-      log "redis-server is not installed; run: sudo apt-get install -y redis-server"
-      return 1
-    fi
-    log "installing Debian's redis-server"
-    DEBIAN_FRONTEND=noninteractive apt-get update -qq >&2
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server >&2
+    apt_install redis-server
   fi
   log "starting redis-server on 127.0.0.1:$redis_port"
   started+=("redis-$redis_port")
