@@ -7,9 +7,9 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 use callscope_cloud::aws::{load_sdk_config, AwsClients};
-use callscope_cloud::template::LocalTemplate;
-use callscope_core::domain::{AgentId, CallId, TeamId, TenantId};
+use callscope_core::domain::{AgentId, CallId, Day, TeamId, TenantId};
 use callscope_core::pipeline::{RollupScope, RollupTotals};
+use callscope_local::template::LocalTemplate;
 use callscope_local::{HttpReply, LocalPipeline};
 use callscope_samples::generate_call_document;
 use serde_json::{json, Value};
@@ -142,7 +142,7 @@ async fn narrate(pipeline: &LocalPipeline, samples: &Path) -> anyhow::Result<()>
 
     println!("\n4. the event sources drain intake → process → analytics (as Lambda's would)");
     let reports = pipeline.drain().await?;
-    for stage in ["ingest", "process", "aggregate"] {
+    for stage in ["intake", "process", "aggregate"] {
         let report = reports.get(stage).copied().unwrap_or_default();
         println!(
             "   {stage:<9} received {:>3}, done {:>3}, failed {:>3}",
@@ -197,8 +197,9 @@ async fn narrate(pipeline: &LocalPipeline, samples: &Path) -> anyhow::Result<()>
             RollupScope::Agent(AgentId::parse("agent_id", agent)?),
         ));
     }
+    let day = Day::parse("day", DAY)?;
     for (label, scope) in scopes {
-        for totals in rollups.list_days(&tenant, scope, DAY, DAY).await?.values() {
+        for totals in rollups.list_days(&tenant, scope, day, day).await?.values() {
             print_totals(&label, totals);
         }
     }
@@ -210,7 +211,7 @@ fn print_reply(what: &str, reply: &HttpReply) {
         202 => format!(
             "call_id {} at {}",
             reply.body["call_id"].as_str().unwrap_or("?"),
-            reply.location.as_deref().unwrap_or("?")
+            reply.header("location").unwrap_or("?")
         ),
         _ => match &reply.body["detail"] {
             Value::Array(details) => details

@@ -4,7 +4,7 @@
 
 use anyhow::Context;
 use callscope_cloud::aws::{load_sdk_config, AwsClients};
-use callscope_cloud::dead_letter;
+use callscope_cloud::sqs;
 
 #[derive(Debug, clap::Subcommand)]
 pub enum Command {
@@ -33,12 +33,12 @@ pub fn run(command: Command) -> anyhow::Result<()> {
         let clients = AwsClients::from_config(&load_sdk_config().await);
         match command {
             Command::Peek { queue_url, limit } => {
-                for message in dead_letter::peek(&clients.sqs, &queue_url, limit).await? {
+                for message in sqs::peek(&clients.sqs, &queue_url, limit).await? {
                     println!("{}", serde_json::to_string(&message)?);
                 }
             }
             Command::Redrive { from, to, limit } => {
-                let report = dead_letter::redrive(&clients.sqs, &from, &to, limit).await?;
+                let report = sqs::redrive(&clients.sqs, &from, &to, limit).await?;
                 println!("{}", serde_json::to_string(&report)?);
             }
         }

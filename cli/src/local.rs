@@ -5,8 +5,8 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 use callscope_cloud::aws::{load_sdk_config, AwsClients};
-use callscope_cloud::provision::{provision, Provisioned};
-use callscope_cloud::template::LocalTemplate;
+use callscope_local::provision::{provision, Provisioned};
+use callscope_local::template::LocalTemplate;
 
 #[derive(Debug, clap::Subcommand)]
 pub enum Command {

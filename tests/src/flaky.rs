@@ -10,7 +10,7 @@ use std::collections::HashSet;
 use std::sync::Mutex;
 
 use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent};
-use callscope_cloud::sqs_batch::{batch_response, failed_ids, SqsBatchHandler};
+use callscope_cloud::sqs::{batch_response, failed_ids, SqsBatchHandler};
 use futures::future::BoxFuture;
 
 /// Fails the given share of messages, half before and half after the real handler ran.
@@ -70,7 +70,10 @@ impl<'a> Flaky<'a> {
 }
 
 impl SqsBatchHandler for Flaky<'_> {
-    fn handle(&self, mut event: SqsEvent) -> BoxFuture<'_, anyhow::Result<SqsBatchResponse>> {
+    fn handle(
+        &self,
+        mut event: SqsEvent,
+    ) -> BoxFuture<'_, Result<SqsBatchResponse, lambda_runtime::Error>> {
         Box::pin(async move {
             let mut failed = Vec::new();
             let mut after = Vec::new();

@@ -8,7 +8,7 @@ use std::ops::Deref;
 use std::path::PathBuf;
 
 use callscope_cloud::aws::{load_sdk_config, AwsClients};
-use callscope_cloud::template::LocalTemplate;
+use callscope_local::template::LocalTemplate;
 use callscope_local::LocalPipeline;
 
 pub use callscope_local::{attribute, HttpReply};

@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 
 use callscope_core::analysis::Analyzer;
-use callscope_core::domain::TenantId;
+use callscope_core::domain::{CorrelationId, TenantId};
 use callscope_core::formats::{self, Format};
 use callscope_core::pipeline::{coalesce, CallAnalysed, ProcessCall, RollupTotals};
 use callscope_samples::generate_call_document;
@@ -57,7 +57,8 @@ fn expected_rollups(
             let (call, redactions) = call.redacted();
             let analysis =
                 analyzer.analyze(&call.utterances, Some(call.duration_seconds), redactions);
-            CallAnalysed::new(tenant.clone(), &call, &analysis, String::new())
+            let correlation_id = CorrelationId::parse("correlation_id", "expected").expect("id");
+            CallAnalysed::new(tenant.clone(), &call, &analysis, correlation_id)
         })
         .collect();
     coalesce(&events)
@@ -114,7 +115,7 @@ async fn duplicated_and_failing_deliveries_still_count_every_call_exactly_once()
                 doc["call_id"].as_str().expect("id"),
             )
             .expect("id"),
-            correlation_id: "duplicate".into(),
+            correlation_id: CorrelationId::parse("correlation_id", "duplicate").expect("id"),
         };
         cloud
             .send(
@@ -125,16 +126,16 @@ async fn duplicated_and_failing_deliveries_still_count_every_call_exactly_once()
             .await;
     }
 
-    let ingest = Flaky::new(&cloud.ingest, 15, 1);
+    let intake = Flaky::new(&cloud.intake, 15, 1);
     let process = Flaky::new(&cloud.process, 20, 2);
     let aggregate = Flaky::new(&cloud.aggregate, 25, 3);
     let reports = cloud
-        .drain_through(&ingest, &process, &aggregate)
+        .drain_through(&intake, &process, &aggregate)
         .await
         .expect("draining the pipeline");
     eprintln!("drained: {reports:?}");
     for (stage, flaky) in [
-        ("ingest", &ingest),
+        ("intake", &intake),
         ("process", &process),
         ("aggregate", &aggregate),
     ] {

@@ -1,9 +1,15 @@
 //! The write path end to end in the local cloud: ingest → process → aggregate, DLQs and reasons.
 
-use callscope_cloud::calls_store::CallStatus;
-use callscope_cloud::config::IngestConfig;
-use callscope_cloud::dead_letter::{self, FAILURE_REASON_ATTRIBUTE};
-use callscope_core::domain::{AgentId, CallId, TenantId};
+use std::sync::Arc;
+
+use callscope_app::memory::FixedClock;
+use callscope_app::ports::{
+    CallRepository, CallStatus, Clock, ReceivedCall, FAILURE_REASON_ATTRIBUTE,
+};
+use callscope_app::sweep::Sweep;
+use callscope_cloud::config::{IngestConfig, SweepConfig};
+use callscope_cloud::sqs::{self, SqsPublisher};
+use callscope_core::domain::{AgentId, CallId, CorrelationId, Day, TenantId};
 use callscope_core::formats::{self, Format};
 use callscope_core::pipeline::{RollupKey, RollupScope, RollupTotals};
 use callscope_tests::{attribute, fixture, TestCloud, TENANT, TEST_MAX_RECEIVE_COUNT};
@@ -17,7 +23,7 @@ fn agent_day(tenant_id: &str, agent: &str, day: &str) -> RollupKey {
     RollupKey {
         tenant: tenant(tenant_id),
         scope: RollupScope::Agent(AgentId::parse("agent_id", agent).expect("agent id")),
-        day: day.to_owned(),
+        day: Day::parse("day", day).expect("day"),
     }
 }
 
@@ -66,9 +72,9 @@ async fn post_while_the_process_queue_is_gone(cloud: &TestCloud, body: &str) {
         "PROCESS_QUEUE_URL".into(),
         format!("{}-missing", cloud.queue_url("ProcessQueue")),
     );
-    let broken = ingest::Ingestor::new(
+    let broken = callscope_ingest::router(
+        &IngestConfig::from_lookup(|name: &str| env.get(name).cloned()).expect("config"),
         &cloud.clients,
-        IngestConfig::from_lookup(|name: &str| env.get(name).cloned()).expect("config"),
     );
     let reply = cloud
         .post_to(
@@ -129,7 +135,7 @@ async fn an_http_call_is_processed_and_counted_in_its_rollups() {
         let key = RollupKey {
             tenant: tenant(TENANT),
             scope,
-            day: "2026-11-01".into(),
+            day: Day::parse("day", "2026-11-01").expect("day"),
         };
         assert_eq!(
             rollups.get(&key).await.expect("get").expect("rollup").calls,
@@ -301,13 +307,30 @@ async fn the_sweeper_queues_a_call_left_received_when_the_client_never_retries()
     );
     cloud.drain().await;
 
+    // The sweep function as deployed, with a clock the test moves.
+    let config = SweepConfig::from_lookup(
+        cloud
+            .provisioned
+            .env_of("SweepFunction")
+            .expect("sweep env"),
+    )
+    .expect("config");
+    let clock = Arc::new(FixedClock::at(&chrono::Utc::now().to_rfc3339()));
+    let sweep = Sweep::new(
+        Arc::new(cloud.calls_store()),
+        Arc::new(SqsPublisher::new(
+            cloud.clients.sqs.clone(),
+            config.process_queue_url.clone(),
+        )),
+        clock.clone(),
+        config.stale_after,
+    );
     // Not yet stale: nothing to do.
-    let now = chrono::Utc::now();
-    let early = cloud.sweep.sweep(now).await.expect("sweep");
+    let early = sweep.run().await.expect("sweep");
     assert_eq!(early.stale, 0, "{early:?}");
     // Later than the configured age: only the lost call is queued again, and then counted once.
-    let later = now + chrono::Duration::hours(1);
-    let report = cloud.sweep.sweep(later).await.expect("sweep");
+    clock.advance(chrono::Duration::hours(1));
+    let report = sweep.run().await.expect("sweep");
     assert_eq!((report.stale, report.requeued), (1, 1), "{report:?}");
     cloud.drain().await;
     assert_eq!(status_of(&cloud, "s-lost").await, CallStatus::Processed);
@@ -315,7 +338,7 @@ async fn the_sweeper_queues_a_call_left_received_when_the_client_never_retries()
         .await
         .expect("rollup");
     assert_eq!(agent.calls, 2, "the lost call and its neighbour, each once");
-    let again = cloud.sweep.sweep(later).await.expect("sweep");
+    let again = sweep.run().await.expect("sweep");
     assert_eq!(again.stale, 0, "a processed call leaves the pending index");
     cloud.cleanup().await;
 }
@@ -330,28 +353,28 @@ async fn a_parked_message_is_processed_once_redriven_after_its_cause_is_fixed() 
         .await;
     cloud.drain().await;
     let dlq = cloud.queue_url("ProcessDeadLetterQueue");
-    let parked = dead_letter::peek(&cloud.clients.sqs, dlq, 10)
-        .await
-        .expect("peek");
+    let parked = sqs::peek(&cloud.clients.sqs, dlq, 10).await.expect("peek");
     assert_eq!(parked.len(), 1, "{parked:?}");
 
     // The cause is fixed (the call is stored), then the operator redrives.
     let document = simple_call("late-1", "agent-6", "2026-11-07");
     let call = formats::parse_call(document.as_bytes(), Format::Auto).expect("valid call");
-    let fingerprint = call.fingerprint();
-    let (redacted, redactions) = call.redacted();
+    let content_hash = call.fingerprint();
+    let (call, redactions) = call.redacted();
+    let received = ReceivedCall {
+        tenant: tenant(TENANT),
+        call,
+        content_hash,
+        redactions,
+        correlation_id: CorrelationId::parse("correlation_id", "late").expect("id"),
+        received_at: FixedClock::at("2026-11-07T10:00:00Z").now(),
+    };
     cloud
         .calls_store()
-        .put_received(
-            &tenant(TENANT),
-            &redacted,
-            &fingerprint,
-            &redactions,
-            "late",
-        )
+        .put_received(&received)
         .await
         .expect("stored");
-    let report = dead_letter::redrive(
+    let report = sqs::redrive(
         &cloud.clients.sqs,
         dlq,
         cloud.queue_url("ProcessQueue"),

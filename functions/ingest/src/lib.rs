@@ -1,62 +1,247 @@
-//! The ingest function: accepts calls over HTTP (API Gateway HTTP API, payload v2) and from the
-//! intake queue, validates and redacts them, stores them as RECEIVED and queues them for
-//! processing.
-//!
-//! One deployment serves both event sources (the template wires both to it); [`Ingestor::handle`]
-//! tells them apart by shape.
+//! The ingest function's HTTP adapter: `POST /api/v1/calls` (one call) and
+//! `POST /api/v1/calls/bulk` (up to 1,000), admitted by the application's admit use case.
 
-mod admission;
-mod http;
-mod intake;
-mod problem;
+use std::sync::Arc;
 
-use aws_lambda_events::event::apigw::ApiGatewayV2httpRequest;
-use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent};
+use axum::body::Bytes;
+use axum::extract::{DefaultBodyLimit, FromRef, State};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::post;
+use axum::{Json, Router};
+use callscope_app::admit::{Admission, AdmitCalls, Admitted};
+use callscope_app::ports::SystemClock;
 use callscope_cloud::aws::AwsClients;
-use callscope_cloud::calls_store::CallsStore;
 use callscope_cloud::config::IngestConfig;
-use callscope_cloud::queue::QueueSender;
-use callscope_cloud::sqs_batch::SqsBatchHandler;
-use futures::future::BoxFuture;
+use callscope_core::domain::{Call, CorrelationId, TenantId, MAX_DOCUMENT_BYTES};
+use callscope_core::error::InputError;
+use callscope_core::formats::{self, Format};
+use callscope_http::problem::{input_detail, Place};
+use callscope_http::{ApiError, Tenant, TenantAuth};
+use serde_json::{json, Value};
 
-pub use admission::{Admission, Admitted};
-pub use http::{BULK_LIMIT, BULK_ROUTE, SINGLE_ROUTE};
+pub const SINGLE_ROUTE: &str = "/api/v1/calls";
+pub const BULK_ROUTE: &str = "/api/v1/calls/bulk";
+/// Most calls one bulk request may carry.
+pub const BULK_LIMIT: usize = 1_000;
 
-#[derive(Debug)]
-pub struct Ingestor {
-    calls: CallsStore,
-    queue: QueueSender,
-    sqs: aws_sdk_sqs::Client,
-    config: IngestConfig,
+/// What the handlers share.
+#[derive(Debug, Clone)]
+pub struct Ingest {
+    pub admit: AdmitCalls,
+    pub auth: TenantAuth,
 }
 
-impl Ingestor {
-    pub fn new(clients: &AwsClients, config: IngestConfig) -> Self {
-        Self {
-            calls: CallsStore::new(clients.dynamodb.clone(), config.calls_table.clone()),
-            queue: QueueSender::new(clients.sqs.clone()),
-            sqs: clients.sqs.clone(),
-            config,
+impl FromRef<Ingest> for TenantAuth {
+    fn from_ref(ingest: &Ingest) -> TenantAuth {
+        ingest.auth.clone()
+    }
+}
+
+/// The function as its composition root builds it: DynamoDB, the process queue, the clock.
+pub fn router(config: &IngestConfig, clients: &AwsClients) -> Router {
+    let admit = AdmitCalls::new(
+        clients.calls(&config.calls_table),
+        clients.queue(&config.process_queue_url),
+        Arc::new(SystemClock),
+    );
+    routes(Ingest {
+        admit,
+        auth: TenantAuth {
+            claim: config.tenant_claim.clone(),
+            default_tenant: config.default_tenant.clone(),
+        },
+    })
+}
+
+/// The routes over any ports (tests hand in in-memory ones).
+pub fn routes(ingest: Ingest) -> Router {
+    let router = Router::new()
+        .route(SINGLE_ROUTE, post(create_one))
+        .route(BULK_ROUTE, post(create_many));
+    callscope_http::with_v1_fallbacks(router)
+        // The document limit is ours, checked with a 413 that names it; the Lambda payload
+        // limit is below axum's own default, so that default would only get in the way.
+        .layer(DefaultBodyLimit::disable())
+        .with_state(ingest)
+}
+
+async fn create_one(
+    State(ingest): State<Ingest>,
+    Tenant(tenant): Tenant,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    require_json(&headers)?;
+    let call = formats::parse_call(&body, Format::Auto).map_err(ApiError::body)?;
+    let admitted = admit(&ingest, &tenant, vec![call])
+        .await
+        .pop()
+        .ok_or_else(|| {
+            ApiError::Unavailable("the call could not be admitted; retry the request".into())
+        })?;
+    match admitted.admission {
+        Admission::Accepted => {
+            let mut response =
+                (StatusCode::ACCEPTED, Json(accepted_body(&admitted))).into_response();
+            if let Ok(location) = HeaderValue::from_str(&location_of(&admitted)) {
+                response.headers_mut().insert(header::LOCATION, location);
+            }
+            Ok(response)
+        }
+        Admission::Conflict => Err(ApiError::Conflict(admitted.call_id.to_string())),
+        Admission::Rejected(error) => Err(ApiError::body(error)),
+        Admission::Unavailable(reason) => Err(ApiError::Unavailable(reason.to_owned())),
+    }
+}
+
+/// Each item is accepted or rejected with its own reason; none is skipped silently.
+async fn create_many(
+    State(ingest): State<Ingest>,
+    Tenant(tenant): Tenant,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    require_json(&headers)?;
+    let items = bulk_items(&body).map_err(ApiError::body)?;
+    let mut results: Vec<Option<Value>> = vec![None; items.len()];
+    let mut calls: Vec<(usize, Call)> = Vec::new();
+    for (index, item) in items.into_iter().enumerate() {
+        match formats::parse_value(item, Format::Auto) {
+            Ok(call) => calls.push((index, call)),
+            Err(error) => {
+                let error = error.within(&format!("calls[{index}]"));
+                results[index] = Some(
+                    json!({"index": index, "status": "rejected", "errors": [input_detail(Place::Body, &error)]}),
+                );
+            }
         }
     }
+    let (indexes, calls): (Vec<usize>, Vec<Call>) = calls.into_iter().unzip();
+    let admitted = admit(&ingest, &tenant, calls).await;
+    for (index, admitted) in indexes.into_iter().zip(admitted) {
+        let mut entry = match &admitted.admission {
+            Admission::Accepted => accepted_body(&admitted),
+            Admission::Conflict => json!({
+                "call_id": admitted.call_id.as_str(),
+                "status": "conflict",
+                "detail": format!("call {} already exists with different content", admitted.call_id),
+            }),
+            Admission::Rejected(error) => json!({
+                "call_id": admitted.call_id.as_str(),
+                "status": "rejected",
+                "errors": [input_detail(Place::Body, &error.clone().within(&format!("calls[{index}]")))],
+            }),
+            Admission::Unavailable(reason) => json!({
+                "call_id": admitted.call_id.as_str(),
+                "status": "retry",
+                "detail": reason,
+            }),
+        };
+        entry["index"] = json!(index);
+        results[index] = Some(entry);
+    }
+    let results: Vec<Value> = results.into_iter().flatten().collect();
+    let count = |status: &str| results.iter().filter(|r| r["status"] == status).count();
+    let body = json!({
+        "accepted": count("accepted"),
+        "rejected": count("rejected") + count("conflict"),
+        "retry": count("retry"),
+        "results": results,
+    });
+    Ok((StatusCode::ACCEPTED, Json(body)).into_response())
+}
 
-    /// Entry point for the Lambda runtime: an SQS batch (`Records`) or an HTTP API request.
-    pub async fn handle(
-        &self,
-        event: serde_json::Value,
-    ) -> Result<serde_json::Value, lambda_runtime::Error> {
-        if event.get("Records").is_some() {
-            let batch: SqsEvent = serde_json::from_value(event)?;
-            Ok(serde_json::to_value(self.handle_intake(batch).await)?)
-        } else {
-            let request: ApiGatewayV2httpRequest = serde_json::from_value(event)?;
-            Ok(serde_json::to_value(self.handle_http(request).await)?)
+/// Admits calls with a fresh correlation id each (a retried call keeps its first one).
+async fn admit(ingest: &Ingest, tenant: &TenantId, calls: Vec<Call>) -> Vec<Admitted> {
+    let calls = calls
+        .into_iter()
+        .map(|call| (call, new_correlation_id()))
+        .collect();
+    ingest.admit.admit(tenant, calls).await
+}
+
+fn accepted_body(admitted: &Admitted) -> Value {
+    json!({
+        "call_id": admitted.call_id.as_str(),
+        "status": "accepted",
+        "correlation_id": admitted.correlation_id.as_str(),
+        "location": location_of(admitted),
+    })
+}
+
+fn location_of(admitted: &Admitted) -> String {
+    format!("{SINGLE_ROUTE}/{}", admitted.call_id)
+}
+
+fn new_correlation_id() -> CorrelationId {
+    let id = uuid::Uuid::new_v4().to_string();
+    CorrelationId::parse("correlation_id", id)
+        .unwrap_or_else(|_| unreachable!("a UUID is a valid correlation id"))
+}
+
+fn require_json(headers: &HeaderMap) -> Result<(), ApiError> {
+    let content_type = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    let media_type = content_type.split(';').next().unwrap_or_default().trim();
+    if media_type.eq_ignore_ascii_case("application/json") {
+        Ok(())
+    } else {
+        Err(ApiError::UnsupportedMediaType)
+    }
+}
+
+/// A bulk body: a JSON array of calls, or `{"calls": [...]}`, with at most [`BULK_LIMIT`] items.
+fn bulk_items(body: &[u8]) -> Result<Vec<Value>, InputError> {
+    if body.len() > MAX_DOCUMENT_BYTES {
+        return Err(InputError::too_large(
+            "document",
+            format!(
+                "is {} bytes; at most {MAX_DOCUMENT_BYTES} are accepted",
+                body.len()
+            ),
+        ));
+    }
+    let value: Value =
+        serde_json::from_slice(body).map_err(|e| InputError::malformed("document", e))?;
+    let items = match value {
+        Value::Array(items) => items,
+        Value::Object(mut object) => match object.remove("calls") {
+            Some(Value::Array(items)) => items,
+            Some(_) => return Err(InputError::invalid("calls", "must be an array of calls")),
+            None => {
+                return Err(InputError::invalid(
+                    "calls",
+                    "is required: send an array of calls or {\"calls\": [...]}",
+                ))
+            }
+        },
+        _ => {
+            return Err(InputError::invalid(
+                "calls",
+                "send an array of calls or {\"calls\": [...]}",
+            ))
         }
+    };
+    if items.is_empty() {
+        return Err(InputError::invalid(
+            "calls",
+            "must contain at least one call",
+        ));
     }
+    if items.len() > BULK_LIMIT {
+        return Err(InputError::too_large(
+            "calls",
+            format!(
+                "has {} calls; at most {BULK_LIMIT} per request",
+                items.len()
+            ),
+        ));
+    }
+    Ok(items)
 }
 
-impl SqsBatchHandler for Ingestor {
-    fn handle(&self, event: SqsEvent) -> BoxFuture<'_, anyhow::Result<SqsBatchResponse>> {
-        Box::pin(async move { Ok(self.handle_intake(event).await) })
-    }
-}
+#[cfg(test)]
+mod tests;

@@ -1,5 +1,6 @@
 //! Composition root of the process function: config and clients once per cold start.
 
+use aws_lambda_events::event::sqs::SqsEvent;
 use callscope_cloud::{aws, config::ProcessConfig, telemetry};
 use lambda_runtime::{service_fn, LambdaEvent};
 
@@ -8,9 +9,9 @@ async fn main() -> Result<(), lambda_runtime::Error> {
     telemetry::init_tracing();
     let config = ProcessConfig::from_env()?;
     let sdk = aws::load_sdk_config().await;
-    let processor = process::Processor::new(&aws::AwsClients::from_config(&sdk), config);
-    lambda_runtime::run(service_fn(|event: LambdaEvent<_>| {
-        processor.handle_batch(event.payload)
+    let consumer = callscope_process::consumer(&config, &aws::AwsClients::from_config(&sdk));
+    lambda_runtime::run(service_fn(|event: LambdaEvent<SqsEvent>| async {
+        Ok::<_, lambda_runtime::Error>(consumer.handle_batch(event.payload).await)
     }))
     .await
 }

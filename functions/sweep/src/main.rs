@@ -8,9 +8,10 @@ async fn main() -> Result<(), lambda_runtime::Error> {
     telemetry::init_tracing();
     let config = SweepConfig::from_env()?;
     let sdk = aws::load_sdk_config().await;
-    let sweeper = sweep::Sweeper::new(&aws::AwsClients::from_config(&sdk), config);
-    lambda_runtime::run(service_fn(|event: LambdaEvent<serde_json::Value>| {
-        sweeper.handle(event.payload)
+    let sweep = callscope_sweep::sweep(&config, &aws::AwsClients::from_config(&sdk));
+    // The scheduled event carries nothing the sweep needs.
+    lambda_runtime::run(service_fn(|_: LambdaEvent<serde_json::Value>| async {
+        sweep.run().await.map_err(lambda_runtime::Error::from)
     }))
     .await
 }

@@ -1,44 +1,56 @@
-//! The local pipeline without Docker or a Lambda emulator: infra/template.yaml's queues and tables
-//! in the AWS emulator, the three functions built exactly as their composition roots build them
-//! (config from the template's environment wiring), and the event-source runner that invokes
-//! them the way Lambda's SQS event source mappings do. Tests and `callscope local demo` share it.
+//! The local cloud without Docker or a Lambda emulator: infra/template.yaml's queues and tables
+//! in the AWS emulator, the functions built exactly as their composition roots build them
+//! (config from the template's environment wiring), the event-source runner that invokes them
+//! the way Lambda's SQS event source mappings do, and HTTP requests delivered as API Gateway
+//! delivers them. Tests and `callscope local demo` share it.
 
+pub mod provision;
 pub mod runner;
+pub mod template;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::time::Duration;
 
 use anyhow::Context;
 use aws_lambda_events::encodings::Body;
-use aws_lambda_events::event::apigw::ApiGatewayV2httpRequest;
 use aws_sdk_sqs::types::{Message, MessageAttributeValue, MessageSystemAttributeName};
+use axum::Router;
+use callscope_aggregate as aggregate;
+use callscope_app::aggregate::ApplyRollups;
+use callscope_app::analyse::AnalyseCalls;
+use callscope_app::intake::IntakeCalls;
+use callscope_app::sweep::Sweep;
 use callscope_cloud::aws::AwsClients;
-use callscope_cloud::calls_store::CallsStore;
-use callscope_cloud::config::{AggregateConfig, IngestConfig, ProcessConfig, SweepConfig};
-use callscope_cloud::provision::{self, Provisioned};
-use callscope_cloud::rollup_store::RollupStore;
-use callscope_cloud::sqs_batch::SqsBatchHandler;
-use callscope_cloud::template::LocalTemplate;
+use callscope_cloud::config::{
+    AggregateConfig, IngestConfig, IntakeConfig, ProcessConfig, SweepConfig,
+};
+use callscope_cloud::dynamo::{DynamoCalls, DynamoRollups};
+use callscope_cloud::sqs::{SqsBatchHandler, SqsConsumer};
+use callscope_http::lambda::{invoke, HttpEvent};
 use serde_json::Value;
 
+use crate::provision::Provisioned;
 use crate::runner::{EventSource, LocalRunner, PollReport};
+use crate::template::LocalTemplate;
 
-/// A real-shaped HTTP API (payload v2) request with a verified JWT; `post` fills in the rest.
-const HTTP_EVENT: &str = include_str!("../../../events/apigw/create_call.json");
 /// Failed messages come back at once instead of after the visibility timeout (minutes); SQS
 /// still counts every receive towards the DLQ's maxReceiveCount.
 const RETRY_DELAY: Duration = Duration::ZERO;
 /// The claim the template's `TenantClaim` parameter names by default.
-const TENANT_CLAIM: &str = "tenant_id";
+pub const TENANT_CLAIM: &str = "tenant_id";
+/// The stage requests arrive under, as with the template's default `Stage`.
+const STAGE: &str = "dev";
 
 #[derive(Debug)]
 pub struct LocalPipeline {
     pub clients: AwsClients,
     pub provisioned: Provisioned,
-    pub ingest: ingest::Ingestor,
-    pub process: process::Processor,
-    pub aggregate: aggregate::Aggregator,
-    pub sweep: sweep::Sweeper,
+    /// The HTTP ingest function's router.
+    pub ingest: Router,
+    pub intake: SqsConsumer<IntakeCalls>,
+    pub process: SqsConsumer<AnalyseCalls>,
+    pub aggregate: SqsConsumer<ApplyRollups>,
+    pub sweep: Sweep,
 }
 
 impl LocalPipeline {
@@ -51,33 +63,31 @@ impl LocalPipeline {
         let provisioned = provision::provision(&clients, template, prefix)
             .await
             .context("provisioning the template in the local cloud")?;
-        let env = |function: &str| -> anyhow::Result<_> {
-            let mut env = provisioned
-                .functions
-                .get(function)
-                .with_context(|| format!("the template has no {function}"))?
-                .env
-                .clone();
-            // Requests without a tenant claim are refused locally too: the default tenant is a
-            // switch for `cargo lambda watch` sessions, never on behind this harness.
-            env.remove("LOCAL_DEFAULT_TENANT");
-            Ok(move |name: &str| env.get(name).cloned())
-        };
-        let ingest =
-            ingest::Ingestor::new(&clients, IngestConfig::from_lookup(env("IngestFunction")?)?);
-        let process = process::Processor::new(
+        let ingest = callscope_ingest::router(
+            &IngestConfig::from_lookup(provisioned.env_of("IngestFunction")?)?,
             &clients,
-            ProcessConfig::from_lookup(env("ProcessFunction")?)?,
         );
-        let aggregate = aggregate::Aggregator::new(
+        let intake = callscope_intake::consumer(
+            &IntakeConfig::from_lookup(provisioned.env_of("IntakeFunction")?)?,
             &clients,
-            AggregateConfig::from_lookup(env("AggregateFunction")?)?,
         );
-        let sweep = sweep::Sweeper::new(&clients, SweepConfig::from_lookup(env("SweepFunction")?)?);
+        let process = callscope_process::consumer(
+            &ProcessConfig::from_lookup(provisioned.env_of("ProcessFunction")?)?,
+            &clients,
+        );
+        let aggregate = aggregate::consumer(
+            &AggregateConfig::from_lookup(provisioned.env_of("AggregateFunction")?)?,
+            &clients,
+        );
+        let sweep = callscope_sweep::sweep(
+            &SweepConfig::from_lookup(provisioned.env_of("SweepFunction")?)?,
+            &clients,
+        );
         Ok(Self {
             clients,
             provisioned,
             ingest,
+            intake,
             process,
             aggregate,
             sweep,
@@ -89,9 +99,9 @@ impl LocalPipeline {
         provision::teardown(&self.clients, &self.provisioned).await
     }
 
-    /// POSTs a body as API Gateway would deliver it, with the tenant claim (or none).
+    /// POSTs a JSON body as API Gateway would deliver it, with the tenant claim (or none).
     pub async fn post(&self, path: &str, body: &str, tenant: Option<&str>) -> HttpReply {
-        self.post_with_content_type(path, body, tenant, "application/json")
+        self.post_to(&self.ingest, path, body, tenant, "application/json")
             .await
     }
 
@@ -106,49 +116,25 @@ impl LocalPipeline {
             .await
     }
 
-    /// POSTs to the given ingest function (one built with other config, say) instead of ours.
+    /// POSTs to the given function (one built with other config, say) instead of ours.
     pub async fn post_to(
         &self,
-        ingest: &ingest::Ingestor,
+        function: &Router,
         path: &str,
         body: &str,
         tenant: Option<&str>,
         content_type: &str,
     ) -> HttpReply {
-        let mut event: Value =
-            serde_json::from_str(HTTP_EVENT).expect("the embedded HTTP event is JSON");
-        event["rawPath"] = Value::from(format!("/dev{path}"));
-        event["requestContext"]["http"]["path"] = Value::from(format!("/dev{path}"));
-        event["routeKey"] = Value::from(format!("POST {path}"));
-        event["headers"]["content-type"] = Value::from(content_type);
-        event["body"] = Value::from(body);
-        let claims = &mut event["requestContext"]["authorizer"]["jwt"]["claims"];
-        match tenant {
-            Some(tenant) => claims[TENANT_CLAIM] = Value::from(tenant),
-            None => {
-                if let Some(claims) = claims.as_object_mut() {
-                    claims.remove(TENANT_CLAIM);
-                }
-            }
-        }
-        let request: ApiGatewayV2httpRequest =
-            serde_json::from_value(event).expect("the embedded HTTP event has the v2 shape");
-        let response = ingest.handle_http(request).await;
-        let body = match &response.body {
-            Some(Body::Text(text)) => {
-                serde_json::from_str(text).unwrap_or(Value::from(text.clone()))
-            }
-            _ => Value::Null,
+        let event = HttpEvent {
+            method: "POST".into(),
+            path: path.to_owned(),
+            headers: vec![("content-type".into(), content_type.to_owned())],
+            body: Some(body.to_owned()),
+            claims: tenant.map(|t| HashMap::from([(TENANT_CLAIM.to_owned(), t.to_owned())])),
+            stage: STAGE.into(),
+            ..HttpEvent::default()
         };
-        HttpReply {
-            status: response.status_code as u16,
-            location: response
-                .headers
-                .get("location")
-                .and_then(|v| v.to_str().ok())
-                .map(str::to_owned),
-            body,
-        }
+        call(function, event).await
     }
 
     pub fn queue_url(&self, logical_id: &str) -> &str {
@@ -160,16 +146,16 @@ impl LocalPipeline {
     }
 
     /// The calls table, read as the functions read it.
-    pub fn calls_store(&self) -> CallsStore {
-        CallsStore::new(
+    pub fn calls_store(&self) -> DynamoCalls {
+        DynamoCalls::new(
             self.clients.dynamodb.clone(),
             self.table("CallsTable").to_owned(),
         )
     }
 
     /// The rollups table, read as the functions read it.
-    pub fn rollup_store(&self) -> RollupStore {
-        RollupStore::new(
+    pub fn rollup_store(&self) -> DynamoRollups {
+        DynamoRollups::new(
             self.clients.dynamodb.clone(),
             self.table("AnalyticsTable").to_owned(),
         )
@@ -220,19 +206,19 @@ impl LocalPipeline {
 
     /// Runs intake → process → aggregate until every queue is idle.
     pub async fn drain(&self) -> anyhow::Result<BTreeMap<&'static str, PollReport>> {
-        self.drain_through(&self.ingest, &self.process, &self.aggregate)
+        self.drain_through(&self.intake, &self.process, &self.aggregate)
             .await
     }
 
     /// Same as [`drain`](Self::drain) with the given handlers standing in for the functions.
     pub async fn drain_through(
         &self,
-        ingest: &dyn SqsBatchHandler,
+        intake: &dyn SqsBatchHandler,
         process: &dyn SqsBatchHandler,
         aggregate: &dyn SqsBatchHandler,
     ) -> anyhow::Result<BTreeMap<&'static str, PollReport>> {
         let stages: [(&'static str, &str, &dyn SqsBatchHandler); 3] = [
-            ("ingest", "IngestFunction", ingest),
+            ("intake", "IntakeFunction", intake),
             ("process", "ProcessFunction", process),
             ("aggregate", "AggregateFunction", aggregate),
         ];
@@ -288,8 +274,48 @@ impl LocalPipeline {
 #[derive(Debug, Clone)]
 pub struct HttpReply {
     pub status: u16,
-    pub location: Option<String>,
+    pub headers: BTreeMap<String, String>,
     pub body: Value,
+}
+
+impl HttpReply {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .get(&name.to_ascii_lowercase())
+            .map(String::as_str)
+    }
+}
+
+/// Delivers one HTTP event to a function through the Lambda HTTP adapter, as API Gateway would.
+pub async fn call(function: &Router, event: HttpEvent) -> HttpReply {
+    let response = match invoke(function, event.into_request()).await {
+        Ok(response) => response,
+        Err(error) => {
+            return HttpReply {
+                status: 502,
+                headers: BTreeMap::new(),
+                body: Value::from(format!(
+                    "the function's response is not a v2 response: {error}"
+                )),
+            }
+        }
+    };
+    let body = match &response.body {
+        Some(Body::Text(text)) => serde_json::from_str(text).unwrap_or(Value::from(text.clone())),
+        Some(Body::Binary(bytes)) => serde_json::from_slice(bytes).unwrap_or(Value::Null),
+        _ => Value::Null,
+    };
+    HttpReply {
+        status: u16::try_from(response.status_code).unwrap_or(502),
+        headers: response
+            .headers
+            .iter()
+            .filter_map(|(name, value)| {
+                Some((name.as_str().to_owned(), value.to_str().ok()?.to_owned()))
+            })
+            .collect(),
+        body,
+    }
 }
 
 /// A string message attribute of a received message.

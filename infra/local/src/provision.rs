@@ -14,8 +14,8 @@ use aws_sdk_dynamodb::types::{
 use aws_sdk_sqs::types::QueueAttributeName;
 use serde::Serialize;
 
-use crate::aws::AwsClients;
 use crate::template::{EnvValue, LocalTemplate, TableSpec};
+use callscope_cloud::aws::AwsClients;
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct Provisioned {
@@ -29,6 +29,25 @@ pub struct Provisioned {
 pub struct QueueRef {
     pub url: String,
     pub arn: String,
+}
+
+impl Provisioned {
+    /// A function's resolved environment as a variable lookup (for its typed config).
+    /// `LOCAL_DEFAULT_TENANT` is left out: requests without a tenant claim are refused locally
+    /// too unless a command turns the default on explicitly.
+    pub fn env_of(
+        &self,
+        function: &str,
+    ) -> anyhow::Result<impl Fn(&str) -> Option<String> + use<>> {
+        let mut env = self
+            .functions
+            .get(function)
+            .with_context(|| format!("the template has no {function}"))?
+            .env
+            .clone();
+        env.remove("LOCAL_DEFAULT_TENANT");
+        Ok(move |name: &str| env.get(name).cloned())
+    }
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]

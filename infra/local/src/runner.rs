@@ -13,7 +13,7 @@ use anyhow::Context;
 use aws_lambda_events::event::sqs::{SqsEvent, SqsMessage, SqsMessageAttribute};
 use aws_sdk_sqs::types::{DeleteMessageBatchRequestEntry, Message, MessageSystemAttributeName};
 
-use callscope_cloud::sqs_batch::{failed_ids, SqsBatchHandler};
+use callscope_cloud::sqs::{failed_ids, SqsBatchHandler};
 
 /// One queue → function wiring, as the template's SQS event declares it.
 #[derive(Debug, Clone)]

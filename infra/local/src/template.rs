@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use anyhow::{bail, Context};
-use serde_yaml::Value;
+use serde_norway::Value;
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct LocalTemplate {
@@ -88,7 +88,7 @@ impl LocalTemplate {
     }
 
     pub fn parse(text: &str, overrides: BTreeMap<String, String>) -> anyhow::Result<Self> {
-        let doc: Value = serde_yaml::from_str(text).context("the template is not YAML")?;
+        let doc: Value = serde_norway::from_str(text).context("the template is not YAML")?;
         let mut parameters = BTreeMap::new();
         if let Some(Value::Mapping(params)) = doc.get("Parameters") {
             for (name, spec) in params {

@@ -3,10 +3,14 @@
 //! The SDK reads region, credentials and `AWS_ENDPOINT_URL` from the environment, so the same
 //! code talks to AWS, LocalStack or moto without an endpoint, account id or URL in the code.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use aws_config::timeout::TimeoutConfig;
 use aws_config::{BehaviorVersion, SdkConfig};
+
+use crate::dynamo::{DynamoCalls, DynamoRollups};
+use crate::sqs::{SqsDeadLetter, SqsPublisher};
 
 /// Loads the shared SDK configuration with timeouts that fit inside a Lambda invocation.
 pub async fn load_sdk_config() -> SdkConfig {
@@ -35,5 +39,24 @@ impl AwsClients {
             dynamodb: aws_sdk_dynamodb::Client::new(config),
             sqs: aws_sdk_sqs::Client::new(config),
         }
+    }
+}
+
+/// The adapters behind the ports, on these clients: what each composition root wires together.
+impl AwsClients {
+    pub fn calls(&self, table: &str) -> Arc<DynamoCalls> {
+        Arc::new(DynamoCalls::new(self.dynamodb.clone(), table.to_owned()))
+    }
+
+    pub fn rollups(&self, table: &str) -> Arc<DynamoRollups> {
+        Arc::new(DynamoRollups::new(self.dynamodb.clone(), table.to_owned()))
+    }
+
+    pub fn queue(&self, url: &str) -> Arc<SqsPublisher> {
+        Arc::new(SqsPublisher::new(self.sqs.clone(), url.to_owned()))
+    }
+
+    pub fn dead_letter(&self, url: &str) -> Arc<SqsDeadLetter> {
+        Arc::new(SqsDeadLetter::new(self.sqs.clone(), url.to_owned()))
     }
 }

@@ -32,11 +32,11 @@ fn from_process_env(name: &str) -> Option<String> {
     std::env::var(name).ok()
 }
 
+/// The HTTP ingest function: `POST /api/v1/calls` and `/api/v1/calls/bulk`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct IngestConfig {
     pub calls_table: String,
     pub process_queue_url: String,
-    pub intake_dlq_url: String,
     /// The JWT claim that carries the tenant (`TENANT_CLAIM`).
     pub tenant_claim: String,
     /// `LOCAL_DEFAULT_TENANT`: only for local runs without an authorizer; requests without a
@@ -63,9 +63,31 @@ impl IngestConfig {
         Ok(Self {
             calls_table: env.required("CALLS_TABLE")?,
             process_queue_url: env.required("PROCESS_QUEUE_URL")?,
-            intake_dlq_url: env.required("INTAKE_DLQ_URL")?,
             tenant_claim: env.required("TENANT_CLAIM")?,
             default_tenant,
+        })
+    }
+}
+
+/// The intake function: calls dropped on the intake queue by trusted producers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IntakeConfig {
+    pub calls_table: String,
+    pub process_queue_url: String,
+    pub intake_dlq_url: String,
+}
+
+impl IntakeConfig {
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Self::from_lookup(from_process_env)
+    }
+
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let env = Env(lookup);
+        Ok(Self {
+            calls_table: env.required("CALLS_TABLE")?,
+            process_queue_url: env.required("PROCESS_QUEUE_URL")?,
+            intake_dlq_url: env.required("INTAKE_DLQ_URL")?,
         })
     }
 }
@@ -166,7 +188,6 @@ mod tests {
         let base = [
             ("CALLS_TABLE", "c"),
             ("PROCESS_QUEUE_URL", "q"),
-            ("INTAKE_DLQ_URL", "d"),
             ("TENANT_CLAIM", "tenant_id"),
         ];
         assert_eq!(

@@ -5,6 +5,7 @@
 
 mod ids;
 mod limits;
+mod time;
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -15,6 +16,7 @@ pub use ids::{AgentId, CallId, CorrelationId, CustomerId, Language, TeamId, Tena
 pub use limits::{
     MAX_CALL_DURATION_SECONDS, MAX_DOCUMENT_BYTES, MAX_TRANSCRIPT_BYTES, MAX_UTTERANCES,
 };
+pub use time::{Day, Timestamp};
 
 /// Who is speaking.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -117,6 +119,13 @@ impl Transcript {
     pub fn new(utterances: Vec<Utterance>) -> Result<Self, InputError> {
         limits::check_transcript(&utterances)?;
         Ok(Self(utterances))
+    }
+
+    /// A transcript read back from storage as it was admitted. It was validated on the way in
+    /// (and then redacted, which can lengthen its text a little), so it is not checked again:
+    /// what was accepted can always be read back.
+    pub fn from_stored(utterances: Vec<Utterance>) -> Self {
+        Self(utterances)
     }
 
     /// The same transcript with text replaced by redaction: the speakers, times and order are
@@ -231,9 +240,9 @@ impl Call {
         })
     }
 
-    /// The UTC calendar day the call started on (`YYYY-MM-DD`): the day its rollups count it in.
-    pub fn day(&self) -> String {
-        self.start_time.format("%Y-%m-%d").to_string()
+    /// The UTC calendar day the call started on: the day its rollups count it in.
+    pub fn day(&self) -> Day {
+        Day::of(self.start_time)
     }
 }
 

@@ -90,15 +90,19 @@ fn functions_have_their_environment_and_sqs_sources() {
         ("AnalyticsQueue", 25, Some(2))
     );
     assert!(source.report_batch_item_failures);
-    let ingest = t
-        .functions
-        .iter()
-        .find(|f| f.logical_id == "IngestFunction")
-        .expect("IngestFunction");
-    assert_eq!(
-        ingest.sqs_events.len(),
-        1,
+    let function = |id: &str| {
+        t.functions
+            .iter()
+            .find(|f| f.logical_id == id)
+            .unwrap_or_else(|| panic!("{id}"))
+    };
+    assert!(
+        function("IngestFunction").sqs_events.is_empty(),
         "HTTP events are not SQS sources"
+    );
+    assert_eq!(
+        function("IntakeFunction").sqs_events[0].queue,
+        "IntakeQueue"
     );
 }
 

@@ -19,13 +19,17 @@ mod keys;
 use std::collections::{BTreeMap, HashSet};
 use std::time::Duration;
 
-use anyhow::Context;
+use async_trait::async_trait;
+use aws_sdk_dynamodb::error::DisplayErrorContext;
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use aws_sdk_dynamodb::types::{AttributeValue, Put, TransactWriteItem, Update};
-use callscope_core::domain::{CallId, TenantId};
+use callscope_app::ports::{ApplyReport, RollupError, RollupRepository, StoreError, TenantCall};
+use callscope_core::domain::{Day, TenantId};
 use callscope_core::pipeline::{coalesce, CallAnalysed, RollupKey, RollupScope, RollupTotals};
 
 pub use keys::{marker_key, rollup_pk, rollup_sk};
+
+use super::unavailable;
 
 /// DynamoDB's limit on items per transaction.
 const MAX_TRANSACTION_ITEMS: usize = 100;
@@ -34,75 +38,23 @@ const EVENTS_PER_TRANSACTION: usize = MAX_TRANSACTION_ITEMS / 4;
 const ATTEMPTS: u32 = 4;
 pub const MARKER_TTL_DAYS: i64 = 35;
 
-/// A call across tenants: call ids are unique only within a tenant.
-pub type TenantCall = (TenantId, CallId);
-
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct ApplyReport {
-    pub applied: Vec<TenantCall>,
-    pub duplicates: Vec<TenantCall>,
-}
-
-#[derive(Debug, thiserror::Error)]
-#[error("{not_applied_count} calls were not applied: {source:#}", not_applied_count = not_applied.len())]
-pub struct RollupError {
-    /// Calls whose deltas were not written; their messages must be retried.
-    pub not_applied: Vec<TenantCall>,
-    /// What was applied before the failure.
-    pub report: ApplyReport,
-    #[source]
-    pub source: anyhow::Error,
-}
-
-impl RollupError {
-    pub fn not_applied(&self) -> &[TenantCall] {
-        &self.not_applied
-    }
-}
-
 #[derive(Debug, Clone)]
-pub struct RollupStore {
+pub struct DynamoRollups {
     client: aws_sdk_dynamodb::Client,
     table: String,
 }
 
-impl RollupStore {
+impl DynamoRollups {
     pub fn new(client: aws_sdk_dynamodb::Client, table: String) -> Self {
         Self { client, table }
     }
 
-    /// Applies each distinct call's event exactly once.
-    pub async fn apply(&self, events: &[CallAnalysed]) -> Result<ApplyReport, RollupError> {
-        let mut seen = HashSet::new();
-        let distinct: Vec<&CallAnalysed> = events
-            .iter()
-            .filter(|e| seen.insert((e.tenant.clone(), e.call_id.clone())))
-            .collect();
-        let mut report = ApplyReport::default();
-        for (i, chunk) in distinct.chunks(EVENTS_PER_TRANSACTION).enumerate() {
-            if let Err(source) = self.apply_chunk(chunk, &mut report).await {
-                let done: HashSet<&TenantCall> =
-                    report.applied.iter().chain(&report.duplicates).collect();
-                let not_applied = distinct[i * EVENTS_PER_TRANSACTION..]
-                    .iter()
-                    .map(|e| tenant_call(e))
-                    .filter(|c| !done.contains(c))
-                    .collect();
-                return Err(RollupError {
-                    not_applied,
-                    report,
-                    source,
-                });
-            }
-        }
-        Ok(report)
-    }
-
+    /// Applies one chunk; the error is the reason it could not be written.
     async fn apply_chunk(
         &self,
         chunk: &[&CallAnalysed],
         report: &mut ApplyReport,
-    ) -> anyhow::Result<()> {
+    ) -> Result<(), String> {
         let mut pending: Vec<&CallAnalysed> = chunk.to_vec();
         for attempt in 1..=ATTEMPTS {
             if pending.is_empty() {
@@ -146,7 +98,12 @@ impl RollupStore {
                                 .map(|r| r.code().map(str::to_owned))
                                 .collect()
                         }
-                        _ => return Err(anyhow::Error::new(error).context("applying rollups")),
+                        _ => {
+                            return Err(format!(
+                                "applying rollups: {}",
+                                DisplayErrorContext(&error)
+                            ))
+                        }
                     };
                     // Markers come first, in the order of `pending`.
                     let duplicate: Vec<bool> = (0..pending.len())
@@ -172,10 +129,12 @@ impl RollupStore {
                 }
             }
         }
-        anyhow::bail!("rollup transaction still cancelled after {ATTEMPTS} attempts")
+        Err(format!(
+            "rollup transaction still cancelled after {ATTEMPTS} attempts"
+        ))
     }
 
-    fn marker(&self, event: &CallAnalysed) -> anyhow::Result<Put> {
+    fn marker(&self, event: &CallAnalysed) -> Result<Put, String> {
         let (pk, sk) = marker_key(&event.tenant, &event.call_id);
         let expires_at = chrono::Utc::now().timestamp() + MARKER_TTL_DAYS * 24 * 3600;
         Put::builder()
@@ -184,15 +143,15 @@ impl RollupStore {
             .item("sk", AttributeValue::S(sk))
             .item(
                 "correlation_id",
-                AttributeValue::S(event.correlation_id.clone()),
+                AttributeValue::S(event.correlation_id.to_string()),
             )
             .item("expires_at", AttributeValue::N(expires_at.to_string()))
             .condition_expression("attribute_not_exists(pk)")
             .build()
-            .context("building an idempotency marker")
+            .map_err(|e| format!("building an idempotency marker: {e}"))
     }
 
-    fn update(&self, key: &RollupKey, totals: &RollupTotals) -> anyhow::Result<Update> {
+    fn update(&self, key: &RollupKey, totals: &RollupTotals) -> Result<Update, String> {
         let mut adds = vec![
             ("calls", totals.calls.to_string()),
             ("duration_seconds", totals.duration_seconds.to_string()),
@@ -220,7 +179,7 @@ impl RollupStore {
         let mut builder = Update::builder()
             .table_name(&self.table)
             .key("pk", AttributeValue::S(rollup_pk(key)))
-            .key("sk", AttributeValue::S(rollup_sk(&key.day)));
+            .key("sk", AttributeValue::S(rollup_sk(key.day)));
         let mut clauses = Vec::with_capacity(adds.len());
         for (i, (name, value)) in adds.into_iter().enumerate() {
             clauses.push(format!("#a{i} :a{i}"));
@@ -238,37 +197,37 @@ impl RollupStore {
             .expression_attribute_values(":tenant", AttributeValue::S(key.tenant.to_string()))
             .expression_attribute_values(":kind", AttributeValue::S(scope_kind.to_owned()))
             .expression_attribute_values(":id", AttributeValue::S(scope_id))
-            .expression_attribute_values(":day", AttributeValue::S(key.day.clone()))
+            .expression_attribute_values(":day", AttributeValue::S(key.day.to_string()))
             .build()
-            .context("building a rollup update")
+            .map_err(|e| format!("building a rollup update: {e}"))
     }
 
-    pub async fn get(&self, key: &RollupKey) -> anyhow::Result<Option<RollupTotals>> {
+    pub async fn get(&self, key: &RollupKey) -> Result<Option<RollupTotals>, StoreError> {
         let output = self
             .client
             .get_item()
             .table_name(&self.table)
             .key("pk", AttributeValue::S(rollup_pk(key)))
-            .key("sk", AttributeValue::S(rollup_sk(&key.day)))
+            .key("sk", AttributeValue::S(rollup_sk(key.day)))
             .consistent_read(true)
             .send()
             .await
-            .context("reading a rollup")?;
+            .map_err(|e| unavailable("reading a rollup", e))?;
         Ok(output.item.as_ref().map(keys::totals_of))
     }
 
-    /// The rollups of one scope for the days `from..=to` (`YYYY-MM-DD`), by day.
+    /// The rollups of one scope for the days `from..=to`, by day.
     pub async fn list_days(
         &self,
         tenant: &TenantId,
         scope: RollupScope,
-        from: &str,
-        to: &str,
-    ) -> anyhow::Result<BTreeMap<String, RollupTotals>> {
+        from: Day,
+        to: Day,
+    ) -> Result<BTreeMap<Day, RollupTotals>, StoreError> {
         let key = RollupKey {
             tenant: tenant.clone(),
             scope,
-            day: String::new(),
+            day: from,
         };
         let output = self
             .client
@@ -280,16 +239,49 @@ impl RollupStore {
             .expression_attribute_values(":to", AttributeValue::S(rollup_sk(to)))
             .send()
             .await
-            .context("listing rollups")?;
+            .map_err(|e| unavailable("listing rollups", e))?;
         Ok(output
             .items
             .unwrap_or_default()
             .iter()
-            .filter_map(|item| Some((item.get("day")?.as_s().ok()?.clone(), keys::totals_of(item))))
+            .filter_map(|item| {
+                let day = Day::parse("day", item.get("day")?.as_s().ok()?).ok()?;
+                Some((day, keys::totals_of(item)))
+            })
             .collect())
     }
 }
 
 fn tenant_call(event: &CallAnalysed) -> TenantCall {
     (event.tenant.clone(), event.call_id.clone())
+}
+
+#[async_trait]
+impl RollupRepository for DynamoRollups {
+    /// Writes the events a chunk at a time: markers and coalesced `ADD`s in one transaction.
+    async fn apply(&self, events: &[CallAnalysed]) -> Result<ApplyReport, RollupError> {
+        let mut seen = HashSet::new();
+        let distinct: Vec<&CallAnalysed> = events
+            .iter()
+            .filter(|e| seen.insert((e.tenant.clone(), e.call_id.clone())))
+            .collect();
+        let mut report = ApplyReport::default();
+        for (i, chunk) in distinct.chunks(EVENTS_PER_TRANSACTION).enumerate() {
+            if let Err(reason) = self.apply_chunk(chunk, &mut report).await {
+                let done: HashSet<&TenantCall> =
+                    report.applied.iter().chain(&report.duplicates).collect();
+                let not_applied = distinct[i * EVENTS_PER_TRANSACTION..]
+                    .iter()
+                    .map(|e| tenant_call(e))
+                    .filter(|c| !done.contains(c))
+                    .collect();
+                return Err(RollupError {
+                    not_applied,
+                    report,
+                    reason,
+                });
+            }
+        }
+        Ok(report)
+    }
 }

@@ -6,44 +6,54 @@
 //! operator reads (`callscope dlq peek`) before fixing and redriving it (`callscope dlq redrive`).
 
 use anyhow::Context;
-use aws_lambda_events::event::sqs::SqsMessage;
+use async_trait::async_trait;
 use aws_sdk_sqs::types::{MessageAttributeValue, MessageSystemAttributeName};
+use callscope_app::ports::{DeadLetter, QueueError, Received, FAILURE_REASON_ATTRIBUTE};
 
-pub const FAILURE_REASON_ATTRIBUTE: &str = "failure_reason";
+use super::queue_error;
+
 /// SQS attribute values are limited in size along with the whole message; reasons are short.
 const MAX_REASON_CHARS: usize = 1_000;
 
-pub async fn park(
-    sqs: &aws_sdk_sqs::Client,
-    dlq_url: &str,
-    message: &SqsMessage,
-    reason: &str,
-) -> anyhow::Result<()> {
-    let reason: String = reason.chars().take(MAX_REASON_CHARS).collect();
-    let mut send = sqs
-        .send_message()
-        .queue_url(dlq_url)
-        .message_body(message.body.clone().unwrap_or_default())
-        .message_attributes(FAILURE_REASON_ATTRIBUTE, string_value(&reason)?);
-    for (name, attribute) in &message.message_attributes {
-        if let Some(value) = &attribute.string_value {
-            if name != FAILURE_REASON_ATTRIBUTE {
-                send = send.message_attributes(name, string_value(value)?);
-            }
-        }
-    }
-    send.send()
-        .await
-        .with_context(|| format!("parking a message in {dlq_url}"))?;
-    Ok(())
+/// One dead-letter queue.
+#[derive(Debug, Clone)]
+pub struct SqsDeadLetter {
+    sqs: aws_sdk_sqs::Client,
+    queue_url: String,
 }
 
-fn string_value(value: &str) -> anyhow::Result<MessageAttributeValue> {
-    MessageAttributeValue::builder()
-        .data_type("String")
-        .string_value(value)
-        .build()
-        .context("building a message attribute")
+impl SqsDeadLetter {
+    pub fn new(sqs: aws_sdk_sqs::Client, queue_url: String) -> Self {
+        Self { sqs, queue_url }
+    }
+}
+
+#[async_trait]
+impl DeadLetter for SqsDeadLetter {
+    async fn park(&self, message: &Received, reason: &str) -> Result<(), QueueError> {
+        let operation = || format!("parking a message in {}", self.queue_url);
+        let reason: String = reason.chars().take(MAX_REASON_CHARS).collect();
+        let attribute = |data_type: &str, value: &str| {
+            MessageAttributeValue::builder()
+                .data_type(data_type)
+                .string_value(value)
+                .build()
+                .map_err(|e| queue_error(operation(), e))
+        };
+        let mut send = self
+            .sqs
+            .send_message()
+            .queue_url(&self.queue_url)
+            .message_body(message.body.clone().unwrap_or_default())
+            .message_attributes(FAILURE_REASON_ATTRIBUTE, attribute("String", &reason)?);
+        for (name, value) in &message.attributes {
+            if name != FAILURE_REASON_ATTRIBUTE {
+                send = send.message_attributes(name, attribute(&value.data_type, &value.value)?);
+            }
+        }
+        send.send().await.map_err(|e| queue_error(operation(), e))?;
+        Ok(())
+    }
 }
 
 /// What a redrive did.

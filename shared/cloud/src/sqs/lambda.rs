@@ -1,27 +1,74 @@
 //! The Lambda side of an SQS batch: the handler contract shared by the deployed functions and
-//! the local event-source runner, message-attribute access, and partial batch responses.
+//! the local event-source runner, and the adapter that runs a use case through the one
+//! consumer ([`callscope_app::consume`]) and answers with a partial batch response.
+
+use std::sync::Arc;
 
 use aws_lambda_events::event::sqs::{BatchItemFailure, SqsBatchResponse, SqsEvent, SqsMessage};
+use callscope_app::ports::{Attribute, DeadLetter, Received};
+use callscope_app::{consume, Consume};
 use futures::future::BoxFuture;
-
-/// Message attribute carrying the id that ties together every log line of a call's journey.
-pub const CORRELATION_ID_ATTRIBUTE: &str = "correlation_id";
-/// Message attribute carrying the tenant, set by the trusted producer of the message.
-pub const TENANT_ATTRIBUTE: &str = "tenant";
 
 /// A function that consumes SQS batches with `ReportBatchItemFailures`: it returns exactly the
 /// ids of the messages that must be retried. An `Err` fails the whole batch (every message is
 /// retried), which is what Lambda does when an invocation errors.
 pub trait SqsBatchHandler: Send + Sync {
-    fn handle(&self, event: SqsEvent) -> BoxFuture<'_, anyhow::Result<SqsBatchResponse>>;
+    fn handle(
+        &self,
+        event: SqsEvent,
+    ) -> BoxFuture<'_, Result<SqsBatchResponse, lambda_runtime::Error>>;
 }
 
-/// A string message attribute of a record, if present.
-pub fn string_attribute<'a>(message: &'a SqsMessage, name: &str) -> Option<&'a str> {
-    message
-        .message_attributes
-        .get(name)
-        .and_then(|a| a.string_value.as_deref())
+/// A use case wired to its queue's dead-letter queue, as a Lambda SQS handler.
+#[derive(Debug)]
+pub struct SqsConsumer<C> {
+    use_case: C,
+    dead_letter: Arc<dyn DeadLetter>,
+}
+
+impl<C: Consume> SqsConsumer<C> {
+    pub fn new(use_case: C, dead_letter: Arc<dyn DeadLetter>) -> Self {
+        Self {
+            use_case,
+            dead_letter,
+        }
+    }
+
+    /// Handles one batch; never fails as a whole, so one bad message cannot fail its neighbours.
+    pub async fn handle_batch(&self, event: SqsEvent) -> SqsBatchResponse {
+        let messages: Vec<Received> = event.records.iter().map(received_from).collect();
+        let failed = consume(&self.use_case, self.dead_letter.as_ref(), &messages).await;
+        batch_response(failed)
+    }
+}
+
+impl<C: Consume> SqsBatchHandler for SqsConsumer<C> {
+    fn handle(
+        &self,
+        event: SqsEvent,
+    ) -> BoxFuture<'_, Result<SqsBatchResponse, lambda_runtime::Error>> {
+        Box::pin(async move { Ok(self.handle_batch(event).await) })
+    }
+}
+
+/// An SQS record as the use cases see it: id, body and the attributes that have a text value.
+pub fn received_from(message: &SqsMessage) -> Received {
+    Received {
+        id: message.message_id.clone().unwrap_or_default(),
+        body: message.body.clone(),
+        attributes: message
+            .message_attributes
+            .iter()
+            .filter_map(|(name, attribute)| {
+                let value = attribute.string_value.clone()?;
+                let data_type = attribute
+                    .data_type
+                    .clone()
+                    .unwrap_or_else(|| "String".into());
+                Some((name.clone(), Attribute { data_type, value }))
+            })
+            .collect(),
+    }
 }
 
 /// The partial batch response naming exactly `failed` message ids.

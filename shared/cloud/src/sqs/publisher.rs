@@ -1,108 +1,64 @@
-//! Sending messages to SQS in batches: chunks of 10 (SendMessageBatch's limit) within its
-//! 256 KiB payload limit, bounded retries of entries that failed for the server's reasons, and a
-//! report of every entry that still failed — nothing is dropped silently.
+//! Publishing to one SQS queue: SendMessageBatch in chunks of 10 within its 256 KiB payload
+//! limit, bounded retries of entries that failed for the server's reasons, and a report of
+//! every entry that still failed — nothing is dropped silently.
 
 use std::time::Duration;
 
-use anyhow::Context;
+use async_trait::async_trait;
 use aws_sdk_sqs::types::{MessageAttributeValue, SendMessageBatchRequestEntry};
-use serde::Serialize;
+use callscope_app::ports::{
+    OutgoingMessage, Publisher, SendReport, CORRELATION_ID_ATTRIBUTE, TENANT_ATTRIBUTE,
+};
 
-use crate::sqs_batch::{CORRELATION_ID_ATTRIBUTE, TENANT_ATTRIBUTE};
+use super::queue_error;
 
 const MAX_ENTRIES_PER_BATCH: usize = 10;
 /// SendMessageBatch carries at most 256 KiB in all; keep a margin for attributes.
 const MAX_BATCH_BYTES: usize = 240 * 1024;
 const ATTEMPTS: u32 = 3;
 
-/// One message to send; `id` identifies it in the report (unique within one call).
 #[derive(Debug, Clone)]
-pub struct OutgoingMessage<T> {
-    pub id: String,
-    pub body: T,
-    pub tenant: String,
-    pub correlation_id: String,
-}
-
-impl<T> OutgoingMessage<T> {
-    pub fn new(
-        id: String,
-        body: T,
-        tenant: &impl ToString,
-        correlation_id: &impl ToString,
-    ) -> Self {
-        Self {
-            id,
-            body,
-            tenant: tenant.to_string(),
-            correlation_id: correlation_id.to_string(),
-        }
-    }
-}
-
-/// Entries that could not be sent, with the reason.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct SendReport {
-    pub failed: Vec<(String, String)>,
-}
-
-#[derive(Debug, Clone)]
-pub struct QueueSender {
+pub struct SqsPublisher {
     sqs: aws_sdk_sqs::Client,
+    queue_url: String,
 }
 
-impl QueueSender {
-    pub fn new(sqs: aws_sdk_sqs::Client) -> Self {
-        Self { sqs }
+impl SqsPublisher {
+    pub fn new(sqs: aws_sdk_sqs::Client, queue_url: String) -> Self {
+        Self { sqs, queue_url }
     }
 
-    /// Sends every message; returns the ones that could not be sent after retries. An `Err`
-    /// means a request failed as a whole (every unsent message is then in the error's scope).
-    pub async fn send_batch<T: Serialize>(
-        &self,
-        queue_url: &str,
-        messages: &[OutgoingMessage<T>],
-    ) -> anyhow::Result<SendReport> {
-        let mut report = SendReport::default();
-        let mut entries = Vec::with_capacity(messages.len());
-        for (index, message) in messages.iter().enumerate() {
-            match serde_json::to_string(&message.body) {
-                Ok(body) => entries.push((index, body)),
-                Err(e) => report.failed.push((
-                    message.id.clone(),
-                    format!("body cannot be serialised: {e}"),
-                )),
-            }
-        }
-        for chunk in chunks(&entries) {
-            report
-                .failed
-                .extend(self.send_chunk(queue_url, messages, chunk).await?);
-        }
-        Ok(report)
-    }
-
-    async fn send_chunk<T>(
-        &self,
-        queue_url: &str,
-        messages: &[OutgoingMessage<T>],
-        chunk: &[(usize, String)],
-    ) -> anyhow::Result<Vec<(String, String)>> {
-        let mut pending: Vec<&(usize, String)> = chunk.iter().collect();
+    /// Sends one chunk; returns the entries that still failed, with the reason.
+    async fn send_chunk(&self, chunk: &[OutgoingMessage]) -> Vec<(String, String)> {
+        let mut pending: Vec<(usize, &OutgoingMessage)> = chunk.iter().enumerate().collect();
         let mut failed = Vec::new();
         for attempt in 1..=ATTEMPTS {
-            let entries = pending
+            let entries: Result<Vec<_>, _> = pending
                 .iter()
-                .map(|(index, body)| entry(*index, body, &messages[*index]))
-                .collect::<anyhow::Result<Vec<_>>>()?;
-            let output = self
-                .sqs
-                .send_message_batch()
-                .queue_url(queue_url)
-                .set_entries(Some(entries))
-                .send()
-                .await
-                .with_context(|| format!("sending a batch to {queue_url}"))?;
+                .map(|(index, message)| entry(*index, message))
+                .collect();
+            let output = match entries {
+                Ok(entries) => {
+                    self.sqs
+                        .send_message_batch()
+                        .queue_url(&self.queue_url)
+                        .set_entries(Some(entries))
+                        .send()
+                        .await
+                }
+                Err(error) => {
+                    let reason = format!("building the batch: {error}");
+                    return all_failed(&pending, &reason);
+                }
+            };
+            let output = match output {
+                Ok(output) => output,
+                Err(error) => {
+                    let error =
+                        queue_error(format!("sending a batch to {}", self.queue_url), error);
+                    return all_failed(&pending, &error.to_string());
+                }
+            };
             let mut retry = Vec::new();
             for error in output.failed {
                 let Some(item) = pending
@@ -114,7 +70,7 @@ impl QueueSender {
                 let reason = format!("{}: {}", error.code, error.message.unwrap_or_default());
                 // Sender faults (bad input) will fail again; only the server's are retried.
                 if error.sender_fault || attempt == ATTEMPTS {
-                    failed.push((messages[item.0].id.clone(), reason));
+                    failed.push((item.1.id.clone(), reason));
                 } else {
                     retry.push(*item);
                 }
@@ -125,65 +81,91 @@ impl QueueSender {
             pending = retry;
             tokio::time::sleep(Duration::from_millis(50 * u64::from(attempt))).await;
         }
-        Ok(failed)
+        failed
     }
 }
 
-/// Groups entries so each batch has at most 10 entries and stays under the payload limit.
-fn chunks(entries: &[(usize, String)]) -> Vec<&[(usize, String)]> {
+fn all_failed(pending: &[(usize, &OutgoingMessage)], reason: &str) -> Vec<(String, String)> {
+    pending
+        .iter()
+        .map(|(_, m)| (m.id.clone(), reason.to_owned()))
+        .collect()
+}
+
+#[async_trait]
+impl Publisher for SqsPublisher {
+    async fn publish(&self, messages: Vec<OutgoingMessage>) -> SendReport {
+        let mut report = SendReport::default();
+        for chunk in chunks(&messages) {
+            report.failed.extend(self.send_chunk(chunk).await);
+        }
+        report
+    }
+}
+
+/// Groups messages so each batch has at most 10 entries and stays under the payload limit.
+fn chunks(messages: &[OutgoingMessage]) -> Vec<&[OutgoingMessage]> {
     let mut out = Vec::new();
     let mut start = 0;
     let mut bytes = 0;
-    for (i, (_, body)) in entries.iter().enumerate() {
-        if i > start && (i - start == MAX_ENTRIES_PER_BATCH || bytes + body.len() > MAX_BATCH_BYTES)
+    for (i, message) in messages.iter().enumerate() {
+        if i > start
+            && (i - start == MAX_ENTRIES_PER_BATCH || bytes + message.body.len() > MAX_BATCH_BYTES)
         {
-            out.push(&entries[start..i]);
+            out.push(&messages[start..i]);
             start = i;
             bytes = 0;
         }
-        bytes += body.len();
+        bytes += message.body.len();
     }
-    if start < entries.len() {
-        out.push(&entries[start..]);
+    if start < messages.len() {
+        out.push(&messages[start..]);
     }
     out
 }
 
-fn entry<T>(
+fn entry(
     index: usize,
-    body: &str,
-    message: &OutgoingMessage<T>,
-) -> anyhow::Result<SendMessageBatchRequestEntry> {
+    message: &OutgoingMessage,
+) -> Result<SendMessageBatchRequestEntry, aws_sdk_sqs::error::BuildError> {
     SendMessageBatchRequestEntry::builder()
         .id(index.to_string())
-        .message_body(body)
-        .message_attributes(TENANT_ATTRIBUTE, string_attribute(&message.tenant)?)
+        .message_body(&message.body)
+        .message_attributes(TENANT_ATTRIBUTE, string_attribute(message.tenant.as_str())?)
         .message_attributes(
             CORRELATION_ID_ATTRIBUTE,
-            string_attribute(&message.correlation_id)?,
+            string_attribute(message.correlation_id.as_str())?,
         )
         .build()
-        .context("building a batch entry")
 }
 
-fn string_attribute(value: &str) -> anyhow::Result<MessageAttributeValue> {
+fn string_attribute(value: &str) -> Result<MessageAttributeValue, aws_sdk_sqs::error::BuildError> {
     MessageAttributeValue::builder()
         .data_type("String")
         .string_value(value)
         .build()
-        .context("building an attribute")
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use callscope_core::domain::{CorrelationId, TenantId};
+
+    fn message(bytes: usize) -> OutgoingMessage {
+        OutgoingMessage {
+            id: "m".into(),
+            body: "x".repeat(bytes),
+            tenant: TenantId::parse("tenant", "acme").expect("tenant"),
+            correlation_id: CorrelationId::parse("correlation_id", "c").expect("id"),
+        }
+    }
 
     #[test]
     fn batches_hold_at_most_ten_entries_and_stay_under_the_payload_limit() {
-        let small: Vec<(usize, String)> = (0..25).map(|i| (i, "x".repeat(10))).collect();
+        let small: Vec<_> = (0..25).map(|_| message(10)).collect();
         let sizes: Vec<usize> = chunks(&small).iter().map(|c| c.len()).collect();
         assert_eq!(sizes, [10, 10, 5]);
-        let big: Vec<(usize, String)> = (0..4).map(|i| (i, "x".repeat(100 * 1024))).collect();
+        let big: Vec<_> = (0..4).map(|_| message(100 * 1024)).collect();
         let sizes: Vec<usize> = chunks(&big).iter().map(|c| c.len()).collect();
         assert_eq!(sizes, [2, 2]);
         assert!(chunks(&[]).is_empty());

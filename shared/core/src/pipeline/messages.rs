@@ -5,14 +5,14 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use crate::analysis::CallAnalysis;
-use crate::domain::{AgentId, Call, CallId, Outcome, TeamId, TenantId};
+use crate::domain::{AgentId, Call, CallId, CorrelationId, Day, Outcome, TeamId, TenantId};
 
 /// Body of a process-queue message: which stored call to analyse.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ProcessCall {
     pub tenant: TenantId,
     pub call_id: CallId,
-    pub correlation_id: String,
+    pub correlation_id: CorrelationId,
 }
 
 /// Body of an analytics-queue message: one analysed call, as dimensions and additive measures.
@@ -24,9 +24,9 @@ pub struct CallAnalysed {
     pub agent_id: AgentId,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub team_id: Option<TeamId>,
-    /// UTC day the call started, `YYYY-MM-DD`.
-    pub day: String,
-    pub correlation_id: String,
+    /// UTC day the call started.
+    pub day: Day,
+    pub correlation_id: CorrelationId,
     pub duration_seconds: f64,
     pub agent_talk_ratio: f64,
     pub customer_sentiment_score: f64,
@@ -44,7 +44,7 @@ impl CallAnalysed {
         tenant: TenantId,
         call: &Call,
         analysis: &CallAnalysis,
-        correlation_id: String,
+        correlation_id: CorrelationId,
     ) -> Self {
         let tracker_hits = analysis
             .trackers

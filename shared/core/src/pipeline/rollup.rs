@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use crate::domain::{AgentId, Outcome, TeamId, TenantId};
+use crate::domain::{AgentId, Day, Outcome, TeamId, TenantId};
 use crate::pipeline::CallAnalysed;
 
 /// Which population a rollup counts.
@@ -25,8 +25,7 @@ pub enum RollupScope {
 pub struct RollupKey {
     pub tenant: TenantId,
     pub scope: RollupScope,
-    /// `YYYY-MM-DD` (UTC).
-    pub day: String,
+    pub day: Day,
 }
 
 /// Additive measures of a set of calls.
@@ -105,7 +104,7 @@ pub fn keys_of(event: &CallAnalysed) -> Vec<RollupKey> {
     let key = |scope| RollupKey {
         tenant: event.tenant.clone(),
         scope,
-        day: event.day.clone(),
+        day: event.day,
     };
     let mut keys = vec![key(RollupScope::Agent(event.agent_id.clone()))];
     if let Some(team) = &event.team_id {
@@ -138,8 +137,9 @@ mod tests {
             call_id: crate::domain::CallId::parse("call_id", call).expect("valid"),
             agent_id: AgentId::parse("agent_id", agent).expect("valid"),
             team_id: team.map(|t| TeamId::parse("team_id", t).expect("valid")),
-            day: "2026-11-01".into(),
-            correlation_id: "c".into(),
+            day: Day::parse("day", "2026-11-01").expect("valid"),
+            correlation_id: crate::domain::CorrelationId::parse("correlation_id", "c")
+                .expect("valid"),
             duration_seconds: 60.0,
             agent_talk_ratio: 0.5,
             customer_sentiment_score: 0.25,
@@ -163,7 +163,7 @@ mod tests {
         let tenant_key = RollupKey {
             tenant: events[0].tenant.clone(),
             scope: RollupScope::Tenant,
-            day: "2026-11-01".into(),
+            day: Day::parse("day", "2026-11-01").expect("valid"),
         };
         let tenant = &deltas[&tenant_key];
         assert_eq!(tenant.calls, 3);

@@ -1,32 +1,20 @@
-//! The calls table's item layout: keys, attributes, and reading a stored call back.
+//! The calls table's item layout: keys, the call item as a typed record (mapped by
+//! serde_dynamo), the transcript item, and reading a stored call back.
 
 use std::collections::HashMap;
 
 use aws_sdk_dynamodb::types::AttributeValue;
-use callscope_core::domain::{Call, CallId, TenantId};
+use callscope_app::ports::{CallStatus, ReceivedCall, StoredCall};
+use callscope_core::domain::{
+    AgentId, Call, CallId, CorrelationId, CustomerId, Day, Language, Outcome, TeamId, TenantId,
+    Timestamp, Transcript, Utterance,
+};
 use callscope_core::redaction::RedactionCounts;
-use serde_json::json;
-
-use super::{StoreError, StoredCall};
+use serde::{Deserialize, Serialize};
 
 pub const CALL_SK: &str = "CALL";
 pub const TRANSCRIPT_SK: &str = "TRANSCRIPT";
 pub const ANALYSIS_SK: &str = "ANALYSIS";
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum CallStatus {
-    Received,
-    Processed,
-}
-
-impl CallStatus {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            CallStatus::Received => "RECEIVED",
-            CallStatus::Processed => "PROCESSED",
-        }
-    }
-}
 
 pub fn call_pk(tenant: &TenantId, call_id: &CallId) -> String {
     format!("TENANT#{tenant}#CALL#{call_id}")
@@ -52,98 +40,154 @@ pub fn pending_pk(shard: char) -> String {
 }
 
 /// `{received_at}#{correlation_id}`: sorted by age, and carrying the id the re-queued message
-/// keeps (RFC 3339 times contain no `#`).
-pub fn pending_sk(received_at: &str, correlation_id: &str) -> String {
+/// keeps (neither a timestamp nor an id contains `#`).
+pub fn pending_sk(received_at: Timestamp, correlation_id: &CorrelationId) -> String {
     format!("{received_at}#{correlation_id}")
 }
 
-fn s(value: impl Into<String>) -> AttributeValue {
-    AttributeValue::S(value.into())
+/// The inverse of [`pending_sk`].
+pub fn parse_pending_sk(sort_key: &str) -> Option<(Timestamp, CorrelationId)> {
+    let (received_at, correlation_id) = sort_key.split_once('#')?;
+    Some((
+        Timestamp::parse("received_at", received_at).ok()?,
+        CorrelationId::parse("correlation_id", correlation_id).ok()?,
+    ))
 }
 
-fn n(value: impl ToString) -> AttributeValue {
-    AttributeValue::N(value.to_string())
+/// The call item: listing attributes, bookkeeping and index keys. Optional attributes are
+/// left out when absent (an index key must never be present as NULL).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CallItem {
+    pub pk: String,
+    pub sk: String,
+    pub tenant: TenantId,
+    pub call_id: CallId,
+    pub agent_id: AgentId,
+    pub customer_id: CustomerId,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub team_id: Option<TeamId>,
+    pub language: Language,
+    pub start_time: Timestamp,
+    pub day: Day,
+    pub duration_seconds: f64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub outcome: Option<Outcome>,
+    pub status: CallStatus,
+    pub content_hash: String,
+    pub correlation_id: CorrelationId,
+    pub received_at: Timestamp,
+    pub redactions: RedactionCounts,
+    /// Present only while the call is RECEIVED: processing removes it (sparse index).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pending_pk: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pending_sk: Option<String>,
+    pub gsi1pk: String,
+    pub gsi1sk: String,
+    pub gsi2pk: String,
+    pub gsi2sk: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gsi3pk: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gsi3sk: Option<String>,
+    /// Set when the call is processed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub processed_at: Option<Timestamp>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub agent_talk_ratio: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub customer_sentiment_score: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub score: Option<u8>,
 }
 
-pub fn call_item(
-    tenant: &TenantId,
-    call: &Call,
-    content_hash: &str,
-    redactions: &RedactionCounts,
-    correlation_id: &str,
-) -> Result<HashMap<String, AttributeValue>, StoreError> {
-    let start_time = call
-        .start_time
-        .to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
-    let sort_key = format!("{start_time}#{}", call.call_id);
-    let received_at = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
-    let mut item = HashMap::from([
-        ("pk".to_owned(), s(call_pk(tenant, &call.call_id))),
-        ("sk".to_owned(), s(CALL_SK)),
-        ("tenant".to_owned(), s(tenant.as_str())),
-        ("call_id".to_owned(), s(call.call_id.as_str())),
-        ("agent_id".to_owned(), s(call.agent_id.as_str())),
-        ("customer_id".to_owned(), s(call.customer_id.as_str())),
-        ("language".to_owned(), s(call.language.as_str())),
-        ("start_time".to_owned(), s(start_time)),
-        ("day".to_owned(), s(call.day())),
-        ("duration_seconds".to_owned(), n(call.duration_seconds)),
-        ("status".to_owned(), s(CallStatus::Received.as_str())),
-        ("content_hash".to_owned(), s(content_hash)),
-        ("correlation_id".to_owned(), s(correlation_id)),
-        ("received_at".to_owned(), s(received_at.clone())),
-        // Present only while the call is RECEIVED: processing removes it (sparse index).
-        (
-            "pending_pk".to_owned(),
-            s(pending_pk(content_hash.chars().next().unwrap_or('0'))),
-        ),
-        (
-            "pending_sk".to_owned(),
-            s(pending_sk(&received_at, correlation_id)),
-        ),
-        (
-            "redactions".to_owned(),
-            AttributeValue::M(HashMap::from([
-                ("emails".to_owned(), n(redactions.emails)),
-                ("phone_numbers".to_owned(), n(redactions.phone_numbers)),
-                ("card_numbers".to_owned(), n(redactions.card_numbers)),
-            ])),
-        ),
-        (
-            "gsi1pk".to_owned(),
-            s(format!("TENANT#{tenant}#AGENT#{}", call.agent_id)),
-        ),
-        ("gsi1sk".to_owned(), s(sort_key.clone())),
-        (
-            "gsi2pk".to_owned(),
-            s(format!("TENANT#{tenant}#DAY#{}", call.day())),
-        ),
-        ("gsi2sk".to_owned(), s(sort_key.clone())),
-    ]);
-    if let Some(team) = &call.team_id {
-        item.insert("team_id".to_owned(), s(team.as_str()));
-        item.insert(
-            "gsi3pk".to_owned(),
-            s(format!("TENANT#{tenant}#TEAM#{team}")),
-        );
-        item.insert("gsi3sk".to_owned(), s(sort_key));
+impl CallItem {
+    pub fn received(received: &ReceivedCall) -> Self {
+        let ReceivedCall {
+            tenant,
+            call,
+            content_hash,
+            redactions,
+            correlation_id,
+            received_at,
+        } = received;
+        let start_time = Timestamp::new(call.start_time);
+        let sort_key = format!("{start_time}#{}", call.call_id);
+        let shard = content_hash.chars().next().unwrap_or('0');
+        Self {
+            pk: call_pk(tenant, &call.call_id),
+            sk: CALL_SK.to_owned(),
+            tenant: tenant.clone(),
+            call_id: call.call_id.clone(),
+            agent_id: call.agent_id.clone(),
+            customer_id: call.customer_id.clone(),
+            team_id: call.team_id.clone(),
+            language: call.language.clone(),
+            start_time,
+            day: call.day(),
+            duration_seconds: call.duration_seconds,
+            outcome: call.outcome,
+            status: CallStatus::Received,
+            content_hash: content_hash.clone(),
+            correlation_id: correlation_id.clone(),
+            received_at: *received_at,
+            redactions: *redactions,
+            pending_pk: Some(pending_pk(shard)),
+            pending_sk: Some(pending_sk(*received_at, correlation_id)),
+            gsi1pk: format!("TENANT#{tenant}#AGENT#{}", call.agent_id),
+            gsi1sk: sort_key.clone(),
+            gsi2pk: format!("TENANT#{tenant}#DAY#{}", call.day()),
+            gsi2sk: sort_key.clone(),
+            gsi3pk: call
+                .team_id
+                .as_ref()
+                .map(|team| format!("TENANT#{tenant}#TEAM#{team}")),
+            gsi3sk: call.team_id.as_ref().map(|_| sort_key),
+            processed_at: None,
+            agent_talk_ratio: None,
+            customer_sentiment_score: None,
+            score: None,
+        }
     }
-    if let Some(outcome) = call.outcome {
-        item.insert("outcome".to_owned(), s(outcome.as_str()));
+
+    /// The stored call rebuilt from this item and its transcript.
+    pub fn into_stored(self, utterances: Transcript) -> StoredCall {
+        // The parts were validated on the way in and keep their types in the item; the call is
+        // reassembled, not re-validated, so what was accepted can always be read back (redaction
+        // may have lengthened the text past the input limit).
+        let call = Call {
+            call_id: self.call_id,
+            agent_id: self.agent_id,
+            customer_id: self.customer_id,
+            team_id: self.team_id,
+            language: self.language,
+            start_time: self.start_time.time(),
+            duration_seconds: self.duration_seconds,
+            utterances,
+            outcome: self.outcome,
+        };
+        StoredCall {
+            call,
+            status: self.status,
+            correlation_id: self.correlation_id,
+            redactions: self.redactions,
+            content_hash: self.content_hash,
+        }
     }
-    Ok(item)
 }
 
 pub fn transcript_item(
     tenant: &TenantId,
     call: &Call,
-) -> Result<HashMap<String, AttributeValue>, StoreError> {
-    let utterances = serde_json::to_string(&call.utterances)
-        .map_err(|e| anyhow::anyhow!("serialising the transcript: {e}"))?;
+) -> Result<HashMap<String, AttributeValue>, serde_json::Error> {
+    let utterances = serde_json::to_string(&call.utterances)?;
     Ok(HashMap::from([
-        ("pk".to_owned(), s(call_pk(tenant, &call.call_id))),
-        ("sk".to_owned(), s(TRANSCRIPT_SK)),
-        ("utterances".to_owned(), s(utterances)),
+        (
+            "pk".to_owned(),
+            AttributeValue::S(call_pk(tenant, &call.call_id)),
+        ),
+        ("sk".to_owned(), AttributeValue::S(TRANSCRIPT_SK.to_owned())),
+        ("utterances".to_owned(), AttributeValue::S(utterances)),
     ]))
 }
 
@@ -160,12 +204,6 @@ pub fn string<'a>(item: &'a HashMap<String, AttributeValue>, name: &str) -> Opti
         .map(String::as_str)
 }
 
-fn number(item: &HashMap<String, AttributeValue>, name: &str) -> Option<f64> {
-    item.get(name)
-        .and_then(|v| v.as_n().ok())
-        .and_then(|n| n.parse().ok())
-}
-
 pub fn status(item: &HashMap<String, AttributeValue>) -> CallStatus {
     match string(item, "status") {
         Some("PROCESSED") => CallStatus::Processed,
@@ -173,49 +211,24 @@ pub fn status(item: &HashMap<String, AttributeValue>) -> CallStatus {
     }
 }
 
-/// Rebuilds the domain call (validated again on the way in) from its two items.
+/// Why stored items cannot be read back as a call.
+#[derive(Debug, thiserror::Error)]
+pub enum UnreadableCall {
+    #[error("the call item: {0}")]
+    CallItem(#[from] serde_dynamo::Error),
+    #[error("the transcript item: {0}")]
+    Transcript(#[from] serde_json::Error),
+}
+
+/// Reads the call back from its two items.
 pub fn stored_call(
-    call_item: &HashMap<String, AttributeValue>,
+    call_item: HashMap<String, AttributeValue>,
     transcript_item: &HashMap<String, AttributeValue>,
-) -> Result<StoredCall, String> {
-    let utterances: serde_json::Value =
-        serde_json::from_str(string(transcript_item, "utterances").unwrap_or("null"))
-            .map_err(|e| e.to_string())?;
-    let document = json!({
-        "call_id": string(call_item, "call_id"),
-        "agent_id": string(call_item, "agent_id"),
-        "customer_id": string(call_item, "customer_id"),
-        "team_id": string(call_item, "team_id"),
-        "language": string(call_item, "language"),
-        "start_time": string(call_item, "start_time"),
-        "duration_seconds": number(call_item, "duration_seconds"),
-        "outcome": string(call_item, "outcome"),
-        "utterances": utterances,
-    });
-    let call: Call = serde_json::from_value(document).map_err(|e| e.to_string())?;
-    let redactions = call_item.get("redactions").and_then(|v| v.as_m().ok());
-    let count = |name: &str| {
-        redactions
-            .and_then(|m| m.get(name))
-            .and_then(|v| v.as_n().ok())
-            .and_then(|n| n.parse().ok())
-            .unwrap_or(0)
-    };
-    Ok(StoredCall {
-        call,
-        status: status(call_item),
-        correlation_id: string(call_item, "correlation_id")
-            .unwrap_or_default()
-            .to_owned(),
-        redactions: RedactionCounts {
-            emails: count("emails"),
-            phone_numbers: count("phone_numbers"),
-            card_numbers: count("card_numbers"),
-        },
-        content_hash: string(call_item, "content_hash")
-            .unwrap_or_default()
-            .to_owned(),
-    })
+) -> Result<StoredCall, UnreadableCall> {
+    let item: CallItem = serde_dynamo::from_item(call_item)?;
+    let utterances: Vec<Utterance> =
+        serde_json::from_str(string(transcript_item, "utterances").unwrap_or("null"))?;
+    Ok(item.into_stored(Transcript::from_stored(utterances)))
 }
 
 #[cfg(test)]

@@ -3,7 +3,7 @@
 use std::collections::HashMap;
 
 use aws_sdk_dynamodb::types::AttributeValue;
-use callscope_core::domain::{CallId, TenantId};
+use callscope_core::domain::{CallId, Day, TenantId};
 use callscope_core::pipeline::{RollupKey, RollupScope, RollupTotals};
 
 pub fn rollup_pk(key: &RollupKey) -> String {
@@ -14,7 +14,7 @@ pub fn rollup_pk(key: &RollupKey) -> String {
     }
 }
 
-pub fn rollup_sk(day: &str) -> String {
+pub fn rollup_sk(day: Day) -> String {
     format!("DAY#{day}")
 }
 

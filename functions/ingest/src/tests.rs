@@ -1,0 +1,214 @@
+//! The HTTP adapter on in-memory ports: every status the routes answer with, through the same
+//! Lambda HTTP conversion API Gateway events go through.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use callscope_app::memory::{FixedClock, MemoryCalls, MemoryPublisher};
+use callscope_http::lambda::{invoke, HttpEvent};
+use lambda_http::aws_lambda_events::encodings::Body;
+
+use super::*;
+
+struct Fixture {
+    calls: Arc<MemoryCalls>,
+    queue: Arc<MemoryPublisher>,
+    router: Router,
+}
+
+fn fixture() -> Fixture {
+    let calls = Arc::new(MemoryCalls::default());
+    let queue = Arc::new(MemoryPublisher::default());
+    let clock = Arc::new(FixedClock::at("2026-11-02T10:00:00Z"));
+    let router = routes(Ingest {
+        admit: AdmitCalls::new(calls.clone(), queue.clone(), clock),
+        auth: TenantAuth {
+            claim: "tenant_id".into(),
+            default_tenant: None,
+        },
+    });
+    Fixture {
+        calls,
+        queue,
+        router,
+    }
+}
+
+struct Reply {
+    status: i64,
+    headers: HashMap<String, String>,
+    body: Value,
+}
+
+async fn send(f: &Fixture, method: &str, path: &str, body: &str, claim: Option<&str>) -> Reply {
+    send_as(f, method, path, body, claim, "application/json").await
+}
+
+async fn send_as(
+    f: &Fixture,
+    method: &str,
+    path: &str,
+    body: &str,
+    claim: Option<&str>,
+    content_type: &str,
+) -> Reply {
+    let event = HttpEvent {
+        method: method.into(),
+        path: path.into(),
+        headers: vec![("content-type".into(), content_type.into())],
+        body: Some(body.into()),
+        claims: claim.map(|c| HashMap::from([("tenant_id".to_owned(), c.to_owned())])),
+        stage: "dev".into(),
+        ..HttpEvent::default()
+    };
+    let response = invoke(&f.router, event.into_request())
+        .await
+        .expect("a v2 response");
+    let body = match response.body {
+        Some(Body::Text(text)) => serde_json::from_str(&text).unwrap_or(Value::String(text)),
+        _ => Value::Null,
+    };
+    Reply {
+        status: response.status_code,
+        headers: response
+            .headers
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_str().unwrap_or_default().to_owned()))
+            .collect(),
+        body,
+    }
+}
+
+fn call(id: &str) -> Value {
+    json!({
+        "call_id": id, "agent_id": "agent-7", "customer_id": "cust-1",
+        "start_time": "2026-11-01T10:00:00Z", "duration_seconds": 30,
+        "transcript": "Agent: Hello, what brings you here?\nCustomer: We need better pricing."
+    })
+}
+
+#[tokio::test]
+async fn a_valid_call_under_a_named_stage_is_accepted_with_its_location() {
+    let f = fixture();
+    let reply = send(
+        &f,
+        "POST",
+        SINGLE_ROUTE,
+        &call("c-1").to_string(),
+        Some("acme"),
+    )
+    .await;
+    assert_eq!(reply.status, 202, "{}", reply.body);
+    assert_eq!(reply.headers["location"], "/api/v1/calls/c-1");
+    assert_eq!(reply.body["status"], "accepted");
+    assert_eq!(f.queue.sent().len(), 1);
+}
+
+#[tokio::test]
+async fn the_tenant_comes_only_from_a_valid_claim() {
+    let f = fixture();
+    let body = call("c-1").to_string();
+    assert_eq!(
+        send(&f, "POST", SINGLE_ROUTE, &body, None).await.status,
+        401
+    );
+    assert_eq!(
+        send(&f, "POST", SINGLE_ROUTE, &body, Some("a#b"))
+            .await
+            .status,
+        403
+    );
+    assert!(f.calls.is_empty());
+}
+
+#[tokio::test]
+async fn bad_bodies_get_400_415_or_422_naming_the_field() {
+    let f = fixture();
+    let not_json = send(&f, "POST", SINGLE_ROUTE, "{not json", Some("acme")).await;
+    assert_eq!(not_json.status, 400);
+    assert_eq!(not_json.body["detail"][0]["loc"][0], "body");
+    let mut missing = call("c-1");
+    missing.as_object_mut().expect("object").remove("agent_id");
+    let reply = send(&f, "POST", SINGLE_ROUTE, &missing.to_string(), Some("acme")).await;
+    assert_eq!(reply.status, 422);
+    assert_eq!(reply.body["detail"][0]["loc"], json!(["body", "agent_id"]));
+    let text = send_as(&f, "POST", SINGLE_ROUTE, "{}", Some("acme"), "text/plain").await;
+    assert_eq!(text.status, 415);
+    assert!(f.calls.is_empty());
+}
+
+#[tokio::test]
+async fn other_content_under_an_existing_id_is_a_409() {
+    let f = fixture();
+    send(
+        &f,
+        "POST",
+        SINGLE_ROUTE,
+        &call("c-1").to_string(),
+        Some("acme"),
+    )
+    .await;
+    let mut other = call("c-1");
+    other["agent_id"] = json!("agent-8");
+    let reply = send(&f, "POST", SINGLE_ROUTE, &other.to_string(), Some("acme")).await;
+    assert_eq!(reply.status, 409);
+    assert!(reply.body["detail"]
+        .as_str()
+        .expect("detail")
+        .contains("c-1"));
+}
+
+#[tokio::test]
+async fn a_store_outage_is_a_503_with_retry_after() {
+    let f = fixture();
+    f.calls.set_unavailable(true);
+    let reply = send(
+        &f,
+        "POST",
+        SINGLE_ROUTE,
+        &call("c-1").to_string(),
+        Some("acme"),
+    )
+    .await;
+    assert_eq!(reply.status, 503);
+    assert_eq!(reply.headers["retry-after"], "1");
+}
+
+#[tokio::test]
+async fn bulk_reports_each_item_including_the_ones_to_retry() {
+    let f = fixture();
+    f.queue.refuse_bodies_containing(Some("\"b-2\""));
+    let mut invalid = call("b-bad");
+    invalid["start_time"] = json!("yesterday");
+    let body = json!([call("b-1"), invalid, call("b-2")]).to_string();
+    let reply = send(&f, "POST", BULK_ROUTE, &body, Some("acme")).await;
+    assert_eq!(reply.status, 202, "{}", reply.body);
+    let statuses: Vec<&str> = reply.body["results"]
+        .as_array()
+        .expect("results")
+        .iter()
+        .map(|r| r["status"].as_str().expect("status"))
+        .collect();
+    assert_eq!(statuses, ["accepted", "rejected", "retry"]);
+    assert_eq!(
+        (
+            reply.body["accepted"].clone(),
+            reply.body["rejected"].clone(),
+            reply.body["retry"].clone()
+        ),
+        (json!(1), json!(1), json!(1))
+    );
+}
+
+#[tokio::test]
+async fn unknown_routes_and_methods_answer_with_a_v1_detail() {
+    let f = fixture();
+    let missing = send(&f, "POST", "/api/v1/nothing", "{}", Some("acme")).await;
+    assert_eq!(
+        (missing.status, missing.body["detail"].clone()),
+        (404, json!("Not Found"))
+    );
+    let wrong = send(&f, "DELETE", SINGLE_ROUTE, "", Some("acme")).await;
+    assert_eq!(wrong.status, 405);
+    assert_eq!(wrong.body["detail"], "Method Not Allowed");
+}

@@ -1,0 +1,17 @@
+//! Composition root of the intake function: config and clients once per cold start.
+
+use aws_lambda_events::event::sqs::SqsEvent;
+use callscope_cloud::{aws, config::IntakeConfig, telemetry};
+use lambda_runtime::{service_fn, LambdaEvent};
+
+#[tokio::main]
+async fn main() -> Result<(), lambda_runtime::Error> {
+    telemetry::init_tracing();
+    let config = IntakeConfig::from_env()?;
+    let sdk = aws::load_sdk_config().await;
+    let consumer = callscope_intake::consumer(&config, &aws::AwsClients::from_config(&sdk));
+    lambda_runtime::run(service_fn(|event: LambdaEvent<SqsEvent>| async {
+        Ok::<_, lambda_runtime::Error>(consumer.handle_batch(event.payload).await)
+    }))
+    .await
+}

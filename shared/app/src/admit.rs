@@ -1,0 +1,197 @@
+//! Admitting calls, shared by HTTP and the intake queue: redact, store RECEIVED with a
+//! conditional write, then queue for processing.
+//!
+//! Idempotent on `(tenant, call_id)`: the same content again is a duplicate that gets the same
+//! answer; other content under the same id is a conflict. A call found still RECEIVED is queued
+//! again, so a request retried after a failed send (or a redelivered intake message) still gets
+//! its call processed.
+
+use std::sync::Arc;
+
+use callscope_core::domain::{Call, CallId, CorrelationId, TenantId};
+use callscope_core::pipeline::ProcessCall;
+use callscope_core::InputError;
+use futures::stream::{self, StreamExt};
+
+use crate::ports::{
+    publish_each, CallRepository, CallStatus, Clock, Publisher, PutOutcome, ReceivedCall,
+    StoreError,
+};
+
+/// How many calls of one request are stored concurrently.
+const STORE_CONCURRENCY: usize = 16;
+
+/// What became of one call.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Admission {
+    /// Stored (now or before, with the same content) and queued or already processed.
+    Accepted,
+    /// The id exists with other content.
+    Conflict,
+    /// Valid by the input rules but cannot be stored (its redacted transcript is over the item
+    /// size limit): retrying cannot help, so it is refused with the field and the rule.
+    Rejected(InputError),
+    /// Could not be stored or queued now; the same request or message can be retried safely.
+    Unavailable(&'static str),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Admitted {
+    pub call_id: CallId,
+    /// The call's correlation id: the original one when the call was stored before.
+    pub correlation_id: CorrelationId,
+    pub admission: Admission,
+}
+
+/// The admit use case.
+#[derive(Debug, Clone)]
+pub struct AdmitCalls {
+    calls: Arc<dyn CallRepository>,
+    process_queue: Arc<dyn Publisher>,
+    clock: Arc<dyn Clock>,
+}
+
+impl AdmitCalls {
+    pub fn new(
+        calls: Arc<dyn CallRepository>,
+        process_queue: Arc<dyn Publisher>,
+        clock: Arc<dyn Clock>,
+    ) -> Self {
+        Self {
+            calls,
+            process_queue,
+            clock,
+        }
+    }
+
+    /// Admits calls of one tenant; answers in the order given.
+    pub async fn admit(
+        &self,
+        tenant: &TenantId,
+        calls: Vec<(Call, CorrelationId)>,
+    ) -> Vec<Admitted> {
+        let stores: Vec<_> = calls
+            .into_iter()
+            .map(|(call, correlation_id)| self.store(tenant, call, correlation_id))
+            .collect();
+        let stored: Vec<(Admitted, bool)> = stream::iter(stores)
+            .buffered(STORE_CONCURRENCY)
+            .collect()
+            .await;
+        self.enqueue(tenant, stored).await
+    }
+
+    /// Stores one call; the flag says whether it still needs to be queued.
+    async fn store(
+        &self,
+        tenant: &TenantId,
+        call: Call,
+        correlation_id: CorrelationId,
+    ) -> (Admitted, bool) {
+        let content_hash = call.fingerprint();
+        let call_id = call.call_id.clone();
+        let (call, redactions) = call.redacted();
+        let received = ReceivedCall {
+            tenant: tenant.clone(),
+            call,
+            content_hash,
+            redactions,
+            correlation_id,
+            received_at: self.clock.now(),
+        };
+        let result = self.calls.put_received(&received).await;
+        let admitted = |correlation_id, admission| Admitted {
+            call_id: call_id.clone(),
+            correlation_id,
+            admission,
+        };
+        match result {
+            Ok(PutOutcome::Created) => {
+                (admitted(received.correlation_id, Admission::Accepted), true)
+            }
+            Ok(PutOutcome::AlreadyExists {
+                same_content: true,
+                status,
+                correlation_id: original,
+            }) => (
+                admitted(original, Admission::Accepted),
+                status == CallStatus::Received,
+            ),
+            Ok(PutOutcome::AlreadyExists {
+                same_content: false,
+                ..
+            }) => (
+                admitted(received.correlation_id, Admission::Conflict),
+                false,
+            ),
+            Err(StoreError::TooLarge { bytes, limit, .. }) => {
+                let error = InputError::too_large(
+                    "utterances",
+                    format!(
+                        "take {bytes} bytes stored; a call's transcript is limited to {limit} bytes (fewer or shorter utterances)"
+                    ),
+                );
+                let rejected = Admission::Rejected(error);
+                (admitted(received.correlation_id, rejected), false)
+            }
+            Err(error) => {
+                tracing::warn!(call_id = %call_id, %error, "storing the call failed");
+                let unavailable =
+                    Admission::Unavailable("the call could not be stored; retry the request");
+                (admitted(received.correlation_id, unavailable), false)
+            }
+        }
+    }
+
+    /// Queues the calls that need processing; those whose message could not be sent become
+    /// `Unavailable` (they are stored, and a retry queues them).
+    async fn enqueue(&self, tenant: &TenantId, stored: Vec<(Admitted, bool)>) -> Vec<Admitted> {
+        let requests: Vec<(usize, ProcessCall)> = stored
+            .iter()
+            .enumerate()
+            .filter(|(_, (_, needs_queue))| *needs_queue)
+            .map(|(index, (admitted, _))| {
+                let request = ProcessCall {
+                    tenant: tenant.clone(),
+                    call_id: admitted.call_id.clone(),
+                    correlation_id: admitted.correlation_id.clone(),
+                };
+                (index, request)
+            })
+            .collect();
+        let items: Vec<_> = requests
+            .iter()
+            .map(|(_, r)| (r, &r.tenant, &r.correlation_id))
+            .collect();
+        let sent = publish_each(self.process_queue.as_ref(), &items).await;
+        let not_sent: Vec<usize> = requests
+            .iter()
+            .zip(sent)
+            .filter(|(_, sent)| !sent)
+            .map(|((index, _), _)| *index)
+            .collect();
+        stored
+            .into_iter()
+            .enumerate()
+            .map(|(index, (mut admitted, _))| {
+                if not_sent.contains(&index) {
+                    tracing::warn!(call_id = %admitted.call_id, "call stored but not queued");
+                    admitted.admission = Admission::Unavailable(
+                        "the call was stored but not queued; retry the request",
+                    );
+                } else if admitted.admission == Admission::Accepted {
+                    tracing::info!(
+                        call_id = %admitted.call_id,
+                        correlation_id = %admitted.correlation_id,
+                        tenant = %tenant,
+                        "call accepted"
+                    );
+                }
+                admitted
+            })
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,154 @@
+//! Every branch of admission on in-memory ports.
+
+use std::sync::Arc;
+
+use callscope_core::domain::Timestamp;
+use callscope_core::pipeline::ProcessCall;
+
+use super::*;
+use crate::memory::{FixedClock, MemoryCalls, MemoryPublisher};
+use crate::test_support::{call, call_id, correlation, tenant};
+
+struct Fixture {
+    calls: Arc<MemoryCalls>,
+    queue: Arc<MemoryPublisher>,
+    admit: AdmitCalls,
+}
+
+fn fixture() -> Fixture {
+    let calls = Arc::new(MemoryCalls::default());
+    let queue = Arc::new(MemoryPublisher::default());
+    let clock = Arc::new(FixedClock::at("2026-11-02T10:00:00Z"));
+    let admit = AdmitCalls::new(calls.clone(), queue.clone(), clock);
+    Fixture {
+        calls,
+        queue,
+        admit,
+    }
+}
+
+async fn admit_one(f: &Fixture, id: &str, agent: &str, correlation_id: &str) -> Admitted {
+    let mut admitted = f
+        .admit
+        .admit(
+            &tenant("acme"),
+            vec![(call(id, agent), correlation(correlation_id))],
+        )
+        .await;
+    assert_eq!(admitted.len(), 1);
+    admitted.remove(0)
+}
+
+#[tokio::test]
+async fn a_new_call_is_stored_redacted_and_queued_once() {
+    let f = fixture();
+    let admitted = admit_one(&f, "c-1", "ana", "corr-1").await;
+    assert_eq!(admitted.admission, Admission::Accepted);
+    assert_eq!(admitted.correlation_id, correlation("corr-1"));
+    let stored = f
+        .calls
+        .load(&tenant("acme"), &call_id("c-1"))
+        .await
+        .expect("load")
+        .expect("stored");
+    assert_eq!(stored.redactions.emails, 1);
+    let text = &stored.call.utterances.utterances()[1].text;
+    assert!(
+        !text.contains("ana@example.com") && text.contains("[EMAIL]"),
+        "{text}"
+    );
+    let queued: Vec<ProcessCall> = f.queue.sent_as();
+    assert_eq!(queued.len(), 1);
+    assert_eq!(queued[0].call_id, call_id("c-1"));
+    assert_eq!(queued[0].correlation_id, correlation("corr-1"));
+}
+
+#[tokio::test]
+async fn the_same_call_again_keeps_its_first_correlation_id_and_is_queued_again_only_while_received(
+) {
+    let f = fixture();
+    admit_one(&f, "c-1", "ana", "first").await;
+    let again = admit_one(&f, "c-1", "ana", "second").await;
+    assert_eq!(again.admission, Admission::Accepted);
+    assert_eq!(again.correlation_id, correlation("first"));
+    assert_eq!(f.queue.sent().len(), 2, "still RECEIVED: queued again");
+
+    let analysis = callscope_core::analyze(&call("c-1", "ana").utterances, None);
+    let now = Timestamp::parse("now", "2026-11-02T10:01:00Z").expect("time");
+    f.calls
+        .store_analysis(&tenant("acme"), &call_id("c-1"), &analysis, now)
+        .await
+        .expect("processed");
+    let processed = admit_one(&f, "c-1", "ana", "third").await;
+    assert_eq!(processed.admission, Admission::Accepted);
+    assert_eq!(f.queue.sent().len(), 2, "processed: not queued again");
+    assert_eq!(f.calls.len(), 1, "one record");
+}
+
+#[tokio::test]
+async fn other_content_under_the_same_id_is_a_conflict_and_is_not_queued() {
+    let f = fixture();
+    admit_one(&f, "c-1", "ana", "first").await;
+    let other = admit_one(&f, "c-1", "ben", "second").await;
+    assert_eq!(other.admission, Admission::Conflict);
+    assert_eq!(f.queue.sent().len(), 1);
+}
+
+#[tokio::test]
+async fn a_call_too_large_to_store_is_rejected_naming_the_utterances() {
+    let f = fixture();
+    f.calls.set_transcript_limit(10);
+    let admitted = admit_one(&f, "c-1", "ana", "corr").await;
+    let Admission::Rejected(error) = admitted.admission else {
+        panic!("expected a rejection, got {admitted:?}");
+    };
+    assert_eq!(error.field, "utterances");
+    assert_eq!(error.kind, callscope_core::error::InputErrorKind::TooLarge);
+    assert!(f.queue.sent().is_empty() && f.calls.is_empty());
+}
+
+#[tokio::test]
+async fn a_store_outage_makes_the_call_unavailable_and_queues_nothing() {
+    let f = fixture();
+    f.calls.set_unavailable(true);
+    let admitted = admit_one(&f, "c-1", "ana", "corr").await;
+    assert!(matches!(admitted.admission, Admission::Unavailable(_)));
+    assert!(f.queue.sent().is_empty());
+}
+
+#[tokio::test]
+async fn a_call_stored_but_not_queued_is_unavailable_until_a_retry_queues_it() {
+    let f = fixture();
+    f.queue.set_unavailable(true);
+    let first = admit_one(&f, "c-1", "ana", "corr").await;
+    assert!(matches!(first.admission, Admission::Unavailable(_)));
+    assert_eq!(
+        f.calls.status(&tenant("acme"), &call_id("c-1")),
+        Some(CallStatus::Received)
+    );
+    f.queue.set_unavailable(false);
+    let retry = admit_one(&f, "c-1", "ana", "corr").await;
+    assert_eq!(retry.admission, Admission::Accepted);
+    assert_eq!(f.queue.sent().len(), 1);
+}
+
+#[tokio::test]
+async fn only_the_calls_whose_message_failed_are_unavailable_in_a_batch() {
+    let f = fixture();
+    f.queue.refuse_bodies_containing(Some("\"c-2\""));
+    let admitted = f
+        .admit
+        .admit(
+            &tenant("acme"),
+            ["c-1", "c-2", "c-3"]
+                .iter()
+                .map(|id| (call(id, "ana"), correlation(id)))
+                .collect(),
+        )
+        .await;
+    let outcomes: Vec<bool> = admitted
+        .iter()
+        .map(|a| a.admission == Admission::Accepted)
+        .collect();
+    assert_eq!(outcomes, [true, false, true]);
+}

@@ -1,0 +1,200 @@
+//! The one queue consumer: reads each received message into the use case's message type, parks
+//! what can never succeed with its reason, runs the use case on the rest and returns exactly the
+//! ids of the messages to retry — the contract of Lambda's `ReportBatchItemFailures`.
+
+use async_trait::async_trait;
+use callscope_core::domain::CallId;
+use callscope_core::InputError;
+use futures::future::join_all;
+use serde::de::DeserializeOwned;
+
+use crate::ports::{DeadLetter, Received, CORRELATION_ID_ATTRIBUTE};
+
+/// What became of one readable message.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Disposition {
+    /// Done (or already done before): delete it.
+    Done,
+    /// Failed for now: redeliver it (SQS moves it to the DLQ after `maxReceiveCount`).
+    Retry,
+    /// Can never succeed: park it in the DLQ with the reason now.
+    Park(Refusal),
+}
+
+/// Why a message is refused for good.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum Refusal {
+    #[error(transparent)]
+    Unreadable(#[from] UnreadableMessage),
+    #[error(transparent)]
+    Invalid(#[from] InputError),
+    #[error("call_id: {0} already exists with different content")]
+    Conflict(CallId),
+}
+
+/// Why a message could not be read into its type.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum UnreadableMessage {
+    #[error("message has no body")]
+    NoBody,
+    #[error("body is not {expected}: {detail}")]
+    NotJson {
+        expected: &'static str,
+        detail: String,
+    },
+    #[error("message attribute `{0}` is required")]
+    MissingAttribute(&'static str),
+}
+
+/// A use case fed by a queue.
+#[async_trait]
+pub trait Consume: Send + Sync {
+    type Message: Send + Sync;
+
+    /// Reads one message; an error parks it with the refusal as its reason.
+    fn read(&self, message: &Received) -> Result<Self::Message, Refusal>;
+
+    /// Handles the readable messages of a batch: one disposition per message, in order.
+    async fn handle(&self, batch: &[Self::Message]) -> Vec<Disposition>;
+}
+
+/// Reads a JSON body into `T`.
+pub fn read_json<T: DeserializeOwned>(
+    message: &Received,
+    expected: &'static str,
+) -> Result<T, Refusal> {
+    let body = message.body.as_deref().ok_or(UnreadableMessage::NoBody)?;
+    serde_json::from_str(body).map_err(|e| {
+        UnreadableMessage::NotJson {
+            expected,
+            detail: e.to_string(),
+        }
+        .into()
+    })
+}
+
+/// Runs `consumer` on a batch; returns the ids of the messages to retry (those that failed for
+/// now, and those whose parking failed too).
+pub async fn consume<C: Consume>(
+    consumer: &C,
+    dead_letter: &dyn DeadLetter,
+    messages: &[Received],
+) -> Vec<String> {
+    let mut readable = Vec::with_capacity(messages.len());
+    let mut readable_messages = Vec::with_capacity(messages.len());
+    let mut to_park: Vec<(&Received, Refusal)> = Vec::new();
+    for message in messages {
+        match consumer.read(message) {
+            Ok(read) => {
+                readable.push(read);
+                readable_messages.push(message);
+            }
+            Err(refusal) => to_park.push((message, refusal)),
+        }
+    }
+    let mut failed = Vec::new();
+    if !readable.is_empty() {
+        let dispositions = consumer.handle(&readable).await;
+        for (index, message) in readable_messages.iter().enumerate() {
+            // A use case that answers for fewer messages than it got has a bug; retrying the
+            // rest is the safe reading.
+            match dispositions
+                .get(index)
+                .cloned()
+                .unwrap_or(Disposition::Retry)
+            {
+                Disposition::Done => {}
+                Disposition::Retry => failed.push(message.id.clone()),
+                Disposition::Park(refusal) => to_park.push((message, refusal)),
+            }
+        }
+    }
+    let parked = join_all(to_park.iter().map(|(message, refusal)| async move {
+        let reason = refusal.to_string();
+        tracing::error!(
+            message_id = %message.id,
+            correlation_id = message.attribute(CORRELATION_ID_ATTRIBUTE).unwrap_or("unknown"),
+            reason,
+            "message refused; parking it in the DLQ"
+        );
+        match dead_letter.park(message, &reason).await {
+            Ok(()) => None,
+            Err(error) => {
+                tracing::warn!(message_id = %message.id, %error, "parking failed; will retry");
+                Some(message.id.clone())
+            }
+        }
+    }))
+    .await;
+    failed.extend(parked.into_iter().flatten());
+    failed
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::memory::MemoryDeadLetter;
+
+    /// Reads bodies as numbers; parks odd ones, retries multiples of 4, finishes the rest.
+    struct Numbers;
+
+    #[async_trait]
+    impl Consume for Numbers {
+        type Message = u32;
+
+        fn read(&self, message: &Received) -> Result<u32, Refusal> {
+            read_json(message, "a number")
+        }
+
+        async fn handle(&self, batch: &[u32]) -> Vec<Disposition> {
+            batch
+                .iter()
+                .map(|n| match n {
+                    n if n % 2 == 1 => {
+                        Disposition::Park(InputError::invalid("n", "must be even").into())
+                    }
+                    n if n % 4 == 0 => Disposition::Retry,
+                    _ => Disposition::Done,
+                })
+                .collect()
+        }
+    }
+
+    fn message(id: &str, body: &str) -> Received {
+        Received {
+            id: id.into(),
+            body: Some(body.into()),
+            ..Received::default()
+        }
+    }
+
+    #[tokio::test]
+    async fn exactly_the_retried_ids_are_returned_and_refused_messages_are_parked_with_reasons() {
+        let dlq = MemoryDeadLetter::default();
+        let batch = [
+            message("a", "2"),
+            message("b", "not json"),
+            message("c", "3"),
+            message("d", "4"),
+        ];
+        let failed = consume(&Numbers, &dlq, &batch).await;
+        assert_eq!(failed, ["d"]);
+        let parked = dlq.parked();
+        assert_eq!(parked.len(), 2);
+        assert_eq!(parked[0].0.id, "b");
+        assert!(
+            parked[0].1.starts_with("body is not a number"),
+            "{parked:?}"
+        );
+        assert_eq!(parked[1], (batch[2].clone(), "n: must be even".to_owned()));
+    }
+
+    #[tokio::test]
+    async fn a_message_whose_parking_fails_is_retried_instead() {
+        let dlq = MemoryDeadLetter::default();
+        dlq.set_unavailable(true);
+        let failed = consume(&Numbers, &dlq, &[message("a", "x"), message("b", "2")]).await;
+        assert_eq!(failed, ["a"]);
+        assert!(dlq.parked().is_empty());
+    }
+}

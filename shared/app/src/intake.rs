@@ -1,0 +1,109 @@
+//! The intake queue: call documents dropped by trusted producers (telephony, transcription
+//! jobs), admitted like HTTP calls. The tenant travels in the `tenant` message attribute.
+//!
+//! A message that can never be admitted (no tenant, invalid call, conflicting content) is parked
+//! with its reason; one that failed for now is retried by SQS.
+
+use std::collections::BTreeMap;
+
+use async_trait::async_trait;
+use callscope_core::domain::{Call, CorrelationId, TenantId};
+use callscope_core::formats::{self, Format};
+
+use crate::admit::{Admission, AdmitCalls};
+use crate::consumer::{Consume, Disposition, Refusal, UnreadableMessage};
+use crate::ports::{Received, CORRELATION_ID_ATTRIBUTE, TENANT_ATTRIBUTE};
+
+/// An intake message, read.
+#[derive(Debug, Clone, PartialEq)]
+pub struct IntakeCall {
+    pub tenant: TenantId,
+    pub call: Call,
+    pub correlation_id: CorrelationId,
+}
+
+#[derive(Debug, Clone)]
+pub struct IntakeCalls {
+    admit: AdmitCalls,
+}
+
+impl IntakeCalls {
+    pub fn new(admit: AdmitCalls) -> Self {
+        Self { admit }
+    }
+}
+
+#[async_trait]
+impl Consume for IntakeCalls {
+    type Message = IntakeCall;
+
+    fn read(&self, message: &Received) -> Result<IntakeCall, Refusal> {
+        let tenant = message
+            .attribute(TENANT_ATTRIBUTE)
+            .ok_or(UnreadableMessage::MissingAttribute(TENANT_ATTRIBUTE))?;
+        let tenant = TenantId::parse(TENANT_ATTRIBUTE, tenant)?;
+        let body = message.body.as_deref().ok_or(UnreadableMessage::NoBody)?;
+        let call = formats::parse_call(body.as_bytes(), Format::Auto)?;
+        Ok(IntakeCall {
+            tenant,
+            call,
+            correlation_id: correlation_id_of(message),
+        })
+    }
+
+    /// Admits the batch tenant by tenant (each call's tenant comes only from its own message),
+    /// so a batch of one producer costs one admission: concurrent writes and one send.
+    async fn handle(&self, batch: &[IntakeCall]) -> Vec<Disposition> {
+        let mut by_tenant: BTreeMap<&TenantId, Vec<usize>> = BTreeMap::new();
+        for (index, message) in batch.iter().enumerate() {
+            by_tenant.entry(&message.tenant).or_default().push(index);
+        }
+        let mut dispositions = vec![Disposition::Retry; batch.len()];
+        for (tenant, indexes) in by_tenant {
+            let calls = indexes
+                .iter()
+                .map(|&i| (batch[i].call.clone(), batch[i].correlation_id.clone()))
+                .collect();
+            let admitted = self.admit.admit(tenant, calls).await;
+            for (index, admitted) in indexes.into_iter().zip(admitted) {
+                // What retrying cannot fix is parked with its reason; what can, is retried.
+                dispositions[index] = match admitted.admission {
+                    Admission::Accepted => Disposition::Done,
+                    Admission::Unavailable(_) => Disposition::Retry,
+                    Admission::Conflict => Disposition::Park(Refusal::Conflict(admitted.call_id)),
+                    Admission::Rejected(error) => Disposition::Park(error.into()),
+                };
+            }
+        }
+        dispositions
+    }
+}
+
+/// The producer's correlation id when it is a safe id (it ends up in keys and logs), else the
+/// message id: a bad one is not worth refusing a good call for.
+fn correlation_id_of(message: &Received) -> CorrelationId {
+    let from_message_id = || {
+        CorrelationId::parse(CORRELATION_ID_ATTRIBUTE, &message.id).unwrap_or_else(|_| {
+            // SQS message ids are UUIDs; anything else is hashed into a safe id.
+            let hash = message.id.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
+                (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+            });
+            CorrelationId::parse(CORRELATION_ID_ATTRIBUTE, format!("msg-{hash:016x}"))
+                .unwrap_or_else(|_| unreachable!("a hex id is a valid correlation id"))
+        })
+    };
+    match message
+        .attribute(CORRELATION_ID_ATTRIBUTE)
+        .map(|raw| CorrelationId::parse(CORRELATION_ID_ATTRIBUTE, raw))
+    {
+        Some(Ok(id)) => id,
+        Some(Err(error)) => {
+            tracing::warn!(message_id = %message.id, %error, "unusable correlation id; using the message id");
+            from_message_id()
+        }
+        None => from_message_id(),
+    }
+}
+
+#[cfg(test)]
+mod tests;

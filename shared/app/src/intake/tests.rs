@@ -1,0 +1,148 @@
+//! The intake consumer on in-memory ports: what is parked, retried and admitted.
+
+use std::sync::Arc;
+
+use callscope_core::pipeline::ProcessCall;
+
+use super::*;
+use crate::consume;
+use crate::memory::{FixedClock, MemoryCalls, MemoryDeadLetter, MemoryPublisher};
+use crate::ports::CallRepository;
+use crate::test_support::{call_id, document, received, tenant};
+
+struct Fixture {
+    calls: Arc<MemoryCalls>,
+    queue: Arc<MemoryPublisher>,
+    dlq: MemoryDeadLetter,
+    intake: IntakeCalls,
+}
+
+fn fixture() -> Fixture {
+    let calls = Arc::new(MemoryCalls::default());
+    let queue = Arc::new(MemoryPublisher::default());
+    let clock = Arc::new(FixedClock::at("2026-11-02T10:00:00Z"));
+    let intake = IntakeCalls::new(AdmitCalls::new(calls.clone(), queue.clone(), clock));
+    Fixture {
+        calls,
+        queue,
+        dlq: MemoryDeadLetter::default(),
+        intake,
+    }
+}
+
+fn body(id: &str, agent: &str) -> String {
+    document(id, agent).to_string()
+}
+
+#[tokio::test]
+async fn refused_messages_are_parked_naming_the_attribute_or_field_while_neighbours_are_admitted() {
+    let f = fixture();
+    let mut missing_customer = document("bad", "ana");
+    missing_customer
+        .as_object_mut()
+        .expect("object")
+        .remove("customer_id");
+    let batch = [
+        received("m1", &body("c-1", "ana"), &[("tenant", "acme")]),
+        received("m2", &body("c-2", "ana"), &[]),
+        received("m3", &missing_customer.to_string(), &[("tenant", "acme")]),
+        received("m4", &body("c-4", "ana"), &[("tenant", "a#b")]),
+    ];
+    let failed = consume(&f.intake, &f.dlq, &batch).await;
+    assert!(failed.is_empty(), "{failed:?}");
+    let reasons: Vec<(String, String)> = f
+        .dlq
+        .parked()
+        .into_iter()
+        .map(|(m, reason)| (m.id, reason))
+        .collect();
+    assert_eq!(reasons.len(), 3, "{reasons:?}");
+    assert_eq!(reasons[0].0, "m2");
+    assert!(reasons[0].1.contains("`tenant` is required"), "{reasons:?}");
+    assert_eq!(reasons[1].0, "m3");
+    assert!(
+        reasons[1].1.starts_with("customer_id: is required"),
+        "{reasons:?}"
+    );
+    assert_eq!(reasons[2].0, "m4");
+    assert!(reasons[2].1.starts_with("tenant:"), "{reasons:?}");
+    assert_eq!(f.calls.len(), 1);
+    assert_eq!(f.queue.sent().len(), 1);
+}
+
+#[tokio::test]
+async fn a_conflict_is_parked_and_a_duplicate_is_done() {
+    let f = fixture();
+    let first = [received("m1", &body("c-1", "ana"), &[("tenant", "acme")])];
+    assert!(consume(&f.intake, &f.dlq, &first).await.is_empty());
+    let batch = [
+        received("m2", &body("c-1", "ana"), &[("tenant", "acme")]),
+        received("m3", &body("c-1", "ben"), &[("tenant", "acme")]),
+    ];
+    let failed = consume(&f.intake, &f.dlq, &batch).await;
+    assert!(failed.is_empty(), "{failed:?}");
+    let parked = f.dlq.parked();
+    assert_eq!(parked.len(), 1);
+    assert_eq!(parked[0].0.id, "m3");
+    assert!(parked[0]
+        .1
+        .contains("already exists with different content"));
+}
+
+#[tokio::test]
+async fn a_store_outage_retries_the_messages_instead_of_parking_them() {
+    let f = fixture();
+    f.calls.set_unavailable(true);
+    let batch = [
+        received("m1", &body("c-1", "ana"), &[("tenant", "acme")]),
+        received("m2", &body("c-2", "ana"), &[("tenant", "acme")]),
+    ];
+    assert_eq!(consume(&f.intake, &f.dlq, &batch).await, ["m1", "m2"]);
+    assert!(f.dlq.parked().is_empty());
+}
+
+#[tokio::test]
+async fn each_call_of_a_mixed_batch_is_stored_under_its_own_messages_tenant() {
+    let f = fixture();
+    let batch = [
+        received("m1", &body("c-1", "ana"), &[("tenant", "acme")]),
+        received("m2", &body("c-1", "ana"), &[("tenant", "globex")]),
+    ];
+    assert!(consume(&f.intake, &f.dlq, &batch).await.is_empty());
+    for t in ["acme", "globex"] {
+        let stored = f
+            .calls
+            .load(&tenant(t), &call_id("c-1"))
+            .await
+            .expect("load");
+        assert!(stored.is_some(), "{t}");
+    }
+    let queued: Vec<ProcessCall> = f.queue.sent_as();
+    let tenants: Vec<&str> = queued.iter().map(|r| r.tenant.as_str()).collect();
+    assert_eq!(tenants, ["acme", "globex"]);
+}
+
+#[tokio::test]
+async fn an_unusable_correlation_id_falls_back_to_the_message_id() {
+    let f = fixture();
+    let oversized = "c".repeat(2_000);
+    let batch = [
+        received(
+            "5e0b6f1c-0000-4000-8000-000000000001",
+            &body("c-1", "ana"),
+            &[("tenant", "acme"), ("correlation_id", &oversized)],
+        ),
+        received(
+            "m2",
+            &body("c-2", "ana"),
+            &[("tenant", "acme"), ("correlation_id", "telephony-7f3a")],
+        ),
+    ];
+    assert!(consume(&f.intake, &f.dlq, &batch).await.is_empty());
+    let queued: Vec<ProcessCall> = f.queue.sent_as();
+    let ids: Vec<&str> = queued.iter().map(|r| r.correlation_id.as_str()).collect();
+    assert_eq!(
+        ids,
+        ["5e0b6f1c-0000-4000-8000-000000000001", "telephony-7f3a"]
+    );
+}

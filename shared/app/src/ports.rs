@@ -1,0 +1,17 @@
+//! The ports: what the use cases need from the outside world, as traits and the vocabulary
+//! types they speak in.
+
+mod calls;
+mod clock;
+mod queues;
+mod rollups;
+
+pub use calls::{
+    CallRepository, CallStatus, PendingCall, PutOutcome, ReceivedCall, StoreError, StoredCall,
+};
+pub use clock::{Clock, SystemClock};
+pub use queues::{
+    publish_each, Attribute, DeadLetter, OutgoingMessage, Publisher, QueueError, Received,
+    SendReport, CORRELATION_ID_ATTRIBUTE, FAILURE_REASON_ATTRIBUTE, TENANT_ATTRIBUTE,
+};
+pub use rollups::{ApplyReport, RollupError, RollupRepository, TenantCall};

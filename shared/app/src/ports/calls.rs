@@ -1,0 +1,112 @@
+//! The call repository port: calls stored as RECEIVED at ingest, analysed into PROCESSED, and
+//! listed while still pending for the sweeper.
+
+use async_trait::async_trait;
+use callscope_core::analysis::CallAnalysis;
+use callscope_core::domain::{Call, CallId, CorrelationId, TenantId, Timestamp};
+use callscope_core::redaction::RedactionCounts;
+
+/// Where a call is in the pipeline; stored as `RECEIVED` / `PROCESSED`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum CallStatus {
+    Received,
+    Processed,
+}
+
+impl CallStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CallStatus::Received => "RECEIVED",
+            CallStatus::Processed => "PROCESSED",
+        }
+    }
+}
+
+/// A call being admitted: already redacted, with its fingerprint taken before redaction.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ReceivedCall {
+    pub tenant: TenantId,
+    /// The call with PII replaced in its transcript.
+    pub call: Call,
+    /// [`Call::fingerprint`] of the call as sent: same id + same fingerprint is a retry.
+    pub content_hash: String,
+    pub redactions: RedactionCounts,
+    pub correlation_id: CorrelationId,
+    pub received_at: Timestamp,
+}
+
+/// What a conditional put of a new call found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PutOutcome {
+    Created,
+    AlreadyExists {
+        same_content: bool,
+        status: CallStatus,
+        correlation_id: CorrelationId,
+    },
+}
+
+/// A call as stored, with its bookkeeping.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredCall {
+    pub call: Call,
+    pub status: CallStatus,
+    pub correlation_id: CorrelationId,
+    pub redactions: RedactionCounts,
+    pub content_hash: String,
+}
+
+/// A call still RECEIVED, as the sweeper lists it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PendingCall {
+    pub tenant: TenantId,
+    pub call_id: CallId,
+    pub correlation_id: CorrelationId,
+    pub received_at: Timestamp,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum StoreError {
+    /// Retrying cannot help: the item is over the store's size limit.
+    #[error("the {what} of call {call_id} is {bytes} bytes; items are limited to {limit}")]
+    TooLarge {
+        what: &'static str,
+        call_id: CallId,
+        bytes: usize,
+        limit: usize,
+    },
+    /// What is stored cannot be read back as a call.
+    #[error("stored call {call_id} cannot be read back: {reason}")]
+    Corrupt { call_id: CallId, reason: String },
+    /// The store failed or could not be reached; retrying may succeed.
+    #[error("{operation} failed: {detail}")]
+    Unavailable { operation: String, detail: String },
+}
+
+#[async_trait]
+pub trait CallRepository: Send + Sync + std::fmt::Debug {
+    /// Stores a new call as RECEIVED (with its transcript), unless the id exists: then says
+    /// whether the stored content is the same.
+    async fn put_received(&self, call: &ReceivedCall) -> Result<PutOutcome, StoreError>;
+
+    /// The call with its transcript, or `None` when it was never stored.
+    async fn load(
+        &self,
+        tenant: &TenantId,
+        call_id: &CallId,
+    ) -> Result<Option<StoredCall>, StoreError>;
+
+    /// Stores the analysis and marks the call PROCESSED, atomically. Idempotent: the analysis
+    /// is deterministic, so writing it again writes the same thing.
+    async fn store_analysis(
+        &self,
+        tenant: &TenantId,
+        call_id: &CallId,
+        analysis: &CallAnalysis,
+        processed_at: Timestamp,
+    ) -> Result<(), StoreError>;
+
+    /// Calls received before `cutoff` and still RECEIVED.
+    async fn pending_before(&self, cutoff: Timestamp) -> Result<Vec<PendingCall>, StoreError>;
+}
