@@ -9,7 +9,8 @@ use std::collections::BTreeMap;
 use anyhow::{bail, Context};
 use aws_sdk_dynamodb::types::{
     AttributeDefinition, BillingMode, GlobalSecondaryIndex, KeySchemaElement, KeyType, Projection,
-    ProjectionType, ScalarAttributeType, TimeToLiveSpecification,
+    ProjectionType, ScalarAttributeType, StreamSpecification, StreamViewType,
+    TimeToLiveSpecification,
 };
 use aws_sdk_sqs::types::QueueAttributeName;
 use serde::Serialize;
@@ -202,6 +203,15 @@ async fn create_table(
         .table_name(name)
         .billing_mode(BillingMode::PayPerRequest)
         .set_key_schema(Some(keys(&table.key_schema)?));
+    if let Some(view_type) = &table.stream_view_type {
+        request = request.stream_specification(
+            StreamSpecification::builder()
+                .stream_enabled(true)
+                .stream_view_type(StreamViewType::from(view_type.as_str()))
+                .build()
+                .context("building the stream specification")?,
+        );
+    }
     for (attribute, kind) in &table.attributes {
         request = request.attribute_definitions(
             AttributeDefinition::builder()

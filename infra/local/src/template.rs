@@ -39,6 +39,8 @@ pub struct TableSpec {
     pub attributes: Vec<(String, String)>,
     pub indexes: Vec<IndexSpec>,
     pub ttl_attribute: Option<String>,
+    /// `StreamSpecification.StreamViewType`, when the table has a stream.
+    pub stream_view_type: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -242,6 +244,10 @@ fn table(id: &str, props: &Value) -> anyhow::Result<TableSpec> {
         ttl_attribute: ttl
             .filter(|_| ttl_enabled)
             .and_then(|t| t.get("AttributeName"))
+            .and_then(scalar),
+        stream_view_type: props
+            .get("StreamSpecification")
+            .and_then(|s| s.get("StreamViewType"))
             .and_then(scalar),
     })
 }

@@ -1,15 +1,21 @@
 //! The ports: what the use cases need from the outside world, as traits and the vocabulary
 //! types they speak in.
 
+mod cache;
 mod calls;
 mod clock;
+mod queries;
 mod queues;
 mod rollups;
 
+pub use cache::{Cache, CacheError, CacheHealth, NoCache, Scope};
 pub use calls::{
     CallRepository, CallStatus, PendingCall, PutOutcome, ReceivedCall, StoreError, StoredCall,
 };
 pub use clock::{Clock, SystemClock};
+pub use queries::{
+    CallListing, CallQueries, CallRecord, ListFilter, Page, PageRequest, Position, RollupQueries,
+};
 pub use queues::{
     publish_each, Attribute, DeadLetter, OutgoingMessage, Publisher, QueueError, Received,
     SendReport, CORRELATION_ID_ATTRIBUTE, FAILURE_REASON_ATTRIBUTE, TENANT_ATTRIBUTE,

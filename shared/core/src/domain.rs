@@ -152,6 +152,38 @@ impl Transcript {
     pub fn into_utterances(self) -> Vec<Utterance> {
         self.0
     }
+
+    /// The transcript as the plain text v1 clients read and send: one `Agent: …` /
+    /// `Customer: …` / `Other: …` line per utterance.
+    pub fn to_lines(&self) -> String {
+        let mut text = String::with_capacity(self.0.iter().map(|u| u.text.len() + 10).sum());
+        for (i, u) in self.0.iter().enumerate() {
+            if i > 0 {
+                text.push('\n');
+            }
+            text.push_str(match u.speaker {
+                Role::Agent => "Agent: ",
+                Role::Customer => "Customer: ",
+                Role::Other => "Other: ",
+            });
+            text.push_str(u.text.trim());
+        }
+        text
+    }
+
+    /// The start of [`to_lines`](Self::to_lines), at most `max_chars` characters, ending in `…`
+    /// when cut.
+    pub fn preview(&self, max_chars: usize) -> String {
+        let lines = self.to_lines();
+        match lines.char_indices().nth(max_chars) {
+            None => lines,
+            Some((cut, _)) => {
+                let mut preview = lines[..cut].trim_end().to_owned();
+                preview.push('…');
+                preview
+            }
+        }
+    }
 }
 
 impl<'de> Deserialize<'de> for Transcript {
@@ -287,5 +319,35 @@ impl Call {
         let (transcript, counts) = crate::redaction::redact_transcript(&self.utterances);
         self.utterances = transcript;
         (self, counts)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn turn(speaker: Role, text: &str) -> Utterance {
+        Utterance {
+            speaker,
+            text: text.to_owned(),
+            start: None,
+            end: None,
+        }
+    }
+
+    #[test]
+    fn a_transcript_renders_as_v1_lines_and_previews_cut_at_a_character() {
+        let t = Transcript::new(vec![
+            turn(Role::Agent, " Héllo there. "),
+            turn(Role::Customer, "Hi."),
+            turn(Role::Other, "(hold music)"),
+        ])
+        .expect("valid");
+        assert_eq!(
+            t.to_lines(),
+            "Agent: Héllo there.\nCustomer: Hi.\nOther: (hold music)"
+        );
+        assert_eq!(t.preview(12), "Agent: Héllo…");
+        assert_eq!(t.preview(1_000), t.to_lines());
     }
 }

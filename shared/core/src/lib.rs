@@ -9,6 +9,7 @@ pub mod error;
 pub mod formats;
 pub mod pipeline;
 pub mod redaction;
+pub mod similarity;
 
 pub use analysis::{analyze, CallAnalysis};
 pub use domain::{Call, Role, Utterance};

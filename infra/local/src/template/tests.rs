@@ -59,13 +59,15 @@ fn tables_have_keys_indexes_and_ttl() {
         ]
     );
     let names: Vec<&str> = calls.indexes.iter().map(|i| i.name.as_str()).collect();
-    assert_eq!(names, ["ByAgent", "ByDay", "ByTeam", "Pending"]);
+    assert_eq!(names, ["ByAgent", "ByTenant", "ByTeam", "Pending"]);
+    assert_eq!(calls.stream_view_type.as_deref(), Some("NEW_IMAGE"));
     let analytics = t
         .tables
         .iter()
         .find(|t| t.logical_id == "AnalyticsTable")
         .expect("AnalyticsTable");
     assert_eq!(analytics.ttl_attribute.as_deref(), Some("expires_at"));
+    assert_eq!(analytics.indexes[0].name, "ByScopeDay");
 }
 
 #[test]

@@ -7,7 +7,7 @@
 //! | transcript (redacted utterances as one JSON string) | same | `TRANSCRIPT` |
 //! | analysis (the full analysis as one JSON string) | same | `ANALYSIS` |
 //!
-//! GSIs: `ByAgent` (`gsi1pk = TENANT#{t}#AGENT#{a}`), `ByDay` (`gsi2pk = TENANT#{t}#DAY#{d}`) and
+//! GSIs: `ByAgent` (`gsi1pk = TENANT#{t}#AGENT#{a}`), `ByTenant` (`gsi2pk = TENANT#{t}`) and
 //! `ByTeam` (`gsi3pk = TENANT#{t}#TEAM#{team}`), each sorted by `{start_time}#{call_id}`; and
 //! the sparse `Pending` (`pending_pk = PENDING#{shard}`, `pending_sk = {received_at}#{correlation}`)
 //! that holds a call only while it is RECEIVED, for the sweeper.

@@ -33,8 +33,9 @@ use super::unavailable;
 
 /// DynamoDB's limit on items per transaction.
 const MAX_TRANSACTION_ITEMS: usize = 100;
-/// Each call adds one marker and touches at most three rollups (agent, team, tenant).
-const EVENTS_PER_TRANSACTION: usize = MAX_TRANSACTION_ITEMS / 4;
+/// Each call adds one marker and touches at most four rollups (agent, team, agent in team,
+/// tenant).
+const EVENTS_PER_TRANSACTION: usize = MAX_TRANSACTION_ITEMS / 5;
 const ATTEMPTS: u32 = 4;
 pub const MARKER_TTL_DAYS: i64 = 35;
 
@@ -187,11 +188,29 @@ impl DynamoRollups {
                 .expression_attribute_names(format!("#a{i}"), name)
                 .expression_attribute_values(format!(":a{i}"), AttributeValue::N(value));
         }
-        let (scope_kind, scope_id) = keys::scope_parts(&key.scope);
+        let (scope_kind, scope_id, agent) = keys::scope_parts(&key.scope);
+        let mut sets = vec![
+            "tenant = :tenant",
+            "scope_kind = :kind",
+            "scope_id = :id",
+            "#day = :day",
+        ];
+        if let Some(agent) = agent {
+            sets.push("agent_id = :agent");
+            builder =
+                builder.expression_attribute_values(":agent", AttributeValue::S(agent.to_string()));
+        }
+        if let Some((gsi1pk, gsi1sk)) = keys::scope_day_keys(key) {
+            sets.push("gsi1pk = :gsi1pk, gsi1sk = :gsi1sk");
+            builder = builder
+                .expression_attribute_values(":gsi1pk", AttributeValue::S(gsi1pk))
+                .expression_attribute_values(":gsi1sk", AttributeValue::S(gsi1sk));
+        }
         builder
             .update_expression(format!(
-                "ADD {} SET tenant = :tenant, scope_kind = :kind, scope_id = :id, #day = :day",
-                clauses.join(", ")
+                "ADD {} SET {}",
+                clauses.join(", "),
+                sets.join(", ")
             ))
             .expression_attribute_names("#day", "day")
             .expression_attribute_values(":tenant", AttributeValue::S(key.tenant.to_string()))

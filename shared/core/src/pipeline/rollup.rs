@@ -18,6 +18,9 @@ use crate::pipeline::CallAnalysed;
 pub enum RollupScope {
     Agent(AgentId),
     Team(TeamId),
+    /// An agent's calls made within one team: the team's agents leaderboard, exact even when
+    /// agents move between teams.
+    TeamAgent(TeamId, AgentId),
     Tenant,
 }
 
@@ -99,7 +102,8 @@ impl RollupTotals {
     }
 }
 
-/// The rollup keys one event counts towards: its agent, its team (if any) and its tenant, on its day.
+/// The rollup keys one event counts towards: its agent, its team and its agent within the team
+/// (if it has a team), and its tenant, on its day.
 pub fn keys_of(event: &CallAnalysed) -> Vec<RollupKey> {
     let key = |scope| RollupKey {
         tenant: event.tenant.clone(),
@@ -109,6 +113,10 @@ pub fn keys_of(event: &CallAnalysed) -> Vec<RollupKey> {
     let mut keys = vec![key(RollupScope::Agent(event.agent_id.clone()))];
     if let Some(team) = &event.team_id {
         keys.push(key(RollupScope::Team(team.clone())));
+        keys.push(key(RollupScope::TeamAgent(
+            team.clone(),
+            event.agent_id.clone(),
+        )));
     }
     keys.push(key(RollupScope::Tenant));
     keys
@@ -159,7 +167,7 @@ mod tests {
             event("c3", "a2", None, 50),
         ];
         let deltas = coalesce(&events);
-        assert_eq!(deltas.len(), 4, "a1, a2, team t1, tenant");
+        assert_eq!(deltas.len(), 5, "a1, a2, team t1, a1 in t1, tenant");
         let tenant_key = RollupKey {
             tenant: events[0].tenant.clone(),
             scope: RollupScope::Tenant,

@@ -136,7 +136,7 @@ impl CallItem {
             pending_sk: Some(pending_sk(*received_at, correlation_id)),
             gsi1pk: format!("TENANT#{tenant}#AGENT#{}", call.agent_id),
             gsi1sk: sort_key.clone(),
-            gsi2pk: format!("TENANT#{tenant}#DAY#{}", call.day()),
+            gsi2pk: format!("TENANT#{tenant}"),
             gsi2sk: sort_key.clone(),
             gsi3pk: call
                 .team_id

@@ -3,14 +3,46 @@
 use std::collections::HashMap;
 
 use aws_sdk_dynamodb::types::AttributeValue;
-use callscope_core::domain::{CallId, Day, TenantId};
+use callscope_core::domain::{AgentId, CallId, Day, TeamId, TenantId};
 use callscope_core::pipeline::{RollupKey, RollupScope, RollupTotals};
 
 pub fn rollup_pk(key: &RollupKey) -> String {
+    scope_pk(&key.tenant, &key.scope)
+}
+
+/// The partition of one scope's daily rollups.
+pub fn scope_pk(tenant: &TenantId, scope: &RollupScope) -> String {
+    match scope {
+        RollupScope::Agent(agent) => format!("TENANT#{tenant}#ROLLUP#AGENT#{agent}"),
+        RollupScope::Team(team) => format!("TENANT#{tenant}#ROLLUP#TEAM#{team}"),
+        RollupScope::TeamAgent(team, agent) => {
+            format!("TENANT#{tenant}#ROLLUP#TEAM#{team}#AGENT#{agent}")
+        }
+        RollupScope::Tenant => format!("TENANT#{tenant}#ROLLUP#TENANT"),
+    }
+}
+
+/// The `ByScopeDay` partition listing every agent's daily rollups: of the tenant, or of the
+/// agents' calls within one team.
+pub fn agents_pk(tenant: &TenantId, team: Option<&TeamId>) -> String {
+    match team {
+        None => format!("TENANT#{tenant}#AGENTS"),
+        Some(team) => format!("TENANT#{tenant}#TEAM#{team}#AGENTS"),
+    }
+}
+
+/// `ByScopeDay` keys of a rollup (`gsi1pk`, `gsi1sk = DAY#{d}#{id}`); tenant rollups have none.
+pub fn scope_day_keys(key: &RollupKey) -> Option<(String, String)> {
+    let sk = |id: &str| format!("DAY#{}#{id}", key.day);
     match &key.scope {
-        RollupScope::Agent(agent) => format!("TENANT#{}#ROLLUP#AGENT#{agent}", key.tenant),
-        RollupScope::Team(team) => format!("TENANT#{}#ROLLUP#TEAM#{team}", key.tenant),
-        RollupScope::Tenant => format!("TENANT#{}#ROLLUP#TENANT", key.tenant),
+        RollupScope::Agent(agent) => Some((agents_pk(&key.tenant, None), sk(agent.as_str()))),
+        RollupScope::TeamAgent(team, agent) => {
+            Some((agents_pk(&key.tenant, Some(team)), sk(agent.as_str())))
+        }
+        RollupScope::Team(team) => {
+            Some((format!("TENANT#{}#TEAMS", key.tenant), sk(team.as_str())))
+        }
+        RollupScope::Tenant => None,
     }
 }
 
@@ -25,11 +57,13 @@ pub fn marker_key(tenant: &TenantId, call_id: &CallId) -> (String, String) {
     )
 }
 
-pub fn scope_parts(scope: &RollupScope) -> (&'static str, String) {
+/// What the rollup item says it counts (`scope_kind`, `scope_id`, and the agent of agent scopes).
+pub fn scope_parts(scope: &RollupScope) -> (&'static str, String, Option<&AgentId>) {
     match scope {
-        RollupScope::Agent(agent) => ("agent", agent.to_string()),
-        RollupScope::Team(team) => ("team", team.to_string()),
-        RollupScope::Tenant => ("tenant", String::new()),
+        RollupScope::Agent(agent) => ("agent", agent.to_string(), Some(agent)),
+        RollupScope::Team(team) => ("team", team.to_string(), None),
+        RollupScope::TeamAgent(team, agent) => ("team_agent", team.to_string(), Some(agent)),
+        RollupScope::Tenant => ("tenant", String::new(), None),
     }
 }
 

@@ -1,0 +1,143 @@
+//! The read ports: listing, counting and reading calls, and reading rollups back — what the
+//! query API needs from the tables, in the tables' own terms (indexes, positions, days).
+
+use std::collections::{BTreeMap, HashMap};
+
+use async_trait::async_trait;
+use callscope_core::analysis::CallAnalysis;
+use callscope_core::domain::{
+    AgentId, CallId, CustomerId, Day, Language, Outcome, TeamId, TenantId, Timestamp, Transcript,
+};
+use callscope_core::pipeline::{RollupScope, RollupTotals};
+use callscope_core::similarity::Signature;
+use serde::{Deserialize, Serialize};
+
+use super::{CallStatus, StoreError};
+
+/// Which calls a listing or count covers. Agent, team and time are served by an index key
+/// range; sentiment bounds filter within it.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ListFilter {
+    pub tenant: Option<TenantId>,
+    pub agent: Option<AgentId>,
+    pub team: Option<TeamId>,
+    /// Calls that started at or after this time.
+    pub from: Option<Timestamp>,
+    /// Calls that started at or before this time.
+    pub to: Option<Timestamp>,
+    /// Bounds on the customer sentiment; a call not processed yet has none and is left out
+    /// whenever a bound is given.
+    pub min_sentiment: Option<f64>,
+    pub max_sentiment: Option<f64>,
+}
+
+/// Where a listing stopped: the index sort key (`{start_time}#{call_id}`) of the last call it
+/// returned. Listings run newest first, so the next page starts just below it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Position {
+    pub start_time: Timestamp,
+    pub call_id: CallId,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct PageRequest {
+    pub filter: ListFilter,
+    pub after: Option<Position>,
+    /// Matching calls to pass over before the page starts (the v1 `offset`).
+    pub skip: usize,
+    pub limit: usize,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Page {
+    pub calls: Vec<CallListing>,
+    /// Set when more calls match after this page.
+    pub next: Option<Position>,
+}
+
+/// A call's listing attributes: everything a list shows except the transcript.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CallListing {
+    pub tenant: TenantId,
+    pub call_id: CallId,
+    pub agent_id: AgentId,
+    pub customer_id: CustomerId,
+    pub team_id: Option<TeamId>,
+    pub language: Language,
+    pub start_time: Timestamp,
+    pub duration_seconds: f64,
+    pub outcome: Option<Outcome>,
+    pub status: CallStatus,
+    pub received_at: Timestamp,
+    pub processed_at: Option<Timestamp>,
+    pub agent_talk_ratio: Option<f64>,
+    pub customer_sentiment_score: Option<f64>,
+    pub score: Option<u8>,
+    /// The first lines of the redacted transcript.
+    pub preview: Option<String>,
+    /// Set when the call is processed.
+    pub signature: Option<Signature>,
+}
+
+impl CallListing {
+    pub fn position(&self) -> Position {
+        Position {
+            start_time: self.start_time,
+            call_id: self.call_id.clone(),
+        }
+    }
+}
+
+/// One call with everything stored about it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CallRecord {
+    pub listing: CallListing,
+    pub transcript: Transcript,
+    pub analysis: Option<CallAnalysis>,
+}
+
+#[async_trait]
+pub trait CallQueries: Send + Sync + std::fmt::Debug {
+    /// Matching calls, newest first.
+    async fn page(&self, request: &PageRequest) -> Result<Page, StoreError>;
+
+    /// How many calls match, exactly.
+    async fn count(&self, filter: &ListFilter) -> Result<u64, StoreError>;
+
+    /// The transcripts of the given calls of one tenant, in one round trip where the store
+    /// allows it; calls without a transcript are absent from the answer.
+    async fn transcripts(
+        &self,
+        tenant: &TenantId,
+        calls: &[CallId],
+    ) -> Result<HashMap<CallId, Transcript>, StoreError>;
+
+    /// One call of one tenant with its transcript and analysis; `None` when the tenant has no
+    /// such call.
+    async fn record(
+        &self,
+        tenant: &TenantId,
+        call_id: &CallId,
+    ) -> Result<Option<CallRecord>, StoreError>;
+}
+
+#[async_trait]
+pub trait RollupQueries: Send + Sync + std::fmt::Debug {
+    /// One scope's rollups per day in `from..=to` (open ends: all days).
+    async fn series(
+        &self,
+        tenant: &TenantId,
+        scope: &RollupScope,
+        from: Option<Day>,
+        to: Option<Day>,
+    ) -> Result<BTreeMap<Day, RollupTotals>, StoreError>;
+
+    /// Every agent's rollups summed over `from..=to`; only calls made in `team` when given.
+    async fn agents(
+        &self,
+        tenant: &TenantId,
+        from: Option<Day>,
+        to: Option<Day>,
+        team: Option<&TeamId>,
+    ) -> Result<BTreeMap<AgentId, RollupTotals>, StoreError>;
+}
