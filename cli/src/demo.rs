@@ -6,6 +6,7 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
+use callscope_app::ports::RollupQueries;
 use callscope_cloud::aws::{load_sdk_config, AwsClients};
 use callscope_core::domain::{AgentId, CallId, Day, TeamId, TenantId};
 use callscope_core::pipeline::{RollupScope, RollupTotals};
@@ -199,7 +200,11 @@ async fn narrate(pipeline: &LocalPipeline, samples: &Path) -> anyhow::Result<()>
     }
     let day = Day::parse("day", DAY)?;
     for (label, scope) in scopes {
-        for totals in rollups.list_days(&tenant, scope, day, day).await?.values() {
+        for totals in rollups
+            .series(&tenant, &scope, Some(day), Some(day))
+            .await?
+            .values()
+        {
             print_totals(&label, totals);
         }
     }

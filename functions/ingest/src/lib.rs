@@ -7,7 +7,6 @@ use axum::body::Bytes;
 use axum::extract::{DefaultBodyLimit, FromRef, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::post;
 use axum::{Json, Router};
 use callscope_app::admit::{Admission, AdmitCalls, Admitted};
 use callscope_app::ports::SystemClock;
@@ -19,6 +18,8 @@ use callscope_core::formats::{self, Format};
 use callscope_http::problem::{input_detail, Place};
 use callscope_http::{ApiError, Tenant, TenantAuth};
 use serde_json::{json, Value};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 pub const SINGLE_ROUTE: &str = "/api/v1/calls";
 pub const BULK_ROUTE: &str = "/api/v1/calls/bulk";
@@ -54,18 +55,45 @@ pub fn router(config: &IngestConfig, clients: &AwsClients) -> Router {
     })
 }
 
+/// The routes and their OpenAPI description.
+fn documented() -> (Router<Ingest>, utoipa::openapi::OpenApi) {
+    OpenApiRouter::new()
+        .routes(routes!(create_one))
+        .routes(routes!(create_many))
+        .split_for_parts()
+}
+
+/// The OpenAPI description of ingest's routes (the API function serves the whole document).
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    documented().1
+}
+
 /// The routes over any ports (tests hand in in-memory ones).
 pub fn routes(ingest: Ingest) -> Router {
-    let router = Router::new()
-        .route(SINGLE_ROUTE, post(create_one))
-        .route(BULK_ROUTE, post(create_many));
+    let (router, _) = documented();
     callscope_http::with_v1_fallbacks(router)
-        // The document limit is ours, checked with a 413 that names it; the Lambda payload
-        // limit is below axum's own default, so that default would only get in the way.
+        // The document limit is ours, checked with a 413 that names it; axum's own default
+        // (2 MB) is below the documents callscope accepts.
         .layer(DefaultBodyLimit::disable())
         .with_state(ingest)
 }
 
+/// Submit one call: callscope JSON (`utterances`), v1 plain text (`transcript`) or an Amazon
+/// Transcribe / Contact Lens document (`transcribe`).
+#[utoipa::path(
+    post, path = "/api/v1/calls", tag = "calls",
+    request_body(content = Object, description = "One call", content_type = "application/json"),
+    responses(
+        (status = 202, description = "Accepted (or the same call again): `{call_id, status, correlation_id, location}`"),
+        (status = 400, description = "Not JSON"),
+        (status = 409, description = "The call_id exists with other content"),
+        (status = 413, description = "Over a size limit"),
+        (status = 415, description = "Content-Type is not application/json"),
+        (status = 422, description = "A field breaks a rule; `detail[0].loc` names it"),
+        (status = 503, description = "Not stored or not queued now; retrying is safe (Retry-After)"),
+    ),
+    security(("jwt" = []))
+)]
 async fn create_one(
     State(ingest): State<Ingest>,
     Tenant(tenant): Tenant,
@@ -95,7 +123,20 @@ async fn create_one(
     }
 }
 
-/// Each item is accepted or rejected with its own reason; none is skipped silently.
+/// Submit up to 1,000 calls: a JSON array or `{"calls": [...]}`. Each item is accepted or
+/// rejected with its own reason; none is skipped silently.
+#[utoipa::path(
+    post, path = "/api/v1/calls/bulk", tag = "calls",
+    request_body(content = Object, description = "Calls", content_type = "application/json"),
+    responses(
+        (status = 202, description = "`{accepted, rejected, retry, results: [{index, call_id, status, errors?}]}`"),
+        (status = 400, description = "Not JSON"),
+        (status = 413, description = "Over 1,000 calls or the document limit"),
+        (status = 415, description = "Content-Type is not application/json"),
+        (status = 422, description = "Not an array of calls"),
+    ),
+    security(("jwt" = []))
+)]
 async fn create_many(
     State(ingest): State<Ingest>,
     Tenant(tenant): Tenant,

@@ -11,11 +11,12 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use callscope_core::analysis::Analyzer;
 use callscope_core::pipeline::{CallAnalysed, ProcessCall};
+use callscope_core::similarity::Signature;
 use futures::stream::{self, StreamExt};
 use tracing::Instrument;
 
 use crate::consumer::{read_json, Consume, Disposition, Refusal};
-use crate::ports::{publish_each, CallRepository, Clock, Publisher, Received};
+use crate::ports::{publish_each, CallRepository, Clock, ProcessedCall, Publisher, Received};
 
 /// Calls of one batch analysed at once: loads and stores overlap while the CPU analyses.
 const ANALYSIS_CONCURRENCY: usize = 4;
@@ -67,15 +68,15 @@ impl AnalyseCalls {
             Some(stored.call.duration_seconds),
             stored.redactions,
         );
-        let stored_analysis = self
-            .calls
-            .store_analysis(
-                &request.tenant,
-                &request.call_id,
-                &analysis,
-                self.clock.now(),
-            )
-            .await;
+        let signature = Signature::of(&stored.call.utterances);
+        let processed = ProcessedCall {
+            tenant: &request.tenant,
+            call_id: &request.call_id,
+            analysis: &analysis,
+            signature: &signature,
+            processed_at: self.clock.now(),
+        };
+        let stored_analysis = self.calls.store_analysis(&processed).await;
         if let Err(error) = stored_analysis {
             tracing::warn!(%error, "storing the analysis failed; will retry");
             return None;

@@ -11,8 +11,10 @@ pub mod aggregate;
 pub mod analyse;
 pub mod consumer;
 pub mod intake;
+pub mod invalidate;
 pub mod memory;
 pub mod ports;
+pub mod query;
 pub mod sweep;
 #[cfg(test)]
 mod test_support;

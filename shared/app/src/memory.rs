@@ -1,6 +1,7 @@
 //! In-memory implementations of the ports, for unit tests of the use cases: fast, no services,
 //! and with switches to make them fail the way the real stores and queues can.
 
+mod cache;
 mod calls;
 mod queues;
 mod rollups;
@@ -9,6 +10,7 @@ use std::sync::Mutex;
 
 use callscope_core::domain::Timestamp;
 
+pub use cache::MemoryCache;
 pub use calls::MemoryCalls;
 pub use queues::{MemoryDeadLetter, MemoryPublisher};
 pub use rollups::MemoryRollups;

@@ -10,7 +10,8 @@ mod rollups;
 
 pub use cache::{Cache, CacheError, CacheHealth, NoCache, Scope};
 pub use calls::{
-    CallRepository, CallStatus, PendingCall, PutOutcome, ReceivedCall, StoreError, StoredCall,
+    CallRepository, CallStatus, PendingCall, ProcessedCall, PutOutcome, ReceivedCall, StoreError,
+    StoredCall,
 };
 pub use clock::{Clock, SystemClock};
 pub use queries::{

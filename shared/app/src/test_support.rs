@@ -48,3 +48,27 @@ pub fn received(id: &str, body: &str, attributes: &[(&str, &str)]) -> Received {
             .collect(),
     }
 }
+
+/// Marks a stored call processed as the analyse use case would: its analysis and signature.
+pub async fn process(calls: &crate::memory::MemoryCalls, tenant: &TenantId, id: &str, at: &str) {
+    use crate::ports::{CallRepository, ProcessedCall};
+    let stored = calls
+        .load(tenant, &call_id(id))
+        .await
+        .expect("load")
+        .expect("stored");
+    let analysis = callscope_core::analysis::Analyzer::default().analyze(
+        &stored.call.utterances,
+        Some(stored.call.duration_seconds),
+        stored.redactions,
+    );
+    let signature = callscope_core::similarity::Signature::of(&stored.call.utterances);
+    let processed = ProcessedCall {
+        tenant,
+        call_id: &call_id(id),
+        analysis: &analysis,
+        signature: &signature,
+        processed_at: callscope_core::domain::Timestamp::parse("at", at).expect("time"),
+    };
+    calls.store_analysis(&processed).await.expect("processed");
+}

@@ -51,20 +51,11 @@ impl IngestConfig {
 
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
         let env = Env(lookup);
-        let default_tenant = env
-            .optional("LOCAL_DEFAULT_TENANT")
-            .map(|t| {
-                TenantId::parse("LOCAL_DEFAULT_TENANT", t).map_err(|e| ConfigError::Invalid {
-                    name: "LOCAL_DEFAULT_TENANT".into(),
-                    reason: e.rule,
-                })
-            })
-            .transpose()?;
         Ok(Self {
             calls_table: env.required("CALLS_TABLE")?,
             process_queue_url: env.required("PROCESS_QUEUE_URL")?,
             tenant_claim: env.required("TENANT_CLAIM")?,
-            default_tenant,
+            default_tenant: default_tenant(&env)?,
         })
     }
 }
@@ -161,6 +152,72 @@ impl SweepConfig {
             stale_after: chrono::Duration::seconds(i64::from(seconds)),
         })
     }
+}
+
+/// The query API function.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApiConfig {
+    pub calls_table: String,
+    pub analytics_table: String,
+    pub tenant_claim: String,
+    /// `LOCAL_DEFAULT_TENANT`, as for ingest: off unless set explicitly.
+    pub default_tenant: Option<TenantId>,
+    /// `CACHE_URL` (`redis://` or `rediss://`); unset or empty: no cache.
+    pub cache_url: Option<String>,
+    /// `CACHE_NAMESPACE`: the first part of every cache key, so stacks can share a cache.
+    pub cache_namespace: String,
+}
+
+impl ApiConfig {
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Self::from_lookup(from_process_env)
+    }
+
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let env = Env(lookup);
+        Ok(Self {
+            calls_table: env.required("CALLS_TABLE")?,
+            analytics_table: env.required("ANALYTICS_TABLE")?,
+            tenant_claim: env.required("TENANT_CLAIM")?,
+            default_tenant: default_tenant(&env)?,
+            cache_url: env.optional("CACHE_URL"),
+            cache_namespace: env.required("CACHE_NAMESPACE")?,
+        })
+    }
+}
+
+/// The invalidate function: it exists only where there is a cache.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InvalidateConfig {
+    pub cache_url: String,
+    pub cache_namespace: String,
+}
+
+impl InvalidateConfig {
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Self::from_lookup(from_process_env)
+    }
+
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let env = Env(lookup);
+        Ok(Self {
+            cache_url: env.required("CACHE_URL")?,
+            cache_namespace: env.required("CACHE_NAMESPACE")?,
+        })
+    }
+}
+
+fn default_tenant<F: Fn(&str) -> Option<String>>(
+    env: &Env<F>,
+) -> Result<Option<TenantId>, ConfigError> {
+    env.optional("LOCAL_DEFAULT_TENANT")
+        .map(|t| {
+            TenantId::parse("LOCAL_DEFAULT_TENANT", t).map_err(|e| ConfigError::Invalid {
+                name: "LOCAL_DEFAULT_TENANT".into(),
+                reason: e.rule,
+            })
+        })
+        .transpose()
 }
 
 #[cfg(test)]

@@ -3,6 +3,8 @@
 //! typed configuration from the environment, and telemetry.
 
 pub mod aws;
+#[cfg(feature = "cache")]
+pub mod cache;
 pub mod config;
 pub mod dynamo;
 pub mod sqs;

@@ -40,7 +40,7 @@ impl Signature {
             })
             .filter(|w| !w.is_empty())
             .collect();
-        let n = words.len().min(3).max(1);
+        let n = words.len().clamp(1, 3);
         let mut slots: [Option<u64>; SLOTS] = [None; SLOTS];
         for gram in words.windows(n) {
             let mut hash = FNV_OFFSET;

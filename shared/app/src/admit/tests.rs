@@ -2,12 +2,11 @@
 
 use std::sync::Arc;
 
-use callscope_core::domain::Timestamp;
 use callscope_core::pipeline::ProcessCall;
 
 use super::*;
 use crate::memory::{FixedClock, MemoryCalls, MemoryPublisher};
-use crate::test_support::{call, call_id, correlation, tenant};
+use crate::test_support::{call, call_id, correlation, process, tenant};
 
 struct Fixture {
     calls: Arc<MemoryCalls>,
@@ -73,12 +72,7 @@ async fn the_same_call_again_keeps_its_first_correlation_id_and_is_queued_again_
     assert_eq!(again.correlation_id, correlation("first"));
     assert_eq!(f.queue.sent().len(), 2, "still RECEIVED: queued again");
 
-    let analysis = callscope_core::analyze(&call("c-1", "ana").utterances, None);
-    let now = Timestamp::parse("now", "2026-11-02T10:01:00Z").expect("time");
-    f.calls
-        .store_analysis(&tenant("acme"), &call_id("c-1"), &analysis, now)
-        .await
-        .expect("processed");
+    process(&f.calls, &tenant("acme"), "c-1", "2026-11-02T10:01:00Z").await;
     let processed = admit_one(&f, "c-1", "ana", "third").await;
     assert_eq!(processed.admission, Admission::Accepted);
     assert_eq!(f.queue.sent().len(), 2, "processed: not queued again");

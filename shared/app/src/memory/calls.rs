@@ -1,23 +1,71 @@
-//! The call repository in memory.
+//! The call repository and its read side in memory.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Mutex;
 
 use async_trait::async_trait;
 use callscope_core::analysis::CallAnalysis;
-use callscope_core::domain::{CallId, TenantId, Timestamp};
+use callscope_core::domain::{CallId, TenantId, Timestamp, Transcript};
+use callscope_core::similarity::Signature;
 
 use super::lock;
 use crate::ports::{
-    CallRepository, CallStatus, PendingCall, PutOutcome, ReceivedCall, StoreError, StoredCall,
+    CallListing, CallQueries, CallRecord, CallRepository, CallStatus, ListFilter, Page,
+    PageRequest, PendingCall, ProcessedCall, PutOutcome, ReceivedCall, StoreError, StoredCall,
 };
 
 #[derive(Debug, Clone)]
 struct Record {
     stored: StoredCall,
     received_at: Timestamp,
+    processed_at: Option<Timestamp>,
     analysis: Option<CallAnalysis>,
+    signature: Option<Signature>,
+}
+
+impl Record {
+    fn listing(&self, tenant: &TenantId) -> CallListing {
+        let call = &self.stored.call;
+        CallListing {
+            tenant: tenant.clone(),
+            call_id: call.call_id.clone(),
+            agent_id: call.agent_id.clone(),
+            customer_id: call.customer_id.clone(),
+            team_id: call.team_id.clone(),
+            language: call.language.clone(),
+            start_time: Timestamp::new(call.start_time),
+            duration_seconds: call.duration_seconds,
+            outcome: call.outcome,
+            status: self.stored.status,
+            received_at: self.received_at,
+            processed_at: self.processed_at,
+            agent_talk_ratio: self.analysis.as_ref().map(|a| a.agent_talk_ratio),
+            customer_sentiment_score: self.analysis.as_ref().map(|a| a.customer_sentiment_score),
+            score: self.analysis.as_ref().map(|a| a.score),
+            preview: Some(call.utterances.preview(200)),
+            signature: self.signature.clone(),
+        }
+    }
+
+    fn matches(&self, filter: &ListFilter) -> bool {
+        let call = &self.stored.call;
+        let start = Timestamp::new(call.start_time);
+        let sentiment = self.analysis.as_ref().map(|a| a.customer_sentiment_score);
+        let bounded = filter.min_sentiment.is_some() || filter.max_sentiment.is_some();
+        filter.agent.as_ref().is_none_or(|a| *a == call.agent_id)
+            && filter
+                .team
+                .as_ref()
+                .is_none_or(|t| Some(t) == call.team_id.as_ref())
+            && filter.from.is_none_or(|from| start >= from)
+            && filter.to.is_none_or(|to| start <= to)
+            && (!bounded
+                || sentiment.is_some_and(|s| {
+                    filter.min_sentiment.is_none_or(|min| s >= min)
+                        && filter.max_sentiment.is_none_or(|max| s <= max)
+                }))
+    }
 }
 
 #[derive(Debug, Default)]
@@ -67,6 +115,17 @@ impl MemoryCalls {
         }
         Ok(())
     }
+
+    /// The tenant's matching calls, newest first (start time, then id, descending).
+    fn matching(&self, filter: &ListFilter) -> Vec<CallListing> {
+        let mut calls: Vec<CallListing> = lock(&self.records)
+            .iter()
+            .filter(|((tenant, _), record)| *tenant == filter.tenant && record.matches(filter))
+            .map(|((tenant, _), record)| record.listing(tenant))
+            .collect();
+        calls.sort_by_key(|c| std::cmp::Reverse(c.position()));
+        calls
+    }
 }
 
 #[async_trait]
@@ -106,7 +165,9 @@ impl CallRepository for MemoryCalls {
                     content_hash: call.content_hash.clone(),
                 },
                 received_at: call.received_at,
+                processed_at: None,
                 analysis: None,
+                signature: None,
             },
         );
         Ok(PutOutcome::Created)
@@ -123,22 +184,19 @@ impl CallRepository for MemoryCalls {
             .map(|r| r.stored.clone()))
     }
 
-    async fn store_analysis(
-        &self,
-        tenant: &TenantId,
-        call_id: &CallId,
-        analysis: &CallAnalysis,
-        _processed_at: Timestamp,
-    ) -> Result<(), StoreError> {
+    async fn store_analysis(&self, processed: &ProcessedCall<'_>) -> Result<(), StoreError> {
         self.check_available("storing an analysis")?;
         let mut records = lock(&self.records);
+        let key = (processed.tenant.clone(), processed.call_id.clone());
         let record = records
-            .get_mut(&(tenant.clone(), call_id.clone()))
+            .get_mut(&key)
             .ok_or_else(|| StoreError::Unavailable {
                 operation: "storing an analysis".to_owned(),
-                detail: format!("call {call_id} is not stored"),
+                detail: format!("call {} is not stored", processed.call_id),
             })?;
-        record.analysis = Some(analysis.clone());
+        record.analysis = Some(processed.analysis.clone());
+        record.signature = Some(processed.signature.clone());
+        record.processed_at = Some(processed.processed_at);
         record.stored.status = CallStatus::Processed;
         Ok(())
     }
@@ -157,5 +215,66 @@ impl CallRepository for MemoryCalls {
             .collect();
         pending.sort_by_key(|p| p.received_at);
         Ok(pending)
+    }
+}
+
+#[async_trait]
+impl CallQueries for MemoryCalls {
+    async fn page(&self, request: &PageRequest) -> Result<Page, StoreError> {
+        self.check_available("listing calls")?;
+        let calls = self.matching(&request.filter);
+        let mut rest: Vec<CallListing> = calls
+            .into_iter()
+            .filter(|c| {
+                request
+                    .after
+                    .as_ref()
+                    .is_none_or(|after| c.position() < *after)
+            })
+            .skip(request.skip)
+            .take(request.limit + 1)
+            .collect();
+        let more = rest.len() > request.limit;
+        rest.truncate(request.limit);
+        let next = more
+            .then(|| rest.last().map(CallListing::position))
+            .flatten();
+        Ok(Page { calls: rest, next })
+    }
+
+    async fn count(&self, filter: &ListFilter) -> Result<u64, StoreError> {
+        self.check_available("counting calls")?;
+        Ok(self.matching(filter).len() as u64)
+    }
+
+    async fn transcripts(
+        &self,
+        tenant: &TenantId,
+        calls: &[CallId],
+    ) -> Result<HashMap<CallId, Transcript>, StoreError> {
+        self.check_available("reading transcripts")?;
+        let records = lock(&self.records);
+        Ok(calls
+            .iter()
+            .filter_map(|id| {
+                let record = records.get(&(tenant.clone(), id.clone()))?;
+                Some((id.clone(), record.stored.call.utterances.clone()))
+            })
+            .collect())
+    }
+
+    async fn record(
+        &self,
+        tenant: &TenantId,
+        call_id: &CallId,
+    ) -> Result<Option<CallRecord>, StoreError> {
+        self.check_available("reading a call")?;
+        Ok(lock(&self.records)
+            .get(&(tenant.clone(), call_id.clone()))
+            .map(|r| CallRecord {
+                listing: r.listing(tenant),
+                transcript: r.stored.call.utterances.clone(),
+                analysis: r.analysis.clone(),
+            }))
     }
 }

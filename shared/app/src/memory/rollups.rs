@@ -1,13 +1,17 @@
-//! The rollup repository in memory, with the same exactly-once contract: a marker per call.
+//! The rollup repository and its read side in memory, with the same exactly-once contract: a
+//! marker per call.
 
 use std::collections::{BTreeMap, HashSet};
 use std::sync::Mutex;
 
 use async_trait::async_trait;
-use callscope_core::pipeline::{coalesce, CallAnalysed, RollupKey, RollupTotals};
+use callscope_core::domain::{AgentId, Day, TeamId, TenantId};
+use callscope_core::pipeline::{coalesce, CallAnalysed, RollupKey, RollupScope, RollupTotals};
 
 use super::lock;
-use crate::ports::{ApplyReport, RollupError, RollupRepository, TenantCall};
+use crate::ports::{
+    ApplyReport, RollupError, RollupQueries, RollupRepository, StoreError, TenantCall,
+};
 
 #[derive(Debug, Default)]
 struct State {
@@ -34,6 +38,10 @@ impl MemoryRollups {
     pub fn all(&self) -> BTreeMap<RollupKey, RollupTotals> {
         lock(&self.state).totals.clone()
     }
+}
+
+fn in_range(day: Day, from: Option<Day>, to: Option<Day>) -> bool {
+    from.is_none_or(|f| day >= f) && to.is_none_or(|t| day <= t)
 }
 
 #[async_trait]
@@ -66,5 +74,44 @@ impl RollupRepository for MemoryRollups {
             report.applied.push(call);
         }
         Ok(report)
+    }
+}
+
+#[async_trait]
+impl RollupQueries for MemoryRollups {
+    async fn series(
+        &self,
+        tenant: &TenantId,
+        scope: &RollupScope,
+        from: Option<Day>,
+        to: Option<Day>,
+    ) -> Result<BTreeMap<Day, RollupTotals>, StoreError> {
+        Ok(lock(&self.state)
+            .totals
+            .iter()
+            .filter(|(k, _)| k.tenant == *tenant && k.scope == *scope && in_range(k.day, from, to))
+            .map(|(k, totals)| (k.day, totals.clone()))
+            .collect())
+    }
+
+    async fn agents(
+        &self,
+        tenant: &TenantId,
+        from: Option<Day>,
+        to: Option<Day>,
+        team: Option<&TeamId>,
+    ) -> Result<BTreeMap<AgentId, RollupTotals>, StoreError> {
+        let mut agents: BTreeMap<AgentId, RollupTotals> = BTreeMap::new();
+        for (key, totals) in &lock(&self.state).totals {
+            let agent = match (&key.scope, team) {
+                (RollupScope::Agent(agent), None) => agent,
+                (RollupScope::TeamAgent(t, agent), Some(team)) if t == team => agent,
+                _ => continue,
+            };
+            if key.tenant == *tenant && in_range(key.day, from, to) {
+                agents.entry(agent.clone()).or_default().merge(totals);
+            }
+        }
+        Ok(agents)
     }
 }

@@ -37,6 +37,11 @@ pub enum CacheHealth {
 
 #[async_trait]
 pub trait Cache: Send + Sync + std::fmt::Debug {
+    /// False when there is no cache at all, so its absence is not counted as errors.
+    fn is_enabled(&self) -> bool {
+        true
+    }
+
     /// The current generation of each scope (0 when never bumped), in order.
     async fn generations(
         &self,
@@ -60,6 +65,10 @@ pub struct NoCache;
 
 #[async_trait]
 impl Cache for NoCache {
+    fn is_enabled(&self) -> bool {
+        false
+    }
+
     async fn generations(&self, _: &TenantId, _: &[Scope]) -> Result<Vec<u64>, CacheError> {
         Err(disabled("generations"))
     }

@@ -5,6 +5,7 @@ use async_trait::async_trait;
 use callscope_core::analysis::CallAnalysis;
 use callscope_core::domain::{Call, CallId, CorrelationId, TenantId, Timestamp};
 use callscope_core::redaction::RedactionCounts;
+use callscope_core::similarity::Signature;
 
 /// Where a call is in the pipeline; stored as `RECEIVED` / `PROCESSED`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -57,6 +58,16 @@ pub struct StoredCall {
     pub content_hash: String,
 }
 
+/// What processing a call produced.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ProcessedCall<'a> {
+    pub tenant: &'a TenantId,
+    pub call_id: &'a CallId,
+    pub analysis: &'a CallAnalysis,
+    pub signature: &'a Signature,
+    pub processed_at: Timestamp,
+}
+
 /// A call still RECEIVED, as the sweeper lists it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PendingCall {
@@ -97,15 +108,10 @@ pub trait CallRepository: Send + Sync + std::fmt::Debug {
         call_id: &CallId,
     ) -> Result<Option<StoredCall>, StoreError>;
 
-    /// Stores the analysis and marks the call PROCESSED, atomically. Idempotent: the analysis
-    /// is deterministic, so writing it again writes the same thing.
-    async fn store_analysis(
-        &self,
-        tenant: &TenantId,
-        call_id: &CallId,
-        analysis: &CallAnalysis,
-        processed_at: Timestamp,
-    ) -> Result<(), StoreError>;
+    /// Stores the analysis (and the call's similarity signature) and marks the call
+    /// PROCESSED, atomically. Idempotent: both are deterministic, so writing them again writes
+    /// the same thing.
+    async fn store_analysis(&self, processed: &ProcessedCall<'_>) -> Result<(), StoreError>;
 
     /// Calls received before `cutoff` and still RECEIVED.
     async fn pending_before(&self, cutoff: Timestamp) -> Result<Vec<PendingCall>, StoreError>;

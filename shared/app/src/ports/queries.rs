@@ -16,9 +16,9 @@ use super::{CallStatus, StoreError};
 
 /// Which calls a listing or count covers. Agent, team and time are served by an index key
 /// range; sentiment bounds filter within it.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ListFilter {
-    pub tenant: Option<TenantId>,
+    pub tenant: TenantId,
     pub agent: Option<AgentId>,
     pub team: Option<TeamId>,
     /// Calls that started at or after this time.
@@ -32,8 +32,9 @@ pub struct ListFilter {
 }
 
 /// Where a listing stopped: the index sort key (`{start_time}#{call_id}`) of the last call it
-/// returned. Listings run newest first, so the next page starts just below it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// returned. Listings run newest first, so the next page starts just below it. Ordered as the
+/// index orders its sort keys.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct Position {
     pub start_time: Timestamp,
     pub call_id: CallId,

@@ -2,13 +2,12 @@
 
 use std::sync::Arc;
 
-use callscope_core::analysis::Analyzer;
 use callscope_core::pipeline::ProcessCall;
 
 use super::*;
 use crate::admit::AdmitCalls;
 use crate::memory::{FixedClock, MemoryCalls, MemoryPublisher};
-use crate::test_support::{call, call_id, correlation, tenant};
+use crate::test_support::{call, call_id, correlation, process, tenant};
 
 struct Fixture {
     calls: Arc<MemoryCalls>,
@@ -47,17 +46,13 @@ async fn only_calls_received_longer_ago_than_the_threshold_and_still_received_ar
     let f = fixture().await;
     admit(&f, "old").await;
     admit(&f, "old-processed").await;
-    let analysis =
-        Analyzer::default().analyze(&call("x", "ana").utterances, None, Default::default());
-    f.calls
-        .store_analysis(
-            &tenant("acme"),
-            &call_id("old-processed"),
-            &analysis,
-            f.clock.now(),
-        )
-        .await
-        .expect("processed");
+    process(
+        &f.calls,
+        &tenant("acme"),
+        "old-processed",
+        "2026-11-02T10:00:01Z",
+    )
+    .await;
     f.clock.advance(chrono::Duration::minutes(10));
     admit(&f, "recent").await;
 

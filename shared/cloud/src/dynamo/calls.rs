@@ -13,15 +13,18 @@
 //! that holds a call only while it is RECEIVED, for the sweeper.
 
 mod items;
+mod queries;
 
 use std::collections::HashMap;
 
 use async_trait::async_trait;
 use aws_sdk_dynamodb::error::SdkError;
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
+use aws_sdk_dynamodb::primitives::Blob;
 use aws_sdk_dynamodb::types::{AttributeValue, Put, TransactWriteItem, Update};
 use callscope_app::ports::{
-    CallRepository, CallStatus, PendingCall, PutOutcome, ReceivedCall, StoreError, StoredCall,
+    CallRepository, CallStatus, PendingCall, ProcessedCall, PutOutcome, ReceivedCall, StoreError,
+    StoredCall,
 };
 use callscope_core::analysis::CallAnalysis;
 use callscope_core::domain::{CallId, CorrelationId, TenantId, Timestamp};
@@ -204,13 +207,14 @@ impl CallRepository for DynamoCalls {
 
     /// The analysis item and the call's new status in one transaction; processing REMOVEs the
     /// Pending keys, so the call leaves the sweeper's index.
-    async fn store_analysis(
-        &self,
-        tenant: &TenantId,
-        call_id: &CallId,
-        analysis: &CallAnalysis,
-        processed_at: Timestamp,
-    ) -> Result<(), StoreError> {
+    async fn store_analysis(&self, processed: &ProcessedCall<'_>) -> Result<(), StoreError> {
+        let ProcessedCall {
+            tenant,
+            call_id,
+            analysis,
+            signature,
+            processed_at,
+        } = *processed;
         let json = serde_json::to_string(analysis)
             .map_err(|e| corrupt(call_id, format!("the analysis cannot be serialised: {e}")))?;
         if json.len() > MAX_ITEM_BYTES {
@@ -240,7 +244,7 @@ impl CallRepository for DynamoCalls {
                 .key("sk", AttributeValue::S(CALL_SK.to_owned()))
                 .condition_expression("attribute_exists(pk)")
                 .update_expression(
-                    "SET #status = :processed, processed_at = :now, agent_talk_ratio = :ratio, customer_sentiment_score = :sentiment, score = :score REMOVE pending_pk, pending_sk",
+                    "SET #status = :processed, processed_at = :now, agent_talk_ratio = :ratio, customer_sentiment_score = :sentiment, score = :score, signature = :signature REMOVE pending_pk, pending_sk",
                 )
                 .expression_attribute_names("#status", "status")
                 .expression_attribute_values(
@@ -254,6 +258,10 @@ impl CallRepository for DynamoCalls {
                     number(analysis.customer_sentiment_score),
                 )
                 .expression_attribute_values(":score", number(f64::from(analysis.score)))
+                .expression_attribute_values(
+                    ":signature",
+                    AttributeValue::B(Blob::new(signature.to_bytes())),
+                )
                 .build(),
         )?;
         self.client

@@ -23,14 +23,18 @@ use async_trait::async_trait;
 use aws_sdk_dynamodb::error::DisplayErrorContext;
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use aws_sdk_dynamodb::types::{AttributeValue, Put, TransactWriteItem, Update};
-use callscope_app::ports::{ApplyReport, RollupError, RollupRepository, StoreError, TenantCall};
-use callscope_core::domain::{Day, TenantId};
+use callscope_app::ports::{
+    ApplyReport, RollupError, RollupQueries, RollupRepository, StoreError, TenantCall,
+};
+use callscope_core::domain::{AgentId, Day, TeamId, TenantId};
 use callscope_core::pipeline::{coalesce, CallAnalysed, RollupKey, RollupScope, RollupTotals};
 
 pub use keys::{marker_key, rollup_pk, rollup_sk};
 
 use super::unavailable;
 
+/// Every agent's (or team's) daily rollups of a tenant, by day.
+const SCOPE_DAY_INDEX: &str = "ByScopeDay";
 /// DynamoDB's limit on items per transaction.
 const MAX_TRANSACTION_ITEMS: usize = 100;
 /// Each call adds one marker and touches at most four rollups (agent, team, agent in team,
@@ -234,41 +238,6 @@ impl DynamoRollups {
             .map_err(|e| unavailable("reading a rollup", e))?;
         Ok(output.item.as_ref().map(keys::totals_of))
     }
-
-    /// The rollups of one scope for the days `from..=to`, by day.
-    pub async fn list_days(
-        &self,
-        tenant: &TenantId,
-        scope: RollupScope,
-        from: Day,
-        to: Day,
-    ) -> Result<BTreeMap<Day, RollupTotals>, StoreError> {
-        let key = RollupKey {
-            tenant: tenant.clone(),
-            scope,
-            day: from,
-        };
-        let output = self
-            .client
-            .query()
-            .table_name(&self.table)
-            .key_condition_expression("pk = :pk AND sk BETWEEN :from AND :to")
-            .expression_attribute_values(":pk", AttributeValue::S(rollup_pk(&key)))
-            .expression_attribute_values(":from", AttributeValue::S(rollup_sk(from)))
-            .expression_attribute_values(":to", AttributeValue::S(rollup_sk(to)))
-            .send()
-            .await
-            .map_err(|e| unavailable("listing rollups", e))?;
-        Ok(output
-            .items
-            .unwrap_or_default()
-            .iter()
-            .filter_map(|item| {
-                let day = Day::parse("day", item.get("day")?.as_s().ok()?).ok()?;
-                Some((day, keys::totals_of(item)))
-            })
-            .collect())
-    }
 }
 
 fn tenant_call(event: &CallAnalysed) -> TenantCall {
@@ -302,5 +271,86 @@ impl RollupRepository for DynamoRollups {
             }
         }
         Ok(report)
+    }
+}
+
+/// `DAY#{from}` .. `DAY#{to}` (`~` sorts above every day and id character, for open ends).
+fn day_bounds(from: Option<Day>, to: Option<Day>) -> (String, String) {
+    (
+        from.map_or_else(|| "DAY#".to_owned(), |d| format!("DAY#{d}")),
+        to.map_or_else(|| "DAY#~".to_owned(), |d| format!("DAY#{d}#~")),
+    )
+}
+
+#[async_trait]
+impl RollupQueries for DynamoRollups {
+    async fn series(
+        &self,
+        tenant: &TenantId,
+        scope: &RollupScope,
+        from: Option<Day>,
+        to: Option<Day>,
+    ) -> Result<BTreeMap<Day, RollupTotals>, StoreError> {
+        let (from, to) = day_bounds(from, to);
+        let mut pages = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .key_condition_expression("pk = :pk AND sk BETWEEN :from AND :to")
+            .expression_attribute_values(":pk", AttributeValue::S(keys::scope_pk(tenant, scope)))
+            .expression_attribute_values(":from", AttributeValue::S(from))
+            .expression_attribute_values(":to", AttributeValue::S(to))
+            .into_paginator()
+            .items()
+            .send();
+        let mut series = BTreeMap::new();
+        while let Some(item) = pages.next().await {
+            let item = item.map_err(|e| unavailable("reading a rollup series", e))?;
+            if let Some(day) = keys::day_of(&item) {
+                series.insert(day, keys::totals_of(&item));
+            }
+        }
+        Ok(series)
+    }
+
+    async fn agents(
+        &self,
+        tenant: &TenantId,
+        from: Option<Day>,
+        to: Option<Day>,
+        team: Option<&TeamId>,
+    ) -> Result<BTreeMap<AgentId, RollupTotals>, StoreError> {
+        let (from, to) = day_bounds(from, to);
+        let mut pages = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .index_name(SCOPE_DAY_INDEX)
+            .key_condition_expression("gsi1pk = :pk AND gsi1sk BETWEEN :from AND :to")
+            .expression_attribute_values(":pk", AttributeValue::S(keys::agents_pk(tenant, team)))
+            .expression_attribute_values(":from", AttributeValue::S(from))
+            .expression_attribute_values(":to", AttributeValue::S(to))
+            .into_paginator()
+            .items()
+            .send();
+        let mut agents: BTreeMap<AgentId, RollupTotals> = BTreeMap::new();
+        while let Some(item) = pages.next().await {
+            let item = item.map_err(|e| unavailable("reading the agents' rollups", e))?;
+            let agent = item
+                .get("agent_id")
+                .and_then(|v| v.as_s().ok())
+                .and_then(|a| AgentId::parse("agent_id", a.as_str()).ok());
+            match agent {
+                Some(agent) => agents
+                    .entry(agent)
+                    .or_default()
+                    .merge(&keys::totals_of(&item)),
+                None => tracing::error!(
+                    ?item,
+                    "an agent rollup without a readable agent_id; skipped"
+                ),
+            }
+        }
+        Ok(agents)
     }
 }

@@ -4,17 +4,20 @@
 use std::collections::HashMap;
 
 use aws_sdk_dynamodb::types::AttributeValue;
-use callscope_app::ports::{CallStatus, ReceivedCall, StoredCall};
+use callscope_app::ports::{CallListing, CallStatus, ReceivedCall, StoredCall};
 use callscope_core::domain::{
     AgentId, Call, CallId, CorrelationId, CustomerId, Day, Language, Outcome, TeamId, TenantId,
     Timestamp, Transcript, Utterance,
 };
 use callscope_core::redaction::RedactionCounts;
+use callscope_core::similarity::Signature;
 use serde::{Deserialize, Serialize};
 
 pub const CALL_SK: &str = "CALL";
 pub const TRANSCRIPT_SK: &str = "TRANSCRIPT";
 pub const ANALYSIS_SK: &str = "ANALYSIS";
+/// Characters of transcript kept on the call item for previews.
+const PREVIEW_CHARS: usize = 200;
 
 pub fn call_pk(tenant: &TenantId, call_id: &CallId) -> String {
     format!("TENANT#{tenant}#CALL#{call_id}")
@@ -99,6 +102,12 @@ pub struct CallItem {
     pub customer_sentiment_score: Option<f64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub score: Option<u8>,
+    /// The first lines of the redacted transcript, for similar-call answers.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub preview: Option<String>,
+    /// The MinHash signature (Binary), set when the call is processed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub signature: Option<Signature>,
 }
 
 impl CallItem {
@@ -147,6 +156,31 @@ impl CallItem {
             agent_talk_ratio: None,
             customer_sentiment_score: None,
             score: None,
+            preview: Some(call.utterances.preview(PREVIEW_CHARS)),
+            signature: None,
+        }
+    }
+
+    /// The listing attributes, as the read side sees them.
+    pub fn listing(self) -> CallListing {
+        CallListing {
+            tenant: self.tenant,
+            call_id: self.call_id,
+            agent_id: self.agent_id,
+            customer_id: self.customer_id,
+            team_id: self.team_id,
+            language: self.language,
+            start_time: self.start_time,
+            duration_seconds: self.duration_seconds,
+            outcome: self.outcome,
+            status: self.status,
+            received_at: self.received_at,
+            processed_at: self.processed_at,
+            agent_talk_ratio: self.agent_talk_ratio,
+            customer_sentiment_score: self.customer_sentiment_score,
+            score: self.score,
+            preview: self.preview,
+            signature: self.signature,
         }
     }
 
@@ -226,9 +260,14 @@ pub fn stored_call(
     transcript_item: &HashMap<String, AttributeValue>,
 ) -> Result<StoredCall, UnreadableCall> {
     let item: CallItem = serde_dynamo::from_item(call_item)?;
+    Ok(item.into_stored(transcript(transcript_item)?))
+}
+
+/// The redacted transcript of a transcript item, as stored.
+pub fn transcript(item: &HashMap<String, AttributeValue>) -> Result<Transcript, UnreadableCall> {
     let utterances: Vec<Utterance> =
-        serde_json::from_str(string(transcript_item, "utterances").unwrap_or("null"))?;
-    Ok(item.into_stored(Transcript::from_stored(utterances)))
+        serde_json::from_str(string(item, "utterances").unwrap_or("null"))?;
+    Ok(Transcript::from_stored(utterances))
 }
 
 #[cfg(test)]

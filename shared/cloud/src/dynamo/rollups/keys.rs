@@ -81,6 +81,11 @@ fn count(item: &HashMap<String, AttributeValue>, name: &str) -> u64 {
         .unwrap_or(0)
 }
 
+/// The day a rollup item counts.
+pub fn day_of(item: &HashMap<String, AttributeValue>) -> Option<Day> {
+    Day::parse("day", item.get("day")?.as_s().ok()?).ok()
+}
+
 pub fn totals_of(item: &HashMap<String, AttributeValue>) -> RollupTotals {
     let prefixed = |prefix: &str| {
         item.iter()

@@ -1,0 +1,227 @@
+//! The query API's handlers: each checks its parameters, asks the query use case, and answers
+//! with JSON and an `x-cache` header saying how it was served (hit, miss, error, disabled).
+
+use std::sync::OnceLock;
+
+use axum::extract::{Path, State};
+use axum::http::{HeaderName, HeaderValue};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use callscope_app::ports::CacheHealth;
+use callscope_app::query::views::{
+    AgentsLeaderboard, CallDetail, CallList, Recommendations, ScopeAnalytics,
+};
+use callscope_app::query::{QueryError, Served};
+use callscope_http::{ApiError, Tenant};
+use serde_json::{json, Value};
+
+use crate::params::{self, AnalyticsParams, LeaderboardParams, ListParams, Params};
+use crate::Api;
+
+const X_CACHE: HeaderName = HeaderName::from_static("x-cache");
+
+fn answer<T: serde::Serialize>(served: Served<T>) -> Response {
+    let mut response = Json(served.value).into_response();
+    response
+        .headers_mut()
+        .insert(X_CACHE, HeaderValue::from_static(served.cache.as_str()));
+    response
+}
+
+fn failed(error: QueryError) -> ApiError {
+    match error {
+        QueryError::Invalid(error) => ApiError::query(error),
+        QueryError::Store(error) => {
+            tracing::error!(%error, "the tables could not be read");
+            ApiError::Unavailable("the calls could not be read; retry the request".into())
+        }
+    }
+}
+
+/// List calls, newest first.
+#[utoipa::path(
+    get, path = "/api/v1/calls", tag = "calls", params(ListParams),
+    responses(
+        (status = 200, description = "A page of calls and the exact total for the filters", body = CallList),
+        (status = 422, description = "A parameter breaks its rule; `detail[0].loc` names it"),
+    ),
+    security(("jwt" = []))
+)]
+pub async fn list_calls(
+    State(api): State<Api>,
+    Tenant(tenant): Tenant,
+    Params(params): Params<ListParams>,
+) -> Result<Response, ApiError> {
+    let request = params.check(tenant)?;
+    let served = api.queries.list_calls(request).await.map_err(failed)?;
+    Ok(answer(served))
+}
+
+/// One call with its full analysis.
+#[utoipa::path(
+    get, path = "/api/v1/calls/{call_id}", tag = "calls",
+    params(("call_id" = String, Path, description = "The call's id")),
+    responses(
+        (status = 200, description = "The call; `analysis` is null until it is processed", body = CallDetail),
+        (status = 404, description = "No such call for this tenant"),
+    ),
+    security(("jwt" = []))
+)]
+pub async fn get_call(
+    State(api): State<Api>,
+    Tenant(tenant): Tenant,
+    Path(call_id): Path<String>,
+) -> Result<Response, ApiError> {
+    let call_id = params::call_id(&call_id)?;
+    let served = api.queries.call(&tenant, &call_id).await.map_err(failed)?;
+    match served.value {
+        Some(detail) => Ok(answer(Served {
+            value: detail,
+            cache: served.cache,
+        })),
+        None => Err(ApiError::NotFound(format!("Call {call_id} not found"))),
+    }
+}
+
+/// Similar calls and coaching nudges for one call.
+#[utoipa::path(
+    get, path = "/api/v1/calls/{call_id}/recommendations", tag = "calls",
+    params(("call_id" = String, Path, description = "The call's id")),
+    responses(
+        (status = 200, description = "Similar calls of the same agent and team, and nudges from the analysis", body = Recommendations),
+        (status = 404, description = "No such call for this tenant"),
+    ),
+    security(("jwt" = []))
+)]
+pub async fn get_recommendations(
+    State(api): State<Api>,
+    Tenant(tenant): Tenant,
+    Path(call_id): Path<String>,
+) -> Result<Response, ApiError> {
+    let call_id = params::call_id(&call_id)?;
+    let served = api
+        .queries
+        .recommendations(&tenant, &call_id)
+        .await
+        .map_err(failed)?;
+    match served.value {
+        Some(recommendations) => Ok(answer(Served {
+            value: recommendations,
+            cache: served.cache,
+        })),
+        None => Err(ApiError::NotFound(format!("Call {call_id} not found"))),
+    }
+}
+
+/// The agents leaderboard.
+#[utoipa::path(
+    get, path = "/api/v1/analytics/agents", tag = "analytics", params(LeaderboardParams),
+    responses((status = 200, description = "Every agent's totals over the range, most calls first", body = AgentsLeaderboard)),
+    security(("jwt" = []))
+)]
+pub async fn list_agents(
+    State(api): State<Api>,
+    Tenant(tenant): Tenant,
+    Params(params): Params<LeaderboardParams>,
+) -> Result<Response, ApiError> {
+    let (range, team) = params.check()?;
+    let served = api
+        .queries
+        .agents(&tenant, range, team.as_ref())
+        .await
+        .map_err(failed)?;
+    Ok(answer(served))
+}
+
+/// One agent's totals and per-day series.
+#[utoipa::path(
+    get, path = "/api/v1/analytics/agents/{agent_id}", tag = "analytics",
+    params(("agent_id" = String, Path, description = "The agent's id"), AnalyticsParams),
+    responses((status = 200, description = "Totals and days with calls (zeros when none)", body = ScopeAnalytics)),
+    security(("jwt" = []))
+)]
+pub async fn get_agent(
+    State(api): State<Api>,
+    Tenant(tenant): Tenant,
+    Path(agent_id): Path<String>,
+    Params(params): Params<AnalyticsParams>,
+) -> Result<Response, ApiError> {
+    let agent = params::agent_path(&agent_id)?;
+    let range = params.check()?;
+    let served = api
+        .queries
+        .agent(&tenant, &agent, range)
+        .await
+        .map_err(failed)?;
+    Ok(answer(served))
+}
+
+/// One team's totals and per-day series.
+#[utoipa::path(
+    get, path = "/api/v1/analytics/teams/{team_id}", tag = "analytics",
+    params(("team_id" = String, Path, description = "The team's id"), AnalyticsParams),
+    responses((status = 200, description = "Totals and days with calls (zeros when none)", body = ScopeAnalytics)),
+    security(("jwt" = []))
+)]
+pub async fn get_team(
+    State(api): State<Api>,
+    Tenant(tenant): Tenant,
+    Path(team_id): Path<String>,
+    Params(params): Params<AnalyticsParams>,
+) -> Result<Response, ApiError> {
+    let team = params::team_path(&team_id)?;
+    let range = params.check()?;
+    let served = api
+        .queries
+        .team(&tenant, &team, range)
+        .await
+        .map_err(failed)?;
+    Ok(answer(served))
+}
+
+async fn health_answer(api: &Api) -> Json<Value> {
+    let (cache, detail) = match api.queries.cache_health().await {
+        CacheHealth::Up => ("up", None),
+        CacheHealth::Down(reason) => ("down", Some(reason)),
+        CacheHealth::Disabled => ("disabled", None),
+    };
+    let (hits, misses, errors) = api.queries.cache_stats().snapshot();
+    Json(json!({
+        // A cache that is down makes answers slower, not wrong: degraded, still 200.
+        "status": if cache == "down" { "degraded" } else { "healthy" },
+        "service": "sales-call-analytics",
+        "version": env!("CARGO_PKG_VERSION"),
+        "timestamp": chrono::Utc::now().to_rfc3339(),
+        "cache": cache,
+        "cache_detail": detail,
+        "cache_counts": {"hits": hits, "misses": misses, "errors": errors},
+    }))
+}
+
+/// Whether the service can answer, and the cache's state.
+#[utoipa::path(
+    get, path = "/health", tag = "service",
+    responses((status = 200, description = "`healthy`, or `degraded` while the cache is down"))
+)]
+pub async fn health(State(api): State<Api>) -> Json<Value> {
+    health_answer(&api).await
+}
+
+/// The same as `/health`, where v1 clients look for it.
+#[utoipa::path(
+    get, path = "/api/v1/health", tag = "service",
+    responses((status = 200, description = "`healthy`, or `degraded` while the cache is down"))
+)]
+pub async fn health_v1(State(api): State<Api>) -> Json<Value> {
+    health_answer(&api).await
+}
+
+/// This API's OpenAPI 3.1 document.
+#[utoipa::path(
+    get, path = "/openapi.json", tag = "service",
+    responses((status = 200, description = "The OpenAPI document of every route"))
+)]
+pub async fn openapi_document() -> Json<utoipa::openapi::OpenApi> {
+    static DOCUMENT: OnceLock<utoipa::openapi::OpenApi> = OnceLock::new();
+    Json(DOCUMENT.get_or_init(crate::openapi).clone())
+}

@@ -1,0 +1,126 @@
+//! The query API function: the v1 read API (calls, recommendations, agent analytics, health)
+//! and the per-day analytics beside it, an axum Router on lambda_http, answering from DynamoDB
+//! through the Redis cache. `/openapi.json` describes every route of the HTTP API, ingest's
+//! included, generated from the handlers' annotations.
+
+mod handlers;
+pub mod params;
+
+use std::sync::Arc;
+
+use axum::extract::FromRef;
+use axum::Router;
+use callscope_app::ports::{Cache, NoCache};
+use callscope_app::query::Queries;
+use callscope_cloud::aws::AwsClients;
+use callscope_cloud::cache::RedisCache;
+use callscope_cloud::config::{ApiConfig, ConfigError};
+use callscope_http::TenantAuth;
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+/// What the handlers share.
+#[derive(Debug, Clone)]
+pub struct Api {
+    pub queries: Queries,
+    pub auth: TenantAuth,
+}
+
+impl FromRef<Api> for TenantAuth {
+    fn from_ref(api: &Api) -> TenantAuth {
+        api.auth.clone()
+    }
+}
+
+/// The function as its composition root builds it: the tables, and the cache when configured.
+pub fn router(config: &ApiConfig, clients: &AwsClients) -> Result<Router, ConfigError> {
+    let cache: Arc<dyn Cache> = match &config.cache_url {
+        None => Arc::new(NoCache),
+        Some(url) => Arc::new(
+            RedisCache::connect_lazily(url, &config.cache_namespace).map_err(|e| {
+                ConfigError::Invalid {
+                    name: "CACHE_URL".into(),
+                    reason: e.to_string(),
+                }
+            })?,
+        ),
+    };
+    let queries = Queries::new(
+        clients.calls(&config.calls_table),
+        clients.rollups(&config.analytics_table),
+        cache,
+    );
+    Ok(routes(Api {
+        queries,
+        auth: TenantAuth {
+            claim: config.tenant_claim.clone(),
+            default_tenant: config.default_tenant.clone(),
+        },
+    }))
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "callscope",
+        description = "Sales-call analytics: the v1 API (sales-call-analytics compatible) and per-day analytics. Every route but /health and /openapi.json needs a JWT whose tenant claim names the caller's tenant."
+    ),
+    tags(
+        (name = "calls", description = "Calls in, calls out"),
+        (name = "analytics", description = "Totals and per-day series from the rollups"),
+        (name = "service", description = "Health and this document")
+    ),
+    modifiers(&JwtBearer)
+)]
+struct ApiDoc;
+
+/// The `jwt` security scheme the routes name: a bearer JWT that API Gateway's authorizer checks.
+struct JwtBearer;
+
+impl Modify for JwtBearer {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "jwt",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .bearer_format("JWT")
+                    .build(),
+            ),
+        );
+    }
+}
+
+/// The query routes and their OpenAPI description.
+fn documented() -> (Router<Api>, utoipa::openapi::OpenApi) {
+    OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .routes(routes!(handlers::list_calls))
+        .routes(routes!(handlers::get_call))
+        .routes(routes!(handlers::get_recommendations))
+        .routes(routes!(handlers::list_agents))
+        .routes(routes!(handlers::get_agent))
+        .routes(routes!(handlers::get_team))
+        .routes(routes!(handlers::health))
+        .routes(routes!(handlers::health_v1))
+        .routes(routes!(handlers::openapi_document))
+        .split_for_parts()
+}
+
+/// The whole HTTP API's OpenAPI document: the query routes and ingest's.
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    let (_, mut doc) = documented();
+    doc.merge(callscope_ingest::openapi());
+    doc
+}
+
+/// The routes over any ports (tests hand in in-memory ones).
+pub fn routes(api: Api) -> Router {
+    let (router, _) = documented();
+    callscope_http::with_v1_fallbacks(router).with_state(api)
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,400 @@
+//! The query use cases behind the read API: calls listed, read and compared, and analytics
+//! read back from the rollups — each answer cached by the scopes a write can make stale.
+
+mod cached;
+mod cursor;
+pub mod views;
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use callscope_core::domain::{AgentId, CallId, Day, TeamId, TenantId};
+use callscope_core::pipeline::{RollupScope, RollupTotals};
+use callscope_core::InputError;
+
+pub use cached::{CacheOutcome, CacheStats, Cached, Resource, Served};
+
+use crate::ports::{
+    Cache, CacheHealth, CallQueries, CallRecord, ListFilter, PageRequest, RollupQueries, Scope,
+    StoreError,
+};
+use views::{
+    AgentSummary, AgentsLeaderboard, CallDetail, CallList, CallView, CoachingNudge, DayPoint,
+    Recommendations, ScopeAnalytics, SimilarCall, Summary,
+};
+
+/// TTLs bound how long an entry lives once its generations moved on (or were never bumped
+/// because invalidation failed).
+pub const LIST: Resource = Resource {
+    name: "calls",
+    ttl: Duration::from_secs(60),
+};
+pub const CALL: Resource = Resource {
+    name: "call",
+    ttl: Duration::from_secs(300),
+};
+pub const RECOMMENDATIONS: Resource = Resource {
+    name: "recommendations",
+    ttl: Duration::from_secs(600),
+};
+pub const ANALYTICS: Resource = Resource {
+    name: "analytics",
+    ttl: Duration::from_secs(300),
+};
+
+/// Most recent calls of the same agent and of the same team compared for similar calls.
+pub const SIMILAR_CANDIDATES: usize = 50;
+/// Similar calls returned.
+pub const SIMILAR_CALLS: usize = 5;
+const PREVIEW_CHARS: usize = 200;
+
+#[derive(Debug, thiserror::Error)]
+pub enum QueryError {
+    /// A parameter is wrong (`cursor` only: the HTTP layer checks the rest).
+    #[error(transparent)]
+    Invalid(#[from] InputError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// `GET /api/v1/calls` parameters, checked.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ListCalls {
+    pub filter: ListFilter,
+    pub limit: usize,
+    pub offset: usize,
+    pub cursor: Option<String>,
+}
+
+/// A range of days for analytics; open ends read every day.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct DayRange {
+    pub from: Option<Day>,
+    pub to: Option<Day>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Queries {
+    calls: Arc<dyn CallQueries>,
+    rollups: Arc<dyn RollupQueries>,
+    cached: Cached,
+}
+
+impl Queries {
+    pub fn new(
+        calls: Arc<dyn CallQueries>,
+        rollups: Arc<dyn RollupQueries>,
+        cache: Arc<dyn Cache>,
+    ) -> Self {
+        Self {
+            calls,
+            rollups,
+            cached: Cached::new(cache),
+        }
+    }
+
+    pub fn cache_stats(&self) -> &CacheStats {
+        self.cached.stats()
+    }
+
+    pub async fn cache_health(&self) -> CacheHealth {
+        self.cached.cache().health().await
+    }
+
+    /// A page of calls, newest first, with the exact total for the filters.
+    pub async fn list_calls(&self, request: ListCalls) -> Result<Served<CallList>, QueryError> {
+        let after = request
+            .cursor
+            .as_deref()
+            .map(|raw| cursor::decode(raw, &request.filter))
+            .transpose()?;
+        let tenant = request.filter.tenant.clone();
+        let params = serde_json::json!({
+            "f": request.filter, "l": request.limit, "o": request.offset, "c": request.cursor,
+        })
+        .to_string();
+        self.cached
+            .get_or_load(&tenant, LIST, &[Scope::Tenant], &params, || async {
+                let page_request = PageRequest {
+                    filter: request.filter.clone(),
+                    after,
+                    skip: request.offset,
+                    limit: request.limit,
+                };
+                let (page, total) = futures::try_join!(
+                    self.calls.page(&page_request),
+                    self.calls.count(&request.filter)
+                )?;
+                let ids: Vec<CallId> = page.calls.iter().map(|c| c.call_id.clone()).collect();
+                let transcripts = self.calls.transcripts(&tenant, &ids).await?;
+                let calls = page
+                    .calls
+                    .iter()
+                    .map(|c| {
+                        let text = transcripts
+                            .get(&c.call_id)
+                            .map(|t| t.to_lines())
+                            .unwrap_or_default();
+                        CallView::new(c, text)
+                    })
+                    .collect();
+                Ok::<_, QueryError>(CallList {
+                    calls,
+                    total,
+                    limit: request.limit,
+                    offset: request.offset,
+                    next_cursor: page.next.map(|p| cursor::encode(p, &request.filter)),
+                })
+            })
+            .await
+    }
+
+    /// One call with its analysis; `None` when the tenant has no such call.
+    pub async fn call(
+        &self,
+        tenant: &TenantId,
+        call_id: &CallId,
+    ) -> Result<Served<Option<CallDetail>>, QueryError> {
+        let scopes = [Scope::Call(call_id.clone())];
+        self.cached
+            .get_or_load(tenant, CALL, &scopes, call_id.as_str(), || async {
+                let record = self.calls.record(tenant, call_id).await?;
+                Ok::<_, QueryError>(record.map(|r| CallDetail {
+                    call: CallView::new(&r.listing, r.transcript.to_lines()),
+                    analysis: r.analysis,
+                }))
+            })
+            .await
+    }
+
+    /// Calls like this one among its agent's and team's recent calls, and coaching nudges from
+    /// its analysis; `None` when the tenant has no such call.
+    pub async fn recommendations(
+        &self,
+        tenant: &TenantId,
+        call_id: &CallId,
+    ) -> Result<Served<Option<Recommendations>>, QueryError> {
+        // The call's own scope first: its agent and team are only known after reading it, and a
+        // new call of the same agent or team bumps the tenant's generation too.
+        let scopes = [Scope::Call(call_id.clone()), Scope::Tenant];
+        self.cached
+            .get_or_load(
+                tenant,
+                RECOMMENDATIONS,
+                &scopes,
+                call_id.as_str(),
+                || async {
+                    let Some(record) = self.calls.record(tenant, call_id).await? else {
+                        return Ok::<_, QueryError>(None);
+                    };
+                    let similar_calls = self.similar_calls(&record).await?;
+                    let coaching_nudges = record
+                        .analysis
+                        .iter()
+                        .flat_map(|a| &a.recommendations)
+                        .map(CoachingNudge::from_recommendation)
+                        .collect();
+                    Ok(Some(Recommendations {
+                        similar_calls,
+                        coaching_nudges,
+                    }))
+                },
+            )
+            .await
+    }
+
+    async fn similar_calls(&self, target: &CallRecord) -> Result<Vec<SimilarCall>, QueryError> {
+        let Some(signature) = &target.listing.signature else {
+            return Ok(Vec::new());
+        };
+        let base = ListFilter {
+            tenant: target.listing.tenant.clone(),
+            agent: None,
+            team: None,
+            from: None,
+            to: None,
+            min_sentiment: None,
+            max_sentiment: None,
+        };
+        let recent = |filter: ListFilter| PageRequest {
+            filter,
+            after: None,
+            skip: 0,
+            limit: SIMILAR_CANDIDATES,
+        };
+        let by_agent = recent(ListFilter {
+            agent: Some(target.listing.agent_id.clone()),
+            ..base.clone()
+        });
+        let by_team = target.listing.team_id.clone().map(|team| {
+            recent(ListFilter {
+                team: Some(team),
+                ..base.clone()
+            })
+        });
+        let (agent_page, team_page) = futures::try_join!(self.calls.page(&by_agent), async {
+            match &by_team {
+                Some(request) => self.calls.page(request).await.map(Some),
+                None => Ok(None),
+            }
+        })?;
+        let mut candidates = HashMap::new();
+        for call in agent_page
+            .calls
+            .into_iter()
+            .chain(team_page.into_iter().flat_map(|p| p.calls))
+        {
+            if call.call_id == target.listing.call_id {
+                continue;
+            }
+            if let Some(other) = &call.signature {
+                let score = signature.similarity(other);
+                candidates
+                    .entry(call.call_id.clone())
+                    .or_insert((score, call));
+            }
+        }
+        let mut ranked: Vec<(f64, _)> = candidates
+            .into_values()
+            .filter(|(score, _)| *score > 0.0)
+            .collect();
+        ranked.sort_by(|a, b| {
+            b.0.total_cmp(&a.0)
+                .then_with(|| a.1.call_id.cmp(&b.1.call_id))
+        });
+        Ok(ranked
+            .into_iter()
+            .take(SIMILAR_CALLS)
+            .map(|(score, call)| SimilarCall {
+                call_id: call.call_id.to_string(),
+                agent_id: call.agent_id.to_string(),
+                similarity_score: (score * 10_000.0).round() / 10_000.0,
+                transcript_preview: call
+                    .preview
+                    .map(|p| truncate(&p, PREVIEW_CHARS))
+                    .unwrap_or_default(),
+            })
+            .collect())
+    }
+
+    /// Every agent's totals over the range (within one team when given), most calls first.
+    pub async fn agents(
+        &self,
+        tenant: &TenantId,
+        range: DayRange,
+        team: Option<&TeamId>,
+    ) -> Result<Served<AgentsLeaderboard>, QueryError> {
+        let params = format!(
+            "agents:{}:{}:{}",
+            day_param(range.from),
+            day_param(range.to),
+            team.map_or("", TeamId::as_str)
+        );
+        self.cached
+            .get_or_load(tenant, ANALYTICS, &[Scope::Tenant], &params, || async {
+                let totals = self
+                    .rollups
+                    .agents(tenant, range.from, range.to, team)
+                    .await?;
+                let mut agents: Vec<AgentSummary> = totals
+                    .iter()
+                    .map(|(agent, totals)| AgentSummary {
+                        agent_id: agent.to_string(),
+                        name: agent.to_string(),
+                        summary: Summary::of(totals),
+                    })
+                    .collect();
+                agents.sort_by(|a, b| {
+                    b.summary
+                        .total_calls
+                        .cmp(&a.summary.total_calls)
+                        .then_with(|| a.agent_id.cmp(&b.agent_id))
+                });
+                Ok::<_, QueryError>(AgentsLeaderboard { agents })
+            })
+            .await
+    }
+
+    pub async fn agent(
+        &self,
+        tenant: &TenantId,
+        agent: &AgentId,
+        range: DayRange,
+    ) -> Result<Served<ScopeAnalytics>, QueryError> {
+        let scope = RollupScope::Agent(agent.clone());
+        self.scope_analytics(tenant, scope, Scope::Agent(agent.clone()), range)
+            .await
+    }
+
+    pub async fn team(
+        &self,
+        tenant: &TenantId,
+        team: &TeamId,
+        range: DayRange,
+    ) -> Result<Served<ScopeAnalytics>, QueryError> {
+        let scope = RollupScope::Team(team.clone());
+        self.scope_analytics(tenant, scope, Scope::Team(team.clone()), range)
+            .await
+    }
+
+    async fn scope_analytics(
+        &self,
+        tenant: &TenantId,
+        rollup_scope: RollupScope,
+        cache_scope: Scope,
+        range: DayRange,
+    ) -> Result<Served<ScopeAnalytics>, QueryError> {
+        let (kind, id) = match &rollup_scope {
+            RollupScope::Agent(agent) => ("agent", agent.to_string()),
+            RollupScope::Team(team) => ("team", team.to_string()),
+            RollupScope::TeamAgent(team, agent) => ("team_agent", format!("{team}/{agent}")),
+            RollupScope::Tenant => ("tenant", String::new()),
+        };
+        let params = format!(
+            "{kind}:{id}:{}:{}",
+            day_param(range.from),
+            day_param(range.to)
+        );
+        self.cached
+            .get_or_load(tenant, ANALYTICS, &[cache_scope], &params, || async {
+                let series = self
+                    .rollups
+                    .series(tenant, &rollup_scope, range.from, range.to)
+                    .await?;
+                let mut totals = RollupTotals::default();
+                for day in series.values() {
+                    totals.merge(day);
+                }
+                Ok::<_, QueryError>(ScopeAnalytics {
+                    scope: kind.to_owned(),
+                    id: id.clone(),
+                    from_date: range.from.map(|d| d.to_string()),
+                    to_date: range.to.map(|d| d.to_string()),
+                    totals: Summary::of(&totals),
+                    series: series
+                        .iter()
+                        .map(|(day, totals)| DayPoint {
+                            day: day.to_string(),
+                            summary: Summary::of(totals),
+                        })
+                        .collect(),
+                })
+            })
+            .await
+    }
+}
+
+fn day_param(day: Option<Day>) -> String {
+    day.map(|d| d.to_string()).unwrap_or_default()
+}
+
+fn truncate(text: &str, max_chars: usize) -> String {
+    match text.char_indices().nth(max_chars) {
+        None => text.to_owned(),
+        Some((cut, _)) => format!("{}…", text[..cut].trim_end()),
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,170 @@
+//! Cache-aside with generation numbers: read the scopes' generations, look the entry up under
+//! a key that carries them, and on a miss load from the tables and store the answer under that
+//! key. Any cache failure is a miss that is counted, never an error to the client.
+
+use std::future::Future;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use callscope_core::domain::TenantId;
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+
+use crate::ports::{Cache, Scope};
+
+/// How a read was served.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CacheOutcome {
+    Hit,
+    Miss,
+    /// The cache failed (down, slow, unreadable entry); served from the tables.
+    Error,
+    /// No cache is configured.
+    Disabled,
+}
+
+impl CacheOutcome {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CacheOutcome::Hit => "hit",
+            CacheOutcome::Miss => "miss",
+            CacheOutcome::Error => "error",
+            CacheOutcome::Disabled => "disabled",
+        }
+    }
+}
+
+/// Counts since the function started, for logs, metrics and the health answer.
+#[derive(Debug, Default)]
+pub struct CacheStats {
+    hits: AtomicU64,
+    misses: AtomicU64,
+    errors: AtomicU64,
+}
+
+impl CacheStats {
+    /// (hits, misses, errors)
+    pub fn snapshot(&self) -> (u64, u64, u64) {
+        (
+            self.hits.load(Ordering::Relaxed),
+            self.misses.load(Ordering::Relaxed),
+            self.errors.load(Ordering::Relaxed),
+        )
+    }
+
+    fn count(&self, outcome: CacheOutcome) {
+        let counter = match outcome {
+            CacheOutcome::Hit => &self.hits,
+            CacheOutcome::Miss => &self.misses,
+            CacheOutcome::Error => &self.errors,
+            CacheOutcome::Disabled => return,
+        };
+        counter.fetch_add(1, Ordering::Relaxed);
+    }
+}
+
+/// A value and how it was served.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Served<T> {
+    pub value: T,
+    pub cache: CacheOutcome,
+}
+
+/// One kind of cached answer: its name in keys and its time to live.
+#[derive(Debug, Clone, Copy)]
+pub struct Resource {
+    pub name: &'static str,
+    pub ttl: Duration,
+}
+
+#[derive(Debug, Clone)]
+pub struct Cached {
+    cache: Arc<dyn Cache>,
+    stats: Arc<CacheStats>,
+}
+
+impl Cached {
+    pub fn new(cache: Arc<dyn Cache>) -> Self {
+        Self {
+            cache,
+            stats: Arc::new(CacheStats::default()),
+        }
+    }
+
+    pub fn stats(&self) -> &CacheStats {
+        &self.stats
+    }
+
+    pub fn cache(&self) -> &dyn Cache {
+        self.cache.as_ref()
+    }
+
+    /// The answer under `{tenant}:{resource}:{generations}:{params}`, or `load`'s, stored for
+    /// the resource's TTL. The generations are read before loading, so a write that lands
+    /// while this loads bumps them and the stored answer is never read.
+    pub async fn get_or_load<T, E, F, Fut>(
+        &self,
+        tenant: &TenantId,
+        resource: Resource,
+        scopes: &[Scope],
+        params: &str,
+        load: F,
+    ) -> Result<Served<T>, E>
+    where
+        T: Serialize + DeserializeOwned,
+        F: FnOnce() -> Fut,
+        Fut: Future<Output = Result<T, E>>,
+    {
+        if !self.cache.is_enabled() {
+            return self.served(load().await?, CacheOutcome::Disabled);
+        }
+        let generations = match self.cache.generations(tenant, scopes).await {
+            Ok(generations) => generations,
+            Err(error) => {
+                tracing::warn!(%error, resource = resource.name, "cache unavailable; reading the tables");
+                return self.served(load().await?, CacheOutcome::Error);
+            }
+        };
+        let generations: Vec<String> = generations.iter().map(u64::to_string).collect();
+        let key = format!(
+            "{tenant}:{}:{}:{params}",
+            resource.name,
+            generations.join(".")
+        );
+        match self.cache.get(&key).await {
+            Ok(Some(json)) => match serde_json::from_str(&json) {
+                Ok(value) => return self.served(value, CacheOutcome::Hit),
+                Err(error) => {
+                    tracing::warn!(%error, key, "unreadable cache entry; reading the tables");
+                    return self.served(load().await?, CacheOutcome::Error);
+                }
+            },
+            Ok(None) => {}
+            Err(error) => {
+                tracing::warn!(%error, resource = resource.name, "cache unavailable; reading the tables");
+                return self.served(load().await?, CacheOutcome::Error);
+            }
+        }
+        let value = load().await?;
+        let outcome = match serde_json::to_string(&value) {
+            Ok(json) => match self.cache.put(&key, &json, resource.ttl).await {
+                Ok(()) => CacheOutcome::Miss,
+                Err(error) => {
+                    tracing::warn!(%error, resource = resource.name, "could not store in the cache");
+                    CacheOutcome::Error
+                }
+            },
+            Err(error) => {
+                tracing::error!(%error, resource = resource.name, "answer cannot be cached");
+                CacheOutcome::Error
+            }
+        };
+        self.served(value, outcome)
+    }
+
+    fn served<T, E>(&self, value: T, cache: CacheOutcome) -> Result<Served<T>, E> {
+        self.stats.count(cache);
+        Ok(Served { value, cache })
+    }
+}
