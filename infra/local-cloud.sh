@@ -90,12 +90,14 @@ start_moto() {
 }
 
 start_redis() {
+  # Installed even when another Redis answers: the cache-outage test starts and stops a
+  # redis-server of its own.
+  if ! command -v redis-server >/dev/null; then
+    apt_install redis-server
+  fi
   if port_open "$redis_port"; then
     log "reusing the Redis already on 127.0.0.1:$redis_port"
     return
-  fi
-  if ! command -v redis-server >/dev/null; then
-    apt_install redis-server
   fi
   log "starting redis-server on 127.0.0.1:$redis_port"
   started+=("redis-$redis_port")

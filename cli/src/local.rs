@@ -28,9 +28,11 @@ pub enum Command {
     },
     /// Run the write path end to end on the local cloud and print what each step did.
     Demo(crate::demo::Args),
+    /// Serve the template's HTTP API on 127.0.0.1 with every event source running behind it.
+    Serve(crate::serve::Args),
 }
 
-fn parse_parameter(raw: &str) -> Result<(String, String), String> {
+pub fn parse_parameter(raw: &str) -> Result<(String, String), String> {
     raw.split_once('=')
         .map(|(k, v)| (k.to_owned(), v.to_owned()))
         .ok_or_else(|| format!("{raw:?} is not NAME=VALUE"))
@@ -45,6 +47,7 @@ pub fn run(command: Command) -> anyhow::Result<()> {
     runtime.block_on(async {
         match command {
             Command::Demo(args) => crate::demo::run(args).await,
+            Command::Serve(args) => crate::serve::run(args).await,
             Command::Provision {
                 template,
                 prefix,

@@ -4,6 +4,7 @@ mod analyze;
 mod demo;
 mod dlq;
 mod local;
+mod serve;
 
 use std::process::ExitCode;
 

@@ -2,6 +2,7 @@
 //! maxReceiveCount so poison messages reach their DLQ within a test's time.
 
 pub mod flaky;
+pub mod redis;
 
 use std::collections::BTreeMap;
 use std::ops::Deref;
@@ -41,27 +42,51 @@ pub fn fixture(path: &str) -> String {
 }
 
 impl TestCloud {
-    /// Provisions a fresh, uniquely named copy of the template's queues and tables.
+    /// Provisions a fresh, uniquely named copy of the template's queues and tables, with the
+    /// local Redis (`REDIS_URL`) as the cache.
     pub async fn start() -> Self {
+        let redis = std::env::var("REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379".into());
+        Self::start_with_cache(&redis).await
+    }
+
+    /// The same with the cache at `cache_url`; keys are namespaced by the test's prefix, so tests
+    /// sharing one Redis never read each other's entries.
+    pub async fn start_with_cache(cache_url: &str) -> Self {
         assert!(
             std::env::var("AWS_ENDPOINT_URL").is_ok(),
             "AWS_ENDPOINT_URL is not set: run `make test`, or `make local-up` and export `infra/local-cloud.sh env`"
         );
         let clients = AwsClients::from_config(&load_sdk_config().await);
-        let overrides = BTreeMap::from([(
-            "MaxReceiveCount".to_owned(),
-            TEST_MAX_RECEIVE_COUNT.to_owned(),
-        )]);
+        let prefix = format!("t{}-", &uuid::Uuid::new_v4().simple().to_string()[..8]);
+        let overrides = BTreeMap::from([
+            (
+                "MaxReceiveCount".to_owned(),
+                TEST_MAX_RECEIVE_COUNT.to_owned(),
+            ),
+            ("CacheUrl".to_owned(), cache_url.to_owned()),
+        ]);
         let template = LocalTemplate::load_with_overrides(
             &workspace_root().join("infra/template.yaml"),
             overrides,
         )
         .expect("infra/template.yaml reads");
-        let prefix = format!("t{}-", &uuid::Uuid::new_v4().simple().to_string()[..8]);
         let pipeline = LocalPipeline::start(clients, &template, &prefix)
             .await
             .expect("starting the local pipeline");
         Self(pipeline)
+    }
+
+    /// GETs from the query API.
+    pub async fn get(&self, path_and_query: &str, tenant: Option<&str>) -> HttpReply {
+        self.0.get(path_and_query, tenant).await
+    }
+
+    /// Delivers the table streams' records to the cache invalidation.
+    pub async fn drain_streams(&self) {
+        self.0
+            .drain_streams()
+            .await
+            .expect("draining the table streams");
     }
 
     /// Sends a message to a queue as an external producer would.

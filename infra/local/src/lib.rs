@@ -4,8 +4,10 @@
 //! the way Lambda's SQS event source mappings do, and HTTP requests delivered as API Gateway
 //! delivers them. Tests and `callscope local demo` share it.
 
+pub mod gateway;
 pub mod provision;
 pub mod runner;
+pub mod streams;
 pub mod template;
 
 use std::collections::{BTreeMap, HashMap};
@@ -20,9 +22,11 @@ use callscope_app::aggregate::ApplyRollups;
 use callscope_app::analyse::AnalyseCalls;
 use callscope_app::intake::IntakeCalls;
 use callscope_app::sweep::Sweep;
+use callscope_cloud::aws::load_sdk_config;
 use callscope_cloud::aws::AwsClients;
 use callscope_cloud::config::{
-    AggregateConfig, IngestConfig, IntakeConfig, ProcessConfig, SweepConfig,
+    AggregateConfig, ApiConfig, IngestConfig, IntakeConfig, InvalidateConfig, ProcessConfig,
+    SweepConfig,
 };
 use callscope_cloud::dynamo::{DynamoCalls, DynamoRollups};
 use callscope_cloud::sqs::{SqsBatchHandler, SqsConsumer};
@@ -31,6 +35,7 @@ use serde_json::Value;
 
 use crate::provision::Provisioned;
 use crate::runner::{EventSource, LocalRunner, PollReport};
+use crate::streams::{StreamRunner, StreamSource};
 use crate::template::LocalTemplate;
 
 /// Failed messages come back at once instead of after the visibility timeout (minutes); SQS
@@ -51,6 +56,12 @@ pub struct LocalPipeline {
     pub process: SqsConsumer<AnalyseCalls>,
     pub aggregate: SqsConsumer<ApplyRollups>,
     pub sweep: Sweep,
+    /// The query API function's router.
+    pub api: Router,
+    /// The invalidate function, where the template has a cache for it.
+    pub invalidate: Option<callscope_invalidate::StreamHandler>,
+    /// The table streams the template wires to invalidate, read from their start.
+    pub streams: Vec<StreamRunner>,
 }
 
 impl LocalPipeline {
@@ -83,6 +94,32 @@ impl LocalPipeline {
             &SweepConfig::from_lookup(provisioned.env_of("SweepFunction")?)?,
             &clients,
         );
+        let api = callscope_api::router(
+            &ApiConfig::from_lookup(provisioned.env_of("ApiFunction")?)?,
+            &clients,
+        )?;
+        let mut invalidate = None;
+        let mut streams = Vec::new();
+        if let Some(wiring) = provisioned.functions.get("InvalidateFunction") {
+            invalidate = Some(callscope_invalidate::handler(
+                &InvalidateConfig::from_lookup(provisioned.env_of("InvalidateFunction")?)?,
+            )?);
+            let client = aws_sdk_dynamodbstreams::Client::new(&load_sdk_config().await);
+            for source in &wiring.stream_sources {
+                let runner = StreamRunner::start(
+                    client.clone(),
+                    StreamSource {
+                        stream_arn: source.stream_arn.clone(),
+                        batch_size: source.batch_size,
+                        max_retry_attempts: source.max_retry_attempts,
+                        filter_patterns: source.filter_patterns.clone(),
+                    },
+                )
+                .await
+                .with_context(|| format!("reading the stream of {}", source.table_logical_id))?;
+                streams.push(runner);
+            }
+        }
         Ok(Self {
             clients,
             provisioned,
@@ -91,6 +128,9 @@ impl LocalPipeline {
             process,
             aggregate,
             sweep,
+            api,
+            invalidate,
+            streams,
         })
     }
 
@@ -135,6 +175,22 @@ impl LocalPipeline {
             ..HttpEvent::default()
         };
         call(function, event).await
+    }
+
+    /// GETs a path (with its query string) from the query API as API Gateway would deliver it.
+    pub async fn get(&self, path_and_query: &str, tenant: Option<&str>) -> HttpReply {
+        let (path, query) = path_and_query
+            .split_once('?')
+            .unwrap_or((path_and_query, ""));
+        let event = HttpEvent {
+            method: "GET".into(),
+            path: path.to_owned(),
+            query: query.to_owned(),
+            claims: tenant.map(|t| HashMap::from([(TENANT_CLAIM.to_owned(), t.to_owned())])),
+            stage: STAGE.into(),
+            ..HttpEvent::default()
+        };
+        call(&self.api, event).await
     }
 
     pub fn queue_url(&self, logical_id: &str) -> &str {
@@ -201,13 +257,38 @@ impl LocalPipeline {
             },
         )
         .with_retry_delay(RETRY_DELAY)
-        .with_wait(Duration::from_secs(1))
+        // Short polls: the emulator serves one request at a time, and a long poll would hold
+        // every other test's requests behind it for its whole wait.
+        .with_wait(Duration::ZERO)
     }
 
-    /// Runs intake → process → aggregate until every queue is idle.
+    /// Runs intake → process → aggregate until every queue is idle, then the table streams
+    /// into the cache invalidation.
     pub async fn drain(&self) -> anyhow::Result<BTreeMap<&'static str, PollReport>> {
-        self.drain_through(&self.intake, &self.process, &self.aggregate)
-            .await
+        let reports = self
+            .drain_through(&self.intake, &self.process, &self.aggregate)
+            .await?;
+        self.drain_streams().await?;
+        Ok(reports)
+    }
+
+    /// Delivers every stream record written so far to the invalidate function.
+    pub async fn drain_streams(&self) -> anyhow::Result<usize> {
+        let Some(invalidate) = &self.invalidate else {
+            return Ok(0);
+        };
+        let mut delivered = 0;
+        loop {
+            let mut read = 0;
+            for stream in &self.streams {
+                let report = stream.poll_once(invalidate).await?;
+                read += report.read;
+                delivered += report.delivered;
+            }
+            if read == 0 {
+                return Ok(delivered);
+            }
+        }
     }
 
     /// Same as [`drain`](Self::drain) with the given handlers standing in for the functions.

@@ -23,6 +23,8 @@ pub struct Provisioned {
     pub prefix: String,
     pub queues: BTreeMap<String, QueueRef>,
     pub tables: BTreeMap<String, String>,
+    /// Stream ARN of each table that has a stream.
+    pub streams: BTreeMap<String, String>,
     pub functions: BTreeMap<String, FunctionWiring>,
 }
 
@@ -56,6 +58,26 @@ pub struct FunctionWiring {
     /// The function's environment with every `!Ref` resolved.
     pub env: BTreeMap<String, String>,
     pub sqs_sources: Vec<SqsSource>,
+    pub stream_sources: Vec<StreamSourceWiring>,
+    pub http_routes: Vec<HttpRoute>,
+}
+
+/// A table stream feeding the function.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct StreamSourceWiring {
+    pub table_logical_id: String,
+    pub stream_arn: String,
+    pub batch_size: i32,
+    pub max_retry_attempts: i32,
+    pub filter_patterns: Vec<serde_json::Value>,
+}
+
+/// An HTTP API route the function serves.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct HttpRoute {
+    pub method: String,
+    pub path: String,
+    pub authorized: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -131,6 +153,19 @@ pub async fn provision(
     for table in &template.tables {
         let name = format!("{prefix}{}", table.logical_id);
         create_table(&clients.dynamodb, table, &name).await?;
+        if table.stream_view_type.is_some() {
+            let arn = clients
+                .dynamodb
+                .describe_table()
+                .table_name(&name)
+                .send()
+                .await
+                .with_context(|| format!("describing {name}"))?
+                .table
+                .and_then(|t| t.latest_stream_arn)
+                .with_context(|| format!("table {name} has no stream"))?;
+            provisioned.streams.insert(table.logical_id.clone(), arn);
+        }
         provisioned.tables.insert(table.logical_id.clone(), name);
     }
     for function in &template.functions {
@@ -156,6 +191,30 @@ pub async fn provision(
                 report_batch_item_failures: event.report_batch_item_failures,
             });
         }
+        for event in &function.stream_events {
+            let stream_arn = provisioned.streams.get(&event.table).with_context(|| {
+                format!(
+                    "{}: table {} has no stream",
+                    function.logical_id, event.table
+                )
+            })?;
+            wiring.stream_sources.push(StreamSourceWiring {
+                table_logical_id: event.table.clone(),
+                stream_arn: stream_arn.clone(),
+                batch_size: event.batch_size,
+                max_retry_attempts: event.max_retry_attempts.unwrap_or(3),
+                filter_patterns: event.filter_patterns.clone(),
+            });
+        }
+        wiring.http_routes = function
+            .http_events
+            .iter()
+            .map(|e| HttpRoute {
+                method: e.method.clone(),
+                path: e.path.clone(),
+                authorized: e.authorized,
+            })
+            .collect();
         provisioned
             .functions
             .insert(function.logical_id.clone(), wiring);
@@ -174,6 +233,13 @@ fn resolve(
     }
     if let Some(queue) = provisioned.queues.get(target) {
         return Ok(queue.url.clone());
+    }
+    // The local stack is named by its prefix, so stacks sharing one cache stay apart.
+    if target == "AWS::StackName" {
+        return Ok(provisioned.prefix.clone());
+    }
+    if target == "AWS::Region" {
+        return Ok(std::env::var("AWS_REGION").unwrap_or_else(|_| "us-east-1".into()));
     }
     match template.parameters.get(target) {
         Some(value) => Ok(value.clone()),

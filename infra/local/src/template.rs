@@ -55,6 +55,8 @@ pub struct FunctionSpec {
     pub logical_id: String,
     pub environment: BTreeMap<String, EnvValue>,
     pub sqs_events: Vec<SqsEventSpec>,
+    pub stream_events: Vec<StreamEventSpec>,
+    pub http_events: Vec<HttpEventSpec>,
 }
 
 /// An environment variable's value: a literal, or a reference to a parameter or resource.
@@ -91,6 +93,7 @@ impl LocalTemplate {
 
     pub fn parse(text: &str, overrides: BTreeMap<String, String>) -> anyhow::Result<Self> {
         let doc: Value = serde_norway::from_str(text).context("the template is not YAML")?;
+        let conditions = Conditions::read(&doc);
         let mut parameters = BTreeMap::new();
         if let Some(Value::Mapping(params)) = doc.get("Parameters") {
             for (name, spec) in params {
@@ -114,6 +117,15 @@ impl LocalTemplate {
         };
         for (id, resource) in resources {
             let id = id.as_str().context("a resource id is not a string")?;
+            // A resource whose condition is false does not exist in this deployment.
+            if let Some(condition) = resource.get("Condition").and_then(Value::as_str) {
+                let holds = conditions
+                    .holds(condition, &template.parameters)
+                    .with_context(|| format!("resource {id}"))?;
+                if !holds {
+                    continue;
+                }
+            }
             let props = resource.get("Properties").cloned().unwrap_or(Value::Null);
             let parsed = match resource.get("Type").and_then(Value::as_str) {
                 Some("AWS::SQS::Queue") => {
@@ -121,7 +133,8 @@ impl LocalTemplate {
                 }
                 Some("AWS::DynamoDB::Table") => table(id, &props).map(|t| template.tables.push(t)),
                 Some("AWS::Serverless::Function") => {
-                    function(id, &props).map(|f| template.functions.push(f))
+                    function(id, &props, &conditions, &template.parameters)
+                        .map(|f| template.functions.push(f))
                 }
                 _ => Ok(()),
             };
@@ -252,7 +265,12 @@ fn table(id: &str, props: &Value) -> anyhow::Result<TableSpec> {
     })
 }
 
-fn function(id: &str, props: &Value) -> anyhow::Result<FunctionSpec> {
+fn function(
+    id: &str,
+    props: &Value,
+    conditions: &Conditions,
+    parameters: &BTreeMap<String, String>,
+) -> anyhow::Result<FunctionSpec> {
     let mut environment = BTreeMap::new();
     if let Some(Value::Mapping(vars)) = props.get("Environment").and_then(|e| e.get("Variables")) {
         for (name, value) in vars {
@@ -260,22 +278,40 @@ fn function(id: &str, props: &Value) -> anyhow::Result<FunctionSpec> {
                 .as_str()
                 .context("an environment variable name is not a string")?
                 .to_owned();
+            // `!If` resolves to the branch these parameters take; only that one must be
+            // something the local reader can resolve.
+            let value = conditions
+                .branch(value, parameters)
+                .with_context(|| format!("Environment.Variables.{name}"))?
+                .unwrap_or(value);
             let value = match reference(value) {
                 Some(target) => EnvValue::Ref(target),
-                None => EnvValue::Literal(
-                    scalar(value).with_context(|| format!("Environment.Variables.{name}"))?,
-                ),
+                None => EnvValue::Literal(scalar(value).with_context(|| {
+                    format!("Environment.Variables.{name} cannot be resolved locally (a literal, a !Ref, or an !If choosing one)")
+                })?),
             };
             environment.insert(name, value);
         }
     }
     let mut sqs_events = Vec::new();
+    let mut stream_events = Vec::new();
+    let mut http_events = Vec::new();
     if let Some(Value::Mapping(events)) = props.get("Events") {
         for (name, event) in events {
-            if event.get("Type").and_then(Value::as_str) != Some("SQS") {
-                continue;
-            }
             let name = name.as_str().unwrap_or_default().to_owned();
+            let properties = event.get("Properties").cloned().unwrap_or(Value::Null);
+            match event.get("Type").and_then(Value::as_str) {
+                Some("DynamoDB") => {
+                    stream_events.push(events::stream_event(&name, &properties)?);
+                    continue;
+                }
+                Some("HttpApi") => {
+                    http_events.push(events::http_event(&name, &properties)?);
+                    continue;
+                }
+                Some("SQS") => {}
+                _ => continue,
+            }
             let p = event
                 .get("Properties")
                 .context("an SQS event needs Properties")?;
@@ -297,14 +333,7 @@ fn function(id: &str, props: &Value) -> anyhow::Result<FunctionSpec> {
                     .and_then(|s| s.get("MaximumConcurrency"))
                     .and_then(scalar)
                     .and_then(|s| s.parse().ok()),
-                report_batch_item_failures: p
-                    .get("FunctionResponseTypes")
-                    .and_then(Value::as_sequence)
-                    .is_some_and(|types| {
-                        types
-                            .iter()
-                            .any(|t| t.as_str() == Some("ReportBatchItemFailures"))
-                    }),
+                report_batch_item_failures: events::sqs_report_batch_item_failures(p),
                 name,
             });
         }
@@ -313,10 +342,12 @@ fn function(id: &str, props: &Value) -> anyhow::Result<FunctionSpec> {
         logical_id: id.to_owned(),
         environment,
         sqs_events,
+        stream_events,
+        http_events,
     })
 }
 
-fn scalar(value: &Value) -> Option<String> {
+pub(crate) fn scalar(value: &Value) -> Option<String> {
     match value {
         Value::String(s) => Some(s.clone()),
         Value::Number(n) => Some(n.to_string()),
@@ -326,7 +357,7 @@ fn scalar(value: &Value) -> Option<String> {
 }
 
 /// `!Ref X` or `{Ref: X}`.
-fn reference(value: &Value) -> Option<String> {
+pub(crate) fn reference(value: &Value) -> Option<String> {
     match value {
         Value::Tagged(tagged) if tagged.tag == "Ref" => tagged.value.as_str().map(str::to_owned),
         Value::Mapping(map) if map.len() == 1 => {
@@ -337,7 +368,7 @@ fn reference(value: &Value) -> Option<String> {
 }
 
 /// `!GetAtt X.Attr`, `!GetAtt [X, Attr]` or `{Fn::GetAtt: [X, Attr]}` → (X, Attr).
-fn get_att(value: &Value) -> Option<(String, String)> {
+pub(crate) fn get_att(value: &Value) -> Option<(String, String)> {
     let inner = match value {
         Value::Tagged(tagged) if tagged.tag == "GetAtt" => &tagged.value,
         Value::Mapping(map) => map.get("Fn::GetAtt")?,
@@ -352,6 +383,12 @@ fn get_att(value: &Value) -> Option<(String, String)> {
         _ => None,
     }
 }
+
+mod conditions;
+mod events;
+
+pub use conditions::Conditions;
+pub use events::{HttpEventSpec, StreamEventSpec};
 
 #[cfg(test)]
 mod tests;

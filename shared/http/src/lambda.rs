@@ -72,7 +72,9 @@ pub struct HttpEvent {
     /// Raw query string without `?`.
     pub query: String,
     pub headers: Vec<(String, String)>,
+    /// The body as API Gateway passes it: text, or base64 when `is_base64_encoded`.
     pub body: Option<String>,
+    pub is_base64_encoded: bool,
     /// Claims of a verified JWT; `None` when the route had no token.
     pub claims: Option<std::collections::HashMap<String, String>>,
     /// The API's stage (`$default` when empty).
@@ -111,7 +113,7 @@ impl HttpEvent {
             }
         }
         request.body = self.body;
-        request.is_base64_encoded = false;
+        request.is_base64_encoded = self.is_base64_encoded;
         let context = &mut request.request_context;
         context.stage = Some(stage);
         context.request_id = Some(format!("local-{:x}", rand_id()));

@@ -1,0 +1,153 @@
+//! `callscope local serve`: the whole system on a laptop. The template's HTTP API on a local
+//! port (each route delivered to its function as API Gateway would), and the template's event
+//! sources running behind it — the SQS queues into intake, process and aggregate, the table
+//! streams into cache invalidation, the sweeper on its schedule — so a call POSTed is readable,
+//! analysed and counted seconds later. Ctrl-C stops it.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context;
+use callscope_cloud::aws::{load_sdk_config, AwsClients};
+use callscope_cloud::sqs::SqsBatchHandler;
+use callscope_local::gateway::{Gateway, Route};
+use callscope_local::template::LocalTemplate;
+use callscope_local::{LocalPipeline, TENANT_CLAIM};
+
+/// How often the sweeper runs: the template's schedule, rate(5 minutes).
+const SWEEP_EVERY: Duration = Duration::from_secs(300);
+/// The pause between polls of an idle queue or stream.
+const IDLE_POLL: Duration = Duration::from_millis(250);
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    #[arg(long, default_value = "infra/template.yaml")]
+    template: PathBuf,
+    /// Prefix of every created name (the local stack's name).
+    #[arg(long, default_value = "callscope-local-")]
+    prefix: String,
+    #[arg(long, default_value_t = 3000)]
+    port: u16,
+    /// The tenant of requests without a bearer token (local use only; off by default, so a
+    /// request without a token gets API Gateway's 401).
+    #[arg(long)]
+    default_tenant: Option<String>,
+    /// Template parameter overrides, NAME=VALUE. `CacheUrl` defaults to `REDIS_URL`.
+    #[arg(long = "parameter", value_parser = crate::local::parse_parameter)]
+    parameters: Vec<(String, String)>,
+}
+
+pub async fn run(args: Args) -> anyhow::Result<()> {
+    callscope_cloud::telemetry::init_tracing();
+    let mut overrides: BTreeMap<String, String> = args.parameters.into_iter().collect();
+    if let Ok(redis) = std::env::var("REDIS_URL") {
+        overrides.entry("CacheUrl".into()).or_insert(redis);
+    }
+    let template = LocalTemplate::load_with_overrides(&args.template, overrides)?;
+    let clients = AwsClients::from_config(&load_sdk_config().await);
+    let pipeline = Arc::new(LocalPipeline::start(clients, &template, &args.prefix).await?);
+
+    let mut routes = Vec::new();
+    for (function, wiring) in &pipeline.provisioned.functions {
+        let router = match function.as_str() {
+            "IngestFunction" => pipeline.ingest.clone(),
+            "ApiFunction" => pipeline.api.clone(),
+            _ if wiring.http_routes.is_empty() => continue,
+            other => anyhow::bail!("{other} has HTTP routes but no local router"),
+        };
+        for route in &wiring.http_routes {
+            println!("  {:<6} {:<45} → {function}", route.method, route.path);
+            routes.push(Route {
+                method: route.method.clone(),
+                path: route.path.clone(),
+                authorized: route.authorized,
+                function: router.clone(),
+            });
+        }
+    }
+    let gateway = Gateway::new(
+        routes,
+        TENANT_CLAIM,
+        args.default_tenant.clone(),
+        "$default",
+    );
+
+    let mut tasks = Vec::new();
+    for (function, handler) in [
+        ("IntakeFunction", 0),
+        ("ProcessFunction", 1),
+        ("AggregateFunction", 2),
+    ] {
+        let pipeline = pipeline.clone();
+        tasks.push(tokio::spawn(async move {
+            let runner = pipeline.runner(function);
+            let handler: &dyn SqsBatchHandler = match handler {
+                0 => &pipeline.intake,
+                1 => &pipeline.process,
+                _ => &pipeline.aggregate,
+            };
+            loop {
+                match runner.poll_once(handler).await {
+                    Ok(report) if report.received > 0 => {}
+                    // Idle: poll again shortly (short polls keep the emulator free for others).
+                    Ok(_) => tokio::time::sleep(IDLE_POLL).await,
+                    Err(error) => {
+                        tracing::warn!(
+                            function,
+                            error = format!("{error:#}"),
+                            "event source poll failed"
+                        );
+                        tokio::time::sleep(Duration::from_secs(1)).await;
+                    }
+                }
+            }
+        }));
+    }
+    {
+        let pipeline = pipeline.clone();
+        tasks.push(tokio::spawn(async move {
+            loop {
+                if let Err(error) = pipeline.drain_streams().await {
+                    tracing::warn!(error = format!("{error:#}"), "stream poll failed");
+                }
+                tokio::time::sleep(IDLE_POLL).await;
+            }
+        }));
+    }
+    {
+        let pipeline = pipeline.clone();
+        tasks.push(tokio::spawn(async move {
+            let mut every = tokio::time::interval(SWEEP_EVERY);
+            every.tick().await;
+            loop {
+                every.tick().await;
+                if let Err(error) = pipeline.sweep.run().await {
+                    tracing::warn!(%error, "sweep failed");
+                }
+            }
+        }));
+    }
+
+    let address = std::net::SocketAddr::from(([127, 0, 0, 1], args.port));
+    let listener = tokio::net::TcpListener::bind(address)
+        .await
+        .with_context(|| format!("listening on {address}"))?;
+    println!(
+        "\ncallscope is serving http://{address} (tables and queues prefixed {}; tenant without a token: {})\nCtrl-C stops it.",
+        args.prefix,
+        args.default_tenant.as_deref().unwrap_or("none, 401")
+    );
+    axum::serve(listener, gateway.into_router())
+        .with_graceful_shutdown(async {
+            let _ = tokio::signal::ctrl_c().await;
+        })
+        .await
+        .context("serving HTTP")?;
+    for task in tasks {
+        task.abort();
+    }
+    println!("stopped; the local tables and queues are kept (make local-down stops the services)");
+    Ok(())
+}
