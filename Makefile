@@ -4,7 +4,7 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 LOCAL_CLOUD := infra/local-cloud.sh
 
-.PHONY: help demo test lint infra-lint tests unit bench analyze local-up local-down local-status sam-build
+.PHONY: help demo serve test lint infra-lint tests unit bench analyze local-up local-down local-status sam-build
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -12,6 +12,10 @@ help: ## list the targets
 demo: ## the write path end to end on the local cloud: calls in, analyses and rollups out
 	cargo build --quiet --locked -p callscope-cli
 	$(LOCAL_CLOUD) run target/debug/callscope local demo
+
+serve: ## the whole API on http://127.0.0.1:3000 with every event source behind it (tenant acme without a token); Ctrl-C stops it
+	cargo build --quiet --locked -p callscope-cli
+	$(LOCAL_CLOUD) run target/debug/callscope local serve --default-tenant acme
 
 test: lint infra-lint tests ## everything CI runs: format, clippy, template lint, unit, property and integration tests
 

@@ -119,6 +119,7 @@ ENV
 provision() {
   eval "$(print_env)"
   (cd "$root" && cargo run --quiet -p callscope-cli -- local provision --template infra/template.yaml --prefix "${CALLSCOPE_PREFIX:-callscope-local-}" \
+    --parameter "CacheUrl=redis://127.0.0.1:$redis_port" \
     --env-file "$state/functions.env" >"$state/provisioned.json")
   log "provisioned the template's queues and tables; wiring in $state/provisioned.json"
   log "for cargo lambda watch: cargo lambda watch --env-file .local/functions.env"

@@ -30,6 +30,8 @@ pub enum Command {
     Demo(crate::demo::Args),
     /// Serve the template's HTTP API on 127.0.0.1 with every event source running behind it.
     Serve(crate::serve::Args),
+    /// Measure the query API per endpoint, in-process, with the cache warm and with no cache.
+    BenchApi(crate::bench_api::Args),
 }
 
 pub fn parse_parameter(raw: &str) -> Result<(String, String), String> {
@@ -48,6 +50,7 @@ pub fn run(command: Command) -> anyhow::Result<()> {
         match command {
             Command::Demo(args) => crate::demo::run(args).await,
             Command::Serve(args) => crate::serve::run(args).await,
+            Command::BenchApi(args) => crate::bench_api::run(args).await,
             Command::Provision {
                 template,
                 prefix,

@@ -1,6 +1,7 @@
 //! The `callscope` command: analyse transcripts, and run the pipeline on the local cloud.
 
 mod analyze;
+mod bench_api;
 mod demo;
 mod dlq;
 mod local;
@@ -31,6 +32,14 @@ enum Command {
     /// Dead-letter queues: peek at parked messages, redrive them.
     #[command(subcommand)]
     Dlq(dlq::Command),
+    /// Print the HTTP API's OpenAPI document (the committed openapi.json is this output).
+    Openapi,
+}
+
+fn print_openapi() -> anyhow::Result<()> {
+    let document = callscope_api::openapi();
+    println!("{}", serde_json::to_string_pretty(&document)?);
+    Ok(())
 }
 
 fn main() -> ExitCode {
@@ -39,6 +48,7 @@ fn main() -> ExitCode {
         Command::Analyze(args) => analyze::run(&args),
         Command::Local(command) => local::run(command),
         Command::Dlq(command) => dlq::run(command),
+        Command::Openapi => print_openapi(),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -1,0 +1,49 @@
+//! The OpenAPI document against what is deployed: the committed file is what the code
+//! generates, and its routes are exactly the template's HTTP API routes.
+
+use std::collections::BTreeSet;
+
+use callscope_local::template::LocalTemplate;
+use callscope_tests::{fixture, workspace_root};
+
+#[test]
+fn the_committed_openapi_json_is_the_generated_document() {
+    let committed: serde_json::Value =
+        serde_json::from_str(&fixture("openapi.json")).expect("openapi.json is JSON");
+    let generated = serde_json::to_value(callscope_api::openapi()).expect("JSON");
+    assert!(
+        committed == generated,
+        "openapi.json is stale: run `cargo run -q -p callscope-cli -- openapi > openapi.json`"
+    );
+}
+
+#[test]
+fn the_documented_routes_are_the_templates_http_api_routes() {
+    let template = LocalTemplate::load(&workspace_root().join("infra/template.yaml"))
+        .expect("the template reads");
+    let deployed: BTreeSet<(String, String, bool)> = template
+        .functions
+        .iter()
+        .flat_map(|f| f.http_events.iter())
+        .map(|e| (e.method.to_ascii_lowercase(), e.path.clone(), e.authorized))
+        .collect();
+    let document = serde_json::to_value(callscope_api::openapi()).expect("JSON");
+    let documented: BTreeSet<(String, String, bool)> = document["paths"]
+        .as_object()
+        .expect("paths")
+        .iter()
+        .flat_map(|(path, item)| {
+            item.as_object()
+                .expect("path item")
+                .iter()
+                .map(move |(method, operation)| {
+                    let secured = operation.get("security").is_some();
+                    (method.clone(), path.clone(), secured)
+                })
+        })
+        .collect();
+    assert_eq!(
+        documented, deployed,
+        "the OpenAPI document and infra/template.yaml's routes (and which need a token) drifted"
+    );
+}
