@@ -115,7 +115,9 @@ impl AdmitCalls {
                 correlation_id: original,
             }) => (
                 admitted(original, Admission::Accepted),
-                status == CallStatus::Received,
+                // Still RECEIVED: its message may be lost. FAILED: the client's retry is another
+                // chance (after a fix). PROCESSED: nothing to do.
+                status != CallStatus::Processed,
             ),
             Ok(PutOutcome::AlreadyExists {
                 same_content: false,

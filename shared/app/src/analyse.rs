@@ -16,10 +16,14 @@ use futures::stream::{self, StreamExt};
 use tracing::Instrument;
 
 use crate::consumer::{read_json, Consume, Disposition, Refusal};
-use crate::ports::{publish_each, CallRepository, Clock, ProcessedCall, Publisher, Received};
+use crate::ports::{
+    publish_each, CallRepository, CallStatus, Clock, ProcessedCall, Publisher, Received, StoreError,
+};
 
 /// Calls of one batch analysed at once: loads and stores overlap while the CPU analyses.
 const ANALYSIS_CONCURRENCY: usize = 4;
+/// Failed attempts (load or store) after which a call is marked FAILED and parked.
+pub const MAX_ATTEMPTS: u32 = 5;
 
 #[derive(Debug, Clone)]
 pub struct AnalyseCalls {
@@ -44,8 +48,8 @@ impl AnalyseCalls {
         }
     }
 
-    /// Analyses and stores one call; its event when done, `None` to retry.
-    async fn analyse(&self, request: &ProcessCall) -> Option<CallAnalysed> {
+    /// Analyses and stores one call.
+    async fn analyse(&self, request: &ProcessCall) -> Step {
         let stored = match self.calls.load(&request.tenant, &request.call_id).await {
             Ok(Some(stored)) => stored,
             Ok(None) => {
@@ -55,13 +59,17 @@ impl AnalyseCalls {
                     reason = "call not found",
                     "cannot process call; will retry until the DLQ"
                 );
-                return None;
+                return Step::Retry;
             }
-            Err(error) => {
-                tracing::warn!(%error, "loading the call failed; will retry");
-                return None;
+            Err(error @ StoreError::Corrupt { .. }) => {
+                return self.fail(request, error.to_string()).await
             }
+            Err(error) => return self.failed_attempt(request, &error).await,
         };
+        if stored.status == CallStatus::Processed && !stored.pending {
+            // Processed and its event sent already: a duplicate delivery has nothing to do.
+            return Step::Done;
+        }
         // Ingest redacted the transcript before storing it; the counts it found travel with it.
         let analysis = self.analyzer.analyze(
             &stored.call.utterances,
@@ -72,23 +80,77 @@ impl AnalyseCalls {
         let processed = ProcessedCall {
             tenant: &request.tenant,
             call_id: &request.call_id,
+            correlation_id: &stored.correlation_id,
+            content_hash: &stored.content_hash,
             analysis: &analysis,
             signature: &signature,
             processed_at: self.clock.now(),
         };
-        let stored_analysis = self.calls.store_analysis(&processed).await;
-        if let Err(error) = stored_analysis {
-            tracing::warn!(%error, "storing the analysis failed; will retry");
-            return None;
+        match self.calls.store_analysis(&processed).await {
+            Ok(()) => {}
+            Err(error @ (StoreError::TooLarge { .. } | StoreError::Corrupt { .. })) => {
+                return self.fail(request, error.to_string()).await
+            }
+            Err(error) => return self.failed_attempt(request, &error).await,
         }
         tracing::info!(score = analysis.score, "call analysed");
-        Some(CallAnalysed::new(
+        Step::Publish(Box::new(CallAnalysed::new(
             request.tenant.clone(),
             &stored.call,
             &analysis,
             request.correlation_id.clone(),
-        ))
+        )))
     }
+
+    /// A failure that may pass: counted on the call, which is marked FAILED after
+    /// [`MAX_ATTEMPTS`] of them.
+    async fn failed_attempt(&self, request: &ProcessCall, error: &StoreError) -> Step {
+        tracing::warn!(%error, "processing the call failed; will retry");
+        match self
+            .calls
+            .record_failure(&request.tenant, &request.call_id)
+            .await
+        {
+            Ok(attempts) if attempts >= MAX_ATTEMPTS => {
+                let reason = format!("{error} (after {attempts} attempts)");
+                self.fail(request, reason).await
+            }
+            Ok(_) => Step::Retry,
+            // The store is down: nothing can be counted now; SQS counts the receives.
+            Err(_) => Step::Retry,
+        }
+    }
+
+    /// Marks the call FAILED with the reason and parks its message once.
+    async fn fail(&self, request: &ProcessCall, reason: String) -> Step {
+        let marked = self
+            .calls
+            .mark_failed(&request.tenant, &request.call_id, &reason, self.clock.now())
+            .await;
+        match marked {
+            Ok(()) => {
+                tracing::error!(reason, "call marked FAILED; its message is parked");
+                Step::Park(Refusal::Failed {
+                    call_id: request.call_id.clone(),
+                    reason,
+                })
+            }
+            Err(error) => {
+                tracing::warn!(%error, reason, "could not mark the call FAILED; will retry");
+                Step::Retry
+            }
+        }
+    }
+}
+
+/// What became of one process request.
+#[derive(Debug)]
+enum Step {
+    /// Stored; its event is to be sent.
+    Publish(Box<CallAnalysed>),
+    Done,
+    Retry,
+    Park(Refusal),
 }
 
 #[async_trait]
@@ -114,11 +176,17 @@ impl Consume for AnalyseCalls {
                 self.analyse(request).instrument(span)
             })
             .collect();
-        let events: Vec<Option<CallAnalysed>> = stream::iter(analyses)
+        let steps: Vec<Step> = stream::iter(analyses)
             .buffered(ANALYSIS_CONCURRENCY)
             .collect()
             .await;
-        let analysed: Vec<&CallAnalysed> = events.iter().flatten().collect();
+        let analysed: Vec<&CallAnalysed> = steps
+            .iter()
+            .filter_map(|s| match s {
+                Step::Publish(event) => Some(event.as_ref()),
+                _ => None,
+            })
+            .collect();
         let items: Vec<_> = analysed
             .iter()
             .map(|e| (*e, &e.tenant, &e.correlation_id))
@@ -126,13 +194,34 @@ impl Consume for AnalyseCalls {
         let mut sent = publish_each(self.analytics_queue.as_ref(), &items)
             .await
             .into_iter();
-        events
-            .iter()
-            .map(|event| match event {
-                Some(_) if sent.next() == Some(true) => Disposition::Done,
-                _ => Disposition::Retry,
-            })
-            .collect()
+        let mut dispositions = Vec::with_capacity(steps.len());
+        for step in steps {
+            dispositions.push(match step {
+                Step::Publish(event) => {
+                    if sent.next() != Some(true) {
+                        // Stored but not handed off: still pending, so a retry (or, if every
+                        // retry fails, the sweeper) sends it again.
+                        Disposition::Retry
+                    } else {
+                        let now = self.clock.now();
+                        if let Err(error) = self
+                            .calls
+                            .mark_published(&event.tenant, &event.call_id, now)
+                            .await
+                        {
+                            // The event is on its way; the sweeper will send a duplicate later,
+                            // which aggregate counts once.
+                            tracing::warn!(%error, call_id = %event.call_id, "could not mark the call published");
+                        }
+                        Disposition::Done
+                    }
+                }
+                Step::Done => Disposition::Done,
+                Step::Retry => Disposition::Retry,
+                Step::Park(refusal) => Disposition::Park(refusal),
+            });
+        }
+        dispositions
     }
 }
 

@@ -30,6 +30,9 @@ pub enum Refusal {
     Invalid(#[from] InputError),
     #[error("call_id: {0} already exists with different content")]
     Conflict(CallId),
+    /// The call was marked FAILED: it could not be processed.
+    #[error("call {call_id} marked FAILED: {reason}")]
+    Failed { call_id: CallId, reason: String },
 }
 
 /// Why a message could not be read into its type.

@@ -66,6 +66,8 @@ pub async fn process(calls: &crate::memory::MemoryCalls, tenant: &TenantId, id: 
     let processed = ProcessedCall {
         tenant,
         call_id: &call_id(id),
+        correlation_id: &stored.correlation_id,
+        content_hash: &stored.content_hash,
         analysis: &analysis,
         signature: &signature,
         processed_at: callscope_core::domain::Timestamp::parse("at", at).expect("time"),

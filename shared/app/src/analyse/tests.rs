@@ -2,14 +2,17 @@
 
 use std::sync::Arc;
 
-use callscope_core::domain::{CallId, TenantId};
+use callscope_core::domain::{CallId, TenantId, Timestamp};
 use callscope_core::pipeline::{CallAnalysed, ProcessCall};
 
 use super::*;
 use crate::admit::AdmitCalls;
 use crate::consume;
 use crate::memory::{FixedClock, MemoryCalls, MemoryDeadLetter, MemoryPublisher};
-use crate::ports::CallStatus;
+use crate::ports::{
+    CallRepository, CallStatus, PendingCall, ProcessedCall, PutOutcome, ReceivedCall, StoreError,
+    StoredCall,
+};
 use crate::test_support::{call, call_id, correlation, received, tenant};
 
 struct Fixture {
@@ -127,4 +130,156 @@ async fn a_store_outage_retries_every_message() {
     let failed = consume(&f.analyse, &f.dlq, &[received("m1", &request("c-1"), &[])]).await;
     assert_eq!(failed, ["m1"]);
     assert!(f.analytics.sent().is_empty());
+}
+
+#[tokio::test]
+async fn a_call_whose_store_keeps_failing_is_marked_failed_and_parked_once_with_the_reason() {
+    let f = fixture_with(&["c-1"]).await;
+    let message = [received("m1", &request("c-1"), &[])];
+    f.calls.set_analysis_too_large(false);
+    // Loading works, storing the analysis does not: a failure that may pass, counted.
+    let flaky = FlakyStore::new(f.calls.clone());
+    let analyse = AnalyseCalls::new(
+        flaky.clone(),
+        f.analytics.clone(),
+        Arc::new(FixedClock::at("2026-11-02T11:00:00Z")),
+        Arc::new(Analyzer::default()),
+    );
+    for attempt in 1..MAX_ATTEMPTS {
+        assert_eq!(
+            consume(&analyse, &f.dlq, &message).await,
+            ["m1"],
+            "attempt {attempt}"
+        );
+    }
+    assert!(
+        consume(&analyse, &f.dlq, &message).await.is_empty(),
+        "parked, not retried"
+    );
+    assert_eq!(status(&f, "c-1"), Some(CallStatus::Failed));
+    let parked = f.dlq.parked();
+    assert_eq!(parked.len(), 1);
+    assert!(
+        parked[0].1.contains("marked FAILED") && parked[0].1.contains("after 5 attempts"),
+        "{parked:?}"
+    );
+    assert!(f.analytics.sent().is_empty());
+}
+
+#[tokio::test]
+async fn an_analysis_too_large_to_store_fails_the_call_at_once() {
+    let f = fixture_with(&["c-1"]).await;
+    f.calls.set_analysis_too_large(true);
+    assert!(
+        consume(&f.analyse, &f.dlq, &[received("m1", &request("c-1"), &[])])
+            .await
+            .is_empty()
+    );
+    assert_eq!(status(&f, "c-1"), Some(CallStatus::Failed));
+    let reason = f
+        .calls
+        .failure_reason(&tenant("acme"), &call_id("c-1"))
+        .expect("reason");
+    assert!(reason.contains("analysis"), "{reason}");
+    assert_eq!(f.dlq.parked().len(), 1);
+}
+
+#[tokio::test]
+async fn a_call_stays_pending_until_its_event_is_sent_and_then_a_duplicate_does_nothing() {
+    let f = fixture_with(&["c-1"]).await;
+    let message = [received("m1", &request("c-1"), &[])];
+    f.analytics.set_unavailable(true);
+    assert_eq!(consume(&f.analyse, &f.dlq, &message).await, ["m1"]);
+    let pending = f
+        .calls
+        .pending_before(
+            Timestamp::parse("t", "2100-01-01T00:00:00Z").expect("t"),
+            10,
+            0,
+        )
+        .await
+        .expect("pending");
+    assert_eq!(
+        pending.len(),
+        1,
+        "processed but not handed off: still pending"
+    );
+    assert_eq!(status(&f, "c-1"), Some(CallStatus::Processed));
+
+    f.analytics.set_unavailable(false);
+    assert!(consume(&f.analyse, &f.dlq, &message).await.is_empty());
+    assert_eq!(f.analytics.sent().len(), 1);
+    let pending = f
+        .calls
+        .pending_before(
+            Timestamp::parse("t", "2100-01-01T00:00:00Z").expect("t"),
+            10,
+            0,
+        )
+        .await
+        .expect("pending");
+    assert!(pending.is_empty(), "handed off");
+    assert!(consume(&f.analyse, &f.dlq, &message).await.is_empty());
+    assert_eq!(
+        f.analytics.sent().len(),
+        1,
+        "a duplicate delivery sends nothing again"
+    );
+}
+
+/// The call store with `store_analysis` failing as an unreachable table would.
+#[derive(Debug, Clone)]
+struct FlakyStore(Arc<MemoryCalls>);
+
+impl FlakyStore {
+    fn new(inner: Arc<MemoryCalls>) -> Arc<Self> {
+        Arc::new(Self(inner))
+    }
+}
+
+#[async_trait::async_trait]
+impl CallRepository for FlakyStore {
+    async fn put_received(&self, call: &ReceivedCall) -> Result<PutOutcome, StoreError> {
+        self.0.put_received(call).await
+    }
+    async fn load(&self, t: &TenantId, c: &CallId) -> Result<Option<StoredCall>, StoreError> {
+        self.0.load(t, c).await
+    }
+    async fn store_analysis(&self, _: &ProcessedCall<'_>) -> Result<(), StoreError> {
+        Err(StoreError::Unavailable {
+            operation: "storing an analysis".into(),
+            detail: "throttled".into(),
+        })
+    }
+    async fn mark_published(
+        &self,
+        t: &TenantId,
+        c: &CallId,
+        at: Timestamp,
+    ) -> Result<(), StoreError> {
+        self.0.mark_published(t, c, at).await
+    }
+    async fn record_failure(&self, t: &TenantId, c: &CallId) -> Result<u32, StoreError> {
+        self.0.record_failure(t, c).await
+    }
+    async fn mark_failed(
+        &self,
+        t: &TenantId,
+        c: &CallId,
+        r: &str,
+        at: Timestamp,
+    ) -> Result<(), StoreError> {
+        self.0.mark_failed(t, c, r, at).await
+    }
+    async fn pending_before(
+        &self,
+        cutoff: Timestamp,
+        limit: usize,
+        rotation: u64,
+    ) -> Result<Vec<PendingCall>, StoreError> {
+        self.0.pending_before(cutoff, limit, rotation).await
+    }
+    async fn mark_requeued(&self, call: &PendingCall, at: Timestamp) -> Result<(), StoreError> {
+        self.0.mark_requeued(call, at).await
+    }
 }

@@ -22,6 +22,10 @@ struct Record {
     processed_at: Option<Timestamp>,
     analysis: Option<CallAnalysis>,
     signature: Option<Signature>,
+    /// The sweeper's clock for a pending call.
+    pending_since: Timestamp,
+    attempts: u32,
+    failure_reason: Option<String>,
 }
 
 impl Record {
@@ -45,6 +49,7 @@ impl Record {
             score: self.analysis.as_ref().map(|a| a.score),
             preview: Some(call.utterances.preview(200)),
             signature: self.signature.clone(),
+            failure_reason: self.failure_reason.clone(),
         }
     }
 
@@ -72,6 +77,7 @@ impl Record {
 pub struct MemoryCalls {
     records: Mutex<BTreeMap<(TenantId, CallId), Record>>,
     unavailable: AtomicBool,
+    analysis_too_large: AtomicBool,
     /// Largest transcript (bytes of utterance JSON) `put_received` stores, like an item limit.
     transcript_limit: Mutex<Option<usize>>,
 }
@@ -96,6 +102,25 @@ impl MemoryCalls {
         lock(&self.records)
             .get(&(tenant.clone(), call_id.clone()))
             .and_then(|r| r.analysis.clone())
+    }
+
+    /// Failed attempts counted so far.
+    pub fn attempts(&self, tenant: &TenantId, call_id: &CallId) -> u32 {
+        lock(&self.records)
+            .get(&(tenant.clone(), call_id.clone()))
+            .map_or(0, |r| r.attempts)
+    }
+
+    /// Why the call FAILED, if it did.
+    pub fn failure_reason(&self, tenant: &TenantId, call_id: &CallId) -> Option<String> {
+        lock(&self.records)
+            .get(&(tenant.clone(), call_id.clone()))
+            .and_then(|r| r.failure_reason.clone())
+    }
+
+    /// Makes a stored call's analysis unstorable, as an item over the size limit would be.
+    pub fn set_analysis_too_large(&self, too_large: bool) {
+        self.analysis_too_large.store(too_large, Ordering::SeqCst);
     }
 
     pub fn len(&self) -> usize {
@@ -163,11 +188,15 @@ impl CallRepository for MemoryCalls {
                     correlation_id: call.correlation_id.clone(),
                     redactions: call.redactions,
                     content_hash: call.content_hash.clone(),
+                    pending: true,
                 },
                 received_at: call.received_at,
                 processed_at: None,
                 analysis: None,
                 signature: None,
+                pending_since: call.received_at,
+                attempts: 0,
+                failure_reason: None,
             },
         );
         Ok(PutOutcome::Created)
@@ -186,6 +215,14 @@ impl CallRepository for MemoryCalls {
 
     async fn store_analysis(&self, processed: &ProcessedCall<'_>) -> Result<(), StoreError> {
         self.check_available("storing an analysis")?;
+        if self.analysis_too_large.load(Ordering::SeqCst) {
+            return Err(StoreError::TooLarge {
+                what: "analysis",
+                call_id: processed.call_id.clone(),
+                bytes: 400_001,
+                limit: 400_000,
+            });
+        }
         let mut records = lock(&self.records);
         let key = (processed.tenant.clone(), processed.call_id.clone());
         let record = records
@@ -198,23 +235,85 @@ impl CallRepository for MemoryCalls {
         record.signature = Some(processed.signature.clone());
         record.processed_at = Some(processed.processed_at);
         record.stored.status = CallStatus::Processed;
+        record.stored.pending = true;
+        record.pending_since = processed.processed_at;
+        record.attempts = 0;
+        record.failure_reason = None;
         Ok(())
     }
 
-    async fn pending_before(&self, cutoff: Timestamp) -> Result<Vec<PendingCall>, StoreError> {
+    async fn mark_published(
+        &self,
+        tenant: &TenantId,
+        call_id: &CallId,
+        _at: Timestamp,
+    ) -> Result<(), StoreError> {
+        self.check_available("marking a call published")?;
+        if let Some(record) = lock(&self.records).get_mut(&(tenant.clone(), call_id.clone())) {
+            record.stored.pending = false;
+        }
+        Ok(())
+    }
+
+    async fn record_failure(&self, tenant: &TenantId, call_id: &CallId) -> Result<u32, StoreError> {
+        self.check_available("counting a failed attempt")?;
+        let mut records = lock(&self.records);
+        let record = records
+            .get_mut(&(tenant.clone(), call_id.clone()))
+            .ok_or_else(|| StoreError::Unavailable {
+                operation: "counting a failed attempt".into(),
+                detail: format!("call {call_id} is not stored"),
+            })?;
+        record.attempts += 1;
+        Ok(record.attempts)
+    }
+
+    async fn mark_failed(
+        &self,
+        tenant: &TenantId,
+        call_id: &CallId,
+        reason: &str,
+        _at: Timestamp,
+    ) -> Result<(), StoreError> {
+        self.check_available("marking a call failed")?;
+        if let Some(record) = lock(&self.records).get_mut(&(tenant.clone(), call_id.clone())) {
+            record.stored.status = CallStatus::Failed;
+            record.stored.pending = false;
+            record.failure_reason = Some(reason.to_owned());
+        }
+        Ok(())
+    }
+
+    async fn pending_before(
+        &self,
+        cutoff: Timestamp,
+        limit: usize,
+        _rotation: u64,
+    ) -> Result<Vec<PendingCall>, StoreError> {
         self.check_available("listing pending calls")?;
         let mut pending: Vec<PendingCall> = lock(&self.records)
             .iter()
-            .filter(|(_, r)| r.stored.status == CallStatus::Received && r.received_at < cutoff)
+            .filter(|(_, r)| r.stored.pending && r.pending_since < cutoff)
             .map(|((tenant, call_id), r)| PendingCall {
                 tenant: tenant.clone(),
                 call_id: call_id.clone(),
                 correlation_id: r.stored.correlation_id.clone(),
-                received_at: r.received_at,
+                since: r.pending_since,
             })
             .collect();
-        pending.sort_by_key(|p| p.received_at);
+        pending.sort_by_key(|p| p.since);
+        pending.truncate(limit);
         Ok(pending)
+    }
+
+    async fn mark_requeued(&self, call: &PendingCall, at: Timestamp) -> Result<(), StoreError> {
+        self.check_available("marking a call queued again")?;
+        if let Some(record) =
+            lock(&self.records).get_mut(&(call.tenant.clone(), call.call_id.clone()))
+        {
+            record.pending_since = at;
+        }
+        Ok(())
     }
 }
 

@@ -13,6 +13,8 @@ use callscope_core::similarity::Signature;
 pub enum CallStatus {
     Received,
     Processed,
+    /// Could not be processed after its attempts, or can never be; carries its reason.
+    Failed,
 }
 
 impl CallStatus {
@@ -20,6 +22,7 @@ impl CallStatus {
         match self {
             CallStatus::Received => "RECEIVED",
             CallStatus::Processed => "PROCESSED",
+            CallStatus::Failed => "FAILED",
         }
     }
 }
@@ -56,6 +59,9 @@ pub struct StoredCall {
     pub correlation_id: CorrelationId,
     pub redactions: RedactionCounts,
     pub content_hash: String,
+    /// Still owed work: not yet processed, or processed but its `CallAnalysed` event not yet
+    /// sent. Such a call is listed for the sweeper until it is handed off.
+    pub pending: bool,
 }
 
 /// What processing a call produced.
@@ -63,18 +69,23 @@ pub struct StoredCall {
 pub struct ProcessedCall<'a> {
     pub tenant: &'a TenantId,
     pub call_id: &'a CallId,
+    /// The stored call's, for the pending entry it keeps until its event is sent.
+    pub correlation_id: &'a CorrelationId,
+    pub content_hash: &'a str,
     pub analysis: &'a CallAnalysis,
     pub signature: &'a Signature,
     pub processed_at: Timestamp,
 }
 
-/// A call still RECEIVED, as the sweeper lists it.
+/// A call still owed work (RECEIVED, or PROCESSED with its event not yet sent), as the
+/// sweeper lists it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PendingCall {
     pub tenant: TenantId,
     pub call_id: CallId,
     pub correlation_id: CorrelationId,
-    pub received_at: Timestamp,
+    /// When it was received, processed or last queued again: the sweeper's clock for it.
+    pub since: Timestamp,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -109,10 +120,41 @@ pub trait CallRepository: Send + Sync + std::fmt::Debug {
     ) -> Result<Option<StoredCall>, StoreError>;
 
     /// Stores the analysis (and the call's similarity signature) and marks the call
-    /// PROCESSED, atomically. Idempotent: both are deterministic, so writing them again writes
-    /// the same thing.
+    /// PROCESSED, atomically; the call stays pending until [`mark_published`]. Idempotent:
+    /// both are deterministic, so writing them again writes the same thing.
+    ///
+    /// [`mark_published`]: CallRepository::mark_published
     async fn store_analysis(&self, processed: &ProcessedCall<'_>) -> Result<(), StoreError>;
 
-    /// Calls received before `cutoff` and still RECEIVED.
-    async fn pending_before(&self, cutoff: Timestamp) -> Result<Vec<PendingCall>, StoreError>;
+    /// The call's `CallAnalysed` event was sent: it is no longer pending.
+    async fn mark_published(
+        &self,
+        tenant: &TenantId,
+        call_id: &CallId,
+        at: Timestamp,
+    ) -> Result<(), StoreError>;
+
+    /// Counts one failed attempt at processing the call; returns the attempts so far.
+    async fn record_failure(&self, tenant: &TenantId, call_id: &CallId) -> Result<u32, StoreError>;
+
+    /// Marks the call FAILED with its reason; it is no longer pending, so nothing re-sends it.
+    async fn mark_failed(
+        &self,
+        tenant: &TenantId,
+        call_id: &CallId,
+        reason: &str,
+        at: Timestamp,
+    ) -> Result<(), StoreError>;
+
+    /// Up to `limit` calls pending since before `cutoff`. `rotation` picks where the listing
+    /// starts, so successive capped runs reach every part of the index.
+    async fn pending_before(
+        &self,
+        cutoff: Timestamp,
+        limit: usize,
+        rotation: u64,
+    ) -> Result<Vec<PendingCall>, StoreError>;
+
+    /// The call was queued again at `at`: it leaves the sweeper's view until `at` is stale.
+    async fn mark_requeued(&self, call: &PendingCall, at: Timestamp) -> Result<(), StoreError>;
 }

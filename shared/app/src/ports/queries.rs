@@ -78,6 +78,8 @@ pub struct CallListing {
     pub preview: Option<String>,
     /// Set when the call is processed.
     pub signature: Option<Signature>,
+    /// Why the call is FAILED.
+    pub failure_reason: Option<String>,
 }
 
 impl CallListing {

@@ -34,8 +34,11 @@ pub struct CallView {
     pub customer_sentiment_score: Option<f64>,
     /// 0–100; `null` until the call is processed.
     pub score: Option<u8>,
-    /// `RECEIVED` or `PROCESSED`.
+    /// `RECEIVED`, `PROCESSED` or `FAILED`.
     pub status: String,
+    /// Why the call is `FAILED`; absent otherwise.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub failure_reason: Option<String>,
     pub outcome: Option<String>,
     /// When callscope received the call.
     pub created_at: String,
@@ -59,6 +62,7 @@ impl CallView {
             customer_sentiment_score: listing.customer_sentiment_score,
             score: listing.score,
             status: listing.status.as_str().to_owned(),
+            failure_reason: listing.failure_reason.clone(),
             outcome: listing.outcome.map(|o| o.as_str().to_owned()),
             created_at: listing.received_at.to_string(),
             updated_at: listing

@@ -7,6 +7,7 @@ use callscope_core::pipeline::ProcessCall;
 use super::*;
 use crate::admit::AdmitCalls;
 use crate::memory::{FixedClock, MemoryCalls, MemoryPublisher};
+use crate::ports::{CallRepository, Clock};
 use crate::test_support::{call, call_id, correlation, process, tenant};
 
 struct Fixture {
@@ -41,42 +42,110 @@ async fn admit(f: &Fixture, id: &str) {
         .await;
 }
 
+fn queued(f: &Fixture) -> Vec<String> {
+    let mut ids: Vec<String> = f
+        .queue
+        .sent_as::<ProcessCall>()
+        .into_iter()
+        .map(|r| r.call_id.to_string())
+        .collect();
+    ids.sort();
+    ids
+}
+
 #[tokio::test]
-async fn only_calls_received_longer_ago_than_the_threshold_and_still_received_are_queued_again() {
+async fn calls_pending_longer_than_the_threshold_are_queued_again_and_handed_off_ones_are_not() {
     let f = fixture().await;
-    admit(&f, "old").await;
-    admit(&f, "old-processed").await;
+    admit(&f, "lost").await;
+    admit(&f, "unpublished").await;
+    admit(&f, "done").await;
+    admit(&f, "failed").await;
     process(
         &f.calls,
         &tenant("acme"),
-        "old-processed",
+        "unpublished",
         "2026-11-02T10:00:01Z",
     )
     .await;
+    process(&f.calls, &tenant("acme"), "done", "2026-11-02T10:00:01Z").await;
+    let at = f.clock.now();
+    f.calls
+        .mark_published(&tenant("acme"), &call_id("done"), at)
+        .await
+        .expect("published");
+    f.calls
+        .mark_failed(&tenant("acme"), &call_id("failed"), "broken", at)
+        .await
+        .expect("failed");
     f.clock.advance(chrono::Duration::minutes(10));
     admit(&f, "recent").await;
 
-    assert_eq!(
-        f.sweep.run().await.expect("sweep").stale,
-        0,
-        "nothing is 15 minutes old yet"
-    );
+    let early = f.sweep.run().await.expect("sweep");
+    assert_eq!(early.stale, 0, "nothing is 15 minutes old yet");
     f.clock.advance(chrono::Duration::minutes(6));
     let report = f.sweep.run().await.expect("sweep");
     assert_eq!(
         report,
         SweepReport {
-            stale: 1,
-            requeued: 1
+            stale: 2,
+            requeued: 2
         }
     );
-    let queued: Vec<ProcessCall> = f.queue.sent_as();
-    assert_eq!(queued[0].call_id, call_id("old"));
     assert_eq!(
-        queued[0].correlation_id,
-        correlation("old"),
-        "the call keeps its id"
+        queued(&f),
+        ["lost", "unpublished"],
+        "never the FAILED or the handed-off call"
     );
+    let requests: Vec<ProcessCall> = f.queue.sent_as();
+    assert!(
+        requests
+            .iter()
+            .all(|r| r.correlation_id.as_str() == r.call_id.as_str()),
+        "a call keeps its correlation id"
+    );
+}
+
+#[tokio::test]
+async fn a_call_queued_again_is_left_alone_until_it_is_stale_again() {
+    let f = fixture().await;
+    admit(&f, "lost").await;
+    f.clock.advance(chrono::Duration::minutes(20));
+    assert_eq!(f.sweep.run().await.expect("sweep").requeued, 1);
+    f.clock.advance(chrono::Duration::minutes(5));
+    assert_eq!(
+        f.sweep.run().await.expect("sweep").stale,
+        0,
+        "queued 5 minutes ago"
+    );
+    f.clock.advance(chrono::Duration::minutes(11));
+    assert_eq!(
+        f.sweep.run().await.expect("sweep").requeued,
+        1,
+        "stale again"
+    );
+}
+
+#[tokio::test]
+async fn one_run_queues_at_most_its_cap() {
+    let f = fixture().await;
+    let calls: Vec<_> = (0..MAX_PER_RUN + 5)
+        .map(|i| {
+            let id = format!("c-{i:05}");
+            (call(&id, "ana"), correlation(&id))
+        })
+        .collect();
+    AdmitCalls::new(
+        f.calls.clone(),
+        Arc::new(MemoryPublisher::default()),
+        f.clock.clone(),
+    )
+    .admit(&tenant("acme"), calls)
+    .await;
+    f.clock.advance(chrono::Duration::hours(1));
+    let first = f.sweep.run().await.expect("sweep");
+    assert_eq!(first.requeued, MAX_PER_RUN);
+    let second = f.sweep.run().await.expect("sweep");
+    assert_eq!(second.requeued, 5, "the rest on the next run");
 }
 
 #[tokio::test]
@@ -93,6 +162,16 @@ async fn a_sweep_that_could_not_queue_every_stale_call_fails() {
             stale: 2,
             not_sent: 1
         }
+    );
+    f.queue.refuse_bodies_containing(None);
+    let retry = f.sweep.run().await.expect("the next run");
+    assert_eq!(
+        retry,
+        SweepReport {
+            stale: 1,
+            requeued: 1
+        },
+        "only the one not sent"
     );
 }
 

@@ -21,7 +21,7 @@ use async_trait::async_trait;
 use aws_sdk_dynamodb::error::SdkError;
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use aws_sdk_dynamodb::primitives::Blob;
-use aws_sdk_dynamodb::types::{AttributeValue, Put, TransactWriteItem, Update};
+use aws_sdk_dynamodb::types::{AttributeValue, Put, ReturnValue, TransactWriteItem, Update};
 use callscope_app::ports::{
     CallRepository, CallStatus, PendingCall, ProcessedCall, PutOutcome, ReceivedCall, StoreError,
     StoredCall,
@@ -211,6 +211,8 @@ impl CallRepository for DynamoCalls {
         let ProcessedCall {
             tenant,
             call_id,
+            correlation_id,
+            content_hash,
             analysis,
             signature,
             processed_at,
@@ -244,7 +246,17 @@ impl CallRepository for DynamoCalls {
                 .key("sk", AttributeValue::S(CALL_SK.to_owned()))
                 .condition_expression("attribute_exists(pk)")
                 .update_expression(
-                    "SET #status = :processed, processed_at = :now, agent_talk_ratio = :ratio, customer_sentiment_score = :sentiment, score = :score, signature = :signature REMOVE pending_pk, pending_sk",
+                    // Still pending (from now) until its event is sent; a FAILED call that is
+                    // processed after a fix starts over.
+                    "SET #status = :processed, processed_at = :now, agent_talk_ratio = :ratio, customer_sentiment_score = :sentiment, score = :score, signature = :signature, pending_pk = :pending_pk, pending_sk = :pending_sk REMOVE attempts, failure_reason, failed_at",
+                )
+                .expression_attribute_values(
+                    ":pending_pk",
+                    AttributeValue::S(items::pending_pk(items::pending_shard(content_hash))),
+                )
+                .expression_attribute_values(
+                    ":pending_sk",
+                    AttributeValue::S(items::pending_sk(processed_at, correlation_id)),
                 )
                 .expression_attribute_names("#status", "status")
                 .expression_attribute_values(
@@ -274,43 +286,190 @@ impl CallRepository for DynamoCalls {
         Ok(())
     }
 
-    /// Calls received before `cutoff` and still not processed, oldest first within each shard.
-    async fn pending_before(&self, cutoff: Timestamp) -> Result<Vec<PendingCall>, StoreError> {
+    /// Calls pending since before `cutoff`, oldest first within each shard, shards in turn from
+    /// the one `rotation` picks, until `limit`.
+    async fn pending_before(
+        &self,
+        cutoff: Timestamp,
+        limit: usize,
+        rotation: u64,
+    ) -> Result<Vec<PendingCall>, StoreError> {
         let cutoff = cutoff.to_string();
         let mut pending = Vec::new();
-        for shard in PENDING_SHARDS {
-            let mut pages = self
-                .client
-                .query()
-                .table_name(&self.table)
-                .index_name(PENDING_INDEX)
-                .key_condition_expression("pending_pk = :shard AND pending_sk < :cutoff")
-                .expression_attribute_values(":shard", AttributeValue::S(pending_pk(shard)))
-                .expression_attribute_values(":cutoff", AttributeValue::S(cutoff.clone()))
-                .into_paginator()
-                .items()
-                .send();
-            while let Some(item) = pages.next().await {
-                let item = item.map_err(|e| {
-                    unavailable(format!("listing pending calls of shard {shard}"), e)
-                })?;
-                let pk = items::string(&item, "pk").unwrap_or_default();
-                let sort_key = items::string(&item, "pending_sk").unwrap_or_default();
-                match (parse_call_pk(pk), items::parse_pending_sk(sort_key)) {
-                    (Some((tenant, call_id)), Some((received_at, correlation_id))) => {
-                        pending.push(PendingCall {
-                            tenant,
-                            call_id,
-                            correlation_id,
-                            received_at,
-                        })
+        let first = usize::try_from(rotation % PENDING_SHARDS.len() as u64).unwrap_or(0);
+        for i in 0..PENDING_SHARDS.len() {
+            let shard = PENDING_SHARDS[(first + i) % PENDING_SHARDS.len()];
+            let mut start = None;
+            loop {
+                let remaining = limit.saturating_sub(pending.len());
+                if remaining == 0 {
+                    return Ok(pending);
+                }
+                let output = self
+                    .client
+                    .query()
+                    .table_name(&self.table)
+                    .index_name(PENDING_INDEX)
+                    .key_condition_expression("pending_pk = :shard AND pending_sk < :cutoff")
+                    .expression_attribute_values(":shard", AttributeValue::S(pending_pk(shard)))
+                    .expression_attribute_values(":cutoff", AttributeValue::S(cutoff.clone()))
+                    .limit(i32::try_from(remaining).unwrap_or(i32::MAX))
+                    .set_exclusive_start_key(start.take())
+                    .send()
+                    .await
+                    .map_err(|e| {
+                        unavailable(format!("listing pending calls of shard {shard}"), e)
+                    })?;
+                for item in output.items.unwrap_or_default() {
+                    let pk = items::string(&item, "pk").unwrap_or_default();
+                    let sort_key = items::string(&item, "pending_sk").unwrap_or_default();
+                    match (parse_call_pk(pk), items::parse_pending_sk(sort_key)) {
+                        (Some((tenant, call_id)), Some((since, correlation_id))) => {
+                            pending.push(PendingCall {
+                                tenant,
+                                call_id,
+                                correlation_id,
+                                since,
+                            })
+                        }
+                        // One bad entry must not stop the sweep for every other call.
+                        _ => {
+                            tracing::error!(pk, sort_key, "unreadable Pending index entry; skipped")
+                        }
                     }
-                    // One bad entry must not stop the sweep for every other call.
-                    _ => tracing::error!(pk, sort_key, "unreadable Pending index entry; skipped"),
+                }
+                start = output.last_evaluated_key;
+                if start.is_none() {
+                    break;
                 }
             }
         }
         Ok(pending)
+    }
+
+    async fn mark_published(
+        &self,
+        tenant: &TenantId,
+        call_id: &CallId,
+        at: Timestamp,
+    ) -> Result<(), StoreError> {
+        self.update_call(
+            tenant,
+            call_id,
+            "SET published_at = :at REMOVE pending_pk, pending_sk",
+            [(":at", AttributeValue::S(at.to_string()))],
+            "marking a call published",
+        )
+        .await
+        .map(|_| ())
+    }
+
+    async fn record_failure(&self, tenant: &TenantId, call_id: &CallId) -> Result<u32, StoreError> {
+        let attributes = self
+            .update_call(
+                tenant,
+                call_id,
+                "ADD attempts :one",
+                [(":one", AttributeValue::N("1".into()))],
+                "counting a failed attempt",
+            )
+            .await?;
+        attributes
+            .get("attempts")
+            .and_then(|v| v.as_n().ok())
+            .and_then(|n| n.parse().ok())
+            .ok_or_else(|| corrupt(call_id, "attempts is not a number"))
+    }
+
+    async fn mark_failed(
+        &self,
+        tenant: &TenantId,
+        call_id: &CallId,
+        reason: &str,
+        at: Timestamp,
+    ) -> Result<(), StoreError> {
+        self.update_call(
+            tenant,
+            call_id,
+            "SET #status = :failed, failure_reason = :reason, failed_at = :at REMOVE pending_pk, pending_sk",
+            [
+                (":failed", AttributeValue::S(CallStatus::Failed.as_str().to_owned())),
+                (":reason", AttributeValue::S(reason.chars().take(1_000).collect())),
+                (":at", AttributeValue::S(at.to_string())),
+            ],
+            "marking a call FAILED",
+        )
+        .await
+        .map(|_| ())
+    }
+
+    async fn mark_requeued(&self, call: &PendingCall, at: Timestamp) -> Result<(), StoreError> {
+        let update = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .key(
+                "pk",
+                AttributeValue::S(call_pk(&call.tenant, &call.call_id)),
+            )
+            .key("sk", AttributeValue::S(CALL_SK.to_owned()))
+            // Only while still pending: a call handed off meanwhile must not re-enter the index.
+            .condition_expression("attribute_exists(pending_pk)")
+            .update_expression("SET last_requeued_at = :at, pending_sk = :sk")
+            .expression_attribute_values(":at", AttributeValue::S(at.to_string()))
+            .expression_attribute_values(
+                ":sk",
+                AttributeValue::S(items::pending_sk(at, &call.correlation_id)),
+            )
+            .send()
+            .await;
+        match update {
+            Ok(_) => Ok(()),
+            Err(error)
+                if error
+                    .as_service_error()
+                    .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
+            {
+                Ok(())
+            }
+            Err(error) => Err(unavailable(
+                format!("marking call {} requeued", call.call_id),
+                error,
+            )),
+        }
+    }
+}
+
+impl DynamoCalls {
+    /// One UpdateItem on an existing call item; returns the updated attributes.
+    async fn update_call<const N: usize>(
+        &self,
+        tenant: &TenantId,
+        call_id: &CallId,
+        expression: &str,
+        values: [(&str, AttributeValue); N],
+        operation: &str,
+    ) -> Result<HashMap<String, AttributeValue>, StoreError> {
+        let mut update = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .key("pk", AttributeValue::S(call_pk(tenant, call_id)))
+            .key("sk", AttributeValue::S(CALL_SK.to_owned()))
+            .condition_expression("attribute_exists(pk)")
+            .update_expression(expression)
+            .return_values(ReturnValue::UpdatedNew);
+        if expression.contains("#status") {
+            update = update.expression_attribute_names("#status", "status");
+        }
+        for (name, value) in values {
+            update = update.expression_attribute_values(name, value);
+        }
+        let output = update
+            .send()
+            .await
+            .map_err(|e| unavailable(format!("{operation} ({call_id})"), e))?;
+        Ok(output.attributes.unwrap_or_default())
     }
 }
 

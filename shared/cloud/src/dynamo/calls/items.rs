@@ -108,6 +108,19 @@ pub struct CallItem {
     /// The MinHash signature (Binary), set when the call is processed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub signature: Option<Signature>,
+    /// When its `CallAnalysed` event was sent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub published_at: Option<Timestamp>,
+    /// Failed processing attempts (load or store) so far.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub attempts: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub failure_reason: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub failed_at: Option<Timestamp>,
+    /// When the sweeper last queued it again.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_requeued_at: Option<Timestamp>,
 }
 
 impl CallItem {
@@ -122,7 +135,7 @@ impl CallItem {
         } = received;
         let start_time = Timestamp::new(call.start_time);
         let sort_key = format!("{start_time}#{}", call.call_id);
-        let shard = content_hash.chars().next().unwrap_or('0');
+        let shard = pending_shard(content_hash);
         Self {
             pk: call_pk(tenant, &call.call_id),
             sk: CALL_SK.to_owned(),
@@ -158,6 +171,11 @@ impl CallItem {
             score: None,
             preview: Some(call.utterances.preview(PREVIEW_CHARS)),
             signature: None,
+            published_at: None,
+            attempts: None,
+            failure_reason: None,
+            failed_at: None,
+            last_requeued_at: None,
         }
     }
 
@@ -181,11 +199,13 @@ impl CallItem {
             score: self.score,
             preview: self.preview,
             signature: self.signature,
+            failure_reason: self.failure_reason,
         }
     }
 
     /// The stored call rebuilt from this item and its transcript.
     pub fn into_stored(self, utterances: Transcript) -> StoredCall {
+        let pending = self.pending_pk.is_some();
         // The parts were validated on the way in and keep their types in the item; the call is
         // reassembled, not re-validated, so what was accepted can always be read back (redaction
         // may have lengthened the text past the input limit).
@@ -206,6 +226,7 @@ impl CallItem {
             correlation_id: self.correlation_id,
             redactions: self.redactions,
             content_hash: self.content_hash,
+            pending,
         }
     }
 }
@@ -241,8 +262,14 @@ pub fn string<'a>(item: &'a HashMap<String, AttributeValue>, name: &str) -> Opti
 pub fn status(item: &HashMap<String, AttributeValue>) -> CallStatus {
     match string(item, "status") {
         Some("PROCESSED") => CallStatus::Processed,
+        Some("FAILED") => CallStatus::Failed,
         _ => CallStatus::Received,
     }
+}
+
+/// The shard of a call's pending entry: the first hex digit of its content hash.
+pub fn pending_shard(content_hash: &str) -> char {
+    content_hash.chars().next().unwrap_or('0')
 }
 
 /// Why stored items cannot be read back as a call.
