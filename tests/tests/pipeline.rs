@@ -7,7 +7,7 @@ use callscope_app::ports::{
     CallRepository, CallStatus, Clock, ReceivedCall, FAILURE_REASON_ATTRIBUTE,
 };
 use callscope_app::sweep::Sweep;
-use callscope_cloud::config::{IngestConfig, SweepConfig};
+use callscope_cloud::config::{IngestConfig, ProcessConfig, SweepConfig};
 use callscope_cloud::sqs::{self, SqsPublisher};
 use callscope_core::domain::{AgentId, CallId, CorrelationId, Day, TenantId};
 use callscope_core::formats::{self, Format};
@@ -62,6 +62,28 @@ fn simple_call(call_id: &str, agent: &str, day: &str) -> String {
         "start_time": format!("{day}T09:00:00Z"), "transcript": "Agent: Hello there.\nCustomer: Hi."
     })
     .to_string()
+}
+
+/// The sweep function as deployed, with a clock the test moves (starting now).
+fn sweeper(cloud: &TestCloud) -> (Sweep, Arc<FixedClock>) {
+    let config = SweepConfig::from_lookup(
+        cloud
+            .provisioned
+            .env_of("SweepFunction")
+            .expect("sweep env"),
+    )
+    .expect("config");
+    let clock = Arc::new(FixedClock::at(&chrono::Utc::now().to_rfc3339()));
+    let sweep = Sweep::new(
+        Arc::new(cloud.calls_store()),
+        Arc::new(SqsPublisher::new(
+            cloud.clients.sqs.clone(),
+            config.process_queue_url.clone(),
+        )),
+        clock.clone(),
+        config.stale_after,
+    );
+    (sweep, clock)
 }
 
 /// POSTs through the same ingest function with its process queue gone: the write succeeds and
@@ -307,24 +329,7 @@ async fn the_sweeper_queues_a_call_left_received_when_the_client_never_retries()
     );
     cloud.drain().await;
 
-    // The sweep function as deployed, with a clock the test moves.
-    let config = SweepConfig::from_lookup(
-        cloud
-            .provisioned
-            .env_of("SweepFunction")
-            .expect("sweep env"),
-    )
-    .expect("config");
-    let clock = Arc::new(FixedClock::at(&chrono::Utc::now().to_rfc3339()));
-    let sweep = Sweep::new(
-        Arc::new(cloud.calls_store()),
-        Arc::new(SqsPublisher::new(
-            cloud.clients.sqs.clone(),
-            config.process_queue_url.clone(),
-        )),
-        clock.clone(),
-        config.stale_after,
-    );
+    let (sweep, clock) = sweeper(&cloud);
     // Not yet stale: nothing to do.
     let early = sweep.run().await.expect("sweep");
     assert_eq!(early.stale, 0, "{early:?}");
@@ -390,5 +395,72 @@ async fn a_parked_message_is_processed_once_redriven_after_its_cause_is_fixed() 
         .await
         .expect("rollup");
     assert_eq!(agent.calls, 1);
+    cloud.cleanup().await;
+}
+
+/// The analytics queue unreachable for longer than the process messages' retries: the calls are
+/// analysed but their events cannot be sent, the messages end in the DLQ, and the calls stay
+/// pending; once the queue is back the sweeper sends them again and each is counted once.
+#[tokio::test]
+async fn calls_whose_events_could_not_be_sent_reach_the_rollups_exactly_once_when_the_queue_returns(
+) {
+    let cloud = TestCloud::start().await;
+    let ids = ["q-1", "q-2", "q-3"];
+    for id in ids {
+        let reply = cloud
+            .post(
+                "/api/v1/calls",
+                &simple_call(id, "agent-5", "2026-11-08"),
+                Some(TENANT),
+            )
+            .await;
+        assert_eq!(reply.status, 202, "{}", reply.body);
+    }
+    let mut env = cloud.provisioned.functions["ProcessFunction"].env.clone();
+    env.insert(
+        "ANALYTICS_QUEUE_URL".into(),
+        format!("{}-missing", cloud.queue_url("AnalyticsQueue")),
+    );
+    let broken = callscope_process::consumer(
+        &ProcessConfig::from_lookup(|name: &str| env.get(name).cloned()).expect("config"),
+        &cloud.clients,
+    );
+    cloud
+        .drain_through(&cloud.intake, &broken, &cloud.aggregate)
+        .await
+        .expect("draining");
+    assert_eq!(
+        cloud.peek_all("ProcessDeadLetterQueue").await.len(),
+        ids.len()
+    );
+    for id in ids {
+        assert_eq!(status_of(&cloud, id).await, CallStatus::Processed);
+    }
+    assert!(agent_rollup(&cloud, TENANT, "agent-5", "2026-11-08")
+        .await
+        .is_none());
+
+    // The queue is back (the deployed process function again); the sweeper finds the calls.
+    let (sweep, clock) = sweeper(&cloud);
+    clock.advance(chrono::Duration::hours(1));
+    let report = sweep.run().await.expect("sweep");
+    assert_eq!((report.stale, report.requeued), (3, 3), "{report:?}");
+    cloud.drain().await;
+    // The parked messages are redriven too: duplicates, counted once.
+    sqs::redrive(
+        &cloud.clients.sqs,
+        cloud.queue_url("ProcessDeadLetterQueue"),
+        cloud.queue_url("ProcessQueue"),
+        100,
+    )
+    .await
+    .expect("redrive");
+    cloud.drain().await;
+    let agent = agent_rollup(&cloud, TENANT, "agent-5", "2026-11-08")
+        .await
+        .expect("rollup");
+    assert_eq!(agent.calls, 3, "each call once");
+    clock.advance(chrono::Duration::hours(1));
+    assert_eq!(sweep.run().await.expect("sweep").stale, 0, "all handed off");
     cloud.cleanup().await;
 }
