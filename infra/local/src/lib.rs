@@ -4,6 +4,7 @@
 //! the way Lambda's SQS event source mappings do, and HTTP requests delivered as API Gateway
 //! delivers them. Tests and `callscope local demo` share it.
 
+pub mod faults;
 pub mod gateway;
 pub mod provision;
 pub mod runner;

@@ -136,6 +136,14 @@ impl AdmitCalls {
                 let rejected = Admission::Rejected(error);
                 (admitted(received.correlation_id, rejected), false)
             }
+            Err(StoreError::Rejected { reason, .. }) => {
+                let error = InputError::invalid(
+                    "document",
+                    format!("the call cannot be stored as sent: {reason}"),
+                );
+                let rejected = Admission::Rejected(error);
+                (admitted(received.correlation_id, rejected), false)
+            }
             Err(error) => {
                 tracing::warn!(call_id = %call_id, %error, "storing the call failed");
                 let unavailable =

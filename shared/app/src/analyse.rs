@@ -88,9 +88,11 @@ impl AnalyseCalls {
         };
         match self.calls.store_analysis(&processed).await {
             Ok(()) => {}
-            Err(error @ (StoreError::TooLarge { .. } | StoreError::Corrupt { .. })) => {
-                return self.fail(request, error.to_string()).await
-            }
+            Err(
+                error @ (StoreError::TooLarge { .. }
+                | StoreError::Corrupt { .. }
+                | StoreError::Rejected { .. }),
+            ) => return self.fail(request, error.to_string()).await,
             Err(error) => return self.failed_attempt(request, &error).await,
         }
         tracing::info!(score = analysis.score, "call analysed");

@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use aws_config::timeout::TimeoutConfig;
 use aws_config::{BehaviorVersion, SdkConfig};
+use aws_smithy_runtime_api::client::interceptors::Intercept;
 
 use crate::dynamo::{DynamoCalls, DynamoRollups};
 use crate::sqs::{SqsDeadLetter, SqsPublisher};
@@ -38,6 +39,24 @@ impl AwsClients {
         Self {
             dynamodb: aws_sdk_dynamodb::Client::new(config),
             sqs: aws_sdk_sqs::Client::new(config),
+        }
+    }
+
+    /// The same clients with `interceptor` seeing every request and response of both (a
+    /// request meter, or fault injection in tests).
+    pub fn from_config_with(
+        config: &SdkConfig,
+        interceptor: impl Intercept + Clone + 'static,
+    ) -> Self {
+        let dynamodb = aws_sdk_dynamodb::config::Builder::from(config)
+            .interceptor(interceptor.clone())
+            .build();
+        let sqs = aws_sdk_sqs::config::Builder::from(config)
+            .interceptor(interceptor)
+            .build();
+        Self {
+            dynamodb: aws_sdk_dynamodb::Client::from_conf(dynamodb),
+            sqs: aws_sdk_sqs::Client::from_conf(sqs),
         }
     }
 }

@@ -7,11 +7,34 @@ mod rollups;
 pub use calls::{DynamoCalls, MAX_ITEM_BYTES};
 pub use rollups::{marker_key, rollup_pk, rollup_sk, DynamoRollups, MARKER_TTL_DAYS};
 
-use aws_sdk_dynamodb::error::DisplayErrorContext;
+use aws_sdk_dynamodb::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
 use callscope_app::ports::StoreError;
 
-/// A failed request as the ports see it: unavailable, with the SDK's whole error chain.
-fn unavailable(operation: impl Into<String>, error: impl std::error::Error) -> StoreError {
+/// A failed request as the ports see it: refused for good when DynamoDB says the request is
+/// invalid (retrying it cannot help), otherwise unavailable, with the SDK's whole error chain.
+fn unavailable<E, R>(operation: impl Into<String>, error: SdkError<E, R>) -> StoreError
+where
+    E: ProvideErrorMetadata + std::error::Error + 'static,
+    R: std::fmt::Debug,
+{
+    let operation = operation.into();
+    if error.code() == Some("ValidationException") {
+        return StoreError::Rejected {
+            operation,
+            reason: error
+                .message()
+                .unwrap_or("the request is not valid")
+                .to_owned(),
+        };
+    }
+    StoreError::Unavailable {
+        operation,
+        detail: DisplayErrorContext(error).to_string(),
+    }
+}
+
+/// A request that could not even be built (a bug, reported rather than panicking).
+fn unbuildable(operation: impl Into<String>, error: impl std::error::Error) -> StoreError {
     StoreError::Unavailable {
         operation: operation.into(),
         detail: DisplayErrorContext(error).to_string(),

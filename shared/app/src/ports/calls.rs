@@ -98,6 +98,10 @@ pub enum StoreError {
         bytes: usize,
         limit: usize,
     },
+    /// The store refused the request as invalid (DynamoDB's ValidationException): retrying
+    /// the same request cannot help.
+    #[error("{operation} was refused: {reason}")]
+    Rejected { operation: String, reason: String },
     /// What is stored cannot be read back as a call.
     #[error("stored call {call_id} cannot be read back: {reason}")]
     Corrupt { call_id: CallId, reason: String },

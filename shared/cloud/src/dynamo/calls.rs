@@ -29,7 +29,7 @@ use callscope_app::ports::{
 use callscope_core::analysis::CallAnalysis;
 use callscope_core::domain::{CallId, CorrelationId, TenantId, Timestamp};
 
-use super::unavailable;
+use super::{unavailable, unbuildable};
 use items::{
     call_pk, parse_call_pk, pending_pk, transcript_item, CallItem, CALL_SK, PENDING_SHARDS,
 };
@@ -120,7 +120,7 @@ fn corrupt(call_id: &CallId, reason: impl Into<String>) -> StoreError {
 /// Building a request from values we made cannot fail; if it does, it is reported as the store
 /// refusing it rather than a panic.
 fn built<T>(what: &str, result: Result<T, impl std::error::Error>) -> Result<T, StoreError> {
-    result.map_err(|e| unavailable(format!("building {what}"), e))
+    result.map_err(|e| unbuildable(format!("building {what}"), e))
 }
 
 #[async_trait]

@@ -22,7 +22,7 @@ use callscope_app::ports::{
 use callscope_core::domain::{CallId, TenantId, Transcript};
 
 use super::items::{self, call_pk, parse_call_pk, CallItem, ANALYSIS_SK, CALL_SK, TRANSCRIPT_SK};
-use super::{corrupt, unavailable, DynamoCalls};
+use super::{corrupt, unavailable, unbuildable, DynamoCalls};
 
 /// BatchGetItem's limit on keys per request.
 const BATCH_GET_KEYS: usize = 100;
@@ -233,7 +233,7 @@ impl CallQueries for DynamoCalls {
                     .set_keys(Some(keys))
                     .projection_expression("pk, utterances")
                     .build()
-                    .map_err(|e| unavailable("building a transcript read", e))?,
+                    .map_err(|e| unbuildable("building a transcript read", e))?,
             );
             let mut attempt = 0;
             while let Some(keys) = request.take() {
