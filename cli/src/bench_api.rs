@@ -11,7 +11,7 @@ use axum::Router;
 use callscope_cloud::aws::{load_sdk_config, AwsClients};
 use callscope_cloud::config::ApiConfig;
 use callscope_http::lambda::HttpEvent;
-use callscope_local::template::LocalTemplate;
+use callscope_local::template::{LocalTemplate, Stack};
 use callscope_local::{call, LocalPipeline, TENANT_CLAIM};
 use serde_json::{json, Value};
 
@@ -37,9 +37,10 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
     let redis =
         std::env::var("REDIS_URL").context("REDIS_URL is not set (infra/local-cloud.sh env)")?;
     let overrides = BTreeMap::from([("CacheUrl".to_owned(), redis)]);
-    let template = LocalTemplate::load_with_overrides(&args.template, overrides)?;
-    let clients = AwsClients::from_config(&load_sdk_config().await);
     let prefix = format!("bench-{}-", std::process::id());
+    let template =
+        LocalTemplate::load_for_stack(&args.template, &Stack::local(&prefix), overrides)?;
+    let clients = AwsClients::from_config(&load_sdk_config().await);
     let pipeline = LocalPipeline::start(clients.clone(), &template, &prefix).await?;
     let result = measure(&pipeline, &clients, &args).await;
     pipeline.teardown().await?;

@@ -10,7 +10,7 @@ use callscope_app::ports::RollupQueries;
 use callscope_cloud::aws::{load_sdk_config, AwsClients};
 use callscope_core::domain::{AgentId, CallId, Day, TeamId, TenantId};
 use callscope_core::pipeline::{RollupScope, RollupTotals};
-use callscope_local::template::LocalTemplate;
+use callscope_local::template::{LocalTemplate, Stack};
 use callscope_local::{HttpReply, LocalPipeline};
 use callscope_samples::generate_call_document;
 use serde_json::{json, Value};
@@ -45,8 +45,9 @@ pub struct Args {
 
 pub async fn run(args: Args) -> anyhow::Result<()> {
     let clients = AwsClients::from_config(&load_sdk_config().await);
-    let template = LocalTemplate::load(&args.template)?;
     let prefix = format!("demo-{}-", std::process::id());
+    let template =
+        LocalTemplate::load_for_stack(&args.template, &Stack::local(&prefix), Default::default())?;
     let pipeline = LocalPipeline::start(clients, &template, &prefix).await?;
     println!(
         "provisioned {} queues and {} tables from {} (prefix {prefix})\n",

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use anyhow::Context;
 use callscope_cloud::aws::{load_sdk_config, AwsClients};
 use callscope_local::provision::{provision, Provisioned};
-use callscope_local::template::LocalTemplate;
+use callscope_local::template::{LocalTemplate, Stack};
 
 #[derive(Debug, clap::Subcommand)]
 pub enum Command {
@@ -57,8 +57,9 @@ pub fn run(command: Command) -> anyhow::Result<()> {
                 parameters,
                 env_file,
             } => {
-                let template = LocalTemplate::load_with_overrides(
+                let template = LocalTemplate::load_for_stack(
                     &template,
+                    &Stack::local(&prefix),
                     parameters.into_iter().collect::<BTreeMap<_, _>>(),
                 )?;
                 let clients = AwsClients::from_config(&load_sdk_config().await);

@@ -13,7 +13,7 @@ use anyhow::Context;
 use callscope_cloud::aws::{load_sdk_config, AwsClients};
 use callscope_cloud::sqs::SqsBatchHandler;
 use callscope_local::gateway::{Gateway, Route};
-use callscope_local::template::LocalTemplate;
+use callscope_local::template::{LocalTemplate, Stack};
 use callscope_local::{LocalPipeline, TENANT_CLAIM};
 
 /// How often the sweeper runs: the template's schedule, rate(5 minutes).
@@ -45,7 +45,8 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
     if let Ok(redis) = std::env::var("REDIS_URL") {
         overrides.entry("CacheUrl".into()).or_insert(redis);
     }
-    let template = LocalTemplate::load_with_overrides(&args.template, overrides)?;
+    let template =
+        LocalTemplate::load_for_stack(&args.template, &Stack::local(&args.prefix), overrides)?;
     let clients = AwsClients::from_config(&load_sdk_config().await);
     let pipeline = Arc::new(LocalPipeline::start(clients, &template, &args.prefix).await?);
 

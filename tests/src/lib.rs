@@ -9,7 +9,7 @@ use std::ops::Deref;
 use std::path::PathBuf;
 
 use callscope_cloud::aws::{load_sdk_config, AwsClients};
-use callscope_local::template::LocalTemplate;
+use callscope_local::template::{LocalTemplate, Stack};
 use callscope_local::LocalPipeline;
 
 pub use callscope_local::{attribute, HttpReply};
@@ -65,8 +65,9 @@ impl TestCloud {
             ),
             ("CacheUrl".to_owned(), cache_url.to_owned()),
         ]);
-        let template = LocalTemplate::load_with_overrides(
+        let template = LocalTemplate::load_for_stack(
             &workspace_root().join("infra/template.yaml"),
+            &Stack::local(&prefix),
             overrides,
         )
         .expect("infra/template.yaml reads");

@@ -72,6 +72,13 @@ impl LocalPipeline {
         template: &LocalTemplate,
         prefix: &str,
     ) -> anyhow::Result<Self> {
+        // The stack the template was read for names the resources, so `!Ref AWS::StackName`
+        // (the cache namespace) and the resource names agree.
+        anyhow::ensure!(
+            template.stack == template::Stack::for_prefix(prefix, &template.stack.region),
+            "the template was read for stack {} but is provisioned under prefix {prefix}",
+            template.stack.name
+        );
         let provisioned = provision::provision(&clients, template, prefix)
             .await
             .context("provisioning the template in the local cloud")?;

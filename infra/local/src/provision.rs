@@ -169,6 +169,7 @@ pub async fn provision(
         provisioned.tables.insert(table.logical_id.clone(), name);
     }
     for function in &template.functions {
+        function.ensure_environment_resolvable()?;
         let mut wiring = FunctionWiring::default();
         for (var, value) in &function.environment {
             let resolved = match value {
@@ -233,13 +234,6 @@ fn resolve(
     }
     if let Some(queue) = provisioned.queues.get(target) {
         return Ok(queue.url.clone());
-    }
-    // The local stack is named by its prefix, so stacks sharing one cache stay apart.
-    if target == "AWS::StackName" {
-        return Ok(provisioned.prefix.clone());
-    }
-    if target == "AWS::Region" {
-        return Ok(std::env::var("AWS_REGION").unwrap_or_else(|_| "us-east-1".into()));
     }
     match template.parameters.get(target) {
         Some(value) => Ok(value.clone()),

@@ -1,6 +1,12 @@
 //! Reads infra/template.yaml (SAM) into what the local environment needs: the queues with their
-//! redrive, the tables with keys, indexes and TTL, and each function's environment and SQS event
-//! sources. Local resources are created from this, so local and deployed settings cannot drift.
+//! redrive, the tables with keys, indexes, TTL and streams, and each function's environment and
+//! event sources, with parameters, conditions and rules applied as CloudFormation would for one
+//! stack. Local resources are created from this, so local and deployed settings cannot drift.
+
+mod conditions;
+mod function;
+mod intrinsics;
+mod table;
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -8,12 +14,54 @@ use std::path::Path;
 use anyhow::{bail, Context};
 use serde_norway::Value;
 
+pub use function::{EnvValue, FunctionSpec, HttpEventSpec, SqsEventSpec, StreamEventSpec};
+use intrinsics::{get_att, Evaluated, Evaluator};
+pub use table::{IndexSpec, TableSpec};
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct LocalTemplate {
+    /// Every parameter with a value: its default, or its override.
     pub parameters: BTreeMap<String, String>,
+    /// Every condition, evaluated.
+    pub conditions: BTreeMap<String, bool>,
+    pub stack: Stack,
+    /// Queues, tables and functions whose `Condition` holds (or that have none).
     pub queues: Vec<QueueSpec>,
     pub tables: Vec<TableSpec>,
     pub functions: Vec<FunctionSpec>,
+}
+
+/// The stack the template is read for: what `!Ref AWS::StackName` and `AWS::Region` are.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Stack {
+    pub name: String,
+    pub region: String,
+}
+
+impl Stack {
+    /// The local stack whose resources are named `{prefix}{logical id}`: `callscope-local-` is
+    /// stack `callscope-local`. Stacks sharing one Redis keep apart by their names.
+    pub fn for_prefix(prefix: &str, region: &str) -> Self {
+        Self {
+            name: prefix.trim_end_matches('-').to_owned(),
+            region: region.to_owned(),
+        }
+    }
+}
+
+impl Stack {
+    /// The local stack of `prefix` in the environment's region (`AWS_REGION`, else us-east-1).
+    pub fn local(prefix: &str) -> Self {
+        let region = std::env::var("AWS_REGION").unwrap_or_else(|_| "us-east-1".to_owned());
+        Self::for_prefix(prefix, &region)
+    }
+}
+
+impl Default for Stack {
+    /// `callscope local provision`'s default prefix, in infra/local-cloud.sh's default region.
+    fn default() -> Self {
+        Self::for_prefix("callscope-local-", "us-east-1")
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -30,110 +78,86 @@ pub struct Redrive {
     pub max_receive_count: u32,
 }
 
-#[derive(Debug, Clone, PartialEq)]
-pub struct TableSpec {
-    pub logical_id: String,
-    /// (attribute, HASH | RANGE)
-    pub key_schema: Vec<(String, String)>,
-    /// (attribute, S | N | B)
-    pub attributes: Vec<(String, String)>,
-    pub indexes: Vec<IndexSpec>,
-    pub ttl_attribute: Option<String>,
-    /// `StreamSpecification.StreamViewType`, when the table has a stream.
-    pub stream_view_type: Option<String>,
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub struct IndexSpec {
-    pub name: String,
-    pub key_schema: Vec<(String, String)>,
-    pub projection: String,
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub struct FunctionSpec {
-    pub logical_id: String,
-    pub environment: BTreeMap<String, EnvValue>,
-    pub sqs_events: Vec<SqsEventSpec>,
-    pub stream_events: Vec<StreamEventSpec>,
-    pub http_events: Vec<HttpEventSpec>,
-}
-
-/// An environment variable's value: a literal, or a reference to a parameter or resource.
-#[derive(Debug, Clone, PartialEq)]
-pub enum EnvValue {
-    Literal(String),
-    Ref(String),
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub struct SqsEventSpec {
-    pub name: String,
-    pub queue: String,
-    pub batch_size: i32,
-    pub batching_window_seconds: i32,
-    pub max_concurrency: Option<i32>,
-    pub report_batch_item_failures: bool,
-}
-
 impl LocalTemplate {
+    /// Reads the template for the default local stack (see [`Stack::default`]).
     pub fn load(path: &Path) -> anyhow::Result<Self> {
         Self::load_with_overrides(path, BTreeMap::new())
     }
 
-    /// Reads the template; `overrides` replace parameter defaults (like `--parameter-overrides`).
+    /// Reads the template for the default local stack; `overrides` replace parameter defaults
+    /// (like `--parameter-overrides`).
     pub fn load_with_overrides(
         path: &Path,
         overrides: BTreeMap<String, String>,
     ) -> anyhow::Result<Self> {
-        let text =
-            std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
-        Self::parse(&text, overrides).with_context(|| format!("reading {}", path.display()))
+        Self::load_for_stack(path, &Stack::default(), overrides)
     }
 
+    /// Reads the template for `stack`; `overrides` replace parameter defaults.
+    pub fn load_for_stack(
+        path: &Path,
+        stack: &Stack,
+        overrides: BTreeMap<String, String>,
+    ) -> anyhow::Result<Self> {
+        let text =
+            std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+        Self::parse_for_stack(&text, stack, overrides)
+            .with_context(|| format!("reading {}", path.display()))
+    }
+
+    /// Reads template text for the default local stack.
     pub fn parse(text: &str, overrides: BTreeMap<String, String>) -> anyhow::Result<Self> {
+        Self::parse_for_stack(text, &Stack::default(), overrides)
+    }
+
+    /// Reads template text for `stack`: parameters, then conditions and rules (a parameter set
+    /// a rule refuses is an error, as in CloudFormation), then the resources whose condition holds.
+    pub fn parse_for_stack(
+        text: &str,
+        stack: &Stack,
+        overrides: BTreeMap<String, String>,
+    ) -> anyhow::Result<Self> {
         let doc: Value = serde_norway::from_str(text).context("the template is not YAML")?;
-        let conditions = Conditions::read(&doc);
-        let mut parameters = BTreeMap::new();
-        if let Some(Value::Mapping(params)) = doc.get("Parameters") {
-            for (name, spec) in params {
-                let (Some(name), Some(default)) =
-                    (name.as_str(), spec.get("Default").and_then(scalar))
-                else {
-                    continue;
-                };
-                parameters.insert(name.to_owned(), default);
-            }
-        }
-        parameters.extend(overrides);
-        let mut template = Self {
-            parameters,
-            queues: Vec::new(),
-            tables: Vec::new(),
-            functions: Vec::new(),
-        };
+        let mut evaluator = Evaluator::new(&doc, overrides, stack.clone())?;
+        evaluator.check_rules(&doc)?;
         let Some(Value::Mapping(resources)) = doc.get("Resources") else {
             bail!("the template has no Resources")
         };
+        let mut included = Vec::new();
         for (id, resource) in resources {
             let id = id.as_str().context("a resource id is not a string")?;
-            // A resource whose condition is false does not exist in this deployment.
-            if let Some(condition) = resource.get("Condition").and_then(Value::as_str) {
-                let holds = conditions
-                    .holds(condition, &template.parameters)
+            if let Some(condition) = resource.get("Condition") {
+                let holds = condition
+                    .as_str()
+                    .context("Condition must name a condition")
+                    .and_then(|name| evaluator.condition(name))
                     .with_context(|| format!("resource {id}"))?;
                 if !holds {
                     continue;
                 }
             }
-            let props = resource.get("Properties").cloned().unwrap_or(Value::Null);
+            included.push((id, resource));
+        }
+        let apis = http_apis(&included);
+        let mut template = Self {
+            parameters: evaluator.parameters().clone(),
+            conditions: evaluator.conditions().clone(),
+            stack: stack.clone(),
+            queues: Vec::new(),
+            tables: Vec::new(),
+            functions: Vec::new(),
+        };
+        for (id, resource) in included {
+            let props = resource.get("Properties").unwrap_or(&Value::Null);
             let parsed = match resource.get("Type").and_then(Value::as_str) {
                 Some("AWS::SQS::Queue") => {
-                    template.queue(id, &props).map(|q| template.queues.push(q))
+                    queue(id, props, &evaluator).map(|q| template.queues.push(q))
                 }
-                Some("AWS::DynamoDB::Table") => table(id, &props).map(|t| template.tables.push(t)),
+                Some("AWS::DynamoDB::Table") => {
+                    table::table(id, props).map(|t| template.tables.push(t))
+                }
                 Some("AWS::Serverless::Function") => {
-                    function(id, &props, &conditions, &template.parameters)
+                    function::function(id, props, &evaluator, &apis)
                         .map(|f| template.functions.push(f))
                 }
                 _ => Ok(()),
@@ -142,253 +166,75 @@ impl LocalTemplate {
         }
         Ok(template)
     }
-
-    fn queue(&self, id: &str, props: &Value) -> anyhow::Result<QueueSpec> {
-        let mut attributes = BTreeMap::new();
-        for name in [
-            "VisibilityTimeout",
-            "MessageRetentionPeriod",
-            "DelaySeconds",
-            "ReceiveMessageWaitTimeSeconds",
-        ] {
-            if let Some(value) = props.get(name) {
-                attributes.insert(
-                    name.to_owned(),
-                    self.resolve_scalar(value)
-                        .with_context(|| name.to_owned())?,
-                );
-            }
-        }
-        let redrive = match props.get("RedrivePolicy") {
-            None => None,
-            Some(policy) => {
-                let target = policy
-                    .get("deadLetterTargetArn")
-                    .context("RedrivePolicy.deadLetterTargetArn is required")?;
-                let (dead_letter_queue, _) = get_att(target)
-                    .context("RedrivePolicy.deadLetterTargetArn must be !GetAtt Queue.Arn")?;
-                let count = policy
-                    .get("maxReceiveCount")
-                    .context("RedrivePolicy.maxReceiveCount is required")?;
-                let max_receive_count = self
-                    .resolve_scalar(count)?
-                    .parse()
-                    .context("RedrivePolicy.maxReceiveCount")?;
-                Some(Redrive {
-                    dead_letter_queue,
-                    max_receive_count,
-                })
-            }
-        };
-        Ok(QueueSpec {
-            logical_id: id.to_owned(),
-            attributes,
-            redrive,
-        })
-    }
-
-    /// A literal, or a `!Ref` to a parameter, as text.
-    fn resolve_scalar(&self, value: &Value) -> anyhow::Result<String> {
-        if let Some(name) = reference(value) {
-            return self
-                .parameters
-                .get(&name)
-                .cloned()
-                .with_context(|| format!("!Ref {name} is not a parameter with a value"));
-        }
-        scalar(value).context("must be a scalar or a !Ref to a parameter")
-    }
 }
 
-fn table(id: &str, props: &Value) -> anyhow::Result<TableSpec> {
-    let pairs =
-        |value: Option<&Value>, a: &str, b: &str| -> anyhow::Result<Vec<(String, String)>> {
-            value
-                .and_then(Value::as_sequence)
-                .into_iter()
-                .flatten()
-                .map(|entry| {
-                    let first = entry
-                        .get(a)
-                        .and_then(scalar)
-                        .with_context(|| format!("{a} is required"))?;
-                    let second = entry
-                        .get(b)
-                        .and_then(scalar)
-                        .with_context(|| format!("{b} is required"))?;
-                    Ok((first, second))
-                })
-                .collect()
-        };
-    let indexes = props
-        .get("GlobalSecondaryIndexes")
-        .and_then(Value::as_sequence)
-        .into_iter()
-        .flatten()
-        .map(|index| {
-            Ok(IndexSpec {
-                name: index
-                    .get("IndexName")
-                    .and_then(scalar)
-                    .context("IndexName is required")?,
-                key_schema: pairs(index.get("KeySchema"), "AttributeName", "KeyType")?,
-                projection: index
-                    .get("Projection")
-                    .and_then(|p| p.get("ProjectionType"))
-                    .and_then(scalar)
-                    .unwrap_or_else(|| "ALL".to_owned()),
-            })
-        })
-        .collect::<anyhow::Result<Vec<_>>>()?;
-    let ttl = props.get("TimeToLiveSpecification");
-    let ttl_enabled = ttl
-        .and_then(|t| t.get("Enabled"))
-        .and_then(Value::as_bool)
-        .unwrap_or(false);
-    Ok(TableSpec {
-        logical_id: id.to_owned(),
-        key_schema: pairs(props.get("KeySchema"), "AttributeName", "KeyType")?,
-        attributes: pairs(
-            props.get("AttributeDefinitions"),
-            "AttributeName",
-            "AttributeType",
-        )?,
-        indexes,
-        ttl_attribute: ttl
-            .filter(|_| ttl_enabled)
-            .and_then(|t| t.get("AttributeName"))
-            .and_then(scalar),
-        stream_view_type: props
-            .get("StreamSpecification")
-            .and_then(|s| s.get("StreamViewType"))
-            .and_then(scalar),
-    })
-}
-
-fn function(
-    id: &str,
-    props: &Value,
-    conditions: &Conditions,
-    parameters: &BTreeMap<String, String>,
-) -> anyhow::Result<FunctionSpec> {
-    let mut environment = BTreeMap::new();
-    if let Some(Value::Mapping(vars)) = props.get("Environment").and_then(|e| e.get("Variables")) {
-        for (name, value) in vars {
-            let name = name
-                .as_str()
-                .context("an environment variable name is not a string")?
-                .to_owned();
-            // `!If` resolves to the branch these parameters take; only that one must be
-            // something the local reader can resolve.
-            let value = conditions
-                .branch(value, parameters)
-                .with_context(|| format!("Environment.Variables.{name}"))?
-                .unwrap_or(value);
-            let value = match reference(value) {
-                Some(target) => EnvValue::Ref(target),
-                None => EnvValue::Literal(scalar(value).with_context(|| {
-                    format!("Environment.Variables.{name} cannot be resolved locally (a literal, a !Ref, or an !If choosing one)")
-                })?),
-            };
-            environment.insert(name, value);
-        }
-    }
-    let mut sqs_events = Vec::new();
-    let mut stream_events = Vec::new();
-    let mut http_events = Vec::new();
-    if let Some(Value::Mapping(events)) = props.get("Events") {
-        for (name, event) in events {
-            let name = name.as_str().unwrap_or_default().to_owned();
-            let properties = event.get("Properties").cloned().unwrap_or(Value::Null);
-            match event.get("Type").and_then(Value::as_str) {
-                Some("DynamoDB") => {
-                    stream_events.push(events::stream_event(&name, &properties)?);
-                    continue;
-                }
-                Some("HttpApi") => {
-                    http_events.push(events::http_event(&name, &properties)?);
-                    continue;
-                }
-                Some("SQS") => {}
-                _ => continue,
-            }
-            let p = event
+/// Each `AWS::Serverless::HttpApi`, and whether its routes need a token unless they say otherwise.
+fn http_apis(resources: &[(&str, &Value)]) -> BTreeMap<String, bool> {
+    resources
+        .iter()
+        .filter(|(_, r)| r.get("Type").and_then(Value::as_str) == Some("AWS::Serverless::HttpApi"))
+        .map(|(id, r)| {
+            let default = r
                 .get("Properties")
-                .context("an SQS event needs Properties")?;
-            let (queue, _) = p
-                .get("Queue")
-                .and_then(get_att)
-                .with_context(|| format!("Events.{name}.Queue must be !GetAtt Queue.Arn"))?;
-            let int = |key: &str| {
-                p.get(key)
-                    .and_then(scalar)
-                    .and_then(|s| s.parse::<i32>().ok())
-            };
-            sqs_events.push(SqsEventSpec {
-                queue,
-                batch_size: int("BatchSize").unwrap_or(10),
-                batching_window_seconds: int("MaximumBatchingWindowInSeconds").unwrap_or(0),
-                max_concurrency: p
-                    .get("ScalingConfig")
-                    .and_then(|s| s.get("MaximumConcurrency"))
-                    .and_then(scalar)
-                    .and_then(|s| s.parse().ok()),
-                report_batch_item_failures: events::sqs_report_batch_item_failures(p),
-                name,
-            });
+                .and_then(|p| p.get("Auth"))
+                .and_then(|a| a.get("DefaultAuthorizer"))
+                .and_then(Value::as_str);
+            ((*id).to_owned(), default.is_some_and(|d| d != "NONE"))
+        })
+        .collect()
+}
+
+fn queue(id: &str, props: &Value, evaluator: &Evaluator) -> anyhow::Result<QueueSpec> {
+    let mut attributes = BTreeMap::new();
+    for name in [
+        "VisibilityTimeout",
+        "MessageRetentionPeriod",
+        "DelaySeconds",
+        "ReceiveMessageWaitTimeSeconds",
+    ] {
+        if let Some(value) = known(props.get(name), evaluator).with_context(|| name.to_owned())? {
+            attributes.insert(name.to_owned(), value);
         }
     }
-    Ok(FunctionSpec {
+    let redrive = match props.get("RedrivePolicy") {
+        None => None,
+        Some(policy) => {
+            let target = policy
+                .get("deadLetterTargetArn")
+                .context("RedrivePolicy.deadLetterTargetArn is required")?;
+            let (dead_letter_queue, _) = get_att(target)
+                .context("RedrivePolicy.deadLetterTargetArn must be !GetAtt Queue.Arn")?;
+            let max_receive_count = known(policy.get("maxReceiveCount"), evaluator)?
+                .context("RedrivePolicy.maxReceiveCount is required")?
+                .parse()
+                .context("RedrivePolicy.maxReceiveCount")?;
+            Some(Redrive {
+                dead_letter_queue,
+                max_receive_count,
+            })
+        }
+    };
+    Ok(QueueSpec {
         logical_id: id.to_owned(),
-        environment,
-        sqs_events,
-        stream_events,
-        http_events,
+        attributes,
+        redrive,
     })
 }
 
-pub(crate) fn scalar(value: &Value) -> Option<String> {
-    match value {
-        Value::String(s) => Some(s.clone()),
-        Value::Number(n) => Some(n.to_string()),
-        Value::Bool(b) => Some(b.to_string()),
-        _ => None,
-    }
-}
-
-/// `!Ref X` or `{Ref: X}`.
-pub(crate) fn reference(value: &Value) -> Option<String> {
-    match value {
-        Value::Tagged(tagged) if tagged.tag == "Ref" => tagged.value.as_str().map(str::to_owned),
-        Value::Mapping(map) if map.len() == 1 => {
-            map.get("Ref").and_then(Value::as_str).map(str::to_owned)
-        }
-        _ => None,
-    }
-}
-
-/// `!GetAtt X.Attr`, `!GetAtt [X, Attr]` or `{Fn::GetAtt: [X, Attr]}` → (X, Attr).
-pub(crate) fn get_att(value: &Value) -> Option<(String, String)> {
-    let inner = match value {
-        Value::Tagged(tagged) if tagged.tag == "GetAtt" => &tagged.value,
-        Value::Mapping(map) => map.get("Fn::GetAtt")?,
-        _ => return None,
+/// A property that must be known from the template; `None` when absent or `AWS::NoValue`.
+fn known(value: Option<&Value>, evaluator: &Evaluator) -> anyhow::Result<Option<String>> {
+    let Some(value) = value else {
+        return Ok(None);
     };
-    match inner {
-        Value::String(s) => s.split_once('.').map(|(a, b)| (a.to_owned(), b.to_owned())),
-        Value::Sequence(parts) => Some((
-            parts.first()?.as_str()?.to_owned(),
-            parts.get(1)?.as_str()?.to_owned(),
-        )),
-        _ => None,
+    match evaluator.evaluate(value)? {
+        Evaluated::Text(text) => Ok(Some(text)),
+        Evaluated::NoValue => Ok(None),
+        Evaluated::Resource(name) => bail!("!Ref {name} is not a parameter with a value"),
+        Evaluated::Unresolvable(why) => bail!("{why}"),
     }
 }
 
-mod conditions;
-mod events;
-
-pub use conditions::Conditions;
-pub use events::{HttpEventSpec, StreamEventSpec};
-
+#[cfg(test)]
+mod semantics_tests;
 #[cfg(test)]
 mod tests;

@@ -1,142 +1,134 @@
-//! The template's `Conditions`, evaluated against the parameters: `Fn::Equals`, `Fn::Not`,
-//! `Fn::And`, `Fn::Or`, `Condition` references, and `!Ref` to parameters inside them; and
-//! `!If` picking a branch by one of them.
+//! `Conditions` and `Rules`: evaluated once per reading of the template, from the parameters
+//! (after overrides) and pseudo parameters, as CloudFormation does before it creates anything.
 
-use std::collections::BTreeMap;
+use anyhow::{bail, ensure, Context};
+use serde_norway::{Mapping, Value};
 
-use anyhow::{bail, Context};
-use serde_norway::Value;
+use super::intrinsics::{intrinsic, scalar, Evaluated, Evaluator};
 
-use super::{reference, scalar};
-
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct Conditions {
-    definitions: BTreeMap<String, Value>,
-}
-
-impl Conditions {
-    pub fn read(doc: &Value) -> Self {
-        let mut definitions = BTreeMap::new();
-        if let Some(Value::Mapping(conditions)) = doc.get("Conditions") {
-            for (name, definition) in conditions {
-                if let Some(name) = name.as_str() {
-                    definitions.insert(name.to_owned(), definition.clone());
-                }
+impl Evaluator {
+    /// Evaluates every entry of `Conditions`, so a broken one is an error even if unused.
+    pub(super) fn evaluate_conditions(&mut self, doc: &Value) -> anyhow::Result<()> {
+        if let Some(Value::Mapping(definitions)) = doc.get("Conditions") {
+            for name in definitions.keys() {
+                let name = name.as_str().context("a condition name is not a string")?;
+                self.named_condition(name, definitions, &mut Vec::new())?;
             }
         }
-        Self { definitions }
+        Ok(())
     }
 
-    /// Whether the named condition holds for these parameters.
-    pub fn holds(&self, name: &str, parameters: &BTreeMap<String, String>) -> anyhow::Result<bool> {
-        let definition = self
-            .definitions
-            .get(name)
-            .with_context(|| format!("condition {name} is not defined"))?;
-        self.evaluate(definition, parameters)
-            .with_context(|| format!("condition {name}"))
+    /// Fails on the first assertion of an applicable rule that does not hold, with its
+    /// description, as CloudFormation refuses such a parameter set before creating anything.
+    pub(super) fn check_rules(&mut self, doc: &Value) -> anyhow::Result<()> {
+        let Some(Value::Mapping(rules)) = doc.get("Rules") else {
+            return Ok(());
+        };
+        let no_conditions = Mapping::new();
+        for (name, rule) in rules {
+            let name = name.as_str().context("a rule name is not a string")?;
+            let applies = match rule.get("RuleCondition") {
+                None => true,
+                Some(condition) => self
+                    .truth(condition, &no_conditions, &mut Vec::new())
+                    .with_context(|| format!("rule {name}: RuleCondition"))?,
+            };
+            if !applies {
+                continue;
+            }
+            let assertions = rule.get("Assertions").and_then(Value::as_sequence);
+            for assertion in assertions.into_iter().flatten() {
+                let holds = assertion
+                    .get("Assert")
+                    .context("an assertion needs Assert")
+                    .and_then(|assert| self.truth(assert, &no_conditions, &mut Vec::new()))
+                    .with_context(|| format!("rule {name}"))?;
+                let description = assertion.get("AssertDescription").and_then(scalar);
+                ensure!(
+                    holds,
+                    "rule {name}: {}",
+                    description
+                        .as_deref()
+                        .unwrap_or("an assertion does not hold")
+                );
+            }
+        }
+        Ok(())
     }
 
-    fn evaluate(
-        &self,
-        value: &Value,
-        parameters: &BTreeMap<String, String>,
+    /// Evaluates a condition by name once; `visiting` catches conditions that refer in a circle.
+    fn named_condition(
+        &mut self,
+        name: &str,
+        definitions: &Mapping,
+        visiting: &mut Vec<String>,
     ) -> anyhow::Result<bool> {
-        let (function, arguments) = intrinsic(value).context("a condition must be a function")?;
-        let list = |arguments: &Value| -> anyhow::Result<Vec<Value>> {
-            arguments
-                .as_sequence()
-                .cloned()
-                .with_context(|| format!("{function} takes a list"))
-        };
-        match function.as_str() {
-            "Equals" => {
-                let sides = list(arguments)?;
-                let [a, b] = sides.as_slice() else {
-                    bail!("Equals takes two values")
-                };
-                Ok(operand(a, parameters)? == operand(b, parameters)?)
-            }
-            "Not" => {
-                let inner = list(arguments)?;
-                let [inner] = inner.as_slice() else {
-                    bail!("Not takes one condition")
-                };
-                Ok(!self.evaluate(inner, parameters)?)
-            }
-            "And" => {
-                for inner in list(arguments)? {
-                    if !self.evaluate(&inner, parameters)? {
-                        return Ok(false);
-                    }
+        if let Some(&known) = self.conditions.get(name) {
+            return Ok(known);
+        }
+        ensure!(
+            !visiting.iter().any(|v| v == name),
+            "conditions refer to each other in a circle: {} -> {name}",
+            visiting.join(" -> ")
+        );
+        let definition = definitions
+            .get(name)
+            .with_context(|| format!("the template has no condition named {name}"))?;
+        visiting.push(name.to_owned());
+        let holds = self
+            .truth(definition, definitions, visiting)
+            .with_context(|| format!("condition {name}"))?;
+        visiting.pop();
+        self.conditions.insert(name.to_owned(), holds);
+        Ok(holds)
+    }
+
+    fn truth(
+        &mut self,
+        expression: &Value,
+        definitions: &Mapping,
+        visiting: &mut Vec<String>,
+    ) -> anyhow::Result<bool> {
+        let (function, arg) = intrinsic(expression)
+            .context("a condition is Fn::Equals, Fn::Not, Fn::And, Fn::Or or Condition")?;
+        if function == "Condition" {
+            let name = arg.as_str().context("Condition takes a condition's name")?;
+            return self.named_condition(name, definitions, visiting);
+        }
+        let operands = arg
+            .as_sequence()
+            .with_context(|| format!("{function} takes a list"))?;
+        match (function.as_str(), operands.as_slice()) {
+            ("Fn::Equals", [a, b]) => Ok(self.operand(a)? == self.operand(b)?),
+            ("Fn::Not", [operand]) => Ok(!self.truth(operand, definitions, visiting)?),
+            ("Fn::And" | "Fn::Or", operands) if (2..=10).contains(&operands.len()) => {
+                // Every operand is evaluated, so a broken one is an error whatever the others.
+                let mut values = Vec::with_capacity(operands.len());
+                for operand in operands {
+                    values.push(self.truth(operand, definitions, visiting)?);
                 }
-                Ok(true)
+                Ok(if function == "Fn::And" {
+                    values.iter().all(|&v| v)
+                } else {
+                    values.iter().any(|&v| v)
+                })
             }
-            "Or" => {
-                for inner in list(arguments)? {
-                    if self.evaluate(&inner, parameters)? {
-                        return Ok(true);
-                    }
-                }
-                Ok(false)
-            }
-            "Condition" => {
-                let name = arguments.as_str().context("Condition takes a name")?;
-                self.holds(name, parameters)
-            }
-            other => bail!("{other} is not a condition function the local reader knows"),
+            ("Fn::Equals", _) => bail!("Fn::Equals takes two values"),
+            ("Fn::Not", _) => bail!("Fn::Not takes one condition"),
+            ("Fn::And" | "Fn::Or", _) => bail!("{function} takes 2 to 10 conditions"),
+            (other, _) => bail!("{other} is not a condition function the local reader evaluates"),
         }
     }
 
-    /// For `!If [condition, a, b]`, the branch the parameters pick; `None` for anything else.
-    pub fn branch<'v>(
-        &self,
-        value: &'v Value,
-        parameters: &BTreeMap<String, String>,
-    ) -> anyhow::Result<Option<&'v Value>> {
-        let Some((function, arguments)) = intrinsic(value) else {
-            return Ok(None);
-        };
-        if function != "If" {
-            return Ok(None);
+    /// One side of `Fn::Equals`: a literal, a parameter or a pseudo parameter.
+    fn operand(&self, value: &Value) -> anyhow::Result<String> {
+        match self.evaluate(value).context("Fn::Equals")? {
+            Evaluated::Text(text) => Ok(text),
+            Evaluated::Unresolvable(why) => bail!("Fn::Equals: {why}"),
+            Evaluated::Resource(name) => {
+                bail!("Fn::Equals: {name} is neither a parameter nor a pseudo parameter")
+            }
+            Evaluated::NoValue => bail!("Fn::Equals: AWS::NoValue is not a value"),
         }
-        let Some([condition, when_true, when_false]) = arguments.as_sequence().map(Vec::as_slice)
-        else {
-            bail!("If takes [condition, value if true, value if false]")
-        };
-        let condition = condition.as_str().context("If names its condition")?;
-        Ok(Some(if self.holds(condition, parameters)? {
-            when_true
-        } else {
-            when_false
-        }))
     }
-}
-
-/// `!Fn x` or `{Fn::Fn: x}` (and `{Condition: x}`) → (`Fn`, x).
-fn intrinsic(value: &Value) -> Option<(String, &Value)> {
-    match value {
-        Value::Tagged(tagged) => Some((
-            tagged.tag.to_string().trim_start_matches('!').to_owned(),
-            &tagged.value,
-        )),
-        Value::Mapping(map) if map.len() == 1 => {
-            let (key, inner) = map.iter().next()?;
-            let key = key.as_str()?;
-            let name = key.strip_prefix("Fn::").unwrap_or(key);
-            Some((name.to_owned(), inner))
-        }
-        _ => None,
-    }
-}
-
-/// An `Equals` operand: a literal or a `!Ref` to a parameter.
-fn operand(value: &Value, parameters: &BTreeMap<String, String>) -> anyhow::Result<String> {
-    if let Some(name) = reference(value) {
-        return parameters
-            .get(&name)
-            .cloned()
-            .with_context(|| format!("!Ref {name} is not a parameter with a value"));
-    }
-    scalar(value).context("an Equals operand must be a scalar or a !Ref to a parameter")
 }

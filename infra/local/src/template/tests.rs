@@ -119,9 +119,29 @@ fn function<'t>(t: &'t LocalTemplate, id: &str) -> Option<&'t FunctionSpec> {
     t.functions.iter().find(|f| f.logical_id == id)
 }
 
+fn overrides(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
+    pairs
+        .iter()
+        .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+        .collect()
+}
+
+/// `CacheMode=elasticache` with the network its rule requires.
+const ELASTICACHE: &[(&str, &str)] = &[
+    ("CacheMode", "elasticache"),
+    ("VpcId", "vpc-0123456789abcdef0"),
+    (
+        "SubnetIds",
+        "subnet-0123456789abcdef0,subnet-0123456789abcdef1",
+    ),
+    ("SecurityGroupIds", "sg-0123456789abcdef0"),
+    ("RouteTableIds", "rtb-0123456789abcdef0"),
+];
+
 #[test]
-fn without_a_cache_there_is_no_invalidation_and_the_api_has_no_cache_url() {
+fn without_a_cache_there_is_no_invalidator_and_the_api_caches_nowhere() {
     let t = project_template(BTreeMap::new());
+    assert!(!t.conditions["UseElastiCache"] && !t.conditions["HasCache"]);
     assert!(function(&t, "InvalidateFunction").is_none());
     assert!(!t
         .queues
@@ -130,118 +150,170 @@ fn without_a_cache_there_is_no_invalidation_and_the_api_has_no_cache_url() {
     let api = function(&t, "ApiFunction").expect("ApiFunction");
     assert_eq!(
         api.environment["CACHE_URL"],
-        EnvValue::Ref("CacheUrl".into())
+        EnvValue::Literal(String::new())
     );
-    assert_eq!(t.parameters["CacheUrl"], "");
+    api.ensure_environment_resolvable()
+        .expect("everything the API needs is known locally");
+}
+
+#[test]
+fn a_cache_url_brings_the_invalidator_on_both_streams_filtered_to_what_is_cached() {
+    let url = "redis://127.0.0.1:6379";
+    let t = project_template(overrides(&[("CacheUrl", url)]));
+    assert!(t.conditions["HasCache"] && !t.conditions["UseElastiCache"]);
+    let invalidate = function(&t, "InvalidateFunction").expect("InvalidateFunction");
+    for f in [
+        invalidate,
+        function(&t, "ApiFunction").expect("ApiFunction"),
+    ] {
+        assert_eq!(f.environment["CACHE_URL"], EnvValue::Literal(url.into()));
+    }
+    let stream = |table: &str| {
+        invalidate
+            .stream_events
+            .iter()
+            .find(|e| e.table == table)
+            .unwrap_or_else(|| panic!("a stream event on {table}"))
+    };
+    assert_eq!(invalidate.stream_events.len(), 2);
+    assert_eq!(
+        stream("CallsTable").filter_patterns,
+        [serde_json::json!({"dynamodb": {"Keys": {"sk": {"S": ["CALL"]}}}})]
+    );
+    assert_eq!(
+        stream("AnalyticsTable").filter_patterns,
+        [serde_json::json!({"dynamodb": {"Keys": {"sk": {"S": [{"prefix": "DAY#"}]}}}})]
+    );
+    for event in &invalidate.stream_events {
+        assert_eq!(
+            (
+                event.starting_position.as_str(),
+                event.batch_size,
+                event.batching_window_seconds,
+                event.bisect_on_error,
+                event.max_retry_attempts,
+                event.report_batch_item_failures,
+            ),
+            ("LATEST", 100, 1, true, Some(3), true),
+            "{}",
+            event.name
+        );
+    }
+    assert!(invalidate.sqs_events.is_empty() && invalidate.http_events.is_empty());
+    assert!(t
+        .queues
+        .iter()
+        .any(|q| q.logical_id == "InvalidateFailureQueue"));
+}
+
+#[test]
+fn the_api_serves_every_read_route_behind_the_authorizer_and_health_and_openapi_without() {
+    let t = project_template(BTreeMap::new());
+    let mut routes: Vec<(String, String, bool)> = function(&t, "ApiFunction")
+        .expect("ApiFunction")
+        .http_events
+        .iter()
+        .map(|e| (e.method.clone(), e.path.clone(), e.authorized))
+        .collect();
+    routes.sort();
+    let expected = [
+        ("/api/v1/analytics/agents", true),
+        ("/api/v1/analytics/agents/{agent_id}", true),
+        ("/api/v1/analytics/teams/{team_id}", true),
+        ("/api/v1/calls", true),
+        ("/api/v1/calls/{call_id}", true),
+        ("/api/v1/calls/{call_id}/recommendations", true),
+        ("/api/v1/health", false),
+        ("/health", false),
+        ("/openapi.json", false),
+    ]
+    .map(|(path, authorized)| ("GET".to_owned(), path.to_owned(), authorized));
+    assert_eq!(routes, expected);
+    let ingest = function(&t, "IngestFunction").expect("IngestFunction");
+    assert!(ingest
+        .http_events
+        .iter()
+        .all(|e| e.method == "POST" && e.authorized));
+    assert_eq!(ingest.http_events.len(), 2);
+}
+
+#[test]
+fn elasticache_reads_without_its_untaken_branches_and_names_what_cannot_be_set_locally() {
+    let t = project_template(overrides(ELASTICACHE));
+    assert!(t.conditions["UseElastiCache"]);
+    let api = function(&t, "ApiFunction").expect("ApiFunction");
+    assert!(!api.environment.contains_key("CACHE_URL"));
+    let err = api
+        .ensure_environment_resolvable()
+        .expect_err("the ElastiCache endpoint exists only once deployed");
+    let message = format!("{err:#}");
+    for needle in [
+        "ApiFunction",
+        "CACHE_URL",
+        "Cache.Endpoint.Address",
+        "UseElastiCache",
+    ] {
+        assert!(message.contains(needle), "{needle} missing from: {message}");
+    }
+    let invalidate = function(&t, "InvalidateFunction").expect("InvalidateFunction");
+    assert!(invalidate.ensure_environment_resolvable().is_err());
+    assert_eq!(invalidate.stream_events.len(), 2);
+    // What does not depend on the endpoint stays usable.
+    assert_eq!(
+        api.environment["CALLS_TABLE"],
+        EnvValue::Ref("CallsTable".into())
+    );
+}
+
+#[test]
+fn elasticache_without_a_network_is_refused_by_the_templates_rule() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../infra/template.yaml");
+    let err = LocalTemplate::load_with_overrides(&path, overrides(&[("CacheMode", "elasticache")]))
+        .expect_err("CloudFormation refuses this parameter set");
+    let message = format!("{err:#}");
+    assert!(
+        message.contains("rule ElastiCacheNeedsANetwork: CacheMode=elasticache needs VpcId"),
+        "{message}"
+    );
+}
+
+#[test]
+fn the_cache_namespace_is_the_name_of_the_stack_the_template_is_read_for() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../infra/template.yaml");
+    let stack = Stack::for_prefix("t1a2b3c4d-", "eu-west-1");
+    let t = LocalTemplate::load_for_stack(&path, &stack, BTreeMap::new()).expect("reads");
+    let api = function(&t, "ApiFunction").expect("ApiFunction");
     assert_eq!(
         api.environment["CACHE_NAMESPACE"],
-        EnvValue::Ref("AWS::StackName".into())
+        EnvValue::Literal("t1a2b3c4d".into())
     );
-}
-
-#[test]
-fn a_cache_url_brings_invalidation_fed_by_both_tables_streams_with_their_filters() {
-    let t = project_template(BTreeMap::from([(
-        "CacheUrl".to_owned(),
-        "redis://127.0.0.1:6379".to_owned(),
-    )]));
-    let invalidate = function(&t, "InvalidateFunction").expect("InvalidateFunction");
-    let streams: Vec<(&str, &serde_json::Value)> = invalidate
-        .stream_events
-        .iter()
-        .map(|e| (e.table.as_str(), &e.filter_patterns[0]))
-        .collect();
+    let default = project_template(BTreeMap::new());
     assert_eq!(
-        streams,
-        [
-            (
-                "CallsTable",
-                &serde_json::json!({"dynamodb": {"Keys": {"sk": {"S": ["CALL"]}}}})
-            ),
-            (
-                "AnalyticsTable",
-                &serde_json::json!({"dynamodb": {"Keys": {"sk": {"S": [{"prefix": "DAY#"}]}}}})
-            ),
-        ]
+        function(&default, "ApiFunction")
+            .expect("ApiFunction")
+            .environment["CACHE_NAMESPACE"],
+        EnvValue::Literal("callscope-local".into())
     );
-    let calls = &invalidate.stream_events[0];
+}
+
+#[test]
+fn parameters_reach_the_environment_as_their_values() {
+    let t = project_template(overrides(&[("LogLevel", "debug"), ("TenantClaim", "org")]));
+    let api = function(&t, "ApiFunction").expect("ApiFunction");
     assert_eq!(
-        (
-            calls.batch_size,
-            calls.max_retry_attempts,
-            calls.bisect_on_error
-        ),
-        (100, Some(3), true)
+        api.environment["RUST_LOG"],
+        EnvValue::Literal("debug".into())
     );
-    assert!(calls.report_batch_item_failures);
+    assert_eq!(
+        api.environment["TENANT_CLAIM"],
+        EnvValue::Literal("org".into())
+    );
 }
 
 #[test]
-fn the_api_serves_every_read_route_with_health_and_openapi_open() {
-    let t = project_template(BTreeMap::new());
-    let routes: Vec<(String, String, bool)> = ["ApiFunction", "IngestFunction"]
-        .iter()
-        .flat_map(|id| function(&t, id).expect("function").http_events.clone())
-        .map(|e| (e.method, e.path, e.authorized))
-        .collect();
-    let open: Vec<&str> = routes
-        .iter()
-        .filter(|r| !r.2)
-        .map(|r| r.1.as_str())
-        .collect();
-    assert_eq!(open, ["/health", "/api/v1/health", "/openapi.json"]);
-    assert_eq!(routes.len(), 11);
-    assert!(routes.contains(&(
-        "GET".into(),
-        "/api/v1/calls/{call_id}/recommendations".into(),
-        true
-    )));
-}
-
-#[test]
-fn with_elasticache_the_cache_url_is_an_error_naming_the_variable() {
+fn a_misspelt_parameter_override_is_an_error_naming_it() {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../infra/template.yaml");
-    let overrides = BTreeMap::from([("CacheMode".to_owned(), "elasticache".to_owned())]);
-    let error = LocalTemplate::load_with_overrides(&path, overrides).expect_err("not local");
-    let message = format!("{error:#}");
-    assert!(message.contains("CACHE_URL"), "{message}");
-    assert!(message.contains("cannot be resolved locally"), "{message}");
-}
-
-#[test]
-fn conditions_combine_equals_not_and_or_over_parameters() {
-    let yaml = r#"
-Parameters:
-  A: { Type: String, Default: x }
-  B: { Type: String, Default: "" }
-Conditions:
-  IsX: !Equals [!Ref A, x]
-  HasB: !Not [!Equals [!Ref B, ""]]
-  Either: !Or [!Condition IsX, !Condition HasB]
-  Both: !And [!Condition IsX, !Condition HasB]
-Resources:
-  F:
-    Type: AWS::Serverless::Function
-    Condition: Both
-    Properties: {}
-  G:
-    Type: AWS::Serverless::Function
-    Condition: Either
-    Properties:
-      Environment:
-        Variables:
-          V: !If [HasB, !Ref B, fallback]
-"#;
-    let t = LocalTemplate::parse(yaml, BTreeMap::new()).expect("parses");
-    let ids: Vec<&str> = t.functions.iter().map(|f| f.logical_id.as_str()).collect();
-    assert_eq!(ids, ["G"]);
-    assert_eq!(
-        t.functions[0].environment["V"],
-        EnvValue::Literal("fallback".into())
-    );
-    let t = LocalTemplate::parse(yaml, BTreeMap::from([("B".to_owned(), "y".to_owned())]))
-        .expect("parses");
-    let ids: Vec<&str> = t.functions.iter().map(|f| f.logical_id.as_str()).collect();
-    assert_eq!(ids, ["F", "G"]);
-    assert_eq!(t.functions[1].environment["V"], EnvValue::Ref("B".into()));
+    let err = LocalTemplate::load_with_overrides(&path, overrides(&[("CacheURL", "redis://x")]))
+        .expect_err("no such parameter");
+    assert!(format!("{err:#}").contains("CacheURL"), "{err:#}");
 }
