@@ -9,6 +9,7 @@ use std::ops::Deref;
 use std::path::PathBuf;
 
 use callscope_cloud::aws::{load_sdk_config, AwsClients};
+use callscope_local::faults::FaultInjector;
 use callscope_local::template::{LocalTemplate, Stack};
 use callscope_local::LocalPipeline;
 
@@ -18,6 +19,8 @@ pub use callscope_local::{attribute, HttpReply};
 pub const TENANT: &str = "acme";
 /// Tests use a small maxReceiveCount so poison messages reach the DLQ quickly.
 pub const TEST_MAX_RECEIVE_COUNT: &str = "2";
+/// The template's default, for tests of transient faults.
+pub const DEPLOYED_MAX_RECEIVE_COUNT: &str = "5";
 
 #[derive(Debug)]
 pub struct TestCloud(LocalPipeline);
@@ -52,17 +55,34 @@ impl TestCloud {
     /// The same with the cache at `cache_url`; keys are namespaced by the test's prefix, so tests
     /// sharing one Redis never read each other's entries.
     pub async fn start_with_cache(cache_url: &str) -> Self {
+        Self::start_with(cache_url, None).await
+    }
+
+    /// With `faults` injected into every DynamoDB and SQS request the functions make, and the
+    /// deployed maxReceiveCount: transient faults get the retries they get in production.
+    pub async fn start_with_faults(faults: FaultInjector) -> Self {
+        let redis = std::env::var("REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379".into());
+        Self::start_with(&redis, Some(faults)).await
+    }
+
+    async fn start_with(cache_url: &str, faults: Option<FaultInjector>) -> Self {
+        let max_receive_count = if faults.is_some() {
+            DEPLOYED_MAX_RECEIVE_COUNT
+        } else {
+            TEST_MAX_RECEIVE_COUNT
+        };
         assert!(
             std::env::var("AWS_ENDPOINT_URL").is_ok(),
             "AWS_ENDPOINT_URL is not set: run `make test`, or `make local-up` and export `infra/local-cloud.sh env`"
         );
-        let clients = AwsClients::from_config(&load_sdk_config().await);
+        let sdk = load_sdk_config().await;
+        let clients = match faults {
+            Some(faults) => AwsClients::from_config_with(&sdk, faults),
+            None => AwsClients::from_config(&sdk),
+        };
         let prefix = format!("t{}-", &uuid::Uuid::new_v4().simple().to_string()[..8]);
         let overrides = BTreeMap::from([
-            (
-                "MaxReceiveCount".to_owned(),
-                TEST_MAX_RECEIVE_COUNT.to_owned(),
-            ),
+            ("MaxReceiveCount".to_owned(), max_receive_count.to_owned()),
             ("CacheUrl".to_owned(), cache_url.to_owned()),
         ]);
         let template = LocalTemplate::load_for_stack(

@@ -464,3 +464,91 @@ async fn calls_whose_events_could_not_be_sent_reach_the_rollups_exactly_once_whe
     assert_eq!(sweep.run().await.expect("sweep").stale, 0, "all handed off");
     cloud.cleanup().await;
 }
+
+/// Lambda fills aggregate's batches up to 25 events (several receives of at most 10); the
+/// runner does too, so the path that splits a batch over transactions of 100 items runs here.
+#[tokio::test]
+async fn aggregate_gets_batches_of_25_and_counts_each_call_once() {
+    let cloud = TestCloud::start().await;
+    let analyzer = callscope_core::analysis::Analyzer::default();
+    for i in 0..30 {
+        let call = formats::parse_call(
+            simple_call(
+                &format!("b25-{i:02}"),
+                &format!("agent-{}", i % 3),
+                "2026-11-09",
+            )
+            .as_bytes(),
+            Format::Auto,
+        )
+        .expect("call");
+        let mut call = call;
+        call.team_id = Some(callscope_core::domain::TeamId::parse("t", "team-b").expect("team"));
+        let analysis = analyzer.analyze(&call.utterances, None, Default::default());
+        let event = callscope_core::pipeline::CallAnalysed::new(
+            tenant(TENANT),
+            &call,
+            &analysis,
+            CorrelationId::parse("c", format!("b25-{i}")).expect("id"),
+        );
+        cloud
+            .send(
+                "AnalyticsQueue",
+                &serde_json::to_string(&event).expect("json"),
+                &[("tenant", TENANT)],
+            )
+            .await;
+    }
+    let first = cloud
+        .runner("AggregateFunction")
+        .poll_once(&cloud.aggregate)
+        .await
+        .expect("poll");
+    assert_eq!((first.received, first.deleted), (25, 25), "{first:?}");
+    cloud.drain().await;
+    let key = RollupKey {
+        tenant: tenant(TENANT),
+        scope: RollupScope::Tenant,
+        day: Day::parse("day", "2026-11-09").expect("day"),
+    };
+    let totals = cloud
+        .rollup_store()
+        .get(&key)
+        .await
+        .expect("read")
+        .expect("rollup");
+    assert_eq!(totals.calls, 30);
+    cloud.cleanup().await;
+}
+
+/// Redaction lengthens text (`a@b.co` → `[EMAIL]`), so a call accepted near the text limit is
+/// stored with more text than the limit allows; it must still be read back and processed.
+#[tokio::test]
+async fn a_call_at_the_text_limit_that_redaction_lengthens_is_processed_and_readable() {
+    let cloud = TestCloud::start().await;
+    let line = "mail a@b.co ".repeat(24); // 288 bytes, 24 addresses
+    let utterances: Vec<Value> = (0..1_000)
+        .map(|i| json!({"speaker": if i % 2 == 0 { "agent" } else { "customer" }, "text": line.trim_end()}))
+        .collect();
+    let text_bytes: usize = utterances
+        .iter()
+        .map(|u| u["text"].as_str().map_or(0, str::len))
+        .sum();
+    assert!(text_bytes > 280_000 && text_bytes <= callscope_core::domain::MAX_TRANSCRIPT_BYTES);
+    let document = json!({
+        "call_id": "limit-1", "agent_id": "agent-4", "customer_id": "cust-1",
+        "start_time": "2026-11-10T09:00:00Z", "utterances": utterances,
+    });
+    let reply = cloud
+        .post("/api/v1/calls", &document.to_string(), Some(TENANT))
+        .await;
+    assert_eq!(reply.status, 202, "{}", reply.body);
+    cloud.drain().await;
+    assert_eq!(status_of(&cloud, "limit-1").await, CallStatus::Processed);
+    let detail = cloud.get("/api/v1/calls/limit-1", Some(TENANT)).await;
+    assert_eq!(detail.status, 200);
+    let stored_text = detail.body["transcript"].as_str().expect("text");
+    assert!(stored_text.contains("[EMAIL]") && !stored_text.contains("a@b.co"));
+    assert_eq!(detail.body["analysis"]["redactions"]["emails"], 24_000);
+    cloud.cleanup().await;
+}

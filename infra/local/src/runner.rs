@@ -20,7 +20,7 @@ use callscope_cloud::sqs::{failed_ids, SqsBatchHandler};
 pub struct EventSource {
     pub queue_url: String,
     pub queue_arn: String,
-    /// SQS returns at most 10 messages per receive; larger batch sizes are capped at 10 here.
+    /// Up to this many messages per invocation, from as many receives (of ≤ 10) as it takes.
     pub batch_size: i32,
 }
 
@@ -65,18 +65,33 @@ impl LocalRunner {
 
     /// Receives one batch, invokes the handler, deletes what succeeded.
     pub async fn poll_once(&self, handler: &dyn SqsBatchHandler) -> anyhow::Result<PollReport> {
-        let received = self
-            .sqs
-            .receive_message()
-            .queue_url(&self.source.queue_url)
-            .max_number_of_messages(self.source.batch_size.clamp(1, 10))
-            .wait_time_seconds(self.wait.as_secs().min(20) as i32)
-            .message_system_attribute_names(MessageSystemAttributeName::All)
-            .message_attribute_names("All")
-            .send()
-            .await
-            .with_context(|| format!("receiving from {}", self.source.queue_url))?;
-        let messages = received.messages.unwrap_or_default();
+        // Lambda fills a batch of up to BatchSize (25 for aggregate) from several receives of
+        // at most 10; so does the runner, so large batches run locally too.
+        let batch_size = usize::try_from(self.source.batch_size.max(1)).unwrap_or(1);
+        let mut messages: Vec<Message> = Vec::new();
+        while messages.len() < batch_size {
+            let wanted = (batch_size - messages.len()).min(10);
+            let received = self
+                .sqs
+                .receive_message()
+                .queue_url(&self.source.queue_url)
+                .max_number_of_messages(i32::try_from(wanted).unwrap_or(10))
+                .wait_time_seconds(if messages.is_empty() {
+                    self.wait.as_secs().min(20) as i32
+                } else {
+                    0
+                })
+                .message_system_attribute_names(MessageSystemAttributeName::All)
+                .message_attribute_names("All")
+                .send()
+                .await
+                .with_context(|| format!("receiving from {}", self.source.queue_url))?;
+            let batch = received.messages.unwrap_or_default();
+            if batch.is_empty() {
+                break;
+            }
+            messages.extend(batch);
+        }
         if messages.is_empty() {
             return Ok(PollReport::default());
         }

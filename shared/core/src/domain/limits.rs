@@ -37,7 +37,9 @@ pub(crate) fn check_duration(seconds: f64) -> Result<f64, InputError> {
             format!("must be at most {MAX_CALL_DURATION_SECONDS} (24 hours)"),
         ));
     }
-    Ok(seconds)
+    // Kept to milliseconds: more is noise, and DynamoDB numbers cannot be smaller than 1e-130
+    // (a duration of 1e-200 would be accepted and then refused by every write).
+    Ok((seconds * 1_000.0).round() / 1_000.0)
 }
 
 pub(crate) fn check_transcript(utterances: &[Utterance]) -> Result<(), InputError> {
@@ -115,4 +117,18 @@ pub(crate) fn check_transcript(utterances: &[Utterance]) -> Result<(), InputErro
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_are_kept_to_milliseconds_so_every_store_can_hold_them() {
+        assert_eq!(check_duration(1e-200), Ok(0.0));
+        assert_eq!(check_duration(12.345_67), Ok(12.346));
+        assert_eq!(check_duration(95.0), Ok(95.0));
+        assert!(check_duration(-1.0).is_err());
+        assert!(check_duration(f64::NAN).is_err());
+    }
 }
