@@ -1,7 +1,10 @@
 //! The aggregate function's event adapter: SQS batches from the analytics queue into the
 //! apply-rollups use case, unreadable events parked in the analytics DLQ with their reason.
 
+use std::sync::Arc;
+
 use callscope_app::aggregate::ApplyRollups;
+use callscope_app::ports::SystemClock;
 use callscope_cloud::aws::AwsClients;
 use callscope_cloud::config::AggregateConfig;
 use callscope_cloud::sqs::SqsConsumer;
@@ -10,7 +13,7 @@ use callscope_cloud::sqs::SqsConsumer;
 pub fn consumer(config: &AggregateConfig, clients: &AwsClients) -> SqsConsumer<ApplyRollups> {
     let rollups = clients.rollups(&config.analytics_table);
     SqsConsumer::new(
-        ApplyRollups::new(rollups),
+        ApplyRollups::new(rollups, Arc::new(SystemClock)),
         clients.dead_letter(&config.analytics_dlq_url),
     )
 }

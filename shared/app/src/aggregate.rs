@@ -12,16 +12,24 @@ use async_trait::async_trait;
 use callscope_core::pipeline::CallAnalysed;
 
 use crate::consumer::{read_json, Consume, Disposition, Refusal};
-use crate::ports::{Received, RollupRepository, TenantCall};
+use crate::ports::{Clock, Received, RollupRepository, TenantCall};
+
+/// How long a call's idempotency marker lives: longer than any message can (14 days in a
+/// DLQ, counted from its first enqueue, as SQS does).
+pub const MARKER_TTL_DAYS: i64 = 35;
+/// Events analysed longer ago than this are parked, not applied: their marker may be gone by
+/// the time they are applied (a redrive creates a new message, so only the body's time counts).
+pub const OLDEST_APPLIED_DAYS: i64 = 30;
 
 #[derive(Debug, Clone)]
 pub struct ApplyRollups {
     rollups: Arc<dyn RollupRepository>,
+    clock: Arc<dyn Clock>,
 }
 
 impl ApplyRollups {
-    pub fn new(rollups: Arc<dyn RollupRepository>) -> Self {
-        Self { rollups }
+    pub fn new(rollups: Arc<dyn RollupRepository>, clock: Arc<dyn Clock>) -> Self {
+        Self { rollups, clock }
     }
 }
 
@@ -34,7 +42,17 @@ impl Consume for ApplyRollups {
     type Message = CallAnalysed;
 
     fn read(&self, message: &Received) -> Result<CallAnalysed, Refusal> {
-        read_json(message, "a CallAnalysed event")
+        let event: CallAnalysed = read_json(message, "a CallAnalysed event")?;
+        if let Some(analysed_at) = event.analysed_at {
+            let oldest = self.clock.now().time() - chrono::Duration::days(OLDEST_APPLIED_DAYS);
+            if analysed_at.time() < oldest {
+                return Err(Refusal::TooOld {
+                    call_id: event.call_id,
+                    analysed_at,
+                });
+            }
+        }
+        Ok(event)
     }
 
     async fn handle(&self, batch: &[CallAnalysed]) -> Vec<Disposition> {

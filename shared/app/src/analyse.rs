@@ -96,12 +96,14 @@ impl AnalyseCalls {
             Err(error) => return self.failed_attempt(request, &error).await,
         }
         tracing::info!(score = analysis.score, "call analysed");
-        Step::Publish(Box::new(CallAnalysed::new(
+        let mut event = CallAnalysed::new(
             request.tenant.clone(),
             &stored.call,
             &analysis,
             request.correlation_id.clone(),
-        )))
+        );
+        event.analysed_at = Some(processed.processed_at);
+        Step::Publish(Box::new(event))
     }
 
     /// A failure that may pass: counted on the call, which is marked FAILED after

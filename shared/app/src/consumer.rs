@@ -30,6 +30,13 @@ pub enum Refusal {
     Invalid(#[from] InputError),
     #[error("call_id: {0} already exists with different content")]
     Conflict(CallId),
+    /// An event so old its call's idempotency marker may have expired: applying it could
+    /// count the call twice.
+    #[error("the event of call {call_id} was analysed at {analysed_at}, longer ago than its idempotency marker is kept; apply it by hand if it is missing")]
+    TooOld {
+        call_id: CallId,
+        analysed_at: callscope_core::domain::Timestamp,
+    },
     /// The call was marked FAILED: it could not be processed.
     #[error("call {call_id} marked FAILED: {reason}")]
     Failed { call_id: CallId, reason: String },

@@ -5,7 +5,7 @@ mod calls;
 mod rollups;
 
 pub use calls::{DynamoCalls, MAX_ITEM_BYTES};
-pub use rollups::{marker_key, rollup_pk, rollup_sk, DynamoRollups, MARKER_TTL_DAYS};
+pub use rollups::{marker_key, rollup_pk, rollup_sk, DynamoRollups};
 
 use aws_sdk_dynamodb::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
 use callscope_app::ports::StoreError;

@@ -8,7 +8,7 @@ use callscope_core::pipeline::{CallAnalysed, RollupKey, RollupScope};
 
 use super::*;
 use crate::consume;
-use crate::memory::{MemoryDeadLetter, MemoryRollups};
+use crate::memory::{FixedClock, MemoryDeadLetter, MemoryRollups};
 use crate::test_support::{call, correlation, received, tenant};
 
 fn event(id: &str) -> String {
@@ -17,6 +17,10 @@ fn event(id: &str) -> String {
     let analysis = Analyzer::default().analyze(&call.utterances, None, redactions);
     let event = CallAnalysed::new(tenant("acme"), &call, &analysis, correlation(id));
     serde_json::to_string(&event).expect("json")
+}
+
+fn clock() -> Arc<FixedClock> {
+    Arc::new(FixedClock::at("2026-12-01T00:00:00Z"))
 }
 
 fn agent_calls(rollups: &MemoryRollups) -> u64 {
@@ -31,7 +35,7 @@ fn agent_calls(rollups: &MemoryRollups) -> u64 {
 #[tokio::test]
 async fn duplicates_within_a_batch_and_redeliveries_are_counted_once() {
     let rollups = Arc::new(MemoryRollups::default());
-    let aggregate = ApplyRollups::new(rollups.clone());
+    let aggregate = ApplyRollups::new(rollups.clone(), clock());
     let dlq = MemoryDeadLetter::default();
     let batch = [
         received("m1", &event("c-1"), &[]),
@@ -52,7 +56,7 @@ async fn duplicates_within_a_batch_and_redeliveries_are_counted_once() {
 async fn exactly_the_messages_of_calls_not_applied_are_retried() {
     let rollups = Arc::new(MemoryRollups::default());
     rollups.fail_after(Some(1));
-    let aggregate = ApplyRollups::new(rollups.clone());
+    let aggregate = ApplyRollups::new(rollups.clone(), clock());
     let dlq = MemoryDeadLetter::default();
     let batch = [
         received("m1", &event("c-1"), &[]),
@@ -69,11 +73,32 @@ async fn exactly_the_messages_of_calls_not_applied_are_retried() {
 
 #[tokio::test]
 async fn an_event_that_is_not_a_call_analysed_is_parked() {
-    let aggregate = ApplyRollups::new(Arc::new(MemoryRollups::default()));
+    let aggregate = ApplyRollups::new(Arc::new(MemoryRollups::default()), clock());
     let dlq = MemoryDeadLetter::default();
     let failed = consume(&aggregate, &dlq, &[received("m1", "[]", &[])]).await;
     assert!(failed.is_empty());
     assert!(dlq.parked()[0]
         .1
         .starts_with("body is not a CallAnalysed event"));
+}
+
+#[tokio::test]
+async fn an_event_older_than_its_marker_may_live_is_parked_not_applied() {
+    let rollups = Arc::new(MemoryRollups::default());
+    let aggregate = ApplyRollups::new(rollups.clone(), clock());
+    let dlq = MemoryDeadLetter::default();
+    let at = |when: &str| {
+        let mut event: CallAnalysed = serde_json::from_str(&event("c-1")).expect("json");
+        event.analysed_at = Some(callscope_core::domain::Timestamp::parse("t", when).expect("t"));
+        serde_json::to_string(&event).expect("json")
+    };
+    let old = received("m1", &at("2026-10-01T00:00:00Z"), &[]);
+    let recent = received("m2", &at("2026-11-20T00:00:00Z"), &[]);
+    assert!(consume(&aggregate, &dlq, &[old]).await.is_empty());
+    assert_eq!(agent_calls(&rollups), 0, "31 days old: not applied");
+    assert!(dlq.parked()[0]
+        .1
+        .contains("longer ago than its idempotency marker is kept"));
+    assert!(consume(&aggregate, &dlq, &[recent]).await.is_empty());
+    assert_eq!(agent_calls(&rollups), 1);
 }

@@ -11,8 +11,8 @@
 //! the calls already applied, which are dropped before the rest is retried. Numbers are added
 //! with `ADD`, so deltas commute; tracker and outcome counts are flat attributes
 //! (`tracker:{name}`, `outcome:{name}`) because `ADD` cannot create a nested map path.
-//! Markers expire after 35 days: longer than any message can live (14 days in a queue, then
-//! 14 in its DLQ), so a redelivery always finds its marker.
+//! Markers expire after 35 days ([`MARKER_TTL_DAYS`]): longer than any message lives (14 days
+//! from its first enqueue); a redriven event older than 30 days is parked by the use case.
 
 mod keys;
 
@@ -23,6 +23,7 @@ use async_trait::async_trait;
 use aws_sdk_dynamodb::error::DisplayErrorContext;
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use aws_sdk_dynamodb::types::{AttributeValue, Put, TransactWriteItem, Update};
+use callscope_app::aggregate::MARKER_TTL_DAYS;
 use callscope_app::ports::{
     ApplyReport, RollupError, RollupQueries, RollupRepository, StoreError, TenantCall,
 };
@@ -41,7 +42,6 @@ const MAX_TRANSACTION_ITEMS: usize = 100;
 /// tenant).
 const EVENTS_PER_TRANSACTION: usize = MAX_TRANSACTION_ITEMS / 5;
 const ATTEMPTS: u32 = 4;
-pub const MARKER_TTL_DAYS: i64 = 35;
 
 #[derive(Debug, Clone)]
 pub struct DynamoRollups {

@@ -5,7 +5,9 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use crate::analysis::CallAnalysis;
-use crate::domain::{AgentId, Call, CallId, CorrelationId, Day, Outcome, TeamId, TenantId};
+use crate::domain::{
+    AgentId, Call, CallId, CorrelationId, Day, Outcome, TeamId, TenantId, Timestamp,
+};
 
 /// Body of a process-queue message: which stored call to analyse.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -37,6 +39,10 @@ pub struct CallAnalysed {
     pub tracker_hits: BTreeMap<String, u32>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub outcome: Option<Outcome>,
+    /// When the call was analysed: the event's original time, kept in the body so a redrive
+    /// (a new message) cannot make an old event look new.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub analysed_at: Option<Timestamp>,
 }
 
 impl CallAnalysed {
@@ -67,6 +73,7 @@ impl CallAnalysed {
             questions_customer: analysis.questions.customer,
             tracker_hits,
             outcome: call.outcome,
+            analysed_at: None,
         }
     }
 }

@@ -156,6 +156,7 @@ mod tests {
             questions_customer: 1,
             tracker_hits: BTreeMap::from([("pricing".to_owned(), 2)]),
             outcome: Some(Outcome::Won),
+            analysed_at: None,
         }
     }
 
