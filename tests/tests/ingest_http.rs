@@ -253,7 +253,10 @@ async fn sam_generated_events_are_handled_through_the_lambda_entry_point() {
         "tenant": {"stringValue": TENANT, "stringListValues": [], "binaryListValues": [], "dataType": "String"}
     });
     let event: SqsEvent = serde_json::from_value(sqs).expect("an SQS event");
-    let response = cloud.intake.handle_batch(event).await;
+    let response = cloud
+        .intake
+        .handle_batch(event, callscope_app::Deadline::NONE)
+        .await;
     assert!(response.batch_item_failures.is_empty(), "{response:?}");
 
     assert_eq!(

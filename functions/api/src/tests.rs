@@ -13,6 +13,7 @@ use lambda_http::aws_lambda_events::encodings::Body;
 use serde_json::{json, Value};
 
 use super::*;
+use callscope_app::Deadline;
 
 struct Fixture {
     cache: Arc<MemoryCache>,
@@ -40,7 +41,9 @@ async fn fixture() -> Fixture {
     .expect("call");
     let tenant = TenantId::parse("t", "acme").expect("tenant");
     let correlation = CorrelationId::parse("c", "corr").expect("id");
-    admit.admit(&tenant, vec![(call, correlation)]).await;
+    admit
+        .admit(&tenant, vec![(call, correlation)], Deadline::NONE)
+        .await;
     let router = routes(Api {
         queries,
         auth: TenantAuth {

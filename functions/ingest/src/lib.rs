@@ -7,9 +7,11 @@ use axum::body::Bytes;
 use axum::extract::{DefaultBodyLimit, FromRef, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
+use axum::Extension;
 use axum::{Json, Router};
 use callscope_app::admit::{Admission, AdmitCalls, Admitted};
 use callscope_app::ports::SystemClock;
+use callscope_app::Deadline;
 use callscope_cloud::aws::AwsClients;
 use callscope_cloud::config::IngestConfig;
 use callscope_core::domain::{Call, CorrelationId, TenantId, MAX_DOCUMENT_BYTES};
@@ -97,12 +99,13 @@ pub fn routes(ingest: Ingest) -> Router {
 async fn create_one(
     State(ingest): State<Ingest>,
     Tenant(tenant): Tenant,
+    context: Option<Extension<lambda_http::Context>>,
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, ApiError> {
     require_json(&headers)?;
     let call = formats::parse_call(&body, Format::Auto).map_err(ApiError::body)?;
-    let admitted = admit(&ingest, &tenant, vec![call])
+    let admitted = admit(&ingest, &tenant, vec![call], deadline_of(context))
         .await
         .pop()
         .ok_or_else(|| {
@@ -140,6 +143,7 @@ async fn create_one(
 async fn create_many(
     State(ingest): State<Ingest>,
     Tenant(tenant): Tenant,
+    context: Option<Extension<lambda_http::Context>>,
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, ApiError> {
@@ -159,7 +163,7 @@ async fn create_many(
         }
     }
     let (indexes, calls): (Vec<usize>, Vec<Call>) = calls.into_iter().unzip();
-    let admitted = admit(&ingest, &tenant, calls).await;
+    let admitted = admit(&ingest, &tenant, calls, deadline_of(context)).await;
     for (index, admitted) in indexes.into_iter().zip(admitted) {
         let mut entry = match &admitted.admission {
             Admission::Accepted => accepted_body(&admitted),
@@ -194,12 +198,24 @@ async fn create_many(
 }
 
 /// Admits calls with a fresh correlation id each (a retried call keeps its first one).
-async fn admit(ingest: &Ingest, tenant: &TenantId, calls: Vec<Call>) -> Vec<Admitted> {
+async fn admit(
+    ingest: &Ingest,
+    tenant: &TenantId,
+    calls: Vec<Call>,
+    deadline: Deadline,
+) -> Vec<Admitted> {
     let calls = calls
         .into_iter()
         .map(|call| (call, new_correlation_id()))
         .collect();
-    ingest.admit.admit(tenant, calls).await
+    ingest.admit.admit(tenant, calls, deadline).await
+}
+
+/// The invocation's deadline, from the Lambda context the runtime put on the request.
+fn deadline_of(context: Option<Extension<lambda_http::Context>>) -> Deadline {
+    context.map_or(Deadline::NONE, |Extension(c)| {
+        Deadline::from_epoch_millis(c.deadline)
+    })
 }
 
 fn accepted_body(admitted: &Admitted) -> Value {

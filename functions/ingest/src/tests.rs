@@ -212,3 +212,36 @@ async fn unknown_routes_and_methods_answer_with_a_v1_detail() {
     assert_eq!(wrong.status, 405);
     assert_eq!(wrong.body["detail"], "Method Not Allowed");
 }
+
+#[tokio::test]
+async fn a_bulk_request_near_its_deadline_answers_retry_for_what_it_could_not_start() {
+    let f = fixture();
+    let body = json!([call("d-1"), call("d-2")]).to_string();
+    let event = HttpEvent {
+        method: "POST".into(),
+        path: BULK_ROUTE.into(),
+        headers: vec![("content-type".into(), "application/json".into())],
+        body: Some(body),
+        claims: Some(HashMap::from([("tenant_id".to_owned(), "acme".to_owned())])),
+        ..HttpEvent::default()
+    };
+    let soon = std::time::SystemTime::now() + std::time::Duration::from_secs(2);
+    let millis = soon
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("after the epoch")
+        .as_millis() as u64;
+    let response = callscope_http::lambda::invoke_before(&f.router, event.into_request(), millis)
+        .await
+        .expect("a v2 response");
+    let body: Value = match response.body {
+        Some(Body::Text(text)) => serde_json::from_str(&text).expect("json"),
+        _ => Value::Null,
+    };
+    assert_eq!(response.status_code, 202);
+    assert_eq!(
+        (body["accepted"].clone(), body["retry"].clone()),
+        (json!(0), json!(2)),
+        "{body}"
+    );
+    assert!(f.calls.is_empty(), "nothing started");
+}

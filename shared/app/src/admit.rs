@@ -17,6 +17,7 @@ use crate::ports::{
     publish_each, CallRepository, CallStatus, Clock, Publisher, PutOutcome, ReceivedCall,
     StoreError,
 };
+use crate::Deadline;
 
 /// How many calls of one request are stored concurrently.
 const STORE_CONCURRENCY: usize = 16;
@@ -64,15 +65,17 @@ impl AdmitCalls {
         }
     }
 
-    /// Admits calls of one tenant; answers in the order given.
+    /// Admits calls of one tenant; answers in the order given. A call not started before the
+    /// deadline is `Unavailable` (retry it).
     pub async fn admit(
         &self,
         tenant: &TenantId,
         calls: Vec<(Call, CorrelationId)>,
+        deadline: Deadline,
     ) -> Vec<Admitted> {
         let stores: Vec<_> = calls
             .into_iter()
-            .map(|(call, correlation_id)| self.store(tenant, call, correlation_id))
+            .map(|(call, correlation_id)| self.store(tenant, call, correlation_id, deadline))
             .collect();
         let stored: Vec<(Admitted, bool)> = stream::iter(stores)
             .buffered(STORE_CONCURRENCY)
@@ -87,7 +90,16 @@ impl AdmitCalls {
         tenant: &TenantId,
         call: Call,
         correlation_id: CorrelationId,
+        deadline: Deadline,
     ) -> (Admitted, bool) {
+        if !deadline.allows_more_work() {
+            let admitted = Admitted {
+                call_id: call.call_id,
+                correlation_id,
+                admission: Admission::Unavailable("out of time for this request; retry the call"),
+            };
+            return (admitted, false);
+        }
         let content_hash = call.fingerprint();
         let call_id = call.call_id.clone();
         let (call, redactions) = call.redacted();

@@ -13,6 +13,7 @@ use callscope_core::pipeline::CallAnalysed;
 
 use crate::consumer::{read_json, Consume, Disposition, Refusal};
 use crate::ports::{Clock, Received, RollupRepository, TenantCall};
+use crate::Deadline;
 
 /// How long a call's idempotency marker lives: longer than any message can (14 days in a
 /// DLQ, counted from its first enqueue, as SQS does).
@@ -55,7 +56,10 @@ impl Consume for ApplyRollups {
         Ok(event)
     }
 
-    async fn handle(&self, batch: &[CallAnalysed]) -> Vec<Disposition> {
+    async fn handle(&self, batch: &[CallAnalysed], deadline: Deadline) -> Vec<Disposition> {
+        if !deadline.allows_more_work() {
+            return vec![Disposition::Retry; batch.len()];
+        }
         let mut seen = HashSet::new();
         let distinct: Vec<CallAnalysed> = batch
             .iter()

@@ -19,6 +19,7 @@ use crate::consumer::{read_json, Consume, Disposition, Refusal};
 use crate::ports::{
     publish_each, CallRepository, CallStatus, Clock, ProcessedCall, Publisher, Received, StoreError,
 };
+use crate::Deadline;
 
 /// Calls of one batch analysed at once: loads and stores overlap while the CPU analyses.
 const ANALYSIS_CONCURRENCY: usize = 4;
@@ -49,7 +50,11 @@ impl AnalyseCalls {
     }
 
     /// Analyses and stores one call.
-    async fn analyse(&self, request: &ProcessCall) -> Step {
+    async fn analyse(&self, request: &ProcessCall, deadline: Deadline) -> Step {
+        if !deadline.allows_more_work() {
+            tracing::warn!("out of time for this invocation; will retry");
+            return Step::Retry;
+        }
         let stored = match self.calls.load(&request.tenant, &request.call_id).await {
             Ok(Some(stored)) => stored,
             Ok(None) => {
@@ -165,7 +170,7 @@ impl Consume for AnalyseCalls {
         read_json(message, "a process request")
     }
 
-    async fn handle(&self, batch: &[ProcessCall]) -> Vec<Disposition> {
+    async fn handle(&self, batch: &[ProcessCall], deadline: Deadline) -> Vec<Disposition> {
         // The futures are built before they are streamed: a closure inside the stream would
         // need to be general over lifetimes, which `Send` inference cannot prove here.
         let analyses: Vec<_> = batch
@@ -177,7 +182,7 @@ impl Consume for AnalyseCalls {
                     call_id = %request.call_id,
                     tenant = %request.tenant,
                 );
-                self.analyse(request).instrument(span)
+                self.analyse(request, deadline).instrument(span)
             })
             .collect();
         let steps: Vec<Step> = stream::iter(analyses)

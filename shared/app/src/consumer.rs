@@ -9,6 +9,7 @@ use futures::future::join_all;
 use serde::de::DeserializeOwned;
 
 use crate::ports::{DeadLetter, Received, CORRELATION_ID_ATTRIBUTE};
+use crate::Deadline;
 
 /// What became of one readable message.
 #[derive(Debug, Clone, PartialEq)]
@@ -65,7 +66,8 @@ pub trait Consume: Send + Sync {
     fn read(&self, message: &Received) -> Result<Self::Message, Refusal>;
 
     /// Handles the readable messages of a batch: one disposition per message, in order.
-    async fn handle(&self, batch: &[Self::Message]) -> Vec<Disposition>;
+    /// Work that could not finish before `deadline` is not started: it is a `Retry`.
+    async fn handle(&self, batch: &[Self::Message], deadline: Deadline) -> Vec<Disposition>;
 }
 
 /// Reads a JSON body into `T`.
@@ -89,6 +91,7 @@ pub async fn consume<C: Consume>(
     consumer: &C,
     dead_letter: &dyn DeadLetter,
     messages: &[Received],
+    deadline: Deadline,
 ) -> Vec<String> {
     let mut readable = Vec::with_capacity(messages.len());
     let mut readable_messages = Vec::with_capacity(messages.len());
@@ -104,7 +107,7 @@ pub async fn consume<C: Consume>(
     }
     let mut failed = Vec::new();
     if !readable.is_empty() {
-        let dispositions = consumer.handle(&readable).await;
+        let dispositions = consumer.handle(&readable, deadline).await;
         for (index, message) in readable_messages.iter().enumerate() {
             // A use case that answers for fewer messages than it got has a bug; retrying the
             // rest is the safe reading.
@@ -156,7 +159,7 @@ mod tests {
             read_json(message, "a number")
         }
 
-        async fn handle(&self, batch: &[u32]) -> Vec<Disposition> {
+        async fn handle(&self, batch: &[u32], _: Deadline) -> Vec<Disposition> {
             batch
                 .iter()
                 .map(|n| match n {
@@ -187,7 +190,7 @@ mod tests {
             message("c", "3"),
             message("d", "4"),
         ];
-        let failed = consume(&Numbers, &dlq, &batch).await;
+        let failed = consume(&Numbers, &dlq, &batch, Deadline::NONE).await;
         assert_eq!(failed, ["d"]);
         let parked = dlq.parked();
         assert_eq!(parked.len(), 2);
@@ -203,7 +206,13 @@ mod tests {
     async fn a_message_whose_parking_fails_is_retried_instead() {
         let dlq = MemoryDeadLetter::default();
         dlq.set_unavailable(true);
-        let failed = consume(&Numbers, &dlq, &[message("a", "x"), message("b", "2")]).await;
+        let failed = consume(
+            &Numbers,
+            &dlq,
+            &[message("a", "x"), message("b", "2")],
+            Deadline::NONE,
+        )
+        .await;
         assert_eq!(failed, ["a"]);
         assert!(dlq.parked().is_empty());
     }

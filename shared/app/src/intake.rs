@@ -13,6 +13,7 @@ use callscope_core::formats::{self, Format};
 use crate::admit::{Admission, AdmitCalls};
 use crate::consumer::{Consume, Disposition, Refusal, UnreadableMessage};
 use crate::ports::{Received, CORRELATION_ID_ATTRIBUTE, TENANT_ATTRIBUTE};
+use crate::Deadline;
 
 /// An intake message, read.
 #[derive(Debug, Clone, PartialEq)]
@@ -53,7 +54,7 @@ impl Consume for IntakeCalls {
 
     /// Admits the batch tenant by tenant (each call's tenant comes only from its own message),
     /// so a batch of one producer costs one admission: concurrent writes and one send.
-    async fn handle(&self, batch: &[IntakeCall]) -> Vec<Disposition> {
+    async fn handle(&self, batch: &[IntakeCall], deadline: Deadline) -> Vec<Disposition> {
         let mut by_tenant: BTreeMap<&TenantId, Vec<usize>> = BTreeMap::new();
         for (index, message) in batch.iter().enumerate() {
             by_tenant.entry(&message.tenant).or_default().push(index);
@@ -64,7 +65,7 @@ impl Consume for IntakeCalls {
                 .iter()
                 .map(|&i| (batch[i].call.clone(), batch[i].correlation_id.clone()))
                 .collect();
-            let admitted = self.admit.admit(tenant, calls).await;
+            let admitted = self.admit.admit(tenant, calls, deadline).await;
             for (index, admitted) in indexes.into_iter().zip(admitted) {
                 // What retrying cannot fix is parked with its reason; what can, is retried.
                 dispositions[index] = match admitted.admission {

@@ -10,6 +10,7 @@ pub mod admit;
 pub mod aggregate;
 pub mod analyse;
 pub mod consumer;
+pub mod deadline;
 pub mod intake;
 pub mod invalidate;
 pub mod memory;
@@ -20,3 +21,4 @@ pub mod sweep;
 mod test_support;
 
 pub use consumer::{consume, Consume, Disposition, Refusal, UnreadableMessage};
+pub use deadline::Deadline;

@@ -18,9 +18,12 @@ pub async fn load_sdk_config() -> SdkConfig {
     aws_config::defaults(BehaviorVersion::latest())
         .timeout_config(
             TimeoutConfig::builder()
-                .connect_timeout(Duration::from_secs(2))
-                .operation_attempt_timeout(Duration::from_secs(5))
-                .operation_timeout(Duration::from_secs(12))
+                // An operation gives up within 5 s (attempts of 2 s, retried), shorter than the
+                // margin handlers keep before their deadline (callscope_app::deadline::MARGIN),
+                // so work started in time also ends in time.
+                .connect_timeout(Duration::from_secs(1))
+                .operation_attempt_timeout(Duration::from_secs(2))
+                .operation_timeout(Duration::from_secs(5))
                 .build(),
         )
         .load()

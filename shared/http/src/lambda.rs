@@ -48,12 +48,22 @@ pub async fn invoke(
     router: &Router,
     event: LambdaRequest,
 ) -> Result<ApiGatewayV2httpResponse, serde_json::Error> {
+    invoke_before(router, event, 0).await
+}
+
+/// [`invoke`] with the invocation's deadline (milliseconds since the epoch; 0: none) in the
+/// Lambda context, as the runtime sets it.
+pub async fn invoke_before(
+    router: &Router,
+    event: LambdaRequest,
+    deadline_millis: u64,
+) -> Result<ApiGatewayV2httpResponse, serde_json::Error> {
+    let mut context = Context::default();
+    context.deadline = deadline_millis;
     let service =
         tower::service_fn(|request: Request| router.clone().oneshot(strip_stage(request)));
     let mut adapter = Adapter::from(service);
-    let response: Result<_, Infallible> = adapter
-        .call(LambdaEvent::new(event, Context::default()))
-        .await;
+    let response: Result<_, Infallible> = adapter.call(LambdaEvent::new(event, context)).await;
     let response = match response {
         Ok(response) => response,
         Err(never) => match never {},

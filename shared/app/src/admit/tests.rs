@@ -7,6 +7,7 @@ use callscope_core::pipeline::ProcessCall;
 use super::*;
 use crate::memory::{FixedClock, MemoryCalls, MemoryPublisher};
 use crate::test_support::{call, call_id, correlation, process, tenant};
+use crate::Deadline;
 
 struct Fixture {
     calls: Arc<MemoryCalls>,
@@ -32,6 +33,7 @@ async fn admit_one(f: &Fixture, id: &str, agent: &str, correlation_id: &str) -> 
         .admit(
             &tenant("acme"),
             vec![(call(id, agent), correlation(correlation_id))],
+            Deadline::NONE,
         )
         .await;
     assert_eq!(admitted.len(), 1);
@@ -138,6 +140,7 @@ async fn only_the_calls_whose_message_failed_are_unavailable_in_a_batch() {
                 .iter()
                 .map(|id| (call(id, "ana"), correlation(id)))
                 .collect(),
+            Deadline::NONE,
         )
         .await;
     let outcomes: Vec<bool> = admitted
@@ -145,4 +148,20 @@ async fn only_the_calls_whose_message_failed_are_unavailable_in_a_batch() {
         .map(|a| a.admission == Admission::Accepted)
         .collect();
     assert_eq!(outcomes, [true, false, true]);
+}
+
+#[tokio::test]
+async fn calls_not_started_before_the_deadline_are_unavailable_and_not_stored() {
+    let f = fixture();
+    let almost_over = Deadline::at(std::time::SystemTime::now() + crate::deadline::MARGIN / 2);
+    let admitted = f
+        .admit
+        .admit(
+            &tenant("acme"),
+            vec![(call("c-1", "ana"), correlation("c-1"))],
+            almost_over,
+        )
+        .await;
+    assert!(matches!(admitted[0].admission, Admission::Unavailable(_)));
+    assert!(f.calls.is_empty() && f.queue.sent().is_empty());
 }

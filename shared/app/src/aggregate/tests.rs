@@ -10,6 +10,7 @@ use super::*;
 use crate::consume;
 use crate::memory::{FixedClock, MemoryDeadLetter, MemoryRollups};
 use crate::test_support::{call, correlation, received, tenant};
+use crate::Deadline;
 
 fn event(id: &str) -> String {
     let call = call(id, "ana");
@@ -42,9 +43,13 @@ async fn duplicates_within_a_batch_and_redeliveries_are_counted_once() {
         received("m2", &event("c-1"), &[]),
         received("m3", &event("c-2"), &[]),
     ];
-    assert!(consume(&aggregate, &dlq, &batch).await.is_empty());
+    assert!(consume(&aggregate, &dlq, &batch, Deadline::NONE)
+        .await
+        .is_empty());
     assert_eq!(agent_calls(&rollups), 2);
-    assert!(consume(&aggregate, &dlq, &batch).await.is_empty());
+    assert!(consume(&aggregate, &dlq, &batch, Deadline::NONE)
+        .await
+        .is_empty());
     assert_eq!(
         agent_calls(&rollups),
         2,
@@ -64,10 +69,12 @@ async fn exactly_the_messages_of_calls_not_applied_are_retried() {
         received("m3", &event("c-2"), &[]),
         received("m4", &event("c-3"), &[]),
     ];
-    let failed = consume(&aggregate, &dlq, &batch).await;
+    let failed = consume(&aggregate, &dlq, &batch, Deadline::NONE).await;
     assert_eq!(failed, ["m2", "m3", "m4"], "both copies of c-2 and c-3");
     rollups.fail_after(None);
-    assert!(consume(&aggregate, &dlq, &batch[1..]).await.is_empty());
+    assert!(consume(&aggregate, &dlq, &batch[1..], Deadline::NONE)
+        .await
+        .is_empty());
     assert_eq!(agent_calls(&rollups), 3);
 }
 
@@ -75,7 +82,13 @@ async fn exactly_the_messages_of_calls_not_applied_are_retried() {
 async fn an_event_that_is_not_a_call_analysed_is_parked() {
     let aggregate = ApplyRollups::new(Arc::new(MemoryRollups::default()), clock());
     let dlq = MemoryDeadLetter::default();
-    let failed = consume(&aggregate, &dlq, &[received("m1", "[]", &[])]).await;
+    let failed = consume(
+        &aggregate,
+        &dlq,
+        &[received("m1", "[]", &[])],
+        Deadline::NONE,
+    )
+    .await;
     assert!(failed.is_empty());
     assert!(dlq.parked()[0]
         .1
@@ -94,11 +107,15 @@ async fn an_event_older_than_its_marker_may_live_is_parked_not_applied() {
     };
     let old = received("m1", &at("2026-10-01T00:00:00Z"), &[]);
     let recent = received("m2", &at("2026-11-20T00:00:00Z"), &[]);
-    assert!(consume(&aggregate, &dlq, &[old]).await.is_empty());
+    assert!(consume(&aggregate, &dlq, &[old], Deadline::NONE)
+        .await
+        .is_empty());
     assert_eq!(agent_calls(&rollups), 0, "31 days old: not applied");
     assert!(dlq.parked()[0]
         .1
         .contains("longer ago than its idempotency marker is kept"));
-    assert!(consume(&aggregate, &dlq, &[recent]).await.is_empty());
+    assert!(consume(&aggregate, &dlq, &[recent], Deadline::NONE)
+        .await
+        .is_empty());
     assert_eq!(agent_calls(&rollups), 1);
 }

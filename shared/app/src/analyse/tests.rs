@@ -14,6 +14,7 @@ use crate::ports::{
     StoredCall,
 };
 use crate::test_support::{call, call_id, correlation, received, tenant};
+use crate::Deadline;
 
 struct Fixture {
     calls: Arc<MemoryCalls>,
@@ -34,7 +35,9 @@ async fn fixture_with(stored: &[&str]) -> Fixture {
         .iter()
         .map(|id| (call(id, "ana"), correlation(id)))
         .collect();
-    admit.admit(&tenant("acme"), documents).await;
+    admit
+        .admit(&tenant("acme"), documents, Deadline::NONE)
+        .await;
     let analytics = Arc::new(MemoryPublisher::default());
     let analyse = AnalyseCalls::new(
         calls.clone(),
@@ -66,7 +69,13 @@ fn status(f: &Fixture, id: &str) -> Option<CallStatus> {
 #[tokio::test]
 async fn a_stored_call_is_analysed_marked_processed_and_its_event_sent() {
     let f = fixture_with(&["c-1"]).await;
-    let failed = consume(&f.analyse, &f.dlq, &[received("m1", &request("c-1"), &[])]).await;
+    let failed = consume(
+        &f.analyse,
+        &f.dlq,
+        &[received("m1", &request("c-1"), &[])],
+        Deadline::NONE,
+    )
+    .await;
     assert!(failed.is_empty());
     assert_eq!(status(&f, "c-1"), Some(CallStatus::Processed));
     let events: Vec<CallAnalysed> = f.analytics.sent_as();
@@ -88,7 +97,10 @@ async fn a_request_for_a_call_never_stored_is_retried_until_sqs_moves_it() {
         received("m1", &request("missing"), &[]),
         received("m2", &request("c-1"), &[]),
     ];
-    assert_eq!(consume(&f.analyse, &f.dlq, &batch).await, ["m1"]);
+    assert_eq!(
+        consume(&f.analyse, &f.dlq, &batch, Deadline::NONE).await,
+        ["m1"]
+    );
     assert!(f.dlq.parked().is_empty());
     assert_eq!(f.analytics.sent().len(), 1);
 }
@@ -96,7 +108,13 @@ async fn a_request_for_a_call_never_stored_is_retried_until_sqs_moves_it() {
 #[tokio::test]
 async fn an_unreadable_request_is_parked_at_once() {
     let f = fixture_with(&[]).await;
-    let failed = consume(&f.analyse, &f.dlq, &[received("m1", "{\"call\": 1}", &[])]).await;
+    let failed = consume(
+        &f.analyse,
+        &f.dlq,
+        &[received("m1", "{\"call\": 1}", &[])],
+        Deadline::NONE,
+    )
+    .await;
     assert!(failed.is_empty());
     let parked = f.dlq.parked();
     assert_eq!(parked.len(), 1);
@@ -114,10 +132,15 @@ async fn only_the_message_whose_event_was_not_sent_is_retried() {
         received("m1", &request("c-1"), &[]),
         received("m2", &request("c-2"), &[]),
     ];
-    assert_eq!(consume(&f.analyse, &f.dlq, &batch).await, ["m2"]);
+    assert_eq!(
+        consume(&f.analyse, &f.dlq, &batch, Deadline::NONE).await,
+        ["m2"]
+    );
     // Storing is idempotent, so the retry can store again and send the event.
     f.analytics.refuse_bodies_containing(None);
-    assert!(consume(&f.analyse, &f.dlq, &batch[1..]).await.is_empty());
+    assert!(consume(&f.analyse, &f.dlq, &batch[1..], Deadline::NONE)
+        .await
+        .is_empty());
     let events: Vec<CallAnalysed> = f.analytics.sent_as();
     let ids: Vec<(&TenantId, &CallId)> = events.iter().map(|e| (&e.tenant, &e.call_id)).collect();
     assert_eq!(ids.len(), 2);
@@ -127,7 +150,13 @@ async fn only_the_message_whose_event_was_not_sent_is_retried() {
 async fn a_store_outage_retries_every_message() {
     let f = fixture_with(&["c-1"]).await;
     f.calls.set_unavailable(true);
-    let failed = consume(&f.analyse, &f.dlq, &[received("m1", &request("c-1"), &[])]).await;
+    let failed = consume(
+        &f.analyse,
+        &f.dlq,
+        &[received("m1", &request("c-1"), &[])],
+        Deadline::NONE,
+    )
+    .await;
     assert_eq!(failed, ["m1"]);
     assert!(f.analytics.sent().is_empty());
 }
@@ -147,13 +176,15 @@ async fn a_call_whose_store_keeps_failing_is_marked_failed_and_parked_once_with_
     );
     for attempt in 1..MAX_ATTEMPTS {
         assert_eq!(
-            consume(&analyse, &f.dlq, &message).await,
+            consume(&analyse, &f.dlq, &message, Deadline::NONE).await,
             ["m1"],
             "attempt {attempt}"
         );
     }
     assert!(
-        consume(&analyse, &f.dlq, &message).await.is_empty(),
+        consume(&analyse, &f.dlq, &message, Deadline::NONE)
+            .await
+            .is_empty(),
         "parked, not retried"
     );
     assert_eq!(status(&f, "c-1"), Some(CallStatus::Failed));
@@ -170,11 +201,14 @@ async fn a_call_whose_store_keeps_failing_is_marked_failed_and_parked_once_with_
 async fn an_analysis_too_large_to_store_fails_the_call_at_once() {
     let f = fixture_with(&["c-1"]).await;
     f.calls.set_analysis_too_large(true);
-    assert!(
-        consume(&f.analyse, &f.dlq, &[received("m1", &request("c-1"), &[])])
-            .await
-            .is_empty()
-    );
+    assert!(consume(
+        &f.analyse,
+        &f.dlq,
+        &[received("m1", &request("c-1"), &[])],
+        Deadline::NONE
+    )
+    .await
+    .is_empty());
     assert_eq!(status(&f, "c-1"), Some(CallStatus::Failed));
     let reason = f
         .calls
@@ -189,7 +223,10 @@ async fn a_call_stays_pending_until_its_event_is_sent_and_then_a_duplicate_does_
     let f = fixture_with(&["c-1"]).await;
     let message = [received("m1", &request("c-1"), &[])];
     f.analytics.set_unavailable(true);
-    assert_eq!(consume(&f.analyse, &f.dlq, &message).await, ["m1"]);
+    assert_eq!(
+        consume(&f.analyse, &f.dlq, &message, Deadline::NONE).await,
+        ["m1"]
+    );
     let pending = f
         .calls
         .pending_before(
@@ -207,7 +244,9 @@ async fn a_call_stays_pending_until_its_event_is_sent_and_then_a_duplicate_does_
     assert_eq!(status(&f, "c-1"), Some(CallStatus::Processed));
 
     f.analytics.set_unavailable(false);
-    assert!(consume(&f.analyse, &f.dlq, &message).await.is_empty());
+    assert!(consume(&f.analyse, &f.dlq, &message, Deadline::NONE)
+        .await
+        .is_empty());
     assert_eq!(f.analytics.sent().len(), 1);
     let pending = f
         .calls
@@ -219,7 +258,9 @@ async fn a_call_stays_pending_until_its_event_is_sent_and_then_a_duplicate_does_
         .await
         .expect("pending");
     assert!(pending.is_empty(), "handed off");
-    assert!(consume(&f.analyse, &f.dlq, &message).await.is_empty());
+    assert!(consume(&f.analyse, &f.dlq, &message, Deadline::NONE)
+        .await
+        .is_empty());
     assert_eq!(
         f.analytics.sent().len(),
         1,
@@ -282,4 +323,24 @@ impl CallRepository for FlakyStore {
     async fn mark_requeued(&self, call: &PendingCall, at: Timestamp) -> Result<(), StoreError> {
         self.0.mark_requeued(call, at).await
     }
+}
+
+#[tokio::test]
+async fn nothing_is_started_once_the_invocation_is_out_of_time() {
+    let f = fixture_with(&["c-1"]).await;
+    let almost_over = Deadline::at(std::time::SystemTime::now() + crate::deadline::MARGIN / 2);
+    let failed = consume(
+        &f.analyse,
+        &f.dlq,
+        &[received("m1", &request("c-1"), &[])],
+        almost_over,
+    )
+    .await;
+    assert_eq!(failed, ["m1"]);
+    assert_eq!(
+        status(&f, "c-1"),
+        Some(CallStatus::Received),
+        "not analysed"
+    );
+    assert!(f.analytics.sent().is_empty());
 }

@@ -9,6 +9,7 @@ use crate::consume;
 use crate::memory::{FixedClock, MemoryCalls, MemoryDeadLetter, MemoryPublisher};
 use crate::ports::CallRepository;
 use crate::test_support::{call_id, document, received, tenant};
+use crate::Deadline;
 
 struct Fixture {
     calls: Arc<MemoryCalls>,
@@ -48,7 +49,7 @@ async fn refused_messages_are_parked_naming_the_attribute_or_field_while_neighbo
         received("m3", &missing_customer.to_string(), &[("tenant", "acme")]),
         received("m4", &body("c-4", "ana"), &[("tenant", "a#b")]),
     ];
-    let failed = consume(&f.intake, &f.dlq, &batch).await;
+    let failed = consume(&f.intake, &f.dlq, &batch, Deadline::NONE).await;
     assert!(failed.is_empty(), "{failed:?}");
     let reasons: Vec<(String, String)> = f
         .dlq
@@ -74,12 +75,14 @@ async fn refused_messages_are_parked_naming_the_attribute_or_field_while_neighbo
 async fn a_conflict_is_parked_and_a_duplicate_is_done() {
     let f = fixture();
     let first = [received("m1", &body("c-1", "ana"), &[("tenant", "acme")])];
-    assert!(consume(&f.intake, &f.dlq, &first).await.is_empty());
+    assert!(consume(&f.intake, &f.dlq, &first, Deadline::NONE)
+        .await
+        .is_empty());
     let batch = [
         received("m2", &body("c-1", "ana"), &[("tenant", "acme")]),
         received("m3", &body("c-1", "ben"), &[("tenant", "acme")]),
     ];
-    let failed = consume(&f.intake, &f.dlq, &batch).await;
+    let failed = consume(&f.intake, &f.dlq, &batch, Deadline::NONE).await;
     assert!(failed.is_empty(), "{failed:?}");
     let parked = f.dlq.parked();
     assert_eq!(parked.len(), 1);
@@ -97,7 +100,10 @@ async fn a_store_outage_retries_the_messages_instead_of_parking_them() {
         received("m1", &body("c-1", "ana"), &[("tenant", "acme")]),
         received("m2", &body("c-2", "ana"), &[("tenant", "acme")]),
     ];
-    assert_eq!(consume(&f.intake, &f.dlq, &batch).await, ["m1", "m2"]);
+    assert_eq!(
+        consume(&f.intake, &f.dlq, &batch, Deadline::NONE).await,
+        ["m1", "m2"]
+    );
     assert!(f.dlq.parked().is_empty());
 }
 
@@ -108,7 +114,9 @@ async fn each_call_of_a_mixed_batch_is_stored_under_its_own_messages_tenant() {
         received("m1", &body("c-1", "ana"), &[("tenant", "acme")]),
         received("m2", &body("c-1", "ana"), &[("tenant", "globex")]),
     ];
-    assert!(consume(&f.intake, &f.dlq, &batch).await.is_empty());
+    assert!(consume(&f.intake, &f.dlq, &batch, Deadline::NONE)
+        .await
+        .is_empty());
     for t in ["acme", "globex"] {
         let stored = f
             .calls
@@ -138,7 +146,9 @@ async fn an_unusable_correlation_id_falls_back_to_the_message_id() {
             &[("tenant", "acme"), ("correlation_id", "telephony-7f3a")],
         ),
     ];
-    assert!(consume(&f.intake, &f.dlq, &batch).await.is_empty());
+    assert!(consume(&f.intake, &f.dlq, &batch, Deadline::NONE)
+        .await
+        .is_empty());
     let queued: Vec<ProcessCall> = f.queue.sent_as();
     let ids: Vec<&str> = queued.iter().map(|r| r.correlation_id.as_str()).collect();
     assert_eq!(

@@ -13,6 +13,7 @@ use crate::admit::AdmitCalls;
 use crate::memory::{FixedClock, MemoryCache, MemoryCalls, MemoryPublisher, MemoryRollups};
 use crate::ports::{Cache, CallRepository, RollupRepository};
 use crate::test_support::{call_id, process, tenant};
+use crate::Deadline;
 
 const PRICING: &str = "Agent: Thanks for your time. Our pricing is sixty dollars per seat per month with a discount for annual plans.\nCustomer: That is a bit too expensive for us right now, we have a small budget.";
 const WEATHER: &str = "Agent: How was the weekend?\nCustomer: Lovely, we walked along the river in Lisbon until the sun went down.";
@@ -55,7 +56,11 @@ async fn ingest(f: &Fixture, tenant_id: &str, call: Call, processed: bool) {
     let id = call.call_id.to_string();
     let correlation = CorrelationId::parse("c", id.clone()).expect("id");
     admit
-        .admit(&tenant(tenant_id), vec![(call, correlation)])
+        .admit(
+            &tenant(tenant_id),
+            vec![(call, correlation)],
+            Deadline::NONE,
+        )
         .await;
     if processed {
         process(&f.calls, &tenant(tenant_id), &id, "2026-11-03T00:01:00Z").await;

@@ -9,6 +9,7 @@ use crate::admit::AdmitCalls;
 use crate::memory::{FixedClock, MemoryCalls, MemoryPublisher};
 use crate::ports::{CallRepository, Clock};
 use crate::test_support::{call, call_id, correlation, process, tenant};
+use crate::Deadline;
 
 struct Fixture {
     calls: Arc<MemoryCalls>,
@@ -38,7 +39,11 @@ async fn fixture() -> Fixture {
 async fn admit(f: &Fixture, id: &str) {
     let ingest_queue = Arc::new(MemoryPublisher::default());
     AdmitCalls::new(f.calls.clone(), ingest_queue, f.clock.clone())
-        .admit(&tenant("acme"), vec![(call(id, "ana"), correlation(id))])
+        .admit(
+            &tenant("acme"),
+            vec![(call(id, "ana"), correlation(id))],
+            Deadline::NONE,
+        )
         .await;
 }
 
@@ -139,7 +144,7 @@ async fn one_run_queues_at_most_its_cap() {
         Arc::new(MemoryPublisher::default()),
         f.clock.clone(),
     )
-    .admit(&tenant("acme"), calls)
+    .admit(&tenant("acme"), calls, Deadline::NONE)
     .await;
     f.clock.advance(chrono::Duration::hours(1));
     let first = f.sweep.run().await.expect("sweep");

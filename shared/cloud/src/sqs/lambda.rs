@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use aws_lambda_events::event::sqs::{BatchItemFailure, SqsBatchResponse, SqsEvent, SqsMessage};
 use callscope_app::ports::{Attribute, DeadLetter, Received};
-use callscope_app::{consume, Consume};
+use callscope_app::{consume, Consume, Deadline};
 use futures::future::BoxFuture;
 
 /// A function that consumes SQS batches with `ReportBatchItemFailures`: it returns exactly the
@@ -35,9 +35,16 @@ impl<C: Consume> SqsConsumer<C> {
     }
 
     /// Handles one batch; never fails as a whole, so one bad message cannot fail its neighbours.
-    pub async fn handle_batch(&self, event: SqsEvent) -> SqsBatchResponse {
+    /// What could not be done before `deadline` is reported for retry.
+    pub async fn handle_batch(&self, event: SqsEvent, deadline: Deadline) -> SqsBatchResponse {
         let messages: Vec<Received> = event.records.iter().map(received_from).collect();
-        let failed = consume(&self.use_case, self.dead_letter.as_ref(), &messages).await;
+        let failed = consume(
+            &self.use_case,
+            self.dead_letter.as_ref(),
+            &messages,
+            deadline,
+        )
+        .await;
         batch_response(failed)
     }
 }
@@ -47,7 +54,7 @@ impl<C: Consume> SqsBatchHandler for SqsConsumer<C> {
         &self,
         event: SqsEvent,
     ) -> BoxFuture<'_, Result<SqsBatchResponse, lambda_runtime::Error>> {
-        Box::pin(async move { Ok(self.handle_batch(event).await) })
+        Box::pin(async move { Ok(self.handle_batch(event, Deadline::NONE).await) })
     }
 }
 
