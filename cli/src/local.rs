@@ -90,6 +90,7 @@ fn write_env_file(path: &Path, provisioned: &Provisioned) -> anyhow::Result<()> 
         "AWS_REGION",
         "AWS_ACCESS_KEY_ID",
         "AWS_SECRET_ACCESS_KEY",
+        "CALLSCOPE_EMULATOR_TIMEOUT_SECONDS",
     ] {
         if let Ok(value) = std::env::var(name) {
             env.insert(name.to_owned(), value);

@@ -97,6 +97,44 @@ impl TestCloud {
         Self(pipeline)
     }
 
+    /// POSTs calls in bulk as a well-behaved client does: the items answered `retry` (the
+    /// store or queue was slow) are sent again, until every call is accepted.
+    pub async fn post_bulk_until_accepted(&self, documents: &[serde_json::Value]) {
+        let mut pending: Vec<serde_json::Value> = documents.to_vec();
+        for _ in 0..5 {
+            let reply = self
+                .0
+                .post(
+                    "/api/v1/calls/bulk",
+                    &serde_json::Value::from(pending.clone()).to_string(),
+                    Some(TENANT),
+                )
+                .await;
+            assert_eq!(reply.status, 202, "{}", reply.body);
+            let results = reply.body["results"]
+                .as_array()
+                .cloned()
+                .unwrap_or_default();
+            assert!(
+                results
+                    .iter()
+                    .all(|r| r["status"] == "accepted" || r["status"] == "retry"),
+                "{}",
+                reply.body
+            );
+            pending = results
+                .iter()
+                .zip(&pending)
+                .filter(|(r, _)| r["status"] == "retry")
+                .map(|(_, doc)| doc.clone())
+                .collect();
+            if pending.is_empty() {
+                return;
+            }
+        }
+        panic!("{} calls still not accepted after 5 tries", pending.len());
+    }
+
     /// GETs from the query API.
     pub async fn get(&self, path_and_query: &str, tenant: Option<&str>) -> HttpReply {
         self.0.get(path_and_query, tenant).await

@@ -79,15 +79,7 @@ async fn duplicated_and_failing_deliveries_still_count_every_call_exactly_once()
     // Half the calls arrive over HTTP in bulk, half from a producer on the intake queue.
     let (over_http, over_queue) = documents.split_at(CALLS / 2);
     for chunk in over_http.chunks(50) {
-        let reply = cloud
-            .post(
-                "/api/v1/calls/bulk",
-                &Value::from(chunk.to_vec()).to_string(),
-                Some(TENANT),
-            )
-            .await;
-        assert_eq!(reply.status, 202, "{}", reply.body);
-        assert_eq!(reply.body["accepted"], chunk.len(), "{}", reply.body);
+        cloud.post_bulk_until_accepted(chunk).await;
     }
     for doc in over_queue {
         cloud

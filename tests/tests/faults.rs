@@ -65,28 +65,7 @@ async fn rollups_stay_exact_when_the_stores_throttle_conflict_and_lose_committed
     let cloud = TestCloud::start_with_faults(faults.clone()).await;
     let documents = documents(24);
     for chunk in documents.chunks(8) {
-        let reply = cloud
-            .post(
-                "/api/v1/calls/bulk",
-                &Value::from(chunk.to_vec()).to_string(),
-                Some(TENANT),
-            )
-            .await;
-        assert_eq!(reply.status, 202, "{}", reply.body);
-        // Anything the client was told to retry, it retries.
-        for (result, doc) in reply.body["results"]
-            .as_array()
-            .expect("results")
-            .iter()
-            .zip(chunk)
-        {
-            if result["status"] == "retry" {
-                let again = cloud
-                    .post("/api/v1/calls", &doc.to_string(), Some(TENANT))
-                    .await;
-                assert_eq!(again.status, 202, "{}", again.body);
-            }
-        }
+        cloud.post_bulk_until_accepted(chunk).await;
     }
     cloud.drain().await;
 

@@ -52,14 +52,7 @@ fn expected(documents: &[Value]) -> Vec<(String, String, Option<String>, String,
 
 async fn seeded(cloud: &TestCloud) -> Vec<Value> {
     let documents = documents();
-    let reply = cloud
-        .post(
-            "/api/v1/calls/bulk",
-            &Value::from(documents.clone()).to_string(),
-            Some(TENANT),
-        )
-        .await;
-    assert_eq!(reply.body["accepted"], documents.len(), "{}", reply.body);
+    cloud.post_bulk_until_accepted(&documents).await;
     cloud.drain().await;
     documents
 }

@@ -18,7 +18,7 @@ pub fn consumer(config: &IntakeConfig, clients: &AwsClients) -> SqsConsumer<Inta
         Arc::new(SystemClock),
     );
     SqsConsumer::new(
-        IntakeCalls::new(admit),
+        IntakeCalls::new(admit, config.producer_tenants.clone()),
         clients.dead_letter(&config.intake_dlq_url),
     )
 }

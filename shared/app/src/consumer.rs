@@ -31,6 +31,9 @@ pub enum Refusal {
     Invalid(#[from] InputError),
     #[error("call_id: {0} already exists with different content")]
     Conflict(CallId),
+    /// The sender may not send this message (intake producers are bound to their tenant).
+    #[error("{0}")]
+    Producer(String),
     /// An event so old its call's idempotency marker may have expired: applying it could
     /// count the call twice.
     #[error("the event of call {call_id} was analysed at {analysed_at}, longer ago than its idempotency marker is kept; apply it by hand if it is missing")]
@@ -64,6 +67,12 @@ pub trait Consume: Send + Sync {
 
     /// Reads one message; an error parks it with the refusal as its reason.
     fn read(&self, message: &Received) -> Result<Self::Message, Refusal>;
+
+    /// The message as it is parked: by default as received. A use case whose messages carry
+    /// personal data parks a redacted copy, so DLQs never hold it.
+    fn parked_copy(&self, message: &Received) -> Received {
+        message.clone()
+    }
 
     /// Handles the readable messages of a batch: one disposition per message, in order.
     /// Work that could not finish before `deadline` is not started: it is a `Retry`.
@@ -130,7 +139,10 @@ pub async fn consume<C: Consume>(
             reason,
             "message refused; parking it in the DLQ"
         );
-        match dead_letter.park(message, &reason).await {
+        match dead_letter
+            .park(&consumer.parked_copy(message), &reason)
+            .await
+        {
             Ok(()) => None,
             Err(error) => {
                 tracing::warn!(message_id = %message.id, %error, "parking failed; will retry");

@@ -9,6 +9,7 @@ use std::collections::BTreeMap;
 use async_trait::async_trait;
 use callscope_core::domain::{Call, CorrelationId, TenantId};
 use callscope_core::formats::{self, Format};
+use callscope_core::redaction;
 
 use crate::admit::{Admission, AdmitCalls};
 use crate::consumer::{Consume, Disposition, Refusal, UnreadableMessage};
@@ -23,14 +24,41 @@ pub struct IntakeCall {
     pub correlation_id: CorrelationId,
 }
 
+/// Which producer may send calls for which tenant: IAM unique ids (the `SenderId` SQS records,
+/// before any `:session`) to tenants.
+pub type ProducerTenants = BTreeMap<String, TenantId>;
+
 #[derive(Debug, Clone)]
 pub struct IntakeCalls {
     admit: AdmitCalls,
+    /// When set, a message is admitted only from a listed producer, for its own tenant.
+    producers: Option<ProducerTenants>,
 }
 
 impl IntakeCalls {
-    pub fn new(admit: AdmitCalls) -> Self {
-        Self { admit }
+    pub fn new(admit: AdmitCalls, producers: Option<ProducerTenants>) -> Self {
+        Self { admit, producers }
+    }
+
+    /// The tenant attribute must be the one the sending producer is bound to.
+    fn check_producer(&self, message: &Received, tenant: &TenantId) -> Result<(), Refusal> {
+        let Some(producers) = &self.producers else {
+            return Ok(());
+        };
+        let sender = message
+            .sender_id
+            .as_deref()
+            .and_then(|s| s.split(':').next())
+            .unwrap_or_default();
+        match producers.get(sender) {
+            Some(bound) if bound == tenant => Ok(()),
+            Some(bound) => Err(Refusal::Producer(format!(
+                "producer {sender} may send calls for tenant {bound} only, not {tenant}"
+            ))),
+            None => Err(Refusal::Producer(format!(
+                "producer {sender:?} is not allowed to send calls"
+            ))),
+        }
     }
 }
 
@@ -43,6 +71,7 @@ impl Consume for IntakeCalls {
             .attribute(TENANT_ATTRIBUTE)
             .ok_or(UnreadableMessage::MissingAttribute(TENANT_ATTRIBUTE))?;
         let tenant = TenantId::parse(TENANT_ATTRIBUTE, tenant)?;
+        self.check_producer(message, &tenant)?;
         let body = message.body.as_deref().ok_or(UnreadableMessage::NoBody)?;
         let call = formats::parse_call(body.as_bytes(), Format::Auto)?;
         Ok(IntakeCall {
@@ -50,6 +79,16 @@ impl Consume for IntakeCalls {
             call,
             correlation_id: correlation_id_of(message),
         })
+    }
+
+    /// Intake messages are call documents with transcripts as producers sent them: the parked
+    /// copy has e-mails, phone and card numbers replaced, wherever they are in the body.
+    fn parked_copy(&self, message: &Received) -> Received {
+        let mut copy = message.clone();
+        if let Some(body) = &message.body {
+            copy.body = Some(redaction::redact_text(body).0.into_owned());
+        }
+        copy
     }
 
     /// Admits the batch tenant by tenant (each call's tenant comes only from its own message),

@@ -46,6 +46,7 @@ pub fn received(id: &str, body: &str, attributes: &[(&str, &str)]) -> Received {
                 ((*name).to_owned(), attribute)
             })
             .collect(),
+        sender_id: None,
     }
 }
 

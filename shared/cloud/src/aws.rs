@@ -16,18 +16,33 @@ use crate::sqs::{SqsDeadLetter, SqsPublisher};
 /// Loads the shared SDK configuration with timeouts that fit inside a Lambda invocation.
 pub async fn load_sdk_config() -> SdkConfig {
     aws_config::defaults(BehaviorVersion::latest())
-        .timeout_config(
-            TimeoutConfig::builder()
-                // An operation gives up within 5 s (attempts of 2 s, retried), shorter than the
-                // margin handlers keep before their deadline (callscope_app::deadline::MARGIN),
-                // so work started in time also ends in time.
-                .connect_timeout(Duration::from_secs(1))
-                .operation_attempt_timeout(Duration::from_secs(2))
-                .operation_timeout(Duration::from_secs(5))
-                .build(),
-        )
+        .timeout_config(timeouts())
         .load()
         .await
+}
+
+/// An operation gives up within 5 s (attempts of 2 s, retried), shorter than the margin handlers
+/// keep before their deadline (`callscope_app::deadline::MARGIN`), so work started in time also
+/// ends in time. The local emulator answers one request at a time, a hundred times slower than
+/// DynamoDB under load: `infra/local-cloud.sh env` sets `CALLSCOPE_EMULATOR_TIMEOUT_SECONDS` for
+/// it, and only it (deployed functions have no deadline-free setting).
+fn timeouts() -> TimeoutConfig {
+    let emulator = std::env::var("CALLSCOPE_EMULATOR_TIMEOUT_SECONDS")
+        .ok()
+        .and_then(|s| s.parse::<u64>().ok())
+        .filter(|_| std::env::var_os("AWS_ENDPOINT_URL").is_some());
+    let (attempt, operation) = match emulator {
+        Some(seconds) => (
+            Duration::from_secs(seconds),
+            Duration::from_secs(seconds * 2),
+        ),
+        None => (Duration::from_secs(2), Duration::from_secs(5)),
+    };
+    TimeoutConfig::builder()
+        .connect_timeout(Duration::from_secs(1))
+        .operation_attempt_timeout(attempt)
+        .operation_timeout(operation)
+        .build()
 }
 
 /// The clients every function may need, built once from one `SdkConfig`.

@@ -3,6 +3,8 @@
 //! A missing or invalid variable fails the cold start with its name: a function must never run
 //! on a silently defaulted table or queue.
 
+use std::collections::BTreeMap;
+
 use callscope_core::domain::TenantId;
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -66,6 +68,9 @@ pub struct IntakeConfig {
     pub calls_table: String,
     pub process_queue_url: String,
     pub intake_dlq_url: String,
+    /// `PRODUCER_TENANTS` (`UNIQUEID=tenant,…`): each producer bound to its tenant. Empty:
+    /// any sender the queue policy lets in may name any tenant.
+    pub producer_tenants: Option<BTreeMap<String, TenantId>>,
 }
 
 impl IntakeConfig {
@@ -75,10 +80,15 @@ impl IntakeConfig {
 
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
         let env = Env(lookup);
+        let producer_tenants = env
+            .optional("PRODUCER_TENANTS")
+            .map(|raw| parse_producer_tenants(&raw))
+            .transpose()?;
         Ok(Self {
             calls_table: env.required("CALLS_TABLE")?,
             process_queue_url: env.required("PROCESS_QUEUE_URL")?,
             intake_dlq_url: env.required("INTAKE_DLQ_URL")?,
+            producer_tenants,
         })
     }
 }
@@ -207,6 +217,26 @@ impl InvalidateConfig {
     }
 }
 
+/// `AROAEXAMPLE=acme,AIDAEXAMPLE=globex` → unique id → tenant.
+fn parse_producer_tenants(raw: &str) -> Result<BTreeMap<String, TenantId>, ConfigError> {
+    let invalid = |reason: String| ConfigError::Invalid {
+        name: "PRODUCER_TENANTS".into(),
+        reason,
+    };
+    raw.split(',')
+        .map(str::trim)
+        .filter(|pair| !pair.is_empty())
+        .map(|pair| {
+            let (producer, tenant) = pair
+                .split_once('=')
+                .ok_or_else(|| invalid(format!("{pair:?} is not UNIQUEID=tenant")))?;
+            let tenant =
+                TenantId::parse("tenant", tenant.trim()).map_err(|e| invalid(e.to_string()))?;
+            Ok((producer.trim().to_owned(), tenant))
+        })
+        .collect()
+}
+
 fn default_tenant<F: Fn(&str) -> Option<String>>(
     env: &Env<F>,
 ) -> Result<Option<TenantId>, ConfigError> {
@@ -267,6 +297,29 @@ mod tests {
             IngestConfig::from_lookup(lookup(&with_bad)),
             Err(ConfigError::Invalid { .. })
         ));
+    }
+
+    #[test]
+    fn producers_are_bound_to_tenants_by_unique_id_and_a_bad_pair_is_named() {
+        let base = [
+            ("CALLS_TABLE", "c"),
+            ("PROCESS_QUEUE_URL", "q"),
+            ("INTAKE_DLQ_URL", "d"),
+        ];
+        let with = |value: &'static str| {
+            let mut vars = base.to_vec();
+            vars.push(("PRODUCER_TENANTS", value));
+            IntakeConfig::from_lookup(lookup(&vars))
+        };
+        let bound = with("AROA1=acme, AIDA2=globex")
+            .expect("valid")
+            .producer_tenants
+            .expect("set");
+        assert_eq!(bound["AIDA2"].as_str(), "globex");
+        assert_eq!(with("").expect("valid").producer_tenants, None);
+        assert!(
+            matches!(with("AROA1"), Err(ConfigError::Invalid { name, .. }) if name == "PRODUCER_TENANTS")
+        );
     }
 
     #[test]

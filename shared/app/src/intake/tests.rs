@@ -22,7 +22,7 @@ fn fixture() -> Fixture {
     let calls = Arc::new(MemoryCalls::default());
     let queue = Arc::new(MemoryPublisher::default());
     let clock = Arc::new(FixedClock::at("2026-11-02T10:00:00Z"));
-    let intake = IntakeCalls::new(AdmitCalls::new(calls.clone(), queue.clone(), clock));
+    let intake = IntakeCalls::new(AdmitCalls::new(calls.clone(), queue.clone(), clock), None);
     Fixture {
         calls,
         queue,
@@ -154,5 +154,71 @@ async fn an_unusable_correlation_id_falls_back_to_the_message_id() {
     assert_eq!(
         ids,
         ["5e0b6f1c-0000-4000-8000-000000000001", "telephony-7f3a"]
+    );
+}
+
+#[tokio::test]
+async fn a_parked_call_document_has_its_personal_data_redacted() {
+    let f = fixture();
+    let mut doc = document("bad", "ana");
+    doc.as_object_mut().expect("object").remove("customer_id");
+    doc["transcript"] = serde_json::json!("Agent: Hi.\nCustomer: Mail ana@example.com or call +1 415 555 0134, card 4111 1111 1111 1111.");
+    let batch = [received("m1", &doc.to_string(), &[("tenant", "acme")])];
+    assert!(consume(&f.intake, &f.dlq, &batch, Deadline::NONE)
+        .await
+        .is_empty());
+    let parked = f.dlq.parked();
+    let body = parked[0].0.body.clone().expect("body");
+    assert!(
+        !body.contains("ana@example.com") && !body.contains("4111") && !body.contains("555 0134"),
+        "{body}"
+    );
+    assert!(
+        body.contains("[EMAIL]") && body.contains("[CARD]"),
+        "{body}"
+    );
+    assert_eq!(
+        parked[0].0.attribute("tenant"),
+        Some("acme"),
+        "attributes are kept"
+    );
+}
+
+#[tokio::test]
+async fn producers_send_only_for_the_tenant_they_are_bound_to() {
+    let calls = Arc::new(MemoryCalls::default());
+    let clock = Arc::new(FixedClock::at("2026-11-02T10:00:00Z"));
+    let admit = AdmitCalls::new(calls.clone(), Arc::new(MemoryPublisher::default()), clock);
+    let producers = ProducerTenants::from([("AROATELEPHONY".to_owned(), tenant("acme"))]);
+    let intake = IntakeCalls::new(admit, Some(producers));
+    let dlq = MemoryDeadLetter::default();
+    let from = |id: &str, sender: Option<&str>, tenant: &str| {
+        let mut message = received(id, &body(id, "ana"), &[("tenant", tenant)]);
+        message.sender_id = sender.map(str::to_owned);
+        message
+    };
+    let batch = [
+        from("ok", Some("AROATELEPHONY:lambda-session"), "acme"),
+        from("other-tenant", Some("AROATELEPHONY:s"), "globex"),
+        from("stranger", Some("AIDASTRANGER"), "acme"),
+        from("unknown", None, "acme"),
+    ];
+    assert!(consume(&intake, &dlq, &batch, Deadline::NONE)
+        .await
+        .is_empty());
+    assert_eq!(
+        calls.len(),
+        1,
+        "only the bound producer's call for its tenant"
+    );
+    let reasons: Vec<String> = dlq.parked().into_iter().map(|(_, r)| r).collect();
+    assert_eq!(reasons.len(), 3);
+    assert!(
+        reasons[0].contains("tenant acme only, not globex"),
+        "{reasons:?}"
+    );
+    assert!(
+        reasons[1].contains("AIDASTRANGER") && reasons[2].contains("not allowed"),
+        "{reasons:?}"
     );
 }

@@ -28,6 +28,8 @@ pub struct Received {
     pub id: String,
     pub body: Option<String>,
     pub attributes: BTreeMap<String, Attribute>,
+    /// Who sent it, as SQS records it (`SenderId`: an IAM unique id, `:session` for roles).
+    pub sender_id: Option<String>,
 }
 
 impl Received {

@@ -75,6 +75,7 @@ pub fn received_from(message: &SqsMessage) -> Received {
                 Some((name.clone(), Attribute { data_type, value }))
             })
             .collect(),
+        sender_id: message.attributes.get("SenderId").cloned(),
     }
 }
 
