@@ -35,8 +35,9 @@ tests: ## unit, property and integration tests, with the local cloud started for
 unit: ## unit and property tests only (no services needed)
 	cargo test --workspace --locked --exclude callscope-tests
 
-bench: ## criterion benchmarks of the analysis engine
+bench: ## criterion benchmarks of the analysis engine, then the adversarial suite (fails on a case over its budget or growing faster than linearly)
 	cargo bench -p callscope-core --bench analysis
+	cargo bench -p callscope-core --bench adversarial
 
 analyze: ## analyse one call: make analyze FILE=events/calls/plain_discovery.json
 	cargo run --quiet --release -p callscope-cli -- analyze $(FILE)

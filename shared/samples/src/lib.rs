@@ -3,6 +3,8 @@
 //! per minute, built from sentences a B2B discovery call contains (questions, pricing,
 //! objections, fillers, next steps), with the occasional overlap and pause.
 
+pub mod adversarial;
+
 use serde_json::{json, Value};
 
 use callscope_core::domain::{Role, Transcript, Utterance};

@@ -16,6 +16,9 @@ use crate::domain::Role;
 
 /// At most this many next steps are listed per call.
 pub const MAX_NEXT_STEPS: usize = 20;
+/// A next step's text is its sentence, cut to about this many bytes around the commitment when
+/// longer (an unpunctuated transcript can be one sentence of the whole call).
+pub const MAX_NEXT_STEP_BYTES: usize = 300;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct NextStep {
@@ -63,15 +66,15 @@ pub fn find(timeline: &Timeline<'_>) -> Vec<NextStep> {
             if found.len() >= MAX_NEXT_STEPS {
                 return found;
             }
-            if sentence.ends_with('?')
-                || !p.commitment.is_match(sentence)
-                || p.negation.is_match(sentence)
-            {
+            if sentence.ends_with('?') || p.negation.is_match(sentence) {
                 continue;
             }
+            let Some(commitment) = p.commitment.find(sentence) else {
+                continue;
+            };
             found.push(NextStep {
                 speaker: s.role,
-                text: sentence.to_owned(),
+                text: excerpt(sentence, commitment.start()),
                 utterance_index: s.index,
                 at_seconds: s.start,
                 due: p.due.find(sentence).map(|m| m.as_str().to_lowercase()),
@@ -79,6 +82,21 @@ pub fn find(timeline: &Timeline<'_>) -> Vec<NextStep> {
         }
     }
     found
+}
+
+/// The sentence, or when it is longer than [`MAX_NEXT_STEP_BYTES`] the part that starts at the
+/// commitment, marked with ellipses where it was cut.
+fn excerpt(sentence: &str, commitment_start: usize) -> String {
+    if sentence.len() <= MAX_NEXT_STEP_BYTES {
+        return sentence.to_owned();
+    }
+    let mut end = (commitment_start + MAX_NEXT_STEP_BYTES).min(sentence.len());
+    while !sentence.is_char_boundary(end) {
+        end -= 1;
+    }
+    let head = if commitment_start > 0 { "…" } else { "" };
+    let tail = if end < sentence.len() { "…" } else { "" };
+    format!("{head}{}{tail}", &sentence[commitment_start..end])
 }
 
 #[cfg(test)]
@@ -135,5 +153,22 @@ mod tests {
             (Role::Agent, "We sent it last week."),
         ])
         .is_empty());
+    }
+
+    #[test]
+    fn a_long_sentence_is_cut_to_the_commitment() {
+        let filler = "and then we talked about the weather ".repeat(40);
+        let text = format!("{filler}I'll send you the proposal by Friday {filler}");
+        let s = steps(&[(Role::Agent, &text)]);
+        assert_eq!(s.len(), 1);
+        assert!(
+            s[0].text
+                .starts_with("…I'll send you the proposal by Friday"),
+            "{}",
+            s[0].text
+        );
+        assert!(s[0].text.ends_with('…'));
+        assert!(s[0].text.len() <= MAX_NEXT_STEP_BYTES + 2 * '…'.len_utf8());
+        assert_eq!(s[0].due.as_deref(), Some("by friday"));
     }
 }

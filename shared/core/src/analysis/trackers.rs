@@ -152,12 +152,27 @@ impl TrackerSet {
 }
 
 /// Whether the text just before a phrase negates it: a cue among the last few words of the
-/// same sentence.
+/// same sentence. Reads backwards from the phrase and stops at the sentence's start or after
+/// [`NEGATION_WINDOW_WORDS`] words, so each mention costs a few words, not its whole sentence
+/// (which made one long sentence of tracker words quadratic).
 fn is_negated(before: &str) -> bool {
-    let sentence = before.rsplit(['.', '!', '?', ';']).next().unwrap_or(before);
-    crate::analysis::text::words_from_the_end(sentence)
-        .take(NEGATION_WINDOW_WORDS)
-        .any(|w| NEGATION_CUES.iter().any(|cue| is_cue(cue, w)))
+    let mut seen = 0;
+    for token in before.split_whitespace().rev() {
+        let (token, sentence_starts_here) = match token.rfind(['.', '!', '?', ';']) {
+            Some(end) => (&token[end + 1..], true),
+            None => (token, false),
+        };
+        if let Some(word) = crate::analysis::text::words_from_the_end(token).next() {
+            if NEGATION_CUES.iter().any(|cue| is_cue(cue, word)) {
+                return true;
+            }
+            seen += 1;
+        }
+        if sentence_starts_here || seen == NEGATION_WINDOW_WORDS {
+            return false;
+        }
+    }
+    false
 }
 
 /// `word` is `cue`, ignoring ASCII case and with a typographic apostrophe read as `'`.

@@ -224,3 +224,31 @@ fn the_default_set_finds_a_typical_discovery_call() {
     assert_eq!(count(&h, "next_steps"), 2, "'next step' and 'send you'");
     assert_eq!(count(&h, "pricing"), 1);
 }
+
+/// The negation check as it was before it read backwards: the last sentence of the text before
+/// the phrase, then its last words. Kept as the reference the bounded check must agree with.
+fn negated_by_whole_sentence(before: &str) -> bool {
+    let sentence = before.rsplit(['.', '!', '?', ';']).next().unwrap_or(before);
+    crate::analysis::text::words_from_the_end(sentence)
+        .take(NEGATION_WINDOW_WORDS)
+        .any(|w| NEGATION_CUES.iter().any(|cue| is_cue(cue, w)))
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(1024))]
+
+    #[test]
+    fn the_bounded_negation_check_agrees_with_reading_the_whole_sentence(
+        words in proptest::collection::vec(
+            proptest::sample::select(vec![
+                "not", "No", "never", "don’t", "we", "price", "really", "-", "...", "ok.", "end;",
+                "why?", "a.not", "(not", "isn't!", "", " ", "\u{a0}", "x!y", "😀",
+            ]),
+            0..24,
+        ),
+        separator in proptest::sample::select(vec![" ", "  ", "\t", "\n"]),
+    ) {
+        let before = words.join(separator) + " ";
+        proptest::prop_assert_eq!(is_negated(&before), negated_by_whole_sentence(&before), "{:?}", before);
+    }
+}
