@@ -1,6 +1,7 @@
 //! The ingest function's HTTP adapter: `POST /api/v1/calls` (one call) and
 //! `POST /api/v1/calls/bulk` (up to 1,000), admitted by the application's admit use case.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use axum::body::Bytes;
@@ -19,6 +20,7 @@ use callscope_core::error::InputError;
 use callscope_core::formats::{self, Format};
 use callscope_http::problem::{input_detail, Place};
 use callscope_http::{ApiError, Tenant, TenantAuth};
+use serde_json::value::RawValue;
 use serde_json::{json, Value};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -152,7 +154,7 @@ async fn create_many(
     let mut results: Vec<Option<Value>> = vec![None; items.len()];
     let mut calls: Vec<(usize, Call)> = Vec::new();
     for (index, item) in items.into_iter().enumerate() {
-        match formats::parse_value(item, Format::Auto) {
+        match formats::parse_call(item.get().as_bytes(), Format::Auto) {
             Ok(call) => calls.push((index, call)),
             Err(error) => {
                 let error = error.within(&format!("calls[{index}]"));
@@ -251,7 +253,9 @@ fn require_json(headers: &HeaderMap) -> Result<(), ApiError> {
 }
 
 /// A bulk body: a JSON array of calls, or `{"calls": [...]}`, with at most [`BULK_LIMIT`] items.
-fn bulk_items(body: &[u8]) -> Result<Vec<Value>, InputError> {
+/// Each call is kept as its JSON text and read on its own (`formats::parse_call`), so memory
+/// holds the body and one call's values at a time, not a tree of the whole body.
+fn bulk_items(body: &[u8]) -> Result<Vec<Box<RawValue>>, InputError> {
     if body.len() > MAX_DOCUMENT_BYTES {
         return Err(InputError::too_large(
             "document",
@@ -261,26 +265,29 @@ fn bulk_items(body: &[u8]) -> Result<Vec<Value>, InputError> {
             ),
         ));
     }
-    let value: Value =
-        serde_json::from_slice(body).map_err(|e| InputError::malformed("document", e))?;
-    let items = match value {
-        Value::Array(items) => items,
-        Value::Object(mut object) => match object.remove("calls") {
-            Some(Value::Array(items)) => items,
-            Some(_) => return Err(InputError::invalid("calls", "must be an array of calls")),
-            None => {
-                return Err(InputError::invalid(
-                    "calls",
-                    "is required: send an array of calls or {\"calls\": [...]}",
-                ))
+    let not_an_array = || InputError::invalid("calls", "must be an array of calls");
+    let items: Vec<Box<RawValue>> = match serde_json::from_slice(body) {
+        Ok(items) => items,
+        Err(_) => match serde_json::from_slice::<HashMap<String, Box<RawValue>>>(body) {
+            Ok(mut object) => match object.remove("calls") {
+                Some(calls) => serde_json::from_str(calls.get()).map_err(|_| not_an_array())?,
+                None => {
+                    return Err(InputError::invalid(
+                        "calls",
+                        "is required: send an array of calls or {\"calls\": [...]}",
+                    ))
+                }
+            },
+            Err(_) => {
+                // Valid JSON of another kind, or not JSON at all.
+                return Err(match serde_json::from_slice::<Box<RawValue>>(body) {
+                    Ok(_) => {
+                        InputError::invalid("calls", "send an array of calls or {\"calls\": [...]}")
+                    }
+                    Err(e) => InputError::malformed("document", e),
+                });
             }
         },
-        _ => {
-            return Err(InputError::invalid(
-                "calls",
-                "send an array of calls or {\"calls\": [...]}",
-            ))
-        }
     };
     if items.is_empty() {
         return Err(InputError::invalid(

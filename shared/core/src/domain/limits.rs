@@ -1,14 +1,21 @@
 //! Size and range limits on calls, and the transcript checks that enforce them.
 //!
 //! The limits keep one call's stored transcript inside one DynamoDB item (400 KB, with room for
-//! keys and attributes) and keep a parsed document inside a synchronous Lambda payload (6 MB).
+//! keys and attributes) and keep a document, as API Gateway delivers it, inside a synchronous
+//! Lambda payload (6 MB).
 
 use crate::domain::Utterance;
 use crate::error::InputError;
 
-/// Largest document (any format) the parsers read: a synchronous Lambda invocation carries at
-/// most 6 MB, and a Transcribe output of a long call is mostly per-word items we discard.
-pub const MAX_DOCUMENT_BYTES: usize = 6 * 1024 * 1024;
+/// Largest document (any format) the parsers read: 3,000,000 bytes. A synchronous Lambda
+/// invocation carries at most 6 MB (6,291,456 bytes) of *event*, and API Gateway puts the body
+/// into the event as a JSON string, where every `"`, `\\` and newline is escaped to two bytes;
+/// so a document of this size always arrives (at worst twice its size, with ~290 KB left for
+/// the headers and claims) and gets the documented 413 when larger, instead of Lambda refusing
+/// the invocation and API Gateway answering 500. A standard Transcribe output with its per-word
+/// items takes ~2.2 MB per hour of talk (the samples: ~245 bytes a word); longer calls are sent
+/// as `utterances` (segments), which take ~20 times less.
+pub const MAX_DOCUMENT_BYTES: usize = 3_000_000;
 
 /// Largest transcript callscope stores: the sum of the utterances' text bytes. 300,000 bytes is
 /// roughly 50,000 words (five hours of speech) and leaves the transcript item, with per-utterance

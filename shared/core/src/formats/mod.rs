@@ -11,8 +11,11 @@ mod plain;
 mod transcribe;
 mod utterances;
 
+use std::collections::BTreeMap;
 use std::str::FromStr;
 
+use serde::de::{Deserialize, Deserializer, IgnoredAny, MapAccess, Visitor};
+use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 
 use crate::domain::{Call, CallDraft, Transcript, Utterance, MAX_DOCUMENT_BYTES};
@@ -64,46 +67,57 @@ pub struct ParsedTranscript {
 
 /// Parses a whole call (metadata and transcript).
 pub fn parse_call(bytes: &[u8], format: Format) -> Result<Call, InputError> {
-    parse_value(parse_json(bytes)?, format)
+    call_of(read_document(bytes)?, format)
 }
 
 /// Parses a whole call from JSON already read (bulk items).
 pub fn parse_value(value: Value, format: Format) -> Result<Call, InputError> {
     let Value::Object(object) = value else {
-        return Err(InputError::invalid(
-            "document",
-            "must be a JSON object with the call's fields",
-        ));
+        return Err(not_an_object());
     };
-    let (_, utterances) = read_transcript_field(&object, format)?;
+    call_of(
+        Document {
+            object,
+            raw_utterances: None,
+        },
+        format,
+    )
+}
+
+fn not_an_object() -> InputError {
+    InputError::invalid("document", "must be a JSON object with the call's fields")
+}
+
+fn call_of(document: Document, format: Format) -> Result<Call, InputError> {
+    let (_, utterances) = read_transcript_field(&document, format)?;
+    let object = &document.object;
     Call::from_draft(CallDraft {
-        call_id: fields::optional_string(&object, "call_id")?,
-        agent_id: fields::optional_string(&object, "agent_id")?,
-        customer_id: fields::optional_string(&object, "customer_id")?,
-        team_id: fields::optional_string(&object, "team_id")?,
-        language: fields::optional_string(&object, "language")?,
-        start_time: fields::optional_string(&object, "start_time")?,
-        duration_seconds: fields::optional_number(&object, "duration_seconds")?,
+        call_id: fields::optional_string(object, "call_id")?,
+        agent_id: fields::optional_string(object, "agent_id")?,
+        customer_id: fields::optional_string(object, "customer_id")?,
+        team_id: fields::optional_string(object, "team_id")?,
+        language: fields::optional_string(object, "language")?,
+        start_time: fields::optional_string(object, "start_time")?,
+        duration_seconds: fields::optional_number(object, "duration_seconds")?,
         utterances,
-        outcome: fields::optional_string(&object, "outcome")?,
+        outcome: fields::optional_string(object, "outcome")?,
     })
 }
 
 /// Parses any accepted document down to its transcript: a call document, or a bare Transcribe
 /// / Call Analytics / Contact Lens output file (which has no call metadata).
 pub fn parse_transcript(bytes: &[u8], format: Format) -> Result<ParsedTranscript, InputError> {
-    let value = parse_json(bytes)?;
-    let Value::Object(object) = &value else {
-        return Err(InputError::invalid("document", "must be a JSON object"));
-    };
+    let document = read_document(bytes)?;
     let is_call_document = TRANSCRIPT_FIELDS
         .iter()
-        .any(|(field, _)| object.contains_key(*field));
+        .any(|(field, _)| document.has(field));
     if !is_call_document
         && matches!(format, Format::Auto | Format::Transcribe)
-        && transcribe::looks_like(object)
+        && transcribe::looks_like(&document.object)
     {
-        let utterances = transcribe::parse(&value, object.get("speaker_roles"))?;
+        let speaker_roles = document.object.get("speaker_roles").cloned();
+        let value = Value::Object(document.object);
+        let utterances = transcribe::parse(&value, speaker_roles.as_ref())?;
         let transcript = Transcript::new(utterances)?;
         let duration_seconds = transcript.timed_length_seconds();
         return Ok(ParsedTranscript {
@@ -113,8 +127,8 @@ pub fn parse_transcript(bytes: &[u8], format: Format) -> Result<ParsedTranscript
             call: None,
         });
     }
-    let (detected, _) = read_transcript_field(object, format)?;
-    let call = parse_value(value, detected)?;
+    let (_, detected) = transcript_field(&document, format)?;
+    let call = call_of(document, detected)?;
     Ok(ParsedTranscript {
         transcript: call.utterances.clone(),
         duration_seconds: Some(call.duration_seconds),
@@ -123,7 +137,21 @@ pub fn parse_transcript(bytes: &[u8], format: Format) -> Result<ParsedTranscript
     })
 }
 
-fn parse_json(bytes: &[u8]) -> Result<Value, InputError> {
+/// A call document's fields. `utterances` is kept as its JSON text and read one utterance at a
+/// time: a tree of JSON values costs ~25 times the text, and a document of tiny utterances
+/// would otherwise be held whole in memory before the utterance limit is checked.
+struct Document {
+    object: Map<String, Value>,
+    raw_utterances: Option<Box<RawValue>>,
+}
+
+impl Document {
+    fn has(&self, field: &str) -> bool {
+        self.object.contains_key(field) || (field == "utterances" && self.raw_utterances.is_some())
+    }
+}
+
+fn read_document(bytes: &[u8]) -> Result<Document, InputError> {
     if bytes.len() > MAX_DOCUMENT_BYTES {
         return Err(InputError::too_large(
             "document",
@@ -133,19 +161,66 @@ fn parse_json(bytes: &[u8]) -> Result<Value, InputError> {
             ),
         ));
     }
-    serde_json::from_slice(bytes)
-        .map_err(|e| InputError::malformed("document", format!("is not valid JSON: {e}")))
+    let malformed =
+        |e: serde_json::Error| InputError::malformed("document", format!("is not valid JSON: {e}"));
+    let fields = match serde_json::from_slice::<RawFields>(bytes) {
+        Ok(RawFields(fields)) => fields,
+        // Not an object: valid JSON of another kind, or not JSON at all (checked without
+        // building it).
+        Err(_) => {
+            return Err(match serde_json::from_slice::<IgnoredAny>(bytes) {
+                Ok(_) => not_an_object(),
+                Err(e) => malformed(e),
+            })
+        }
+    };
+    let mut document = Document {
+        object: Map::new(),
+        raw_utterances: None,
+    };
+    for (name, raw) in fields {
+        if name == "utterances" {
+            document.raw_utterances = Some(raw);
+        } else {
+            let value = serde_json::from_str(raw.get()).map_err(malformed)?;
+            document.object.insert(name, value);
+        }
+    }
+    Ok(document)
 }
 
-/// Finds the one transcript field, checks it against the named format, and reads it.
-fn read_transcript_field(
-    object: &Map<String, Value>,
+/// An object's fields as raw JSON (a later duplicate wins, as in a map).
+struct RawFields(BTreeMap<String, Box<RawValue>>);
+
+impl<'de> Deserialize<'de> for RawFields {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Fields;
+        impl<'de> Visitor<'de> for Fields {
+            type Value = RawFields;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a JSON object")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<RawFields, A::Error> {
+                let mut fields = BTreeMap::new();
+                while let Some((name, raw)) = map.next_entry::<String, Box<RawValue>>()? {
+                    fields.insert(name, raw);
+                }
+                Ok(RawFields(fields))
+            }
+        }
+        deserializer.deserialize_map(Fields)
+    }
+}
+
+/// Finds the one transcript field and checks it against the named format.
+fn transcript_field(
+    document: &Document,
     format: Format,
-) -> Result<(Format, Vec<Utterance>), InputError> {
+) -> Result<(&'static str, Format), InputError> {
     let present: Vec<(&str, Format)> = TRANSCRIPT_FIELDS
         .iter()
         .copied()
-        .filter(|(field, _)| object.contains_key(*field))
+        .filter(|(field, _)| document.has(field))
         .collect();
     let (field, detected) = match present.as_slice() {
         [] => {
@@ -165,10 +240,24 @@ fn read_transcript_field(
             format!("is a {detected:?} transcript but the {format:?} format was asked for"),
         ));
     }
+    Ok((field, detected))
+}
+
+/// Finds the one transcript field, checks it against the named format, and reads it.
+fn read_transcript_field(
+    document: &Document,
+    format: Format,
+) -> Result<(Format, Vec<Utterance>), InputError> {
+    let (field, detected) = transcript_field(document, format)?;
+    let object = &document.object;
     let raw = object.get(field).unwrap_or(&Value::Null);
     let utterances = match detected {
         Format::Plain => plain::parse(fields::as_str(raw, field)?)?,
-        Format::Callscope => utterances::parse(raw).map_err(|e| e.within(field))?,
+        Format::Callscope => match &document.raw_utterances {
+            Some(text) => utterances::parse_text(text.get()),
+            None => utterances::parse(raw),
+        }
+        .map_err(|e| e.within(field))?,
         _ => transcribe::parse(raw, object.get("speaker_roles")).map_err(|e| e.within(field))?,
     };
     Ok((detected, utterances))

@@ -1,8 +1,9 @@
 //! callscope JSON utterances: `[{speaker (or role), text, start?, end?}]`, times in seconds.
 
+use serde::de::{Deserializer as _, IgnoredAny, SeqAccess, Visitor};
 use serde_json::Value;
 
-use crate::domain::{Role, Utterance};
+use crate::domain::{Role, Utterance, MAX_UTTERANCES};
 use crate::error::InputError;
 use crate::formats::fields;
 
@@ -15,6 +16,72 @@ pub fn parse(raw: &Value) -> Result<Vec<Utterance>, InputError> {
         .enumerate()
         .map(|(i, item)| parse_one(item).map_err(|e| e.within(&format!("[{i}]"))))
         .collect()
+}
+
+/// Reads utterances from their JSON text one at a time, so memory holds the utterances, not a
+/// tree of JSON values; past [`MAX_UTTERANCES`] the rest are only counted, for the error.
+pub fn parse_text(text: &str) -> Result<Vec<Utterance>, InputError> {
+    if !text.trim_start().starts_with('[') {
+        return Err(InputError::invalid("", "must be an array of utterances"));
+    }
+    let mut deserializer = serde_json::Deserializer::from_str(text);
+    let read = deserializer
+        .deserialize_seq(StreamReader)
+        .map_err(|e| InputError::malformed("", format!("is not valid JSON: {e}")))?;
+    match read {
+        Streamed::Read(utterances) => Ok(utterances),
+        Streamed::Invalid(error) => Err(error),
+        Streamed::TooMany(count) => Err(InputError::too_large(
+            "",
+            format!("has {count} utterances; at most {MAX_UTTERANCES} are accepted"),
+        )),
+    }
+}
+
+/// What reading a stream of utterances found: all of them, the first invalid one, or too many.
+enum Streamed {
+    Read(Vec<Utterance>),
+    Invalid(InputError),
+    TooMany(usize),
+}
+
+/// Reads a JSON array into [`Streamed`].
+struct StreamReader;
+
+impl<'de> Visitor<'de> for StreamReader {
+    type Value = Streamed;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("an array of utterances")
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Streamed, A::Error> {
+        let mut utterances = Vec::new();
+        let mut invalid = None;
+        while let Some(item) = seq.next_element::<Value>()? {
+            let index = utterances.len();
+            match parse_one(&item) {
+                Ok(utterance) => utterances.push(utterance),
+                Err(error) => {
+                    invalid = Some(error.within(&format!("[{index}]")));
+                    break;
+                }
+            }
+            if utterances.len() > MAX_UTTERANCES {
+                let mut count = utterances.len();
+                while seq.next_element::<IgnoredAny>()?.is_some() {
+                    count += 1;
+                }
+                return Ok(Streamed::TooMany(count));
+            }
+        }
+        if let Some(error) = invalid {
+            // The rest must still be valid JSON; its utterances are not read.
+            while seq.next_element::<IgnoredAny>()?.is_some() {}
+            return Ok(Streamed::Invalid(error));
+        }
+        Ok(Streamed::Read(utterances))
+    }
 }
 
 fn parse_one(item: &Value) -> Result<Utterance, InputError> {
