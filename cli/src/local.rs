@@ -32,6 +32,8 @@ pub enum Command {
     Serve(crate::serve::Args),
     /// Measure the query API per endpoint, in-process, with the cache warm and with no cache.
     BenchApi(crate::bench_api::Args),
+    /// Measure what a call costs in AWS requests and dollars, with the request meter.
+    Cost(crate::cost::Args),
 }
 
 pub fn parse_parameter(raw: &str) -> Result<(String, String), String> {
@@ -51,6 +53,7 @@ pub fn run(command: Command) -> anyhow::Result<()> {
             Command::Demo(args) => crate::demo::run(args).await,
             Command::Serve(args) => crate::serve::run(args).await,
             Command::BenchApi(args) => crate::bench_api::run(args).await,
+            Command::Cost(args) => crate::cost::run(args).await,
             Command::Provision {
                 template,
                 prefix,

@@ -4,6 +4,7 @@
 //! the way Lambda's SQS event source mappings do, and HTTP requests delivered as API Gateway
 //! delivers them. Tests and `callscope local demo` share it.
 
+pub mod cost;
 pub mod faults;
 pub mod gateway;
 pub mod provision;
@@ -326,6 +327,7 @@ impl LocalPipeline {
                 total.received += report.received;
                 total.deleted += report.deleted;
                 total.failed += report.failed;
+                total.invocations += report.invocations;
             }
             if pass_received == 0 {
                 return Ok(reports);

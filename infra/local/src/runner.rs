@@ -30,6 +30,8 @@ pub struct PollReport {
     pub received: usize,
     pub deleted: usize,
     pub failed: usize,
+    /// Handler invocations (polls that delivered a batch).
+    pub invocations: usize,
 }
 
 #[derive(Debug, Clone)]
@@ -126,6 +128,7 @@ impl LocalRunner {
             received: receipts.len(),
             deleted: to_delete.len(),
             failed: failed.len(),
+            invocations: 1,
         })
     }
 
@@ -145,6 +148,7 @@ impl LocalRunner {
             total.received += report.received;
             total.deleted += report.deleted;
             total.failed += report.failed;
+            total.invocations += report.invocations;
         }
         Ok(total)
     }

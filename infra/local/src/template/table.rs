@@ -24,6 +24,8 @@ pub struct IndexSpec {
     pub name: String,
     pub key_schema: Vec<(String, String)>,
     pub projection: String,
+    /// `Projection.NonKeyAttributes`, for `INCLUDE`.
+    pub non_key_attributes: Vec<String>,
 }
 
 pub(super) fn table(id: &str, props: &Value) -> anyhow::Result<TableSpec> {
@@ -63,6 +65,14 @@ pub(super) fn table(id: &str, props: &Value) -> anyhow::Result<TableSpec> {
                     .and_then(|p| p.get("ProjectionType"))
                     .and_then(scalar)
                     .unwrap_or_else(|| "ALL".to_owned()),
+                non_key_attributes: index
+                    .get("Projection")
+                    .and_then(|p| p.get("NonKeyAttributes"))
+                    .and_then(Value::as_sequence)
+                    .into_iter()
+                    .flatten()
+                    .filter_map(scalar)
+                    .collect(),
             })
         })
         .collect::<anyhow::Result<Vec<_>>>()?;

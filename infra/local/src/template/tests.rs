@@ -317,3 +317,29 @@ fn a_misspelt_parameter_override_is_an_error_naming_it() {
         .expect_err("no such parameter");
     assert!(format!("{err:#}").contains("CacheURL"), "{err:#}");
 }
+
+#[test]
+fn the_listing_indexes_project_exactly_the_attributes_a_listing_reads() {
+    let t = project_template(BTreeMap::new());
+    let calls = t
+        .tables
+        .iter()
+        .find(|t| t.logical_id == "CallsTable")
+        .expect("CallsTable");
+    let mut expected: Vec<String> = callscope_cloud::dynamo::LISTING_ATTRIBUTES
+        .iter()
+        .map(|a| (*a).to_owned())
+        .collect();
+    expected.sort();
+    for name in ["ByAgent", "ByTenant", "ByTeam"] {
+        let index = calls
+            .indexes
+            .iter()
+            .find(|i| i.name == name)
+            .unwrap_or_else(|| panic!("index {name}"));
+        assert_eq!(index.projection, "INCLUDE", "{name}");
+        let mut projected = index.non_key_attributes.clone();
+        projected.sort();
+        assert_eq!(projected, expected, "{name}");
+    }
+}

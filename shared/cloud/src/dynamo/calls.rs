@@ -13,15 +13,15 @@
 //! that holds a call only while it is RECEIVED, for the sweeper.
 
 mod items;
+
+pub use items::LISTING_ATTRIBUTES;
 mod queries;
 
 use std::collections::HashMap;
 
 use async_trait::async_trait;
-use aws_sdk_dynamodb::error::SdkError;
-use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use aws_sdk_dynamodb::primitives::Blob;
-use aws_sdk_dynamodb::types::{AttributeValue, Put, ReturnValue, TransactWriteItem, Update};
+use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue};
 use callscope_app::ports::{
     CallRepository, CallStatus, PendingCall, ProcessedCall, PutOutcome, ReceivedCall, StoreError,
     StoredCall,
@@ -61,8 +61,7 @@ impl DynamoCalls {
         let Some(item) = items.get(items::ANALYSIS_SK) else {
             return Ok(None);
         };
-        let json = items::string(item, "analysis").unwrap_or_default();
-        serde_json::from_str(json)
+        items::analysis(item)
             .map(Some)
             .map_err(|e| corrupt(call_id, e.to_string()))
     }
@@ -117,19 +116,14 @@ fn corrupt(call_id: &CallId, reason: impl Into<String>) -> StoreError {
     }
 }
 
-/// Building a request from values we made cannot fail; if it does, it is reported as the store
-/// refusing it rather than a panic.
-fn built<T>(what: &str, result: Result<T, impl std::error::Error>) -> Result<T, StoreError> {
-    result.map_err(|e| unbuildable(format!("building {what}"), e))
-}
-
 #[async_trait]
 impl CallRepository for DynamoCalls {
-    /// Call and transcript items in one transaction, conditional on the call being new.
+    /// The call item, conditional on the call being new, then its transcript. No transaction:
+    /// a call is accepted only once both are stored, a retry of the same content stores the
+    /// transcript again, and a call whose transcript never arrived fails when processed with a
+    /// reason that says to send it again.
     async fn put_received(&self, received: &ReceivedCall) -> Result<PutOutcome, StoreError> {
         let call = &received.call;
-        let call_item = serde_dynamo::to_item(CallItem::received(received))
-            .map_err(|e| corrupt(&call.call_id, e.to_string()))?;
         let transcript_item = transcript_item(&received.tenant, call)
             .map_err(|e| corrupt(&call.call_id, e.to_string()))?;
         let size = items::approximate_size(&transcript_item);
@@ -141,31 +135,23 @@ impl CallRepository for DynamoCalls {
                 limit: MAX_ITEM_BYTES,
             });
         }
-        let put_call = built(
-            "the call put",
-            Put::builder()
-                .table_name(&self.table)
-                .set_item(Some(call_item))
-                .condition_expression("attribute_not_exists(pk)")
-                .build(),
-        )?;
-        let put_transcript = built(
-            "the transcript put",
-            Put::builder()
-                .table_name(&self.table)
-                .set_item(Some(transcript_item))
-                .build(),
-        )?;
-        let result = self
+        let call_item = serde_dynamo::to_item(CallItem::received(received))
+            .map_err(|e| corrupt(&call.call_id, e.to_string()))?;
+        let put = self
             .client
-            .transact_write_items()
-            .transact_items(TransactWriteItem::builder().put(put_call).build())
-            .transact_items(TransactWriteItem::builder().put(put_transcript).build())
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(call_item))
+            .condition_expression("attribute_not_exists(pk)")
             .send()
             .await;
-        match result {
-            Ok(_) => Ok(PutOutcome::Created),
-            Err(error) if condition_failed_on_first(&error) => {
+        let outcome = match put {
+            Ok(_) => PutOutcome::Created,
+            Err(error)
+                if error
+                    .as_service_error()
+                    .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
+            {
                 let existing = self
                     .get_call_item(&received.tenant, &call.call_id)
                     .await?
@@ -178,15 +164,38 @@ impl CallRepository for DynamoCalls {
                 let correlation_id = items::string(&existing, "correlation_id")
                     .and_then(|raw| CorrelationId::parse("correlation_id", raw).ok())
                     .ok_or_else(|| corrupt(&call.call_id, "no readable correlation_id"))?;
-                Ok(PutOutcome::AlreadyExists {
+                let outcome = PutOutcome::AlreadyExists {
                     same_content: items::string(&existing, "content_hash")
                         == Some(received.content_hash.as_str()),
                     status: items::status(&existing),
                     correlation_id,
-                })
+                };
+                match &outcome {
+                    // Processed: its transcript is stored. Other content: not ours to write.
+                    PutOutcome::AlreadyExists {
+                        same_content: true,
+                        status: CallStatus::Received | CallStatus::Failed,
+                        ..
+                    } => {}
+                    _ => return Ok(outcome),
+                }
+                outcome
             }
-            Err(error) => Err(unavailable(format!("storing call {}", call.call_id), error)),
-        }
+            Err(error) => return Err(unavailable(format!("storing call {}", call.call_id), error)),
+        };
+        self.client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(transcript_item))
+            .send()
+            .await
+            .map_err(|e| {
+                unavailable(
+                    format!("storing the transcript of call {}", call.call_id),
+                    e,
+                )
+            })?;
+        Ok(outcome)
     }
 
     async fn load(
@@ -195,18 +204,26 @@ impl CallRepository for DynamoCalls {
         call_id: &CallId,
     ) -> Result<Option<StoredCall>, StoreError> {
         let mut items = self.query_call(tenant, call_id).await?;
-        let (Some(call_item), Some(transcript)) =
-            (items.remove(CALL_SK), items.get(items::TRANSCRIPT_SK))
-        else {
+        let Some(call_item) = items.remove(CALL_SK) else {
             return Ok(None);
+        };
+        let Some(transcript) = items.get(items::TRANSCRIPT_SK) else {
+            // The ingest request that stored the call failed before its transcript: the client
+            // was told to retry, and sending the call again stores it.
+            return Err(corrupt(
+                call_id,
+                "its transcript was never stored (the ingest request failed); send the call again",
+            ));
         };
         items::stored_call(call_item, transcript)
             .map(Some)
             .map_err(|e| corrupt(call_id, e.to_string()))
     }
 
-    /// The analysis item and the call's new status in one transaction; processing REMOVEs the
-    /// Pending keys, so the call leaves the sweeper's index.
+    /// The analysis item (compressed), then the call's new status. No transaction: each write
+    /// is idempotent, and the call says PROCESSED only once its analysis is stored. The call
+    /// stays pending (where it was in the index) until its event is sent; a FAILED call
+    /// processed after a fix becomes pending again from now.
     async fn store_analysis(&self, processed: &ProcessedCall<'_>) -> Result<(), StoreError> {
         let ProcessedCall {
             tenant,
@@ -217,72 +234,60 @@ impl CallRepository for DynamoCalls {
             signature,
             processed_at,
         } = *processed;
-        let json = serde_json::to_string(analysis)
-            .map_err(|e| corrupt(call_id, format!("the analysis cannot be serialised: {e}")))?;
-        if json.len() > MAX_ITEM_BYTES {
+        let compressed = items::compressed_json(analysis)
+            .map_err(|e| corrupt(call_id, format!("the analysis cannot be stored: {e}")))?;
+        if compressed.len() > MAX_ITEM_BYTES {
             return Err(StoreError::TooLarge {
                 what: "analysis",
                 call_id: call_id.clone(),
-                bytes: json.len(),
+                bytes: compressed.len(),
                 limit: MAX_ITEM_BYTES,
             });
         }
         let pk = call_pk(tenant, call_id);
-        let put = built(
-            "the analysis put",
-            Put::builder()
-                .table_name(&self.table)
-                .item("pk", AttributeValue::S(pk.clone()))
-                .item("sk", AttributeValue::S(items::ANALYSIS_SK.to_owned()))
-                .item("analysis", AttributeValue::S(json))
-                .build(),
-        )?;
-        let number = |v: f64| AttributeValue::N(v.to_string());
-        let update = built(
-            "the status update",
-            Update::builder()
-                .table_name(&self.table)
-                .key("pk", AttributeValue::S(pk))
-                .key("sk", AttributeValue::S(CALL_SK.to_owned()))
-                .condition_expression("attribute_exists(pk)")
-                .update_expression(
-                    // Still pending (from now) until its event is sent; a FAILED call that is
-                    // processed after a fix starts over.
-                    "SET #status = :processed, processed_at = :now, agent_talk_ratio = :ratio, customer_sentiment_score = :sentiment, score = :score, signature = :signature, pending_pk = :pending_pk, pending_sk = :pending_sk REMOVE attempts, failure_reason, failed_at",
-                )
-                .expression_attribute_values(
-                    ":pending_pk",
-                    AttributeValue::S(items::pending_pk(items::pending_shard(content_hash))),
-                )
-                .expression_attribute_values(
-                    ":pending_sk",
-                    AttributeValue::S(items::pending_sk(processed_at, correlation_id)),
-                )
-                .expression_attribute_names("#status", "status")
-                .expression_attribute_values(
-                    ":processed",
-                    AttributeValue::S(CallStatus::Processed.as_str().to_owned()),
-                )
-                .expression_attribute_values(":now", AttributeValue::S(processed_at.to_string()))
-                .expression_attribute_values(":ratio", number(analysis.agent_talk_ratio))
-                .expression_attribute_values(
-                    ":sentiment",
-                    number(analysis.customer_sentiment_score),
-                )
-                .expression_attribute_values(":score", number(f64::from(analysis.score)))
-                .expression_attribute_values(
-                    ":signature",
-                    AttributeValue::B(Blob::new(signature.to_bytes())),
-                )
-                .build(),
-        )?;
         self.client
-            .transact_write_items()
-            .transact_items(TransactWriteItem::builder().put(put).build())
-            .transact_items(TransactWriteItem::builder().update(update).build())
+            .put_item()
+            .table_name(&self.table)
+            .item("pk", AttributeValue::S(pk.clone()))
+            .item("sk", AttributeValue::S(items::ANALYSIS_SK.to_owned()))
+            .item("analysis", AttributeValue::B(Blob::new(compressed)))
             .send()
             .await
             .map_err(|e| unavailable(format!("storing the analysis of call {call_id}"), e))?;
+        let number = |v: f64| AttributeValue::N(v.to_string());
+        self.client
+            .update_item()
+            .table_name(&self.table)
+            .key("pk", AttributeValue::S(pk))
+            .key("sk", AttributeValue::S(CALL_SK.to_owned()))
+            .condition_expression("attribute_exists(pk)")
+            .update_expression(
+                "SET #status = :processed, processed_at = :now, agent_talk_ratio = :ratio, customer_sentiment_score = :sentiment, score = :score, signature = :signature, pending_pk = if_not_exists(pending_pk, :pending_pk), pending_sk = if_not_exists(pending_sk, :pending_sk) REMOVE attempts, failure_reason, failed_at",
+            )
+            .expression_attribute_values(
+                ":pending_pk",
+                AttributeValue::S(items::pending_pk(items::pending_shard(content_hash))),
+            )
+            .expression_attribute_values(
+                ":pending_sk",
+                AttributeValue::S(items::pending_sk(processed_at, correlation_id)),
+            )
+            .expression_attribute_names("#status", "status")
+            .expression_attribute_values(
+                ":processed",
+                AttributeValue::S(CallStatus::Processed.as_str().to_owned()),
+            )
+            .expression_attribute_values(":now", AttributeValue::S(processed_at.to_string()))
+            .expression_attribute_values(":ratio", number(analysis.agent_talk_ratio))
+            .expression_attribute_values(":sentiment", number(analysis.customer_sentiment_score))
+            .expression_attribute_values(":score", number(f64::from(analysis.score)))
+            .expression_attribute_values(
+                ":signature",
+                AttributeValue::B(Blob::new(signature.to_bytes())),
+            )
+            .send()
+            .await
+            .map_err(|e| unavailable(format!("marking call {call_id} processed"), e))?;
         Ok(())
     }
 
@@ -470,17 +475,5 @@ impl DynamoCalls {
             .await
             .map_err(|e| unavailable(format!("{operation} ({call_id})"), e))?;
         Ok(output.attributes.unwrap_or_default())
-    }
-}
-
-/// Whether a transaction was cancelled because its first item's condition failed.
-fn condition_failed_on_first<R>(error: &SdkError<TransactWriteItemsError, R>) -> bool {
-    match error.as_service_error() {
-        Some(TransactWriteItemsError::TransactionCanceledException(cancelled)) => cancelled
-            .cancellation_reasons()
-            .first()
-            .and_then(|reason| reason.code())
-            .is_some_and(|code| code == "ConditionalCheckFailed"),
-        _ => false,
     }
 }

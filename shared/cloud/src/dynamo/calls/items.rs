@@ -3,10 +3,11 @@
 
 use std::collections::HashMap;
 
+use aws_sdk_dynamodb::primitives::Blob;
 use aws_sdk_dynamodb::types::AttributeValue;
 use callscope_app::ports::{CallListing, CallStatus, ReceivedCall, StoredCall};
 use callscope_core::domain::{
-    AgentId, Call, CallId, CorrelationId, CustomerId, Day, Language, Outcome, TeamId, TenantId,
+    AgentId, Call, CallId, CorrelationId, CustomerId, Language, Outcome, TeamId, TenantId,
     Timestamp, Transcript, Utterance,
 };
 use callscope_core::redaction::RedactionCounts;
@@ -71,7 +72,6 @@ pub struct CallItem {
     pub team_id: Option<TeamId>,
     pub language: Language,
     pub start_time: Timestamp,
-    pub day: Day,
     pub duration_seconds: f64,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub outcome: Option<Outcome>,
@@ -146,7 +146,6 @@ impl CallItem {
             team_id: call.team_id.clone(),
             language: call.language.clone(),
             start_time,
-            day: call.day(),
             duration_seconds: call.duration_seconds,
             outcome: call.outcome,
             status: CallStatus::Received,
@@ -231,25 +230,147 @@ impl CallItem {
     }
 }
 
+/// The listing attributes the `ByAgent`, `ByTenant` and `ByTeam` indexes project (INCLUDE):
+/// what a list and the similar-calls candidates show, nothing they do not.
+pub const LISTING_ATTRIBUTES: [&str; 17] = [
+    "call_id",
+    "agent_id",
+    "customer_id",
+    "team_id",
+    "language",
+    "start_time",
+    "duration_seconds",
+    "outcome",
+    "status",
+    "received_at",
+    "processed_at",
+    "agent_talk_ratio",
+    "customer_sentiment_score",
+    "score",
+    "preview",
+    "signature",
+    "failure_reason",
+];
+
+/// A call as a listing index holds it (see [`LISTING_ATTRIBUTES`]).
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct ListingItem {
+    pub pk: String,
+    pub call_id: CallId,
+    pub agent_id: AgentId,
+    pub customer_id: CustomerId,
+    #[serde(default)]
+    pub team_id: Option<TeamId>,
+    pub language: Language,
+    pub start_time: Timestamp,
+    pub duration_seconds: f64,
+    #[serde(default)]
+    pub outcome: Option<Outcome>,
+    pub status: CallStatus,
+    pub received_at: Timestamp,
+    #[serde(default)]
+    pub processed_at: Option<Timestamp>,
+    #[serde(default)]
+    pub agent_talk_ratio: Option<f64>,
+    #[serde(default)]
+    pub customer_sentiment_score: Option<f64>,
+    #[serde(default)]
+    pub score: Option<u8>,
+    #[serde(default)]
+    pub preview: Option<String>,
+    #[serde(default)]
+    pub signature: Option<Signature>,
+    #[serde(default)]
+    pub failure_reason: Option<String>,
+}
+
+impl ListingItem {
+    pub fn listing(self) -> Option<CallListing> {
+        let (tenant, _) = parse_call_pk(&self.pk)?;
+        Some(CallListing {
+            tenant,
+            call_id: self.call_id,
+            agent_id: self.agent_id,
+            customer_id: self.customer_id,
+            team_id: self.team_id,
+            language: self.language,
+            start_time: self.start_time,
+            duration_seconds: self.duration_seconds,
+            outcome: self.outcome,
+            status: self.status,
+            received_at: self.received_at,
+            processed_at: self.processed_at,
+            agent_talk_ratio: self.agent_talk_ratio,
+            customer_sentiment_score: self.customer_sentiment_score,
+            score: self.score,
+            preview: self.preview,
+            signature: self.signature,
+            failure_reason: self.failure_reason,
+        })
+    }
+}
+
 pub fn transcript_item(
     tenant: &TenantId,
     call: &Call,
 ) -> Result<HashMap<String, AttributeValue>, serde_json::Error> {
-    let utterances = serde_json::to_string(&call.utterances)?;
+    let transcript = compressed_json(&call.utterances)?;
     Ok(HashMap::from([
         (
             "pk".to_owned(),
             AttributeValue::S(call_pk(tenant, &call.call_id)),
         ),
         ("sk".to_owned(), AttributeValue::S(TRANSCRIPT_SK.to_owned())),
-        ("utterances".to_owned(), AttributeValue::S(utterances)),
+        (
+            "transcript".to_owned(),
+            AttributeValue::B(Blob::new(transcript)),
+        ),
     ]))
 }
 
-/// Size of an item of string attributes, as DynamoDB counts it (names + values).
+/// zstd's default level: transcripts shrink ~6×, analyses ~4×, at ~100 MB/s per core.
+const ZSTD_LEVEL: i32 = 3;
+/// A stored document is never inflated past this (a corrupt or hostile item cannot exhaust
+/// memory): 40 times the largest item.
+pub const MAX_DECOMPRESSED_BYTES: u64 = 16 * 1024 * 1024;
+
+/// `value` as zstd-compressed JSON: cost is bytes written, and text compresses well.
+pub fn compressed_json(value: &impl serde::Serialize) -> Result<Vec<u8>, serde_json::Error> {
+    let json = serde_json::to_vec(value)?;
+    zstd::bulk::compress(&json, ZSTD_LEVEL).map_err(serde_json::Error::io)
+}
+
+/// The value of zstd-compressed JSON, inflated to at most `limit` bytes.
+pub fn decompressed_json<T: serde::de::DeserializeOwned>(
+    bytes: &[u8],
+    limit: u64,
+) -> Result<T, UnreadableCall> {
+    use std::io::Read;
+    let mut json = Vec::new();
+    zstd::stream::read::Decoder::new(bytes)
+        .map_err(UnreadableCall::Compression)?
+        .take(limit + 1)
+        .read_to_end(&mut json)
+        .map_err(UnreadableCall::Compression)?;
+    if json.len() as u64 > limit {
+        return Err(UnreadableCall::Compression(std::io::Error::other(format!(
+            "inflates past {limit} bytes"
+        ))));
+    }
+    Ok(serde_json::from_slice(&json)?)
+}
+
+/// Size of an item as DynamoDB counts it (names + values; numbers and others as 16 bytes).
 pub fn approximate_size(item: &HashMap<String, AttributeValue>) -> usize {
     item.iter()
-        .map(|(k, v)| k.len() + v.as_s().map_or(16, String::len))
+        .map(|(k, v)| {
+            k.len()
+                + match v {
+                    AttributeValue::S(s) => s.len(),
+                    AttributeValue::B(b) => b.as_ref().len(),
+                    _ => 16,
+                }
+        })
         .sum()
 }
 
@@ -277,8 +398,12 @@ pub fn pending_shard(content_hash: &str) -> char {
 pub enum UnreadableCall {
     #[error("the call item: {0}")]
     CallItem(#[from] serde_dynamo::Error),
-    #[error("the transcript item: {0}")]
-    Transcript(#[from] serde_json::Error),
+    #[error("a stored document: {0}")]
+    Json(#[from] serde_json::Error),
+    #[error("a stored document is not zstd-compressed JSON of at most 16 MiB: {0}")]
+    Compression(std::io::Error),
+    #[error("the {0} attribute is missing")]
+    Missing(&'static str),
 }
 
 /// Reads the call back from its two items.
@@ -292,9 +417,23 @@ pub fn stored_call(
 
 /// The redacted transcript of a transcript item, as stored.
 pub fn transcript(item: &HashMap<String, AttributeValue>) -> Result<Transcript, UnreadableCall> {
-    let utterances: Vec<Utterance> =
-        serde_json::from_str(string(item, "utterances").unwrap_or("null"))?;
+    let bytes = item
+        .get("transcript")
+        .and_then(|v| v.as_b().ok())
+        .ok_or(UnreadableCall::Missing("transcript"))?;
+    let utterances: Vec<Utterance> = decompressed_json(bytes.as_ref(), MAX_DECOMPRESSED_BYTES)?;
     Ok(Transcript::from_stored(utterances))
+}
+
+/// The analysis of an analysis item.
+pub fn analysis(
+    item: &HashMap<String, AttributeValue>,
+) -> Result<callscope_core::analysis::CallAnalysis, UnreadableCall> {
+    let bytes = item
+        .get("analysis")
+        .and_then(|v| v.as_b().ok())
+        .ok_or(UnreadableCall::Missing("analysis"))?;
+    decompressed_json(bytes.as_ref(), MAX_DECOMPRESSED_BYTES)
 }
 
 #[cfg(test)]

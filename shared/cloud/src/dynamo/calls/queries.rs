@@ -21,7 +21,9 @@ use callscope_app::ports::{
 };
 use callscope_core::domain::{CallId, TenantId, Transcript};
 
-use super::items::{self, call_pk, parse_call_pk, CallItem, ANALYSIS_SK, CALL_SK, TRANSCRIPT_SK};
+use super::items::{
+    self, call_pk, parse_call_pk, CallItem, ListingItem, ANALYSIS_SK, CALL_SK, TRANSCRIPT_SK,
+};
 use super::{corrupt, unavailable, unbuildable, DynamoCalls};
 
 /// BatchGetItem's limit on keys per request.
@@ -143,16 +145,21 @@ impl DynamoCalls {
     }
 }
 
+/// A call as a listing index holds it.
 fn listing(item: HashMap<String, AttributeValue>) -> Result<CallListing, StoreError> {
     let pk = items::string(&item, "pk").unwrap_or_default().to_owned();
-    let call: CallItem = serde_dynamo::from_item(item).map_err(|e| match parse_call_pk(&pk) {
-        Some((_, call_id)) => corrupt(&call_id, e.to_string()),
+    let unreadable = |reason: String| match parse_call_pk(&pk) {
+        Some((_, call_id)) => corrupt(&call_id, reason),
         None => StoreError::Unavailable {
             operation: "reading a listing".into(),
-            detail: format!("item {pk} is not a call: {e}"),
+            detail: format!("item {pk} is not a call: {reason}"),
         },
-    })?;
-    Ok(call.listing())
+    };
+    let listed: ListingItem =
+        serde_dynamo::from_item(item).map_err(|e| unreadable(e.to_string()))?;
+    listed
+        .listing()
+        .ok_or_else(|| unreadable("its key names no tenant and call".into()))
 }
 
 #[async_trait]
@@ -231,7 +238,7 @@ impl CallQueries for DynamoCalls {
             let mut request = Some(
                 KeysAndAttributes::builder()
                     .set_keys(Some(keys))
-                    .projection_expression("pk, utterances")
+                    .projection_expression("pk, transcript")
                     .build()
                     .map_err(|e| unbuildable("building a transcript read", e))?,
             );
@@ -303,14 +310,13 @@ impl CallQueries for DynamoCalls {
         let transcript =
             items::transcript(transcript).map_err(|e| corrupt(call_id, e.to_string()))?;
         let analysis = match by_sk.get(ANALYSIS_SK) {
-            Some(item) => Some(
-                serde_json::from_str(items::string(item, "analysis").unwrap_or_default())
-                    .map_err(|e| corrupt(call_id, e.to_string()))?,
-            ),
+            Some(item) => Some(items::analysis(item).map_err(|e| corrupt(call_id, e.to_string()))?),
             None => None,
         };
+        let call: CallItem =
+            serde_dynamo::from_item(call).map_err(|e| corrupt(call_id, e.to_string()))?;
         Ok(Some(CallRecord {
-            listing: listing(call)?,
+            listing: call.listing(),
             transcript,
             analysis,
         }))

@@ -1,0 +1,56 @@
+//! What a call costs, by the request meter on the local pipeline: fixed generated calls of 5 and
+//! 30 minutes go through ingest, process and aggregate, and their write and read units per call
+//! must stay at what the storage design costs (measured: 28 and 34.5 write units). A change that
+//! stores more, transacts more or projects more into the indexes fails here.
+
+use std::collections::BTreeMap;
+
+use callscope_cloud::aws::load_sdk_config;
+use callscope_local::cost::{measure, metered_pipeline};
+use callscope_local::template::{LocalTemplate, Stack};
+use callscope_tests::workspace_root;
+
+/// (minutes, most write units per call, most read units per call): what was measured, with
+/// room for how the local runner happens to batch the rollups (coalescing varies by batch).
+const BUDGETS: [(u32, f64, f64); 2] = [(5, 32.0, 1.5), (30, 40.0, 2.5)];
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_call_costs_what_the_storage_design_says_in_write_and_read_units() {
+    let sdk = load_sdk_config().await;
+    let prefix = format!("t{}-", &uuid::Uuid::new_v4().simple().to_string()[..8]);
+    let template = LocalTemplate::load_for_stack(
+        &workspace_root().join("infra/template.yaml"),
+        &Stack::local(&prefix),
+        BTreeMap::new(),
+    )
+    .expect("infra/template.yaml reads");
+    let (pipeline, meter) = metered_pipeline(&sdk, &template, &prefix)
+        .await
+        .expect("a metered local pipeline");
+    let mut report = Vec::new();
+    for (minutes, max_write, max_read) in BUDGETS {
+        let cost = measure(&pipeline, &meter, minutes, 3, "acme")
+            .await
+            .expect("calls measured");
+        let (write, read) = (
+            cost.bill.write_units_per_call,
+            cost.bill.read_units_per_call,
+        );
+        report.push(format!("{minutes} min: {write} WCU, {read} RCU per call"));
+        // Nothing at all metered would mean the meter is not on the clients.
+        assert!(
+            write >= 10.0,
+            "{minutes} min: only {write} write units per call"
+        );
+        assert!(
+            write <= max_write,
+            "{minutes} min: {write} write units per call (at most {max_write})"
+        );
+        assert!(
+            read <= max_read,
+            "{minutes} min: {read} read units per call (at most {max_read})"
+        );
+    }
+    eprintln!("{}", report.join("; "));
+    pipeline.teardown().await.expect("teardown");
+}
