@@ -6,7 +6,9 @@ use std::path::PathBuf;
 
 use anyhow::Context;
 use callscope_cloud::aws::load_sdk_config;
-use callscope_local::cost::{measure, metered_pipeline, per_call, ASSUMED_MS_PER_INVOCATION};
+use callscope_local::cost::{
+    measure, metered_pipeline, per_call, ASSUMED_MEMORY_GB, ASSUMED_MS_PER_INVOCATION,
+};
 use callscope_local::template::{LocalTemplate, Stack};
 
 #[derive(Debug, clap::Args)]
@@ -62,7 +64,9 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
             }
             results.push(cost);
         }
-        println!("(Lambda: {ASSUMED_MS_PER_INVOCATION} ms billed per invocation at 256 MB assumed; prices us-east-1 list)");
+        println!(
+            "(Lambda: {ASSUMED_MS_PER_INVOCATION} ms billed per invocation at {ASSUMED_MEMORY_GB} GB assumed; prices us-east-1 list)"
+        );
         anyhow::Ok(())
     }
     .await;

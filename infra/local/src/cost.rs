@@ -11,7 +11,6 @@ use callscope_cloud::meter::{
 use serde::Serialize;
 use serde_json::json;
 
-use crate::provision::Provisioned;
 use crate::template::LocalTemplate;
 use crate::LocalPipeline;
 
@@ -63,6 +62,9 @@ pub struct CallCost {
 
 /// Billed Lambda time assumed per invocation (the meter cannot see durations locally).
 pub const ASSUMED_MS_PER_INVOCATION: f64 = 50.0;
+/// Memory billed per invocation: the template's 256 MB default, an upper bound for aggregate
+/// (128 MB), the one function on this path configured smaller.
+pub const ASSUMED_MEMORY_GB: f64 = 0.25;
 
 /// Ingests `calls` generated calls of `minutes` minutes one POST each, drains the pipeline,
 /// and prices what the meter saw.
@@ -89,10 +91,9 @@ pub async fn measure(
     let reports = pipeline.drain().await?;
     let usage = meter.usage();
     let invocations = calls as f64 + reports.values().map(|r| r.invocations as f64).sum::<f64>();
-    let memory_gb = lambda_memory_gb(&pipeline.provisioned);
     let lambda = LambdaUsage {
         invocations,
-        gb_seconds: invocations * memory_gb * ASSUMED_MS_PER_INVOCATION / 1_000.0,
+        gb_seconds: invocations * ASSUMED_MEMORY_GB * ASSUMED_MS_PER_INVOCATION / 1_000.0,
     };
     let bill = Bill::per_million_calls(&usage, calls, calls, lambda, Prices::US_EAST_1);
     Ok(CallCost {
@@ -101,11 +102,6 @@ pub async fn measure(
         usage,
         bill,
     })
-}
-
-/// The functions' memory, as configured (256 MB).
-fn lambda_memory_gb(_provisioned: &Provisioned) -> f64 {
-    0.25
 }
 
 /// Per-operation usage divided by calls, for reports.

@@ -65,6 +65,18 @@ pub struct OperationUsage {
     pub billed_requests: u64,
 }
 
+impl std::ops::AddAssign for OperationUsage {
+    fn add_assign(&mut self, other: Self) {
+        self.requests += other.requests;
+        self.items += other.items;
+        self.bytes_written += other.bytes_written;
+        self.bytes_read += other.bytes_read;
+        self.write_units += other.write_units;
+        self.read_units += other.read_units;
+        self.billed_requests += other.billed_requests;
+    }
+}
+
 /// Everything metered, by operation (`dynamodb:PutItem`, `sqs:SendMessageBatch`, …).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct Usage {
@@ -177,7 +189,6 @@ impl Meter {
                         [item],
                         consistent,
                         &mut usage,
-                        true,
                     );
                 }
             }
@@ -188,7 +199,7 @@ impl Meter {
                         .into_iter()
                         .flatten()
                         .filter_map(Value::as_object);
-                    self.read_items(&mut state, Some(table), items, false, &mut usage, true);
+                    self.read_items(&mut state, Some(table), items, false, &mut usage);
                 }
             }
             "dynamodb:Query" => {
@@ -253,14 +264,7 @@ impl Meter {
             _ if key.starts_with("sqs:") => usage.billed_requests = 1,
             _ => {}
         }
-        let total = state.usage.operations.entry(key).or_default();
-        total.requests += usage.requests;
-        total.items += usage.items;
-        total.bytes_written += usage.bytes_written;
-        total.bytes_read += usage.bytes_read;
-        total.write_units += usage.write_units;
-        total.read_units += usage.read_units;
-        total.billed_requests += usage.billed_requests;
+        *state.usage.operations.entry(key).or_default() += usage;
     }
 
     fn put(&self, state: &mut State, put: &Value, factor: u64, usage: &mut OperationUsage) {
@@ -378,16 +382,13 @@ impl Meter {
         items: impl IntoIterator<Item = &'a Map<String, Value>>,
         consistent: bool,
         usage: &mut OperationUsage,
-        keep: bool,
     ) {
         for item in items {
             let bytes = total(&sizes_of(item));
             usage.items += 1;
             usage.bytes_read += bytes as u64;
             usage.read_units += units_read(read_units(bytes), consistent);
-            if keep {
-                remember(state, table.and_then(|t| self.table(t)), table, item);
-            }
+            remember(state, table.and_then(|t| self.table(t)), table, item);
         }
     }
 }

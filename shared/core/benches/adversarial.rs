@@ -53,9 +53,8 @@ fn time(analyzer: &Analyzer, transcript: &Transcript) -> f64 {
     best
 }
 
-/// A normal generated call with about `bytes` of text.
-fn normal_call(bytes: usize) -> Transcript {
-    let per_minute = text_bytes(&generate_call(60, 60)) as f64 / 60.0;
+/// A normal generated call with about `bytes` of text, at `per_minute` bytes a minute.
+fn normal_call(bytes: usize, per_minute: f64) -> Transcript {
     let minutes = (bytes as f64 / per_minute).round().max(1.0) as u32;
     generate_call(minutes, u64::from(minutes))
 }
@@ -64,6 +63,7 @@ fn main() {
     // `cargo bench` passes `--bench`; a filter argument picks cases by name.
     let filter: Option<String> = std::env::args().skip(1).find(|a| !a.starts_with("--"));
     let analyzer = Analyzer::default();
+    let per_minute = text_bytes(&generate_call(60, 60)) as f64 / 60.0;
     println!(
         "{:<20} {:>9} {:>10} {:>10} {:>7} {:>6}  verdict",
         "case", "bytes", "ms", "normal ms", "× norm", "slope"
@@ -78,7 +78,7 @@ fn main() {
         let (full_bytes, small_bytes) = (text_bytes(&full), text_bytes(&small));
         let ms = time(&analyzer, &full);
         let small_ms = time(&analyzer, &small);
-        let normal_ms = time(&analyzer, &normal_call(full_bytes));
+        let normal_ms = time(&analyzer, &normal_call(full_bytes, per_minute));
         let factor = ms / normal_ms;
         let slope = if full_bytes > small_bytes {
             (ms / small_ms).ln() / (full_bytes as f64 / small_bytes as f64).ln()

@@ -13,9 +13,9 @@
 //! that holds a call only while it is RECEIVED, for the sweeper.
 
 mod items;
+mod queries;
 
 pub use items::LISTING_ATTRIBUTES;
-mod queries;
 
 use std::collections::HashMap;
 
@@ -164,25 +164,30 @@ impl CallRepository for DynamoCalls {
                 let correlation_id = items::string(&existing, "correlation_id")
                     .and_then(|raw| CorrelationId::parse("correlation_id", raw).ok())
                     .ok_or_else(|| corrupt(&call.call_id, "no readable correlation_id"))?;
-                let outcome = PutOutcome::AlreadyExists {
+                PutOutcome::AlreadyExists {
                     same_content: items::string(&existing, "content_hash")
                         == Some(received.content_hash.as_str()),
                     status: items::status(&existing),
                     correlation_id,
-                };
-                match &outcome {
-                    // Processed: its transcript is stored. Other content: not ours to write.
-                    PutOutcome::AlreadyExists {
-                        same_content: true,
-                        status: CallStatus::Received | CallStatus::Failed,
-                        ..
-                    } => {}
-                    _ => return Ok(outcome),
                 }
-                outcome
             }
             Err(error) => return Err(unavailable(format!("storing call {}", call.call_id), error)),
         };
+        // A new call, or the same call sent again while still RECEIVED or FAILED, gets its
+        // transcript (again: the earlier request may have failed before writing it). A processed
+        // call has its transcript, and another content's transcript is not ours to write.
+        let owes_transcript = matches!(
+            outcome,
+            PutOutcome::Created
+                | PutOutcome::AlreadyExists {
+                    same_content: true,
+                    status: CallStatus::Received | CallStatus::Failed,
+                    ..
+                }
+        );
+        if !owes_transcript {
+            return Ok(outcome);
+        }
         self.client
             .put_item()
             .table_name(&self.table)

@@ -115,9 +115,8 @@ pub fn parse_transcript(bytes: &[u8], format: Format) -> Result<ParsedTranscript
         && matches!(format, Format::Auto | Format::Transcribe)
         && transcribe::looks_like(&document.object)
     {
-        let speaker_roles = document.object.get("speaker_roles").cloned();
         let value = Value::Object(document.object);
-        let utterances = transcribe::parse(&value, speaker_roles.as_ref())?;
+        let utterances = transcribe::parse(&value, value.get("speaker_roles"))?;
         let transcript = Transcript::new(utterances)?;
         let duration_seconds = transcript.timed_length_seconds();
         return Ok(ParsedTranscript {

@@ -178,30 +178,6 @@ impl CallItem {
         }
     }
 
-    /// The listing attributes, as the read side sees them.
-    pub fn listing(self) -> CallListing {
-        CallListing {
-            tenant: self.tenant,
-            call_id: self.call_id,
-            agent_id: self.agent_id,
-            customer_id: self.customer_id,
-            team_id: self.team_id,
-            language: self.language,
-            start_time: self.start_time,
-            duration_seconds: self.duration_seconds,
-            outcome: self.outcome,
-            status: self.status,
-            received_at: self.received_at,
-            processed_at: self.processed_at,
-            agent_talk_ratio: self.agent_talk_ratio,
-            customer_sentiment_score: self.customer_sentiment_score,
-            score: self.score,
-            preview: self.preview,
-            signature: self.signature,
-            failure_reason: self.failure_reason,
-        }
-    }
-
     /// The stored call rebuilt from this item and its transcript.
     pub fn into_stored(self, utterances: Transcript) -> StoredCall {
         let pending = self.pending_pk.is_some();
@@ -332,7 +308,7 @@ pub fn transcript_item(
 const ZSTD_LEVEL: i32 = 3;
 /// A stored document is never inflated past this (a corrupt or hostile item cannot exhaust
 /// memory): 40 times the largest item.
-pub const MAX_DECOMPRESSED_BYTES: u64 = 16 * 1024 * 1024;
+const MAX_DECOMPRESSED_BYTES: u64 = 16 * 1024 * 1024;
 
 /// `value` as zstd-compressed JSON: cost is bytes written, and text compresses well.
 pub fn compressed_json(value: &impl serde::Serialize) -> Result<Vec<u8>, serde_json::Error> {
@@ -341,7 +317,7 @@ pub fn compressed_json(value: &impl serde::Serialize) -> Result<Vec<u8>, serde_j
 }
 
 /// The value of zstd-compressed JSON, inflated to at most `limit` bytes.
-pub fn decompressed_json<T: serde::de::DeserializeOwned>(
+fn decompressed_json<T: serde::de::DeserializeOwned>(
     bytes: &[u8],
     limit: u64,
 ) -> Result<T, UnreadableCall> {
@@ -417,11 +393,7 @@ pub fn stored_call(
 
 /// The redacted transcript of a transcript item, as stored.
 pub fn transcript(item: &HashMap<String, AttributeValue>) -> Result<Transcript, UnreadableCall> {
-    let bytes = item
-        .get("transcript")
-        .and_then(|v| v.as_b().ok())
-        .ok_or(UnreadableCall::Missing("transcript"))?;
-    let utterances: Vec<Utterance> = decompressed_json(bytes.as_ref(), MAX_DECOMPRESSED_BYTES)?;
+    let utterances: Vec<Utterance> = compressed_attribute(item, "transcript")?;
     Ok(Transcript::from_stored(utterances))
 }
 
@@ -429,10 +401,18 @@ pub fn transcript(item: &HashMap<String, AttributeValue>) -> Result<Transcript, 
 pub fn analysis(
     item: &HashMap<String, AttributeValue>,
 ) -> Result<callscope_core::analysis::CallAnalysis, UnreadableCall> {
+    compressed_attribute(item, "analysis")
+}
+
+/// The value stored as zstd-compressed JSON in the Binary attribute `name`.
+fn compressed_attribute<T: serde::de::DeserializeOwned>(
+    item: &HashMap<String, AttributeValue>,
+    name: &'static str,
+) -> Result<T, UnreadableCall> {
     let bytes = item
-        .get("analysis")
+        .get(name)
         .and_then(|v| v.as_b().ok())
-        .ok_or(UnreadableCall::Missing("analysis"))?;
+        .ok_or(UnreadableCall::Missing(name))?;
     decompressed_json(bytes.as_ref(), MAX_DECOMPRESSED_BYTES)
 }
 

@@ -22,7 +22,7 @@ use callscope_app::ports::{
 use callscope_core::domain::{CallId, TenantId, Transcript};
 
 use super::items::{
-    self, call_pk, parse_call_pk, CallItem, ListingItem, ANALYSIS_SK, CALL_SK, TRANSCRIPT_SK,
+    self, call_pk, parse_call_pk, ListingItem, ANALYSIS_SK, CALL_SK, TRANSCRIPT_SK,
 };
 use super::{corrupt, unavailable, unbuildable, DynamoCalls};
 
@@ -145,7 +145,7 @@ impl DynamoCalls {
     }
 }
 
-/// A call as a listing index holds it.
+/// A call's listing attributes, from a listing index's projection or the call item itself.
 fn listing(item: HashMap<String, AttributeValue>) -> Result<CallListing, StoreError> {
     let pk = items::string(&item, "pk").unwrap_or_default().to_owned();
     let unreadable = |reason: String| match parse_call_pk(&pk) {
@@ -313,10 +313,8 @@ impl CallQueries for DynamoCalls {
             Some(item) => Some(items::analysis(item).map_err(|e| corrupt(call_id, e.to_string()))?),
             None => None,
         };
-        let call: CallItem =
-            serde_dynamo::from_item(call).map_err(|e| corrupt(call_id, e.to_string()))?;
         Ok(Some(CallRecord {
-            listing: call.listing(),
+            listing: listing(call)?,
             transcript,
             analysis,
         }))
