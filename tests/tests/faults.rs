@@ -62,10 +62,11 @@ async fn rollups_stay_exact_when_the_stores_throttle_conflict_and_lose_committed
         Rule::new(PUT, Fault::Throttle, 2).when_body_contains("attribute_not_exists(pk)"),
         Rule::new(PUT, Fault::Throttle, 2).when_body_contains("TRANSCRIPT"),
         Rule::new(PUT, Fault::CommittedThenLost, 1).when_body_contains("TRANSCRIPT"),
-        // Process: the analysis write, the status change, and marking the event sent.
+        // Process: the analysis write, and the PROCESSED mark after the event was sent (a mark
+        // whose answer is lost retries the message, so the event goes out twice).
         Rule::new(PUT, Fault::CommittedThenLost, 2).when_body_contains("ANALYSIS"),
         Rule::new(UPDATE, Fault::Throttle, 2).when_body_contains(":processed"),
-        Rule::new(UPDATE, Fault::Throttle, 2).when_body_contains("published_at"),
+        Rule::new(UPDATE, Fault::CommittedThenLost, 2).when_body_contains(":processed"),
         // Queues: a failed entry, and a batch sent whose answer is lost (duplicates).
         Rule::new(SEND_BATCH, Fault::FirstEntryFailed, 3),
         Rule::new(SEND_BATCH, Fault::CommittedThenLost, 2),

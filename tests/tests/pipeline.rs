@@ -400,7 +400,8 @@ async fn a_parked_message_is_processed_once_redriven_after_its_cause_is_fixed() 
 
 /// The analytics queue unreachable for longer than the process messages' retries: the calls are
 /// analysed but their events cannot be sent, the messages end in the DLQ, and the calls stay
-/// pending; once the queue is back the sweeper sends them again and each is counted once.
+/// RECEIVED and pending; once the queue is back the sweeper sends them again and each is counted
+/// once.
 #[tokio::test]
 async fn calls_whose_events_could_not_be_sent_reach_the_rollups_exactly_once_when_the_queue_returns(
 ) {
@@ -434,7 +435,11 @@ async fn calls_whose_events_could_not_be_sent_reach_the_rollups_exactly_once_whe
         ids.len()
     );
     for id in ids {
-        assert_eq!(status_of(&cloud, id).await, CallStatus::Processed);
+        assert_eq!(
+            status_of(&cloud, id).await,
+            CallStatus::Received,
+            "PROCESSED only once its event is sent"
+        );
     }
     assert!(agent_rollup(&cloud, TENANT, "agent-5", "2026-11-08")
         .await
@@ -460,6 +465,9 @@ async fn calls_whose_events_could_not_be_sent_reach_the_rollups_exactly_once_whe
         .await
         .expect("rollup");
     assert_eq!(agent.calls, 3, "each call once");
+    for id in ids {
+        assert_eq!(status_of(&cloud, id).await, CallStatus::Processed);
+    }
     clock.advance(chrono::Duration::hours(1));
     assert_eq!(sweep.run().await.expect("sweep").stale, 0, "all handed off");
     cloud.cleanup().await;

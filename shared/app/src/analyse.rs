@@ -2,14 +2,17 @@
 //! process-queue message, stores the analysis (PROCESSED) and emits a `CallAnalysed` event to
 //! the analytics queue.
 //!
-//! Messages of a batch are analysed concurrently and independently; a message is done only once
-//! its event was sent. Storing is idempotent (the analysis is deterministic), so a redelivered
-//! message writes the same analysis again and re-emits the event, which aggregate counts once.
+//! Messages of a batch are analysed concurrently and independently. The order is: store the
+//! analysis, send the event, then mark the call PROCESSED; a message is done only once all three
+//! happened. So a PROCESSED call never owes an event, and a call that stops anywhere before is
+//! still RECEIVED and pending: a redelivery (or, after every retry failed, the sweeper) does it
+//! again. Storing is idempotent (the analysis is deterministic) and aggregate counts a re-emitted
+//! event once.
 
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use callscope_core::analysis::Analyzer;
+use callscope_core::analysis::{Analyzer, CallAnalysis};
 use callscope_core::pipeline::{CallAnalysed, ProcessCall};
 use callscope_core::similarity::Signature;
 use futures::stream::{self, StreamExt};
@@ -71,8 +74,8 @@ impl AnalyseCalls {
             }
             Err(error) => return self.failed_attempt(request, &error).await,
         };
-        if stored.status == CallStatus::Processed && !stored.pending {
-            // Processed and its event sent already: a duplicate delivery has nothing to do.
+        if stored.status == CallStatus::Processed {
+            // Processed, so its event was sent already: a duplicate delivery has nothing to do.
             return Step::Done;
         }
         // Ingest redacted the transcript before storing it; the counts it found travel with it.
@@ -85,8 +88,6 @@ impl AnalyseCalls {
         let processed = ProcessedCall {
             tenant: &request.tenant,
             call_id: &request.call_id,
-            correlation_id: &stored.correlation_id,
-            content_hash: &stored.content_hash,
             analysis: &analysis,
             signature: &signature,
             processed_at: self.clock.now(),
@@ -108,7 +109,31 @@ impl AnalyseCalls {
             request.correlation_id.clone(),
         );
         event.analysed_at = Some(processed.processed_at);
-        Step::Publish(Box::new(event))
+        Step::Publish(Box::new(Analysed {
+            event,
+            analysis,
+            signature,
+        }))
+    }
+
+    /// The call's event was sent: marks it PROCESSED. A failure leaves it RECEIVED, so the
+    /// message is retried (a second event is counted once).
+    async fn mark_processed(&self, analysed: &Analysed) -> Disposition {
+        let event = &analysed.event;
+        let processed = ProcessedCall {
+            tenant: &event.tenant,
+            call_id: &event.call_id,
+            analysis: &analysed.analysis,
+            signature: &analysed.signature,
+            processed_at: event.analysed_at.unwrap_or_else(|| self.clock.now()),
+        };
+        match self.calls.mark_processed(&processed).await {
+            Ok(()) => Disposition::Done,
+            Err(error) => {
+                tracing::warn!(%error, call_id = %event.call_id, "could not mark the call processed; will retry");
+                Disposition::Retry
+            }
+        }
     }
 
     /// A failure that may pass: counted on the call, which is marked FAILED after
@@ -155,11 +180,19 @@ impl AnalyseCalls {
 /// What became of one process request.
 #[derive(Debug)]
 enum Step {
-    /// Stored; its event is to be sent.
-    Publish(Box<CallAnalysed>),
+    /// Analysis stored; its event is to be sent, then the call marked PROCESSED.
+    Publish(Box<Analysed>),
     Done,
     Retry,
     Park(Refusal),
+}
+
+/// A call whose analysis is stored: what its event and its PROCESSED mark are made of.
+#[derive(Debug)]
+struct Analysed {
+    event: CallAnalysed,
+    analysis: CallAnalysis,
+    signature: Signature,
 }
 
 #[async_trait]
@@ -192,7 +225,7 @@ impl Consume for AnalyseCalls {
         let analysed: Vec<&CallAnalysed> = steps
             .iter()
             .filter_map(|s| match s {
-                Step::Publish(event) => Some(event.as_ref()),
+                Step::Publish(analysed) => Some(&analysed.event),
                 _ => None,
             })
             .collect();
@@ -206,23 +239,13 @@ impl Consume for AnalyseCalls {
         let mut dispositions = Vec::with_capacity(steps.len());
         for step in steps {
             dispositions.push(match step {
-                Step::Publish(event) => {
+                Step::Publish(analysed) => {
                     if sent.next() != Some(true) {
-                        // Stored but not handed off: still pending, so a retry (or, if every
-                        // retry fails, the sweeper) sends it again.
+                        // Stored but not handed off: still RECEIVED and pending, so a retry (or,
+                        // if every retry fails, the sweeper) sends it again.
                         Disposition::Retry
                     } else {
-                        let now = self.clock.now();
-                        if let Err(error) = self
-                            .calls
-                            .mark_published(&event.tenant, &event.call_id, now)
-                            .await
-                        {
-                            // The event is on its way; the sweeper will send a duplicate later,
-                            // which aggregate counts once.
-                            tracing::warn!(%error, call_id = %event.call_id, "could not mark the call published");
-                        }
-                        Disposition::Done
+                        self.mark_processed(&analysed).await
                     }
                 }
                 Step::Done => Disposition::Done,

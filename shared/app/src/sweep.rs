@@ -1,8 +1,9 @@
 //! The sweep use case: the safety net behind "every call ends in a state".
 //!
-//! A call is pending from ingest until its `CallAnalysed` event is sent: RECEIVED with its
-//! process message lost (a client that never retried a 503), or PROCESSED with its event not sent
-//! (the analytics queue down longer than the process message's retries). On a schedule the
+//! A call is pending from ingest until its `CallAnalysed` event is sent and it is marked
+//! PROCESSED; until then it is RECEIVED, with its process message lost (a client that never
+//! retried a 503) or analysed with its event not sent (the analytics queue down longer than the
+//! process message's retries). On a schedule the
 //! sweeper lists calls pending longer than the configured age and sends their process messages
 //! again, at most [`MAX_PER_RUN`] per run, starting at a different part of the index each run.
 //! A call queued again leaves the sweeper's view until it is stale again, so a slow queue is not

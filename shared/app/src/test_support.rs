@@ -52,6 +52,18 @@ pub fn received(id: &str, body: &str, attributes: &[(&str, &str)]) -> Received {
 
 /// Marks a stored call processed as the analyse use case would: its analysis and signature.
 pub async fn process(calls: &crate::memory::MemoryCalls, tenant: &TenantId, id: &str, at: &str) {
+    analyse(calls, tenant, id, at, true).await;
+}
+
+/// Stores a call's analysis as the analyse use case would, and marks it PROCESSED when `mark`
+/// (as it does once the call's event is sent).
+pub async fn analyse(
+    calls: &crate::memory::MemoryCalls,
+    tenant: &TenantId,
+    id: &str,
+    at: &str,
+    mark: bool,
+) {
     use crate::ports::{CallRepository, ProcessedCall};
     let stored = calls
         .load(tenant, &call_id(id))
@@ -67,11 +79,12 @@ pub async fn process(calls: &crate::memory::MemoryCalls, tenant: &TenantId, id: 
     let processed = ProcessedCall {
         tenant,
         call_id: &call_id(id),
-        correlation_id: &stored.correlation_id,
-        content_hash: &stored.content_hash,
         analysis: &analysis,
         signature: &signature,
         processed_at: callscope_core::domain::Timestamp::parse("at", at).expect("time"),
     };
-    calls.store_analysis(&processed).await.expect("processed");
+    calls.store_analysis(&processed).await.expect("stored");
+    if mark {
+        calls.mark_processed(&processed).await.expect("processed");
+    }
 }

@@ -264,6 +264,16 @@ impl Meter {
             _ if key.starts_with("sqs:") => usage.billed_requests = 1,
             _ => {}
         }
+        // RUST_LOG=callscope_cloud::meter=debug shows what each request cost.
+        tracing::debug!(
+            operation = %key,
+            table = body["TableName"].as_str().unwrap_or_default(),
+            items = usage.items,
+            bytes_written = usage.bytes_written,
+            write_units = usage.write_units,
+            read_units = usage.read_units,
+            "metered"
+        );
         *state.usage.operations.entry(key).or_default() += usage;
     }
 

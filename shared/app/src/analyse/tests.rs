@@ -219,7 +219,8 @@ async fn an_analysis_too_large_to_store_fails_the_call_at_once() {
 }
 
 #[tokio::test]
-async fn a_call_stays_pending_until_its_event_is_sent_and_then_a_duplicate_does_nothing() {
+async fn a_call_stays_received_and_pending_until_its_event_is_sent_and_then_a_duplicate_does_nothing(
+) {
     let f = fixture_with(&["c-1"]).await;
     let message = [received("m1", &request("c-1"), &[])];
     f.analytics.set_unavailable(true);
@@ -239,9 +240,17 @@ async fn a_call_stays_pending_until_its_event_is_sent_and_then_a_duplicate_does_
     assert_eq!(
         pending.len(),
         1,
-        "processed but not handed off: still pending"
+        "analysed but not handed off: still pending"
     );
-    assert_eq!(status(&f, "c-1"), Some(CallStatus::Processed));
+    assert_eq!(
+        status(&f, "c-1"),
+        Some(CallStatus::Received),
+        "PROCESSED only once its event is sent"
+    );
+    assert!(
+        f.calls.analysis(&tenant("acme"), &call_id("c-1")).is_some(),
+        "the analysis is stored before the event is sent"
+    );
 
     f.analytics.set_unavailable(false);
     assert!(consume(&f.analyse, &f.dlq, &message, Deadline::NONE)
@@ -258,6 +267,7 @@ async fn a_call_stays_pending_until_its_event_is_sent_and_then_a_duplicate_does_
         .await
         .expect("pending");
     assert!(pending.is_empty(), "handed off");
+    assert_eq!(status(&f, "c-1"), Some(CallStatus::Processed));
     assert!(consume(&f.analyse, &f.dlq, &message, Deadline::NONE)
         .await
         .is_empty());
@@ -268,13 +278,63 @@ async fn a_call_stays_pending_until_its_event_is_sent_and_then_a_duplicate_does_
     );
 }
 
-/// The call store with `store_analysis` failing as an unreachable table would.
+#[tokio::test]
+async fn a_call_whose_processed_mark_fails_is_retried_and_its_second_event_is_the_same() {
+    let f = fixture_with(&["c-1"]).await;
+    let message = [received("m1", &request("c-1"), &[])];
+    let flaky = FlakyStore::failing(f.calls.clone(), Failing::MarkProcessed);
+    let analyse = AnalyseCalls::new(
+        flaky,
+        f.analytics.clone(),
+        Arc::new(FixedClock::at("2026-11-02T11:00:00Z")),
+        Arc::new(Analyzer::default()),
+    );
+    assert_eq!(
+        consume(&analyse, &f.dlq, &message, Deadline::NONE).await,
+        ["m1"],
+        "sent but not marked: retried"
+    );
+    assert_eq!(status(&f, "c-1"), Some(CallStatus::Received));
+    assert!(consume(&f.analyse, &f.dlq, &message, Deadline::NONE)
+        .await
+        .is_empty());
+    assert_eq!(status(&f, "c-1"), Some(CallStatus::Processed));
+    let events: Vec<CallAnalysed> = f.analytics.sent_as();
+    assert_eq!(events.len(), 2, "the retry sends the event again");
+    assert_eq!(
+        events[0].call_id, events[1].call_id,
+        "the same call's event, which aggregate counts once"
+    );
+}
+
+/// Which write of [`FlakyStore`] fails.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Failing {
+    StoreAnalysis,
+    MarkProcessed,
+}
+
+/// The call store with one write failing as an unreachable table would.
 #[derive(Debug, Clone)]
-struct FlakyStore(Arc<MemoryCalls>);
+struct FlakyStore(Arc<MemoryCalls>, Failing);
 
 impl FlakyStore {
     fn new(inner: Arc<MemoryCalls>) -> Arc<Self> {
-        Arc::new(Self(inner))
+        Self::failing(inner, Failing::StoreAnalysis)
+    }
+
+    fn failing(inner: Arc<MemoryCalls>, failing: Failing) -> Arc<Self> {
+        Arc::new(Self(inner, failing))
+    }
+
+    fn refuse(&self, write: Failing, operation: &str) -> Result<(), StoreError> {
+        if self.1 == write {
+            return Err(StoreError::Unavailable {
+                operation: operation.into(),
+                detail: "throttled".into(),
+            });
+        }
+        Ok(())
     }
 }
 
@@ -286,19 +346,13 @@ impl CallRepository for FlakyStore {
     async fn load(&self, t: &TenantId, c: &CallId) -> Result<Option<StoredCall>, StoreError> {
         self.0.load(t, c).await
     }
-    async fn store_analysis(&self, _: &ProcessedCall<'_>) -> Result<(), StoreError> {
-        Err(StoreError::Unavailable {
-            operation: "storing an analysis".into(),
-            detail: "throttled".into(),
-        })
+    async fn store_analysis(&self, processed: &ProcessedCall<'_>) -> Result<(), StoreError> {
+        self.refuse(Failing::StoreAnalysis, "storing an analysis")?;
+        self.0.store_analysis(processed).await
     }
-    async fn mark_published(
-        &self,
-        t: &TenantId,
-        c: &CallId,
-        at: Timestamp,
-    ) -> Result<(), StoreError> {
-        self.0.mark_published(t, c, at).await
+    async fn mark_processed(&self, processed: &ProcessedCall<'_>) -> Result<(), StoreError> {
+        self.refuse(Failing::MarkProcessed, "marking a call processed")?;
+        self.0.mark_processed(processed).await
     }
     async fn record_failure(&self, t: &TenantId, c: &CallId) -> Result<u32, StoreError> {
         self.0.record_failure(t, c).await

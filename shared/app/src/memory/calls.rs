@@ -22,6 +22,8 @@ struct Record {
     processed_at: Option<Timestamp>,
     analysis: Option<CallAnalysis>,
     signature: Option<Signature>,
+    /// Listed for the sweeper: RECEIVED and not FAILED.
+    pending: bool,
     /// The sweeper's clock for a pending call.
     pending_since: Timestamp,
     attempts: u32,
@@ -29,6 +31,13 @@ struct Record {
 }
 
 impl Record {
+    /// The analysis, once the call is PROCESSED (the listing's metrics come with that mark).
+    fn headline(&self) -> Option<&CallAnalysis> {
+        self.analysis
+            .as_ref()
+            .filter(|_| self.stored.status == CallStatus::Processed)
+    }
+
     fn listing(&self, tenant: &TenantId) -> CallListing {
         let call = &self.stored.call;
         CallListing {
@@ -44,9 +53,9 @@ impl Record {
             status: self.stored.status,
             received_at: self.received_at,
             processed_at: self.processed_at,
-            agent_talk_ratio: self.analysis.as_ref().map(|a| a.agent_talk_ratio),
-            customer_sentiment_score: self.analysis.as_ref().map(|a| a.customer_sentiment_score),
-            score: self.analysis.as_ref().map(|a| a.score),
+            agent_talk_ratio: self.headline().map(|a| a.agent_talk_ratio),
+            customer_sentiment_score: self.headline().map(|a| a.customer_sentiment_score),
+            score: self.headline().map(|a| a.score),
             preview: Some(call.utterances.preview(200)),
             signature: self.signature.clone(),
             failure_reason: self.failure_reason.clone(),
@@ -56,7 +65,7 @@ impl Record {
     fn matches(&self, filter: &ListFilter) -> bool {
         let call = &self.stored.call;
         let start = Timestamp::new(call.start_time);
-        let sentiment = self.analysis.as_ref().map(|a| a.customer_sentiment_score);
+        let sentiment = self.headline().map(|a| a.customer_sentiment_score);
         let bounded = filter.min_sentiment.is_some() || filter.max_sentiment.is_some();
         filter.agent.as_ref().is_none_or(|a| *a == call.agent_id)
             && filter
@@ -188,12 +197,12 @@ impl CallRepository for MemoryCalls {
                     correlation_id: call.correlation_id.clone(),
                     redactions: call.redactions,
                     content_hash: call.content_hash.clone(),
-                    pending: true,
                 },
                 received_at: call.received_at,
                 processed_at: None,
                 analysis: None,
                 signature: None,
+                pending: true,
                 pending_since: call.received_at,
                 attempts: 0,
                 failure_reason: None,
@@ -232,26 +241,26 @@ impl CallRepository for MemoryCalls {
                 detail: format!("call {} is not stored", processed.call_id),
             })?;
         record.analysis = Some(processed.analysis.clone());
-        record.signature = Some(processed.signature.clone());
-        record.processed_at = Some(processed.processed_at);
-        record.stored.status = CallStatus::Processed;
-        record.stored.pending = true;
-        record.pending_since = processed.processed_at;
-        record.attempts = 0;
-        record.failure_reason = None;
         Ok(())
     }
 
-    async fn mark_published(
-        &self,
-        tenant: &TenantId,
-        call_id: &CallId,
-        _at: Timestamp,
-    ) -> Result<(), StoreError> {
-        self.check_available("marking a call published")?;
-        if let Some(record) = lock(&self.records).get_mut(&(tenant.clone(), call_id.clone())) {
-            record.stored.pending = false;
-        }
+    async fn mark_processed(&self, processed: &ProcessedCall<'_>) -> Result<(), StoreError> {
+        self.check_available("marking a call processed")?;
+        let mut records = lock(&self.records);
+        let key = (processed.tenant.clone(), processed.call_id.clone());
+        let record = records
+            .get_mut(&key)
+            .ok_or_else(|| StoreError::Unavailable {
+                operation: "marking a call processed".to_owned(),
+                detail: format!("call {} is not stored", processed.call_id),
+            })?;
+        record.analysis = Some(processed.analysis.clone());
+        record.signature = Some(processed.signature.clone());
+        record.processed_at = Some(processed.processed_at);
+        record.stored.status = CallStatus::Processed;
+        record.pending = false;
+        record.attempts = 0;
+        record.failure_reason = None;
         Ok(())
     }
 
@@ -278,7 +287,7 @@ impl CallRepository for MemoryCalls {
         self.check_available("marking a call failed")?;
         if let Some(record) = lock(&self.records).get_mut(&(tenant.clone(), call_id.clone())) {
             record.stored.status = CallStatus::Failed;
-            record.stored.pending = false;
+            record.pending = false;
             record.failure_reason = Some(reason.to_owned());
         }
         Ok(())
@@ -293,7 +302,7 @@ impl CallRepository for MemoryCalls {
         self.check_available("listing pending calls")?;
         let mut pending: Vec<PendingCall> = lock(&self.records)
             .iter()
-            .filter(|(_, r)| r.stored.pending && r.pending_since < cutoff)
+            .filter(|(_, r)| r.pending && r.pending_since < cutoff)
             .map(|((tenant, call_id), r)| PendingCall {
                 tenant: tenant.clone(),
                 call_id: call_id.clone(),

@@ -59,9 +59,6 @@ pub struct StoredCall {
     pub correlation_id: CorrelationId,
     pub redactions: RedactionCounts,
     pub content_hash: String,
-    /// Still owed work: not yet processed, or processed but its `CallAnalysed` event not yet
-    /// sent. Such a call is listed for the sweeper until it is handed off.
-    pub pending: bool,
 }
 
 /// What processing a call produced.
@@ -69,16 +66,13 @@ pub struct StoredCall {
 pub struct ProcessedCall<'a> {
     pub tenant: &'a TenantId,
     pub call_id: &'a CallId,
-    /// The stored call's, for the pending entry it keeps until its event is sent.
-    pub correlation_id: &'a CorrelationId,
-    pub content_hash: &'a str,
     pub analysis: &'a CallAnalysis,
     pub signature: &'a Signature,
     pub processed_at: Timestamp,
 }
 
-/// A call still owed work (RECEIVED, or PROCESSED with its event not yet sent), as the
-/// sweeper lists it.
+/// A call still owed work (RECEIVED: not yet processed, or processed with its event not yet
+/// sent), as the sweeper lists it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PendingCall {
     pub tenant: TenantId,
@@ -123,20 +117,18 @@ pub trait CallRepository: Send + Sync + std::fmt::Debug {
         call_id: &CallId,
     ) -> Result<Option<StoredCall>, StoreError>;
 
-    /// Stores the analysis (and the call's similarity signature) and marks the call
-    /// PROCESSED, atomically; the call stays pending until [`mark_published`]. Idempotent:
-    /// both are deterministic, so writing them again writes the same thing.
+    /// Stores the analysis; the call is still RECEIVED (and pending) until
+    /// [`mark_processed`]. Idempotent: the analysis is deterministic, so writing it again writes
+    /// the same thing.
     ///
-    /// [`mark_published`]: CallRepository::mark_published
+    /// [`mark_processed`]: CallRepository::mark_processed
     async fn store_analysis(&self, processed: &ProcessedCall<'_>) -> Result<(), StoreError>;
 
-    /// The call's `CallAnalysed` event was sent: it is no longer pending.
-    async fn mark_published(
-        &self,
-        tenant: &TenantId,
-        call_id: &CallId,
-        at: Timestamp,
-    ) -> Result<(), StoreError>;
+    /// Marks the call PROCESSED with its headline metrics and similarity signature, once its
+    /// analysis is stored and its `CallAnalysed` event sent: it is no longer pending. So a
+    /// PROCESSED call never owes work, and one write does what a status change and a
+    /// "published" mark did.
+    async fn mark_processed(&self, processed: &ProcessedCall<'_>) -> Result<(), StoreError>;
 
     /// Counts one failed attempt at processing the call; returns the attempts so far.
     async fn record_failure(&self, tenant: &TenantId, call_id: &CallId) -> Result<u32, StoreError>;

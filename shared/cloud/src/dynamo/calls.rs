@@ -225,19 +225,14 @@ impl CallRepository for DynamoCalls {
             .map_err(|e| corrupt(call_id, e.to_string()))
     }
 
-    /// The analysis item (compressed), then the call's new status. No transaction: each write
-    /// is idempotent, and the call says PROCESSED only once its analysis is stored. The call
-    /// stays pending (where it was in the index) until its event is sent; a FAILED call
-    /// processed after a fix becomes pending again from now.
+    /// The analysis item, compressed. The call item is left as it is until
+    /// [`CallRepository::mark_processed`].
     async fn store_analysis(&self, processed: &ProcessedCall<'_>) -> Result<(), StoreError> {
         let ProcessedCall {
             tenant,
             call_id,
-            correlation_id,
-            content_hash,
             analysis,
-            signature,
-            processed_at,
+            ..
         } = *processed;
         let compressed = items::compressed_json(analysis)
             .map_err(|e| corrupt(call_id, format!("the analysis cannot be stored: {e}")))?;
@@ -249,33 +244,37 @@ impl CallRepository for DynamoCalls {
                 limit: MAX_ITEM_BYTES,
             });
         }
-        let pk = call_pk(tenant, call_id);
         self.client
             .put_item()
             .table_name(&self.table)
-            .item("pk", AttributeValue::S(pk.clone()))
+            .item("pk", AttributeValue::S(call_pk(tenant, call_id)))
             .item("sk", AttributeValue::S(items::ANALYSIS_SK.to_owned()))
             .item("analysis", AttributeValue::B(Blob::new(compressed)))
             .send()
             .await
             .map_err(|e| unavailable(format!("storing the analysis of call {call_id}"), e))?;
+        Ok(())
+    }
+
+    /// One update: PROCESSED with the listing's metrics and the signature, out of the `Pending`
+    /// index, attempts and failure cleared.
+    async fn mark_processed(&self, processed: &ProcessedCall<'_>) -> Result<(), StoreError> {
+        let ProcessedCall {
+            tenant,
+            call_id,
+            analysis,
+            signature,
+            processed_at,
+        } = *processed;
         let number = |v: f64| AttributeValue::N(v.to_string());
         self.client
             .update_item()
             .table_name(&self.table)
-            .key("pk", AttributeValue::S(pk))
+            .key("pk", AttributeValue::S(call_pk(tenant, call_id)))
             .key("sk", AttributeValue::S(CALL_SK.to_owned()))
             .condition_expression("attribute_exists(pk)")
             .update_expression(
-                "SET #status = :processed, processed_at = :now, agent_talk_ratio = :ratio, customer_sentiment_score = :sentiment, score = :score, signature = :signature, pending_pk = if_not_exists(pending_pk, :pending_pk), pending_sk = if_not_exists(pending_sk, :pending_sk) REMOVE attempts, failure_reason, failed_at",
-            )
-            .expression_attribute_values(
-                ":pending_pk",
-                AttributeValue::S(items::pending_pk(items::pending_shard(content_hash))),
-            )
-            .expression_attribute_values(
-                ":pending_sk",
-                AttributeValue::S(items::pending_sk(processed_at, correlation_id)),
+                "SET #status = :processed, processed_at = :now, agent_talk_ratio = :ratio, customer_sentiment_score = :sentiment, score = :score, signature = :signature REMOVE pending_pk, pending_sk, attempts, failure_reason, failed_at",
             )
             .expression_attribute_names("#status", "status")
             .expression_attribute_values(
@@ -355,23 +354,6 @@ impl CallRepository for DynamoCalls {
             }
         }
         Ok(pending)
-    }
-
-    async fn mark_published(
-        &self,
-        tenant: &TenantId,
-        call_id: &CallId,
-        at: Timestamp,
-    ) -> Result<(), StoreError> {
-        self.update_call(
-            tenant,
-            call_id,
-            "SET published_at = :at REMOVE pending_pk, pending_sk",
-            [(":at", AttributeValue::S(at.to_string()))],
-            "marking a call published",
-        )
-        .await
-        .map(|_| ())
     }
 
     async fn record_failure(&self, tenant: &TenantId, call_id: &CallId) -> Result<u32, StoreError> {

@@ -80,7 +80,8 @@ pub struct CallItem {
     pub correlation_id: CorrelationId,
     pub received_at: Timestamp,
     pub redactions: RedactionCounts,
-    /// Present only while the call is RECEIVED: processing removes it (sparse index).
+    /// Present only while the call is RECEIVED and not FAILED: the PROCESSED mark removes it
+    /// (sparse index).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pending_pk: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -108,9 +109,6 @@ pub struct CallItem {
     /// The MinHash signature (Binary), set when the call is processed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub signature: Option<Signature>,
-    /// When its `CallAnalysed` event was sent.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub published_at: Option<Timestamp>,
     /// Failed processing attempts (load or store) so far.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub attempts: Option<u32>,
@@ -170,7 +168,6 @@ impl CallItem {
             score: None,
             preview: Some(call.utterances.preview(PREVIEW_CHARS)),
             signature: None,
-            published_at: None,
             attempts: None,
             failure_reason: None,
             failed_at: None,
@@ -180,7 +177,6 @@ impl CallItem {
 
     /// The stored call rebuilt from this item and its transcript.
     pub fn into_stored(self, utterances: Transcript) -> StoredCall {
-        let pending = self.pending_pk.is_some();
         // The parts were validated on the way in and keep their types in the item; the call is
         // reassembled, not re-validated, so what was accepted can always be read back (redaction
         // may have lengthened the text past the input limit).
@@ -201,7 +197,6 @@ impl CallItem {
             correlation_id: self.correlation_id,
             redactions: self.redactions,
             content_hash: self.content_hash,
-            pending,
         }
     }
 }
