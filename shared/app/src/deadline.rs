@@ -62,7 +62,10 @@ mod tests {
     fn the_constant_deadline_of_cargo_lambda_watch_is_no_deadline() {
         assert_eq!(Deadline::from_epoch_millis(600_000), Deadline::NONE);
         let real = SystemTime::now() + Duration::from_secs(30);
-        let millis = real.duration_since(UNIX_EPOCH).expect("after 1970").as_millis();
+        let millis = real
+            .duration_since(UNIX_EPOCH)
+            .expect("after 1970")
+            .as_millis();
         let deadline = Deadline::from_epoch_millis(u64::try_from(millis).expect("fits"));
         assert_ne!(deadline, Deadline::NONE);
         assert!(deadline.allows_more_work());
