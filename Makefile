@@ -67,4 +67,5 @@ watch: ## terminal 1: local cloud up, then `cargo lambda watch` serving every fu
 
 pump: ## terminal 2: the template's queues, streams and schedule against what `make watch` serves (PUMP_ARGS=--sweep-now, --until-idle)
 	eval "$$($(LOCAL_CLOUD) env)" && \
-	  cargo run --quiet --locked -p callscope-cli -- local pump --invoke-url http://127.0.0.1:$(WATCH_PORT) $(PUMP_ARGS)
+	  cargo run --quiet --locked -p callscope-cli -- local pump --prefix "$${CALLSCOPE_PREFIX:-callscope-local-}" \
+	  --invoke-url http://127.0.0.1:$(WATCH_PORT) $(PUMP_ARGS)

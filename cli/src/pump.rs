@@ -63,10 +63,17 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
         pump.run_schedules_now(&show).await;
     }
     if args.until_idle {
-        for (function, report) in pump.drain().await? {
+        let drained = pump.drain().await?;
+        for (function, report) in drained.sqs {
             println!(
-                "{function:<10} {} received, {} deleted, {} failed, {} invocations",
+                "{function:<10} {} message(s) received, {} deleted, {} failed, in {} invocation(s)",
                 report.received, report.deleted, report.failed, report.invocations
+            );
+        }
+        for (function, report) in drained.streams {
+            println!(
+                "{function:<10} {} stream record(s) read, {} delivered, {} batch(es) given up",
+                report.read, report.delivered, report.failed_batches
             );
         }
         return Ok(());

@@ -133,10 +133,10 @@ async fn the_pump_feeds_each_queue_of_the_template_to_its_binary_until_all_are_i
         .await
         .expect("the pump starts");
     let totals = pump.drain().await.expect("a drain");
-    assert_eq!(totals["intake"].deleted, 1);
+    assert_eq!(totals.sqs["intake"].deleted, 1);
     // Failed on every receive until SQS moved it to the dead-letter queue (maxReceiveCount 2).
-    assert_eq!(totals["process"].deleted, 0);
-    assert_eq!(totals["process"].failed, 2);
+    assert_eq!(totals.sqs["process"].deleted, 0);
+    assert_eq!(totals.sqs["process"].failed, 2);
     assert!(cloud.peek_all("ProcessQueue").await.is_empty());
     assert_eq!(
         bodies(&cloud.peek_all("ProcessDeadLetterQueue").await),

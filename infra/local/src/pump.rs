@@ -47,6 +47,13 @@ pub enum Activity<'a> {
     },
 }
 
+/// What [`Pump::drain`] handed each function, by binary name.
+#[derive(Debug, Default)]
+pub struct Drained {
+    pub sqs: BTreeMap<String, PollReport>,
+    pub streams: BTreeMap<String, StreamPollReport>,
+}
+
 #[derive(Debug)]
 struct Schedule {
     function: RemoteFunction,
@@ -145,8 +152,8 @@ impl Pump {
     }
 
     /// Polls every source until a full pass receives nothing; what each function was handed.
-    pub async fn drain(&self) -> anyhow::Result<BTreeMap<String, PollReport>> {
-        let mut totals: BTreeMap<String, PollReport> = BTreeMap::new();
+    pub async fn drain(&self) -> anyhow::Result<Drained> {
+        let mut totals = Drained::default();
         loop {
             let mut received = 0;
             for (runner, function) in &self.sqs {
@@ -155,7 +162,7 @@ impl Pump {
                     .await
                     .with_context(|| format!("polling the queue of {}", function.name()))?;
                 received += report.received;
-                let total = totals.entry(function.name().to_owned()).or_default();
+                let total = totals.sqs.entry(function.name().to_owned()).or_default();
                 total.received += report.received;
                 total.deleted += report.deleted;
                 total.failed += report.failed;
@@ -167,9 +174,13 @@ impl Pump {
                     .await
                     .with_context(|| format!("reading the stream of {}", function.name()))?;
                 received += report.read;
-                let total = totals.entry(function.name().to_owned()).or_default();
-                total.received += report.delivered;
-                total.invocations += usize::from(report.delivered > 0);
+                let total = totals
+                    .streams
+                    .entry(function.name().to_owned())
+                    .or_default();
+                total.read += report.read;
+                total.delivered += report.delivered;
+                total.failed_batches += report.failed_batches;
             }
             if received == 0 {
                 return Ok(totals);
