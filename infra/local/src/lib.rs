@@ -1,8 +1,9 @@
 //! The local cloud without Docker or a Lambda emulator: infra/template.yaml's queues and tables
 //! in the AWS emulator, the functions built exactly as their composition roots build them
 //! (config from the template's environment wiring), the event-source runner that invokes them
-//! the way Lambda's SQS event source mappings do, and HTTP requests delivered as API Gateway
-//! delivers them. Tests and `callscope local demo` share it.
+//! the way Lambda's SQS event source mappings do (or, through the Invoke API, the binaries
+//! `cargo lambda watch` serves: [`pump`]), and HTTP requests delivered as API Gateway delivers
+//! them. Tests and `callscope local demo` share it.
 
 pub mod cost;
 pub mod faults;
