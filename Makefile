@@ -53,3 +53,19 @@ local-status: ## what answers on the local ports
 
 sam-build: ## sam build: the functions for arm64 with cargo-lambda (needs the SAM venv, ~GBs of target/)
 	venv="$$($(LOCAL_CLOUD) sam-venv)" && PATH="$$venv/bin:$$PATH" SAM_CLI_TELEMETRY=0 sam build
+
+# --- The cargo lambda watch loop: terminal 1 `make watch`, terminal 2 `make pump`, terminal 3 curl.
+WATCH_PORT ?= 9000
+WATCH_TENANT ?= acme
+.PHONY: watch pump
+
+watch: ## terminal 1: local cloud up, then `cargo lambda watch` serving every function with the provisioned env (Invoke API and function URLs on 127.0.0.1:9000, or WATCH_PORT)
+	$(LOCAL_CLOUD) up
+	venv="$$($(LOCAL_CLOUD) lambda-venv)" && PATH="$$venv/bin:$$PATH" \
+	  cargo lambda watch --invoke-address 127.0.0.1 --invoke-port $(WATCH_PORT) \
+	  --env-file .local/functions.env --env-var LOCAL_DEFAULT_TENANT=$(WATCH_TENANT)
+
+pump: ## terminal 2: the template's queues, streams and schedule against what `make watch` serves (PUMP_ARGS=--sweep-now, --until-idle)
+	eval "$$($(LOCAL_CLOUD) env)" && \
+	  cargo run --quiet --locked -p callscope-cli -- local pump --prefix "$${CALLSCOPE_PREFIX:-callscope-local-}" \
+	  --invoke-url http://127.0.0.1:$(WATCH_PORT) $(PUMP_ARGS)

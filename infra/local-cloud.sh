@@ -9,7 +9,8 @@
 #   infra/local-cloud.sh run CMD…  start the services, run CMD with the exports, then stop what
 #                                  this call started (what make test and make demo use)
 #   infra/local-cloud.sh venv      print the venv path (creating it), for other scripts
-#   infra/local-cloud.sh sam-venv  the same, with the SAM CLI
+#   infra/local-cloud.sh sam-venv  the same, with the SAM CLI (and cargo-lambda, zig)
+#   infra/local-cloud.sh lambda-venv  a venv with cargo-lambda and zig only (for `make watch`)
 #
 # The same AWS_ENDPOINT_URL works against LocalStack on a machine with Docker.
 set -euo pipefail
@@ -174,9 +175,10 @@ case "${1:-}" in
     run_with_services "$@"
     ;;
   venv) venv_for "$root/infra/requirements.txt" ;;
-  sam-venv) venv_for "$root/infra/requirements.txt" "$root/infra/requirements-sam.txt" ;;
+  sam-venv) venv_for "$root/infra/requirements.txt" "$root/infra/requirements-lambda.txt" "$root/infra/requirements-sam.txt" ;;
+  lambda-venv) venv_for "$root/infra/requirements-lambda.txt" ;;
   *)
-    echo "usage: $0 up|services|down|status|env|run|venv|sam-venv" >&2
+    echo "usage: $0 up|services|down|status|env|run|venv|sam-venv|lambda-venv" >&2
     exit 2
     ;;
 esac

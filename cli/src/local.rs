@@ -34,6 +34,9 @@ pub enum Command {
     BenchApi(crate::bench_api::Args),
     /// Measure what a call costs in AWS requests and dollars, with the request meter.
     Cost(crate::cost::Args),
+    /// Run the template's event sources (queues, streams, schedules) against the functions
+    /// `cargo lambda watch` serves (`make watch`), with Lambda's delete-only-successes contract.
+    Pump(crate::pump::Args),
 }
 
 pub fn parse_parameter(raw: &str) -> Result<(String, String), String> {
@@ -54,6 +57,7 @@ pub fn run(command: Command) -> anyhow::Result<()> {
             Command::Serve(args) => crate::serve::run(args).await,
             Command::BenchApi(args) => crate::bench_api::run(args).await,
             Command::Cost(args) => crate::cost::run(args).await,
+            Command::Pump(args) => crate::pump::run(args).await,
             Command::Provision {
                 template,
                 prefix,

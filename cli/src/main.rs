@@ -6,6 +6,7 @@ mod cost;
 mod demo;
 mod dlq;
 mod local;
+mod pump;
 mod serve;
 
 use std::process::ExitCode;

@@ -1,13 +1,16 @@
 //! The local cloud without Docker or a Lambda emulator: infra/template.yaml's queues and tables
 //! in the AWS emulator, the functions built exactly as their composition roots build them
 //! (config from the template's environment wiring), the event-source runner that invokes them
-//! the way Lambda's SQS event source mappings do, and HTTP requests delivered as API Gateway
-//! delivers them. Tests and `callscope local demo` share it.
+//! the way Lambda's SQS event source mappings do (or, through the Invoke API, the binaries
+//! `cargo lambda watch` serves: [`pump`]), and HTTP requests delivered as API Gateway delivers
+//! them. Tests and `callscope local demo` share it.
 
 pub mod cost;
 pub mod faults;
 pub mod gateway;
+pub mod invoke;
 pub mod provision;
+pub mod pump;
 pub mod runner;
 pub mod streams;
 pub mod template;
@@ -37,12 +40,12 @@ use serde_json::Value;
 
 use crate::provision::Provisioned;
 use crate::runner::{EventSource, LocalRunner, PollReport};
-use crate::streams::{StreamRunner, StreamSource};
+use crate::streams::StreamRunner;
 use crate::template::LocalTemplate;
 
 /// Failed messages come back at once instead of after the visibility timeout (minutes); SQS
 /// still counts every receive towards the DLQ's maxReceiveCount.
-const RETRY_DELAY: Duration = Duration::ZERO;
+pub(crate) const RETRY_DELAY: Duration = Duration::ZERO;
 /// The claim the template's `TenantClaim` parameter names by default.
 pub const TENANT_CLAIM: &str = "tenant_id";
 /// The stage requests arrive under, as with the template's default `Stage`.
@@ -114,20 +117,7 @@ impl LocalPipeline {
                 &InvalidateConfig::from_lookup(provisioned.env_of("InvalidateFunction")?)?,
             )?);
             let client = aws_sdk_dynamodbstreams::Client::new(&load_sdk_config().await);
-            for source in &wiring.stream_sources {
-                let runner = StreamRunner::start(
-                    client.clone(),
-                    StreamSource {
-                        stream_arn: source.stream_arn.clone(),
-                        batch_size: source.batch_size,
-                        max_retry_attempts: source.max_retry_attempts,
-                        filter_patterns: source.filter_patterns.clone(),
-                    },
-                )
-                .await
-                .with_context(|| format!("reading the stream of {}", source.table_logical_id))?;
-                streams.push(runner);
-            }
+            streams = StreamRunner::start_all(&client, &wiring.stream_sources).await?;
         }
         Ok(Self {
             clients,
@@ -256,19 +246,13 @@ impl LocalPipeline {
     /// The event-source runner for a function's SQS event, as the template wires it.
     pub fn runner(&self, function: &str) -> LocalRunner {
         let source = &self.provisioned.functions[function].sqs_sources[0];
-        let queue = &self.provisioned.queues[&source.queue_logical_id];
-        LocalRunner::new(
-            self.clients.sqs.clone(),
-            EventSource {
-                queue_url: queue.url.clone(),
-                queue_arn: queue.arn.clone(),
-                batch_size: source.batch_size,
-            },
-        )
-        .with_retry_delay(RETRY_DELAY)
-        // Short polls: the emulator serves one request at a time, and a long poll would hold
-        // every other test's requests behind it for its whole wait.
-        .with_wait(Duration::ZERO)
+        let source = EventSource::provisioned(&self.provisioned, source)
+            .expect("the pipeline provisioned every queue of the template");
+        LocalRunner::new(self.clients.sqs.clone(), source)
+            .with_retry_delay(RETRY_DELAY)
+            // Short polls: the emulator serves one request at a time, and a long poll would hold
+            // every other test's requests behind it for its whole wait.
+            .with_wait(Duration::ZERO)
     }
 
     /// Runs intake → process → aggregate until every queue is idle, then the table streams

@@ -55,11 +55,22 @@ impl Provisioned {
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct FunctionWiring {
+    /// Its cargo binary: its name under `cargo lambda watch`.
+    pub binary: Option<String>,
     /// The function's environment with every `!Ref` resolved.
     pub env: BTreeMap<String, String>,
     pub sqs_sources: Vec<SqsSource>,
     pub stream_sources: Vec<StreamSourceWiring>,
     pub http_routes: Vec<HttpRoute>,
+    pub schedules: Vec<Schedule>,
+}
+
+/// A timer that invokes the function.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Schedule {
+    pub expression: String,
+    /// The period of a `rate(…)`; none for a `cron(…)`.
+    pub every_seconds: Option<u64>,
 }
 
 /// A table stream feeding the function.
@@ -170,7 +181,18 @@ pub async fn provision(
     }
     for function in &template.functions {
         function.ensure_environment_resolvable()?;
-        let mut wiring = FunctionWiring::default();
+        let mut wiring = FunctionWiring {
+            binary: function.binary.clone(),
+            schedules: function
+                .schedules
+                .iter()
+                .map(|s| Schedule {
+                    expression: s.expression.clone(),
+                    every_seconds: s.every.map(|every| every.as_secs()),
+                })
+                .collect(),
+            ..FunctionWiring::default()
+        };
         for (var, value) in &function.environment {
             let resolved = match value {
                 EnvValue::Literal(v) => v.clone(),

@@ -15,6 +15,8 @@ use aws_sdk_sqs::types::{DeleteMessageBatchRequestEntry, Message, MessageSystemA
 
 use callscope_cloud::sqs::{failed_ids, SqsBatchHandler};
 
+use crate::provision::{Provisioned, SqsSource};
+
 /// One queue → function wiring, as the template's SQS event declares it.
 #[derive(Debug, Clone)]
 pub struct EventSource {
@@ -22,6 +24,21 @@ pub struct EventSource {
     pub queue_arn: String,
     /// Up to this many messages per invocation, from as many receives (of ≤ 10) as it takes.
     pub batch_size: i32,
+}
+
+impl EventSource {
+    /// A function's SQS event as provisioned: its queue's URL and ARN, and the batch size.
+    pub fn provisioned(provisioned: &Provisioned, source: &SqsSource) -> anyhow::Result<Self> {
+        let queue = provisioned
+            .queues
+            .get(&source.queue_logical_id)
+            .with_context(|| format!("queue {} was not provisioned", source.queue_logical_id))?;
+        Ok(Self {
+            queue_url: queue.url.clone(),
+            queue_arn: queue.arn.clone(),
+            batch_size: source.batch_size,
+        })
+    }
 }
 
 /// What one poll did.
@@ -57,6 +74,10 @@ impl LocalRunner {
     pub fn with_retry_delay(mut self, delay: Duration) -> Self {
         self.retry_delay = delay;
         self
+    }
+
+    pub fn queue_url(&self) -> &str {
+        &self.source.queue_url
     }
 
     /// Long-poll wait per receive (0–20 s).

@@ -14,6 +14,8 @@ use futures::future::BoxFuture;
 use serde_json::Value;
 use tokio::sync::Mutex;
 
+use crate::provision::StreamSourceWiring;
+
 /// A function fed by a table's stream.
 pub trait StreamBatchHandler: Send + Sync {
     fn handle(&self, event: Event) -> BoxFuture<'_, DynamoDbEventResponse>;
@@ -93,6 +95,33 @@ impl StreamRunner {
             source,
             iterators: Mutex::new(iterators),
         })
+    }
+
+    pub fn stream_arn(&self) -> &str {
+        &self.source.stream_arn
+    }
+
+    /// A runner for each of a function's stream events, as provisioned.
+    pub async fn start_all(
+        client: &aws_sdk_dynamodbstreams::Client,
+        sources: &[StreamSourceWiring],
+    ) -> anyhow::Result<Vec<Self>> {
+        let mut runners = Vec::with_capacity(sources.len());
+        for source in sources {
+            let runner = Self::start(
+                client.clone(),
+                StreamSource {
+                    stream_arn: source.stream_arn.clone(),
+                    batch_size: source.batch_size,
+                    max_retry_attempts: source.max_retry_attempts,
+                    filter_patterns: source.filter_patterns.clone(),
+                },
+            )
+            .await
+            .with_context(|| format!("reading the stream of {}", source.table_logical_id))?;
+            runners.push(runner);
+        }
+        Ok(runners)
     }
 
     /// Reads what is new on every shard and delivers it.

@@ -14,7 +14,9 @@ use std::path::Path;
 use anyhow::{bail, Context};
 use serde_norway::Value;
 
-pub use function::{EnvValue, FunctionSpec, HttpEventSpec, SqsEventSpec, StreamEventSpec};
+pub use function::{
+    EnvValue, FunctionSpec, HttpEventSpec, ScheduleEventSpec, SqsEventSpec, StreamEventSpec,
+};
 use intrinsics::{get_att, Evaluated, Evaluator};
 pub use table::{IndexSpec, TableSpec};
 
@@ -157,8 +159,15 @@ impl LocalTemplate {
                     table::table(id, props).map(|t| template.tables.push(t))
                 }
                 Some("AWS::Serverless::Function") => {
-                    function::function(id, props, &evaluator, &apis)
-                        .map(|f| template.functions.push(f))
+                    function::function(id, props, &evaluator, &apis).map(|mut f| {
+                        f.binary = resource
+                            .get("Metadata")
+                            .and_then(|m| m.get("BuildProperties"))
+                            .and_then(|b| b.get("Binary"))
+                            .and_then(Value::as_str)
+                            .map(str::to_owned);
+                        template.functions.push(f)
+                    })
                 }
                 _ => Ok(()),
             };

@@ -7,6 +7,9 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 /// (the SDK gives up on an operation after 5 s, see `callscope_cloud::aws`).
 pub const MARGIN: Duration = Duration::from_secs(6);
 
+/// 2001-09-09, in milliseconds since the epoch: earlier deadlines are not real ones.
+const NOT_BEFORE_MILLIS: u64 = 1_000_000_000_000;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Deadline(Option<SystemTime>);
 
@@ -14,9 +17,12 @@ impl Deadline {
     /// No deadline (local runs, tests).
     pub const NONE: Deadline = Deadline(None);
 
-    /// Lambda's deadline, in milliseconds since the epoch; 0 (no context) means none.
+    /// Lambda's deadline, in milliseconds since the epoch; 0 (no context) means none, and so
+    /// does any value before 2001: not an instant Lambda can send, but what `cargo lambda watch`
+    /// puts in the deadline header (its 600 000 ms timeout, as a constant), which would
+    /// otherwise make every local invocation look out of time before it starts.
     pub fn from_epoch_millis(millis: u64) -> Self {
-        if millis == 0 {
+        if millis < NOT_BEFORE_MILLIS {
             return Self::NONE;
         }
         Self(Some(UNIX_EPOCH + Duration::from_millis(millis)))
@@ -50,5 +56,18 @@ mod tests {
         let later = SystemTime::now() + MARGIN * 3;
         assert!(Deadline::at(later).allows_more_work());
         assert!(!Deadline::at(UNIX_EPOCH).allows_more_work());
+    }
+
+    #[test]
+    fn the_constant_deadline_of_cargo_lambda_watch_is_no_deadline() {
+        assert_eq!(Deadline::from_epoch_millis(600_000), Deadline::NONE);
+        let real = SystemTime::now() + Duration::from_secs(30);
+        let millis = real
+            .duration_since(UNIX_EPOCH)
+            .expect("after 1970")
+            .as_millis();
+        let deadline = Deadline::from_epoch_millis(u64::try_from(millis).expect("fits"));
+        assert_ne!(deadline, Deadline::NONE);
+        assert!(deadline.allows_more_work());
     }
 }

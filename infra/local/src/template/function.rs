@@ -12,6 +12,9 @@ use super::intrinsics::{get_att, reference, Evaluated, Evaluator};
 #[derive(Debug, Clone, PartialEq)]
 pub struct FunctionSpec {
     pub logical_id: String,
+    /// The cargo binary `sam build` builds it from (`Metadata.BuildProperties.Binary`): the
+    /// function's name under `cargo lambda watch`.
+    pub binary: Option<String>,
     /// The variables the local cloud can set, with conditions and parameters applied.
     pub environment: BTreeMap<String, EnvValue>,
     /// The variables it cannot (an ElastiCache endpoint, say), each with the reason. Not in
@@ -20,6 +23,17 @@ pub struct FunctionSpec {
     pub sqs_events: Vec<SqsEventSpec>,
     pub stream_events: Vec<StreamEventSpec>,
     pub http_events: Vec<HttpEventSpec>,
+    pub schedules: Vec<ScheduleEventSpec>,
+}
+
+/// A `Type: Schedule` / `ScheduleV2` event: the function runs on a timer.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ScheduleEventSpec {
+    pub name: String,
+    /// As written, e.g. `rate(5 minutes)`.
+    pub expression: String,
+    /// The period of a `rate(…)` expression; `None` for a `cron(…)` one.
+    pub every: Option<std::time::Duration>,
 }
 
 /// An environment variable's value.
@@ -97,11 +111,13 @@ pub(super) fn function(
 ) -> anyhow::Result<FunctionSpec> {
     let mut spec = FunctionSpec {
         logical_id: id.to_owned(),
+        binary: None,
         environment: BTreeMap::new(),
         unresolvable_environment: BTreeMap::new(),
         sqs_events: Vec::new(),
         stream_events: Vec::new(),
         http_events: Vec::new(),
+        schedules: Vec::new(),
     };
     if let Some(Value::Mapping(vars)) = props.get("Environment").and_then(|e| e.get("Variables")) {
         for (name, value) in vars {
@@ -139,6 +155,7 @@ pub(super) fn function(
                 Some("SQS") => spec.sqs_events.push(event.sqs()?),
                 Some("DynamoDB") => spec.stream_events.push(event.stream()?),
                 Some("HttpApi") => spec.http_events.push(event.http(apis)?),
+                Some("Schedule" | "ScheduleV2") => spec.schedules.push(event.schedule()?),
                 _ => {}
             }
         }
@@ -247,6 +264,24 @@ impl Event<'_> {
         })
     }
 
+    fn schedule(&self) -> anyhow::Result<ScheduleEventSpec> {
+        let expression = self
+            .text(self.props.get("ScheduleExpression"), "ScheduleExpression")?
+            .with_context(|| format!("Events.{}.ScheduleExpression is required", self.name))?;
+        let every = if expression.starts_with("cron(") {
+            None
+        } else {
+            Some(rate(&expression).with_context(|| {
+                format!("Events.{}.ScheduleExpression {expression:?}", self.name)
+            })?)
+        };
+        Ok(ScheduleEventSpec {
+            name: self.name.to_owned(),
+            expression,
+            every,
+        })
+    }
+
     fn reports_batch_item_failures(&self) -> bool {
         self.props
             .get("FunctionResponseTypes")
@@ -293,5 +328,43 @@ impl Event<'_> {
             }
             Evaluated::Unresolvable(why) => bail!("{}: {why}", context()),
         }
+    }
+}
+
+/// The period of `rate(N unit)`, with EventBridge's units (minute(s), hour(s), day(s)).
+fn rate(expression: &str) -> anyhow::Result<std::time::Duration> {
+    let inner = expression
+        .strip_prefix("rate(")
+        .and_then(|rest| rest.strip_suffix(')'))
+        .context("must be rate(N unit) or cron(...)")?;
+    let (count, unit) = inner
+        .trim()
+        .split_once(' ')
+        .context("rate needs a number and a unit")?;
+    let count: u64 = count
+        .parse()
+        .context("the rate's number must be a positive integer")?;
+    let seconds = match unit.trim() {
+        "minute" | "minutes" => 60,
+        "hour" | "hours" => 3_600,
+        "day" | "days" => 86_400,
+        other => bail!("unknown rate unit {other:?} (minute(s), hour(s), day(s))"),
+    };
+    anyhow::ensure!(count > 0, "the rate's number must be positive");
+    Ok(std::time::Duration::from_secs(count * seconds))
+}
+
+#[cfg(test)]
+mod rate_tests {
+    use super::rate;
+    use std::time::Duration;
+
+    #[test]
+    fn rates_read_as_eventbridge_reads_them_and_bad_ones_say_why() {
+        assert_eq!(rate("rate(5 minutes)").unwrap(), Duration::from_secs(300));
+        assert_eq!(rate("rate(1 hour)").unwrap(), Duration::from_secs(3_600));
+        assert!(format!("{:#}", rate("rate(5 fortnights)").unwrap_err()).contains("fortnights"));
+        assert!(rate("rate(0 minutes)").is_err());
+        assert!(rate("every 5 minutes").is_err());
     }
 }

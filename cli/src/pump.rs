@@ -1,0 +1,111 @@
+//! `callscope local pump`: the template's event sources (SQS queues, table streams, schedules)
+//! in front of the functions `cargo lambda watch` serves, so code edited and rebuilt by watch runs
+//! the whole pipeline. The counterpart of `make watch`; Ctrl-C stops it.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use anyhow::Context;
+use callscope_cloud::aws::{load_sdk_config, AwsClients};
+use callscope_local::invoke::InvokeApi;
+use callscope_local::provision::provision;
+use callscope_local::pump::{Activity, Pump};
+use callscope_local::template::{LocalTemplate, Stack};
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    #[arg(long, default_value = "infra/template.yaml")]
+    template: PathBuf,
+    /// Prefix of every created name (the local stack's name), as `make local-up` provisioned it.
+    #[arg(long, default_value = "callscope-local-")]
+    prefix: String,
+    /// Template parameter overrides, NAME=VALUE. `CacheUrl` defaults to `REDIS_URL`.
+    #[arg(long = "parameter", value_parser = crate::local::parse_parameter)]
+    parameters: Vec<(String, String)>,
+    /// Where `cargo lambda watch` serves the Invoke API (its --invoke-port).
+    #[arg(long, default_value = "http://127.0.0.1:9000")]
+    invoke_url: String,
+    /// Invoke the scheduled functions (the sweep) once at start, besides their schedule.
+    #[arg(long)]
+    sweep_now: bool,
+    /// Poll until every queue and stream is empty, print what each function got, and exit.
+    #[arg(long)]
+    until_idle: bool,
+}
+
+pub async fn run(args: Args) -> anyhow::Result<()> {
+    callscope_cloud::telemetry::init_tracing();
+    let mut overrides: BTreeMap<String, String> = args.parameters.into_iter().collect();
+    if let Ok(redis) = std::env::var("REDIS_URL") {
+        overrides.entry("CacheUrl".into()).or_insert(redis);
+    }
+    let template =
+        LocalTemplate::load_for_stack(&args.template, &Stack::local(&args.prefix), overrides)?;
+    let clients = AwsClients::from_config(&load_sdk_config().await);
+    // Idempotent: the same names `make local-up` created, resolved again rather than trusted
+    // from a file that could be stale.
+    let provisioned = provision(&clients, &template, &args.prefix)
+        .await
+        .context("provisioning the template in the local cloud")?;
+    let api = InvokeApi::new(&args.invoke_url);
+    let pump = Pump::start(&clients.sqs, &provisioned, api.clone()).await?;
+    for line in pump.describe() {
+        println!("  {line}");
+    }
+    println!("invoking the functions at {}", api.base_url());
+    anyhow::ensure!(
+        !args.until_idle || api.is_up().await,
+        "nothing answers at {}: start `make watch` first",
+        api.base_url()
+    );
+
+    if args.sweep_now {
+        pump.run_schedules_now(&show).await;
+    }
+    if args.until_idle {
+        let drained = pump.drain().await?;
+        for (function, report) in drained.sqs {
+            println!(
+                "{function:<10} {} message(s) received, {} deleted, {} failed, in {} invocation(s)",
+                report.received, report.deleted, report.failed, report.invocations
+            );
+        }
+        for (function, report) in drained.streams {
+            println!(
+                "{function:<10} {} stream record(s) read, {} delivered, {} batch(es) given up",
+                report.read, report.delivered, report.failed_batches
+            );
+        }
+        return Ok(());
+    }
+    println!("pumping; Ctrl-C stops it");
+    tokio::select! {
+        () = pump.run(&show) => {}
+        _ = tokio::signal::ctrl_c() => println!("stopped"),
+    }
+    Ok(())
+}
+
+fn show(activity: Activity<'_>) {
+    match activity {
+        Activity::Sqs { function, report } => println!(
+            "{function:<10} ← {} message(s): {} deleted, {} failed",
+            report.received, report.deleted, report.failed
+        ),
+        Activity::Stream { function, report } => println!(
+            "{function:<10} ← {} stream record(s){}",
+            report.delivered,
+            if report.failed_batches > 0 {
+                " (a batch gave up after its retries)"
+            } else {
+                ""
+            }
+        ),
+        Activity::Schedule { function, outcome } => match outcome {
+            Ok(()) => println!("{function:<10} ← scheduled event: ok"),
+            Err(error) => println!("{function:<10} ← scheduled event: {error}"),
+        },
+        Activity::Waiting { url } => println!("waiting for cargo lambda watch at {url}"),
+        Activity::Error { function, error } => println!("{function:<10} ! {error}"),
+    }
+}
