@@ -44,6 +44,8 @@ pub struct CallReport {
 pub struct Step {
     pub at: Timestamp,
     pub event: &'static str,
+    /// Known to the second only (the rollup marker's expiry is in whole seconds).
+    pub to_the_second: bool,
 }
 
 pub fn run(command: Command) -> anyhow::Result<()> {
@@ -96,23 +98,35 @@ pub async fn get(args: &GetArgs) -> anyhow::Result<CallReport> {
 }
 
 /// The call's recorded times in order. A FAILED call processed after a fix has no
-/// `failed_at` any more; a call requeued several times shows its last requeue only.
+/// `failed_at` any more; a call requeued several times shows its last requeue only. A time
+/// known to the second sorts by the end of its second, the latest it can have been: counted
+/// in the same second as its event was sent means after it.
 pub fn timeline(record: &CallRecord, aggregated_at: Option<Timestamp>) -> Vec<Step> {
+    let exact = |at: Option<Timestamp>, event| (at, event, false);
     let mut steps: Vec<Step> = [
-        (Some(record.received_at), "received (stored RECEIVED)"),
-        (
+        exact(Some(record.received_at), "received (stored RECEIVED)"),
+        exact(
             record.last_requeued_at,
             "queued again by the sweeper (last time)",
         ),
-        (record.processed_at, "processed (analysis stored)"),
-        (record.failed_at, "failed"),
-        (record.published_at, "CallAnalysed event sent"),
-        (aggregated_at, "counted in the rollups"),
+        exact(record.processed_at, "processed (analysis stored)"),
+        exact(record.failed_at, "failed"),
+        exact(record.published_at, "CallAnalysed event sent"),
+        (aggregated_at, "counted in the rollups", true),
     ]
     .into_iter()
-    .filter_map(|(at, event)| Some(Step { at: at?, event }))
+    .filter_map(|(at, event, to_the_second)| {
+        Some(Step {
+            at: at?,
+            event,
+            to_the_second,
+        })
+    })
     .collect();
-    steps.sort_by_key(|s| s.at);
+    steps.sort_by_key(|s| {
+        let latest = if s.to_the_second { 999 } else { 0 };
+        s.at.time() + chrono::Duration::milliseconds(latest)
+    });
     steps
 }
 
@@ -143,7 +157,12 @@ pub fn render(report: &CallReport) -> String {
         let start = r.received_at.time();
         for step in &report.timeline {
             let after = (step.at.time() - start).num_milliseconds() as f64 / 1_000.0;
-            writeln!(out, "  {}  +{after:>9.3}s  {}", step.at, step.event)?;
+            if step.to_the_second {
+                let at = step.at.time().format("%Y-%m-%dT%H:%M:%SZ");
+                writeln!(out, "  {at}      (to the second)  {}", step.event)?;
+            } else {
+                writeln!(out, "  {}  +{after:>9.3}s  {}", step.at, step.event)?;
+            }
         }
         Ok(())
     })();
@@ -174,10 +193,11 @@ mod tests {
             received_at: at("2026-11-01T10:00:00Z"),
             last_requeued_at: Some(at("2026-11-01T10:20:00Z")),
             processed_at: Some(at("2026-11-01T10:20:01Z")),
-            published_at: Some(at("2026-11-01T10:20:02Z")),
+            published_at: Some(at("2026-11-01T10:20:02.300Z")),
             failed_at: None,
         };
-        let steps = timeline(&record, Some(at("2026-11-01T10:20:05Z")));
+        // Counted within the second the event was sent: after it, whatever the truncation.
+        let steps = timeline(&record, Some(at("2026-11-01T10:20:02Z")));
         let events: Vec<&str> = steps.iter().map(|s| s.event).collect();
         assert_eq!(
             events,
@@ -194,10 +214,14 @@ mod tests {
             aggregated_at: None,
             timeline: steps,
         };
+        let printed = render(&report);
         assert!(
-            render(&report).contains("+ 1205.000s  counted in the rollups"),
-            "{}",
-            render(&report)
+            printed.contains("+ 1200.000s  queued again by the sweeper"),
+            "{printed}"
+        );
+        assert!(
+            printed.contains("2026-11-01T10:20:02Z      (to the second)  counted in the rollups"),
+            "{printed}"
         );
     }
 }

@@ -213,3 +213,54 @@ async fn queue_url(
         .map(str::to_owned)
         .with_context(|| format!("{} has no queue {queue}", target.label))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use aws_sdk_sqs::error::ErrorMetadata;
+    use aws_smithy_runtime_api::http::{Response, StatusCode};
+    use aws_smithy_types::body::SdkBody;
+
+    fn answer(
+        status: u16,
+        content_type: &'static str,
+        code: Option<&str>,
+    ) -> SdkError<StartMessageMoveTaskError, HttpResponse> {
+        let mut raw = Response::new(
+            StatusCode::try_from(status).expect("status"),
+            SdkBody::empty(),
+        );
+        raw.headers_mut().insert("content-type", content_type);
+        let mut metadata = ErrorMetadata::builder();
+        if let Some(code) = code {
+            metadata = metadata.code(code);
+        }
+        SdkError::service_error(StartMessageMoveTaskError::generic(metadata.build()), raw)
+    }
+
+    #[test]
+    fn an_endpoint_that_names_the_action_unsupported_gets_the_fallback() {
+        let json = "application/x-amz-json-1.0";
+        assert!(unsupported(&answer(400, json, Some("UnsupportedOperation"))).is_some());
+        assert!(unsupported(&answer(400, json, Some("InvalidAction"))).is_some());
+        assert!(unsupported(&answer(501, json, None)).is_some());
+    }
+
+    #[test]
+    fn motos_html_error_page_gets_the_fallback() {
+        let why = unsupported(&answer(500, "text/html; charset=utf-8", None));
+        assert!(why.is_some_and(|w| w.contains("HTML")));
+    }
+
+    #[test]
+    fn any_other_error_is_an_error() {
+        let json = "application/x-amz-json-1.0";
+        assert_eq!(unsupported(&answer(403, json, Some("AccessDenied"))), None);
+        assert_eq!(unsupported(&answer(500, json, Some("InternalError"))), None);
+        assert_eq!(unsupported(&answer(500, json, None)), None);
+        assert_eq!(
+            unsupported(&answer(400, json, Some("ResourceNotFoundException"))),
+            None
+        );
+    }
+}

@@ -17,6 +17,7 @@ use super::age::AgeSource;
 use super::target::TargetArgs;
 
 pub use gather::gather;
+pub use render::table;
 
 #[derive(Debug, Clone, clap::Args)]
 pub struct Args {
