@@ -29,3 +29,15 @@ pub fn block_on<F: std::future::Future<Output = anyhow::Result<()>>>(
         .context("starting the async runtime")?
         .block_on(future)
 }
+
+/// Prints `text` to stdout; `false` when the reader has gone (`status --json | head`), which
+/// ends the command quietly instead of panicking as `println!` does.
+pub fn print(text: &str) -> anyhow::Result<bool> {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        Ok(()) => Ok(true),
+        Err(error) if error.kind() == std::io::ErrorKind::BrokenPipe => Ok(false),
+        Err(error) => Err(anyhow::Error::new(error).context("writing to stdout")),
+    }
+}

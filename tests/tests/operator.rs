@@ -3,6 +3,7 @@
 //! prints a processed call's timeline; `dlq redrive` falls back to receive/send on moto.
 
 use callscope_app::ports::CallRepository;
+use callscope_cli::operator::age::queue_name;
 use callscope_cli::operator::calls::{self, GetArgs};
 use callscope_cli::operator::redrive::{self, Method};
 use callscope_cli::operator::status::{self, Args};
@@ -237,4 +238,82 @@ async fn redrive_falls_back_to_receive_and_send_on_moto_and_moves_every_message(
         .all(|m| attribute(m, "failure_reason").is_none()));
     assert!(moved.iter().all(|m| attribute(m, "tenant") == Some(TENANT)));
     cloud.cleanup().await;
+}
+
+#[tokio::test]
+async fn a_deployed_stack_resolves_to_its_resources_physical_ids_and_parameters() {
+    let sdk = callscope_cli::operator::sdk_config(None).await;
+    let cloudformation = aws_sdk_cloudformation::Client::new(&sdk);
+    let stack = format!("ops-{}", &uuid::Uuid::new_v4().simple().to_string()[..8]);
+    let table = json!({"Type": "AWS::DynamoDB::Table", "Properties": {
+        "BillingMode": "PAY_PER_REQUEST",
+        "AttributeDefinitions": [{"AttributeName": "pk", "AttributeType": "S"}],
+        "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"}]}});
+    // The resources `status` needs, by the template's logical ids; no Outputs name the DLQ.
+    let template = json!({
+        "Parameters": {"StaleAfterSeconds": {"Type": "Number", "Default": "900"}},
+        "Resources": {
+            "CallsTable": table, "AnalyticsTable": table,
+            "ProcessDeadLetterQueue": {"Type": "AWS::SQS::Queue"},
+            "ProcessQueue": {"Type": "AWS::SQS::Queue", "Properties": {"RedrivePolicy": {
+                "deadLetterTargetArn": {"Fn::GetAtt": ["ProcessDeadLetterQueue", "Arn"]},
+                "maxReceiveCount": 2}}}
+        }
+    });
+    cloudformation
+        .create_stack()
+        .stack_name(&stack)
+        .template_body(template.to_string())
+        .parameters(
+            aws_sdk_cloudformation::types::Parameter::builder()
+                .parameter_key("StaleAfterSeconds")
+                .parameter_value("600")
+                .build(),
+        )
+        .send()
+        .await
+        .expect("stack created");
+
+    let args = TargetArgs {
+        stack: Some(stack.clone()),
+        template: "unused".into(),
+        prefix: "unused".into(),
+        profile: None,
+    };
+    let resolved = target::resolve(&args, &sdk)
+        .await
+        .expect("resolved from CloudFormation");
+    assert_eq!(resolved.stale_after_seconds, Some(600));
+    let dynamodb = aws_sdk_dynamodb::Client::new(&sdk);
+    for name in [&resolved.calls_table, &resolved.analytics_table] {
+        dynamodb
+            .describe_table()
+            .table_name(name)
+            .send()
+            .await
+            .expect("a real table");
+    }
+    let sqs_client = aws_sdk_sqs::Client::new(&sdk);
+    let dlq = resolved
+        .queue_url("ProcessDeadLetterQueue")
+        .expect("the DLQ, from the resources");
+    let sources: Vec<String> = sqs_client
+        .list_dead_letter_source_queues()
+        .queue_url(dlq)
+        .send()
+        .await
+        .expect("a real queue")
+        .queue_urls
+        .iter()
+        .map(|url| queue_name(url).to_owned())
+        .collect();
+    // The emulator names its own host in the URLs it lists: compare the queues' names.
+    let process = resolved.queue_url("ProcessQueue").expect("the queue");
+    assert_eq!(sources, [queue_name(process)]);
+    cloudformation
+        .delete_stack()
+        .stack_name(&stack)
+        .send()
+        .await
+        .expect("deleted");
 }

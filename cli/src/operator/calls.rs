@@ -52,12 +52,12 @@ pub fn run(command: Command) -> anyhow::Result<()> {
     let Command::Get(args) = command;
     super::block_on(async move {
         let report = get(&args).await?;
-        if args.json {
-            println!("{}", serde_json::to_string_pretty(&report)?);
+        let text = if args.json {
+            serde_json::to_string_pretty(&report)? + "\n"
         } else {
-            print!("{}", render(&report));
-        }
-        Ok(())
+            render(&report)
+        };
+        super::print(&text).map(|_| ())
     })
 }
 

@@ -123,13 +123,16 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         let target = super::target::resolve(&args.target, &sdk).await?;
         loop {
             let report = gather(&sdk, &target, &args).await?;
-            if args.json {
-                println!("{}", serde_json::to_string(&report)?);
+            let mut text = if args.json {
+                serde_json::to_string(&report)? + "\n"
             } else {
-                if args.watch.is_some() && std::io::stdout().is_terminal() {
-                    print!("\x1b[2J\x1b[H");
-                }
-                print!("{}", render::table(&report));
+                render::table(&report)
+            };
+            if !args.json && args.watch.is_some() && std::io::stdout().is_terminal() {
+                text.insert_str(0, "\x1b[2J\x1b[H");
+            }
+            if !super::print(&text)? {
+                return Ok(());
             }
             let Some(seconds) = args.watch else {
                 return Ok(());

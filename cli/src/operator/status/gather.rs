@@ -61,7 +61,9 @@ pub async fn gather(sdk: &SdkConfig, target: &Target, args: &Args) -> anyhow::Re
     let metric_ages = match age::cloudwatch_ages(&cloudwatch, &names, now).await {
         Ok(ages) => ages,
         Err(error) => {
-            notes.push(format!("{error:#}; ages come from peeks where allowed"));
+            notes.push(format!(
+                "no age metric from CloudWatch ({error:#}): ages come from peeks where allowed"
+            ));
             BTreeMap::new()
         }
     };
