@@ -28,7 +28,8 @@ const DEFAULT_STALE_AFTER_SECONDS: i64 = 900;
 /// The reason shown for a message that carries none: SQS moved it after maxReceiveCount
 /// failed receives (a crash or a timeout, not a rejected input), or a Lambda destination
 /// wrote it.
-const NO_REASON: &str = "(no failure_reason: moved after maxReceiveCount receives)";
+const NO_REASON: &str =
+    "(no failure_reason: moved by SQS after maxReceiveCount receives, or a stream failure record)";
 
 struct Attributes {
     arn: String,
