@@ -34,6 +34,12 @@ enum Command {
     /// Dead-letter queues: peek at parked messages, redrive them.
     #[command(subcommand)]
     Dlq(dlq::Command),
+    /// Where the pipeline stands: queue depths and ages, parked messages and their reasons,
+    /// calls pending past the sweep threshold, FAILED calls (local cloud or --stack).
+    Status(callscope_cli::operator::status::Args),
+    /// Calls: where one is (`calls get ID`).
+    #[command(subcommand)]
+    Calls(callscope_cli::operator::calls::Command),
     /// Print the HTTP API's OpenAPI document (the committed openapi.json is this output).
     Openapi,
 }
@@ -50,6 +56,8 @@ fn main() -> ExitCode {
         Command::Analyze(args) => analyze::run(&args),
         Command::Local(command) => local::run(command),
         Command::Dlq(command) => dlq::run(command),
+        Command::Status(args) => callscope_cli::operator::status::run(args),
+        Command::Calls(command) => callscope_cli::operator::calls::run(command),
         Command::Openapi => print_openapi(),
     };
     match result {

@@ -4,7 +4,9 @@
 mod calls;
 mod rollups;
 
-pub use calls::{DynamoCalls, LISTING_ATTRIBUTES, MAX_ITEM_BYTES};
+pub use calls::{
+    CallRecord, DynamoCalls, FailedCall, FailedCalls, LISTING_ATTRIBUTES, MAX_ITEM_BYTES,
+};
 pub use rollups::{marker_key, rollup_pk, rollup_sk, DynamoRollups};
 
 use aws_sdk_dynamodb::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};

@@ -12,9 +12,11 @@
 //! the sparse `Pending` (`pending_pk = PENDING#{shard}`, `pending_sk = {received_at}#{correlation}`)
 //! that holds a call only while it is RECEIVED, for the sweeper.
 
+mod inspect;
 mod items;
 mod queries;
 
+pub use inspect::{CallRecord, FailedCall, FailedCalls};
 pub use items::LISTING_ATTRIBUTES;
 
 use std::collections::HashMap;

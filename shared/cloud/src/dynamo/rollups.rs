@@ -14,6 +14,7 @@
 //! Markers expire after 35 days ([`MARKER_TTL_DAYS`]): longer than any message lives (14 days
 //! from its first enqueue); a redriven event older than 30 days is parked by the use case.
 
+mod applied;
 mod keys;
 
 use std::collections::{BTreeMap, HashSet};

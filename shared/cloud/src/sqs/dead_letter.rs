@@ -68,6 +68,9 @@ pub struct ParkedMessage {
     pub message_id: String,
     pub failure_reason: Option<String>,
     pub receive_count: Option<String>,
+    /// When SQS first accepted it (ms since the epoch): a message SQS moved here keeps its
+    /// first enqueue time; one a handler parked has the time it was parked.
+    pub sent_at_ms: Option<i64>,
     pub body: String,
 }
 
@@ -99,6 +102,11 @@ pub async fn peek(
                     .as_ref()
                     .and_then(|a| a.get(&MessageSystemAttributeName::ApproximateReceiveCount))
                     .cloned(),
+                sent_at_ms: m
+                    .attributes
+                    .as_ref()
+                    .and_then(|a| a.get(&MessageSystemAttributeName::SentTimestamp))
+                    .and_then(|t| t.parse().ok()),
                 body: m.body.unwrap_or_default(),
             });
         }
