@@ -38,6 +38,7 @@ fn every_sample_call_is_analysed_into_the_documented_json() {
             "talk_time_seconds",
             "non_talk_time_seconds",
             "interruptions",
+            "crosstalk_seconds",
             "talk_speed_wpm",
             "longest_monologue_seconds",
             "longest_customer_story_seconds",
@@ -66,10 +67,12 @@ fn the_timed_discovery_call_has_the_metrics_computed_by_hand() {
         .expect("path")]);
     let a: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
     assert_eq!(a["timing"], "measured");
-    // Turn 10 (agent, from 59.2 s) starts before turn 9 (customer, to 59.5 s) ends; turn 11
-    // (customer "Mm-hmm", 70.4 s) starts inside turn 10 (to 75.0 s).
-    assert_eq!(a["interruptions"]["agent"], 1);
-    assert_eq!(a["interruptions"]["customer"], 1);
+    // Turn 10 (agent, from 59.2 s) starts 0.3 s before turn 9 (customer, to 59.5 s) ends: a
+    // hand-over. Turn 11 (customer "Mm-hmm", 70.4–71.0 s) inside turn 10 is a backchannel.
+    // Neither is an interruption; both are crosstalk: 0.3 + 0.6 = 0.9 s.
+    assert_eq!(a["interruptions"]["agent"], 0);
+    assert_eq!(a["interruptions"]["customer"], 0);
+    assert_eq!(a["crosstalk_seconds"], 0.9);
     // Agent questions: "Is now still a good time?", "what made you take this meeting?", "How
     // many reps…?", "And how do managers…?", "What would good look like…?", "Who else…?",
     // "Would it help…?", "Does Tuesday work?" = 8. Customer: "What does pricing look like…?" = 1.

@@ -1,14 +1,14 @@
 //! Conversation dynamics: talk time and ratio, silence, interruptions, speed, monologues,
 //! interactivity and patience, all read off the [`Timeline`].
 
+mod overlap;
+
 use crate::analysis::timeline::{Segment, Timeline, Timing};
 use crate::analysis::PerRole;
 use crate::domain::Role;
 
 /// Gaps shorter than this are the rhythm of speech, not silence, and do not end a monologue.
 pub const SILENCE_THRESHOLD_SECONDS: f64 = 3.0;
-/// Overlaps shorter than this are timestamp jitter between channels, not an interruption.
-pub const OVERLAP_TOLERANCE_SECONDS: f64 = 0.25;
 /// A turn of at most this many words ("mm-hmm", "yeah, right") is a backchannel: it signals
 /// listening and does not end the other party's monologue.
 pub const BACKCHANNEL_MAX_WORDS: usize = 3;
@@ -19,6 +19,7 @@ pub struct ConversationMeasures {
     pub talk_time_seconds: PerRole<f64>,
     pub non_talk_time_seconds: f64,
     pub interruptions: PerRole<u32>,
+    pub crosstalk_seconds: f64,
     pub talk_speed_wpm: PerRole<Option<f64>>,
     pub longest_monologue_seconds: f64,
     pub longest_customer_story_seconds: f64,
@@ -55,9 +56,14 @@ pub fn measure(timeline: &Timeline<'_>) -> ConversationMeasures {
             0.0
         },
         interruptions: if measured {
-            interruptions(timeline)
+            overlap::interruptions(timeline)
         } else {
             PerRole::default()
+        },
+        crosstalk_seconds: if measured {
+            overlap::crosstalk(timeline)
+        } else {
+            0.0
         },
         talk_speed_wpm,
         longest_monologue_seconds: longest_stretch(timeline, Role::Agent),
@@ -89,27 +95,19 @@ fn words_per_minute(words: usize, seconds: f64, measured: bool) -> Option<f64> {
     (measured && seconds > 0.0).then(|| words as f64 / (seconds / 60.0))
 }
 
-/// Merged `[start, end]` intervals of the segments that pass `keep`, in time order.
-fn merged_intervals<'a>(segments: impl Iterator<Item = &'a Segment<'a>>) -> Vec<(f64, f64)> {
-    let mut intervals: Vec<(f64, f64)> = segments.map(|s| (s.start, s.end)).collect();
-    intervals.sort_by(|a, b| a.0.total_cmp(&b.0));
-    let mut merged: Vec<(f64, f64)> = Vec::with_capacity(intervals.len());
-    for (start, end) in intervals {
-        match merged.last_mut() {
-            Some(last) if start <= last.1 => last.1 = last.1.max(end),
-            _ => merged.push((start, end)),
-        }
-    }
-    merged
-}
-
 /// Seconds a role spent speaking: the union of its segments, so its own overlaps count once.
 fn talk_time(timeline: &Timeline<'_>, role: Role) -> f64 {
-    merged_intervals(timeline.segments.iter().filter(|s| s.role == role))
-        .iter()
-        .map(|(start, end)| end - start)
-        // fold from +0.0: an empty f64 sum is -0.0, which would print as `-0.0`.
-        .fold(0.0, |total, length| total + length)
+    overlap::merged(
+        timeline
+            .segments
+            .iter()
+            .filter(|s| s.role == role)
+            .flat_map(Segment::speech),
+    )
+    .iter()
+    .map(|(start, end)| end - start)
+    // fold from +0.0: an empty f64 sum is -0.0, which would print as `-0.0`.
+    .fold(0.0, |total, length| total + length)
 }
 
 /// Total of the gaps of at least [`SILENCE_THRESHOLD_SECONDS`] where nobody speaks, from the
@@ -117,7 +115,7 @@ fn talk_time(timeline: &Timeline<'_>, role: Role) -> f64 {
 fn non_talk_time(timeline: &Timeline<'_>) -> f64 {
     let mut silence = 0.0;
     let mut clock = 0.0_f64;
-    for (start, end) in merged_intervals(timeline.segments.iter()) {
+    for (start, end) in overlap::merged(timeline.segments.iter().flat_map(Segment::speech)) {
         let gap = start - clock;
         if gap >= SILENCE_THRESHOLD_SECONDS {
             silence += gap;
@@ -129,30 +127,6 @@ fn non_talk_time(timeline: &Timeline<'_>) -> f64 {
         silence += trailing;
     }
     silence
-}
-
-/// A segment that starts while another role's segment is still going (by more than the
-/// tolerance) is one interruption by the role that starts speaking. Backchannels count too:
-/// talking over someone is an interruption whatever is said.
-fn interruptions(timeline: &Timeline<'_>) -> PerRole<u32> {
-    let mut latest_end = PerRole {
-        agent: f64::NEG_INFINITY,
-        customer: f64::NEG_INFINITY,
-        other: f64::NEG_INFINITY,
-    };
-    let mut counts = PerRole::<u32>::default();
-    for s in &timeline.segments {
-        let talked_over = Role::ALL
-            .iter()
-            .filter(|r| **r != s.role)
-            .any(|r| *latest_end.get(*r) > s.start + OVERLAP_TOLERANCE_SECONDS);
-        if talked_over {
-            *counts.get_mut(s.role) += 1;
-        }
-        let end = latest_end.get_mut(s.role);
-        *end = end.max(s.end);
-    }
-    counts
 }
 
 /// The longest stretch of `role`'s speech: its consecutive segments join while the gap between

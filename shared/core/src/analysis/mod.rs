@@ -44,8 +44,17 @@ pub struct CallAnalysis {
     pub talk_time_seconds: PerRole<f64>,
     /// Sum of gaps where nobody speaks lasting at least 3 s (timed calls only; 0 otherwise).
     pub non_talk_time_seconds: f64,
-    /// Utterances that start while another role's utterance is still going, per interrupting role.
+    /// Times a role cut another off, per interrupting role: an utterance that is more than a
+    /// backchannel ("mhm", "yeah", "right", "okay", "uh-huh" alone), starting at least 1 s after
+    /// an utterance of another role that is still being spoken, and talking over it for at
+    /// least 1 s. Crosstalk at turn starts and shorter overlaps are not interruptions (see
+    /// `crosstalk_seconds`). Timed calls only; 0 otherwise.
     pub interruptions: PerRole<u32>,
+    /// Seconds during which two or more roles speak at once (every overlap: turn-start
+    /// crosstalk, backchannels, hand-overs and interruptions). Timed calls only; 0 otherwise,
+    /// and 0 in analyses stored before it existed.
+    #[serde(default)]
+    pub crosstalk_seconds: f64,
     /// Words per minute of talk time, per role; `null` when untimed or the role did not speak.
     pub talk_speed_wpm: PerRole<Option<f64>>,
     /// Longest stretch of consecutive agent speech, in seconds (gaps < 3 s do not end it).
@@ -121,6 +130,7 @@ impl Analyzer {
             talk_time_seconds: talk.talk_time_seconds,
             non_talk_time_seconds: talk.non_talk_time_seconds,
             interruptions: talk.interruptions,
+            crosstalk_seconds: talk.crosstalk_seconds,
             talk_speed_wpm: talk.talk_speed_wpm,
             longest_monologue_seconds: talk.longest_monologue_seconds,
             longest_customer_story_seconds: talk.longest_customer_story_seconds,
@@ -152,6 +162,7 @@ fn round_for_output(a: &mut CallAnalysis) {
     for v in [
         &mut a.duration_seconds,
         &mut a.non_talk_time_seconds,
+        &mut a.crosstalk_seconds,
         &mut a.longest_monologue_seconds,
         &mut a.longest_customer_story_seconds,
         &mut a.talk_time_seconds.agent,

@@ -38,6 +38,16 @@ impl Segment<'_> {
     pub fn length(&self) -> f64 {
         (self.end - self.start).max(0.0)
     }
+
+    /// The `(start, end)` intervals in which this segment is actually speaking, in time order.
+    pub fn speech(&self) -> impl Iterator<Item = (f64, f64)> + '_ {
+        std::iter::once((self.start, self.end))
+    }
+
+    /// When the segment's speech begins.
+    pub fn speech_start(&self) -> f64 {
+        self.speech().next().map_or(self.start, |(start, _)| start)
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]

@@ -1,5 +1,6 @@
 //! Hand-computed cases for each conversation metric.
 
+use super::overlap::is_backchannel;
 use super::*;
 use crate::analysis::test_support::{timed, untimed};
 use crate::domain::Transcript;
@@ -69,17 +70,98 @@ fn only_gaps_of_three_seconds_or_more_are_silence_including_leading_and_trailing
 }
 
 #[test]
-fn overlapping_turns_count_as_one_interruption_for_the_one_who_starts_talking() {
-    // customer starts at 8 while the agent talks until 10: one customer interruption.
-    // agent starts at 14.9 while the customer ends at 15: within tolerance, not an interruption.
+fn simultaneous_hellos_at_the_start_are_crosstalk_not_an_interruption() {
+    // Both start within 0.3 s of each other: neither was mid-utterance.
+    let t = timed(&[(Agent, "Hello.", 0.0, 0.8), (Customer, "Hello.", 0.3, 1.0)]);
+    let m = measure_of(&t, 1.0);
+    assert_eq!(m.interruptions, PerRole::default());
+    assert!(
+        (m.crosstalk_seconds - 0.5).abs() < 1e-9,
+        "{}",
+        m.crosstalk_seconds
+    );
+}
+
+#[test]
+fn a_backchannel_inside_the_agents_turn_is_not_an_interruption() {
+    // "Mhm." from 4 to 5.5 inside the agent's 0–10 turn: 1.5 s of overlap, but only listening.
     let t = timed(&[
-        (Agent, "let me explain the whole thing", 0.0, 10.0),
-        (Customer, "sorry but wait", 8.0, 15.0),
-        (Agent, "sure go ahead", 14.9, 18.0),
+        (
+            Agent,
+            "let me walk you through how the pricing works for teams",
+            0.0,
+            10.0,
+        ),
+        (Customer, "Mhm.", 4.0, 5.5),
     ]);
-    let m = measure_of(&t, 18.0);
+    let m = measure_of(&t, 10.0);
+    assert_eq!(m.interruptions, PerRole::default());
+    assert!((m.crosstalk_seconds - 1.5).abs() < 1e-9);
+}
+
+#[test]
+fn a_customer_cutting_the_agent_off_mid_sentence_for_two_seconds_is_one_interruption() {
+    // The agent talks 0–10; the customer starts at 8 with a real objection: 2 s talked over.
+    let t = timed(&[
+        (
+            Agent,
+            "and the annual plan also includes onboarding and support for",
+            0.0,
+            10.0,
+        ),
+        (
+            Customer,
+            "sorry, but we really cannot commit to a year",
+            8.0,
+            13.0,
+        ),
+    ]);
+    let m = measure_of(&t, 13.0);
     assert_eq!(m.interruptions.customer, 1);
     assert_eq!(m.interruptions.agent, 0);
+    assert!((m.crosstalk_seconds - 2.0).abs() < 1e-9);
+}
+
+#[test]
+fn an_overlap_shorter_than_a_second_is_a_hand_over_not_an_interruption() {
+    // The agent starts 0.6 s before the customer's turn ends.
+    let t = timed(&[
+        (
+            Customer,
+            "we have forty two reps across two regions",
+            0.0,
+            5.0,
+        ),
+        (Agent, "great and how do managers review calls", 4.4, 8.0),
+    ]);
+    let m = measure_of(&t, 8.0);
+    assert_eq!(m.interruptions, PerRole::default());
+    assert!((m.crosstalk_seconds - 0.6).abs() < 1e-9);
+}
+
+#[test]
+fn backchannels_are_recognised_whatever_their_case_and_punctuation() {
+    for text in [
+        "Mhm.",
+        "mm-hmm",
+        "Uh-huh!",
+        "YEAH",
+        "Right.",
+        "okay",
+        "Yeah, yeah.",
+        "uh huh",
+    ] {
+        assert!(is_backchannel(text), "{text:?}");
+    }
+    for text in [
+        "",
+        "...",
+        "Yeah, but the price is too high.",
+        "no",
+        "okay okay okay okay",
+    ] {
+        assert!(!is_backchannel(text), "{text:?}");
+    }
 }
 
 #[test]

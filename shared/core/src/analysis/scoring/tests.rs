@@ -24,6 +24,7 @@ fn model_call() -> CallAnalysis {
         },
         non_talk_time_seconds: 60.0,
         interruptions: PerRole::default(),
+        crosstalk_seconds: 0.0,
         talk_speed_wpm: PerRole {
             agent: Some(150.0),
             customer: Some(150.0),
