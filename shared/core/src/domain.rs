@@ -15,6 +15,7 @@ use crate::error::InputError;
 pub use ids::{AgentId, CallId, CorrelationId, CustomerId, Language, TeamId, TenantId};
 pub use limits::{
     MAX_CALL_DURATION_SECONDS, MAX_DOCUMENT_BYTES, MAX_TRANSCRIPT_BYTES, MAX_UTTERANCES,
+    MAX_WORD_TIMES,
 };
 pub use time::{Day, Timestamp};
 
@@ -105,6 +106,31 @@ pub struct Utterance {
     pub start: Option<f64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub end: Option<f64>,
+    /// When each spoken word began and ended (seconds from the start of the call), in order,
+    /// when the source had word times (Transcribe and Call Analytics word items); empty
+    /// otherwise. Only times are kept, never the words, so redaction has nothing to redo here.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub word_times: Vec<WordTime>,
+}
+
+/// One word's `[start, end]` in seconds, stored and sent as a two-number array.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(from = "[f64; 2]", into = "[f64; 2]")]
+pub struct WordTime {
+    pub start: f64,
+    pub end: f64,
+}
+
+impl From<[f64; 2]> for WordTime {
+    fn from([start, end]: [f64; 2]) -> Self {
+        Self { start, end }
+    }
+}
+
+impl From<WordTime> for [f64; 2] {
+    fn from(w: WordTime) -> Self {
+        [w.start, w.end]
+    }
 }
 
 /// A validated, non-empty sequence of utterances in order of start time.
@@ -332,6 +358,7 @@ mod tests {
             text: text.to_owned(),
             start: None,
             end: None,
+            word_times: Vec::new(),
         }
     }
 

@@ -273,6 +273,7 @@ mod tests {
             text: "it's 415-555-0134".into(),
             start: Some(1.0),
             end: Some(2.0),
+            word_times: Vec::new(),
         }])
         .expect("valid");
         let (r, counts) = redact_transcript(&t);
@@ -291,6 +292,7 @@ mod tests {
             text,
             start: None,
             end: None,
+            word_times: Vec::new(),
         }])
         .expect("within the limit");
         let (r, counts) = redact_transcript(&t);

@@ -165,6 +165,7 @@ mod tests {
             text: text.to_owned(),
             start: None,
             end: None,
+            word_times: Vec::new(),
         }])
         .expect("valid")
     }

@@ -38,6 +38,7 @@ fn utterances() -> impl Strategy<Value = Vec<Utterance>> {
                         text,
                         start: timed.then_some(clock),
                         end: timed.then_some(clock + length),
+                        word_times: Vec::new(),
                     }
                 })
                 .collect()

@@ -35,6 +35,7 @@ fn one_turn(text: String) -> Transcript {
         text,
         start: Some(0.0),
         end: Some(seconds),
+        word_times: Vec::new(),
     }])
     .unwrap_or_else(|e| panic!("an adversarial case must be a valid transcript: {e}"))
 }
@@ -57,6 +58,7 @@ fn tiny_utterances(bytes: usize) -> Transcript {
             text: "Yes?".into(),
             start: Some(i as f64 * 0.5),
             end: Some(i as f64 * 0.5 + 0.8),
+            word_times: Vec::new(),
         })
         .collect();
     Transcript::new(utterances)

@@ -71,6 +71,7 @@ fn fallback() -> Transcript {
         text: "Hello.".into(),
         start: Some(0.0),
         end: Some(1.0),
+        word_times: Vec::new(),
     }])
     .unwrap_or_else(|_| unreachable!("a one-turn transcript is valid"))
 }
@@ -112,6 +113,7 @@ fn generate_utterances(minutes: u32, seed: u64) -> Vec<Utterance> {
             text,
             start: Some(round(start)),
             end: Some(round(end)),
+            word_times: Vec::new(),
         });
         clock = clock.max(end);
         speaker = if speaker == Role::Agent {

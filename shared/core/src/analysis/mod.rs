@@ -23,7 +23,7 @@ pub use next_steps::NextStep;
 pub use per_role::PerRole;
 pub use scoring::{Priority, Recommendation};
 pub use sentiment::SentimentSummary;
-pub use timeline::{Segment, Timeline, Timing};
+pub use timeline::{Segment, Timeline, Timing, TimingSource};
 pub use trackers::{TrackerHit, TrackerRule};
 
 /// Everything callscope measures about one call. JSON names are snake_case and stable: clients
@@ -33,6 +33,12 @@ pub struct CallAnalysis {
     /// `measured` when the transcript had start/end times, `estimated` when times were spread
     /// over the words (see [`Timeline`]); time-based metrics are estimates in the second case.
     pub timing: Timing,
+    /// What talk time, pauses, talk speed, crosstalk and interruptions were measured from:
+    /// `words` (the file's word times: pauses inside an utterance are not talk), `segments`
+    /// (utterance spans, when not every utterance has word times) or `estimated` (no times);
+    /// `null` in analyses stored before it existed.
+    #[serde(default)]
+    pub timing_source: Option<TimingSource>,
     /// Length of the call analysed: `duration_seconds`, or the end of the last utterance.
     pub duration_seconds: f64,
     /// Words spoken, per role.
@@ -40,9 +46,12 @@ pub struct CallAnalysis {
     /// Agent share of agent + customer talk: by time when timed, by words otherwise. In [0, 1];
     /// 0 when neither spoke.
     pub agent_talk_ratio: f64,
-    /// Seconds each role spent speaking (union of its utterances, so overlaps are not doubled).
+    /// Seconds each role spent speaking: the union of its words' times when `timing_source` is
+    /// `words` (pauses inside an utterance excluded), of its utterances' spans otherwise; a
+    /// role's own overlaps are not doubled.
     pub talk_time_seconds: PerRole<f64>,
-    /// Sum of gaps where nobody speaks lasting at least 3 s (timed calls only; 0 otherwise).
+    /// Sum of gaps where nobody speaks lasting at least 3 s, pauses inside an utterance included
+    /// when measured from words (timed calls only; 0 otherwise).
     pub non_talk_time_seconds: f64,
     /// Times a role cut another off, per interrupting role: an utterance that is more than a
     /// backchannel ("mhm", "yeah", "right", "okay", "uh-huh" alone), starting at least 1 s after
@@ -124,6 +133,7 @@ impl Analyzer {
         let sentiment = self.sentiment.summarize(&timeline);
         let mut analysis = CallAnalysis {
             timing: timeline.timing,
+            timing_source: Some(timeline.source),
             duration_seconds: timeline.duration,
             word_count: language.word_count,
             agent_talk_ratio: talk.agent_talk_ratio,

@@ -154,18 +154,21 @@ mod tests {
                 text: text_pos.into(),
                 start: Some(0.0),
                 end: Some(10.0),
+                word_times: Vec::new(),
             },
             Utterance {
                 speaker: Role::Customer,
                 text: text_neg.into(),
                 start: Some(10.0),
                 end: Some(20.0),
+                word_times: Vec::new(),
             },
             Utterance {
                 speaker: Role::Customer,
                 text: text_pos.into(),
                 start: Some(30.0),
                 end: Some(40.0),
+                word_times: Vec::new(),
             },
         ])
         .expect("valid");

@@ -177,12 +177,14 @@ mod tests {
                 text: "Um, what do you need? Uh, and when?".into(),
                 start: Some(0.0),
                 end: Some(30.0),
+                word_times: Vec::new(),
             },
             Utterance {
                 speaker: Role::Customer,
                 text: "Um, um, a demo. Can you do Friday?".into(),
                 start: Some(30.0),
                 end: Some(40.0),
+                word_times: Vec::new(),
             },
         ])
         .expect("valid");

@@ -9,7 +9,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::analysis::text::word_count;
-use crate::domain::{Role, Transcript};
+use crate::domain::{Role, Transcript, WordTime};
 
 /// Nominal speaking rate used to place untimed utterances when the call length is unknown.
 pub const NOMINAL_WORDS_PER_SECOND: f64 = 150.0 / 60.0;
@@ -19,6 +19,18 @@ pub const NOMINAL_WORDS_PER_SECOND: f64 = 150.0 / 60.0;
 #[serde(rename_all = "snake_case")]
 pub enum Timing {
     Measured,
+    Estimated,
+}
+
+/// What the measured times are read from: word times (`words`), when every utterance that says
+/// something has them, so pauses inside a turn are not talk; utterance spans (`segments`)
+/// otherwise, including files where only some turns have word times (mixing the two would
+/// count one party's pauses and not the other's); `estimated` for untimed transcripts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TimingSource {
+    Words,
+    Segments,
     Estimated,
 }
 
@@ -32,6 +44,8 @@ pub struct Segment<'a> {
     pub start: f64,
     pub end: f64,
     pub words: usize,
+    /// The words' times when the timeline is measured from words; empty otherwise.
+    pub word_times: &'a [WordTime],
 }
 
 impl Segment<'_> {
@@ -39,9 +53,12 @@ impl Segment<'_> {
         (self.end - self.start).max(0.0)
     }
 
-    /// The `(start, end)` intervals in which this segment is actually speaking, in time order.
+    /// The `(start, end)` intervals in which this segment is actually speaking, in time order:
+    /// its words when the timeline is measured from words, its whole span otherwise.
     pub fn speech(&self) -> impl Iterator<Item = (f64, f64)> + '_ {
-        std::iter::once((self.start, self.end))
+        let span = self.word_times.is_empty().then_some((self.start, self.end));
+        span.into_iter()
+            .chain(self.word_times.iter().map(|w| (w.start, w.end)))
     }
 
     /// When the segment's speech begins.
@@ -54,6 +71,7 @@ impl Segment<'_> {
 pub struct Timeline<'a> {
     pub segments: Vec<Segment<'a>>,
     pub timing: Timing,
+    pub source: TimingSource,
     /// Length of the call in seconds: the larger of the given duration and the last end.
     pub duration: f64,
 }
@@ -63,7 +81,7 @@ impl<'a> Timeline<'a> {
         let given = duration_seconds.filter(|d| d.is_finite() && *d > 0.0);
         let utterances = transcript.utterances();
         if transcript.is_timed() {
-            let segments: Vec<Segment<'a>> = utterances
+            let mut segments: Vec<Segment<'a>> = utterances
                 .iter()
                 .enumerate()
                 .map(|(index, u)| Segment {
@@ -73,12 +91,29 @@ impl<'a> Timeline<'a> {
                     start: u.start.unwrap_or(0.0),
                     end: u.end.unwrap_or(0.0),
                     words: word_count(&u.text),
+                    word_times: &u.word_times,
                 })
                 .collect();
-            let last_end = segments.iter().map(|s| s.end).fold(0.0, f64::max);
+            let from_words = segments
+                .iter()
+                .all(|s| s.words == 0 || !s.word_times.is_empty());
+            if !from_words {
+                for s in &mut segments {
+                    s.word_times = &[];
+                }
+            }
+            let last_end = segments
+                .iter()
+                .flat_map(|s| s.speech().map(|(_, end)| end).chain([s.end]))
+                .fold(0.0, f64::max);
             return Self {
                 segments,
                 timing: Timing::Measured,
+                source: if from_words {
+                    TimingSource::Words
+                } else {
+                    TimingSource::Segments
+                },
                 duration: given.unwrap_or(0.0).max(last_end),
             };
         }
@@ -105,12 +140,14 @@ impl<'a> Timeline<'a> {
                     start,
                     end: clock,
                     words,
+                    word_times: &[],
                 }
             })
             .collect();
         Self {
             segments,
             timing: Timing::Estimated,
+            source: TimingSource::Estimated,
             duration,
         }
     }

@@ -25,6 +25,11 @@ pub const MAX_TRANSCRIPT_BYTES: usize = 300_000;
 /// Most utterances in one call; bounds per-utterance overhead in the stored item.
 pub const MAX_UTTERANCES: usize = 10_000;
 
+/// Most word times in one call: as many words as [`MAX_TRANSCRIPT_BYTES`] of text holds. They
+/// are stored beside the text (two numbers a word, ~4 bytes a word once compressed), so even a
+/// document of nothing but word items stays well inside the transcript item.
+pub const MAX_WORD_TIMES: usize = 50_000;
+
 /// Longest call accepted: 24 hours.
 pub const MAX_CALL_DURATION_SECONDS: f64 = 86_400.0;
 
@@ -74,6 +79,13 @@ pub(crate) fn check_transcript(utterances: &[Utterance]) -> Result<(), InputErro
             ),
         ));
     }
+    let word_times: usize = utterances.iter().map(|u| u.word_times.len()).sum();
+    if word_times > MAX_WORD_TIMES {
+        return Err(InputError::too_large(
+            "utterances",
+            format!("holds {word_times} word times; at most {MAX_WORD_TIMES} are accepted"),
+        ));
+    }
     let timed = utterances[0].start.is_some() || utterances[0].end.is_some();
     let mut previous_start = 0.0_f64;
     for (i, u) in utterances.iter().enumerate() {
@@ -113,6 +125,7 @@ pub(crate) fn check_transcript(utterances: &[Utterance]) -> Result<(), InputErro
                     ));
                 }
                 previous_start = start;
+                check_word_times(u, &at)?;
             }
             _ => {
                 let missing = if u.start.is_none() { "start" } else { "end" };
@@ -122,6 +135,39 @@ pub(crate) fn check_transcript(utterances: &[Utterance]) -> Result<(), InputErro
                 ));
             }
         }
+    }
+    Ok(())
+}
+
+/// An utterance's word times: finite, within the call, each ending at or after its start and
+/// none starting before the previous one.
+fn check_word_times(u: &Utterance, at: &dyn Fn(&str) -> String) -> Result<(), InputError> {
+    let mut previous_start = 0.0_f64;
+    for (j, w) in u.word_times.iter().enumerate() {
+        let field = || at(&format!("word_times[{j}]"));
+        let in_range = |v: f64| v.is_finite() && (0.0..=MAX_CALL_DURATION_SECONDS).contains(&v);
+        if !in_range(w.start) || !in_range(w.end) {
+            return Err(InputError::invalid(
+                field(),
+                "must be seconds >= 0 within 24 hours of the call start",
+            ));
+        }
+        if w.end < w.start {
+            return Err(InputError::invalid(
+                field(),
+                format!("ends at {} before it starts at {}", w.end, w.start),
+            ));
+        }
+        if w.start < previous_start {
+            return Err(InputError::invalid(
+                field(),
+                format!(
+                    "starts at {} before the previous word ({previous_start}): words must be in order",
+                    w.start
+                ),
+            ));
+        }
+        previous_start = w.start;
     }
     Ok(())
 }

@@ -28,6 +28,7 @@ pub fn parse(text: &str) -> Result<Vec<Utterance>, InputError> {
                     text: said.to_owned(),
                     start: None,
                     end: None,
+                    word_times: Vec::new(),
                 });
             }
             None => match utterances.last_mut() {

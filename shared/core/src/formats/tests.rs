@@ -227,3 +227,49 @@ fn standard_jobs_group_words_by_speaker_label_and_map_roles() {
         "transcribe.results.speaker_labels"
     );
 }
+
+#[test]
+fn word_items_keep_their_times_and_punctuation_takes_none() {
+    let doc = json!({"Transcript": [{
+        "ParticipantRole": "AGENT", "Content": "Hi there.", "BeginOffsetMillis": 0,
+        "EndOffsetMillis": 900,
+        "Items": [
+            {"Type": "pronunciation", "Content": "Hi", "BeginOffsetMillis": 0, "EndOffsetMillis": 300},
+            {"Type": "pronunciation", "Content": "there", "BeginOffsetMillis": 400, "EndOffsetMillis": 900},
+            {"Type": "punctuation", "Content": "."}
+        ]
+    }]});
+    let parsed = parse_transcript(doc.to_string().as_bytes(), Format::Auto).expect("valid");
+    let words = &parsed.transcript.utterances()[0].word_times;
+    assert_eq!(words.len(), 2);
+    assert_eq!((words[1].start, words[1].end), (0.4, 0.9));
+}
+
+#[test]
+fn a_word_item_that_ends_before_it_starts_is_refused_by_name() {
+    let doc = json!({"Transcript": [{
+        "ParticipantRole": "AGENT", "Content": "Hi", "BeginOffsetMillis": 0, "EndOffsetMillis": 900,
+        "Items": [{"Type": "pronunciation", "Content": "Hi", "BeginOffsetMillis": 500, "EndOffsetMillis": 100}]
+    }]});
+    let e = parse_transcript(doc.to_string().as_bytes(), Format::Auto).expect_err("refused");
+    assert_eq!(e.field, "utterances[0].word_times[0]", "{e}");
+}
+
+#[test]
+fn callscope_utterances_may_carry_word_times_as_pairs() {
+    let call = parse_call(
+        &with(
+            "utterances",
+            json!([{"speaker": "agent", "text": "hi there", "start": 0, "end": 1,
+                    "word_times": [[0, 0.4], [0.5, 1.0]]}]),
+        ),
+        Format::Auto,
+    )
+    .expect("valid");
+    assert_eq!(call.utterances.utterances()[0].word_times.len(), 2);
+    let e = error_of(&with(
+        "utterances",
+        json!([{"speaker": "agent", "text": "hi", "start": 0, "end": 1, "word_times": [[0]]}]),
+    ));
+    assert_eq!(e.field, "utterances[0].word_times[0]", "{e}");
+}

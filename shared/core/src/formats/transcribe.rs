@@ -10,14 +10,15 @@
 //!   document maps them (`{"spk_0": "agent"}`); without it the first label to speak is the agent,
 //!   the second the customer and any other `other`, as agents open most sales calls.
 //!
-//! Turns are sorted by start time (stable): channel-split transcripts list each channel's turns
-//! in blocks, and the timeline needs them in order.
+//! Word times are kept when the file has them: Call Analytics / Contact Lens `Items[]` of a turn
+//! and every standard-job word. Turns are sorted by start time (stable): channel-split
+//! transcripts list each channel's turns in blocks, and the timeline needs them in order.
 
 use std::collections::HashMap;
 
 use serde_json::{Map, Value};
 
-use crate::domain::{Role, Utterance};
+use crate::domain::{Role, Utterance, WordTime};
 use crate::error::InputError;
 use crate::formats::fields;
 
@@ -93,9 +94,47 @@ fn parse_turns(object: &Map<String, Value>, turns: &Value) -> Result<Vec<Utteran
                     .to_owned(),
                 start: Some(millis("BeginOffsetMillis")?),
                 end: Some(millis("EndOffsetMillis")?),
+                word_times: word_items(turn.get("Items"), &at("Items"))?,
             })
         })
         .collect()
+}
+
+/// A turn's word `Items[]` (`{Type: pronunciation|punctuation, BeginOffsetMillis,
+/// EndOffsetMillis, Content}`): the times of its pronounced words. Punctuation takes no time
+/// and is skipped, as are items without times; absent or empty `Items` give no word times.
+fn word_items(items: Option<&Value>, field: &str) -> Result<Vec<WordTime>, InputError> {
+    let items = match items {
+        None | Some(Value::Null) => return Ok(Vec::new()),
+        Some(Value::Array(items)) => items,
+        Some(_) => return Err(InputError::invalid(field, "must be an array of word items")),
+    };
+    let mut words = Vec::with_capacity(items.len());
+    for (j, item) in items.iter().enumerate() {
+        let at = |name: &str| format!("{field}[{j}].{name}");
+        let Value::Object(item) = item else {
+            return Err(InputError::invalid(
+                format!("{field}[{j}]"),
+                "must be an object",
+            ));
+        };
+        let kind = item
+            .get("Type")
+            .and_then(Value::as_str)
+            .unwrap_or("pronunciation");
+        let (Some(begin), Some(end)) = (item.get("BeginOffsetMillis"), item.get("EndOffsetMillis"))
+        else {
+            continue;
+        };
+        if !kind.eq_ignore_ascii_case("pronunciation") {
+            continue;
+        }
+        words.push(WordTime {
+            start: fields::as_number(begin, &at("BeginOffsetMillis"))? / 1000.0,
+            end: fields::as_number(end, &at("EndOffsetMillis"))? / 1000.0,
+        });
+    }
+    Ok(words)
 }
 
 /// Contact Lens `Participants[]`: ParticipantId → role.
@@ -190,6 +229,7 @@ fn parse_standard(
                 last.text.push(' ');
                 last.text.push_str(content);
                 last.end = Some(end);
+                last.word_times.push(WordTime { start, end });
             }
             _ => {
                 utterances.push(Utterance {
@@ -197,6 +237,7 @@ fn parse_standard(
                     text: content.to_owned(),
                     start: Some(start),
                     end: Some(end),
+                    word_times: vec![WordTime { start, end }],
                 });
                 current_label = Some(label);
             }

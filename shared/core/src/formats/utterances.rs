@@ -1,9 +1,10 @@
-//! callscope JSON utterances: `[{speaker (or role), text, start?, end?}]`, times in seconds.
+//! callscope JSON utterances: `[{speaker (or role), text, start?, end?, word_times?}]`, times in
+//! seconds; `word_times` is `[[start, end], …]`, one pair per spoken word.
 
 use serde::de::{Deserializer as _, IgnoredAny, SeqAccess, Visitor};
 use serde_json::Value;
 
-use crate::domain::{Role, Utterance, MAX_UTTERANCES};
+use crate::domain::{Role, Utterance, WordTime, MAX_UTTERANCES};
 use crate::error::InputError;
 use crate::formats::fields;
 
@@ -108,5 +109,34 @@ fn parse_one(item: &Value) -> Result<Utterance, InputError> {
         text,
         start: fields::optional_number(object, "start")?,
         end: fields::optional_number(object, "end")?,
+        word_times: word_times(object.get("word_times"))?,
     })
+}
+
+/// `word_times: [[start, end], …]`; absent or `null` is none.
+fn word_times(raw: Option<&Value>) -> Result<Vec<WordTime>, InputError> {
+    let pairs = match raw {
+        None | Some(Value::Null) => return Ok(Vec::new()),
+        Some(Value::Array(pairs)) => pairs,
+        Some(_) => {
+            return Err(InputError::invalid(
+                "word_times",
+                "must be an array of [start, end] pairs",
+            ))
+        }
+    };
+    pairs
+        .iter()
+        .enumerate()
+        .map(|(j, pair)| {
+            let field = format!("word_times[{j}]");
+            match pair.as_array().map(Vec::as_slice) {
+                Some([start, end]) => Ok(WordTime {
+                    start: fields::as_number(start, &field)?,
+                    end: fields::as_number(end, &field)?,
+                }),
+                _ => Err(InputError::invalid(field, "must be a [start, end] pair")),
+            }
+        })
+        .collect()
 }

@@ -2,7 +2,8 @@
 
 use super::overlap::is_backchannel;
 use super::*;
-use crate::analysis::test_support::{timed, untimed};
+use crate::analysis::test_support::{timed, untimed, worded};
+use crate::analysis::TimingSource;
 use crate::domain::Transcript;
 
 fn measure_of(t: &Transcript, duration: f64) -> ConversationMeasures {
@@ -231,4 +232,63 @@ fn a_zero_length_call_gives_zeros_not_nan() {
         "customer does not precede the agent"
     );
     assert_eq!(m.longest_monologue_seconds, 0.0);
+}
+
+#[test]
+fn with_word_times_pauses_inside_a_turn_are_not_talk_time() {
+    // Agent: 4 words 0–2 s, a 4 s pause, 2 words 6–7 s → 3 s of talk (span 7 s), a 4 s silence,
+    // and 6 words per 3 s = 120 wpm. Customer 7.5–8.5 s: 1 word.
+    let t = worded(&[
+        (
+            Agent,
+            "so about the pricing well then",
+            &[
+                (0.0, 0.5),
+                (0.5, 1.0),
+                (1.0, 1.5),
+                (1.5, 2.0),
+                (6.0, 6.5),
+                (6.5, 7.0),
+            ],
+        ),
+        (Customer, "okay", &[(7.5, 8.5)]),
+    ]);
+    let timeline = Timeline::build(&t, Some(8.5));
+    assert_eq!(timeline.source, TimingSource::Words);
+    let m = measure(&timeline);
+    assert_eq!(m.talk_time_seconds.agent, 3.0);
+    assert_eq!(m.talk_time_seconds.customer, 1.0);
+    assert_eq!(m.non_talk_time_seconds, 4.0);
+    assert_eq!(m.talk_speed_wpm.agent, Some(120.0));
+}
+
+#[test]
+fn a_turn_in_the_other_partys_pause_does_not_talk_over_it() {
+    // The agent pauses 2–6 s inside a turn; the customer speaks 3–5 s, inside the pause: with
+    // word times nobody is talked over (by spans it would be a 2 s interruption).
+    let t = worded(&[
+        (
+            Agent,
+            "let me check that for you one moment",
+            &[(0.0, 1.0), (1.0, 2.0), (6.0, 7.0), (7.0, 8.0)],
+        ),
+        (Customer, "no rush at all thanks", &[(3.0, 4.0), (4.0, 5.0)]),
+    ]);
+    let m = measure_of(&t, 8.0);
+    assert_eq!(m.interruptions, PerRole::default());
+    assert_eq!(m.crosstalk_seconds, 0.0);
+}
+
+#[test]
+fn when_only_some_turns_have_word_times_every_turn_is_measured_by_its_span() {
+    let mut t = worded(&[
+        (Agent, "one two", &[(0.0, 1.0), (3.0, 4.0)]),
+        (Customer, "three", &[(5.0, 6.0)]),
+    ]);
+    let mut utterances = t.utterances().to_vec();
+    utterances[1].word_times.clear();
+    t = Transcript::new(utterances).expect("valid");
+    let timeline = Timeline::build(&t, Some(6.0));
+    assert_eq!(timeline.source, TimingSource::Segments);
+    assert_eq!(measure(&timeline).talk_time_seconds.agent, 4.0);
 }

@@ -10,6 +10,7 @@ use crate::domain::Role;
 fn model_call() -> CallAnalysis {
     CallAnalysis {
         timing: Timing::Measured,
+        timing_source: None,
         duration_seconds: 1_800.0,
         word_count: PerRole {
             agent: 1_800,

@@ -12,6 +12,7 @@ fn timeline_of(turns: &[(Role, &str, f64)]) -> (Transcript, f64) {
                 text: (*text).to_owned(),
                 start: Some(*start),
                 end: Some(*start + 5.0),
+                word_times: Vec::new(),
             })
             .collect(),
     )
