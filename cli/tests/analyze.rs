@@ -56,7 +56,7 @@ fn every_sample_call_is_analysed_into_the_documented_json() {
             assert!(json.get(key).is_some(), "{}: {key} missing", path.display());
         }
     }
-    assert_eq!(seen, 6, "all six sample formats were exercised");
+    assert_eq!(seen, 7, "all seven sample files were exercised");
 }
 
 #[test]
