@@ -1,4 +1,5 @@
-//! `callscope analyze FILE|-`: the analysis of one call, as JSON on stdout.
+//! `callscope analyze FILE|-`: the analysis of one call, as JSON on stdout; with `--compare`, a
+//! table of our figures beside the file's own Contact Lens / Call Analytics figures.
 
 use std::io::Read;
 use std::path::PathBuf;
@@ -16,6 +17,10 @@ pub struct Args {
     /// One line of JSON instead of pretty-printed.
     #[arg(long)]
     compact: bool,
+    /// Print our figures beside the file's `ConversationCharacteristics` (Transcribe Call
+    /// Analytics / Contact Lens) instead of the JSON; exits 1 when one is out of tolerance.
+    #[arg(long)]
+    compare: bool,
 }
 
 pub fn run(args: &Args) -> anyhow::Result<()> {
@@ -23,6 +28,9 @@ pub fn run(args: &Args) -> anyhow::Result<()> {
     // The input error already says which field broke which rule: print it as it is.
     let parsed = formats::parse_transcript(&bytes, args.format).map_err(anyhow::Error::new)?;
     let analysis = callscope_core::analyze(&parsed.transcript, parsed.duration_seconds);
+    if args.compare {
+        return compare(&bytes, &analysis);
+    }
     let json = if args.compact {
         serde_json::to_string(&analysis)
     } else {
@@ -31,6 +39,21 @@ pub fn run(args: &Args) -> anyhow::Result<()> {
     .context("writing the analysis as JSON")?;
     println!("{json}");
     Ok(())
+}
+
+fn compare(bytes: &[u8], analysis: &callscope_core::CallAnalysis) -> anyhow::Result<()> {
+    let file: serde_json::Value = serde_json::from_slice(bytes).context("reading the file")?;
+    let rows = crate::compare::rows(analysis, &file);
+    anyhow::ensure!(
+        !rows.is_empty(),
+        "the file has no ConversationCharacteristics to compare with (only Transcribe Call Analytics and Contact Lens files carry them)"
+    );
+    print!("{}", crate::compare::render(&rows));
+    if rows.iter().all(crate::compare::Row::within) {
+        Ok(())
+    } else {
+        std::process::exit(1)
+    }
 }
 
 fn read_input(file: &PathBuf) -> anyhow::Result<Vec<u8>> {

@@ -139,3 +139,34 @@ fn a_missing_file_is_a_one_line_error() {
     assert_eq!(out.status.code(), Some(1));
     assert_eq!(String::from_utf8_lossy(&out.stderr).lines().count(), 1);
 }
+
+#[test]
+fn compare_puts_every_shared_metric_beside_the_files_and_all_agree_on_the_worded_sample() {
+    let path = calls_dir().join("contact_lens_words.json");
+    let out = analyze(&["--compare", path.to_str().expect("path")]);
+    let table = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{table}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    for metric in [
+        "talk time agent",
+        "talk time customer",
+        "talk speed agent",
+        "talk speed customer",
+        "interruptions",
+        "non-talk time",
+    ] {
+        assert!(table.contains(metric), "{metric} missing from\n{table}");
+    }
+    assert!(!table.contains(" NO"), "{table}");
+}
+
+#[test]
+fn compare_refuses_a_file_without_conversation_characteristics() {
+    let path = calls_dir().join("callscope_discovery.json");
+    let out = analyze(&["--compare", path.to_str().expect("path")]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("ConversationCharacteristics"));
+}
