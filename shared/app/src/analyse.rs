@@ -7,6 +7,7 @@
 //! message writes the same analysis again and re-emits the event, which aggregate counts once.
 
 use std::sync::Arc;
+use std::time::Instant;
 
 use async_trait::async_trait;
 use callscope_core::analysis::Analyzer;
@@ -19,7 +20,7 @@ use crate::consumer::{read_json, Consume, Disposition, Refusal};
 use crate::ports::{
     publish_each, CallRepository, CallStatus, Clock, ProcessedCall, Publisher, Received, StoreError,
 };
-use crate::Deadline;
+use crate::{telemetry, Deadline};
 
 /// Calls of one batch analysed at once: loads and stores overlap while the CPU analyses.
 const ANALYSIS_CONCURRENCY: usize = 4;
@@ -76,11 +77,13 @@ impl AnalyseCalls {
             return Step::Done;
         }
         // Ingest redacted the transcript before storing it; the counts it found travel with it.
+        let started = Instant::now();
         let analysis = self.analyzer.analyze(
             &stored.call.utterances,
             Some(stored.call.duration_seconds),
             stored.redactions,
         );
+        telemetry::time(telemetry::ANALYSIS_TIME, started.elapsed());
         let signature = Signature::of(&stored.call.utterances);
         let processed = ProcessedCall {
             tenant: &request.tenant,
@@ -108,6 +111,7 @@ impl AnalyseCalls {
             request.correlation_id.clone(),
         );
         event.analysed_at = Some(processed.processed_at);
+        event.received_at = Some(stored.received_at);
         Step::Publish(Box::new(event))
     }
 
@@ -138,6 +142,7 @@ impl AnalyseCalls {
             .await;
         match marked {
             Ok(()) => {
+                telemetry::count(telemetry::CALLS_FAILED, 1);
                 tracing::error!(reason, "call marked FAILED; its message is parked");
                 Step::Park(Refusal::Failed {
                     call_id: request.call_id.clone(),
@@ -165,6 +170,8 @@ enum Step {
 #[async_trait]
 impl Consume for AnalyseCalls {
     type Message = ProcessCall;
+
+    const QUEUE: &'static str = "process";
 
     fn read(&self, message: &Received) -> Result<ProcessCall, Refusal> {
         read_json(message, "a process request")
@@ -210,6 +217,13 @@ impl Consume for AnalyseCalls {
                     if sent.next() != Some(true) {
                         // Stored but not handed off: still pending, so a retry (or, if every
                         // retry fails, the sweeper) sends it again.
+                        tracing::warn!(
+                            call_id = %event.call_id,
+                            correlation_id = %event.correlation_id,
+                            tenant = %event.tenant,
+                            reason = "its CallAnalysed event was not sent",
+                            "call analysed but not handed off; will retry"
+                        );
                         Disposition::Retry
                     } else {
                         let now = self.clock.now();
@@ -220,8 +234,15 @@ impl Consume for AnalyseCalls {
                         {
                             // The event is on its way; the sweeper will send a duplicate later,
                             // which aggregate counts once.
-                            tracing::warn!(%error, call_id = %event.call_id, "could not mark the call published");
+                            tracing::warn!(
+                                %error,
+                                call_id = %event.call_id,
+                                correlation_id = %event.correlation_id,
+                                tenant = %event.tenant,
+                                "could not mark the call published"
+                            );
                         }
+                        telemetry::count(telemetry::CALLS_PROCESSED, 1);
                         Disposition::Done
                     }
                 }

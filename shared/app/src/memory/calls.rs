@@ -188,6 +188,7 @@ impl CallRepository for MemoryCalls {
                     correlation_id: call.correlation_id.clone(),
                     redactions: call.redactions,
                     content_hash: call.content_hash.clone(),
+                    received_at: call.received_at,
                     pending: true,
                 },
                 received_at: call.received_at,

@@ -59,6 +59,8 @@ pub struct StoredCall {
     pub correlation_id: CorrelationId,
     pub redactions: RedactionCounts,
     pub content_hash: String,
+    /// When ingest stored it: the start of its end-to-end latency.
+    pub received_at: Timestamp,
     /// Still owed work: not yet processed, or processed but its `CallAnalysed` event not yet
     /// sent. Such a call is listed for the sweeper until it is handed off.
     pub pending: bool,

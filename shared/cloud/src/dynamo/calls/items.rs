@@ -201,6 +201,7 @@ impl CallItem {
             correlation_id: self.correlation_id,
             redactions: self.redactions,
             content_hash: self.content_hash,
+            received_at: self.received_at,
             pending,
         }
     }
