@@ -12,7 +12,7 @@ use async_trait::async_trait;
 use callscope_core::pipeline::CallAnalysed;
 
 use crate::consumer::{read_json, Consume, Disposition, Refusal};
-use crate::ports::{Clock, Received, RollupRepository, TenantCall};
+use crate::ports::{ApplyReport, Clock, Received, RollupRepository, TenantCall};
 use crate::{telemetry, Deadline};
 
 /// How long a call's idempotency marker lives: longer than any message can (14 days in a
@@ -75,35 +75,39 @@ impl Consume for ApplyRollups {
             .cloned()
             .collect();
         // By tenant and call: call ids are unique only within a tenant.
-        let not_applied: HashSet<TenantCall> = match self.rollups.apply(&distinct).await {
-            Ok(report) => {
-                let duplicates: HashSet<&TenantCall> = report.duplicates.iter().collect();
-                let committed = self.clock.now();
-                for event in &distinct {
-                    let already_counted = duplicates.contains(&tenant_call(event));
-                    if let (false, Some(received_at)) = (already_counted, event.received_at) {
-                        telemetry::time_since(
-                            telemetry::END_TO_END_LATENCY,
-                            received_at,
-                            committed,
-                        );
-                    }
-                    // One line per call, so a call's journey can be followed to its end.
-                    tracing::info!(
-                        tenant = %event.tenant,
-                        call_id = %event.call_id,
-                        correlation_id = %event.correlation_id,
-                        already_counted,
-                        "call counted in its rollups"
-                    );
-                }
-                HashSet::new()
-            }
+        let (report, not_applied): (ApplyReport, HashSet<TenantCall>) = match self
+            .rollups
+            .apply(&distinct)
+            .await
+        {
+            Ok(report) => (report, HashSet::new()),
             Err(error) => {
                 tracing::warn!(reason = %error, "some calls were not applied; their messages will be retried");
-                error.not_applied.into_iter().collect()
+                (error.report, error.not_applied.into_iter().collect())
             }
         };
+        let committed = self.clock.now();
+        let applied: HashSet<&TenantCall> = report.applied.iter().collect();
+        let duplicates: HashSet<&TenantCall> = report.duplicates.iter().collect();
+        for event in &distinct {
+            let call = tenant_call(event);
+            if not_applied.contains(&call) {
+                continue;
+            }
+            // Timed only when this invocation committed it: a redelivery is not a second trip.
+            if let (true, Some(received_at)) = (applied.contains(&call), event.received_at) {
+                telemetry::time_since(telemetry::END_TO_END_LATENCY, received_at, committed);
+            }
+            let already_counted = duplicates.contains(&call);
+            // One line per call, so a call's journey can be followed to its end.
+            tracing::info!(
+                tenant = %event.tenant,
+                call_id = %event.call_id,
+                correlation_id = %event.correlation_id,
+                already_counted,
+                "call counted in its rollups"
+            );
+        }
         let dispositions: Vec<Disposition> = batch
             .iter()
             .map(|event| {

@@ -66,3 +66,67 @@ impl Write for Capture {
         Ok(())
     }
 }
+
+/// The keys of one JSON log line, in order, so a line that names a key twice (an event field
+/// repeating a span's) is caught; `serde_json::Value` would keep one silently.
+pub fn keys_of(line: &str) -> Vec<String> {
+    struct Keys;
+    impl<'de> serde::de::Visitor<'de> for Keys {
+        type Value = Vec<String>;
+
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            f.write_str("a JSON object")
+        }
+
+        fn visit_map<A: serde::de::MapAccess<'de>>(
+            self,
+            mut map: A,
+        ) -> Result<Self::Value, A::Error> {
+            let mut keys = Vec::new();
+            while let Some((key, _)) = map.next_entry::<String, serde::de::IgnoredAny>()? {
+                keys.push(key);
+            }
+            Ok(keys)
+        }
+    }
+    let mut deserializer = serde_json::Deserializer::from_str(line);
+    serde::Deserializer::deserialize_map(&mut deserializer, Keys)
+        .unwrap_or_else(|e| panic!("{e}: {line}"))
+}
+
+impl Capture {
+    /// The lines written since the last call, as text, consumed.
+    pub fn take_text(&self) -> Vec<String> {
+        let bytes = std::mem::take(&mut *self.0.lock().expect("capture lock"));
+        String::from_utf8(bytes)
+            .expect("UTF-8")
+            .lines()
+            .map(str::to_owned)
+            .collect()
+    }
+}
+
+/// The messages `sent` to a queue, as the SQS event its consumer receives.
+pub fn delivered(sent: &[callscope_app::ports::OutgoingMessage]) -> SqsEvent {
+    let records: Vec<(String, String, Vec<(&str, String)>)> = sent
+        .iter()
+        .enumerate()
+        .map(|(index, message)| {
+            let attributes = vec![
+                ("tenant", message.tenant.to_string()),
+                ("correlation_id", message.correlation_id.to_string()),
+            ];
+            (format!("d-{index}"), message.body.clone(), attributes)
+        })
+        .collect();
+    let borrowed: Vec<Vec<(&str, &str)>> = records
+        .iter()
+        .map(|(_, _, attributes)| attributes.iter().map(|(n, v)| (*n, v.as_str())).collect())
+        .collect();
+    let records: Vec<(&str, String, &[(&str, &str)])> = records
+        .iter()
+        .zip(&borrowed)
+        .map(|((id, body, _), attributes)| (id.as_str(), body.clone(), attributes.as_slice()))
+        .collect();
+    sqs_event(&records)
+}
