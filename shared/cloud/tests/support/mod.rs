@@ -9,24 +9,50 @@ use std::sync::{Arc, Mutex};
 use aws_lambda_events::event::sqs::SqsEvent;
 use serde_json::{json, Value};
 
-/// An SQS event of `(message id, body, string attributes)` records.
-pub fn sqs_event(records: &[(&str, String, &[(&str, &str)])]) -> SqsEvent {
-    let records: Vec<Value> = records
-        .iter()
-        .map(|(id, body, attributes)| {
-            let attributes: serde_json::Map<String, Value> = attributes
-                .iter()
-                .map(|(name, value)| {
-                    let attribute = json!({"stringValue": value, "dataType": "String"});
-                    ((*name).to_owned(), attribute)
-                })
-                .collect();
-            json!({
-                "messageId": id, "body": body, "attributes": {},
-                "messageAttributes": attributes, "eventSource": "aws:sqs",
-            })
+/// String message attributes, by name.
+pub type Attributes<'a> = &'a [(&'a str, &'a str)];
+/// One SQS record: message id, body, attributes.
+pub type Record<'a> = (&'a str, String, Attributes<'a>);
+
+/// An SQS event of `records`, as Lambda delivers it.
+pub fn sqs_event(records: &[Record<'_>]) -> SqsEvent {
+    event_of(
+        records
+            .iter()
+            .map(|(id, body, attributes)| record(id, body, attributes.iter().copied())),
+    )
+}
+
+/// The messages `sent` to a queue, as the SQS event its consumer receives.
+pub fn delivered(sent: &[callscope_app::ports::OutgoingMessage]) -> SqsEvent {
+    event_of(sent.iter().enumerate().map(|(index, message)| {
+        let tenant = message.tenant.to_string();
+        let correlation_id = message.correlation_id.to_string();
+        let attributes = [
+            ("tenant", tenant.as_str()),
+            ("correlation_id", correlation_id.as_str()),
+        ];
+        record(&format!("d-{index}"), &message.body, attributes.into_iter())
+    }))
+}
+
+fn record<'a>(id: &str, body: &str, attributes: impl Iterator<Item = (&'a str, &'a str)>) -> Value {
+    let attributes: serde_json::Map<String, Value> = attributes
+        .map(|(name, value)| {
+            (
+                name.to_owned(),
+                json!({"stringValue": value, "dataType": "String"}),
+            )
         })
         .collect();
+    json!({
+        "messageId": id, "body": body, "attributes": {},
+        "messageAttributes": attributes, "eventSource": "aws:sqs",
+    })
+}
+
+fn event_of(records: impl Iterator<Item = Value>) -> SqsEvent {
+    let records: Vec<Value> = records.collect();
     serde_json::from_value(json!({ "Records": records })).expect("an SQS event")
 }
 
@@ -104,29 +130,4 @@ impl Capture {
             .map(str::to_owned)
             .collect()
     }
-}
-
-/// The messages `sent` to a queue, as the SQS event its consumer receives.
-pub fn delivered(sent: &[callscope_app::ports::OutgoingMessage]) -> SqsEvent {
-    let records: Vec<(String, String, Vec<(&str, String)>)> = sent
-        .iter()
-        .enumerate()
-        .map(|(index, message)| {
-            let attributes = vec![
-                ("tenant", message.tenant.to_string()),
-                ("correlation_id", message.correlation_id.to_string()),
-            ];
-            (format!("d-{index}"), message.body.clone(), attributes)
-        })
-        .collect();
-    let borrowed: Vec<Vec<(&str, &str)>> = records
-        .iter()
-        .map(|(_, _, attributes)| attributes.iter().map(|(n, v)| (*n, v.as_str())).collect())
-        .collect();
-    let records: Vec<(&str, String, &[(&str, &str)])> = records
-        .iter()
-        .zip(&borrowed)
-        .map(|((id, body, _), attributes)| (id.as_str(), body.clone(), attributes.as_slice()))
-        .collect();
-    sqs_event(&records)
 }
