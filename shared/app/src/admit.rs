@@ -77,8 +77,9 @@ impl AdmitCalls {
         let stores: Vec<_> = calls
             .into_iter()
             .map(|(call, correlation_id)| {
-                // Every line about this call carries its ids, wherever it was admitted from.
-                let span = tracing::info_span!(
+                // Every line about this call carries its ids, wherever it was admitted from (at
+                // ERROR so that no log level filters the span, and its fields, out).
+                let span = tracing::error_span!(
                     "admit_call",
                     correlation_id = %correlation_id,
                     call_id = %call.call_id,

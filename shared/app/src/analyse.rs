@@ -183,7 +183,8 @@ impl Consume for AnalyseCalls {
         let analyses: Vec<_> = batch
             .iter()
             .map(|request| {
-                let span = tracing::info_span!(
+                // At ERROR so that no log level filters the call's ids off its lines.
+                let span = tracing::error_span!(
                     "process_call",
                     correlation_id = %request.correlation_id,
                     call_id = %request.call_id,

@@ -24,14 +24,16 @@ use tracing_subscriber::Layer;
 
 #[tokio::test]
 async fn every_line_of_a_calls_journey_names_the_call_and_the_invocation() {
+    // Before the test's subscriber: the binary's other test may have installed the process's
+    // one recorder already, and that warning is not this test's.
+    let metrics = Capture::default();
+    let telemetry = Telemetry::install(Function::Process, move || Box::new(metrics.clone()));
     let logs = Capture::default();
     let writer = logs.clone();
     let subscriber = tracing_subscriber::registry()
         .with(json_logs(move || writer.clone()).with_filter(LevelFilter::INFO));
     // The test's own thread only: tokio::test runs the futures on it.
     let _logging = tracing::subscriber::set_default(subscriber);
-    let metrics = Capture::default();
-    let telemetry = Telemetry::install(Function::Process, move || Box::new(metrics.clone()));
 
     let calls = Arc::new(MemoryCalls::default());
     let process_queue = Arc::new(MemoryPublisher::default());
@@ -127,4 +129,38 @@ async fn every_line_of_a_calls_journey_names_the_call_and_the_invocation() {
     assert_eq!(parked["queue"], "intake");
     assert_eq!(parked["reason"], "message attribute `tenant` is required");
     assert_eq!(parked["level"], "ERROR");
+}
+
+#[tokio::test]
+async fn at_warn_level_a_failure_still_names_its_invocation() {
+    // Before the test's subscriber: the binary's other test may have installed the process's
+    // one recorder already, and that warning is not this test's.
+    let metrics = Capture::default();
+    let telemetry = Telemetry::install(Function::Intake, move || Box::new(metrics.clone()));
+    let logs = Capture::default();
+    let writer = logs.clone();
+    let subscriber = tracing_subscriber::registry()
+        .with(json_logs(move || writer.clone()).with_filter(LevelFilter::WARN));
+    let _logging = tracing::subscriber::set_default(subscriber);
+    let intake = SqsConsumer::new(
+        IntakeCalls::new(
+            AdmitCalls::new(
+                Arc::new(MemoryCalls::default()),
+                Arc::new(MemoryPublisher::default()),
+                Arc::new(FixedClock::at("2026-11-02T10:00:00Z")),
+            ),
+            None,
+        ),
+        Arc::new(MemoryDeadLetter::default()),
+    );
+    let no_tenant: &[(&str, &str)] = &[("correlation_id", "corr-9")];
+    let event = sqs_event(&[("m9", document("c-9"), no_tenant)]);
+    telemetry
+        .invocation("request-warn", intake.handle_batch(event, Deadline::NONE))
+        .await;
+    let lines: Vec<Value> = logs.take_lines();
+    assert_eq!(lines.len(), 1, "{lines:#?}");
+    assert_eq!(lines[0]["requestId"], "request-warn");
+    assert!(lines[0]["cold_start"].as_bool().is_some(), "{}", lines[0]);
+    assert_eq!(lines[0]["level"], "ERROR");
 }

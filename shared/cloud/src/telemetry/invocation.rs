@@ -78,7 +78,8 @@ impl Telemetry {
         if cold_start {
             names::count(names::COLD_STARTS, 1);
         }
-        let span = tracing::info_span!("invocation", requestId = request_id, cold_start);
+        // At ERROR so no log level filters it out: its fields must be on every line that is kept.
+        let span = tracing::error_span!("invocation", requestId = request_id, cold_start);
         Invocation {
             work: Box::pin(work.instrument(span)),
             telemetry: self.clone(),
