@@ -5,6 +5,7 @@ mod bench_api;
 mod cost;
 mod demo;
 mod dlq;
+mod load;
 mod local;
 mod serve;
 
@@ -33,6 +34,9 @@ enum Command {
     /// Dead-letter queues: peek at parked messages, redrive them.
     #[command(subcommand)]
     Dlq(dlq::Command),
+    /// Load the HTTP API: ingest generated calls, wait until they are counted, run read
+    /// queries, and report throughput, latencies, errors, cache hits and the bill per call.
+    Load(load::Args),
     /// Print the HTTP API's OpenAPI document (the committed openapi.json is this output).
     Openapi,
 }
@@ -49,6 +53,7 @@ fn main() -> ExitCode {
         Command::Analyze(args) => analyze::run(&args),
         Command::Local(command) => local::run(command),
         Command::Dlq(command) => dlq::run(command),
+        Command::Load(args) => load::run(args),
         Command::Openapi => print_openapi(),
     };
     match result {
