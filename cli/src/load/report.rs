@@ -106,7 +106,7 @@ pub fn render(r: &Report) -> String {
     );
     let _ = writeln!(
         out,
-        "calls: {} ({}), {} agents in {} teams over {} days, {} sent in bulk",
+        "calls: {} ({}), {} agents in {} teams over {} day(s), {} sent in bulk",
         r.calls.planned,
         lengths.join(", "),
         r.calls.agents,
@@ -228,4 +228,74 @@ fn render_bill(out: &mut String, bill: &BillReport) {
         callscope_local::cost::ASSUMED_MS_PER_INVOCATION,
         callscope_local::cost::ASSUMED_MEMORY_GB
     );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn report() -> Report {
+        let endpoint = EndpointReport {
+            endpoint: "GET /api/v1/calls".into(),
+            requests: 4,
+            errors: 1,
+            latency_ms: Latency::of(&[1.0, 2.0, 3.0, 40.0]).expect("samples"),
+            statuses: [("200".to_owned(), 3), ("503".to_owned(), 1)].into(),
+            cache: [("hit".to_owned(), 1), ("miss".to_owned(), 2)].into(),
+        };
+        Report {
+            base_url: "http://127.0.0.1:3000".into(),
+            run: "load-1".into(),
+            seed: 1,
+            concurrency: 8,
+            calls: CallsReport {
+                planned: 2,
+                by_minutes: [(5, 2)].into(),
+                sent_in_bulk: 0,
+                agents: 2,
+                teams: 2,
+                days: 1,
+            },
+            ingest: PhaseReport::new(2, 1.0),
+            aggregation: AggregationReport {
+                observed_as: "the agent's series".into(),
+                counted: 2,
+                not_counted: 0,
+                seconds: 3.0,
+                end_to_end_seconds: Latency::of(&[2.0, 3.0]),
+                polls: 4,
+            },
+            queries: PhaseReport::new(4, 2.0),
+            endpoints: vec![endpoint],
+            errors: [("503".to_owned(), 1)].into(),
+            error_count: 1,
+            bill: None,
+            bill_note: Some("skipped: no meter".into()),
+        }
+    }
+
+    #[test]
+    fn the_json_report_holds_every_figure_the_text_shows() {
+        let json = serde_json::to_value(report()).expect("serializes");
+        assert_eq!(json["ingest"]["requests_per_second"], 2.0);
+        assert_eq!(json["aggregation"]["end_to_end_seconds"]["p95"], 3.0);
+        assert_eq!(json["endpoints"][0]["latency_ms"]["p99"], 40.0);
+        assert_eq!(json["endpoints"][0]["cache"]["hit"], 1);
+        assert_eq!(json["errors"]["503"], 1);
+        assert!(json["bill"].is_null());
+        assert_eq!(json["calls"]["by_minutes"]["5"], 2);
+    }
+
+    #[test]
+    fn the_text_report_names_errors_and_why_there_is_no_bill() {
+        let text = render(&report());
+        assert!(text.contains("errors: 1 (503: 1)"), "{text}");
+        assert!(text.contains("bill: skipped: no meter"), "{text}");
+        assert!(text.contains("p50 2.0 s, p95 3.0 s"), "{text}");
+        let row = text
+            .lines()
+            .find(|l| l.starts_with("GET /api/v1/calls"))
+            .expect("an endpoint row");
+        assert!(row.contains("33%"), "{row}");
+    }
 }

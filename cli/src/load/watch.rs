@@ -18,8 +18,9 @@ use super::http::Target;
 use super::plan::Plan;
 use super::queries::agent_series;
 
-/// The pause between rounds of polls (the observation's resolution is this plus a round).
-const POLL_EVERY: Duration = Duration::from_millis(250);
+/// The pause between rounds of polls: the observation's resolution is this plus a round, and
+/// the polls share the emulator with the pipeline they watch, so they stay few.
+const POLL_EVERY: Duration = Duration::from_millis(500);
 pub const POLL: &str = "GET /api/v1/analytics/agents/{agent_id} (watch)";
 
 #[derive(Debug, Default)]
