@@ -32,8 +32,9 @@ pub struct Args {
     /// Calls to ingest (1–100000).
     #[arg(long, default_value_t = 300)]
     calls: usize,
-    /// Requests in flight at once (1–256).
-    #[arg(long, default_value_t = 8)]
+    /// Requests in flight at once (1–256). The local emulator answers one request at a time,
+    /// so more only lengthens its queue.
+    #[arg(long, default_value_t = 4)]
     concurrency: usize,
     /// Call lengths in minutes and their weights: MINUTES[:WEIGHT],…
     #[arg(long, default_value = "5:6,30:3,60:1")]
@@ -50,6 +51,9 @@ pub struct Args {
     /// The whole run's limit in seconds (1–86400); what is left undone then counts as errors.
     #[arg(long, default_value_t = 600)]
     timeout: u64,
+    /// Seconds one request may take (1–300); 30 is API Gateway's integration limit.
+    #[arg(long, default_value_t = 30)]
+    request_timeout: u64,
     /// Share of the calls sent in bulk requests (0–1).
     #[arg(long, default_value_t = 0.5)]
     bulk_share: f64,
@@ -70,8 +74,6 @@ pub struct Args {
     allow_remote: bool,
 }
 
-const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
-
 fn check(args: &Args) -> anyhow::Result<()> {
     let within = |name: &str, value: f64, low: f64, high: f64| {
         anyhow::ensure!(
@@ -84,6 +86,7 @@ fn check(args: &Args) -> anyhow::Result<()> {
     within("concurrency", args.concurrency as f64, 1.0, 256.0)?;
     within("queries", args.queries as f64, 0.0, 1_000_000.0)?;
     within("timeout", args.timeout as f64, 1.0, 86_400.0)?;
+    within("request-timeout", args.request_timeout as f64, 1.0, 300.0)?;
     within("bulk-share", args.bulk_share, 0.0, 1.0)?;
     within("bulk-size", args.bulk_size as f64, 2.0, 100.0)?;
     within("agents", args.agents as f64, 1.0, 1_000.0)
@@ -127,7 +130,11 @@ fn bar(progress: &MultiProgress, len: u64, prefix: &'static str) -> ProgressBar 
 async fn execute(args: &Args) -> anyhow::Result<Report> {
     let mix = plan::parse_mix(&args.minutes_mix).map_err(anyhow::Error::msg)?;
     let base = http::base_url(&args.base_url, args.allow_remote)?;
-    let target = Target::new(base, args.token.clone(), REQUEST_TIMEOUT)?;
+    let target = Target::new(
+        base,
+        args.token.clone(),
+        Duration::from_secs(args.request_timeout),
+    )?;
     let health = target.get_unrecorded("/health").await.with_context(|| {
         format!(
             "no callscope API answers at {} (is `callscope local serve` running?)",
