@@ -17,7 +17,6 @@ use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
-use futures::StreamExt;
 use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
 use rand::rngs::SmallRng;
 use rand::SeedableRng;
@@ -198,21 +197,7 @@ async fn execute(args: &Args) -> anyhow::Result<Report> {
         .collect();
     let asked = bar(&progress, drawn.len() as u64, "queries");
     let queries_started = Instant::now();
-    futures::stream::iter(&drawn)
-        .map(|query| async {
-            if Instant::now() >= deadline {
-                target.recorder.error("not sent (timeout)", 1);
-                return;
-            }
-            let answer = target.get(query.endpoint, &query.path).await;
-            if query.endpoint == queries::DETAIL {
-                check_detail(&target, answer.as_ref());
-            }
-            asked.inc(1);
-        })
-        .buffer_unordered(args.concurrency)
-        .collect::<()>()
-        .await;
+    queries::ask(&target, &drawn, args.concurrency, deadline, &asked).await;
     asked.finish();
     let queries_seconds = queries_started.elapsed().as_secs_f64();
     let after_queries = read_meter(&target).await?;
@@ -303,18 +288,4 @@ async fn execute(args: &Args) -> anyhow::Result<Report> {
         bill,
         bill_note,
     })
-}
-
-/// A detail read after its call was counted must show it processed (a stale cached answer would
-/// not).
-fn check_detail(target: &Target, answer: Option<&http::Answer>) {
-    let Some(answer) = answer.filter(|a| a.status == 200) else {
-        return;
-    };
-    let status = serde_json::from_slice::<serde_json::Value>(&answer.body)
-        .ok()
-        .and_then(|v| v["status"].as_str().map(str::to_owned));
-    if status.as_deref() != Some("PROCESSED") {
-        target.recorder.error("detail not PROCESSED", 1);
-    }
 }

@@ -2,11 +2,16 @@
 //! filters, call details and recommendations (recent calls asked for more often than old ones,
 //! so some answers repeat, as they do in use), the leaderboard and the per-day series.
 
+use std::time::Instant;
+
 use chrono::Duration as Days;
+use futures::StreamExt;
+use indicatif::ProgressBar;
 use rand::rngs::SmallRng;
 use rand::seq::IndexedRandom;
 use rand::RngExt;
 
+use super::http::{Answer, Target};
 use super::plan::Plan;
 
 /// One read request: its route (the endpoint it is reported under) and its path with query.
@@ -147,5 +152,44 @@ fn with_params(path: &str, params: &[String]) -> String {
         path.to_owned()
     } else {
         format!("{path}?{}", params.join("&"))
+    }
+}
+
+/// Sends the queries `concurrency` at a time; those left at `deadline` count as errors.
+pub async fn ask(
+    target: &Target,
+    queries: &[Query],
+    concurrency: usize,
+    deadline: Instant,
+    bar: &ProgressBar,
+) {
+    futures::stream::iter(queries)
+        .map(|query| async move {
+            if Instant::now() >= deadline {
+                target.recorder.error("not sent (timeout)", 1);
+                return;
+            }
+            let answer = target.get(query.endpoint, &query.path).await;
+            if query.endpoint == DETAIL {
+                check_detail(target, answer.as_ref());
+            }
+            bar.inc(1);
+        })
+        .buffer_unordered(concurrency)
+        .collect::<()>()
+        .await;
+}
+
+/// A detail read after its call was counted must show it processed (a stale cached answer would
+/// not).
+fn check_detail(target: &Target, answer: Option<&Answer>) {
+    let Some(answer) = answer.filter(|a| a.status == 200) else {
+        return;
+    };
+    let status = serde_json::from_slice::<serde_json::Value>(&answer.body)
+        .ok()
+        .and_then(|v| v["status"].as_str().map(str::to_owned));
+    if status.as_deref() != Some("PROCESSED") {
+        target.recorder.error("detail not PROCESSED", 1);
     }
 }
