@@ -69,3 +69,15 @@ pump: ## terminal 2: the template's queues, streams and schedule against what `m
 	eval "$$($(LOCAL_CLOUD) env)" && \
 	  cargo run --quiet --locked -p callscope-cli -- local pump --prefix "$${CALLSCOPE_PREFIX:-callscope-local-}" \
 	  --invoke-url http://127.0.0.1:$(WATCH_PORT) $(PUMP_ARGS)
+
+# `make load`: a load run against a `local serve` this target starts on LOAD_PORT and stops again.
+LOAD_PORT ?= 3070
+LOAD_CALLS ?= 300
+LOAD_QUERIES ?= 1000
+.PHONY: load
+load: ## load run: local serve on LOAD_PORT, then callscope load (LOAD_CALLS=300 LOAD_QUERIES=1000; report in target/load.json, serve log in target/load-serve.log)
+	cargo build --quiet --locked -p callscope-cli
+	$(LOCAL_CLOUD) run bash -c 'target/debug/callscope local serve --default-tenant acme --port $(LOAD_PORT) > target/load-serve.log 2>&1 & serve=$$!; \
+	  trap "kill -INT $$serve; wait $$serve" EXIT; \
+	  until (exec 3<>/dev/tcp/127.0.0.1/$(LOAD_PORT)) 2>/dev/null; do kill -0 $$serve 2>/dev/null || { cat target/load-serve.log; exit 1; }; sleep 0.5; done; \
+	  target/debug/callscope load --base-url http://127.0.0.1:$(LOAD_PORT) --calls $(LOAD_CALLS) --queries $(LOAD_QUERIES) --json target/load.json'
