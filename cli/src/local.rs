@@ -34,6 +34,9 @@ pub enum Command {
     BenchApi(crate::bench_api::Args),
     /// Measure what a call costs in AWS requests and dollars, with the request meter.
     Cost(crate::cost::Args),
+    /// Run the pipeline under faults, crashes, duplicates, poison and a Redis outage, then
+    /// check that nothing was lost or counted twice (`make chaos`).
+    Chaos(crate::chaos::Args),
 }
 
 pub fn parse_parameter(raw: &str) -> Result<(String, String), String> {
@@ -54,6 +57,7 @@ pub fn run(command: Command) -> anyhow::Result<()> {
             Command::Serve(args) => crate::serve::run(args).await,
             Command::BenchApi(args) => crate::bench_api::run(args).await,
             Command::Cost(args) => crate::cost::run(args).await,
+            Command::Chaos(args) => crate::chaos::run(args).await,
             Command::Provision {
                 template,
                 prefix,

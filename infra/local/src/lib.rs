@@ -4,10 +4,14 @@
 //! the way Lambda's SQS event source mappings do, and HTTP requests delivered as API Gateway
 //! delivers them. Tests and `callscope local demo` share it.
 
+pub mod chaos;
 pub mod cost;
+pub mod expected;
 pub mod faults;
+pub mod flaky;
 pub mod gateway;
 pub mod provision;
+pub mod redis;
 pub mod runner;
 pub mod streams;
 pub mod template;
