@@ -8,10 +8,13 @@
 //! to the invariants: nothing accepted lost, nothing counted twice, every refusal explained.
 
 mod check;
+mod client;
 mod feed;
 mod mischief;
 mod poison;
 mod report;
+mod rules;
+mod sources;
 mod timeline;
 
 use std::collections::BTreeMap;
@@ -24,7 +27,6 @@ use aws_sdk_sqs::types::QueueAttributeName;
 use callscope_app::sweep::Sweep;
 use callscope_cloud::aws::{load_sdk_config, AwsClients};
 use callscope_cloud::config::SweepConfig;
-use callscope_cloud::sqs::SqsBatchHandler;
 
 pub use check::Verdict;
 pub use feed::{Route, RouteCounts};
@@ -33,10 +35,10 @@ pub use poison::{PoisonKind, POISON_TAG};
 pub use report::{ChaosReport, StageChaos};
 pub use timeline::Outage;
 
-use crate::faults::{Fault, FaultInjector, Rule};
+use crate::faults::FaultInjector;
 use crate::flaky::Flaky;
 use crate::redis::OwnRedis;
-use crate::runner::{LocalRunner, PollReport};
+use crate::runner::PollReport;
 use crate::template::{LocalTemplate, Stack};
 use crate::LocalPipeline;
 
@@ -72,71 +74,11 @@ impl ChaosPlan {
     }
 }
 
-const TRANSACT: &str = "DynamoDB_20120810.TransactWriteItems";
-const PUT: &str = "DynamoDB_20120810.PutItem";
-const UPDATE: &str = "DynamoDB_20120810.UpdateItem";
-const QUERY: &str = "DynamoDB_20120810.Query";
-const SEND: &str = "AmazonSQS.SendMessage";
-const SEND_BATCH: &str = "AmazonSQS.SendMessageBatch";
 /// Sweeper age while the calls go in (the template's least), and at the end.
 const SWEEP_AFTER_SECONDS: &str = "60";
 const FINAL_SWEEP_AFTER_SECONDS: &str = "0";
 /// Longer than the longest visibility timeout in the template (aggregate's, 6 × 30 s).
 const SETTLE_WITHIN: Duration = Duration::from_secs(600);
-
-/// The faults the stores and queues inject, spread over the run: how often each strikes
-/// scales with the run's size.
-fn fault_rules(plan: &ChaosPlan, failing: &[&feed::PlannedCall]) -> Vec<Rule> {
-    let times = |per: usize| (plan.calls / per).max(2);
-    let mut rules: Vec<Rule> = failing
-        .iter()
-        .map(|call| {
-            Rule::new(PUT, Fault::Invalid, usize::MAX)
-                .when_body_contains(&format!("CALL#{}\"", call.call_id))
-                .when_body_contains("\"ANALYSIS\"")
-        })
-        .collect();
-    rules.extend([
-        // aggregate: the rollup transaction (markers + ADDs)
-        Rule::new(TRANSACT, Fault::TransactionConflict, times(40)).every(4),
-        Rule::new(TRANSACT, Fault::Throttle, times(40)).every(5),
-        Rule::new(TRANSACT, Fault::CommittedThenLost, times(60)).every(7),
-        Rule::new(TRANSACT, Fault::TimedOut, times(60)).every(9),
-        // ingest and intake: the call's conditional write and its transcript
-        Rule::new(PUT, Fault::Throttle, times(25))
-            .when_body_contains("attribute_not_exists(pk)")
-            .every(11),
-        Rule::new(PUT, Fault::TimedOut, times(50))
-            .when_body_contains("attribute_not_exists(pk)")
-            .every(17),
-        Rule::new(PUT, Fault::Throttle, times(30))
-            .when_body_contains("TRANSCRIPT")
-            .every(13),
-        Rule::new(PUT, Fault::CommittedThenLost, times(40))
-            .when_body_contains("TRANSCRIPT")
-            .every(19),
-        // process: loading the call, the analysis, the status change, marking the event sent
-        Rule::new(QUERY, Fault::Throttle, times(40)).every(23),
-        Rule::new(PUT, Fault::CommittedThenLost, times(40))
-            .when_body_contains("\"ANALYSIS\"")
-            .every(23),
-        Rule::new(PUT, Fault::TimedOut, times(60))
-            .when_body_contains("\"ANALYSIS\"")
-            .every(29),
-        Rule::new(UPDATE, Fault::Throttle, times(30))
-            .when_body_contains(":processed")
-            .every(7),
-        Rule::new(UPDATE, Fault::TimedOut, times(60))
-            .when_body_contains("published_at")
-            .every(31),
-        // queues: batch entries failed, batches sent but unanswered, parking throttled
-        Rule::new(SEND_BATCH, Fault::FirstEntryFailed, times(30)).every(5),
-        Rule::new(SEND_BATCH, Fault::CommittedThenLost, times(60)).every(11),
-        Rule::new(SEND_BATCH, Fault::TimedOut, times(60)).every(13),
-        Rule::new(SEND, Fault::Throttle, times(100)).every(3),
-    ]);
-    rules
-}
 
 /// Provisions a fresh copy of the template under `prefix` (with a Redis of its own as the
 /// cache and the deployed maxReceiveCount), runs the plan, checks, and tears it down unless
@@ -154,7 +96,7 @@ pub async fn run(
         .iter()
         .filter(|c| c.index % plan.fail_one_in.max(1) == plan.fail_one_in / 2)
         .collect();
-    let faults = FaultInjector::new(fault_rules(plan, &failing));
+    let faults = FaultInjector::new(rules::fault_rules(plan, &failing));
     let mut redis = OwnRedis::start().await;
     let overrides = BTreeMap::from([
         ("MaxReceiveCount".to_owned(), "5".to_owned()),
@@ -238,7 +180,7 @@ async fn run_on(
                 (0..pollers).map(move |_| (*name, *function, handler))
             })
             .map(|(name, function, handler)| {
-                poll_while_feeding(
+                sources::poll_while_feeding(
                     pipeline.runner(function),
                     name,
                     handler,
@@ -271,7 +213,7 @@ async fn run_on(
             .drain_through(&stages[0].2, &stages[1].2, &stages[2].2)
             .await
         {
-            Ok(drained) => add_reports(&deliveries, drained),
+            Ok(drained) => sources::add_reports(&deliveries, drained),
             // As while the calls went in: the event source polls again.
             Err(error) => {
                 poll_errors.fetch_add(1, Ordering::Relaxed);
@@ -344,48 +286,4 @@ fn sweeper(pipeline: &LocalPipeline, seconds: &'static str) -> anyhow::Result<Sw
         other => env(other),
     })?;
     Ok(callscope_sweep::sweep(&config, &pipeline.clients))
-}
-
-/// One poller of an event source until the feed is done; an error of the emulator is logged
-/// and the poll tried again, as Lambda's event source mapping does.
-async fn poll_while_feeding(
-    runner: LocalRunner,
-    stage: &'static str,
-    handler: &dyn SqsBatchHandler,
-    (fed, errors): (&AtomicBool, &AtomicUsize),
-    deliveries: &Mutex<BTreeMap<&'static str, PollReport>>,
-) {
-    while !fed.load(Ordering::Relaxed) {
-        match runner.poll_once(handler).await {
-            Ok(report) => {
-                add_reports(deliveries, BTreeMap::from([(stage, report)]));
-                if report.received == 0 {
-                    tokio::time::sleep(Duration::from_millis(200)).await;
-                }
-            }
-            Err(error) => {
-                errors.fetch_add(1, Ordering::Relaxed);
-                tracing::warn!(
-                    stage,
-                    error = format!("{error:#}"),
-                    "poll failed; polling again"
-                );
-                tokio::time::sleep(Duration::from_millis(500)).await;
-            }
-        }
-    }
-}
-
-fn add_reports(
-    into: &Mutex<BTreeMap<&'static str, PollReport>>,
-    reports: BTreeMap<&'static str, PollReport>,
-) {
-    let Ok(mut into) = into.lock() else { return };
-    for (stage, report) in reports {
-        let total = into.entry(stage).or_default();
-        total.received += report.received;
-        total.deleted += report.deleted;
-        total.failed += report.failed;
-        total.invocations += report.invocations;
-    }
 }

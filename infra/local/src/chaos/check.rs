@@ -16,6 +16,8 @@ use super::feed::Ledger;
 use super::poison::{process_request, POISON_TAG};
 use crate::{attribute, expected, LocalPipeline};
 
+type Calls = BTreeSet<(TenantId, CallId)>;
+
 pub const DEAD_LETTER_QUEUES: [&str; 3] = [
     "IntakeDeadLetterQueue",
     "ProcessDeadLetterQueue",
@@ -73,7 +75,7 @@ pub async fn check(
         pipeline.table("AnalyticsTable").to_owned(),
     );
     let mut events = Vec::new();
-    let mut failed = BTreeSet::new();
+    let mut failed = Calls::new();
     for (tenant, call_id) in ledger.accepted.keys() {
         let record = calls
             .record(tenant, call_id)
@@ -127,7 +129,7 @@ pub async fn check(
             )),
         }
     }
-    let settled: BTreeSet<(TenantId, CallId)> = ledger
+    let settled: Calls = ledger
         .accepted
         .keys()
         .filter(|k| !failed.contains(*k))
@@ -142,7 +144,7 @@ pub async fn check(
 async fn check_parked(
     pipeline: &LocalPipeline,
     ledger: &Ledger,
-    (failed, others): (&BTreeSet<(TenantId, CallId)>, &BTreeSet<(TenantId, CallId)>),
+    (failed, others): (&Calls, &Calls),
     verdict: &mut Verdict,
 ) -> anyhow::Result<()> {
     let mut poison_found: BTreeMap<String, String> = BTreeMap::new();
