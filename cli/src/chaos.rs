@@ -12,7 +12,7 @@ pub struct Args {
     #[arg(long, default_value = "infra/template.yaml")]
     template: PathBuf,
     /// Calls to send (sized for moto: about ten minutes on 2 shared cores, see the README).
-    #[arg(long, default_value_t = 2_000)]
+    #[arg(long, default_value_t = 1_000)]
     calls: usize,
     /// Varies the calls and which messages are failed.
     #[arg(long, default_value_t = 1)]
