@@ -17,6 +17,12 @@ serve: ## the whole API on http://127.0.0.1:3000 with every event source behind 
 	cargo build --quiet --locked -p callscope-cli
 	$(LOCAL_CLOUD) run target/debug/callscope local serve --default-tenant acme
 
+# CALLS=N for another size; the default is sized to finish in about ten minutes on moto.
+.PHONY: chaos
+chaos: ## the chaos run: calls in under injected faults, crashes, cut-offs, duplicates, poison and a Redis outage; prints the account and fails if a call is lost or counted twice
+	cargo build --quiet --locked -p callscope-cli
+	$(LOCAL_CLOUD) run target/debug/callscope local chaos $(if $(CALLS),--calls $(CALLS))
+
 test: lint infra-lint tests ## everything CI runs: format, clippy, template lint, unit, property and integration tests
 
 lint: ## rustfmt and clippy, warnings are errors

@@ -2,6 +2,7 @@
 
 mod analyze;
 mod bench_api;
+mod chaos;
 mod cost;
 mod demo;
 mod dlq;
