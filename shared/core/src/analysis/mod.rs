@@ -12,6 +12,7 @@ mod sentiment;
 mod test_support;
 mod text;
 mod timeline;
+mod tokens;
 pub mod trackers;
 
 use serde::{Deserialize, Serialize};

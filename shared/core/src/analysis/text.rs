@@ -1,13 +1,14 @@
 //! Words, questions and filler words: the text measures of a call.
 
 use crate::analysis::timeline::Timeline;
+use crate::analysis::tokens::{ascii_spans, tokens};
 use crate::analysis::PerRole;
 use crate::domain::Role;
 
 /// The words of a text: whitespace-separated tokens that contain a letter or digit, with
 /// surrounding punctuation trimmed.
 pub fn words(text: &str) -> impl Iterator<Item = &str> {
-    text.split_whitespace().filter_map(word)
+    tokens(text).filter_map(word)
 }
 
 /// The same words, last first.
@@ -17,6 +18,21 @@ pub fn words_from_the_end(text: &str) -> impl Iterator<Item = &str> {
 
 /// A whitespace-separated token as a word, or `None` when it holds no letter or digit.
 fn word(token: &str) -> Option<&str> {
+    if token.is_ascii() {
+        // The same trim by bytes: on ASCII, `char::is_alphanumeric` is `u8::is_ascii_alphanumeric`,
+        // and trimming never removes a letter or digit, so the word exists if the token has one.
+        let bytes = token.as_bytes();
+        if !bytes.iter().any(u8::is_ascii_alphanumeric) {
+            return None;
+        }
+        let is_kept = |b: &u8| b.is_ascii_alphanumeric() || *b == b'\'';
+        let start = bytes.iter().position(is_kept).unwrap_or(0);
+        let end = bytes
+            .iter()
+            .rposition(is_kept)
+            .map_or(bytes.len(), |p| p + 1);
+        return token.get(start..end);
+    }
     let trimmed = token.trim_matches(|c: char| !c.is_alphanumeric() && c != '\'');
     trimmed
         .chars()
@@ -24,7 +40,17 @@ fn word(token: &str) -> Option<&str> {
         .then_some(trimmed)
 }
 
+/// The number of [`words`]: tokens with a letter or digit (trimming never removes one).
 pub fn word_count(text: &str) -> usize {
+    if text.is_ascii() {
+        return ascii_spans(text.as_bytes())
+            .filter(|span| {
+                text.as_bytes()[span.clone()]
+                    .iter()
+                    .any(u8::is_ascii_alphanumeric)
+            })
+            .count();
+    }
     words(text).count()
 }
 
@@ -96,6 +122,21 @@ pub fn count_questions(text: &str) -> u32 {
     let mut count = 0;
     let mut in_question_marks = false;
     let mut seen_text = false;
+    if text.is_ascii() {
+        for &b in text.as_bytes() {
+            if b == b'?' {
+                if seen_text && !in_question_marks {
+                    count += 1;
+                }
+                in_question_marks = true;
+                seen_text = false;
+            } else {
+                in_question_marks = false;
+                seen_text |= b.is_ascii_alphanumeric();
+            }
+        }
+        return count;
+    }
     for c in text.chars() {
         if c == '?' {
             if seen_text && !in_question_marks {
@@ -147,6 +188,23 @@ mod tests {
             ["Hi", "I'm", "here", "really"]
         );
         assert_eq!(word_count("  ... "), 0);
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn ascii_fast_paths_agree_with_the_definitions(
+            text in "[a-cA-C0-9 '?.,!\\-\\t]{0,30}"
+        ) {
+            fn by_chars(token: &str) -> Option<&str> {
+                let trimmed = token.trim_matches(|c: char| !c.is_alphanumeric() && c != '\'');
+                trimmed.chars().any(char::is_alphanumeric).then_some(trimmed)
+            }
+            let expected: Vec<&str> = text.split_whitespace().filter_map(by_chars).collect();
+            proptest::prop_assert_eq!(words(&text).collect::<Vec<_>>(), expected.clone());
+            proptest::prop_assert_eq!(word_count(&text), expected.len());
+            // The same text made non-ASCII takes the character path: same questions.
+            proptest::prop_assert_eq!(count_questions(&text), count_questions(&format!("{text}é")));
+        }
     }
 
     #[test]
