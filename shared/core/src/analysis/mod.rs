@@ -4,6 +4,7 @@
 //! that computes it; the README repeats them for users.
 
 mod conversation;
+mod literals;
 mod next_steps;
 mod per_role;
 mod scoring;

@@ -1,7 +1,7 @@
 //! Words, questions and filler words: the text measures of a call.
 
 use crate::analysis::timeline::Timeline;
-use crate::analysis::tokens::{ascii_spans, tokens};
+use crate::analysis::tokens::{is_ascii_space, tokens};
 use crate::analysis::PerRole;
 use crate::domain::Role;
 
@@ -43,13 +43,14 @@ fn word(token: &str) -> Option<&str> {
 /// The number of [`words`]: tokens with a letter or digit (trimming never removes one).
 pub fn word_count(text: &str) -> usize {
     if text.is_ascii() {
-        return ascii_spans(text.as_bytes())
-            .filter(|span| {
-                text.as_bytes()[span.clone()]
-                    .iter()
-                    .any(u8::is_ascii_alphanumeric)
-            })
-            .count();
+        // One branch-free pass: a word starts at the first letter or digit of a token.
+        let (mut count, mut counted) = (0, false);
+        for &b in text.as_bytes() {
+            let alphanumeric = b.is_ascii_alphanumeric();
+            count += usize::from(alphanumeric && !counted);
+            counted = (counted || alphanumeric) && !is_ascii_space(b);
+        }
+        return count;
     }
     words(text).count()
 }
@@ -159,21 +160,48 @@ pub fn count_questions(text: &str) -> u32 {
 /// ordinary uses ("I'd like a demo"), and a noisy count would coach the wrong thing.
 pub fn count_fillers(text: &str) -> u32 {
     let mut count = 0;
-    let mut previous: Option<&str> = None;
+    let mut previous: Option<Short> = None;
     for word in words(text) {
-        if FILLER_WORDS.iter().any(|f| f.eq_ignore_ascii_case(word)) {
+        // Fillers are short: a longer word is none, nor part of a filler phrase.
+        let word = Short::of(word);
+        if word.is_some_and(|w| FILLER_WORDS.iter().any(|f| w.is(f))) {
             count += 1;
-        } else if let Some(prev) = previous {
-            if FILLER_PHRASES
-                .iter()
-                .any(|[a, b]| a.eq_ignore_ascii_case(prev) && b.eq_ignore_ascii_case(word))
-            {
+        } else if let (Some(prev), Some(word)) = (previous, word) {
+            if FILLER_PHRASES.iter().any(|[a, b]| prev.is(a) && word.is(b)) {
                 count += 1;
             }
         }
-        previous = Some(word);
+        previous = word;
     }
     count
+}
+
+/// A word of at most [`Short::MAX`] bytes, ASCII-lowercased, compared without allocating
+/// (`eq_ignore_ascii_case` with a lowercase ASCII filler is equality after ASCII lowercasing).
+#[derive(Debug, Clone, Copy)]
+struct Short {
+    bytes: [u8; Short::MAX],
+    len: usize,
+}
+
+impl Short {
+    /// The longest filler word, "basically".
+    const MAX: usize = 9;
+
+    fn of(word: &str) -> Option<Self> {
+        let len = word.len();
+        if len > Self::MAX {
+            return None;
+        }
+        let mut bytes = [0; Self::MAX];
+        bytes[..len].copy_from_slice(word.as_bytes());
+        bytes.make_ascii_lowercase();
+        Some(Self { bytes, len })
+    }
+
+    fn is(&self, lowercase: &str) -> bool {
+        &self.bytes[..self.len] == lowercase.as_bytes()
+    }
 }
 
 #[cfg(test)]
