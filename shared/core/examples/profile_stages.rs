@@ -1,7 +1,7 @@
 //! A fixed workload for `valgrind --tool=callgrind` (instruction counts are repeatable on a busy
 //! machine, wall time is not): the generated 30-minute call of `benches/analysis.rs` redacted,
 //! analysed and serialised `CALLSCOPE_PROFILE_RUNS` times (default 20), each stage in its own
-//! non-inlined function so the profile attributes it. Run with `make profile`.
+//! non-inlined function so the profile attributes it. `make profile` runs it under callgrind.
 
 use std::hint::black_box;
 

@@ -46,14 +46,33 @@ pub fn word_count(text: &str) -> usize {
         // One branch-free pass: a word starts at the first letter or digit of a token.
         let (mut count, mut counted) = (0, false);
         for &b in text.as_bytes() {
-            let alphanumeric = b.is_ascii_alphanumeric();
-            count += usize::from(alphanumeric && !counted);
-            counted = (counted || alphanumeric) && !is_ascii_space(b);
+            let class = ASCII_CLASS[usize::from(b)];
+            let alphanumeric = class & ALPHANUMERIC != 0;
+            count += usize::from(alphanumeric & !counted);
+            counted = (counted | alphanumeric) & (class & SPACE == 0);
         }
         return count;
     }
     words(text).count()
 }
+
+const ALPHANUMERIC: u8 = 1;
+const SPACE: u8 = 2;
+/// Each byte's class for [`word_count`]: ASCII letters and digits, and Unicode white space.
+const ASCII_CLASS: [u8; 256] = {
+    let mut table = [0; 256];
+    let mut b = 0;
+    while b < 256 {
+        let byte = b as u8;
+        if byte.is_ascii_alphanumeric() {
+            table[b] = ALPHANUMERIC;
+        } else if is_ascii_space(byte) {
+            table[b] = SPACE;
+        }
+        b += 1;
+    }
+    table
+};
 
 /// Sentences of a text, split after `.`, `!` and `?`, with the terminator kept.
 pub fn sentences(text: &str) -> impl Iterator<Item = &str> {
@@ -160,48 +179,29 @@ pub fn count_questions(text: &str) -> u32 {
 /// ordinary uses ("I'd like a demo"), and a noisy count would coach the wrong thing.
 pub fn count_fillers(text: &str) -> u32 {
     let mut count = 0;
-    let mut previous: Option<Short> = None;
+    let mut previous: Option<&str> = None;
     for word in words(text) {
-        // Fillers are short: a longer word is none, nor part of a filler phrase.
-        let word = Short::of(word);
-        if word.is_some_and(|w| FILLER_WORDS.iter().any(|f| w.is(f))) {
+        if is_one_of(word, &FILLER_WORDS) {
             count += 1;
-        } else if let (Some(prev), Some(word)) = (previous, word) {
-            if FILLER_PHRASES.iter().any(|[a, b]| prev.is(a) && word.is(b)) {
+        } else if let Some(prev) = previous {
+            if FILLER_PHRASES.iter().any(|[a, b]| {
+                a.len() == prev.len()
+                    && a.eq_ignore_ascii_case(prev)
+                    && b.eq_ignore_ascii_case(word)
+            }) {
                 count += 1;
             }
         }
-        previous = word;
+        previous = Some(word);
     }
     count
 }
 
-/// A word of at most [`Short::MAX`] bytes, ASCII-lowercased, compared without allocating
-/// (`eq_ignore_ascii_case` with a lowercase ASCII filler is equality after ASCII lowercasing).
-#[derive(Debug, Clone, Copy)]
-struct Short {
-    bytes: [u8; Short::MAX],
-    len: usize,
-}
-
-impl Short {
-    /// The longest filler word, "basically".
-    const MAX: usize = 9;
-
-    fn of(word: &str) -> Option<Self> {
-        let len = word.len();
-        if len > Self::MAX {
-            return None;
-        }
-        let mut bytes = [0; Self::MAX];
-        bytes[..len].copy_from_slice(word.as_bytes());
-        bytes.make_ascii_lowercase();
-        Some(Self { bytes, len })
-    }
-
-    fn is(&self, lowercase: &str) -> bool {
-        &self.bytes[..self.len] == lowercase.as_bytes()
-    }
+/// `word` is one of `list`, ignoring ASCII case; the length test first, since most words have
+/// the length of no filler.
+fn is_one_of(word: &str, list: &[&str]) -> bool {
+    list.iter()
+        .any(|f| f.len() == word.len() && f.eq_ignore_ascii_case(word))
 }
 
 #[cfg(test)]

@@ -20,7 +20,7 @@ pub fn tokens(text: &str) -> Tokens<'_> {
 /// Whether an ASCII byte is Unicode white space. These six are all the ASCII characters with the
 /// `White_Space` property (`u8::is_ascii_whitespace` leaves out vertical tab, `split_whitespace`
 /// does not), so on ASCII text the byte test and `split_whitespace` agree.
-pub fn is_ascii_space(byte: u8) -> bool {
+pub const fn is_ascii_space(byte: u8) -> bool {
     // One comparison for the usual case, a letter or punctuation.
     byte <= b' ' && matches!(byte, b' ' | b'\t' | b'\n' | 0x0B | 0x0C | b'\r')
 }

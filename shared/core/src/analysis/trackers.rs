@@ -199,6 +199,10 @@ fn is_negated(before: &str) -> bool {
 
 /// `word` is `cue`, ignoring ASCII case and with a typographic apostrophe read as `'`.
 fn is_cue(cue: &str, word: &str) -> bool {
+    // The cues are ASCII: a word of another length can only be one with a typographic apostrophe.
+    if word.len() != cue.len() && !word.contains('’') {
+        return false;
+    }
     let normalise = |c: char| {
         if c == '’' {
             '\''
