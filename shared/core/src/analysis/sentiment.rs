@@ -84,6 +84,8 @@ impl SentimentScorer {
         }
     }
 
+    // A frame of its own, so `make profile` can attribute this stage (one call per analysis).
+    #[inline(never)]
     pub fn summarize(&self, timeline: &Timeline<'_>) -> SentimentSummary {
         let mut per_role = [WeightedMean::default(); 3];
         let mut overall = WeightedMean::default();

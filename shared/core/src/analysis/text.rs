@@ -109,6 +109,8 @@ pub struct TextMeasures {
     pub filler_words_per_minute: f64,
 }
 
+// A frame of its own, so `make profile` can attribute this stage (one call per analysis).
+#[inline(never)]
 pub fn measure(timeline: &Timeline<'_>) -> TextMeasures {
     let mut word_count = PerRole::<u32>::default();
     let mut questions = PerRole::<u32>::default();

@@ -108,6 +108,8 @@ impl TrackerSet {
         Ok(Self::from_compiled(compiled))
     }
 
+    // A frame of its own, so `make profile` can attribute this stage (one call per analysis).
+    #[inline(never)]
     pub fn find(&self, timeline: &Timeline<'_>) -> Vec<TrackerHit> {
         let mut found: Vec<(u32, Vec<TrackerMention>)> = vec![(0, Vec::new()); self.compiled.len()];
         let mut record = |index: usize, s: &Segment<'_>, at: Range<usize>| {
