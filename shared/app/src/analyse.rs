@@ -1,6 +1,6 @@
 //! The analyse use case (the process function): analyses each stored call named by a
-//! process-queue message, stores the analysis (PROCESSED) and emits a `CallAnalysed` event to
-//! the analytics queue.
+//! process-queue message, stores the analysis, emits a `CallAnalysed` event to the analytics
+//! queue and marks the call PROCESSED.
 //!
 //! Messages of a batch are analysed concurrently and independently. The order is: store the
 //! analysis, send the event, then mark the call PROCESSED; a message is done only once all three
