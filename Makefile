@@ -4,7 +4,7 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 LOCAL_CLOUD := infra/local-cloud.sh
 
-.PHONY: help demo serve test lint infra-lint tests unit bench analyze local-up local-down local-status sam-build
+.PHONY: help demo serve test lint infra-lint tests unit bench profile analyze local-up local-down local-status sam-build
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -16,6 +16,12 @@ demo: ## the write path end to end on the local cloud: calls in, analyses and ro
 serve: ## the whole API on http://127.0.0.1:3000 with every event source behind it (tenant acme without a token); Ctrl-C stops it
 	cargo build --quiet --locked -p callscope-cli
 	$(LOCAL_CLOUD) run target/debug/callscope local serve --default-tenant acme
+
+# CALLS=N for another size; the default is sized to finish in about ten minutes on moto.
+.PHONY: chaos
+chaos: ## the chaos run: calls in under injected faults, crashes, cut-offs, duplicates, poison and a Redis outage; prints the account and fails if a call is lost or counted twice
+	cargo build --quiet --locked -p callscope-cli
+	$(LOCAL_CLOUD) run target/debug/callscope local chaos $(if $(CALLS),--calls $(CALLS))
 
 test: lint infra-lint tests ## everything CI runs: format, clippy, template lint, unit, property and integration tests
 
@@ -38,6 +44,9 @@ unit: ## unit and property tests only (no services needed)
 bench: ## criterion benchmarks of the analysis engine, then the adversarial suite (fails on a case over its budget or growing faster than linearly)
 	cargo bench -p callscope-core --bench analysis
 	cargo bench -p callscope-core --bench adversarial
+
+profile: ## instructions per analysis stage of the 30-minute call (callgrind: repeatable on a busy machine)
+	infra/profile-analysis.sh
 
 analyze: ## analyse one call: make analyze FILE=events/calls/plain_discovery.json
 	cargo run --quiet --release -p callscope-cli -- analyze $(FILE)
@@ -69,3 +78,15 @@ pump: ## terminal 2: the template's queues, streams and schedule against what `m
 	eval "$$($(LOCAL_CLOUD) env)" && \
 	  cargo run --quiet --locked -p callscope-cli -- local pump --prefix "$${CALLSCOPE_PREFIX:-callscope-local-}" \
 	  --invoke-url http://127.0.0.1:$(WATCH_PORT) $(PUMP_ARGS)
+
+# `make load`: a load run against a `local serve` this target starts on LOAD_PORT and stops again.
+LOAD_PORT ?= 3070
+LOAD_CALLS ?= 300
+LOAD_QUERIES ?= 1000
+.PHONY: load
+load: ## load run: local serve on LOAD_PORT, then callscope load (LOAD_CALLS=300 LOAD_QUERIES=1000; report in target/load.json, serve log in target/load-serve.log)
+	cargo build --quiet --locked -p callscope-cli
+	$(LOCAL_CLOUD) run bash -c 'target/debug/callscope local serve --default-tenant acme --port $(LOAD_PORT) > target/load-serve.log 2>&1 & serve=$$!; \
+	  trap "kill -INT $$serve; wait $$serve" EXIT; \
+	  until (exec 3<>/dev/tcp/127.0.0.1/$(LOAD_PORT)) 2>/dev/null; do kill -0 $$serve 2>/dev/null || { cat target/load-serve.log; exit 1; }; sleep 0.5; done; \
+	  target/debug/callscope load --base-url http://127.0.0.1:$(LOAD_PORT) --calls $(LOAD_CALLS) --queries $(LOAD_QUERIES) --json target/load.json'

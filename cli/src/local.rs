@@ -37,6 +37,9 @@ pub enum Command {
     /// Run the template's event sources (queues, streams, schedules) against the functions
     /// `cargo lambda watch` serves (`make watch`), with Lambda's delete-only-successes contract.
     Pump(crate::pump::Args),
+    /// Run the pipeline under faults, crashes, duplicates, poison and a Redis outage, then
+    /// check that nothing was lost or counted twice (`make chaos`).
+    Chaos(crate::chaos::Args),
 }
 
 pub fn parse_parameter(raw: &str) -> Result<(String, String), String> {
@@ -58,6 +61,7 @@ pub fn run(command: Command) -> anyhow::Result<()> {
             Command::BenchApi(args) => crate::bench_api::run(args).await,
             Command::Cost(args) => crate::cost::run(args).await,
             Command::Pump(args) => crate::pump::run(args).await,
+            Command::Chaos(args) => crate::chaos::run(args).await,
             Command::Provision {
                 template,
                 prefix,

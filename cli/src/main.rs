@@ -2,10 +2,12 @@
 
 mod analyze;
 mod bench_api;
+mod chaos;
 mod compare;
 mod cost;
 mod demo;
 mod dlq;
+mod load;
 mod local;
 mod pump;
 mod serve;
@@ -41,6 +43,9 @@ enum Command {
     /// Calls: where one is (`calls get ID`).
     #[command(subcommand)]
     Calls(callscope_cli::operator::calls::Command),
+    /// Load the HTTP API: ingest generated calls, wait until they are counted, run read
+    /// queries, and report throughput, latencies, errors, cache hits and the bill per call.
+    Load(load::Args),
     /// Print the HTTP API's OpenAPI document (the committed openapi.json is this output).
     Openapi,
 }
@@ -59,6 +64,7 @@ fn main() -> ExitCode {
         Command::Dlq(command) => dlq::run(command),
         Command::Status(args) => callscope_cli::operator::status::run(args),
         Command::Calls(command) => callscope_cli::operator::calls::run(command),
+        Command::Load(args) => load::run(args),
         Command::Openapi => print_openapi(),
     };
     match result {

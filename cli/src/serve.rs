@@ -2,7 +2,8 @@
 //! port (each route delivered to its function as API Gateway would), and the template's event
 //! sources running behind it — the SQS queues into intake, process and aggregate, the table
 //! streams into cache invalidation, the sweeper on its schedule — so a call POSTed is readable,
-//! analysed and counted seconds later. Ctrl-C stops it.
+//! analysed and counted seconds later. Ctrl-C stops it. Every SDK client is metered, and
+//! `GET /_local/meter` (this local server's only, not the template's) answers the counts so far.
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -11,10 +12,15 @@ use std::time::Duration;
 
 use anyhow::Context;
 use callscope_cloud::aws::{load_sdk_config, AwsClients};
+use callscope_cloud::config::ApiConfig;
+use callscope_cloud::meter::Meter;
 use callscope_cloud::sqs::SqsBatchHandler;
+use callscope_local::cost::table_models;
 use callscope_local::gateway::{Gateway, Route};
 use callscope_local::template::{LocalTemplate, Stack};
 use callscope_local::{LocalPipeline, TENANT_CLAIM};
+
+use crate::load::meter::LocalMeter;
 
 /// How often the sweeper runs: the template's schedule, rate(5 minutes).
 const SWEEP_EVERY: Duration = Duration::from_secs(300);
@@ -47,14 +53,26 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
     }
     let template =
         LocalTemplate::load_for_stack(&args.template, &Stack::local(&args.prefix), overrides)?;
-    let clients = AwsClients::from_config(&load_sdk_config().await);
+    let sdk = load_sdk_config().await;
+    let meter = LocalMeter::new(
+        Meter::new(table_models(&template, &args.prefix)),
+        Meter::new(table_models(&template, &args.prefix)),
+        &["IntakeFunction", "ProcessFunction", "AggregateFunction"],
+    );
+    let clients = AwsClients::from_config_with(&sdk, meter.write_path.clone());
     let pipeline = Arc::new(LocalPipeline::start(clients, &template, &args.prefix).await?);
+    // The query API on clients of their own meter, so what reads cost is told apart from what
+    // a call costs to write.
+    let api = callscope_api::router(
+        &ApiConfig::from_lookup(pipeline.provisioned.env_of("ApiFunction")?)?,
+        &AwsClients::from_config_with(&sdk, meter.read_path.clone()),
+    )?;
 
     let mut routes = Vec::new();
     for (function, wiring) in &pipeline.provisioned.functions {
         let router = match function.as_str() {
             "IngestFunction" => pipeline.ingest.clone(),
-            "ApiFunction" => pipeline.api.clone(),
+            "ApiFunction" => api.clone(),
             _ if wiring.http_routes.is_empty() => continue,
             other => anyhow::bail!("{other} has HTTP routes but no local router"),
         };
@@ -82,6 +100,7 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
         ("AggregateFunction", 2),
     ] {
         let pipeline = pipeline.clone();
+        let meter = meter.clone();
         tasks.push(tokio::spawn(async move {
             let runner = pipeline.runner(function);
             let handler: &dyn SqsBatchHandler = match handler {
@@ -91,7 +110,9 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
             };
             loop {
                 match runner.poll_once(handler).await {
-                    Ok(report) if report.received > 0 => {}
+                    Ok(report) if report.received > 0 => {
+                        meter.invoked(function, report.invocations);
+                    }
                     // Idle: poll again shortly (short polls keep the emulator free for others).
                     Ok(_) => tokio::time::sleep(IDLE_POLL).await,
                     Err(error) => {
@@ -140,7 +161,7 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
         args.prefix,
         args.default_tenant.as_deref().unwrap_or("none, 401")
     );
-    axum::serve(listener, gateway.into_router())
+    axum::serve(listener, meter.router().merge(gateway.into_router()))
         .with_graceful_shutdown(async {
             let _ = tokio::signal::ctrl_c().await;
         })

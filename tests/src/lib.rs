@@ -1,8 +1,8 @@
 //! A `spawn_app`-style harness: the local pipeline under a unique prefix per test, with a small
 //! maxReceiveCount so poison messages reach their DLQ within a test's time.
 
-pub mod flaky;
-pub mod redis;
+// Shared with `callscope local chaos`, so they live with the local cloud.
+pub use callscope_local::{flaky, redis};
 
 use std::collections::BTreeMap;
 use std::ops::Deref;

@@ -2,12 +2,9 @@
 //! messages and injected failures (before and after the work), after which every rollup equals
 //! the value computed directly from the N calls — none lost, none counted twice.
 
-use std::collections::BTreeMap;
-
-use callscope_core::analysis::Analyzer;
 use callscope_core::domain::{CorrelationId, TenantId};
-use callscope_core::formats::{self, Format};
-use callscope_core::pipeline::{coalesce, CallAnalysed, ProcessCall, RollupTotals};
+use callscope_core::pipeline::ProcessCall;
+use callscope_local::expected;
 use callscope_samples::generate_call_document;
 use callscope_tests::flaky::Flaky;
 use callscope_tests::{TestCloud, TENANT};
@@ -41,34 +38,6 @@ fn documents() -> Vec<Value> {
             doc
         })
         .collect()
-}
-
-/// The rollups computed directly from the calls, the way the pipeline should arrive at them.
-fn expected_rollups(
-    documents: &[Value],
-) -> BTreeMap<callscope_core::pipeline::RollupKey, RollupTotals> {
-    let analyzer = Analyzer::default();
-    let tenant = TenantId::parse("tenant", TENANT).expect("tenant");
-    let events: Vec<CallAnalysed> = documents
-        .iter()
-        .map(|doc| {
-            let call =
-                formats::parse_value(doc.clone(), Format::Auto).expect("generated calls are valid");
-            let (call, redactions) = call.redacted();
-            let analysis =
-                analyzer.analyze(&call.utterances, Some(call.duration_seconds), redactions);
-            let correlation_id = CorrelationId::parse("correlation_id", "expected").expect("id");
-            CallAnalysed::new(tenant.clone(), &call, &analysis, correlation_id)
-        })
-        .collect();
-    coalesce(&events)
-}
-
-fn assert_close(key: &str, what: &str, expected: f64, actual: f64) {
-    assert!(
-        (expected - actual).abs() <= 1e-6 * expected.abs().max(1.0),
-        "{key} {what}: expected {expected}, got {actual}"
-    );
 }
 
 #[tokio::test]
@@ -149,51 +118,18 @@ async fn duplicated_and_failing_deliveries_still_count_every_call_exactly_once()
             "{dlq} must be empty: nothing here was poison"
         );
     }
-    let rollups = cloud.rollup_store();
-    let expected = expected_rollups(&documents);
+    let tenant = TenantId::parse("tenant", TENANT).expect("tenant");
+    let events = expected::analysed_from_documents(&tenant, &documents).expect("valid calls");
+    let expected = expected::rollups_of(&events);
     let tenant_total: u64 = expected
         .iter()
         .filter(|(k, _)| k.scope == callscope_core::pipeline::RollupScope::Tenant)
         .map(|(_, t)| t.calls)
         .sum();
     assert_eq!(tenant_total, CALLS as u64);
-    for (key, want) in &expected {
-        let name = format!("{key:?}");
-        let got = rollups
-            .get(key)
-            .await
-            .expect("reading a rollup")
-            .unwrap_or_else(|| panic!("{name} is missing"));
-        assert_eq!(got.calls, want.calls, "{name} calls");
-        assert_eq!(got.score_sum, want.score_sum, "{name} score_sum");
-        assert_eq!(
-            got.questions_agent, want.questions_agent,
-            "{name} questions_agent"
-        );
-        assert_eq!(
-            got.questions_customer, want.questions_customer,
-            "{name} questions_customer"
-        );
-        assert_eq!(got.tracker_hits, want.tracker_hits, "{name} tracker_hits");
-        assert_eq!(got.outcomes, want.outcomes, "{name} outcomes");
-        assert_close(
-            &name,
-            "duration_seconds",
-            want.duration_seconds,
-            got.duration_seconds,
-        );
-        assert_close(
-            &name,
-            "talk_ratio_sum",
-            want.talk_ratio_sum,
-            got.talk_ratio_sum,
-        );
-        assert_close(
-            &name,
-            "sentiment_sum",
-            want.sentiment_sum,
-            got.sentiment_sum,
-        );
-    }
+    let mismatches = expected::mismatches(&cloud.rollup_store(), &expected)
+        .await
+        .expect("reading the rollups");
+    assert!(mismatches.is_empty(), "{mismatches:#?}");
     cloud.cleanup().await;
 }

@@ -4,10 +4,9 @@
 
 use std::collections::BTreeMap;
 
-use callscope_core::analysis::Analyzer;
-use callscope_core::domain::{CorrelationId, TenantId};
-use callscope_core::formats::{self, Format};
-use callscope_core::pipeline::{coalesce, CallAnalysed, RollupKey, RollupTotals};
+use callscope_core::domain::TenantId;
+use callscope_core::pipeline::{RollupKey, RollupTotals};
+use callscope_local::expected;
 use callscope_local::faults::{Fault, FaultInjector, Rule};
 use callscope_samples::generate_call_document;
 use callscope_tests::{TestCloud, TENANT};
@@ -28,22 +27,10 @@ fn documents(count: usize) -> Vec<Value> {
         .collect()
 }
 
-fn expected(documents: &[Value]) -> BTreeMap<RollupKey, RollupTotals> {
+fn expected_rollups(documents: &[Value]) -> BTreeMap<RollupKey, RollupTotals> {
     let tenant = TenantId::parse("tenant", TENANT).expect("tenant");
-    let analyzer = Analyzer::default();
-    let events: Vec<CallAnalysed> = documents
-        .iter()
-        .map(|doc| {
-            let (call, redactions) = formats::parse_value(doc.clone(), Format::Auto)
-                .expect("valid")
-                .redacted();
-            let analysis =
-                analyzer.analyze(&call.utterances, Some(call.duration_seconds), redactions);
-            let correlation = CorrelationId::parse("c", "x").expect("id");
-            CallAnalysed::new(tenant.clone(), &call, &analysis, correlation)
-        })
-        .collect();
-    coalesce(&events)
+    let events = expected::analysed_from_documents(&tenant, documents).expect("valid calls");
+    expected::rollups_of(&events)
 }
 
 /// The emulator answers one request at a time: the fault run's hundreds of retried writes
@@ -111,7 +98,7 @@ async fn rollups_stay_exact_when_the_stores_throttle_conflict_and_lose_committed
         );
     }
     let rollups = cloud.rollup_store();
-    for (key, want) in expected(&documents) {
+    for (key, want) in expected_rollups(&documents) {
         let got = rollups.get(&key).await.expect("read").unwrap_or_default();
         assert_eq!(
             (got.calls, got.score_sum),

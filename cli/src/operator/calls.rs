@@ -5,7 +5,7 @@
 use std::fmt::Write;
 
 use anyhow::{bail, Context};
-use callscope_cloud::dynamo::{CallRecord, DynamoCalls, DynamoRollups};
+use callscope_cloud::dynamo::{CallBookkeeping, DynamoCalls, DynamoRollups};
 use callscope_core::domain::{CallId, TenantId, Timestamp};
 use serde::Serialize;
 
@@ -33,7 +33,7 @@ pub struct GetArgs {
 #[derive(Debug, Clone, Serialize)]
 pub struct CallReport {
     #[serde(flatten)]
-    pub record: CallRecord,
+    pub record: CallBookkeeping,
     /// When its analysis was counted into the rollups (from the idempotency marker).
     pub aggregated_at: Option<Timestamp>,
     pub timeline: Vec<Step>,
@@ -86,7 +86,7 @@ pub async fn get(args: &GetArgs) -> anyhow::Result<CallReport> {
         }
     };
     let record = calls
-        .record(&tenant, &call_id)
+        .bookkeeping(&tenant, &call_id)
         .await?
         .with_context(|| format!("no call {call_id} of tenant {tenant} in {}", target.label))?;
     let aggregated_at = rollups.applied_at(&tenant, &call_id).await?;
@@ -101,7 +101,7 @@ pub async fn get(args: &GetArgs) -> anyhow::Result<CallReport> {
 /// `failed_at` any more; a call requeued several times shows its last requeue only. A time
 /// known to the second sorts by the end of its second, the latest it can have been: counted
 /// in the same second as it was processed means after it.
-pub fn timeline(record: &CallRecord, aggregated_at: Option<Timestamp>) -> Vec<Step> {
+pub fn timeline(record: &CallBookkeeping, aggregated_at: Option<Timestamp>) -> Vec<Step> {
     let exact = |at: Option<Timestamp>, event| (at, event, false);
     let mut steps: Vec<Step> = [
         exact(Some(record.received_at), "received (stored RECEIVED)"),
@@ -183,7 +183,7 @@ mod tests {
 
     #[test]
     fn the_timeline_orders_what_the_item_holds_and_leaves_out_what_it_does_not() {
-        let record = CallRecord {
+        let record = CallBookkeeping {
             tenant: TenantId::parse("tenant", "acme").expect("tenant"),
             call_id: CallId::parse("call_id", "c-1").expect("id"),
             agent_id: AgentId::parse("agent_id", "a-1").expect("agent"),

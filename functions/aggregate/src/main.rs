@@ -2,21 +2,21 @@
 
 use aws_lambda_events::event::sqs::SqsEvent;
 use callscope_app::Deadline;
-use callscope_cloud::{aws, config::AggregateConfig, telemetry};
+use callscope_cloud::{aws, config::AggregateConfig, telemetry, telemetry::Function};
 use lambda_runtime::{service_fn, LambdaEvent};
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_runtime::Error> {
-    telemetry::init_tracing();
+    let telemetry = telemetry::init(Function::Aggregate);
     let config = AggregateConfig::from_env()?;
     let sdk = aws::load_sdk_config().await;
     let consumer = callscope_aggregate::consumer(&config, &aws::AwsClients::from_config(&sdk));
-    lambda_runtime::run(service_fn(|event: LambdaEvent<SqsEvent>| {
+    lambda_runtime::run(telemetry.wrap(service_fn(|event: LambdaEvent<SqsEvent>| {
         let deadline = Deadline::from_epoch_millis(event.context.deadline);
         let consumer = &consumer;
         async move {
             Ok::<_, lambda_runtime::Error>(consumer.handle_batch(event.payload, deadline).await)
         }
-    }))
+    })))
     .await
 }

@@ -1,12 +1,12 @@
 //! Composition root of the query API function: config, clients and the cache once per cold start.
 
-use callscope_cloud::{aws, config::ApiConfig, telemetry};
+use callscope_cloud::{aws, config::ApiConfig, telemetry, telemetry::Function};
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
-    telemetry::init_tracing();
+    let telemetry = telemetry::init(Function::Api);
     let config = ApiConfig::from_env()?;
     let sdk = aws::load_sdk_config().await;
     let router = callscope_api::router(&config, &aws::AwsClients::from_config(&sdk))?;
-    callscope_http::lambda::run(router).await
+    lambda_http::lambda_runtime::run(telemetry.wrap(callscope_http::lambda::handler(router))).await
 }

@@ -12,6 +12,7 @@ use axum::Extension;
 use axum::{Json, Router};
 use callscope_app::admit::{Admission, AdmitCalls, Admitted};
 use callscope_app::ports::SystemClock;
+use callscope_app::telemetry;
 use callscope_app::Deadline;
 use callscope_cloud::aws::AwsClients;
 use callscope_cloud::config::IngestConfig;
@@ -106,7 +107,7 @@ async fn create_one(
     body: Bytes,
 ) -> Result<Response, ApiError> {
     require_json(&headers)?;
-    let call = formats::parse_call(&body, Format::Auto).map_err(ApiError::body)?;
+    let call = formats::parse_call(&body, Format::Auto).map_err(rejected)?;
     let admitted = admit(&ingest, &tenant, vec![call], deadline_of(context))
         .await
         .pop()
@@ -150,13 +151,14 @@ async fn create_many(
     body: Bytes,
 ) -> Result<Response, ApiError> {
     require_json(&headers)?;
-    let items = bulk_items(&body).map_err(ApiError::body)?;
+    let items = bulk_items(&body).map_err(rejected)?;
     let mut results: Vec<Option<Value>> = vec![None; items.len()];
     let mut calls: Vec<(usize, Call)> = Vec::new();
     for (index, item) in items.into_iter().enumerate() {
         match formats::parse_call(item.get().as_bytes(), Format::Auto) {
             Ok(call) => calls.push((index, call)),
             Err(error) => {
+                telemetry::call_rejected(telemetry::rule_of(error.kind));
                 let error = error.within(&format!("calls[{index}]"));
                 results[index] = Some(
                     json!({"index": index, "status": "rejected", "errors": [input_detail(Place::Body, &error)]}),
@@ -248,8 +250,15 @@ fn require_json(headers: &HeaderMap) -> Result<(), ApiError> {
     if media_type.eq_ignore_ascii_case("application/json") {
         Ok(())
     } else {
+        telemetry::call_rejected("unsupported_media_type");
         Err(ApiError::UnsupportedMediaType)
     }
+}
+
+/// A request refused for its body as a whole: counted once, by the rule it broke.
+fn rejected(error: InputError) -> ApiError {
+    telemetry::call_rejected(telemetry::rule_of(error.kind));
+    ApiError::body(error)
 }
 
 /// A bulk body: a JSON array of calls, or `{"calls": [...]}`, with at most [`BULK_LIMIT`] items.

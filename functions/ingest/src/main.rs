@@ -1,12 +1,12 @@
 //! Composition root of the ingest function: config and clients once per cold start.
 
-use callscope_cloud::{aws, config::IngestConfig, telemetry};
+use callscope_cloud::{aws, config::IngestConfig, telemetry, telemetry::Function};
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
-    telemetry::init_tracing();
+    let telemetry = telemetry::init(Function::Ingest);
     let config = IngestConfig::from_env()?;
     let sdk = aws::load_sdk_config().await;
     let router = callscope_ingest::router(&config, &aws::AwsClients::from_config(&sdk));
-    callscope_http::lambda::run(router).await
+    lambda_http::lambda_runtime::run(telemetry.wrap(callscope_http::lambda::handler(router))).await
 }

@@ -35,31 +35,54 @@ pub enum Fault {
     CommittedThenLost,
     /// SendMessageBatch: the first entry is not sent and reported failed by the server.
     FirstEntryFailed,
+    /// Applied, and the answer never came in time: the operation gives up with an error the
+    /// SDK does not retry (as when every attempt ran past its timeout).
+    TimedOut,
 }
 
 /// A fault for requests of one operation (`DynamoDB_20120810.TransactWriteItems`,
-/// `AmazonSQS.SendMessageBatch`, …) whose body contains `needle`, the next `times` times.
+/// `AmazonSQS.SendMessageBatch`, …) whose body contains every needle, the next `times` times
+/// (or every `period`-th such request, until it fired `times` times).
 #[derive(Debug, Clone)]
 pub struct Rule {
     pub operation: String,
-    pub needle: Option<String>,
+    pub needles: Vec<String>,
     pub fault: Fault,
     pub times: usize,
+    pub period: usize,
+    /// Matching requests seen so far.
+    seen: usize,
 }
 
 impl Rule {
     pub fn new(operation: &str, fault: Fault, times: usize) -> Self {
         Self {
             operation: operation.to_owned(),
-            needle: None,
+            needles: Vec::new(),
             fault,
             times,
+            period: 1,
+            seen: 0,
         }
     }
 
+    /// Only requests whose body contains `needle` (and the needles given before).
     pub fn when_body_contains(mut self, needle: &str) -> Self {
-        self.needle = Some(needle.to_owned());
+        self.needles.push(needle.to_owned());
         self
+    }
+
+    /// Fires on every `period`-th matching request instead of the next ones, so faults spread
+    /// over a long run.
+    pub fn every(mut self, period: usize) -> Self {
+        self.period = period.max(1);
+        self
+    }
+
+    fn matches(&self, operation: &str, body: &str) -> bool {
+        self.times > 0
+            && self.operation == operation
+            && self.needles.iter().all(|n| body.contains(n.as_str()))
     }
 }
 
@@ -85,13 +108,17 @@ impl FaultInjector {
 
     fn take(&self, operation: &str, body: &str) -> Option<Fault> {
         let mut rules = self.rules.lock().ok()?;
-        let rule = rules.iter_mut().find(|r| {
-            r.times > 0
-                && r.operation == operation
-                && r.needle.as_deref().is_none_or(|n| body.contains(n))
-        })?;
-        rule.times -= 1;
-        let fault = rule.fault;
+        // The first matching rule whose turn it is; rules before it count the request too.
+        let mut chosen = None;
+        for rule in rules.iter_mut().filter(|r| r.matches(operation, body)) {
+            rule.seen += 1;
+            if rule.seen % rule.period == 0 {
+                rule.times -= 1;
+                chosen = Some(rule.fault);
+                break;
+            }
+        }
+        let fault = chosen?;
         if let Ok(mut injected) = self.injected.lock() {
             *injected.entry(fault).or_default() += 1;
         }
@@ -176,7 +203,7 @@ impl Intercept for FaultInjector {
                 request
                     .headers_mut()
                     .insert("x-amz-target", harmless(&operation));
-                *request.body_mut() = SdkBody::from("{}");
+                replace_body(request, "{}".to_owned());
             }
             Fault::FirstEntryFailed => {
                 let mut parsed = parsed;
@@ -184,11 +211,11 @@ impl Intercept for FaultInjector {
                     if entries.len() > 1 {
                         let dropped = entries.remove(0);
                         planned.dropped_entry = dropped["Id"].as_str().map(str::to_owned);
-                        *request.body_mut() = SdkBody::from(parsed.to_string());
+                        replace_body(request, parsed.to_string());
                     }
                 }
             }
-            Fault::CommittedThenLost => {}
+            Fault::CommittedThenLost | Fault::TimedOut => {}
         }
         cfg.interceptor_state().store_put(planned);
         cfg.interceptor_state().store_put(Operation(operation));
@@ -225,6 +252,11 @@ impl Intercept for FaultInjector {
             Fault::CommittedThenLost => {
                 error_response(500, &operation, "InternalServerError", json!({}))
             }
+            Fault::TimedOut => {
+                return Err(
+                    format!("{operation} timed out waiting for its answer (injected)").into(),
+                )
+            }
             Fault::FirstEntryFailed => {
                 let Some(dropped) = planned.dropped_entry else {
                     return Ok(());
@@ -247,6 +279,15 @@ impl Intercept for FaultInjector {
         *context.response_mut() = replacement;
         Ok(())
     }
+}
+
+/// A new body with its length: a stale Content-Length made the emulator (one request at a time)
+/// wait for bytes that never came until the client's attempt timed out, stalling every client.
+fn replace_body(request: &mut aws_smithy_runtime_api::http::Request, body: String) {
+    request
+        .headers_mut()
+        .insert("content-length", body.len().to_string());
+    *request.body_mut() = SdkBody::from(body);
 }
 
 #[derive(Debug, Clone)]

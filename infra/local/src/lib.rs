@@ -5,12 +5,16 @@
 //! `cargo lambda watch` serves: [`pump`]), and HTTP requests delivered as API Gateway delivers
 //! them. Tests and `callscope local demo` share it.
 
+pub mod chaos;
 pub mod cost;
+pub mod expected;
 pub mod faults;
+pub mod flaky;
 pub mod gateway;
 pub mod invoke;
 pub mod provision;
 pub mod pump;
+pub mod redis;
 pub mod runner;
 pub mod streams;
 pub mod template;

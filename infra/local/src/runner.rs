@@ -7,11 +7,13 @@
 //! counts receives and moves them to the DLQ after `maxReceiveCount`.
 
 use std::collections::HashMap;
+use std::panic::AssertUnwindSafe;
 use std::time::Duration;
 
 use anyhow::Context;
 use aws_lambda_events::event::sqs::{SqsEvent, SqsMessage, SqsMessageAttribute};
 use aws_sdk_sqs::types::{DeleteMessageBatchRequestEntry, Message, MessageSystemAttributeName};
+use futures::FutureExt;
 
 use callscope_cloud::sqs::{failed_ids, SqsBatchHandler};
 
@@ -125,7 +127,12 @@ impl LocalRunner {
         let mut event = SqsEvent::default();
         event.records = messages.iter().map(|m| self.to_lambda_record(m)).collect();
 
-        let failed: Vec<String> = match handler.handle(event).await {
+        // The Lambda runtime turns a handler's panic into an invocation error; so does the runner.
+        let outcome = AssertUnwindSafe(handler.handle(event))
+            .catch_unwind()
+            .await
+            .unwrap_or_else(|_| Err("the handler panicked".into()));
+        let failed: Vec<String> = match outcome {
             Ok(response) => failed_ids(&response)
                 .into_iter()
                 .map(str::to_owned)

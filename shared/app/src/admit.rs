@@ -12,12 +12,13 @@ use callscope_core::domain::{Call, CallId, CorrelationId, TenantId};
 use callscope_core::pipeline::ProcessCall;
 use callscope_core::InputError;
 use futures::stream::{self, StreamExt};
+use tracing::Instrument;
 
 use crate::ports::{
     publish_each, CallRepository, CallStatus, Clock, Publisher, PutOutcome, ReceivedCall,
     StoreError,
 };
-use crate::Deadline;
+use crate::{telemetry, Deadline};
 
 /// How many calls of one request are stored concurrently.
 const STORE_CONCURRENCY: usize = 16;
@@ -75,13 +76,26 @@ impl AdmitCalls {
     ) -> Vec<Admitted> {
         let stores: Vec<_> = calls
             .into_iter()
-            .map(|(call, correlation_id)| self.store(tenant, call, correlation_id, deadline))
+            .map(|(call, correlation_id)| {
+                // Every line about this call carries its ids, wherever it was admitted from (at
+                // ERROR so that no log level filters the span, and its fields, out).
+                let span = tracing::error_span!(
+                    "admit_call",
+                    correlation_id = %correlation_id,
+                    call_id = %call.call_id,
+                    tenant = %tenant,
+                );
+                self.store(tenant, call, correlation_id, deadline)
+                    .instrument(span)
+            })
             .collect();
         let stored: Vec<(Admitted, bool)> = stream::iter(stores)
             .buffered(STORE_CONCURRENCY)
             .collect()
             .await;
-        self.enqueue(tenant, stored).await
+        let admitted = self.enqueue(tenant, stored).await;
+        count_admissions(&admitted);
+        admitted
     }
 
     /// Stores one call; the flag says whether it still needs to be queued.
@@ -93,10 +107,12 @@ impl AdmitCalls {
         deadline: Deadline,
     ) -> (Admitted, bool) {
         if !deadline.allows_more_work() {
+            let reason = "out of time for this request; retry the call";
+            tracing::warn!(reason, "call not admitted");
             let admitted = Admitted {
                 call_id: call.call_id,
                 correlation_id,
-                admission: Admission::Unavailable("out of time for this request; retry the call"),
+                admission: Admission::Unavailable(reason),
             };
             return (admitted, false);
         }
@@ -134,11 +150,19 @@ impl AdmitCalls {
             Ok(PutOutcome::AlreadyExists {
                 same_content: false,
                 ..
-            }) => (
-                admitted(received.correlation_id, Admission::Conflict),
-                false,
-            ),
+            }) => {
+                tracing::info!("call refused: its id exists with other content");
+                (
+                    admitted(received.correlation_id, Admission::Conflict),
+                    false,
+                )
+            }
             Err(StoreError::TooLarge { bytes, limit, .. }) => {
+                tracing::info!(
+                    bytes,
+                    limit,
+                    "call refused: its redacted transcript is over the item limit"
+                );
                 let error = InputError::too_large(
                     "utterances",
                     format!(
@@ -149,6 +173,7 @@ impl AdmitCalls {
                 (admitted(received.correlation_id, rejected), false)
             }
             Err(StoreError::Rejected { reason, .. }) => {
+                tracing::info!(reason, "call refused by the store");
                 let error = InputError::invalid(
                     "document",
                     format!("the call cannot be stored as sent: {reason}"),
@@ -157,7 +182,7 @@ impl AdmitCalls {
                 (admitted(received.correlation_id, rejected), false)
             }
             Err(error) => {
-                tracing::warn!(call_id = %call_id, %error, "storing the call failed");
+                tracing::warn!(reason = %error, "storing the call failed; the client must retry");
                 let unavailable =
                     Admission::Unavailable("the call could not be stored; retry the request");
                 (admitted(received.correlation_id, unavailable), false)
@@ -197,7 +222,12 @@ impl AdmitCalls {
             .enumerate()
             .map(|(index, (mut admitted, _))| {
                 if not_sent.contains(&index) {
-                    tracing::warn!(call_id = %admitted.call_id, "call stored but not queued");
+                    tracing::warn!(
+                        call_id = %admitted.call_id,
+                        correlation_id = %admitted.correlation_id,
+                        tenant = %tenant,
+                        "call stored but not queued; the client must retry"
+                    );
                     admitted.admission = Admission::Unavailable(
                         "the call was stored but not queued; retry the request",
                     );
@@ -213,6 +243,24 @@ impl AdmitCalls {
             })
             .collect()
     }
+}
+
+/// One count per call by what became of it.
+fn count_admissions(admitted: &[Admitted]) {
+    let mut accepted = 0;
+    let mut conflicts = 0;
+    let mut retried = 0;
+    for admitted in admitted {
+        match &admitted.admission {
+            Admission::Accepted => accepted += 1,
+            Admission::Conflict => conflicts += 1,
+            Admission::Rejected(error) => telemetry::call_rejected(telemetry::rule_of(error.kind)),
+            Admission::Unavailable(_) => retried += 1,
+        }
+    }
+    telemetry::count(telemetry::CALLS_ACCEPTED, accepted);
+    telemetry::count(telemetry::CALL_CONFLICTS, conflicts);
+    telemetry::count(telemetry::CALLS_RETRIED, retried);
 }
 
 #[cfg(test)]

@@ -12,8 +12,8 @@ use async_trait::async_trait;
 use callscope_core::pipeline::CallAnalysed;
 
 use crate::consumer::{read_json, Consume, Disposition, Refusal};
-use crate::ports::{Clock, Received, RollupRepository, TenantCall};
-use crate::Deadline;
+use crate::ports::{ApplyReport, Clock, Received, RollupRepository, TenantCall};
+use crate::{telemetry, Deadline};
 
 /// How long a call's idempotency marker lives: longer than any message can (14 days in a
 /// DLQ, counted from its first enqueue, as SQS does).
@@ -42,6 +42,8 @@ fn tenant_call(event: &CallAnalysed) -> TenantCall {
 impl Consume for ApplyRollups {
     type Message = CallAnalysed;
 
+    const QUEUE: &'static str = "analytics";
+
     fn read(&self, message: &Received) -> Result<CallAnalysed, Refusal> {
         let event: CallAnalysed = read_json(message, "a CallAnalysed event")?;
         if let Some(analysed_at) = event.analysed_at {
@@ -58,6 +60,12 @@ impl Consume for ApplyRollups {
 
     async fn handle(&self, batch: &[CallAnalysed], deadline: Deadline) -> Vec<Disposition> {
         if !deadline.allows_more_work() {
+            tracing::warn!(
+                calls = batch.len(),
+                reason = "out of time for this invocation",
+                "batch not applied; will retry"
+            );
+            telemetry::count(telemetry::ROLLUP_RETRIES, batch.len() as u64);
             return vec![Disposition::Retry; batch.len()];
         }
         let mut seen = HashSet::new();
@@ -67,27 +75,40 @@ impl Consume for ApplyRollups {
             .cloned()
             .collect();
         // By tenant and call: call ids are unique only within a tenant.
-        let not_applied: HashSet<TenantCall> = match self.rollups.apply(&distinct).await {
-            Ok(report) => {
-                let duplicates: HashSet<&TenantCall> = report.duplicates.iter().collect();
-                for event in &distinct {
-                    // One line per call, so a call's journey can be followed to its end.
-                    tracing::info!(
-                        tenant = %event.tenant,
-                        call_id = %event.call_id,
-                        correlation_id = %event.correlation_id,
-                        already_counted = duplicates.contains(&tenant_call(event)),
-                        "call counted in its rollups"
-                    );
-                }
-                HashSet::new()
-            }
+        let (report, not_applied): (ApplyReport, HashSet<TenantCall>) = match self
+            .rollups
+            .apply(&distinct)
+            .await
+        {
+            Ok(report) => (report, HashSet::new()),
             Err(error) => {
-                tracing::warn!(%error, "some calls were not applied; their messages will be retried");
-                error.not_applied.into_iter().collect()
+                tracing::warn!(reason = %error, "some calls were not applied; their messages will be retried");
+                (error.report, error.not_applied.into_iter().collect())
             }
         };
-        batch
+        let committed = self.clock.now();
+        let applied: HashSet<&TenantCall> = report.applied.iter().collect();
+        let duplicates: HashSet<&TenantCall> = report.duplicates.iter().collect();
+        for event in &distinct {
+            let call = tenant_call(event);
+            if not_applied.contains(&call) {
+                continue;
+            }
+            // Timed only when this invocation committed it: a redelivery is not a second trip.
+            if let (true, Some(received_at)) = (applied.contains(&call), event.received_at) {
+                telemetry::time_since(telemetry::END_TO_END_LATENCY, received_at, committed);
+            }
+            let already_counted = duplicates.contains(&call);
+            // One line per call, so a call's journey can be followed to its end.
+            tracing::info!(
+                tenant = %event.tenant,
+                call_id = %event.call_id,
+                correlation_id = %event.correlation_id,
+                already_counted,
+                "call counted in its rollups"
+            );
+        }
+        let dispositions: Vec<Disposition> = batch
             .iter()
             .map(|event| {
                 if not_applied.contains(&tenant_call(event)) {
@@ -102,7 +123,13 @@ impl Consume for ApplyRollups {
                     Disposition::Done
                 }
             })
-            .collect()
+            .collect();
+        let retried = dispositions
+            .iter()
+            .filter(|d| **d == Disposition::Retry)
+            .count();
+        telemetry::count(telemetry::ROLLUP_RETRIES, retried as u64);
+        dispositions
     }
 }
 

@@ -1,6 +1,6 @@
 //! The analyse use case (the process function): analyses each stored call named by a
-//! process-queue message, stores the analysis (PROCESSED) and emits a `CallAnalysed` event to
-//! the analytics queue.
+//! process-queue message, stores the analysis, emits a `CallAnalysed` event to the analytics
+//! queue and marks the call PROCESSED.
 //!
 //! Messages of a batch are analysed concurrently and independently. The order is: store the
 //! analysis, send the event, then mark the call PROCESSED; a message is done only once all three
@@ -10,6 +10,7 @@
 //! event once.
 
 use std::sync::Arc;
+use std::time::Instant;
 
 use async_trait::async_trait;
 use callscope_core::analysis::{Analyzer, CallAnalysis};
@@ -22,7 +23,7 @@ use crate::consumer::{read_json, Consume, Disposition, Refusal};
 use crate::ports::{
     publish_each, CallRepository, CallStatus, Clock, ProcessedCall, Publisher, Received, StoreError,
 };
-use crate::Deadline;
+use crate::{telemetry, Deadline};
 
 /// Calls of one batch analysed at once: loads and stores overlap while the CPU analyses.
 const ANALYSIS_CONCURRENCY: usize = 4;
@@ -79,11 +80,13 @@ impl AnalyseCalls {
             return Step::Done;
         }
         // Ingest redacted the transcript before storing it; the counts it found travel with it.
+        let started = Instant::now();
         let analysis = self.analyzer.analyze(
             &stored.call.utterances,
             Some(stored.call.duration_seconds),
             stored.redactions,
         );
+        telemetry::time(telemetry::ANALYSIS_TIME, started.elapsed());
         let signature = Signature::of(&stored.call.utterances);
         let processed = ProcessedCall {
             tenant: &request.tenant,
@@ -109,6 +112,7 @@ impl AnalyseCalls {
             request.correlation_id.clone(),
         );
         event.analysed_at = Some(processed.processed_at);
+        event.received_at = Some(stored.received_at);
         Step::Publish(Box::new(Analysed {
             event,
             analysis,
@@ -128,9 +132,19 @@ impl AnalyseCalls {
             processed_at: event.analysed_at.unwrap_or_else(|| self.clock.now()),
         };
         match self.calls.mark_processed(&processed).await {
-            Ok(()) => Disposition::Done,
+            Ok(()) => {
+                telemetry::count(telemetry::CALLS_PROCESSED, 1);
+                Disposition::Done
+            }
             Err(error) => {
-                tracing::warn!(%error, call_id = %event.call_id, "could not mark the call processed; will retry");
+                tracing::warn!(
+                    %error,
+                    call_id = %event.call_id,
+                    correlation_id = %event.correlation_id,
+                    tenant = %event.tenant,
+                    reason = "the PROCESSED mark was not stored",
+                    "call handed off but not marked processed; will retry"
+                );
                 Disposition::Retry
             }
         }
@@ -163,6 +177,7 @@ impl AnalyseCalls {
             .await;
         match marked {
             Ok(()) => {
+                telemetry::count(telemetry::CALLS_FAILED, 1);
                 tracing::error!(reason, "call marked FAILED; its message is parked");
                 Step::Park(Refusal::Failed {
                     call_id: request.call_id.clone(),
@@ -199,6 +214,8 @@ struct Analysed {
 impl Consume for AnalyseCalls {
     type Message = ProcessCall;
 
+    const QUEUE: &'static str = "process";
+
     fn read(&self, message: &Received) -> Result<ProcessCall, Refusal> {
         read_json(message, "a process request")
     }
@@ -209,7 +226,8 @@ impl Consume for AnalyseCalls {
         let analyses: Vec<_> = batch
             .iter()
             .map(|request| {
-                let span = tracing::info_span!(
+                // At ERROR so that no log level filters the call's ids off its lines.
+                let span = tracing::error_span!(
                     "process_call",
                     correlation_id = %request.correlation_id,
                     call_id = %request.call_id,
@@ -243,6 +261,14 @@ impl Consume for AnalyseCalls {
                     if sent.next() != Some(true) {
                         // Stored but not handed off: still RECEIVED and pending, so a retry (or,
                         // if every retry fails, the sweeper) sends it again.
+                        let event = &analysed.event;
+                        tracing::warn!(
+                            call_id = %event.call_id,
+                            correlation_id = %event.correlation_id,
+                            tenant = %event.tenant,
+                            reason = "its CallAnalysed event was not sent",
+                            "call analysed but not handed off; will retry"
+                        );
                         Disposition::Retry
                     } else {
                         self.mark_processed(&analysed).await

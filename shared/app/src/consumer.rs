@@ -9,7 +9,7 @@ use futures::future::join_all;
 use serde::de::DeserializeOwned;
 
 use crate::ports::{DeadLetter, Received, CORRELATION_ID_ATTRIBUTE};
-use crate::Deadline;
+use crate::{telemetry, Deadline};
 
 /// What became of one readable message.
 #[derive(Debug, Clone, PartialEq)]
@@ -64,6 +64,9 @@ pub enum UnreadableMessage {
 #[async_trait]
 pub trait Consume: Send + Sync {
     type Message: Send + Sync;
+
+    /// The queue it consumes, as its parked messages are counted (`MessagesParked`, `queue`).
+    const QUEUE: &'static str;
 
     /// Reads one message; an error parks it with the refusal as its reason.
     fn read(&self, message: &Received) -> Result<Self::Message, Refusal>;
@@ -133,9 +136,13 @@ pub async fn consume<C: Consume>(
     }
     let parked = join_all(to_park.iter().map(|(message, refusal)| async move {
         let reason = refusal.to_string();
+        let correlation_id = message
+            .attribute(CORRELATION_ID_ATTRIBUTE)
+            .unwrap_or("unknown");
         tracing::error!(
             message_id = %message.id,
-            correlation_id = message.attribute(CORRELATION_ID_ATTRIBUTE).unwrap_or("unknown"),
+            correlation_id,
+            queue = C::QUEUE,
             reason,
             "message refused; parking it in the DLQ"
         );
@@ -143,9 +150,12 @@ pub async fn consume<C: Consume>(
             .park(&consumer.parked_copy(message), &reason)
             .await
         {
-            Ok(()) => None,
+            Ok(()) => {
+                telemetry::message_parked(C::QUEUE);
+                None
+            }
             Err(error) => {
-                tracing::warn!(message_id = %message.id, %error, "parking failed; will retry");
+                tracing::warn!(message_id = %message.id, correlation_id, reason = %error, "parking failed; will retry");
                 Some(message.id.clone())
             }
         }
@@ -166,6 +176,8 @@ mod tests {
     #[async_trait]
     impl Consume for Numbers {
         type Message = u32;
+
+        const QUEUE: &'static str = "numbers";
 
         fn read(&self, message: &Received) -> Result<u32, Refusal> {
             read_json(message, "a number")

@@ -14,7 +14,7 @@ use callscope_core::redaction;
 use crate::admit::{Admission, AdmitCalls};
 use crate::consumer::{Consume, Disposition, Refusal, UnreadableMessage};
 use crate::ports::{Received, CORRELATION_ID_ATTRIBUTE, TENANT_ATTRIBUTE};
-use crate::Deadline;
+use crate::{telemetry, Deadline};
 
 /// An intake message, read.
 #[derive(Debug, Clone, PartialEq)]
@@ -38,6 +38,22 @@ pub struct IntakeCalls {
 impl IntakeCalls {
     pub fn new(admit: AdmitCalls, producers: Option<ProducerTenants>) -> Self {
         Self { admit, producers }
+    }
+
+    /// Reads one message into a call of its tenant.
+    fn read_call(&self, message: &Received) -> Result<IntakeCall, Refusal> {
+        let tenant = message
+            .attribute(TENANT_ATTRIBUTE)
+            .ok_or(UnreadableMessage::MissingAttribute(TENANT_ATTRIBUTE))?;
+        let tenant = TenantId::parse(TENANT_ATTRIBUTE, tenant)?;
+        self.check_producer(message, &tenant)?;
+        let body = message.body.as_deref().ok_or(UnreadableMessage::NoBody)?;
+        let call = formats::parse_call(body.as_bytes(), Format::Auto)?;
+        Ok(IntakeCall {
+            tenant,
+            call,
+            correlation_id: correlation_id_of(message),
+        })
     }
 
     /// The tenant attribute must be the one the sending producer is bound to.
@@ -66,19 +82,11 @@ impl IntakeCalls {
 impl Consume for IntakeCalls {
     type Message = IntakeCall;
 
+    const QUEUE: &'static str = "intake";
+
     fn read(&self, message: &Received) -> Result<IntakeCall, Refusal> {
-        let tenant = message
-            .attribute(TENANT_ATTRIBUTE)
-            .ok_or(UnreadableMessage::MissingAttribute(TENANT_ATTRIBUTE))?;
-        let tenant = TenantId::parse(TENANT_ATTRIBUTE, tenant)?;
-        self.check_producer(message, &tenant)?;
-        let body = message.body.as_deref().ok_or(UnreadableMessage::NoBody)?;
-        let call = formats::parse_call(body.as_bytes(), Format::Auto)?;
-        Ok(IntakeCall {
-            tenant,
-            call,
-            correlation_id: correlation_id_of(message),
-        })
+        self.read_call(message)
+            .inspect_err(|refusal| telemetry::call_rejected(rule_of(refusal)))
     }
 
     /// Intake messages are call documents with transcripts as producers sent them: the parked
@@ -116,6 +124,17 @@ impl Consume for IntakeCalls {
             }
         }
         dispositions
+    }
+}
+
+/// The `rule` of an intake message refused before admission.
+fn rule_of(refusal: &Refusal) -> &'static str {
+    match refusal {
+        Refusal::Invalid(error) => telemetry::rule_of(error.kind),
+        Refusal::Producer(_) => "producer",
+        // Not a call document at all (no body, no tenant attribute); the other refusals come
+        // after admission, where they are counted.
+        _ => "unreadable",
     }
 }
 

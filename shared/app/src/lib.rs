@@ -17,6 +17,7 @@ pub mod memory;
 pub mod ports;
 pub mod query;
 pub mod sweep;
+pub mod telemetry;
 #[cfg(test)]
 mod test_support;
 

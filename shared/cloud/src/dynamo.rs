@@ -5,7 +5,7 @@ mod calls;
 mod rollups;
 
 pub use calls::{
-    CallRecord, DynamoCalls, FailedCall, FailedCalls, LISTING_ATTRIBUTES, MAX_ITEM_BYTES,
+    CallBookkeeping, DynamoCalls, FailedCall, FailedCalls, LISTING_ATTRIBUTES, MAX_ITEM_BYTES,
 };
 pub use rollups::{marker_key, rollup_pk, rollup_sk, DynamoRollups};
 

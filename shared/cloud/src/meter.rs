@@ -23,7 +23,7 @@ use aws_smithy_runtime_api::client::interceptors::context::{
 use aws_smithy_runtime_api::client::interceptors::Intercept;
 use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
 use aws_smithy_types::config_bag::{ConfigBag, Storable, StoreReplace};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 pub use bill::{Bill, LambdaUsage, Prices};
@@ -53,7 +53,7 @@ pub struct TableModel {
 }
 
 /// Counts of one operation.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct OperationUsage {
     pub requests: u64,
     pub items: u64,
@@ -78,7 +78,7 @@ impl std::ops::AddAssign for OperationUsage {
 }
 
 /// Everything metered, by operation (`dynamodb:PutItem`, `sqs:SendMessageBatch`, …).
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Usage {
     pub operations: BTreeMap<String, OperationUsage>,
 }

@@ -1,20 +1,50 @@
-//! JSON logs for CloudWatch: one object per line, with the fields of the current spans
-//! (`correlation_id`, `call_id`, `tenant`) on every line of a call's journey.
+//! Telemetry for CloudWatch, set up once per cold start by each composition root: JSON logs with
+//! the fields of every enclosing span flat on each line (the Lambda `requestId` and `cold_start`,
+//! and a call's `correlation_id`, `call_id`, `tenant` on every line of its journey), and the
+//! use cases' metrics in CloudWatch Embedded Metric Format, flushed at the end of every
+//! invocation, namespace [`NAMESPACE`], dimension `function` = [`Function::as_str`].
 
-use tracing_subscriber::EnvFilter;
+mod invocation;
+mod logs;
 
-/// Initialises logging once; later calls (tests, the local runner) are no-ops.
-pub fn init_tracing() {
-    // An error only means a subscriber is already installed, which is what we want then.
-    let _ = tracing_subscriber::fmt()
-        .json()
-        .with_env_filter(
-            EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")),
-        )
-        .flatten_event(true)
-        .with_current_span(true)
-        .with_span_list(false)
-        .with_target(false)
-        .with_ansi(false)
-        .try_init();
+pub use invocation::{Invocation, Telemetry, WithTelemetry};
+pub use logs::{init_tracing, json_logs, log_filter};
+
+/// The CloudWatch namespace of every metric.
+pub const NAMESPACE: &str = "callscope";
+/// The dimension every metric carries: which function emitted it.
+pub const FUNCTION_DIMENSION: &str = "function";
+
+/// The functions, by the short name their metrics carry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Function {
+    Ingest,
+    Intake,
+    Process,
+    Aggregate,
+    Sweep,
+    Api,
+    Invalidate,
+}
+
+impl Function {
+    /// The `function` dimension's value (the alarms and the dashboard use these names).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Function::Ingest => "ingest",
+            Function::Intake => "intake",
+            Function::Process => "process",
+            Function::Aggregate => "aggregate",
+            Function::Sweep => "sweep",
+            Function::Api => "api",
+            Function::Invalidate => "invalidate",
+        }
+    }
+}
+
+/// Logs and metrics of a Lambda function writing to stdout, where Lambda sends both to
+/// CloudWatch (which reads the metrics out of the log lines).
+pub fn init(function: Function) -> Telemetry {
+    init_tracing();
+    Telemetry::install(function, || Box::new(std::io::stdout()))
 }

@@ -7,6 +7,7 @@ use axum::Router;
 use lambda_http::aws_lambda_events::apigw::ApiGatewayV2httpResponse;
 use lambda_http::request::{LambdaRequest, RequestContext};
 use lambda_http::{Adapter, Context, LambdaEvent, Request, Service};
+use tower::util::MapRequest;
 use tower::ServiceExt;
 
 /// Routes are written without the stage (`/api/v1/calls`); with a named stage the path API
@@ -34,12 +35,19 @@ pub fn strip_stage(mut request: Request) -> Request {
     request
 }
 
+/// `router` as a Lambda handler of API Gateway events, the stage taken off each path.
+pub type Handler =
+    Adapter<'static, axum::response::Response, MapRequest<Router, fn(Request) -> Request>>;
+
+/// The handler [`run`] serves, for a composition root that wraps it (in telemetry) before
+/// handing it to `lambda_runtime::run`.
+pub fn handler(router: Router) -> Handler {
+    Adapter::from(router.map_request(strip_stage as fn(Request) -> Request))
+}
+
 /// Serves `router` to the Lambda runtime until the sandbox ends.
 pub async fn run(router: Router) -> Result<(), lambda_http::Error> {
-    lambda_http::run(tower::service_fn(move |request: Request| {
-        router.clone().oneshot(strip_stage(request))
-    }))
-    .await
+    lambda_http::lambda_runtime::run(handler(router)).await
 }
 
 /// Invokes `router` with one API Gateway event exactly as [`run`] does on Lambda, and returns

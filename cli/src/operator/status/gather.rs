@@ -225,7 +225,7 @@ async fn stale_calls(
     let mut oldest = Vec::new();
     for p in pending.iter().take(LISTED) {
         let status = calls
-            .record(&p.tenant, &p.call_id)
+            .bookkeeping(&p.tenant, &p.call_id)
             .await
             .with_context(|| format!("reading call {}", p.call_id))?
             .map(|r| r.status.as_str().to_owned());

@@ -197,6 +197,7 @@ impl CallRepository for MemoryCalls {
                     correlation_id: call.correlation_id.clone(),
                     redactions: call.redactions,
                     content_hash: call.content_hash.clone(),
+                    received_at: call.received_at,
                 },
                 received_at: call.received_at,
                 processed_at: None,

@@ -59,6 +59,8 @@ pub struct StoredCall {
     pub correlation_id: CorrelationId,
     pub redactions: RedactionCounts,
     pub content_hash: String,
+    /// When ingest stored it: the start of its end-to-end latency.
+    pub received_at: Timestamp,
 }
 
 /// What processing a call produced.

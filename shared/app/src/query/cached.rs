@@ -12,6 +12,7 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 
 use crate::ports::{Cache, Scope};
+use crate::telemetry;
 
 /// How a read was served.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -54,13 +55,14 @@ impl CacheStats {
     }
 
     fn count(&self, outcome: CacheOutcome) {
-        let counter = match outcome {
-            CacheOutcome::Hit => &self.hits,
-            CacheOutcome::Miss => &self.misses,
-            CacheOutcome::Error => &self.errors,
+        let (counter, metric) = match outcome {
+            CacheOutcome::Hit => (&self.hits, telemetry::CACHE_HITS),
+            CacheOutcome::Miss => (&self.misses, telemetry::CACHE_MISSES),
+            CacheOutcome::Error => (&self.errors, telemetry::CACHE_ERRORS),
             CacheOutcome::Disabled => return,
         };
         counter.fetch_add(1, Ordering::Relaxed);
+        telemetry::count(metric, 1);
     }
 }
 

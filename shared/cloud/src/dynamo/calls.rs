@@ -16,7 +16,7 @@ mod inspect;
 mod items;
 mod queries;
 
-pub use inspect::{CallRecord, FailedCall, FailedCalls};
+pub use inspect::{CallBookkeeping, FailedCall, FailedCalls};
 pub use items::LISTING_ATTRIBUTES;
 
 use std::collections::HashMap;

@@ -28,6 +28,7 @@ use callscope_app::aggregate::MARKER_TTL_DAYS;
 use callscope_app::ports::{
     ApplyReport, RollupError, RollupQueries, RollupRepository, StoreError, TenantCall,
 };
+use callscope_app::telemetry;
 use callscope_core::domain::{AgentId, Day, TeamId, TenantId};
 use callscope_core::pipeline::{coalesce, CallAnalysed, RollupKey, RollupScope, RollupTotals};
 
@@ -130,6 +131,7 @@ impl DynamoRollups {
                         continue;
                     }
                     // Conflicts with a concurrent writer or throttling: back off and retry.
+                    telemetry::count(telemetry::ROLLUP_CONFLICTS, 1);
                     tracing::warn!(attempt, reasons = ?reasons, "rollup transaction cancelled; retrying");
                     tokio::time::sleep(Duration::from_millis(50 * u64::from(attempt))).await;
                 }

@@ -4,6 +4,7 @@
 //! that computes it; the README repeats them for users.
 
 mod conversation;
+mod literals;
 mod next_steps;
 mod per_role;
 mod scoring;
@@ -12,6 +13,7 @@ mod sentiment;
 mod test_support;
 mod text;
 mod timeline;
+mod tokens;
 pub mod trackers;
 
 use serde::{Deserialize, Serialize};

@@ -10,6 +10,7 @@ use std::sync::OnceLock;
 use regex::{Regex, RegexBuilder};
 use serde::{Deserialize, Serialize};
 
+use crate::analysis::literals::Prefilter;
 use crate::analysis::text::sentences;
 use crate::analysis::timeline::Timeline;
 use crate::domain::Role;
@@ -31,10 +32,40 @@ pub struct NextStep {
     pub due: Option<String>,
 }
 
+/// The follow-up actions a commitment names: regex alternatives that are plain literals, so the
+/// prefilter can look for them too.
+const FOLLOW_UPS: [&str; 20] = [
+    "send",
+    "email",
+    "e-mail",
+    "follow",
+    "schedule",
+    "set up",
+    "book",
+    "share",
+    "get back",
+    "call",
+    "loop",
+    "introduce",
+    "put together",
+    "prepare",
+    "circle back",
+    "reach out",
+    "forward",
+    "confirm",
+    "draft",
+    "arrange",
+];
+/// The other way to state a commitment, and the rest of the prefilter's literals.
+const NEXT_STEP: &str = "next step";
+
 struct Patterns {
     commitment: Regex,
     negation: Regex,
     due: Regex,
+    /// Every commitment contains a follow-up or "next step": segments with none are skipped
+    /// without running the regexes on their sentences.
+    prefilter: Option<Prefilter>,
 }
 
 fn build(pattern: &str) -> Regex {
@@ -48,20 +79,28 @@ fn build(pattern: &str) -> Regex {
 fn patterns() -> &'static Patterns {
     static PATTERNS: OnceLock<Patterns> = OnceLock::new();
     PATTERNS.get_or_init(|| Patterns {
-        commitment: build(
-            r"\b(?:(?:i|we)(?:'ll|’ll| will| can| am going to| are going to|'m going to|'re going to)|let me|let's|let us)\s+(?:\w+\s+){0,2}?(?:send|email|e-mail|follow|schedule|set up|book|share|get back|call|loop|introduce|put together|prepare|circle back|reach out|forward|confirm|draft|arrange)\b|\bnext steps?\b",
-        ),
+        commitment: build(&format!(
+            r"\b(?:(?:i|we)(?:'ll|’ll| will| can| am going to| are going to|'m going to|'re going to)|let me|let's|let us)\s+(?:\w+\s+){{0,2}}?(?:{})\b|\b{NEXT_STEP}s?\b",
+            FOLLOW_UPS.join("|")
+        )),
         negation: build(r"\b(?:won't|will not|can't|cannot|not able|unable|don't|never)\b"),
+        prefilter: Prefilter::new(FOLLOW_UPS.into_iter().chain([NEXT_STEP])),
         due: build(
             r"\b(?:today|tonight|tomorrow|this week|next week|this month|next month|end of (?:the )?(?:day|week|month|quarter)|(?:by|on|this|next) (?:monday|tuesday|wednesday|thursday|friday|saturday|sunday)|in (?:a|one|two|three|\d+) (?:days?|weeks?))\b",
         ),
     })
 }
 
+// A frame of its own, so `make profile` can attribute this stage (one call per analysis).
+#[inline(never)]
 pub fn find(timeline: &Timeline<'_>) -> Vec<NextStep> {
     let p = patterns();
     let mut found = Vec::new();
     for s in &timeline.segments {
+        let maybe = p.prefilter.as_ref().and_then(|f| f.any(s.text));
+        if maybe == Some(false) {
+            continue;
+        }
         for sentence in sentences(s.text) {
             if found.len() >= MAX_NEXT_STEPS {
                 return found;

@@ -41,6 +41,8 @@ pub struct Assessment {
     pub recommendations: Vec<Recommendation>,
 }
 
+// A frame of its own, so `make profile` can attribute this stage (one call per analysis).
+#[inline(never)]
 pub fn assess(analysis: &CallAnalysis) -> Assessment {
     let evaluations: Vec<criteria::Evaluation> = criteria::evaluate(analysis);
     let total_weight: f64 = evaluations.iter().map(|e| e.criterion.weight).sum();

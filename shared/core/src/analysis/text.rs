@@ -1,13 +1,14 @@
 //! Words, questions and filler words: the text measures of a call.
 
 use crate::analysis::timeline::Timeline;
+use crate::analysis::tokens::{is_ascii_space, tokens};
 use crate::analysis::PerRole;
 use crate::domain::Role;
 
 /// The words of a text: whitespace-separated tokens that contain a letter or digit, with
 /// surrounding punctuation trimmed.
 pub fn words(text: &str) -> impl Iterator<Item = &str> {
-    text.split_whitespace().filter_map(word)
+    tokens(text).filter_map(word)
 }
 
 /// The same words, last first.
@@ -17,6 +18,21 @@ pub fn words_from_the_end(text: &str) -> impl Iterator<Item = &str> {
 
 /// A whitespace-separated token as a word, or `None` when it holds no letter or digit.
 fn word(token: &str) -> Option<&str> {
+    if token.is_ascii() {
+        // The same trim by bytes: on ASCII, `char::is_alphanumeric` is `u8::is_ascii_alphanumeric`,
+        // and trimming never removes a letter or digit, so the word exists if the token has one.
+        let bytes = token.as_bytes();
+        if !bytes.iter().any(u8::is_ascii_alphanumeric) {
+            return None;
+        }
+        let is_kept = |b: &u8| b.is_ascii_alphanumeric() || *b == b'\'';
+        let start = bytes.iter().position(is_kept).unwrap_or(0);
+        let end = bytes
+            .iter()
+            .rposition(is_kept)
+            .map_or(bytes.len(), |p| p + 1);
+        return token.get(start..end);
+    }
     let trimmed = token.trim_matches(|c: char| !c.is_alphanumeric() && c != '\'');
     trimmed
         .chars()
@@ -24,9 +40,39 @@ fn word(token: &str) -> Option<&str> {
         .then_some(trimmed)
 }
 
+/// The number of [`words`]: tokens with a letter or digit (trimming never removes one).
 pub fn word_count(text: &str) -> usize {
+    if text.is_ascii() {
+        // One branch-free pass: a word starts at the first letter or digit of a token.
+        let (mut count, mut counted) = (0, false);
+        for &b in text.as_bytes() {
+            let class = ASCII_CLASS[usize::from(b)];
+            let alphanumeric = class & ALPHANUMERIC != 0;
+            count += usize::from(alphanumeric & !counted);
+            counted = (counted | alphanumeric) & (class & SPACE == 0);
+        }
+        return count;
+    }
     words(text).count()
 }
+
+const ALPHANUMERIC: u8 = 1;
+const SPACE: u8 = 2;
+/// Each byte's class for [`word_count`]: ASCII letters and digits, and Unicode white space.
+const ASCII_CLASS: [u8; 256] = {
+    let mut table = [0; 256];
+    let mut b = 0;
+    while b < 256 {
+        let byte = b as u8;
+        if byte.is_ascii_alphanumeric() {
+            table[b] = ALPHANUMERIC;
+        } else if is_ascii_space(byte) {
+            table[b] = SPACE;
+        }
+        b += 1;
+    }
+    table
+};
 
 /// Sentences of a text, split after `.`, `!` and `?`, with the terminator kept.
 pub fn sentences(text: &str) -> impl Iterator<Item = &str> {
@@ -63,6 +109,8 @@ pub struct TextMeasures {
     pub filler_words_per_minute: f64,
 }
 
+// A frame of its own, so `make profile` can attribute this stage (one call per analysis).
+#[inline(never)]
 pub fn measure(timeline: &Timeline<'_>) -> TextMeasures {
     let mut word_count = PerRole::<u32>::default();
     let mut questions = PerRole::<u32>::default();
@@ -96,6 +144,21 @@ pub fn count_questions(text: &str) -> u32 {
     let mut count = 0;
     let mut in_question_marks = false;
     let mut seen_text = false;
+    if text.is_ascii() {
+        for &b in text.as_bytes() {
+            if b == b'?' {
+                if seen_text && !in_question_marks {
+                    count += 1;
+                }
+                in_question_marks = true;
+                seen_text = false;
+            } else {
+                in_question_marks = false;
+                seen_text |= b.is_ascii_alphanumeric();
+            }
+        }
+        return count;
+    }
     for c in text.chars() {
         if c == '?' {
             if seen_text && !in_question_marks {
@@ -120,19 +183,27 @@ pub fn count_fillers(text: &str) -> u32 {
     let mut count = 0;
     let mut previous: Option<&str> = None;
     for word in words(text) {
-        if FILLER_WORDS.iter().any(|f| f.eq_ignore_ascii_case(word)) {
+        if is_one_of(word, &FILLER_WORDS) {
             count += 1;
         } else if let Some(prev) = previous {
-            if FILLER_PHRASES
-                .iter()
-                .any(|[a, b]| a.eq_ignore_ascii_case(prev) && b.eq_ignore_ascii_case(word))
-            {
+            if FILLER_PHRASES.iter().any(|[a, b]| {
+                a.len() == prev.len()
+                    && a.eq_ignore_ascii_case(prev)
+                    && b.eq_ignore_ascii_case(word)
+            }) {
                 count += 1;
             }
         }
         previous = Some(word);
     }
     count
+}
+
+/// `word` is one of `list`, ignoring ASCII case; the length test first, since most words have
+/// the length of no filler.
+fn is_one_of(word: &str, list: &[&str]) -> bool {
+    list.iter()
+        .any(|f| f.len() == word.len() && f.eq_ignore_ascii_case(word))
 }
 
 #[cfg(test)]
@@ -147,6 +218,23 @@ mod tests {
             ["Hi", "I'm", "here", "really"]
         );
         assert_eq!(word_count("  ... "), 0);
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn ascii_fast_paths_agree_with_the_definitions(
+            text in "[a-cA-C0-9 '?.,!\\-\\t]{0,30}"
+        ) {
+            fn by_chars(token: &str) -> Option<&str> {
+                let trimmed = token.trim_matches(|c: char| !c.is_alphanumeric() && c != '\'');
+                trimmed.chars().any(char::is_alphanumeric).then_some(trimmed)
+            }
+            let expected: Vec<&str> = text.split_whitespace().filter_map(by_chars).collect();
+            proptest::prop_assert_eq!(words(&text).collect::<Vec<_>>(), expected.clone());
+            proptest::prop_assert_eq!(word_count(&text), expected.len());
+            // The same text made non-ASCII takes the character path: same questions.
+            proptest::prop_assert_eq!(count_questions(&text), count_questions(&format!("{text}é")));
+        }
     }
 
     #[test]

@@ -5,12 +5,17 @@
 //! "priceless"); inflections are listed as phrases rather than guessed by a stemmer, so a rule
 //! does exactly what it says. Each rule compiles to one regex, once, when the set is built.
 
+mod ascii;
 mod rules;
+
+use std::ops::Range;
 
 use regex::{Regex, RegexSet, RegexSetBuilder};
 use serde::{Deserialize, Serialize};
 
-use crate::analysis::timeline::Timeline;
+use ascii::AsciiRules;
+
+use crate::analysis::timeline::{Segment, Timeline};
 use crate::domain::Role;
 use crate::error::InputError;
 
@@ -56,6 +61,9 @@ pub struct TrackerSet {
     /// so most segments (which mention no tracker) are scanned once instead of once per rule.
     /// `None` only if the combined automaton exceeds the regex size limit.
     any: Option<RegexSet>,
+    /// The rules for a call that is all ASCII, matched over the whole call at once; `None` when
+    /// a rule has a non-ASCII phrase.
+    ascii: Option<AsciiRules>,
 }
 
 impl TrackerSet {
@@ -75,7 +83,12 @@ impl TrackerSet {
             .case_insensitive(true)
             .build()
             .ok();
-        Self { compiled, any }
+        let ascii = AsciiRules::new(&compiled);
+        Self {
+            compiled,
+            any,
+            ascii,
+        }
     }
 
     /// Compiles rules from configuration, refusing the first invalid one with its field.
@@ -95,41 +108,52 @@ impl TrackerSet {
         Ok(Self::from_compiled(compiled))
     }
 
+    // A frame of its own, so `make profile` can attribute this stage (one call per analysis).
+    #[inline(never)]
     pub fn find(&self, timeline: &Timeline<'_>) -> Vec<TrackerHit> {
         let mut found: Vec<(u32, Vec<TrackerMention>)> = vec![(0, Vec::new()); self.compiled.len()];
-        for s in &timeline.segments {
-            let candidates: Vec<usize> = match &self.any {
-                Some(set) => set.matches(s.text).into_iter().collect(),
-                None => (0..self.compiled.len()).collect(),
+        let mut record = |index: usize, s: &Segment<'_>, at: Range<usize>| {
+            let rule = &self.compiled[index].0;
+            if rule.speaker.is_some_and(|r| r != s.role)
+                || !rule
+                    .window
+                    .is_none_or(|w| w.contains(s.start, timeline.duration))
+            {
+                return;
+            }
+            let negated = is_negated(&s.text[..at.start]);
+            let counts = match rule.negation {
+                NegationMode::Exclude => !negated,
+                NegationMode::Include => true,
+                NegationMode::Only => negated,
             };
-            for index in candidates {
-                let (rule, regex) = &self.compiled[index];
-                if rule.speaker.is_some_and(|r| r != s.role)
-                    || !rule
-                        .window
-                        .is_none_or(|w| w.contains(s.start, timeline.duration))
-                {
-                    continue;
-                }
-                let (count, mentions) = &mut found[index];
-                for m in regex.find_iter(s.text) {
-                    let negated = is_negated(&s.text[..m.start()]);
-                    let counts = match rule.negation {
-                        NegationMode::Exclude => !negated,
-                        NegationMode::Include => true,
-                        NegationMode::Only => negated,
-                    };
-                    if !counts {
-                        continue;
-                    }
-                    *count += 1;
-                    if mentions.len() < MAX_MENTIONS_PER_HIT {
-                        mentions.push(TrackerMention {
-                            utterance_index: s.index,
-                            speaker: s.role,
-                            phrase: m.as_str().to_owned(),
-                            at_seconds: s.start,
-                        });
+            if !counts {
+                return;
+            }
+            let (count, mentions) = &mut found[index];
+            *count += 1;
+            if mentions.len() < MAX_MENTIONS_PER_HIT {
+                mentions.push(TrackerMention {
+                    utterance_index: s.index,
+                    speaker: s.role,
+                    phrase: s.text[at].to_owned(),
+                    at_seconds: s.start,
+                });
+            }
+        };
+        let whole_call = self
+            .ascii
+            .as_ref()
+            .is_some_and(|ascii| ascii.find(&timeline.segments, &mut record));
+        if !whole_call {
+            for s in &timeline.segments {
+                let candidates: Vec<usize> = match &self.any {
+                    Some(set) => set.matches(s.text).into_iter().collect(),
+                    None => (0..self.compiled.len()).collect(),
+                };
+                for index in candidates {
+                    for m in self.compiled[index].1.find_iter(s.text) {
+                        record(index, s, m.range());
                     }
                 }
             }
@@ -177,6 +201,10 @@ fn is_negated(before: &str) -> bool {
 
 /// `word` is `cue`, ignoring ASCII case and with a typographic apostrophe read as `'`.
 fn is_cue(cue: &str, word: &str) -> bool {
+    // The cues are ASCII: a word of another length can only be one with a typographic apostrophe.
+    if word.len() != cue.len() && !word.contains('’') {
+        return false;
+    }
     let normalise = |c: char| {
         if c == '’' {
             '\''

@@ -43,6 +43,9 @@ pub struct CallAnalysed {
     /// (a new message) cannot make an old event look new.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub analysed_at: Option<Timestamp>,
+    /// When ingest stored the call (its 202): aggregate measures the end-to-end latency from it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub received_at: Option<Timestamp>,
 }
 
 impl CallAnalysed {
@@ -74,6 +77,7 @@ impl CallAnalysed {
             tracker_hits,
             outcome: call.outcome,
             analysed_at: None,
+            received_at: None,
         }
     }
 }

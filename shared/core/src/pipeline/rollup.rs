@@ -157,6 +157,7 @@ mod tests {
             tracker_hits: BTreeMap::from([("pricing".to_owned(), 2)]),
             outcome: Some(Outcome::Won),
             analysed_at: None,
+            received_at: None,
         }
     }
 

@@ -18,7 +18,7 @@ const BY_TENANT_INDEX: &str = "ByTenant";
 
 /// A call item's bookkeeping: where the call is and every time the pipeline wrote down.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct CallRecord {
+pub struct CallBookkeeping {
     pub tenant: TenantId,
     pub call_id: CallId,
     pub agent_id: AgentId,
@@ -38,7 +38,7 @@ pub struct CallRecord {
     pub failed_at: Option<Timestamp>,
 }
 
-impl From<CallItem> for CallRecord {
+impl From<CallItem> for CallBookkeeping {
     fn from(item: CallItem) -> Self {
         Self {
             pending: item.pending_pk.is_some(),
@@ -89,11 +89,11 @@ struct FailedEntry {
 
 impl DynamoCalls {
     /// The call item's bookkeeping, or `None` when the call was never stored.
-    pub async fn record(
+    pub async fn bookkeeping(
         &self,
         tenant: &TenantId,
         call_id: &CallId,
-    ) -> Result<Option<CallRecord>, StoreError> {
+    ) -> Result<Option<CallBookkeeping>, StoreError> {
         let Some(item) = self.get_call_item(tenant, call_id).await? else {
             return Ok(None);
         };

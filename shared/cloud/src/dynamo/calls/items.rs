@@ -197,6 +197,7 @@ impl CallItem {
             correlation_id: self.correlation_id,
             redactions: self.redactions,
             content_hash: self.content_hash,
+            received_at: self.received_at,
         }
     }
 }

@@ -1,5 +1,5 @@
-//! VADER's compound score, computed the way the `vader_sentiment` crate computes it, over the
-//! crate's own lexicons, without its per-character and per-token allocations.
+//! VADER's compound score, computed the way the `vader_sentiment` crate computes it, over
+//! VADER's published lexicons (`lexicon`), without the crate's allocations.
 //!
 //! The crate allocates a `String` for every character (its emoji lookup), joins and lowercases
 //! token windows for every sentiment word, and matches a regex per token; on a 30-minute call
@@ -7,213 +7,59 @@
 //! step for step — including its quirks, which keep the scores identical: boosters found by
 //! substring in the three preceding words, a `least_check` whose first branch can never hold,
 //! and the operator precedence of its negation checks. The property test in `tests` holds it to
-//! the crate's scores on generated text. Constants and word lists are VADER's (Hutto & Gilbert,
-//! 2014; MIT), as the crate ships them; the lexicons come from the crate itself.
+//! the crate's scores on generated text.
+//!
+//! Where the time goes, and why it is cheap: each token is looked up once in one table that says
+//! all the rules need (valence, booster, negation, the words tested by name); the lowercase
+//! text is lowercased once, and only the windows around sentiment words are joined, where one
+//! Aho-Corasick pass finds their boosters and idioms; the buffers live in a [`Scratch`] reused
+//! for every utterance of a call.
 //!
 //! One known difference: where the crate matches case-insensitively by Unicode case folding,
 //! this matches by lowercasing, which agrees on every ASCII word and differs only on rare
 //! non-ASCII case pairs; when two special idioms meet in one window the crate picks by its
-//! hash map's random order, this by the order below; and boosters of both signs in one window
-//! are summed in a fixed order here, in a random one there (a last-bit difference).
+//! hash map's random order, this by the order of `SPECIAL_IDIOMS`; and boosters of both signs in
+//! one window are summed in a fixed order here, in a random one there (a last-bit difference).
+
+mod lexicon;
+mod words;
 
 use std::borrow::Cow;
 use std::ops::Range;
 
 use aho_corasick::AhoCorasick;
 use regex::Regex;
-use rustc_hash::{FxHashMap, FxHashSet};
+use rustc_hash::FxHashMap;
 
-const B_INCR: f64 = 0.293;
-const B_DECR: f64 = -0.293;
-const C_INCR: f64 = 0.733;
-const NEGATION_SCALAR: f64 = -0.740;
-const QMARK_INCR: f64 = 0.180;
-const EMARK_INCR: f64 = 0.292;
-const MAX_EMARK: usize = 4;
-const MAX_QMARK: usize = 3;
-const MAX_QMARK_INCR: f64 = 0.96;
-const NORMALIZATION_ALPHA: f64 = 15.0;
+use crate::analysis::tokens::ascii_spans;
+use lexicon::{Special, WordInfo};
+use words::{
+    BOOSTERS, C_INCR, EMARK_INCR, MAX_EMARK, MAX_QMARK, MAX_QMARK_INCR, NEGATION_SCALAR,
+    NORMALIZATION_ALPHA, QMARK_INCR, SPECIAL_IDIOMS,
+};
 
-const NEGATIONS: [&str; 59] = [
-    "aint",
-    "arent",
-    "cannot",
-    "cant",
-    "couldnt",
-    "darent",
-    "didnt",
-    "doesnt",
-    "ain't",
-    "aren't",
-    "can't",
-    "couldn't",
-    "daren't",
-    "didn't",
-    "doesn't",
-    "dont",
-    "hadnt",
-    "hasnt",
-    "havent",
-    "isnt",
-    "mightnt",
-    "mustnt",
-    "neither",
-    "don't",
-    "hadn't",
-    "hasn't",
-    "haven't",
-    "isn't",
-    "mightn't",
-    "mustn't",
-    "neednt",
-    "needn't",
-    "never",
-    "none",
-    "nope",
-    "nor",
-    "not",
-    "nothing",
-    "nowhere",
-    "oughtnt",
-    "shant",
-    "shouldnt",
-    "uhuh",
-    "wasnt",
-    "werent",
-    "oughtn't",
-    "shan't",
-    "shouldn't",
-    "uh-uh",
-    "wasn't",
-    "weren't",
-    "without",
-    "wont",
-    "wouldnt",
-    "won't",
-    "wouldn't",
-    "rarely",
-    "seldom",
-    "despite",
-];
-
-const BOOSTERS: [(&str, f64); 84] = [
-    ("absolutely", B_INCR),
-    ("amazingly", B_INCR),
-    ("awfully", B_INCR),
-    ("completely", B_INCR),
-    ("considerable", B_INCR),
-    ("considerably", B_INCR),
-    ("decidedly", B_INCR),
-    ("deeply", B_INCR),
-    ("effing", B_INCR),
-    ("enormous", B_INCR),
-    ("enormously", B_INCR),
-    ("entirely", B_INCR),
-    ("especially", B_INCR),
-    ("exceptional", B_INCR),
-    ("exceptionally", B_INCR),
-    ("extreme", B_INCR),
-    ("extremely", B_INCR),
-    ("fabulously", B_INCR),
-    ("flipping", B_INCR),
-    ("flippin", B_INCR),
-    ("frackin", B_INCR),
-    ("fracking", B_INCR),
-    ("fricking", B_INCR),
-    ("frickin", B_INCR),
-    ("frigging", B_INCR),
-    ("friggin", B_INCR),
-    ("fully", B_INCR),
-    ("fuckin", B_INCR),
-    ("fucking", B_INCR),
-    ("fuggin", B_INCR),
-    ("fugging", B_INCR),
-    ("greatly", B_INCR),
-    ("hella", B_INCR),
-    ("highly", B_INCR),
-    ("hugely", B_INCR),
-    ("incredible", B_INCR),
-    ("incredibly", B_INCR),
-    ("intensely", B_INCR),
-    ("major", B_INCR),
-    ("majorly", B_INCR),
-    ("more", B_INCR),
-    ("most", B_INCR),
-    ("particularly", B_INCR),
-    ("purely", B_INCR),
-    ("quite", B_INCR),
-    ("really", B_INCR),
-    ("remarkably", B_INCR),
-    ("so", B_INCR),
-    ("substantially", B_INCR),
-    ("thoroughly", B_INCR),
-    ("total", B_INCR),
-    ("totally", B_INCR),
-    ("tremendous", B_INCR),
-    ("tremendously", B_INCR),
-    ("uber", B_INCR),
-    ("unbelievably", B_INCR),
-    ("unusually", B_INCR),
-    ("utter", B_INCR),
-    ("utterly", B_INCR),
-    ("very", B_INCR),
-    ("almost", B_DECR),
-    ("barely", B_DECR),
-    ("hardly", B_DECR),
-    ("just enough", B_DECR),
-    ("kind of", B_DECR),
-    ("kinda", B_DECR),
-    ("kindof", B_DECR),
-    ("kind-of", B_DECR),
-    ("less", B_DECR),
-    ("little", B_DECR),
-    ("marginal", B_DECR),
-    ("marginally", B_DECR),
-    ("occasional", B_DECR),
-    ("occasionally", B_DECR),
-    ("partly", B_DECR),
-    ("scarce", B_DECR),
-    ("scarcely", B_DECR),
-    ("slight", B_DECR),
-    ("slightly", B_DECR),
-    ("somewhat", B_DECR),
-    ("sort of", B_DECR),
-    ("sorta", B_DECR),
-    ("sortof", B_DECR),
-    ("sort-of", B_DECR),
-];
-
-const SPECIAL_IDIOMS: [(&str, f64); 7] = [
-    ("the shit", 3.0),
-    ("the bomb", 3.0),
-    ("bad ass", 1.5),
-    ("badass", 1.5),
-    ("yeah right", -2.0),
-    ("kiss of death", -1.5),
-    ("to die for", 3.0),
-];
+// Found patterns are kept as bits, boosters in a u128 and idioms in a u8.
+const _: () = assert!(BOOSTERS.len() <= 128 && SPECIAL_IDIOMS.len() <= 8);
 
 /// The lexicons and word lists, prepared once.
 pub struct Vader {
-    /// Lowercased words → valence. Fx hashing: the keys are our own constant word lists, and
-    /// SipHash's flood resistance buys nothing here while costing most of a lookup.
-    lexicon: FxHashMap<String, f64>,
-    boosters: FxHashMap<&'static str, f64>,
-    negations: FxHashSet<&'static str>,
+    /// Lowercase word → what the rules need to know about it. Fx hashing: the keys are our own
+    /// constant word lists, and SipHash's flood resistance buys nothing here while costing most
+    /// of a lookup.
+    words: FxHashMap<Box<str>, WordInfo>,
     /// Single-character emoji → description (the crate looks emoji up one character at a time).
     emoji: FxHashMap<char, &'static str>,
     /// The crate's all-caps test, used as is for non-ASCII words.
     all_caps: Regex,
-    /// Every booster and every special idiom as a substring pattern (the crate tests each with
-    /// `contains`); one pass finds them all.
-    booster_patterns: AhoCorasick,
-    idiom_patterns: AhoCorasick,
+    /// Every booster, then every special idiom, as a substring pattern (the crate tests each
+    /// with `contains`): one overlapping pass over a window finds them all.
+    window_patterns: AhoCorasick,
 }
 
 impl std::fmt::Debug for Vader {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Vader")
-            .field("lexicon_words", &self.lexicon.len())
+            .field("words", &self.words.len())
             .finish_non_exhaustive()
     }
 }
@@ -224,92 +70,74 @@ impl Default for Vader {
     }
 }
 
-/// One text's words: the originals and their lowercase forms in one buffer.
-struct Tokens<'t> {
-    originals: Vec<&'t str>,
+/// Buffers reused across the texts of a call, so scoring an utterance allocates nothing.
+#[derive(Debug, Default)]
+pub struct Scratch {
+    /// The current text lowercased (ASCII), or its lowercase tokens joined by spaces.
     lower: String,
-    spans: Vec<Range<usize>>,
+    tokens: Vec<Token>,
+    sentiments: Vec<f64>,
+    /// The words around a sentiment word, joined as the crate joins them.
+    window: String,
 }
 
-impl Tokens<'_> {
-    fn len(&self) -> usize {
-        self.originals.len()
-    }
-
-    fn lower(&self, i: usize) -> &str {
-        &self.lower[self.spans[i].clone()]
-    }
-
-    fn is(&self, i: usize, word: &str) -> bool {
-        self.lower(i) == word
-    }
-
-    /// Lowercase words `range` joined by single spaces, into `out`.
-    fn join_lower(&self, range: Range<usize>, out: &mut String) {
-        out.clear();
-        for i in range {
-            if !out.is_empty() {
-                out.push(' ');
-            }
-            out.push_str(self.lower(i));
-        }
-    }
+/// One token: where its lowercase form is in [`Scratch::lower`] and what the rules ask of it.
+#[derive(Debug, Clone, Copy)]
+struct Token {
+    start: usize,
+    end: usize,
+    info: WordInfo,
+    /// The token as written is in capitals (the crate's `is_all_caps`).
+    all_caps: bool,
+    /// A negation word, or the written token contains "n't" (the crate's `is_negated`).
+    negated: bool,
 }
 
 impl Vader {
     pub fn new() -> Self {
-        let lexicon = vader_sentiment::LEXICON
+        let patterns = BOOSTERS
             .iter()
-            .map(|(word, valence)| (word.to_lowercase(), *valence))
-            .collect();
-        let emoji = vader_sentiment::EMOJI_LEXICON
-            .iter()
-            .filter_map(|(symbol, description)| {
-                let mut chars = symbol.chars();
-                match (chars.next(), chars.next()) {
-                    (Some(c), None) => Some((c, *description)),
-                    _ => None,
-                }
-            })
-            .collect();
+            .map(|(word, _)| *word)
+            .chain(SPECIAL_IDIOMS.iter().map(|(idiom, _)| *idiom));
         Self {
-            lexicon,
-            boosters: BOOSTERS.into_iter().collect(),
-            negations: NEGATIONS.into_iter().collect(),
-            emoji,
+            words: lexicon::words(),
+            emoji: lexicon::emoji(),
             all_caps: Regex::new(r"^[A-Z\W]+$").expect("a constant pattern"),
-            booster_patterns: AhoCorasick::new(BOOSTERS.map(|(word, _)| word))
-                .expect("constant patterns"),
-            idiom_patterns: AhoCorasick::new(SPECIAL_IDIOMS.map(|(idiom, _)| idiom))
-                .expect("constant patterns"),
+            window_patterns: AhoCorasick::new(patterns).expect("constant patterns"),
         }
     }
 
     /// VADER's normalised compound score of `text`, in [-1, 1].
+    #[cfg(test)]
     pub fn compound(&self, text: &str) -> f64 {
+        self.compound_with(text, &mut Scratch::default())
+    }
+
+    /// [`Vader::compound`] with buffers reused from earlier texts.
+    pub fn compound_with(&self, text: &str, scratch: &mut Scratch) -> f64 {
         let text = self.with_emoji_described(text);
-        let tokens = tokenize(&text);
-        let mixed_caps = {
-            let caps = tokens
-                .originals
-                .iter()
-                .filter(|t| self.is_all_caps(t))
-                .count();
-            caps > 0 && caps < tokens.len()
-        };
-        let mut sentiments = Vec::with_capacity(tokens.len());
-        let mut scratch = String::new();
-        for i in 0..tokens.len() {
-            let valence = if self.boosters.contains_key(tokens.lower(i))
-                || (i + 1 < tokens.len() && tokens.is(i, "kind") && tokens.is(i + 1, "of"))
-            {
+        self.tokenize(&text, scratch);
+        let Scratch {
+            lower,
+            tokens,
+            sentiments,
+            window,
+        } = scratch;
+        let caps = tokens.iter().filter(|t| t.all_caps).count();
+        let mixed_caps = caps > 0 && caps < tokens.len();
+        sentiments.clear();
+        for (i, token) in tokens.iter().enumerate() {
+            let kind_of = token.info.special == Special::Kind
+                && tokens
+                    .get(i + 1)
+                    .is_some_and(|next| next.info.special == Special::Of);
+            sentiments.push(if token.info.booster.is_some() || kind_of {
                 0.0
             } else {
-                self.valence(&tokens, i, mixed_caps, &mut scratch)
-            };
-            sentiments.push(valence);
+                self.valence(tokens, lower, i, mixed_caps, window)
+            });
         }
-        if let Some(but) = (0..tokens.len()).find(|&i| tokens.is(i, "but")) {
+        if let Some(but) = tokens.iter().position(|t| t.info.special == Special::But) {
             for (i, s) in sentiments.iter_mut().enumerate() {
                 if i < but {
                     *s *= 0.5;
@@ -339,7 +167,8 @@ impl Vader {
         let mut result = String::with_capacity(text.len() + 32);
         let mut previous_was_space = true;
         for c in text.chars() {
-            if let Some(description) = self.emoji.get(&c) {
+            // No emoji is ASCII (a lexicon test holds that), so ASCII skips the lookup.
+            if let Some(description) = self.emoji_of(c) {
                 if !previous_was_space {
                     result.push(' ');
                 }
@@ -353,11 +182,72 @@ impl Vader {
         Cow::Owned(result)
     }
 
-    fn is_all_caps(&self, token: &str) -> bool {
+    fn emoji_of(&self, c: char) -> Option<&'static str> {
+        if c.is_ascii() {
+            None
+        } else {
+            self.emoji.get(&c).copied()
+        }
+    }
+
+    /// The crate's words: whitespace-separated tokens longer than one byte, with the 32 ASCII
+    /// punctuation characters stripped from their ends unless that leaves at most one byte (its
+    /// `PUNCTUATION` set is exactly `u8::is_ascii_punctuation`, and an ASCII byte is always a
+    /// whole character, so stripping bytes strips the same characters). ASCII text is lowercased
+    /// once, whole, and its tokens keep their places in it; other text is lowercased token by
+    /// token, as `str::to_lowercase` of the crate's joined windows would (final sigma included).
+    fn tokenize(&self, text: &str, scratch: &mut Scratch) {
+        let Scratch { lower, tokens, .. } = scratch;
+        lower.clear();
+        tokens.clear();
+        if text.is_ascii() {
+            lower.push_str(text);
+            lower.make_ascii_lowercase();
+            for span in ascii_spans(text.as_bytes()) {
+                let raw = &text[span.clone()];
+                if let Some(word) = word_span(raw) {
+                    let at = span.start + word.start..span.start + word.end;
+                    tokens.push(self.token(&raw[word], true, lower, at));
+                }
+            }
+        } else {
+            for raw in text.split_whitespace() {
+                if let Some(word) = word_span(raw) {
+                    if !lower.is_empty() {
+                        lower.push(' ');
+                    }
+                    let start = lower.len();
+                    let word = &raw[word];
+                    lower.push_str(&word.to_lowercase());
+                    let ascii = word.is_ascii();
+                    tokens.push(self.token(word, ascii, lower, start..lower.len()));
+                }
+            }
+        }
+    }
+
+    /// The token `word` (as written; `ascii` if it is) whose lowercase form is `lower[at]`.
+    fn token(&self, word: &str, ascii: bool, lower: &str, at: Range<usize>) -> Token {
+        let info = self
+            .words
+            .get(&lower[at.clone()])
+            .copied()
+            .unwrap_or_default();
+        Token {
+            start: at.start,
+            end: at.end,
+            info,
+            all_caps: self.is_all_caps(word, ascii),
+            // The crate's substring test looks at the word as written: case-sensitive.
+            negated: info.negation || contains_nt(word.as_bytes()),
+        }
+    }
+
+    fn is_all_caps(&self, token: &str, ascii: bool) -> bool {
         if token.len() <= 1 {
             return false;
         }
-        if token.is_ascii() {
+        if ascii {
             token
                 .bytes()
                 .all(|b| b.is_ascii_uppercase() || !(b.is_ascii_alphanumeric() || b == b'_'))
@@ -366,87 +256,55 @@ impl Vader {
         }
     }
 
-    fn is_negated(&self, tokens: &Tokens<'_>, i: usize) -> bool {
-        // The crate's substring test looks at the word as written, so it is case-sensitive.
-        self.negations.contains(tokens.lower(i)) || tokens.originals[i].contains("n't")
-    }
-
     fn valence(
         &self,
-        tokens: &Tokens<'_>,
+        tokens: &[Token],
+        lower: &str,
         i: usize,
         mixed_caps: bool,
-        scratch: &mut String,
+        window: &mut String,
     ) -> f64 {
-        let Some(&base) = self.lexicon.get(tokens.lower(i)) else {
+        let Some(base) = tokens[i].info.valence else {
             return 0.0;
         };
         let mut valence = base;
-        if mixed_caps && self.is_all_caps(tokens.originals[i]) {
+        if mixed_caps && tokens[i].all_caps {
             valence += if valence > 0.0 { C_INCR } else { -C_INCR };
         }
         for start in 0..3 {
-            if i > start && !self.lexicon.contains_key(tokens.lower(i - start - 1)) {
-                let mut scalar = self.booster_scalar(tokens, i - start - 1, valence, mixed_caps);
+            if i > start && tokens[i - start - 1].info.valence.is_none() {
+                let mut scalar = booster_scalar(&tokens[i - start - 1], valence, mixed_caps);
                 if start == 1 {
                     scalar *= 0.95;
                 } else if start == 2 {
                     scalar *= 0.9;
                 }
                 valence += scalar;
-                valence = self.negation_check(valence, tokens, start, i);
+                valence = negation_check(valence, tokens, start, i);
                 if start == 2 {
-                    valence = self.special_idioms_check(valence, tokens, i, scratch);
+                    valence = self.special_idioms_check(valence, tokens, lower, i, window);
                 }
             }
         }
         // The crate's first "at least" branch also asks for "very" at the same place, so it
         // never applies; only a directly preceding "least" negates.
-        if i > 0 && tokens.is(i - 1, "least") {
+        if i > 0 && tokens[i - 1].info.special == Special::Least {
             valence *= NEGATION_SCALAR;
         }
         valence
     }
 
-    fn booster_scalar(&self, tokens: &Tokens<'_>, j: usize, valence: f64, mixed_caps: bool) -> f64 {
-        let Some(&booster) = self.boosters.get(tokens.lower(j)) else {
-            return 0.0;
-        };
-        let mut scalar = if valence < 0.0 { -booster } else { booster };
-        if mixed_caps && self.is_all_caps(tokens.originals[j]) {
-            scalar += if valence > 0.0 { C_INCR } else { -C_INCR };
-        }
-        scalar
-    }
-
-    fn negation_check(&self, valence: f64, tokens: &Tokens<'_>, start: usize, i: usize) -> f64 {
-        let is = |offset: usize, word: &str| tokens.is(i - offset, word);
-        let negated = || self.is_negated(tokens, i - start - 1);
-        match start {
-            0 if negated() => valence * NEGATION_SCALAR,
-            1 if is(2, "never") && (is(1, "so") || is(1, "this")) => valence * 1.25,
-            1 if is(2, "without") && is(1, "doubt") => valence,
-            1 if negated() => valence * NEGATION_SCALAR,
-            // The crate's precedence: (never && so) || this || so || this, and the like below.
-            2 if (is(3, "never") && is(2, "so"))
-                || is(2, "this")
-                || is(1, "so")
-                || is(1, "this") =>
-            {
-                valence * 1.25
-            }
-            2 if (is(3, "without") && is(2, "doubt")) || is(1, "doubt") => valence,
-            2 if negated() => valence * NEGATION_SCALAR,
-            _ => valence,
-        }
-    }
-
+    /// The crate's idiom and booster checks on the words around `i` (`i` ≥ 3): the first special
+    /// idiom found in the words `i - 3 .. i + 3` sets the valence, then every booster found in
+    /// the three words before `i` adds to it. "Found" is the crate's `contains` on the words
+    /// joined by single spaces, which `window` is built into.
     fn special_idioms_check(
         &self,
         valence: f64,
-        tokens: &Tokens<'_>,
+        tokens: &[Token],
+        lower: &str,
         i: usize,
-        scratch: &mut String,
+        window: &mut String,
     ) -> f64 {
         let mut valence = valence;
         let end = if tokens.len() - 1 > i {
@@ -454,60 +312,105 @@ impl Vader {
         } else {
             i + 1
         };
-        tokens.join_lower(i - 3..end, scratch);
-        let idioms = contained(&self.idiom_patterns, scratch, SPECIAL_IDIOMS.len());
-        if let Some(first) = idioms.iter().position(|&found| found) {
-            valence = SPECIAL_IDIOMS[first].1;
-        }
-        tokens.join_lower(i - 3..i, scratch);
-        let boosters = contained(&self.booster_patterns, scratch, BOOSTERS.len());
-        for ((_, value), found) in BOOSTERS.iter().zip(boosters) {
-            if found {
-                valence += value;
+        window.clear();
+        let mut boosters_end = 0;
+        for (k, token) in tokens.iter().enumerate().take(end).skip(i - 3) {
+            if k > i - 3 {
+                window.push(' ');
             }
+            window.push_str(&lower[token.start..token.end]);
+            if k == i - 1 {
+                boosters_end = window.len();
+            }
+        }
+        let mut idioms = 0_u8;
+        let mut boosters = 0_u128;
+        for m in self.window_patterns.find_overlapping_iter(window.as_str()) {
+            let pattern = m.pattern().as_usize();
+            if pattern >= BOOSTERS.len() {
+                idioms |= 1 << (pattern - BOOSTERS.len());
+            } else if m.end() <= boosters_end {
+                boosters |= 1 << pattern;
+            }
+        }
+        if idioms != 0 {
+            valence = SPECIAL_IDIOMS[idioms.trailing_zeros() as usize].1;
+        }
+        // In the order of BOOSTERS, as the crate's loop over its list adds them.
+        while boosters != 0 {
+            valence += BOOSTERS[boosters.trailing_zeros() as usize].1;
+            boosters &= boosters - 1;
         }
         valence
     }
 }
 
-/// Which of the patterns occur in `haystack`, by pattern index (each counted once, as
-/// `haystack.contains(pattern)` would).
-fn contained(patterns: &AhoCorasick, haystack: &str, count: usize) -> Vec<bool> {
-    let mut found = vec![false; count];
-    for m in patterns.find_overlapping_iter(haystack) {
-        found[m.pattern().as_usize()] = true;
+/// The crate's word in a whitespace token, as a range of it; `None` for a one-byte token.
+fn word_span(raw: &str) -> Option<Range<usize>> {
+    if raw.len() <= 1 {
+        return None;
     }
-    found
+    let bytes = raw.as_bytes();
+    let whole = Some(0..raw.len());
+    let Some(first) = bytes.iter().position(|b| !b.is_ascii_punctuation()) else {
+        return whole;
+    };
+    let last = bytes
+        .iter()
+        .rposition(|b| !b.is_ascii_punctuation())
+        .unwrap_or(first);
+    if last - first < 1 {
+        whole
+    } else {
+        Some(first..last + 1)
+    }
 }
 
-/// Words as the crate splits them; it strips the 32 ASCII punctuation characters from their
-/// ends (its `PUNCTUATION` set is exactly `char::is_ascii_punctuation`).
-fn tokenize(text: &str) -> Tokens<'_> {
-    let mut tokens = Tokens {
-        originals: Vec::new(),
-        lower: String::with_capacity(text.len()),
-        spans: Vec::new(),
+/// `token.contains("n't")`, looking for the apostrophe first (most words have none).
+fn contains_nt(token: &[u8]) -> bool {
+    token.contains(&b'\'') && token.windows(3).any(|w| w == b"n't")
+}
+
+fn booster_scalar(token: &Token, valence: f64, mixed_caps: bool) -> f64 {
+    let Some(booster) = token.info.booster else {
+        return 0.0;
     };
-    for raw in text.split_whitespace().filter(|t| t.len() > 1) {
-        let stripped = raw.trim_matches(|c: char| c.is_ascii_punctuation());
-        let token = if stripped.len() <= 1 { raw } else { stripped };
-        let start = tokens.lower.len();
-        if token.is_ascii() {
-            tokens
-                .lower
-                .extend(token.bytes().map(|b| char::from(b.to_ascii_lowercase())));
-        } else {
-            tokens.lower.push_str(&token.to_lowercase());
-        }
-        tokens.originals.push(token);
-        tokens.spans.push(start..tokens.lower.len());
+    let mut scalar = if valence < 0.0 { -booster } else { booster };
+    if mixed_caps && token.all_caps {
+        scalar += if valence > 0.0 { C_INCR } else { -C_INCR };
     }
-    tokens
+    scalar
+}
+
+fn negation_check(valence: f64, tokens: &[Token], start: usize, i: usize) -> f64 {
+    let is = |offset: usize, word: Special| tokens[i - offset].info.special == word;
+    let negated = || tokens[i - start - 1].negated;
+    match start {
+        0 if negated() => valence * NEGATION_SCALAR,
+        1 if is(2, Special::Never) && (is(1, Special::So) || is(1, Special::This)) => {
+            valence * 1.25
+        }
+        1 if is(2, Special::Without) && is(1, Special::Doubt) => valence,
+        1 if negated() => valence * NEGATION_SCALAR,
+        // The crate's precedence: (never && so) || this || so || this, and the like below.
+        2 if (is(3, Special::Never) && is(2, Special::So))
+            || is(2, Special::This)
+            || is(1, Special::So)
+            || is(1, Special::This) =>
+        {
+            valence * 1.25
+        }
+        2 if (is(3, Special::Without) && is(2, Special::Doubt)) || is(1, Special::Doubt) => valence,
+        2 if negated() => valence * NEGATION_SCALAR,
+        _ => valence,
+    }
 }
 
 fn punctuation_emphasis(text: &str) -> f64 {
-    let exclamations = text.bytes().filter(|&b| b == b'!').count();
-    let questions = text.bytes().filter(|&b| b == b'?').count();
+    // memchr skips the stretches without either mark (most of a text) many bytes at a time.
+    let marks = memchr::memchr2_iter(b'!', b'?', text.as_bytes());
+    let exclamations = marks.filter(|&at| text.as_bytes()[at] == b'!').count();
+    let questions = memchr::memchr_iter(b'?', text.as_bytes()).count();
     let question_emphasis = if questions > MAX_QMARK {
         MAX_QMARK_INCR
     } else {

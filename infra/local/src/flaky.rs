@@ -1,4 +1,5 @@
-//! Fault injection for the end-to-end tests: a handler wrapper that fails on purpose.
+//! Fault injection for the end-to-end tests and the chaos run: a handler wrapper that fails on
+//! purpose.
 //!
 //! It models what at-least-once delivery and crashes do to a real function: a message reported
 //! failed before it was handled (transient error), a message handled and then reported failed

@@ -1,0 +1,289 @@
+//! The chaos run (`callscope local chaos`, `make chaos`, and a small one in `make test`): calls
+//! go in over HTTP (one and bulk) and the intake queue while the functions run behind them,
+//! faults are injected into every DynamoDB and SQS request the functions make, invocations
+//! crash partway, are cut off past their deadline or run twice on the same batch, messages are
+//! failed before and after their work, poison is mixed in, the sweeper fires while work is in
+//! flight, and the cache's Redis is stopped and started again. Then the pipeline drains (what
+//! SQS parked after maxReceiveCount is redriven, as an operator would) and the check holds it
+//! to the invariants: nothing accepted lost, nothing counted twice, every refusal explained.
+
+mod check;
+mod client;
+mod feed;
+mod mischief;
+mod poison;
+mod report;
+mod rules;
+mod sources;
+mod timeline;
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use aws_sdk_sqs::types::QueueAttributeName;
+use callscope_app::sweep::Sweep;
+use callscope_cloud::aws::{load_sdk_config, AwsClients};
+use callscope_cloud::config::SweepConfig;
+
+pub use check::Verdict;
+pub use feed::{Route, RouteCounts};
+pub use mischief::{silence_injected_panics, InjectedCrash, Mischief, MischiefCounts, Schedule};
+pub use poison::{PoisonKind, POISON_TAG};
+pub use report::{ChaosReport, StageChaos};
+pub use timeline::Outage;
+
+use crate::faults::FaultInjector;
+use crate::flaky::Flaky;
+use crate::redis::OwnRedis;
+use crate::runner::PollReport;
+use crate::template::{LocalTemplate, Stack};
+use crate::LocalPipeline;
+
+/// What to run.
+#[derive(Debug, Clone)]
+pub struct ChaosPlan {
+    pub calls: usize,
+    pub seed: u64,
+    /// One call in this many can never be stored processed (the store refuses its analysis):
+    /// it must end FAILED with its reason.
+    pub fail_one_in: usize,
+    /// Each kind of invocation mischief strikes one batch in this many.
+    pub mischief_period: u64,
+    /// Messages failed once before or after their work, out of 100.
+    pub flaky_percent: u64,
+    /// The feed waits while the queues hold more messages than this.
+    pub max_backlog: usize,
+    /// The sweeper runs this often while calls go in.
+    pub sweep_every: Duration,
+}
+
+impl ChaosPlan {
+    pub fn sized(calls: usize) -> Self {
+        Self {
+            calls,
+            seed: 1,
+            fail_one_in: 97,
+            mischief_period: 16,
+            flaky_percent: 8,
+            max_backlog: 200,
+            sweep_every: Duration::from_secs(20),
+        }
+    }
+}
+
+/// Sweeper age while the calls go in (the template's least), and at the end.
+const SWEEP_AFTER_SECONDS: &str = "60";
+const FINAL_SWEEP_AFTER_SECONDS: &str = "0";
+/// Longer than the longest visibility timeout in the template (aggregate's, 6 × 30 s).
+const SETTLE_WITHIN: Duration = Duration::from_secs(600);
+
+/// Provisions a fresh copy of the template under `prefix` (with a Redis of its own as the
+/// cache and the deployed maxReceiveCount), runs the plan, checks, and tears it down unless
+/// `keep`.
+pub async fn run(
+    template: &Path,
+    prefix: &str,
+    plan: &ChaosPlan,
+    keep: bool,
+) -> anyhow::Result<ChaosReport> {
+    silence_injected_panics();
+    let started = Instant::now();
+    let calls = feed::planned_calls(plan)?;
+    let failing: Vec<&feed::PlannedCall> = calls
+        .iter()
+        .filter(|c| c.index % plan.fail_one_in.max(1) == plan.fail_one_in / 2)
+        .collect();
+    let faults = FaultInjector::new(rules::fault_rules(plan, &failing));
+    let mut redis = OwnRedis::start().await;
+    let overrides = BTreeMap::from([
+        ("MaxReceiveCount".to_owned(), "5".to_owned()),
+        ("CacheUrl".to_owned(), redis.url()),
+    ]);
+    let template = LocalTemplate::load_for_stack(template, &Stack::local(prefix), overrides)?;
+    let sdk = load_sdk_config().await;
+    let clean = AwsClients::from_config(&sdk);
+    let pipeline = LocalPipeline::start(
+        AwsClients::from_config_with(&sdk, faults.clone()),
+        &template,
+        prefix,
+    )
+    .await?;
+    let outcome = run_on(&pipeline, &clean, &mut redis, plan, &calls, &faults).await;
+    if !keep {
+        pipeline.teardown().await?;
+    }
+    let mut report = outcome?;
+    report.elapsed = started.elapsed();
+    Ok(report)
+}
+
+async fn run_on(
+    pipeline: &LocalPipeline,
+    clean: &AwsClients,
+    redis: &mut OwnRedis,
+    plan: &ChaosPlan,
+    calls: &[feed::PlannedCall],
+    faults: &FaultInjector,
+) -> anyhow::Result<ChaosReport> {
+    let started = Instant::now();
+    let flaky = [
+        Flaky::new(&pipeline.intake, plan.flaky_percent, plan.seed),
+        Flaky::new(&pipeline.process, plan.flaky_percent, plan.seed + 1),
+        Flaky::new(&pipeline.aggregate, plan.flaky_percent, plan.seed + 2),
+    ];
+    let schedule = Schedule {
+        period: plan.mischief_period,
+    };
+    let stages = [
+        (
+            "intake",
+            "IntakeFunction",
+            Mischief::new(&flaky[0], schedule),
+        ),
+        (
+            "process",
+            "ProcessFunction",
+            Mischief::new(&flaky[1], schedule),
+        ),
+        (
+            "aggregate",
+            "AggregateFunction",
+            Mischief::new(&flaky[2], schedule),
+        ),
+    ];
+    let deliveries: Mutex<BTreeMap<&'static str, PollReport>> = Mutex::default();
+    let sweep = sweeper(pipeline, SWEEP_AFTER_SECONDS)?;
+    let feeder = feed::Feeder {
+        pipeline,
+        producer: &clean.sqs,
+        plan,
+        fed: AtomicUsize::new(0),
+    };
+    let fed = AtomicBool::new(false);
+    let poll_errors = AtomicUsize::new(0);
+
+    // While the calls go in: the feed, the event sources (two pollers each for process and
+    // aggregate, as Lambda runs several), and the timeline of outages and sweeps.
+    let feeding = async {
+        let ledger = feeder.feed(calls).await;
+        fed.store(true, Ordering::Relaxed);
+        ledger
+    };
+    let polling = futures::future::join_all(
+        stages
+            .iter()
+            .flat_map(|(name, function, handler)| {
+                let pollers = if *name == "intake" { 1 } else { 2 };
+                (0..pollers).map(move |_| (*name, *function, handler))
+            })
+            .map(|(name, function, handler)| {
+                sources::poll_while_feeding(
+                    pipeline.runner(function),
+                    name,
+                    handler,
+                    (&fed, &poll_errors),
+                    &deliveries,
+                )
+            }),
+    );
+    let outage = timeline::run(pipeline, redis, &feeder, &fed, &sweep, plan);
+    let (ledger, _, outage) = tokio::join!(feeding, polling, outage);
+    let ledger = ledger?;
+    let mut outage = outage?;
+    let mut phases = vec![("calls in, with the functions running", started.elapsed())];
+
+    // Then until nothing is left: drain (the mischief goes on), redrive what SQS parked
+    // without a reason, sweep what is still pending, and wait out messages still in flight
+    // (a runner that could not make a failed message visible again leaves it hidden for the
+    // queue's visibility timeout: late, not lost).
+    let final_sweep = sweeper(pipeline, FINAL_SWEEP_AFTER_SECONDS)?;
+    let (mut redriven, mut swept, mut rounds) = (0, 0, 0);
+    let settle_by = Instant::now() + SETTLE_WITHIN;
+    loop {
+        rounds += 1;
+        anyhow::ensure!(
+            Instant::now() < settle_by,
+            "the pipeline did not settle within {} s",
+            SETTLE_WITHIN.as_secs()
+        );
+        match pipeline
+            .drain_through(&stages[0].2, &stages[1].2, &stages[2].2)
+            .await
+        {
+            Ok(drained) => sources::add_reports(&deliveries, drained),
+            // As while the calls went in: the event source polls again.
+            Err(error) => {
+                poll_errors.fetch_add(1, Ordering::Relaxed);
+                tracing::warn!(
+                    error = format!("{error:#}"),
+                    "a drain failed; polling again"
+                );
+            }
+        }
+        let moved = timeline::redrive_unexplained(pipeline, &clean.sqs).await?;
+        // A sweep whose sends the faults failed is retried next round, as the schedule would.
+        let requeued = match final_sweep.run().await {
+            Ok(report) => report.requeued,
+            Err(error) => {
+                tracing::warn!(%error, "a final sweep failed");
+                1
+            }
+        };
+        redriven += moved;
+        swept += requeued;
+        let in_flight = feed::messages_in(
+            pipeline,
+            &clean.sqs,
+            &[
+                QueueAttributeName::ApproximateNumberOfMessages,
+                QueueAttributeName::ApproximateNumberOfMessagesNotVisible,
+            ],
+        )
+        .await?;
+        if moved == 0 && requeued == 0 && in_flight == 0 {
+            break;
+        }
+        if in_flight > 0 {
+            tokio::time::sleep(Duration::from_secs(2)).await;
+        }
+    }
+    phases.push(("drained, redriven and swept", started.elapsed()));
+    pipeline.drain_streams().await?;
+    outage.after = timeline::read_api(pipeline).await;
+    phases.push(("streams into the cache invalidation", started.elapsed()));
+
+    let verdict = check::check(pipeline, clean, &ledger).await?;
+    phases.push(("checked", started.elapsed()));
+    let deliveries = deliveries.into_inner().unwrap_or_default();
+    Ok(ChaosReport::new(
+        plan,
+        ledger,
+        faults.injected(),
+        stages
+            .iter()
+            .zip(&flaky)
+            .map(|((name, _, m), f)| (*name, StageChaos::of(m, f)))
+            .collect(),
+        deliveries,
+        outage,
+        redriven,
+        swept,
+        rounds,
+        poll_errors.into_inner(),
+        phases,
+        verdict,
+    ))
+}
+
+/// The sweep function with its age set to `seconds`.
+fn sweeper(pipeline: &LocalPipeline, seconds: &'static str) -> anyhow::Result<Sweep> {
+    let env = pipeline.provisioned.env_of("SweepFunction")?;
+    let config = SweepConfig::from_lookup(|name| match name {
+        "STALE_AFTER_SECONDS" => Some(seconds.to_owned()),
+        other => env(other),
+    })?;
+    Ok(callscope_sweep::sweep(&config, &pipeline.clients))
+}

@@ -1,0 +1,126 @@
+//! VADER's published lexicons, compiled into the binary from `shared/core/data/vader/` (MIT,
+//! C.J. Hutto; see the README and LICENSE there), and the one table of everything the scorer asks
+//! about a word, so that each token costs one lookup.
+//!
+//! The files are read as the `vader_sentiment` crate reads them: one entry a line, fields split
+//! by tabs, the first two used; a later line for the same word replaces an earlier one.
+
+use rustc_hash::FxHashMap;
+
+use super::words::{BOOSTERS, NEGATIONS};
+
+const LEXICON: &str = include_str!("../../../../data/vader/vader_lexicon.txt");
+const EMOJI_LEXICON: &str = include_str!("../../../../data/vader/emoji_utf8_lexicon.txt");
+
+/// Words the rules test for by name.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(super) enum Special {
+    #[default]
+    None,
+    But,
+    Kind,
+    Of,
+    Least,
+    Never,
+    So,
+    This,
+    Without,
+    Doubt,
+}
+
+const SPECIALS: [(&str, Special); 9] = [
+    ("but", Special::But),
+    ("kind", Special::Kind),
+    ("of", Special::Of),
+    ("least", Special::Least),
+    ("never", Special::Never),
+    ("so", Special::So),
+    ("this", Special::This),
+    ("without", Special::Without),
+    ("doubt", Special::Doubt),
+];
+
+/// What VADER knows about one lowercase word; the default is a word it knows nothing about.
+#[derive(Debug, Clone, Copy, Default)]
+pub(super) struct WordInfo {
+    /// Mean valence from the lexicon.
+    pub valence: Option<f64>,
+    /// Booster (or dampener) increment.
+    pub booster: Option<f64>,
+    /// One of VADER's negation words.
+    pub negation: bool,
+    pub special: Special,
+}
+
+/// `(field 1, field 2)` of each non-empty line.
+fn entries(raw: &'static str) -> impl Iterator<Item = (&'static str, &'static str)> {
+    raw.trim_end_matches('\n')
+        .split('\n')
+        .filter(|line| !line.is_empty())
+        .filter_map(|line| {
+            let mut fields = line.split('\t');
+            Some((fields.next()?, fields.next()?))
+        })
+}
+
+/// Every lexicon word, booster, negation and special word, keyed by its lowercase form.
+pub(super) fn words() -> FxHashMap<Box<str>, WordInfo> {
+    let mut words: FxHashMap<Box<str>, WordInfo> = FxHashMap::default();
+    // A line whose valence is not a number would be a broken data file; the test below reads
+    // every line, so skipping it here can only ever drop a word, never panic.
+    for (word, valence) in entries(LEXICON) {
+        if let Ok(valence) = valence.parse::<f64>() {
+            words.entry(word.to_lowercase().into()).or_default().valence = Some(valence);
+        }
+    }
+    for (word, booster) in BOOSTERS {
+        words.entry(word.into()).or_default().booster = Some(booster);
+    }
+    for word in NEGATIONS {
+        words.entry(word.into()).or_default().negation = true;
+    }
+    for (word, special) in SPECIALS {
+        words.entry(word.into()).or_default().special = special;
+    }
+    words
+}
+
+/// Single-character emoji → description (the scorer replaces emoji one character at a time, as
+/// the crate does, so multi-character sequences in the file never match).
+pub(super) fn emoji() -> FxHashMap<char, &'static str> {
+    entries(EMOJI_LEXICON)
+        .filter_map(|(symbol, description)| {
+            let mut chars = symbol.chars();
+            match (chars.next(), chars.next()) {
+                (Some(c), None) => Some((c, description)),
+                _ => None,
+            }
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_line_of_the_lexicon_is_a_word_and_a_number() {
+        let lines = LEXICON.lines().filter(|l| !l.is_empty()).count();
+        assert_eq!(lines, 7_518);
+        assert_eq!(entries(LEXICON).count(), lines);
+        assert!(entries(LEXICON).all(|(_, v)| v.parse::<f64>().is_ok()));
+        let words = words();
+        assert_eq!(words["good"].valence, Some(1.9));
+        assert_eq!(words["sux"].valence, Some(-1.5));
+        assert_eq!(words["very"].booster, Some(0.293));
+        assert!(words["never"].negation);
+    }
+
+    #[test]
+    fn the_emoji_lexicon_describes_single_characters() {
+        let emoji = emoji();
+        assert_eq!(emoji[&'😀'], "grinning face");
+        assert!(emoji.len() > 1_000);
+        assert!(emoji.keys().all(|c| !c.is_ascii()));
+    }
+}
