@@ -5,7 +5,7 @@ mod dead_letter;
 mod lambda;
 mod publisher;
 
-pub use dead_letter::{peek, redrive, ParkedMessage, RedriveReport, SqsDeadLetter};
+pub use dead_letter::{peek, redrive, redrive_where, ParkedMessage, RedriveReport, SqsDeadLetter};
 pub use lambda::{batch_response, failed_ids, received_from, SqsBatchHandler, SqsConsumer};
 pub use publisher::SqsPublisher;
 

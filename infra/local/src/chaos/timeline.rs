@@ -9,9 +9,9 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
-use aws_sdk_sqs::types::MessageSystemAttributeName;
 use callscope_app::ports::FAILURE_REASON_ATTRIBUTE;
 use callscope_app::sweep::Sweep;
+use callscope_cloud::sqs::redrive_where;
 
 use super::check::DEAD_LETTER_QUEUES;
 use super::feed::{Feeder, TENANTS};
@@ -122,61 +122,17 @@ pub async fn redrive_unexplained(
 ) -> anyhow::Result<usize> {
     let mut moved = 0;
     for dlq in DEAD_LETTER_QUEUES {
-        let source = pipeline
-            .queue_url(&dlq.replace("DeadLetterQueue", "Queue"))
-            .to_owned();
-        let dlq_url = pipeline.queue_url(dlq);
-        let mut kept = Vec::new();
-        loop {
-            let batch = sqs
-                .receive_message()
-                .queue_url(dlq_url)
-                .max_number_of_messages(10)
-                .visibility_timeout(60)
-                .message_attribute_names("All")
-                .message_system_attribute_names(MessageSystemAttributeName::All)
-                .send()
-                .await
-                .with_context(|| format!("receiving from {dlq}"))?
-                .messages
-                .unwrap_or_default();
-            if batch.is_empty() {
-                break;
-            }
-            for message in batch {
-                let receipt = message.receipt_handle.clone().unwrap_or_default();
-                if crate::attribute(&message, FAILURE_REASON_ATTRIBUTE).is_some() {
-                    kept.push(receipt);
-                    continue;
-                }
-                let mut send = sqs
-                    .send_message()
-                    .queue_url(&source)
-                    .message_body(message.body.clone().unwrap_or_default());
-                for (name, value) in message.message_attributes.iter().flatten() {
-                    send = send.message_attributes(name, value.clone());
-                }
-                send.send()
-                    .await
-                    .with_context(|| format!("redriving from {dlq}"))?;
-                sqs.delete_message()
-                    .queue_url(dlq_url)
-                    .receipt_handle(receipt)
-                    .send()
-                    .await
-                    .with_context(|| format!("deleting a redriven message from {dlq}"))?;
-                moved += 1;
-            }
-        }
-        for receipt in kept {
-            sqs.change_message_visibility()
-                .queue_url(dlq_url)
-                .receipt_handle(receipt)
-                .visibility_timeout(0)
-                .send()
-                .await
-                .with_context(|| format!("leaving a parked message in {dlq}"))?;
-        }
+        let source = pipeline.queue_url(&dlq.replace("DeadLetterQueue", "Queue"));
+        let report = redrive_where(
+            sqs,
+            pipeline.queue_url(dlq),
+            source,
+            usize::MAX,
+            |message| crate::attribute(message, FAILURE_REASON_ATTRIBUTE).is_none(),
+        )
+        .await
+        .with_context(|| format!("redriving {dlq}"))?;
+        moved += report.moved;
     }
     Ok(moved)
 }

@@ -7,7 +7,7 @@
 
 use anyhow::Context;
 use async_trait::async_trait;
-use aws_sdk_sqs::types::{MessageAttributeValue, MessageSystemAttributeName};
+use aws_sdk_sqs::types::{Message, MessageAttributeValue, MessageSystemAttributeName};
 use callscope_app::ports::{DeadLetter, QueueError, Received, FAILURE_REASON_ATTRIBUTE};
 
 use super::queue_error;
@@ -133,13 +133,30 @@ pub async fn redrive(
     target_url: &str,
     limit: usize,
 ) -> anyhow::Result<RedriveReport> {
+    redrive_where(sqs, dlq_url, target_url, limit, |_| true).await
+}
+
+/// [`redrive`] of the messages `select` picks; the others stay parked (visible again once the
+/// redrive is done).
+pub async fn redrive_where(
+    sqs: &aws_sdk_sqs::Client,
+    dlq_url: &str,
+    target_url: &str,
+    limit: usize,
+    select: impl Fn(&Message) -> bool,
+) -> anyhow::Result<RedriveReport> {
     let mut report = RedriveReport::default();
+    let mut kept = Vec::new();
     while report.moved < limit {
         let batch = receive(sqs, dlq_url, limit - report.moved, 60).await?;
         if batch.is_empty() {
             break;
         }
         for message in batch {
+            if !select(&message) {
+                kept.push(message.receipt_handle.unwrap_or_default());
+                continue;
+            }
             let mut send = sqs
                 .send_message()
                 .queue_url(target_url)
@@ -160,6 +177,15 @@ pub async fn redrive(
                 .with_context(|| format!("deleting a redriven message from {dlq_url}"))?;
             report.moved += 1;
         }
+    }
+    for receipt in kept {
+        sqs.change_message_visibility()
+            .queue_url(dlq_url)
+            .receipt_handle(receipt)
+            .visibility_timeout(0)
+            .send()
+            .await
+            .with_context(|| format!("leaving a parked message in {dlq_url}"))?;
     }
     Ok(report)
 }
