@@ -227,9 +227,19 @@ impl LocalPipeline {
         body: &str,
         attributes: &[(&str, &str)],
     ) -> anyhow::Result<()> {
-        let mut send = self
-            .clients
-            .sqs
+        self.send_with(&self.clients.sqs, queue_logical_id, body, attributes)
+            .await
+    }
+
+    /// The same through `sqs`: a producer's own client, outside the functions' (faulty) ones.
+    pub async fn send_with(
+        &self,
+        sqs: &aws_sdk_sqs::Client,
+        queue_logical_id: &str,
+        body: &str,
+        attributes: &[(&str, &str)],
+    ) -> anyhow::Result<()> {
+        let mut send = sqs
             .send_message()
             .queue_url(self.queue_url(queue_logical_id))
             .message_body(body);

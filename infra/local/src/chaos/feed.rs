@@ -9,7 +9,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use anyhow::Context;
-use aws_sdk_sqs::types::{MessageAttributeValue, QueueAttributeName};
+use aws_sdk_sqs::types::QueueAttributeName;
 use callscope_core::domain::{CallId, CorrelationId, TenantId};
 use callscope_core::pipeline::ProcessCall;
 use callscope_samples::generate_call_document;
@@ -245,30 +245,16 @@ impl Feeder<'_> {
         Ok(())
     }
 
-    /// Sends as an external producer, retrying what the emulator refuses for now.
+    /// Sends as an external producer, through its own client.
     async fn send(
         &self,
         queue: &str,
         body: &str,
         attributes: &[(&str, &str)],
     ) -> anyhow::Result<()> {
-        let mut send = self
-            .producer
-            .send_message()
-            .queue_url(self.pipeline.queue_url(queue))
-            .message_body(body);
-        for (name, value) in attributes {
-            let value = MessageAttributeValue::builder()
-                .data_type("String")
-                .string_value(*value)
-                .build()
-                .context("building a message attribute")?;
-            send = send.message_attributes(*name, value);
-        }
-        send.send()
+        self.pipeline
+            .send_with(self.producer, queue, body, attributes)
             .await
-            .with_context(|| format!("sending to {queue}"))?;
-        Ok(())
     }
 
     /// Holds the feed while the queues hold more than the plan's backlog: the emulator slows
