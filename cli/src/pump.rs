@@ -2,7 +2,6 @@
 //! in front of the functions `cargo lambda watch` serves, so code edited and rebuilt by watch runs
 //! the whole pipeline. The counterpart of `make watch`; Ctrl-C stops it.
 
-use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use anyhow::Context;
@@ -10,7 +9,7 @@ use callscope_cloud::aws::{load_sdk_config, AwsClients};
 use callscope_local::invoke::InvokeApi;
 use callscope_local::provision::provision;
 use callscope_local::pump::{Activity, Pump};
-use callscope_local::template::{LocalTemplate, Stack};
+use callscope_local::template::LocalTemplate;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -35,12 +34,7 @@ pub struct Args {
 
 pub async fn run(args: Args) -> anyhow::Result<()> {
     callscope_cloud::telemetry::init_tracing();
-    let mut overrides: BTreeMap<String, String> = args.parameters.into_iter().collect();
-    if let Ok(redis) = std::env::var("REDIS_URL") {
-        overrides.entry("CacheUrl".into()).or_insert(redis);
-    }
-    let template =
-        LocalTemplate::load_for_stack(&args.template, &Stack::local(&args.prefix), overrides)?;
+    let template = LocalTemplate::load_local(&args.template, &args.prefix, args.parameters)?;
     let clients = AwsClients::from_config(&load_sdk_config().await);
     // Idempotent: the same names `make local-up` created, resolved again rather than trusted
     // from a file that could be stale.

@@ -5,7 +5,6 @@
 //! analysed and counted seconds later. Ctrl-C stops it. Every SDK client is metered, and
 //! `GET /_local/meter` (this local server's only, not the template's) answers the counts so far.
 
-use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
@@ -17,7 +16,7 @@ use callscope_cloud::meter::Meter;
 use callscope_cloud::sqs::SqsBatchHandler;
 use callscope_local::cost::table_models;
 use callscope_local::gateway::{Gateway, Route};
-use callscope_local::template::{LocalTemplate, Stack};
+use callscope_local::template::LocalTemplate;
 use callscope_local::{LocalPipeline, TENANT_CLAIM};
 
 use crate::load::meter::LocalMeter;
@@ -47,12 +46,7 @@ pub struct Args {
 
 pub async fn run(args: Args) -> anyhow::Result<()> {
     callscope_cloud::telemetry::init_tracing();
-    let mut overrides: BTreeMap<String, String> = args.parameters.into_iter().collect();
-    if let Ok(redis) = std::env::var("REDIS_URL") {
-        overrides.entry("CacheUrl".into()).or_insert(redis);
-    }
-    let template =
-        LocalTemplate::load_for_stack(&args.template, &Stack::local(&args.prefix), overrides)?;
+    let template = LocalTemplate::load_local(&args.template, &args.prefix, args.parameters)?;
     let sdk = load_sdk_config().await;
     let meter = LocalMeter::new(
         Meter::new(table_models(&template, &args.prefix)),

@@ -8,7 +8,7 @@ use std::path::PathBuf;
 
 use anyhow::{bail, Context};
 use aws_config::SdkConfig;
-use callscope_local::template::{LocalTemplate, Stack};
+use callscope_local::template::LocalTemplate;
 
 /// Where to look (shared by `status`, `calls` and `dlq redrive`).
 #[derive(Debug, Clone, clap::Args)]
@@ -63,14 +63,9 @@ pub async fn resolve(args: &TargetArgs, sdk: &SdkConfig) -> anyhow::Result<Targe
 }
 
 async fn resolve_local(args: &TargetArgs, sdk: &SdkConfig) -> anyhow::Result<Target> {
-    // Conditions as `local provision` and `local serve` evaluate them: with a cache when
-    // REDIS_URL is set (the invalidator's failure queue exists only then).
-    let mut overrides = BTreeMap::new();
-    if let Ok(redis) = std::env::var("REDIS_URL") {
-        overrides.insert("CacheUrl".to_owned(), redis);
-    }
-    let template =
-        LocalTemplate::load_for_stack(&args.template, &Stack::local(&args.prefix), overrides)?;
+    // Conditions as `local serve` evaluates them: with a cache when REDIS_URL is set (the
+    // invalidator's failure queue exists only then).
+    let template = LocalTemplate::load_local(&args.template, &args.prefix, [])?;
     let sqs = aws_sdk_sqs::Client::new(sdk);
     let mut queues = Vec::new();
     for queue in &template.queues {

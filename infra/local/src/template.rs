@@ -17,6 +17,8 @@ use serde_norway::Value;
 pub use function::{
     EnvValue, FunctionSpec, HttpEventSpec, ScheduleEventSpec, SqsEventSpec, StreamEventSpec,
 };
+/// Template readers outside this module (the template's own tests) read intrinsics the same way.
+pub use intrinsics::intrinsic;
 use intrinsics::{get_att, Evaluated, Evaluator};
 pub use table::{IndexSpec, TableSpec};
 
@@ -105,6 +107,21 @@ impl LocalTemplate {
             std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
         Self::parse_for_stack(&text, stack, overrides)
             .with_context(|| format!("reading {}", path.display()))
+    }
+
+    /// Reads the template for the local stack under `prefix` as the local commands run it:
+    /// `overrides` replace parameter defaults, and `CacheUrl` defaults to `REDIS_URL` when that
+    /// is set (so the cache and its invalidation exist exactly when a Redis is configured).
+    pub fn load_local(
+        path: &Path,
+        prefix: &str,
+        overrides: impl IntoIterator<Item = (String, String)>,
+    ) -> anyhow::Result<Self> {
+        let mut overrides: BTreeMap<String, String> = overrides.into_iter().collect();
+        if let Ok(redis) = std::env::var("REDIS_URL") {
+            overrides.entry("CacheUrl".into()).or_insert(redis);
+        }
+        Self::load_for_stack(path, &Stack::local(prefix), overrides)
     }
 
     /// Reads template text for the default local stack.
