@@ -201,7 +201,7 @@ impl Evaluator {
 }
 
 /// `!Name arg`, or `{"Fn::Name": arg}` (`Ref` and `Condition` have no `Fn::`) -> (long name, arg).
-pub(super) fn intrinsic(value: &Value) -> Option<(String, &Value)> {
+pub fn intrinsic(value: &Value) -> Option<(String, &Value)> {
     match value {
         Value::Tagged(tagged) => {
             let tag = tagged.tag.to_string();

@@ -4,7 +4,9 @@ use std::collections::BTreeSet;
 
 use serde_norway::Value;
 
-use crate::reading::{intrinsic, Reading, METRIC_FUNCTIONS};
+use callscope_local::template::intrinsic;
+
+use crate::reading::{Reading, METRIC_FUNCTIONS};
 
 #[test]
 fn the_dashboard_is_json_on_the_grid_and_shows_every_queue_and_function() {

@@ -4,7 +4,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
-use callscope_local::template::LocalTemplate;
+use callscope_local::template::{intrinsic, LocalTemplate};
 use serde_norway::Value;
 
 /// The short names of the `function` dimension of the `callscope` metrics (the EMF contract).
@@ -148,27 +148,6 @@ impl Reading {
             Value::Tagged(tagged) => self.referenced_resources(&tagged.value, found),
             _ => {}
         }
-    }
-}
-
-/// `!Name arg` or `{"Fn::Name": arg}` -> ("Fn::Name", arg); `Ref` and `Condition` keep their names.
-pub fn intrinsic(value: &Value) -> Option<(String, &Value)> {
-    match value {
-        Value::Tagged(tagged) => {
-            let tag = tagged.tag.to_string();
-            let short = tag.trim_start_matches('!');
-            let name = match short {
-                "Ref" | "Condition" => short.to_owned(),
-                _ => format!("Fn::{short}"),
-            };
-            Some((name, &tagged.value))
-        }
-        Value::Mapping(map) if map.len() == 1 => {
-            let (key, arg) = map.iter().next()?;
-            let key = key.as_str()?;
-            (key == "Ref" || key.starts_with("Fn::")).then(|| (key.to_owned(), arg))
-        }
-        _ => None,
     }
 }
 
