@@ -255,7 +255,6 @@ impl CallRepository for MemoryCalls {
                 operation: "marking a call processed".to_owned(),
                 detail: format!("call {} is not stored", processed.call_id),
             })?;
-        record.analysis = Some(processed.analysis.clone());
         record.signature = Some(processed.signature.clone());
         record.processed_at = Some(processed.processed_at);
         record.stored.status = CallStatus::Processed;
