@@ -5,6 +5,7 @@ use std::io::Read;
 use std::path::PathBuf;
 
 use anyhow::Context;
+use callscope_core::fidelity::{self, Row};
 use callscope_core::formats::{self, Format};
 
 #[derive(Debug, clap::Args)]
@@ -43,17 +44,37 @@ pub fn run(args: &Args) -> anyhow::Result<()> {
 
 fn compare(bytes: &[u8], analysis: &callscope_core::CallAnalysis) -> anyhow::Result<()> {
     let file: serde_json::Value = serde_json::from_slice(bytes).context("reading the file")?;
-    let rows = crate::compare::rows(analysis, &file);
+    let rows = fidelity::rows(analysis, &file);
     anyhow::ensure!(
         !rows.is_empty(),
         "the file has no ConversationCharacteristics to compare with (only Transcribe Call Analytics and Contact Lens files carry them)"
     );
-    print!("{}", crate::compare::render(&rows));
-    if rows.iter().all(crate::compare::Row::within) {
+    print!("{}", render(&rows));
+    if rows.iter().all(Row::within) {
         Ok(())
     } else {
         std::process::exit(1)
     }
+}
+
+/// The rows as an aligned text table, one line per metric.
+fn render(rows: &[Row]) -> String {
+    let mut out = format!(
+        "{:<24} {:>10} {:>10} {:>10}  {:<16} {}\n",
+        "metric", "callscope", "file", "difference", "tolerance", "agrees"
+    );
+    for r in rows {
+        out.push_str(&format!(
+            "{:<24} {:>10.2} {:>10.2} {:>+10.2}  {:<16} {}\n",
+            r.metric,
+            r.ours,
+            r.theirs,
+            r.ours - r.theirs,
+            r.tolerance.describe(),
+            if r.within() { "yes" } else { "NO" }
+        ));
+    }
+    out
 }
 
 fn read_input(file: &PathBuf) -> anyhow::Result<Vec<u8>> {

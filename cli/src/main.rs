@@ -3,7 +3,6 @@
 mod analyze;
 mod bench_api;
 mod chaos;
-mod compare;
 mod cost;
 mod demo;
 mod dlq;

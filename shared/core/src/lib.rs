@@ -6,6 +6,7 @@
 pub mod analysis;
 pub mod domain;
 pub mod error;
+pub mod fidelity;
 pub mod formats;
 pub mod pipeline;
 pub mod redaction;

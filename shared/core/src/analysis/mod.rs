@@ -10,7 +10,7 @@ mod per_role;
 mod scoring;
 mod sentiment;
 #[cfg(test)]
-mod test_support;
+pub(crate) mod test_support;
 mod text;
 mod timeline;
 mod tokens;
