@@ -141,26 +141,56 @@ fn a_missing_file_is_a_one_line_error() {
 }
 
 #[test]
-fn compare_puts_every_shared_metric_beside_the_files_and_all_agree_on_the_worded_sample() {
-    let path = calls_dir().join("contact_lens_words.json");
-    let out = analyze(&["--compare", path.to_str().expect("path")]);
-    let table = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "{table}{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    for metric in [
-        "talk time agent",
-        "talk time customer",
-        "talk speed agent",
-        "talk speed customer",
-        "interruptions",
-        "non-talk time",
+fn compare_puts_every_shared_metric_beside_the_files_and_all_agree_on_every_amazon_sample() {
+    for name in [
+        "contact_lens.json",
+        "contact_lens_words.json",
+        "transcribe_call_analytics.json",
+        "transcribe_call_analytics_call.json",
     ] {
-        assert!(table.contains(metric), "{metric} missing from\n{table}");
+        let path = calls_dir().join(name);
+        let out = analyze(&["--compare", path.to_str().expect("path")]);
+        let table = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            out.status.success(),
+            "{name}: {table}{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        for metric in [
+            "talk time agent",
+            "talk time customer",
+            "talk speed agent",
+            "talk speed customer",
+            "interruptions",
+            "non-talk time",
+        ] {
+            assert!(
+                table.contains(metric),
+                "{name}: {metric} missing from\n{table}"
+            );
+        }
+        assert!(!table.contains(" NO"), "{name}: {table}");
     }
-    assert!(!table.contains(" NO"), "{table}");
+}
+
+#[test]
+fn compare_exits_1_and_says_no_when_a_metric_is_out_of_tolerance() {
+    let mut file: serde_json::Value = serde_json::from_slice(
+        &std::fs::read(calls_dir().join("contact_lens.json")).expect("sample"),
+    )
+    .expect("JSON");
+    file["ConversationCharacteristics"]["Interruptions"]["TotalCount"] = 5.into();
+    let path = std::env::temp_dir().join(format!("compare-{}.json", std::process::id()));
+    std::fs::write(&path, file.to_string()).expect("temp file");
+    let out = analyze(&["--compare", path.to_str().expect("path")]);
+    std::fs::remove_file(&path).ok();
+    assert_eq!(out.status.code(), Some(1));
+    let table = String::from_utf8_lossy(&out.stdout);
+    let line = table
+        .lines()
+        .find(|l| l.starts_with("interruptions"))
+        .expect("an interruptions row");
+    assert!(line.ends_with("NO"), "{table}");
 }
 
 #[test]
