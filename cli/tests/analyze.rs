@@ -56,7 +56,7 @@ fn every_sample_call_is_analysed_into_the_documented_json() {
             assert!(json.get(key).is_some(), "{}: {key} missing", path.display());
         }
     }
-    assert_eq!(seen, 7, "all seven sample files were exercised");
+    assert_eq!(seen, 8, "all eight sample files were exercised");
 }
 
 #[test]
@@ -147,6 +147,7 @@ fn compare_puts_every_shared_metric_beside_the_files_and_all_agree_on_every_amaz
         "contact_lens_words.json",
         "transcribe_call_analytics.json",
         "transcribe_call_analytics_call.json",
+        "transcribe_call_analytics_renewal.json",
     ] {
         let path = calls_dir().join(name);
         let out = analyze(&["--compare", path.to_str().expect("path")]);

@@ -64,7 +64,8 @@ fn every_amazon_sample_agrees_on_every_shared_metric() {
             "contact_lens.json",
             "contact_lens_words.json",
             "transcribe_call_analytics.json",
-            "transcribe_call_analytics_call.json"
+            "transcribe_call_analytics_call.json",
+            "transcribe_call_analytics_renewal.json"
         ],
         "the Contact Lens / Call Analytics samples"
     );
@@ -88,6 +89,10 @@ fn samples_with_word_items_are_timed_from_words_and_the_others_from_turns() {
         ("contact_lens_words.json", TimingSource::Words),
         ("transcribe_call_analytics.json", TimingSource::Words),
         ("transcribe_call_analytics_call.json", TimingSource::Words),
+        (
+            "transcribe_call_analytics_renewal.json",
+            TimingSource::Words,
+        ),
     ] {
         assert_eq!(analysed(name).0.timing_source, Some(source), "{name}");
     }
@@ -105,6 +110,18 @@ fn the_worded_sample_counts_its_one_cut_off_and_not_its_crosstalk_or_backchannel
         ours.crosstalk_seconds > 0.0,
         "the hellos and the backchannels overlap"
     );
+}
+
+#[test]
+fn the_renewal_call_counts_both_cut_offs_and_neither_hand_over_nor_backchannel() {
+    // Two cut-offs by the customer; a "Mhm." while the agent speaks, a 0.1 s hand-over and
+    // "Perfect." said as the agent starts a question (crosstalk at a turn start), a 9.4 s hold.
+    let (ours, _) = analysed("transcribe_call_analytics_renewal.json");
+    assert_eq!(
+        (ours.interruptions.agent, ours.interruptions.customer),
+        (0, 2)
+    );
+    assert!((ours.non_talk_time_seconds - 9.4).abs() < 0.05);
 }
 
 #[test]

@@ -279,6 +279,49 @@ fn a_turn_in_the_other_partys_pause_does_not_talk_over_it() {
     assert_eq!(m.crosstalk_seconds, 0.0);
 }
 
+/// Words laid end to end from `start`, each `length` long with `gap` between them.
+fn words_at(start: f64, count: usize, length: f64, gap: f64) -> Vec<(f64, f64)> {
+    (0..count)
+        .map(|i| {
+            let from = start + i as f64 * (length + gap);
+            (from, from + length)
+        })
+        .collect()
+}
+
+#[test]
+fn a_cut_off_counts_though_the_gaps_between_words_shorten_the_literal_overlap() {
+    // The agent speaks 0–6 s, words of 0.3 s with 0.1 s gaps; the customer cuts in at 4.6 s
+    // with words of 0.2 s and 0.15 s gaps. Word items overlap 0.65 s of the 1.3 s both are
+    // talking; joined across gaps under 0.25 s, they overlap 1.3 s: an interruption.
+    let agent = words_at(0.0, 15, 0.3, 0.1);
+    let customer = words_at(4.6, 10, 0.2, 0.15);
+    let t = worded(&[
+        (Agent, "so the annual plan comes with onboarding support and a coach for every new rep you hire this year", &agent),
+        (Customer, "hold on we never agreed to an annual plan at all", &customer),
+    ]);
+    let m = measure_of(&t, 8.0);
+    assert!(
+        m.crosstalk_seconds < 1.0,
+        "literal overlap {}",
+        m.crosstalk_seconds
+    );
+    assert_eq!(m.interruptions.customer, 1);
+}
+
+#[test]
+fn a_pause_of_a_quarter_second_or_more_is_not_bridged() {
+    // The same cut-in, but every gap in the customer's words is 0.3 s: its speech runs are its
+    // words, which overlap the agent's for under a second.
+    let agent = words_at(0.0, 15, 0.3, 0.1);
+    let customer = words_at(4.6, 8, 0.2, 0.3);
+    let t = worded(&[
+        (Agent, "so the annual plan comes with onboarding support and a coach for every new rep you hire this year", &agent),
+        (Customer, "hold on we never agreed to an annual plan", &customer),
+    ]);
+    assert_eq!(measure_of(&t, 8.0).interruptions, PerRole::default());
+}
+
 #[test]
 fn when_only_some_turns_have_word_times_every_turn_is_measured_by_its_span() {
     let mut t = worded(&[
