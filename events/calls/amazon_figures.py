@@ -11,7 +11,9 @@ other than the code they test. This script is that somewhere:
 
 Definitions (checked against AWS's published Contact Lens example output, see README.md):
   TalkTime     per participant: the summed durations of its words (pronunciation Items) when
-               every turn that says something has them, else the summed turn spans.
+               every turn that says something has them, else the summed turn spans (Amazon
+               measures words it does not publish, so spans match it only for fluent turns, as
+               in AWS's example and contact_lens.json; write word Items for any other call).
   TalkSpeed    per participant: its words per minute of its TalkTime, rounded.
   NonTalkTime  the stretches of at least 3 s in which nobody's words (or turns) run, from the
                call's start to its end.

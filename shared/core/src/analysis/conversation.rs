@@ -9,6 +9,13 @@ use crate::domain::Role;
 
 /// Gaps shorter than this are the rhythm of speech, not silence, and do not end a monologue.
 pub const SILENCE_THRESHOLD_SECONDS: f64 = 3.0;
+/// A measured utterance without word times is taken to speak for at most this long per word:
+/// 0.6 s is 100 words per minute, slower than conversational speech (120–180 wpm), so a span
+/// longer than that holds pauses the transcript does not mark. Contact Lens files have no word
+/// times, and their short turns' spans run long: on a public 87 s file, "Okay? Hoping" spans
+/// 3.4 s and "Okay? Oh," 4.7 s, and the agent's spans add up to 16.2 s where Contact Lens (from
+/// its word times) reports 8.3 s; capped, 8.4 s.
+pub const MAX_SECONDS_PER_WORD: f64 = 0.6;
 /// A turn of at most this many words ("mm-hmm", "yeah, right") is a backchannel: it signals
 /// listening and does not end the other party's monologue.
 pub const BACKCHANNEL_MAX_WORDS: usize = 3;
@@ -95,14 +102,27 @@ fn words_per_minute(words: usize, seconds: f64, measured: bool) -> Option<f64> {
     (measured && seconds > 0.0).then(|| words as f64 / (seconds / 60.0))
 }
 
-/// Seconds a role spent speaking: the union of its segments, so its own overlaps count once.
+/// Seconds a role spent speaking: the union of its talk, so its own overlaps count once. Talk is
+/// its words when timed from words; a measured utterance's span otherwise, from its start and at
+/// most [`MAX_SECONDS_PER_WORD`] per word (where in the span the pauses fell is unknown, so
+/// silence and overlaps still read the whole span).
 fn talk_time(timeline: &Timeline<'_>, role: Role) -> f64 {
+    let measured = timeline.timing == Timing::Measured;
     overlap::merged(
         timeline
             .segments
             .iter()
             .filter(|s| s.role == role)
-            .flat_map(Segment::speech),
+            .flat_map(|s| {
+                let capped = (measured && s.word_times.is_empty() && s.words > 0).then(|| {
+                    (
+                        s.start,
+                        s.start + s.length().min(s.words as f64 * MAX_SECONDS_PER_WORD),
+                    )
+                });
+                let speech = capped.is_none().then(|| s.speech()).into_iter().flatten();
+                capped.into_iter().chain(speech)
+            }),
     )
     .iter()
     .map(|(start, end)| end - start)

@@ -12,14 +12,21 @@ fn measure_of(t: &Transcript, duration: f64) -> ConversationMeasures {
 
 use Role::{Agent, Customer, Other};
 
+/// `n` words of text: enough words that a span of up to `n` × 0.6 s is all talk.
+fn said(n: usize) -> String {
+    vec!["word"; n].join(" ")
+}
+
 #[test]
 fn talk_time_and_ratio_come_from_time_when_timed() {
-    // agent 0–30 and 40–50 = 40 s; customer 30–40 and 50–110 = 70 s; ratio 40/110.
+    // agent 0–30 and 40–50 = 40 s; customer 30–40 and 50–110 = 70 s; ratio 40/110. Each turn
+    // says ~150 words a minute.
+    let (a1, c1, a2, c2) = (said(75), said(25), said(25), said(150));
     let t = timed(&[
-        (Agent, "hello there how are you", 0.0, 30.0),
-        (Customer, "fine thanks for asking me", 30.0, 40.0),
-        (Agent, "great what do you need", 40.0, 50.0),
-        (Customer, "a long story about our needs", 50.0, 110.0),
+        (Agent, &a1, 0.0, 30.0),
+        (Customer, &c1, 30.0, 40.0),
+        (Agent, &a2, 40.0, 50.0),
+        (Customer, &c2, 50.0, 110.0),
     ]);
     let m = measure_of(&t, 110.0);
     assert_eq!(m.talk_time_seconds.agent, 40.0);
@@ -30,11 +37,27 @@ fn talk_time_and_ratio_come_from_time_when_timed() {
 #[test]
 fn a_roles_own_overlapping_segments_are_not_counted_twice() {
     // agent 0–10 and 5–12 → union 0–12 = 12 s.
-    let t = timed(&[
-        (Agent, "one two", 0.0, 10.0),
-        (Agent, "three four", 5.0, 12.0),
-    ]);
+    let (first, second) = (said(25), said(18));
+    let t = timed(&[(Agent, &first, 0.0, 10.0), (Agent, &second, 5.0, 12.0)]);
     assert_eq!(measure_of(&t, 12.0).talk_time_seconds.agent, 12.0);
+}
+
+#[test]
+fn a_span_longer_than_its_words_could_fill_is_talk_for_0_6_s_a_word_only() {
+    // Contact Lens turns without word times: "Okay? Hoping" over 3.4 s is 1.2 s of talk and 2.2 s
+    // of pause; "Hello." over 0.5 s is all talk. The silence and overlaps still read the spans.
+    let t = timed(&[
+        (Agent, "Okay? Hoping", 0.0, 3.4),
+        (Customer, "Hello.", 5.0, 5.5),
+    ]);
+    let timeline = Timeline::build(&t, Some(5.5));
+    assert_eq!(timeline.source, TimingSource::Segments);
+    let m = measure(&timeline);
+    assert!((m.talk_time_seconds.agent - 1.2).abs() < 1e-9);
+    assert!((m.talk_time_seconds.customer - 0.5).abs() < 1e-9);
+    assert_eq!(m.talk_speed_wpm.agent, Some(100.0));
+    assert!((m.agent_talk_ratio - 1.2 / 1.7).abs() < 1e-9);
+    assert_eq!(m.non_talk_time_seconds, 0.0, "the 1.6 s gap is under 3 s");
 }
 
 #[test]
@@ -325,8 +348,12 @@ fn a_pause_of_a_quarter_second_or_more_is_not_bridged() {
 #[test]
 fn when_only_some_turns_have_word_times_every_turn_is_measured_by_its_span() {
     let mut t = worded(&[
-        (Agent, "one two", &[(0.0, 1.0), (3.0, 4.0)]),
-        (Customer, "three", &[(5.0, 6.0)]),
+        (
+            Agent,
+            "one two three four five six seven",
+            &[(0.0, 1.0), (3.0, 4.0)],
+        ),
+        (Customer, "eight", &[(5.0, 6.0)]),
     ]);
     let mut utterances = t.utterances().to_vec();
     utterances[1].word_times.clear();
