@@ -113,21 +113,22 @@ fn talk_time(timeline: &Timeline<'_>, role: Role) -> f64 {
             .segments
             .iter()
             .filter(|s| s.role == role)
-            .flat_map(|s| {
-                let capped = (measured && s.word_times.is_empty() && s.words > 0).then(|| {
-                    (
-                        s.start,
-                        s.start + s.length().min(s.words as f64 * MAX_SECONDS_PER_WORD),
-                    )
-                });
-                let speech = capped.is_none().then(|| s.speech()).into_iter().flatten();
-                capped.into_iter().chain(speech)
-            }),
+            .flat_map(|s| talk(s, measured)),
     )
     .iter()
     .map(|(start, end)| end - start)
     // fold from +0.0: an empty f64 sum is -0.0, which would print as `-0.0`.
     .fold(0.0, |total, length| total + length)
+}
+
+/// The intervals in which a segment counts as talking (see [`talk_time`]).
+fn talk<'s>(s: &'s Segment<'_>, measured: bool) -> impl Iterator<Item = (f64, f64)> + 's {
+    let capped = (measured && s.word_times.is_empty() && s.words > 0).then(|| {
+        let length = s.length().min(s.words as f64 * MAX_SECONDS_PER_WORD);
+        (s.start, s.start + length)
+    });
+    let speech = capped.is_none().then(|| s.speech());
+    capped.into_iter().chain(speech.into_iter().flatten())
 }
 
 /// Total of the gaps of at least [`SILENCE_THRESHOLD_SECONDS`] where nobody speaks, from the
