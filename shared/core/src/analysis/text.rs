@@ -1,7 +1,7 @@
 //! Words, questions and filler words: the text measures of a call.
 
 use crate::analysis::timeline::Timeline;
-use crate::analysis::tokens::{is_ascii_space, tokens, Tokens};
+use crate::analysis::tokens::{is_ascii_space, tokens, tokens_from_the_end, Tokens};
 use crate::analysis::PerRole;
 use crate::domain::Role;
 
@@ -64,7 +64,7 @@ impl<'a> Iterator for Words<'a> {
 
 /// The same words, last first.
 pub fn words_from_the_end(text: &str) -> impl Iterator<Item = &str> {
-    text.split_whitespace().rev().filter_map(word)
+    tokens_from_the_end(text).filter_map(word)
 }
 
 /// A whitespace-separated token as a word, or `None` when it holds no letter or digit.

@@ -18,6 +18,7 @@ use serde::{Deserialize, Serialize};
 use ascii::AsciiPhrases;
 
 use crate::analysis::timeline::{Segment, Timeline};
+use crate::analysis::tokens::tokens_from_the_end;
 use crate::domain::Role;
 use crate::error::InputError;
 
@@ -185,7 +186,7 @@ impl TrackerSet {
 /// (which made one long sentence of tracker words quadratic).
 fn is_negated(before: &str) -> bool {
     let mut seen = 0;
-    for token in before.split_whitespace().rev() {
+    for token in tokens_from_the_end(before) {
         let (token, sentence_starts_here) = match token.rfind(['.', '!', '?', ';']) {
             Some(end) => (&token[end + 1..], true),
             None => (token, false),

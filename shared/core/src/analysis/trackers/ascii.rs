@@ -91,11 +91,16 @@ impl AsciiPhrases {
     /// characters being below it), and no two spaces meet.
     pub(super) fn applies_to(text: &str) -> bool {
         let bytes = text.as_bytes();
-        // A fold rather than `all`: without the early exit the compiler checks many bytes a step.
+        // Folds rather than `all` and `memmem::find`: without an early exit the compiler checks
+        // many bytes a step, and a searcher built per utterance costs more than the utterance.
         let printable = bytes
             .iter()
             .fold(true, |ok, &b| ok & (b.wrapping_sub(b' ') < 0x60));
-        printable && memchr::memmem::find(bytes, b"  ").is_none()
+        let two_spaces = bytes
+            .iter()
+            .zip(bytes.iter().skip(1))
+            .fold(false, |found, (&a, &b)| found | (a == b' ' && b == b' '));
+        printable && !two_spaces
     }
 
     /// Calls `record(rule index, match range)` for every match of every rule in `text` (one that
