@@ -64,7 +64,8 @@ struct Patterns {
     negation: Regex,
     due: Regex,
     /// Every commitment contains a follow-up or "next step": segments with none are skipped
-    /// without running the regexes on their sentences.
+    /// without splitting them into sentences, and sentences with none without running the
+    /// regexes on them.
     prefilter: Option<Prefilter>,
 }
 
@@ -105,12 +106,19 @@ pub fn find(timeline: &Timeline<'_>) -> Vec<NextStep> {
             if found.len() >= MAX_NEXT_STEPS {
                 return found;
             }
-            if sentence.ends_with('?') || p.negation.is_match(sentence) {
+            if p.prefilter.as_ref().and_then(|f| f.any(sentence)) == Some(false) {
                 continue;
             }
+            if sentence.ends_with('?') {
+                continue;
+            }
+            // The commitment first: few sentences have one, so the negation runs on few.
             let Some(commitment) = p.commitment.find(sentence) else {
                 continue;
             };
+            if p.negation.is_match(sentence) {
+                continue;
+            }
             found.push(NextStep {
                 speaker: s.role,
                 text: excerpt(sentence, commitment.start()),

@@ -1,19 +1,70 @@
 //! Words, questions and filler words: the text measures of a call.
 
 use crate::analysis::timeline::Timeline;
-use crate::analysis::tokens::{is_ascii_space, tokens};
+use crate::analysis::tokens::{is_ascii_space, tokens, tokens_from_the_end, Tokens};
 use crate::analysis::PerRole;
 use crate::domain::Role;
 
 /// The words of a text: whitespace-separated tokens that contain a letter or digit, with
 /// surrounding punctuation trimmed.
-pub fn words(text: &str) -> impl Iterator<Item = &str> {
-    tokens(text).filter_map(word)
+pub fn words(text: &str) -> Words<'_> {
+    if text.is_ascii() {
+        Words::Ascii { text, at: 0 }
+    } else {
+        Words::Unicode(tokens(text))
+    }
+}
+
+/// The iterator of [`words`]. On ASCII text each word is found in one pass over its token's
+/// bytes, where [`word`] goes over a token four times.
+#[derive(Debug, Clone)]
+pub enum Words<'a> {
+    Ascii { text: &'a str, at: usize },
+    Unicode(Tokens<'a>),
+}
+
+impl<'a> Iterator for Words<'a> {
+    type Item = &'a str;
+
+    fn next(&mut self) -> Option<&'a str> {
+        let (text, at) = match self {
+            Words::Ascii { text, at } => (*text, at),
+            Words::Unicode(tokens) => return tokens.find_map(word),
+        };
+        let bytes = text.as_bytes();
+        loop {
+            while *at < bytes.len() && ASCII_CLASS[usize::from(bytes[*at])] & SPACE != 0 {
+                *at += 1;
+            }
+            if *at == bytes.len() {
+                return None;
+            }
+            // The token's first and last kept bytes (as `word` trims), and whether it has a
+            // letter or digit.
+            let (mut first, mut last, mut alphanumeric) = (None, 0, false);
+            while *at < bytes.len() {
+                let class = ASCII_CLASS[usize::from(bytes[*at])];
+                if class & SPACE != 0 {
+                    break;
+                }
+                if class & KEPT != 0 {
+                    first = first.or(Some(*at));
+                    last = *at;
+                }
+                alphanumeric |= class & ALPHANUMERIC != 0;
+                *at += 1;
+            }
+            if alphanumeric {
+                // Every index of an ASCII text is a character boundary.
+                return first.and_then(|first| text.get(first..last + 1));
+            }
+        }
+    }
 }
 
 /// The same words, last first.
 pub fn words_from_the_end(text: &str) -> impl Iterator<Item = &str> {
-    text.split_whitespace().rev().filter_map(word)
+    tokens_from_the_end(text).filter_map(word)
 }
 
 /// A whitespace-separated token as a word, or `None` when it holds no letter or digit.
@@ -58,7 +109,11 @@ pub fn word_count(text: &str) -> usize {
 
 const ALPHANUMERIC: u8 = 1;
 const SPACE: u8 = 2;
-/// Each byte's class for [`word_count`]: ASCII letters and digits, and Unicode white space.
+const APOSTROPHE: u8 = 4;
+/// What trimming a token to its word keeps at its ends.
+const KEPT: u8 = ALPHANUMERIC | APOSTROPHE;
+/// Each byte's class for [`word_count`] and [`Words`]: ASCII letters and digits, Unicode white
+/// space, the apostrophe.
 const ASCII_CLASS: [u8; 256] = {
     let mut table = [0; 256];
     let mut b = 0;
@@ -68,6 +123,8 @@ const ASCII_CLASS: [u8; 256] = {
             table[b] = ALPHANUMERIC;
         } else if is_ascii_space(byte) {
             table[b] = SPACE;
+        } else if byte == b'\'' {
+            table[b] = APOSTROPHE;
         }
         b += 1;
     }
@@ -138,27 +195,28 @@ pub fn measure(timeline: &Timeline<'_>) -> TextMeasures {
 /// Questions are sentences that end in `?` ("Really?? Why?" is two). Transcripts without
 /// punctuation undercount; Transcribe and most clients punctuate.
 pub fn count_questions(text: &str) -> u32 {
-    if !text.contains('?') {
-        return 0;
-    }
     let mut count = 0;
-    let mut in_question_marks = false;
-    let mut seen_text = false;
     if text.is_ascii() {
-        for &b in text.as_bytes() {
-            if b == b'?' {
-                if seen_text && !in_question_marks {
-                    count += 1;
-                }
-                in_question_marks = true;
-                seen_text = false;
-            } else {
-                in_question_marks = false;
-                seen_text |= b.is_ascii_alphanumeric();
+        // A `?` ends a question when a letter or digit came since the last `?`: memchr jumps
+        // from mark to mark, and the test mostly stops at the sentence's first letter.
+        let bytes = text.as_bytes();
+        let mut since_last_mark = 0;
+        for mark in memchr::memchr_iter(b'?', bytes) {
+            if bytes[since_last_mark..mark]
+                .iter()
+                .any(u8::is_ascii_alphanumeric)
+            {
+                count += 1;
             }
+            since_last_mark = mark + 1;
         }
         return count;
     }
+    if !text.contains('?') {
+        return 0;
+    }
+    let mut in_question_marks = false;
+    let mut seen_text = false;
     for c in text.chars() {
         if c == '?' {
             if seen_text && !in_question_marks {
@@ -183,14 +241,16 @@ pub fn count_fillers(text: &str) -> u32 {
     let mut count = 0;
     let mut previous: Option<&str> = None;
     for word in words(text) {
-        if is_one_of(word, &FILLER_WORDS) {
+        if FILLER_WORD_SIEVE.may_hold(word) && is_one_of(word, &FILLER_WORDS) {
             count += 1;
-        } else if let Some(prev) = previous {
-            if FILLER_PHRASES.iter().any(|[a, b]| {
-                a.len() == prev.len()
-                    && a.eq_ignore_ascii_case(prev)
-                    && b.eq_ignore_ascii_case(word)
-            }) {
+        } else if let Some(prev) = previous.filter(|p| PHRASE_START_SIEVE.may_hold(p)) {
+            if PHRASE_END_SIEVE.may_hold(word)
+                && FILLER_PHRASES.iter().any(|[a, b]| {
+                    a.len() == prev.len()
+                        && a.eq_ignore_ascii_case(prev)
+                        && b.eq_ignore_ascii_case(word)
+                })
+            {
                 count += 1;
             }
         }
@@ -204,6 +264,68 @@ pub fn count_fillers(text: &str) -> u32 {
 fn is_one_of(word: &str, list: &[&str]) -> bool {
     list.iter()
         .any(|f| f.len() == word.len() && f.eq_ignore_ascii_case(word))
+}
+
+/// The lengths and first letters of a list of words: a word with a length or first letter
+/// none of them has is none of them, which two bit tests tell for most words, so few are
+/// compared with the list.
+#[derive(Debug, Clone, Copy)]
+struct Sieve {
+    /// Bit n: a listed word has n bytes (all are shorter than 64).
+    lengths: u64,
+    /// Bit [`initial`] of each listed word's first byte.
+    initials: u32,
+}
+
+impl Sieve {
+    const fn of(words: &[&str]) -> Self {
+        let (mut lengths, mut initials) = (0, 0);
+        let mut i = 0;
+        while i < words.len() {
+            let word = words[i].as_bytes();
+            assert!(!word.is_empty() && word.len() < 64);
+            lengths |= 1 << word.len();
+            initials |= 1 << initial(word[0]);
+            i += 1;
+        }
+        Self { lengths, initials }
+    }
+
+    /// Whether `word` can equal a listed word ignoring ASCII case.
+    fn may_hold(self, word: &str) -> bool {
+        let bytes = word.as_bytes();
+        bytes.len() < 64
+            && self.lengths & (1 << bytes.len()) != 0
+            && bytes
+                .first()
+                .is_some_and(|&b| self.initials & (1 << initial(b)) != 0)
+    }
+}
+
+/// A first byte's bit: its letter's place in the alphabet, ignoring ASCII case, and 31 for
+/// every other byte (which then passes the sieve when any listed word starts with one).
+const fn initial(byte: u8) -> u32 {
+    let lower = byte.to_ascii_lowercase();
+    if lower.is_ascii_lowercase() {
+        (lower - b'a') as u32
+    } else {
+        31
+    }
+}
+
+const FILLER_WORD_SIEVE: Sieve = Sieve::of(&FILLER_WORDS);
+const PHRASE_START_SIEVE: Sieve = Sieve::of(&phrase_words(0));
+const PHRASE_END_SIEVE: Sieve = Sieve::of(&phrase_words(1));
+
+/// The first (`at` 0) or second words of the filler phrases.
+const fn phrase_words(at: usize) -> [&'static str; FILLER_PHRASES.len()] {
+    let mut words = [""; FILLER_PHRASES.len()];
+    let mut i = 0;
+    while i < words.len() {
+        words[i] = FILLER_PHRASES[i][at];
+        i += 1;
+    }
+    words
 }
 
 #[cfg(test)]
@@ -234,6 +356,33 @@ mod tests {
             proptest::prop_assert_eq!(word_count(&text), expected.len());
             // The same text made non-ASCII takes the character path: same questions.
             proptest::prop_assert_eq!(count_questions(&text), count_questions(&format!("{text}é")));
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn fillers_are_the_words_and_pairs_equal_to_one_ignoring_ascii_case(
+            words in proptest::collection::vec(proptest::sample::select(vec![
+                "um", "UM", "Umm", "uh,", "er", "erm.", "ah", "HMM", "hm", "basically", "Basically!",
+                "basicallyy", "you", "You", "know", "KNOW", "i", "I", "mean", "kind", "sort", "of",
+                "Of.", "umbrella", "u", "m", "caf\u{e9}", "\u{c9}r", "--", "a-very-long-hyphenated-word",
+            ]), 0..12),
+        ) {
+            let text = words.join(" ");
+            let is = |word: &str, list: &[&str]| list.iter().any(|f| f.eq_ignore_ascii_case(word));
+            let mut expected = 0;
+            let mut previous: Option<&str> = None;
+            for word in super::words(&text) {
+                if is(word, &FILLER_WORDS)
+                    || previous.is_some_and(|p| {
+                        FILLER_PHRASES.iter().any(|[a, b]| is(p, &[a]) && is(word, &[b]))
+                    })
+                {
+                    expected += 1;
+                }
+                previous = Some(word);
+            }
+            proptest::prop_assert_eq!(count_fillers(&text), expected, "{:?}", text);
         }
     }
 

@@ -17,6 +17,57 @@ pub fn tokens(text: &str) -> Tokens<'_> {
     }
 }
 
+/// The tokens of `text` last first, exactly as `text.split_whitespace().rev()` yields them: byte
+/// by byte while the text read from the end is ASCII, by characters from its first non-ASCII
+/// byte on. Reading the few tokens before a mention costs a few bytes, where a test of the whole
+/// text for ASCII before each mention would make a long utterance quadratic.
+pub fn tokens_from_the_end(text: &str) -> TokensFromTheEnd<'_> {
+    TokensFromTheEnd::Ascii {
+        text,
+        end: text.len(),
+    }
+}
+
+#[derive(Debug, Clone)]
+pub enum TokensFromTheEnd<'a> {
+    /// Everything after `end` has been read, and was ASCII.
+    Ascii {
+        text: &'a str,
+        end: usize,
+    },
+    Unicode(std::iter::Rev<SplitWhitespace<'a>>),
+}
+
+impl<'a> Iterator for TokensFromTheEnd<'a> {
+    type Item = &'a str;
+
+    fn next(&mut self) -> Option<&'a str> {
+        let (text, end) = match self {
+            TokensFromTheEnd::Ascii { text, end } => (*text, end),
+            TokensFromTheEnd::Unicode(split) => return split.next(),
+        };
+        let bytes = text.as_bytes();
+        while *end > 0 && is_ascii_space(bytes[*end - 1]) {
+            *end -= 1;
+        }
+        let token_end = *end;
+        while *end > 0 && !is_ascii_space(bytes[*end - 1]) {
+            if !bytes[*end - 1].is_ascii() {
+                // What is left ends after ASCII white space or at the text's end: a token
+                // boundary for `split_whitespace` too.
+                let rest = text.get(..token_end).unwrap_or_default();
+                *self = TokensFromTheEnd::Unicode(rest.split_whitespace().rev());
+                return self.next();
+            }
+            *end -= 1;
+        }
+        // Both ends are next to ASCII bytes or at the text's ends: character boundaries.
+        (*end < token_end)
+            .then(|| text.get(*end..token_end))
+            .flatten()
+    }
+}
+
 /// Whether an ASCII byte is Unicode white space. These six are all the ASCII characters with the
 /// `White_Space` property (`u8::is_ascii_whitespace` leaves out vertical tab, `split_whitespace`
 /// does not), so on ASCII text the byte test and `split_whitespace` agree.
@@ -93,6 +144,9 @@ mod tests {
             for text in [ascii, unicode] {
                 let ours: Vec<&str> = tokens(&text).collect();
                 let std: Vec<&str> = text.split_whitespace().collect();
+                prop_assert_eq!(ours, std);
+                let ours: Vec<&str> = tokens_from_the_end(&text).collect();
+                let std: Vec<&str> = text.split_whitespace().rev().collect();
                 prop_assert_eq!(ours, std);
             }
         }

@@ -3,7 +3,9 @@
 //!
 //! Phrases match case-insensitively on word boundaries ("price" matches "Price," but not
 //! "priceless"); inflections are listed as phrases rather than guessed by a stemmer, so a rule
-//! does exactly what it says. Each rule compiles to one regex, once, when the set is built.
+//! does exactly what it says. Each rule compiles to one regex, once, when the set is built; on
+//! nearly every utterance the same matches are found by one literal search for all rules'
+//! phrases instead (`trackers::ascii` says why they are the same).
 
 mod ascii;
 mod rules;
@@ -13,9 +15,10 @@ use std::ops::Range;
 use regex::{Regex, RegexSet, RegexSetBuilder};
 use serde::{Deserialize, Serialize};
 
-use ascii::AsciiRules;
+use ascii::AsciiPhrases;
 
 use crate::analysis::timeline::{Segment, Timeline};
+use crate::analysis::tokens::tokens_from_the_end;
 use crate::domain::Role;
 use crate::error::InputError;
 
@@ -61,9 +64,9 @@ pub struct TrackerSet {
     /// so most segments (which mention no tracker) are scanned once instead of once per rule.
     /// `None` only if the combined automaton exceeds the regex size limit.
     any: Option<RegexSet>,
-    /// The rules for a call that is all ASCII, matched over the whole call at once; `None` when
-    /// a rule has a non-ASCII phrase.
-    ascii: Option<AsciiRules>,
+    /// Every rule's phrases in one literal automaton, for the utterances it is exact on;
+    /// `None` when a rule has a phrase it cannot take (not ASCII, or without words).
+    ascii: Option<AsciiPhrases>,
 }
 
 impl TrackerSet {
@@ -83,7 +86,7 @@ impl TrackerSet {
             .case_insensitive(true)
             .build()
             .ok();
-        let ascii = AsciiRules::new(&compiled);
+        let ascii = AsciiPhrases::new(compiled.iter().map(|(rule, _)| rule));
         Self {
             compiled,
             any,
@@ -141,19 +144,21 @@ impl TrackerSet {
                 });
             }
         };
-        let whole_call = self
-            .ascii
-            .as_ref()
-            .is_some_and(|ascii| ascii.find(&timeline.segments, &mut record));
-        if !whole_call {
-            for s in &timeline.segments {
-                let candidates: Vec<usize> = match &self.any {
-                    Some(set) => set.matches(s.text).into_iter().collect(),
-                    None => (0..self.compiled.len()).collect(),
-                };
-                for index in candidates {
-                    for m in self.compiled[index].1.find_iter(s.text) {
-                        record(index, s, m.range());
+        let mut occurrences = Vec::new();
+        for s in &timeline.segments {
+            match &self.ascii {
+                Some(ascii) if AsciiPhrases::applies_to(s.text) => {
+                    ascii.find(s.text, &mut occurrences, |index, at| record(index, s, at));
+                }
+                _ => {
+                    let candidates: Vec<usize> = match &self.any {
+                        Some(set) => set.matches(s.text).into_iter().collect(),
+                        None => (0..self.compiled.len()).collect(),
+                    };
+                    for index in candidates {
+                        for m in self.compiled[index].1.find_iter(s.text) {
+                            record(index, s, m.range());
+                        }
                     }
                 }
             }
@@ -181,13 +186,13 @@ impl TrackerSet {
 /// (which made one long sentence of tracker words quadratic).
 fn is_negated(before: &str) -> bool {
     let mut seen = 0;
-    for token in before.split_whitespace().rev() {
+    for token in tokens_from_the_end(before) {
         let (token, sentence_starts_here) = match token.rfind(['.', '!', '?', ';']) {
             Some(end) => (&token[end + 1..], true),
             None => (token, false),
         };
         if let Some(word) = crate::analysis::text::words_from_the_end(token).next() {
-            if NEGATION_CUES.iter().any(|cue| is_cue(cue, word)) {
+            if is_negation_cue(word) {
                 return true;
             }
             seen += 1;
@@ -197,6 +202,19 @@ fn is_negated(before: &str) -> bool {
         }
     }
     false
+}
+
+/// `word` is one of [`NEGATION_CUES`] ([`is_cue`]). The cues are ASCII, so a word without a
+/// typographic apostrophe is one only if it equals a cue ignoring ASCII case; that test is made
+/// first, since looking for the apostrophe once per cue cost more than the rest of a mention.
+fn is_negation_cue(word: &str) -> bool {
+    if word.contains('’') {
+        NEGATION_CUES.iter().any(|cue| is_cue(cue, word))
+    } else {
+        NEGATION_CUES
+            .iter()
+            .any(|cue| cue.eq_ignore_ascii_case(word))
+    }
 }
 
 /// `word` is `cue`, ignoring ASCII case and with a typographic apostrophe read as `'`.

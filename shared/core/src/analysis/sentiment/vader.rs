@@ -31,8 +31,8 @@ use aho_corasick::AhoCorasick;
 use regex::Regex;
 use rustc_hash::FxHashMap;
 
-use crate::analysis::tokens::ascii_spans;
-use lexicon::{Special, WordInfo};
+use crate::analysis::tokens::is_ascii_space;
+use lexicon::{Special, WordInfo, WordTable};
 use words::{
     BOOSTERS, C_INCR, EMARK_INCR, MAX_EMARK, MAX_QMARK, MAX_QMARK_INCR, NEGATION_SCALAR,
     NORMALIZATION_ALPHA, QMARK_INCR, SPECIAL_IDIOMS,
@@ -46,7 +46,7 @@ pub struct Vader {
     /// Lowercase word → what the rules need to know about it. Fx hashing: the keys are our own
     /// constant word lists, and SipHash's flood resistance buys nothing here while costing most
     /// of a lookup.
-    words: FxHashMap<Box<str>, WordInfo>,
+    words: WordTable,
     /// Single-character emoji → description (the crate looks emoji up one character at a time).
     emoji: FxHashMap<char, &'static str>,
     /// The crate's all-caps test, used as is for non-ASCII words.
@@ -100,7 +100,7 @@ impl Vader {
             .map(|(word, _)| *word)
             .chain(SPECIAL_IDIOMS.iter().map(|(idiom, _)| *idiom));
         Self {
-            words: lexicon::words(),
+            words: WordTable::new(lexicon::words()),
             emoji: lexicon::emoji(),
             all_caps: Regex::new(r"^[A-Z\W]+$").expect("a constant pattern"),
             window_patterns: AhoCorasick::new(patterns).expect("constant patterns"),
@@ -203,12 +203,40 @@ impl Vader {
         if text.is_ascii() {
             lower.push_str(text);
             lower.make_ascii_lowercase();
-            for span in ascii_spans(text.as_bytes()) {
-                let raw = &text[span.clone()];
-                if let Some(word) = word_span(raw) {
-                    let at = span.start + word.start..span.start + word.end;
-                    tokens.push(self.token(&raw[word], true, lower, at));
+            // The tokens, each with the classes of its bytes, in one pass over the text
+            // (`ascii_spans`, then a pass per token for each question, cost four times as much).
+            let bytes = text.as_bytes();
+            let mut at = 0;
+            loop {
+                while at < bytes.len() && ASCII_FLAGS[usize::from(bytes[at])] & SPACE != 0 {
+                    at += 1;
                 }
+                if at == bytes.len() {
+                    break;
+                }
+                let start = at;
+                let mut flags = 0;
+                while at < bytes.len() {
+                    let byte_flags = ASCII_FLAGS[usize::from(bytes[at])];
+                    if byte_flags & SPACE != 0 {
+                        break;
+                    }
+                    flags |= byte_flags;
+                    at += 1;
+                }
+                // Only a token with punctuation can lose some to `word_span`.
+                let word = if flags & PUNCTUATION == 0 {
+                    (at - start > 1).then_some(start..at)
+                } else {
+                    word_span(&text[start..at]).map(|w| start + w.start..start + w.end)
+                };
+                let Some(word) = word else {
+                    continue;
+                };
+                if word != (start..at) {
+                    flags = flags_of(&bytes[word.clone()]);
+                }
+                tokens.push(self.ascii_token(bytes, lower, word, flags));
             }
         } else {
             for raw in text.split_whitespace() {
@@ -240,6 +268,27 @@ impl Vader {
             all_caps: self.is_all_caps(word, ascii),
             // The crate's substring test looks at the word as written: case-sensitive.
             negated: info.negation || contains_nt(word.as_bytes()),
+        }
+    }
+
+    /// [`Vader::token`] for the word `text[at]` of an ASCII text, given the classes of its bytes
+    /// ([`flags_of`]).
+    #[inline]
+    fn ascii_token(&self, text: &[u8], lower: &str, at: Range<usize>, flags: u8) -> Token {
+        let word = &text[at.clone()];
+        let info = self
+            .words
+            .get(&lower[at.clone()])
+            .copied()
+            .unwrap_or_default();
+        Token {
+            start: at.start,
+            end: at.end,
+            info,
+            // `is_all_caps` on ASCII: more than one byte, none lowercase or a word character
+            // that is not a capital.
+            all_caps: word.len() > 1 && flags & NOT_A_CAPITAL == 0,
+            negated: info.negation || (flags & APOSTROPHE != 0 && contains_nt(word)),
         }
     }
 
@@ -369,6 +418,43 @@ fn word_span(raw: &str) -> Option<Range<usize>> {
 /// `token.contains("n't")`, looking for the apostrophe first (most words have none).
 fn contains_nt(token: &[u8]) -> bool {
     token.contains(&b'\'') && token.windows(3).any(|w| w == b"n't")
+}
+
+/// A lowercase letter, digit or underscore: a word character that is not a capital.
+const NOT_A_CAPITAL: u8 = 1;
+const APOSTROPHE: u8 = 2;
+/// One of the 32 ASCII punctuation characters `word_span` strips.
+const PUNCTUATION: u8 = 4;
+/// White space, as [`is_ascii_space`] says.
+const SPACE: u8 = 8;
+/// What the ASCII tokenizer asks of each byte.
+const ASCII_FLAGS: [u8; 256] = {
+    let mut flags = [0; 256];
+    let mut b = 0;
+    while b < 256 {
+        let byte = b as u8;
+        if byte.is_ascii_lowercase() || byte.is_ascii_digit() || byte == b'_' {
+            flags[b] |= NOT_A_CAPITAL;
+        }
+        if byte == b'\'' {
+            flags[b] |= APOSTROPHE;
+        }
+        if byte.is_ascii_punctuation() {
+            flags[b] |= PUNCTUATION;
+        }
+        if is_ascii_space(byte) {
+            flags[b] |= SPACE;
+        }
+        b += 1;
+    }
+    flags
+};
+
+/// The union of the classes of `bytes`.
+fn flags_of(bytes: &[u8]) -> u8 {
+    bytes
+        .iter()
+        .fold(0, |flags, &b| flags | ASCII_FLAGS[usize::from(b)])
 }
 
 fn booster_scalar(token: &Token, valence: f64, mixed_caps: bool) -> f64 {

@@ -1,72 +1,162 @@
-//! Trackers on a call whose text is all ASCII (nearly every call): each rule's regex runs once
-//! over the whole call instead of once per utterance that might match.
+//! Trackers on an utterance that is ASCII with single spaces between its words (nearly every
+//! utterance): every rule's phrases found in one Aho-Corasick pass over it, where each rule's
+//! regex used to scan the whole call once.
 //!
-//! The utterances are lowercased and joined by NUL bytes into one text, and each rule's phrases
-//! are compiled lowercase, case-sensitively, with ASCII classes
-//! ([`TrackerRule::compile_for_lowercase_ascii`]). That finds exactly the per-utterance matches
-//! of the case-insensitive rules, at the same places: on ASCII text an ASCII letter's case
-//! folding holds only its two cases, and `\b`, `\s` do not depend on case or, on ASCII, on
-//! Unicode; no match can reach across a NUL, which is neither a word character nor white space
-//! and is in no phrase (a rule with one is left to the general path), so a match lies inside
-//! one utterance, with the same word boundaries at its edges as in that utterance alone, and
-//! the leftmost-first search finds an utterance's matches in the same order. Lowercase literals
-//! also give the regex engine a literal prefilter, which the 2^n case variants of a word did not.
+//! This finds exactly the matches of the rules' regexes. A rule's regex is `\bP1\b|\bP2\b|…`,
+//! case-insensitive, each phrase's words joined by `\s+`. In such an utterance `\s+` can only
+//! match one space, so a phrase matches at `s..e` exactly where its words joined by single spaces
+//! occur ignoring ASCII case (in ASCII text an ASCII letter's case folding is its two cases) and
+//! `\b` holds at `s` and at `e` (in ASCII text a word character is `[0-9A-Za-z_]`, Unicode or
+//! not). An overlapping search reports every such occurrence of every phrase; each rule's
+//! leftmost-first `find_iter` is then replayed on its own: the occurrence with the leftmost start,
+//! at equal starts the phrase listed first, then the next one starting at or after its end.
+//! A rule with a phrase that has no words (the regex `\b\b` matches empty text) or is not ASCII
+//! leaves the whole set to the regexes.
 
 use std::ops::Range;
 
-use regex::Regex;
+use aho_corasick::automaton::Automaton;
+use aho_corasick::dfa::DFA;
+use aho_corasick::{Anchored, StartKind};
 
 use super::TrackerRule;
-use crate::analysis::timeline::Segment;
 
 #[derive(Debug)]
-pub(super) struct AsciiRules {
-    regexes: Vec<Regex>,
+pub(super) struct AsciiPhrases {
+    /// Every distinct phrase, lowercase, its words joined by single spaces, as a DFA searched
+    /// byte by byte below: the crate's overlapping iterator cost four times as much a byte.
+    automaton: DFA,
+    /// For each phrase (the automaton's pattern id), the rules that list it.
+    owners: Vec<Vec<Owner>>,
 }
 
-impl AsciiRules {
-    /// `None` when a rule has a phrase that is not ASCII or holds a NUL.
-    pub(super) fn new(rules: &[(TrackerRule, Regex)]) -> Option<Self> {
-        let regexes = rules
-            .iter()
-            .map(|(rule, _)| rule.compile_for_lowercase_ascii())
-            .collect::<Option<Vec<Regex>>>()?;
-        Some(Self { regexes })
-    }
+/// A rule listing a phrase, and where in its alternation.
+#[derive(Debug, Clone, Copy)]
+struct Owner {
+    rule: usize,
+    alternative: usize,
+}
 
-    /// Calls `record(rule index, segment, match range in the segment's text)` for every match,
-    /// rule by rule, each rule's matches in call order; `false` (nothing recorded) when some
-    /// segment is not ASCII.
-    pub(super) fn find(
-        &self,
-        segments: &[Segment<'_>],
-        mut record: impl FnMut(usize, &Segment<'_>, Range<usize>),
-    ) -> bool {
-        if !segments.iter().all(|s| s.text.is_ascii()) {
-            return false;
-        }
-        let mut call = String::with_capacity(segments.iter().map(|s| s.text.len() + 1).sum());
-        let mut starts = Vec::with_capacity(segments.len());
-        for s in segments {
-            starts.push(call.len());
-            call.push_str(s.text);
-            call.push('\0');
-        }
-        call.make_ascii_lowercase();
-        for (index, regex) in self.regexes.iter().enumerate() {
-            let mut segment = 0;
-            for m in regex.find_iter(&call) {
-                while segment + 1 < starts.len() && starts[segment + 1] <= m.start() {
-                    segment += 1;
+/// A phrase of a rule found at `start..end`; ordered as the rule's regex would prefer them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub(super) struct Occurrence {
+    rule: usize,
+    start: usize,
+    alternative: usize,
+    end: usize,
+}
+
+impl AsciiPhrases {
+    /// `None` when a rule has a phrase that is not ASCII or has no words.
+    pub(super) fn new<'a>(rules: impl IntoIterator<Item = &'a TrackerRule>) -> Option<Self> {
+        let mut phrases: Vec<String> = Vec::new();
+        let mut owners: Vec<Vec<Owner>> = Vec::new();
+        for (rule, r) in rules.into_iter().enumerate() {
+            for (alternative, phrase) in r.phrases.iter().enumerate() {
+                if !phrase.is_ascii() {
+                    return None;
                 }
-                let offset = starts[segment];
-                record(
-                    index,
-                    &segments[segment],
-                    m.start() - offset..m.end() - offset,
-                );
+                let phrase = phrase
+                    .split_whitespace()
+                    .collect::<Vec<_>>()
+                    .join(" ")
+                    .to_ascii_lowercase();
+                if phrase.is_empty() {
+                    return None;
+                }
+                let id = phrases
+                    .iter()
+                    .position(|p| *p == phrase)
+                    .unwrap_or_else(|| {
+                        phrases.push(phrase);
+                        owners.push(Vec::new());
+                        phrases.len() - 1
+                    });
+                owners[id].push(Owner { rule, alternative });
             }
         }
-        true
+        let automaton = DFA::builder()
+            .ascii_case_insensitive(true)
+            .start_kind(StartKind::Unanchored)
+            // The prefilter would make the start state special, stopping the loop below at
+            // every byte that begins no phrase.
+            .prefilter(false)
+            .build(&phrases)
+            .ok()?;
+        Some(Self { automaton, owners })
     }
+
+    /// Whether [`AsciiPhrases::find`] finds every match in `text`: its bytes run from the space
+    /// to DEL (so it is ASCII and its only white space is the space, the other ASCII white space
+    /// characters being below it), and no two spaces meet.
+    pub(super) fn applies_to(text: &str) -> bool {
+        let bytes = text.as_bytes();
+        // Folds rather than `all` and `memmem::find`: without an early exit the compiler checks
+        // many bytes a step, and a searcher built per utterance costs more than the utterance.
+        let printable = bytes
+            .iter()
+            .fold(true, |ok, &b| ok & (b.wrapping_sub(b' ') < 0x60));
+        let two_spaces = bytes
+            .iter()
+            .zip(bytes.iter().skip(1))
+            .fold(false, |found, (&a, &b)| found | (a == b' ' && b == b' '));
+        printable && !two_spaces
+    }
+
+    /// Calls `record(rule index, match range)` for every match of every rule in `text` (one that
+    /// [`AsciiPhrases::applies_to`]), rule by rule, each rule's matches in text order.
+    /// `occurrences` is scratch space, reused across utterances.
+    pub(super) fn find(
+        &self,
+        text: &str,
+        occurrences: &mut Vec<Occurrence>,
+        mut record: impl FnMut(usize, Range<usize>),
+    ) {
+        occurrences.clear();
+        let bytes = text.as_bytes();
+        let dfa = &self.automaton;
+        let Ok(mut state) = dfa.start_state(Anchored::No) else {
+            return;
+        };
+        for (at, &byte) in bytes.iter().enumerate() {
+            state = dfa.next_state(Anchored::No, state, byte);
+            // Without a prefilter, the only special states of an unanchored search are matches.
+            if !dfa.is_special(state) || !dfa.is_match(state) {
+                continue;
+            }
+            let end = at + 1;
+            for index in 0..dfa.match_len(state) {
+                let phrase = dfa.match_pattern(state, index);
+                let start = end - dfa.pattern_len(phrase);
+                if !(is_word_boundary(bytes, start) && is_word_boundary(bytes, end)) {
+                    continue;
+                }
+                for owner in &self.owners[phrase.as_usize()] {
+                    occurrences.push(Occurrence {
+                        rule: owner.rule,
+                        start,
+                        alternative: owner.alternative,
+                        end,
+                    });
+                }
+            }
+        }
+        occurrences.sort_unstable();
+        // The rule of the last match recorded and where that match ended.
+        let mut last: Option<(usize, usize)> = None;
+        for o in occurrences.iter() {
+            if last.is_some_and(|(rule, end)| rule == o.rule && o.start < end) {
+                continue;
+            }
+            record(o.rule, o.start..o.end);
+            last = Some((o.rule, o.end));
+        }
+    }
+}
+
+/// Regex's ASCII `\b` at `at`: a word byte on one side only (the text's ends count as non-word).
+fn is_word_boundary(bytes: &[u8], at: usize) -> bool {
+    let is_word = |b: Option<&u8>| b.is_some_and(|b| b.is_ascii_alphanumeric() || *b == b'_');
+    let before = at.checked_sub(1).and_then(|i| bytes.get(i));
+    is_word(before) != is_word(bytes.get(at))
 }

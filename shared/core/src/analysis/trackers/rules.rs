@@ -125,35 +125,18 @@ impl TrackerRule {
 
     /// One case-insensitive regex of all phrases, each on word boundaries, spaces flexible.
     pub(crate) fn compile(&self) -> Result<Regex, InputError> {
-        RegexBuilder::new(&self.pattern(|p| p.to_owned()))
+        RegexBuilder::new(&self.pattern())
             .case_insensitive(true)
             .build()
             .map_err(|e| InputError::invalid("phrases", format!("cannot be compiled: {e}")))
     }
 
-    /// The same regex for ASCII-lowercased ASCII text (see `trackers::ascii`): lowercase
-    /// phrases matched case-sensitively with ASCII classes; `None` when a phrase is not ASCII or
-    /// holds a NUL.
-    pub(crate) fn compile_for_lowercase_ascii(&self) -> Option<Regex> {
-        if !self
-            .phrases
-            .iter()
-            .all(|p| p.is_ascii() && !p.contains('\0'))
-        {
-            return None;
-        }
-        RegexBuilder::new(&self.pattern(|p| p.to_ascii_lowercase()))
-            .unicode(false)
-            .build()
-            .ok()
-    }
-
-    fn pattern(&self, phrase: impl Fn(&str) -> String) -> String {
+    fn pattern(&self) -> String {
         let alternatives: Vec<String> = self
             .phrases
             .iter()
             .map(|p| {
-                let words: Vec<String> = phrase(p).split_whitespace().map(regex::escape).collect();
+                let words: Vec<String> = p.split_whitespace().map(regex::escape).collect();
                 format!(r"\b{}\b", words.join(r"\s+"))
             })
             .collect();

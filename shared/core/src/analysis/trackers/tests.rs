@@ -253,3 +253,101 @@ proptest::proptest! {
         proptest::prop_assert_eq!(is_negated(&before), negated_by_whole_sentence(&before), "{:?}", before);
     }
 }
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(512))]
+
+    /// The phrase automaton finds each rule's regex matches, at the same places, in the same
+    /// order: phrases that overlap, share words, nest, start or end with punctuation, differ in
+    /// case or spacing, in text where words touch punctuation or each other.
+    #[test]
+    fn the_phrase_automaton_finds_what_the_rules_regexes_find(
+        rules in proptest::collection::vec(
+            proptest::collection::vec(
+                proptest::sample::select(vec![
+                    "price", "prices", "per seat", "Per  Seat", "how much", "much", "follow-up",
+                    "follow", "a", "a b", "b a", "ab", "x_", "_x", "can't afford", "9", "a.b",
+                    "price!", "!price", "seat price",
+                ]),
+                1..5,
+            ),
+            1..4,
+        ),
+        words in proptest::collection::vec(
+            (
+                proptest::sample::select(vec![
+                    "price", "Price", "PRICE", "prices", "per", "PER", "seat", "Seat", "how",
+                    "much", "follow", "-", "up", "follow-up", "a", "A", "b", "ab", "x", "_", "x_",
+                    "can't", "afford", "9", "99", ".", "!", ",", "a.b", "'",
+                ]),
+                proptest::sample::select(vec![" ", "", " "]),
+            ),
+            0..30,
+        ),
+    ) {
+        let rules: Vec<TrackerRule> = rules
+            .iter()
+            .enumerate()
+            .map(|(i, phrases)| rule(&format!("r{i}"), phrases))
+            .collect();
+        let text: String = words.iter().flat_map(|(word, gap)| [*word, *gap]).collect();
+        let (found, expected) = automaton_and_regex_matches(&rules, &text);
+        proptest::prop_assert_eq!(found, expected, "{:?}", text);
+    }
+}
+
+/// Each rule's matches in `text` as `(rule, range)`: by the phrase automaton, by the regexes.
+type Matches = Vec<(usize, std::ops::Range<usize>)>;
+fn automaton_and_regex_matches(rules: &[TrackerRule], text: &str) -> (Matches, Matches) {
+    let phrases = AsciiPhrases::new(rules).expect("ASCII phrases with words");
+    assert!(AsciiPhrases::applies_to(text), "{text:?}");
+    let mut found = Vec::new();
+    phrases.find(text, &mut Vec::new(), |rule, at| found.push((rule, at)));
+    let expected = rules
+        .iter()
+        .enumerate()
+        .flat_map(|(i, r)| {
+            let regex = r.compile().expect("valid");
+            regex
+                .find_iter(text)
+                .map(|m| (i, m.range()))
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    (found, expected)
+}
+
+#[test]
+fn the_phrase_automaton_agrees_with_the_regexes_where_matches_touch_nest_or_overlap() {
+    let rules = [
+        rule("a", &["price", "!price", "price list"]),
+        rule("b", &["list", "price list", "per seat"]),
+        rule("c", &["price"]),
+    ];
+    for text in [
+        "price!price",
+        "Price!PRICE!price list",
+        "the price list, per seat",
+        "price listprice list",
+        "!price",
+        "per seat-price",
+    ] {
+        let (found, expected) = automaton_and_regex_matches(&rules, text);
+        assert_eq!(found, expected, "{text:?}");
+    }
+}
+
+#[test]
+fn the_phrase_automaton_leaves_other_spacing_and_non_ascii_text_to_the_regexes() {
+    for text in [
+        "how  much",
+        "how\tmuch",
+        "how\nmuch",
+        "caf\u{e9} price",
+        "price\u{0}",
+    ] {
+        assert!(!AsciiPhrases::applies_to(text), "{text:?}");
+    }
+    assert!(AsciiPhrases::applies_to("How much, per seat? ~$60."));
+    assert!(AsciiPhrases::new(&[rule("r", &["price", "caf\u{e9}"])]).is_none());
+}

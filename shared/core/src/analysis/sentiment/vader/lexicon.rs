@@ -87,6 +87,52 @@ pub(super) fn words() -> FxHashMap<Box<str>, WordInfo> {
 
 /// Single-character emoji → description (the scorer replaces emoji one character at a time, as
 /// the crate does, so multi-character sequences in the file never match).
+/// [`words`] keyed for the scorer's lookups: a word of at most 7 bytes (nearly every spoken
+/// word) by one integer, which hashes in a multiplication and compares in one instruction, where
+/// a string key is hashed byte by byte and compared with `memcmp`.
+#[derive(Debug)]
+pub(super) struct WordTable {
+    short: FxHashMap<u64, WordInfo>,
+    long: FxHashMap<Box<str>, WordInfo>,
+}
+
+impl WordTable {
+    pub fn new(words: FxHashMap<Box<str>, WordInfo>) -> Self {
+        let (mut short, mut long) = (FxHashMap::default(), FxHashMap::default());
+        for (word, info) in words {
+            match short_key(word.as_bytes()) {
+                Some(key) => short.insert(key, info),
+                None => long.insert(word, info),
+            };
+        }
+        Self { short, long }
+    }
+
+    pub fn get(&self, word: &str) -> Option<&WordInfo> {
+        match short_key(word.as_bytes()) {
+            Some(key) => self.short.get(&key),
+            None => self.long.get(word),
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.short.len() + self.long.len()
+    }
+}
+
+/// A word of at most 7 bytes as an integer: its bytes from the lowest up, its length in the top
+/// byte, so no two words share one.
+fn short_key(word: &[u8]) -> Option<u64> {
+    if word.len() > 7 {
+        return None;
+    }
+    let mut key = (word.len() as u64) << 56;
+    for (i, &byte) in word.iter().enumerate() {
+        key |= u64::from(byte) << (8 * i);
+    }
+    Some(key)
+}
+
 pub(super) fn emoji() -> FxHashMap<char, &'static str> {
     entries(EMOJI_LEXICON)
         .filter_map(|(symbol, description)| {
@@ -114,6 +160,33 @@ mod tests {
         assert_eq!(words["sux"].valence, Some(-1.5));
         assert_eq!(words["very"].booster, Some(0.293));
         assert!(words["never"].negation);
+    }
+
+    #[test]
+    fn the_table_finds_every_word_short_or_long_and_nothing_else() {
+        let words = words();
+        let table = WordTable::new(words.clone());
+        assert_eq!(table.len(), words.len());
+        for (word, info) in &words {
+            let found = table.get(word).expect("listed");
+            assert_eq!((found.valence, found.booster), (info.valence, info.booster));
+            assert_eq!(
+                (found.negation, found.special),
+                (info.negation, info.special)
+            );
+        }
+        for missing in [
+            "",
+            "goo",
+            "goodd",
+            "good\0",
+            "\0good",
+            "unbelievablyy",
+            "zzzzzzzz",
+            "😀",
+        ] {
+            assert!(table.get(missing).is_none(), "{missing:?}");
+        }
     }
 
     #[test]
