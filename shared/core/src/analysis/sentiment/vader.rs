@@ -256,11 +256,7 @@ impl Vader {
 
     /// The token `word` (as written; `ascii` if it is) whose lowercase form is `lower[at]`.
     fn token(&self, word: &str, ascii: bool, lower: &str, at: Range<usize>) -> Token {
-        let info = self
-            .words
-            .get(&lower[at.clone()])
-            .copied()
-            .unwrap_or_default();
+        let info = self.words.info(&lower[at.clone()]);
         Token {
             start: at.start,
             end: at.end,
@@ -276,11 +272,7 @@ impl Vader {
     #[inline]
     fn ascii_token(&self, text: &[u8], lower: &str, at: Range<usize>, flags: u8) -> Token {
         let word = &text[at.clone()];
-        let info = self
-            .words
-            .get(&lower[at.clone()])
-            .copied()
-            .unwrap_or_default();
+        let info = self.words.info(&lower[at.clone()]);
         Token {
             start: at.start,
             end: at.end,

@@ -115,6 +115,12 @@ impl WordTable {
         }
     }
 
+    /// What the lexicon and the rules know of `word` (lowercase); nothing for an unlisted word.
+    #[inline]
+    pub fn info(&self, word: &str) -> WordInfo {
+        self.get(word).copied().unwrap_or_default()
+    }
+
     pub fn len(&self) -> usize {
         self.short.len() + self.long.len()
     }
