@@ -111,15 +111,13 @@ pub async fn peek(
             });
         }
     }
-    for receipt in receipts {
-        sqs.change_message_visibility()
-            .queue_url(dlq_url)
-            .receipt_handle(receipt)
-            .visibility_timeout(0)
-            .send()
-            .await
-            .with_context(|| format!("making a peeked message visible again in {dlq_url}"))?;
-    }
+    make_visible(
+        sqs,
+        dlq_url,
+        receipts,
+        "making a peeked message visible again",
+    )
+    .await?;
     Ok(parked)
 }
 
@@ -178,16 +176,28 @@ pub async fn redrive_where(
             report.moved += 1;
         }
     }
-    for receipt in kept {
+    make_visible(sqs, dlq_url, kept, "leaving a parked message").await?;
+    Ok(report)
+}
+
+/// Makes the received messages of `receipts` visible again at once; `doing` names the step in
+/// the error (`… in {dlq_url}`).
+async fn make_visible(
+    sqs: &aws_sdk_sqs::Client,
+    dlq_url: &str,
+    receipts: Vec<String>,
+    doing: &str,
+) -> anyhow::Result<()> {
+    for receipt in receipts {
         sqs.change_message_visibility()
             .queue_url(dlq_url)
             .receipt_handle(receipt)
             .visibility_timeout(0)
             .send()
             .await
-            .with_context(|| format!("leaving a parked message in {dlq_url}"))?;
+            .with_context(|| format!("{doing} in {dlq_url}"))?;
     }
-    Ok(report)
+    Ok(())
 }
 
 async fn receive(
