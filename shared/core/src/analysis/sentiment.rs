@@ -15,6 +15,7 @@ mod vader;
 use serde::{Deserialize, Serialize};
 
 use crate::analysis::timeline::Timeline;
+use crate::analysis::tokens::AsciiToken;
 use crate::domain::Role;
 
 /// VADER compound scores in [-1, 1]; `None` where the role (or quarter) has no words.
@@ -69,14 +70,19 @@ impl SentimentScorer {
     /// VADER's compound score of one text, in [-1, 1]; 0 for text without words.
     #[cfg(test)]
     pub fn compound(&self, text: &str) -> f64 {
-        self.compound_with(text, &mut vader::Scratch::default())
+        self.compound_with(text, None, &mut vader::Scratch::default())
     }
 
-    fn compound_with(&self, text: &str, scratch: &mut vader::Scratch) -> f64 {
+    fn compound_with(
+        &self,
+        text: &str,
+        ascii_tokens: Option<&[AsciiToken]>,
+        scratch: &mut vader::Scratch,
+    ) -> f64 {
         if !text.chars().any(char::is_alphanumeric) {
             return 0.0;
         }
-        let score = self.vader.compound_with(text, scratch);
+        let score = self.vader.compound_with(text, ascii_tokens, scratch);
         if score.is_finite() {
             score.clamp(-1.0, 1.0)
         } else {
@@ -93,7 +99,7 @@ impl SentimentScorer {
         let quarter_length = timeline.duration / 4.0;
         let mut scratch = vader::Scratch::default();
         for s in timeline.segments.iter().filter(|s| s.words > 0) {
-            let score = self.compound_with(s.text, &mut scratch);
+            let score = self.compound_with(s.text, timeline.tokens_of(s), &mut scratch);
             let weight = s.words as f64;
             per_role[role_index(s.role)].add(score, weight);
             overall.add(score, weight);

@@ -1,65 +1,30 @@
 //! Words, questions and filler words: the text measures of a call.
 
 use crate::analysis::timeline::Timeline;
-use crate::analysis::tokens::{is_ascii_space, tokens, tokens_from_the_end, Tokens};
+use crate::analysis::tokens::{class, tokens, tokens_from_the_end, AsciiToken};
 use crate::analysis::PerRole;
 use crate::domain::Role;
 
 /// The words of a text: whitespace-separated tokens that contain a letter or digit, with
 /// surrounding punctuation trimmed.
-pub fn words(text: &str) -> Words<'_> {
-    if text.is_ascii() {
-        Words::Ascii { text, at: 0 }
-    } else {
-        Words::Unicode(tokens(text))
-    }
+pub fn words(text: &str) -> impl Iterator<Item = &str> {
+    tokens(text).filter_map(word)
 }
 
-/// The iterator of [`words`]. On ASCII text each word is found in one pass over its token's
-/// bytes, where [`word`] goes over a token four times.
-#[derive(Debug, Clone)]
-pub enum Words<'a> {
-    Ascii { text: &'a str, at: usize },
-    Unicode(Tokens<'a>),
-}
-
-impl<'a> Iterator for Words<'a> {
-    type Item = &'a str;
-
-    fn next(&mut self) -> Option<&'a str> {
-        let (text, at) = match self {
-            Words::Ascii { text, at } => (*text, at),
-            Words::Unicode(tokens) => return tokens.find_map(word),
-        };
-        let bytes = text.as_bytes();
-        loop {
-            while *at < bytes.len() && ASCII_CLASS[usize::from(bytes[*at])] & SPACE != 0 {
-                *at += 1;
+/// The [`words`] of an ASCII text, read from its tokens (as the timeline split them).
+pub fn ascii_words<'a>(text: &'a str, tokens: &'a [AsciiToken]) -> impl Iterator<Item = &'a str> {
+    tokens
+        .iter()
+        .filter(|t| t.has(class::ALPHANUMERIC))
+        .map(|t| {
+            let token = text.get(t.range()).unwrap_or_default();
+            // Only a token with something to trim can differ from its word.
+            if t.has(class::TRIMMED) {
+                word(token).unwrap_or(token)
+            } else {
+                token
             }
-            if *at == bytes.len() {
-                return None;
-            }
-            // The token's first and last kept bytes (as `word` trims), and whether it has a
-            // letter or digit.
-            let (mut first, mut last, mut alphanumeric) = (None, 0, false);
-            while *at < bytes.len() {
-                let class = ASCII_CLASS[usize::from(bytes[*at])];
-                if class & SPACE != 0 {
-                    break;
-                }
-                if class & KEPT != 0 {
-                    first = first.or(Some(*at));
-                    last = *at;
-                }
-                alphanumeric |= class & ALPHANUMERIC != 0;
-                *at += 1;
-            }
-            if alphanumeric {
-                // Every index of an ASCII text is a character boundary.
-                return first.and_then(|first| text.get(first..last + 1));
-            }
-        }
-    }
+        })
 }
 
 /// The same words, last first.
@@ -91,45 +56,10 @@ fn word(token: &str) -> Option<&str> {
         .then_some(trimmed)
 }
 
-/// The number of [`words`]: tokens with a letter or digit (trimming never removes one).
+/// The number of [`words`]. The timeline counts an ASCII text's words from its tokens instead.
 pub fn word_count(text: &str) -> usize {
-    if text.is_ascii() {
-        // One branch-free pass: a word starts at the first letter or digit of a token.
-        let (mut count, mut counted) = (0, false);
-        for &b in text.as_bytes() {
-            let class = ASCII_CLASS[usize::from(b)];
-            let alphanumeric = class & ALPHANUMERIC != 0;
-            count += usize::from(alphanumeric & !counted);
-            counted = (counted | alphanumeric) & (class & SPACE == 0);
-        }
-        return count;
-    }
     words(text).count()
 }
-
-const ALPHANUMERIC: u8 = 1;
-const SPACE: u8 = 2;
-const APOSTROPHE: u8 = 4;
-/// What trimming a token to its word keeps at its ends.
-const KEPT: u8 = ALPHANUMERIC | APOSTROPHE;
-/// Each byte's class for [`word_count`] and [`Words`]: ASCII letters and digits, Unicode white
-/// space, the apostrophe.
-const ASCII_CLASS: [u8; 256] = {
-    let mut table = [0; 256];
-    let mut b = 0;
-    while b < 256 {
-        let byte = b as u8;
-        if byte.is_ascii_alphanumeric() {
-            table[b] = ALPHANUMERIC;
-        } else if is_ascii_space(byte) {
-            table[b] = SPACE;
-        } else if byte == b'\'' {
-            table[b] = APOSTROPHE;
-        }
-        b += 1;
-    }
-    table
-};
 
 /// Sentences of a text, split after `.`, `!` and `?`, with the terminator kept.
 pub fn sentences(text: &str) -> impl Iterator<Item = &str> {
@@ -177,7 +107,10 @@ pub fn measure(timeline: &Timeline<'_>) -> TextMeasures {
         *word_count.get_mut(s.role) += s.words as u32;
         *questions.get_mut(s.role) += count_questions(s.text);
         if s.role == Role::Agent {
-            agent_fillers += count_fillers(s.text);
+            agent_fillers += match timeline.tokens_of(s) {
+                Some(tokens) => count_filler_words(ascii_words(s.text, tokens)),
+                None => count_fillers(s.text),
+            };
             agent_seconds += s.length();
         }
     }
@@ -238,9 +171,14 @@ pub fn count_questions(text: &str) -> u32 {
 /// "kind of", "sort of". "Like" is left out: without grammar it cannot be told apart from its
 /// ordinary uses ("I'd like a demo"), and a noisy count would coach the wrong thing.
 pub fn count_fillers(text: &str) -> u32 {
+    count_filler_words(words(text))
+}
+
+/// [`count_fillers`] of a text's words.
+fn count_filler_words<'a>(words: impl Iterator<Item = &'a str>) -> u32 {
     let mut count = 0;
     let mut previous: Option<&str> = None;
-    for word in words(text) {
+    for word in words {
         if FILLER_WORD_SIEVE.may_hold(word) && is_one_of(word, &FILLER_WORDS) {
             count += 1;
         } else if let Some(prev) = previous.filter(|p| PHRASE_START_SIEVE.may_hold(p)) {
@@ -354,6 +292,9 @@ mod tests {
             let expected: Vec<&str> = text.split_whitespace().filter_map(by_chars).collect();
             proptest::prop_assert_eq!(words(&text).collect::<Vec<_>>(), expected.clone());
             proptest::prop_assert_eq!(word_count(&text), expected.len());
+            let mut tokens = Vec::new();
+            crate::analysis::tokens::push_ascii_tokens(text.as_bytes(), &mut tokens);
+            proptest::prop_assert_eq!(ascii_words(&text, &tokens).collect::<Vec<_>>(), expected.clone());
             // The same text made non-ASCII takes the character path: same questions.
             proptest::prop_assert_eq!(count_questions(&text), count_questions(&format!("{text}é")));
         }
@@ -383,6 +324,11 @@ mod tests {
                 previous = Some(word);
             }
             proptest::prop_assert_eq!(count_fillers(&text), expected, "{:?}", text);
+            if text.is_ascii() {
+                let mut tokens = Vec::new();
+                crate::analysis::tokens::push_ascii_tokens(text.as_bytes(), &mut tokens);
+                proptest::prop_assert_eq!(count_filler_words(ascii_words(&text, &tokens)), expected);
+            }
         }
     }
 

@@ -8,7 +8,10 @@
 
 use serde::{Deserialize, Serialize};
 
+use std::ops::Range;
+
 use crate::analysis::text::word_count;
+use crate::analysis::tokens::{class, push_ascii_tokens, AsciiToken};
 use crate::domain::{Role, Transcript, WordTime};
 
 /// Nominal speaking rate used to place untimed utterances when the call length is unknown.
@@ -46,6 +49,8 @@ pub struct Segment<'a> {
     pub words: usize,
     /// The words' times when the timeline is measured from words; empty otherwise.
     pub word_times: &'a [WordTime],
+    /// Where the text's tokens are in [`Timeline::tokens`] when it is ASCII; `None` otherwise.
+    pub tokens: Option<Range<usize>>,
 }
 
 impl Segment<'_> {
@@ -74,24 +79,33 @@ pub struct Timeline<'a> {
     pub source: TimingSource,
     /// Length of the call in seconds: the larger of the given duration and the last end.
     pub duration: f64,
+    /// The tokens of every ASCII segment, split once here for every measure that reads words.
+    pub tokens: Vec<AsciiToken>,
 }
 
 impl<'a> Timeline<'a> {
     pub fn build(transcript: &'a Transcript, duration_seconds: Option<f64>) -> Self {
         let given = duration_seconds.filter(|d| d.is_finite() && *d > 0.0);
         let utterances = transcript.utterances();
+        let mut tokens = Vec::new();
+        let counted: Vec<(usize, Option<Range<usize>>)> = utterances
+            .iter()
+            .map(|u| count_words(&u.text, &mut tokens))
+            .collect();
         if transcript.is_timed() {
             let mut segments: Vec<Segment<'a>> = utterances
                 .iter()
+                .zip(counted)
                 .enumerate()
-                .map(|(index, u)| Segment {
+                .map(|(index, (u, (words, token_range)))| Segment {
                     index,
                     role: u.speaker,
                     text: &u.text,
                     start: u.start.unwrap_or(0.0),
                     end: u.end.unwrap_or(0.0),
-                    words: word_count(&u.text),
+                    words,
                     word_times: &u.word_times,
+                    tokens: token_range,
                 })
                 .collect();
             let from_words = segments
@@ -115,10 +129,10 @@ impl<'a> Timeline<'a> {
                     TimingSource::Segments
                 },
                 duration: given.unwrap_or(0.0).max(last_end),
+                tokens,
             };
         }
-        let words: Vec<usize> = utterances.iter().map(|u| word_count(&u.text)).collect();
-        let total_words: usize = words.iter().sum();
+        let total_words: usize = counted.iter().map(|(words, _)| words).sum();
         let duration = given.unwrap_or(total_words as f64 / NOMINAL_WORDS_PER_SECOND);
         let seconds_per_word = if total_words == 0 {
             0.0
@@ -128,9 +142,9 @@ impl<'a> Timeline<'a> {
         let mut clock = 0.0;
         let segments = utterances
             .iter()
-            .zip(words)
+            .zip(counted)
             .enumerate()
-            .map(|(index, (u, words))| {
+            .map(|(index, (u, (words, token_range)))| {
                 let start = clock;
                 clock += words as f64 * seconds_per_word;
                 Segment {
@@ -141,6 +155,7 @@ impl<'a> Timeline<'a> {
                     end: clock,
                     words,
                     word_times: &[],
+                    tokens: token_range,
                 }
             })
             .collect();
@@ -149,8 +164,32 @@ impl<'a> Timeline<'a> {
             timing: Timing::Estimated,
             source: TimingSource::Estimated,
             duration,
+            tokens,
         }
     }
+
+    /// The tokens of `segment`'s text when it is ASCII.
+    pub fn tokens_of(&self, segment: &Segment<'_>) -> Option<&[AsciiToken]> {
+        segment
+            .tokens
+            .clone()
+            .and_then(|range| self.tokens.get(range))
+    }
+}
+
+/// The number of words in `text`, and when it is ASCII, where its tokens, appended to `tokens`,
+/// are: the words are its tokens with a letter or digit (trimming never removes one).
+fn count_words(text: &str, tokens: &mut Vec<AsciiToken>) -> (usize, Option<Range<usize>>) {
+    if !text.is_ascii() {
+        return (word_count(text), None);
+    }
+    let first = tokens.len();
+    push_ascii_tokens(text.as_bytes(), tokens);
+    let words = tokens[first..]
+        .iter()
+        .filter(|t| t.has(class::ALPHANUMERIC))
+        .count();
+    (words, Some(first..tokens.len()))
 }
 
 #[cfg(test)]

@@ -31,7 +31,7 @@ use aho_corasick::AhoCorasick;
 use regex::Regex;
 use rustc_hash::FxHashMap;
 
-use crate::analysis::tokens::is_ascii_space;
+use crate::analysis::tokens::{class, classes_of, push_ascii_tokens, AsciiToken};
 use lexicon::{Special, WordInfo, WordTable};
 use words::{
     BOOSTERS, C_INCR, EMARK_INCR, MAX_EMARK, MAX_QMARK, MAX_QMARK_INCR, NEGATION_SCALAR,
@@ -79,6 +79,8 @@ pub struct Scratch {
     sentiments: Vec<f64>,
     /// The words around a sentiment word, joined as the crate joins them.
     window: String,
+    /// The whitespace tokens of an ASCII text scored without them.
+    ascii_tokens: Vec<AsciiToken>,
 }
 
 /// One token: where its lowercase form is in [`Scratch::lower`] and what the rules ask of it.
@@ -110,18 +112,25 @@ impl Vader {
     /// VADER's normalised compound score of `text`, in [-1, 1].
     #[cfg(test)]
     pub fn compound(&self, text: &str) -> f64 {
-        self.compound_with(text, &mut Scratch::default())
+        self.compound_with(text, None, &mut Scratch::default())
     }
 
-    /// [`Vader::compound`] with buffers reused from earlier texts.
-    pub fn compound_with(&self, text: &str, scratch: &mut Scratch) -> f64 {
+    /// [`Vader::compound`] with buffers reused from earlier texts, and the text's whitespace
+    /// tokens when it is ASCII and they are at hand.
+    pub fn compound_with(
+        &self,
+        text: &str,
+        ascii_tokens: Option<&[AsciiToken]>,
+        scratch: &mut Scratch,
+    ) -> f64 {
         let text = self.with_emoji_described(text);
-        self.tokenize(&text, scratch);
+        self.tokenize(&text, ascii_tokens, scratch);
         let Scratch {
             lower,
             tokens,
             sentiments,
             window,
+            ..
         } = scratch;
         let caps = tokens.iter().filter(|t| t.all_caps).count();
         let mixed_caps = caps > 0 && caps < tokens.len();
@@ -196,47 +205,41 @@ impl Vader {
     /// whole character, so stripping bytes strips the same characters). ASCII text is lowercased
     /// once, whole, and its tokens keep their places in it; other text is lowercased token by
     /// token, as `str::to_lowercase` of the crate's joined windows would (final sigma included).
-    fn tokenize(&self, text: &str, scratch: &mut Scratch) {
-        let Scratch { lower, tokens, .. } = scratch;
+    fn tokenize(&self, text: &str, ascii_tokens: Option<&[AsciiToken]>, scratch: &mut Scratch) {
+        let Scratch {
+            lower,
+            tokens,
+            ascii_tokens: own_tokens,
+            ..
+        } = scratch;
         lower.clear();
         tokens.clear();
         if text.is_ascii() {
             lower.push_str(text);
             lower.make_ascii_lowercase();
-            // The tokens, each with the classes of its bytes, in one pass over the text
-            // (`ascii_spans`, then a pass per token for each question, cost four times as much).
             let bytes = text.as_bytes();
-            let mut at = 0;
-            loop {
-                while at < bytes.len() && ASCII_FLAGS[usize::from(bytes[at])] & SPACE != 0 {
-                    at += 1;
-                }
-                if at == bytes.len() {
-                    break;
-                }
-                let start = at;
-                let mut flags = 0;
-                while at < bytes.len() {
-                    let byte_flags = ASCII_FLAGS[usize::from(bytes[at])];
-                    if byte_flags & SPACE != 0 {
-                        break;
-                    }
-                    flags |= byte_flags;
-                    at += 1;
-                }
+            let ascii_tokens = ascii_tokens.unwrap_or_else(|| {
+                own_tokens.clear();
+                push_ascii_tokens(bytes, own_tokens);
+                own_tokens
+            });
+            for token in ascii_tokens {
+                let (at, mut classes) = (token.range(), token.classes);
                 // Only a token with punctuation can lose some to `word_span`.
-                let word = if flags & PUNCTUATION == 0 {
-                    (at - start > 1).then_some(start..at)
+                let word = if classes & class::PUNCTUATION == 0 {
+                    (at.len() > 1).then_some(at.clone())
                 } else {
-                    word_span(&text[start..at]).map(|w| start + w.start..start + w.end)
+                    text.get(at.clone())
+                        .and_then(word_span)
+                        .map(|w| at.start + w.start..at.start + w.end)
                 };
                 let Some(word) = word else {
                     continue;
                 };
-                if word != (start..at) {
-                    flags = flags_of(&bytes[word.clone()]);
+                if word != at {
+                    classes = bytes.get(word.clone()).map_or(0, classes_of);
                 }
-                tokens.push(self.ascii_token(bytes, lower, word, flags));
+                tokens.push(self.ascii_token(bytes, lower, word, classes));
             }
         } else {
             for raw in text.split_whitespace() {
@@ -268,9 +271,9 @@ impl Vader {
     }
 
     /// [`Vader::token`] for the word `text[at]` of an ASCII text, given the classes of its bytes
-    /// ([`flags_of`]).
+    /// ([`classes_of`]).
     #[inline]
-    fn ascii_token(&self, text: &[u8], lower: &str, at: Range<usize>, flags: u8) -> Token {
+    fn ascii_token(&self, text: &[u8], lower: &str, at: Range<usize>, classes: u8) -> Token {
         let word = &text[at.clone()];
         let info = self.words.info(&lower[at.clone()]);
         Token {
@@ -279,8 +282,8 @@ impl Vader {
             info,
             // `is_all_caps` on ASCII: more than one byte, none lowercase or a word character
             // that is not a capital.
-            all_caps: word.len() > 1 && flags & NOT_A_CAPITAL == 0,
-            negated: info.negation || (flags & APOSTROPHE != 0 && contains_nt(word)),
+            all_caps: word.len() > 1 && classes & class::NOT_A_CAPITAL == 0,
+            negated: info.negation || (classes & class::APOSTROPHE != 0 && contains_nt(word)),
         }
     }
 
@@ -410,43 +413,6 @@ fn word_span(raw: &str) -> Option<Range<usize>> {
 /// `token.contains("n't")`, looking for the apostrophe first (most words have none).
 fn contains_nt(token: &[u8]) -> bool {
     token.contains(&b'\'') && token.windows(3).any(|w| w == b"n't")
-}
-
-/// A lowercase letter, digit or underscore: a word character that is not a capital.
-const NOT_A_CAPITAL: u8 = 1;
-const APOSTROPHE: u8 = 2;
-/// One of the 32 ASCII punctuation characters `word_span` strips.
-const PUNCTUATION: u8 = 4;
-/// White space, as [`is_ascii_space`] says.
-const SPACE: u8 = 8;
-/// What the ASCII tokenizer asks of each byte.
-const ASCII_FLAGS: [u8; 256] = {
-    let mut flags = [0; 256];
-    let mut b = 0;
-    while b < 256 {
-        let byte = b as u8;
-        if byte.is_ascii_lowercase() || byte.is_ascii_digit() || byte == b'_' {
-            flags[b] |= NOT_A_CAPITAL;
-        }
-        if byte == b'\'' {
-            flags[b] |= APOSTROPHE;
-        }
-        if byte.is_ascii_punctuation() {
-            flags[b] |= PUNCTUATION;
-        }
-        if is_ascii_space(byte) {
-            flags[b] |= SPACE;
-        }
-        b += 1;
-    }
-    flags
-};
-
-/// The union of the classes of `bytes`.
-fn flags_of(bytes: &[u8]) -> u8 {
-    bytes
-        .iter()
-        .fold(0, |flags, &b| flags | ASCII_FLAGS[usize::from(b)])
 }
 
 fn booster_scalar(token: &Token, valence: f64, mixed_caps: bool) -> f64 {
