@@ -16,20 +16,30 @@ use aho_corasick::{Anchored, StartKind};
 /// The non-ASCII characters a case-insensitive regex matches for an ASCII letter.
 const ASCII_FOLD_TARGETS: [char; 2] = ['\u{212A}', '\u{17F}'];
 
-/// An ASCII-case-insensitive search for literals.
+/// An ASCII-case-insensitive search for literals in groups, answering whether the groups found
+/// together are enough for a match (a regex may need a literal of two groups, or of one).
 #[derive(Debug)]
 pub struct Prefilter {
     /// Searched byte by byte below: the crate's `is_match` ran its case-insensitive Teddy
     /// prefilter, whose many false candidates each restarted the automaton, at thrice the cost.
     literals: DFA,
+    /// The group bit of each literal (the automaton's pattern id).
+    group_of: Vec<u32>,
+    /// Whether literals of the groups set in the argument can make a match.
+    enough: fn(u32) -> bool,
 }
 
 impl Prefilter {
-    /// `literals` must be ASCII. `None` if the automaton cannot be built (then the caller runs
-    /// its regexes everywhere).
-    pub fn new<'a>(literals: impl IntoIterator<Item = &'a str>) -> Option<Self> {
-        let literals: Vec<&str> = literals.into_iter().collect();
-        debug_assert!(literals.iter().all(|l| l.is_ascii()));
+    /// `groups[g]` are the literals of group `g` (bit `1 << g`); a literal's letters must be ASCII
+    /// (other characters are matched as they are, so they must have no other case). `None` if
+    /// the automaton cannot be built (then the caller runs its regexes everywhere).
+    pub fn new(groups: &[&[&str]], enough: fn(u32) -> bool) -> Option<Self> {
+        let mut literals = Vec::new();
+        let mut group_of = Vec::new();
+        for (g, group) in groups.iter().enumerate() {
+            literals.extend_from_slice(group);
+            group_of.extend(group.iter().map(|_| 1 << g));
+        }
         let literals = DFA::builder()
             .ascii_case_insensitive(true)
             .start_kind(StartKind::Unanchored)
@@ -37,29 +47,38 @@ impl Prefilter {
             .prefilter(false)
             .build(literals)
             .ok()?;
-        Some(Self { literals })
+        Some(Self {
+            literals,
+            group_of,
+            enough,
+        })
     }
 
-    /// Whether any literal occurs in `text`, or `None` when the prefilter cannot answer.
-    pub fn any(&self, text: &str) -> Option<bool> {
+    /// Whether literals occur in `text` that are enough for a match, or `None` when the
+    /// prefilter cannot answer.
+    pub fn may_match(&self, text: &str) -> Option<bool> {
         if !is_exact_for(text) {
             return None;
         }
         let dfa = &self.literals;
         let mut state = dfa.start_state(Anchored::No).ok()?;
+        let mut found = 0;
         for &byte in text.as_bytes() {
             state = dfa.next_state(Anchored::No, state, byte);
-            // Without a prefilter, the only special states of an unanchored search are matches.
             if dfa.is_special(state) && dfa.is_match(state) {
-                return Some(true);
+                for i in 0..dfa.match_len(state) {
+                    let literal = dfa.match_pattern(state, i).as_usize();
+                    found |= self.group_of.get(literal).copied().unwrap_or(0);
+                }
+                if (self.enough)(found) {
+                    return Some(true);
+                }
             }
         }
         Some(false)
     }
 }
 
-/// Whether an ASCII-case-insensitive search finds every literal a case-insensitive regex would
-/// match in `text`.
 pub fn is_exact_for(text: &str) -> bool {
     text.is_ascii() || !text.contains(ASCII_FOLD_TARGETS)
 }
@@ -81,9 +100,19 @@ mod tests {
 
     #[test]
     fn a_prefilter_finds_its_literals_in_any_ascii_case() {
-        let p = Prefilter::new(["price", "per seat"]).expect("built");
-        assert_eq!(p.any("Our PRICE is per Seat"), Some(true));
-        assert_eq!(p.any("our pricing is per user"), Some(false));
-        assert_eq!(p.any("\u{212A}ey"), None);
+        let p = Prefilter::new(&[&["price", "per seat"]], |found| found != 0).expect("built");
+        assert_eq!(p.may_match("Our PRICE is per Seat"), Some(true));
+        assert_eq!(p.may_match("our pricing is per user"), Some(false));
+        assert_eq!(p.may_match("\u{212A}ey"), None);
+    }
+
+    #[test]
+    fn a_prefilter_can_need_a_literal_of_each_of_two_groups() {
+        let p = Prefilter::new(&[&["we’ll", "i will"], &["send"]], |found| found == 0b11)
+            .expect("built");
+        assert_eq!(p.may_match("I WILL send it"), Some(true));
+        assert_eq!(p.may_match("send it, we’ll see"), Some(true));
+        assert_eq!(p.may_match("We'll send it"), Some(false));
+        assert_eq!(p.may_match("I will, I will"), Some(false));
     }
 }

@@ -58,14 +58,32 @@ const FOLLOW_UPS: [&str; 20] = [
 ];
 /// The other way to state a commitment, and the rest of the prefilter's literals.
 const NEXT_STEP: &str = "next step";
+/// How the commitment regex's first alternative starts: a pronoun and a verb, or a joint
+/// subject. A sentence with none of these can only commit by saying "next step".
+const PRONOUNS: [&str; 2] = ["i", "we"];
+const VERBS: [&str; 8] = [
+    "'ll",
+    "’ll",
+    " will",
+    " can",
+    " am going to",
+    " are going to",
+    "'m going to",
+    "'re going to",
+];
+const JOINT_SUBJECTS: [&str; 3] = ["let me", "let's", "let us"];
+/// The prefilter's groups: a commitment has a subject and a follow-up, or says "next step".
+const SUBJECT: u32 = 1;
+const FOLLOW_UP: u32 = 2;
+const NEXT_STEP_SAID: u32 = 4;
 
 struct Patterns {
     commitment: Regex,
     negation: Regex,
     due: Regex,
-    /// Every commitment contains a follow-up or "next step": segments with none are skipped
-    /// without splitting them into sentences, and sentences with none without running the
-    /// regexes on them.
+    /// Every commitment contains a subject and a follow-up, or "next step": segments without
+    /// are skipped without splitting them into sentences, and sentences without without running
+    /// the regexes on them.
     prefilter: Option<Prefilter>,
 }
 
@@ -81,11 +99,24 @@ fn patterns() -> &'static Patterns {
     static PATTERNS: OnceLock<Patterns> = OnceLock::new();
     PATTERNS.get_or_init(|| Patterns {
         commitment: build(&format!(
-            r"\b(?:(?:i|we)(?:'ll|’ll| will| can| am going to| are going to|'m going to|'re going to)|let me|let's|let us)\s+(?:\w+\s+){{0,2}}?(?:{})\b|\b{NEXT_STEP}s?\b",
+            r"\b(?:(?:{})(?:{})|{})\s+(?:\w+\s+){{0,2}}?(?:{})\b|\b{NEXT_STEP}s?\b",
+            PRONOUNS.join("|"),
+            VERBS.join("|"),
+            JOINT_SUBJECTS.join("|"),
             FOLLOW_UPS.join("|")
         )),
         negation: build(r"\b(?:won't|will not|can't|cannot|not able|unable|don't|never)\b"),
-        prefilter: Prefilter::new(FOLLOW_UPS.into_iter().chain([NEXT_STEP])),
+        prefilter: {
+            let subjects: Vec<String> = PRONOUNS
+                .iter()
+                .flat_map(|pronoun| VERBS.iter().map(move |verb| format!("{pronoun}{verb}")))
+                .chain(JOINT_SUBJECTS.iter().map(|s| (*s).to_owned()))
+                .collect();
+            let subjects: Vec<&str> = subjects.iter().map(String::as_str).collect();
+            Prefilter::new(&[&subjects, &FOLLOW_UPS, &[NEXT_STEP]], |found| {
+                found & NEXT_STEP_SAID != 0 || found & (SUBJECT | FOLLOW_UP) == SUBJECT | FOLLOW_UP
+            })
+        },
         due: build(
             r"\b(?:today|tonight|tomorrow|this week|next week|this month|next month|end of (?:the )?(?:day|week|month|quarter)|(?:by|on|this|next) (?:monday|tuesday|wednesday|thursday|friday|saturday|sunday)|in (?:a|one|two|three|\d+) (?:days?|weeks?))\b",
         ),
@@ -98,7 +129,7 @@ pub fn find(timeline: &Timeline<'_>) -> Vec<NextStep> {
     let p = patterns();
     let mut found = Vec::new();
     for s in &timeline.segments {
-        let maybe = p.prefilter.as_ref().and_then(|f| f.any(s.text));
+        let maybe = p.prefilter.as_ref().and_then(|f| f.may_match(s.text));
         if maybe == Some(false) {
             continue;
         }
@@ -106,10 +137,10 @@ pub fn find(timeline: &Timeline<'_>) -> Vec<NextStep> {
             if found.len() >= MAX_NEXT_STEPS {
                 return found;
             }
-            if p.prefilter.as_ref().and_then(|f| f.any(sentence)) == Some(false) {
+            if sentence.ends_with('?') {
                 continue;
             }
-            if sentence.ends_with('?') {
+            if p.prefilter.as_ref().and_then(|f| f.may_match(sentence)) == Some(false) {
                 continue;
             }
             // The commitment first: few sentences have one, so the negation runs on few.
@@ -182,6 +213,27 @@ mod tests {
         assert_eq!(s[1].due.as_deref(), Some("next week"));
         assert_eq!(s[1].speaker, Role::Customer);
         assert_eq!(s[2].due, None);
+    }
+
+    proptest::proptest! {
+        /// The prefilter may skip a sentence only where the commitment regex cannot match it.
+        #[test]
+        fn the_prefilter_never_skips_a_commitment(
+            words in proptest::collection::vec(proptest::sample::select(vec![
+                "I", "i", "we", "WE", "I'll", "We’ll", "we'll", "will", "can", "am", "are", "going",
+                "to", "I'm", "we're", "i're", "we'm", "let", "Let's", "LET", "us", "me", "send",
+                "E-mail", "set", "up", "get", "back", "Next", "step", "steps", "the", "proposal",
+                "hi", "sendx", "...", ",",
+            ]), 0..10),
+            separator in proptest::sample::select(vec![" ", "  ", "\t"]),
+        ) {
+            let sentence = words.join(separator);
+            let p = patterns();
+            let prefilter = p.prefilter.as_ref().expect("built");
+            if p.commitment.is_match(&sentence) {
+                proptest::prop_assert_ne!(prefilter.may_match(&sentence), Some(false), "{:?}", sentence);
+            }
+        }
     }
 
     #[test]

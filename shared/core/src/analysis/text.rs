@@ -1,7 +1,7 @@
 //! Words, questions and filler words: the text measures of a call.
 
 use crate::analysis::timeline::Timeline;
-use crate::analysis::tokens::{class, tokens, tokens_from_the_end, AsciiToken};
+use crate::analysis::tokens::{class, tokens, tokens_from_the_end, AsciiToken, ASCII_CLASSES};
 use crate::analysis::PerRole;
 use crate::domain::Role;
 
@@ -11,19 +11,25 @@ pub fn words(text: &str) -> impl Iterator<Item = &str> {
     tokens(text).filter_map(word)
 }
 
-/// The [`words`] of an ASCII text, read from its tokens (as the timeline split them).
-pub fn ascii_words<'a>(text: &'a str, tokens: &'a [AsciiToken]) -> impl Iterator<Item = &'a str> {
+/// The [`words`] of an ASCII text, as bytes, read from its tokens (as the timeline split them).
+pub fn ascii_words<'a>(text: &'a [u8], tokens: &'a [AsciiToken]) -> impl Iterator<Item = &'a [u8]> {
+    let is_kept =
+        |b: &u8| ASCII_CLASSES[usize::from(*b)] & (class::ALPHANUMERIC | class::APOSTROPHE) != 0;
     tokens
         .iter()
         .filter(|t| t.has(class::ALPHANUMERIC))
-        .map(|t| {
+        .map(move |t| {
             let token = text.get(t.range()).unwrap_or_default();
-            // Only a token with something to trim can differ from its word.
-            if t.has(class::TRIMMED) {
-                word(token).unwrap_or(token)
-            } else {
-                token
+            // Only a token with something to trim differs from its word; `word`'s trim, by bytes.
+            if !t.has(class::TRIMMED) {
+                return token;
             }
+            let start = token.iter().position(is_kept).unwrap_or(0);
+            let end = token
+                .iter()
+                .rposition(is_kept)
+                .map_or(token.len(), |p| p + 1);
+            token.get(start..end).unwrap_or(token)
         })
 }
 
@@ -108,7 +114,7 @@ pub fn measure(timeline: &Timeline<'_>) -> TextMeasures {
         *questions.get_mut(s.role) += count_questions(s.text);
         if s.role == Role::Agent {
             agent_fillers += match timeline.tokens_of(s) {
-                Some(tokens) => count_filler_words(ascii_words(s.text, tokens)),
+                Some(tokens) => count_filler_words(ascii_words(s.text.as_bytes(), tokens)),
                 None => count_fillers(s.text),
             };
             agent_seconds += s.length();
@@ -171,13 +177,13 @@ pub fn count_questions(text: &str) -> u32 {
 /// "kind of", "sort of". "Like" is left out: without grammar it cannot be told apart from its
 /// ordinary uses ("I'd like a demo"), and a noisy count would coach the wrong thing.
 pub fn count_fillers(text: &str) -> u32 {
-    count_filler_words(words(text))
+    count_filler_words(words(text).map(str::as_bytes))
 }
 
-/// [`count_fillers`] of a text's words.
-fn count_filler_words<'a>(words: impl Iterator<Item = &'a str>) -> u32 {
+/// [`count_fillers`] of a text's words, as bytes (`str::eq_ignore_ascii_case` compares bytes too).
+fn count_filler_words<'a>(words: impl Iterator<Item = &'a [u8]>) -> u32 {
     let mut count = 0;
-    let mut previous: Option<&str> = None;
+    let mut previous: Option<&[u8]> = None;
     for word in words {
         if FILLER_WORD_SIEVE.may_hold(word) && is_one_of(word, &FILLER_WORDS) {
             count += 1;
@@ -185,8 +191,8 @@ fn count_filler_words<'a>(words: impl Iterator<Item = &'a str>) -> u32 {
             if PHRASE_END_SIEVE.may_hold(word)
                 && FILLER_PHRASES.iter().any(|[a, b]| {
                     a.len() == prev.len()
-                        && a.eq_ignore_ascii_case(prev)
-                        && b.eq_ignore_ascii_case(word)
+                        && a.as_bytes().eq_ignore_ascii_case(prev)
+                        && b.as_bytes().eq_ignore_ascii_case(word)
                 })
             {
                 count += 1;
@@ -199,9 +205,9 @@ fn count_filler_words<'a>(words: impl Iterator<Item = &'a str>) -> u32 {
 
 /// `word` is one of `list`, ignoring ASCII case; the length test first, since most words have
 /// the length of no filler.
-fn is_one_of(word: &str, list: &[&str]) -> bool {
+fn is_one_of(word: &[u8], list: &[&str]) -> bool {
     list.iter()
-        .any(|f| f.len() == word.len() && f.eq_ignore_ascii_case(word))
+        .any(|f| f.len() == word.len() && f.as_bytes().eq_ignore_ascii_case(word))
 }
 
 /// The lengths and first letters of a list of words: a word with a length or first letter
@@ -230,8 +236,7 @@ impl Sieve {
     }
 
     /// Whether `word` can equal a listed word ignoring ASCII case.
-    fn may_hold(self, word: &str) -> bool {
-        let bytes = word.as_bytes();
+    fn may_hold(self, bytes: &[u8]) -> bool {
         bytes.len() < 64
             && self.lengths & (1 << bytes.len()) != 0
             && bytes
@@ -294,7 +299,8 @@ mod tests {
             proptest::prop_assert_eq!(word_count(&text), expected.len());
             let mut tokens = Vec::new();
             crate::analysis::tokens::push_ascii_tokens(text.as_bytes(), &mut tokens);
-            proptest::prop_assert_eq!(ascii_words(&text, &tokens).collect::<Vec<_>>(), expected.clone());
+            let expected_bytes: Vec<&[u8]> = expected.iter().map(|w| w.as_bytes()).collect();
+            proptest::prop_assert_eq!(ascii_words(text.as_bytes(), &tokens).collect::<Vec<_>>(), expected_bytes);
             // The same text made non-ASCII takes the character path: same questions.
             proptest::prop_assert_eq!(count_questions(&text), count_questions(&format!("{text}é")));
         }
@@ -327,7 +333,7 @@ mod tests {
             if text.is_ascii() {
                 let mut tokens = Vec::new();
                 crate::analysis::tokens::push_ascii_tokens(text.as_bytes(), &mut tokens);
-                proptest::prop_assert_eq!(count_filler_words(ascii_words(&text, &tokens)), expected);
+                proptest::prop_assert_eq!(count_filler_words(ascii_words(text.as_bytes(), &tokens)), expected);
             }
         }
     }

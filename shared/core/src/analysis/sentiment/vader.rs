@@ -217,6 +217,8 @@ impl Vader {
         if text.is_ascii() {
             lower.push_str(text);
             lower.make_ascii_lowercase();
+            // Eight bytes after the last word, for `WordTable::info_at`; no token reaches them.
+            lower.push_str(WORD_KEY_PADDING);
             let bytes = text.as_bytes();
             let ascii_tokens = ascii_tokens.unwrap_or_else(|| {
                 own_tokens.clear();
@@ -275,7 +277,10 @@ impl Vader {
     #[inline]
     fn ascii_token(&self, text: &[u8], lower: &str, at: Range<usize>, classes: u8) -> Token {
         let word = &text[at.clone()];
-        let info = self.words.info(&lower[at.clone()]);
+        let info = self.words.info_at(
+            lower.as_bytes().get(at.start..).unwrap_or_default(),
+            at.len(),
+        );
         Token {
             start: at.start,
             end: at.end,
@@ -388,6 +393,8 @@ impl Vader {
         valence
     }
 }
+
+const WORD_KEY_PADDING: &str = "\0\0\0\0\0\0\0\0";
 
 /// The crate's word in a whitespace token, as a range of it; `None` for a one-byte token.
 fn word_span(raw: &str) -> Option<Range<usize>> {

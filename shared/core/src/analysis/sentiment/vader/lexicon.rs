@@ -121,6 +121,22 @@ impl WordTable {
         self.get(word).copied().unwrap_or_default()
     }
 
+    /// [`WordTable::info`] of the word that is the first `len` bytes of `text` (lowercase), where
+    /// `text` runs on for at least 8 bytes: a short word's key is then one load and a mask.
+    #[inline]
+    pub fn info_at(&self, text: &[u8], len: usize) -> WordInfo {
+        match text.first_chunk::<8>() {
+            Some(chunk) if len <= 7 => {
+                let bytes = u64::from_le_bytes(*chunk) & ((1 << (8 * len)) - 1);
+                let key = bytes | (len as u64) << 56;
+                self.short.get(&key).copied().unwrap_or_default()
+            }
+            _ => std::str::from_utf8(text.get(..len).unwrap_or_default())
+                .map(|word| self.info(word))
+                .unwrap_or_default(),
+        }
+    }
+
     pub fn len(&self) -> usize {
         self.short.len() + self.long.len()
     }
@@ -180,6 +196,15 @@ mod tests {
                 (found.negation, found.special),
                 (info.negation, info.special)
             );
+        }
+        let mut padded = String::new();
+        for word in words.keys() {
+            padded.clear();
+            padded.push_str(word);
+            padded.push_str("x\0\0\0\0\0\0\0\0");
+            let found = table.info_at(padded.as_bytes(), word.len());
+            assert_eq!(found.valence, words[word].valence, "{word}");
+            assert_eq!(found.special, words[word].special, "{word}");
         }
         for missing in [
             "",
