@@ -9,9 +9,9 @@
 //! and `s` the long s (U+017F), which an ASCII-case-insensitive search would miss; a text with
 //! either character is therefore searched by the regexes alone ([`is_exact_for`]).
 
-use aho_corasick::automaton::Automaton;
-use aho_corasick::dfa::DFA;
-use aho_corasick::{Anchored, StartKind};
+use std::ops::ControlFlow;
+
+use crate::analysis::dense_dfa::DenseDfa;
 
 /// The non-ASCII characters a case-insensitive regex matches for an ASCII letter.
 const ASCII_FOLD_TARGETS: [char; 2] = ['\u{212A}', '\u{17F}'];
@@ -22,7 +22,7 @@ const ASCII_FOLD_TARGETS: [char; 2] = ['\u{212A}', '\u{17F}'];
 pub struct Prefilter {
     /// Searched byte by byte below: the crate's `is_match` ran its case-insensitive Teddy
     /// prefilter, whose many false candidates each restarted the automaton, at thrice the cost.
-    literals: DFA,
+    literals: DenseDfa,
     /// The group bit of each literal (the automaton's pattern id).
     group_of: Vec<u32>,
     /// Whether literals of the groups set in the argument can make a match.
@@ -40,15 +40,8 @@ impl Prefilter {
             literals.extend_from_slice(group);
             group_of.extend(group.iter().map(|_| 1 << g));
         }
-        let literals = DFA::builder()
-            .ascii_case_insensitive(true)
-            .start_kind(StartKind::Unanchored)
-            // Its prefilter would make the start state special, stopping the loop below often.
-            .prefilter(false)
-            .build(literals)
-            .ok()?;
         Some(Self {
-            literals,
+            literals: DenseDfa::new(&literals)?,
             group_of,
             enough,
         })
@@ -60,22 +53,18 @@ impl Prefilter {
         if !is_exact_for(text) {
             return None;
         }
-        let dfa = &self.literals;
-        let mut state = dfa.start_state(Anchored::No).ok()?;
         let mut found = 0;
-        for &byte in text.as_bytes() {
-            state = dfa.next_state(Anchored::No, state, byte);
-            if dfa.is_special(state) && dfa.is_match(state) {
-                for i in 0..dfa.match_len(state) {
-                    let literal = dfa.match_pattern(state, i).as_usize();
-                    found |= self.group_of.get(literal).copied().unwrap_or(0);
-                }
-                if (self.enough)(found) {
-                    return Some(true);
-                }
+        let enough = self.literals.search(text.as_bytes(), |_, matches| {
+            for (literal, _) in matches {
+                found |= self.group_of.get(literal.as_usize()).copied().unwrap_or(0);
             }
-        }
-        Some(false)
+            if (self.enough)(found) {
+                ControlFlow::Break(())
+            } else {
+                ControlFlow::Continue(())
+            }
+        });
+        Some(enough.is_some())
     }
 }
 

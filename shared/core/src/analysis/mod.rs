@@ -4,6 +4,7 @@
 //! that computes it; the README repeats them for users.
 
 mod conversation;
+mod dense_dfa;
 mod literals;
 mod next_steps;
 mod per_role;

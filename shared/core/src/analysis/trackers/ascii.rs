@@ -13,19 +13,17 @@
 //! A rule with a phrase that has no words (the regex `\b\b` matches empty text) or is not ASCII
 //! leaves the whole set to the regexes.
 
-use std::ops::Range;
-
-use aho_corasick::automaton::Automaton;
-use aho_corasick::dfa::DFA;
-use aho_corasick::{Anchored, StartKind};
+use std::ops::{ControlFlow, Range};
 
 use super::TrackerRule;
+use crate::analysis::dense_dfa::DenseDfa;
 
 #[derive(Debug)]
 pub(super) struct AsciiPhrases {
     /// Every distinct phrase, lowercase, its words joined by single spaces, as a DFA searched
-    /// byte by byte below: the crate's overlapping iterator cost four times as much a byte.
-    automaton: DFA,
+    /// byte by byte below: the crate's overlapping iterator cost four times as much a byte, and
+    /// stepping its DFA twice what this table costs.
+    automaton: DenseDfa,
     /// For each phrase (the automaton's pattern id), the rules that list it.
     owners: Vec<Vec<Owner>>,
 }
@@ -47,7 +45,8 @@ pub(super) struct Occurrence {
 }
 
 impl AsciiPhrases {
-    /// `None` when a rule has a phrase that is not ASCII or has no words.
+    /// `None` when a rule has a phrase that is not ASCII or has no words (or the phrases are too
+    /// many for one table).
     pub(super) fn new<'a>(rules: impl IntoIterator<Item = &'a TrackerRule>) -> Option<Self> {
         let mut phrases: Vec<String> = Vec::new();
         let mut owners: Vec<Vec<Owner>> = Vec::new();
@@ -75,15 +74,10 @@ impl AsciiPhrases {
                 owners[id].push(Owner { rule, alternative });
             }
         }
-        let automaton = DFA::builder()
-            .ascii_case_insensitive(true)
-            .start_kind(StartKind::Unanchored)
-            // The prefilter would make the start state special, stopping the loop below at
-            // every byte that begins no phrase.
-            .prefilter(false)
-            .build(&phrases)
-            .ok()?;
-        Some(Self { automaton, owners })
+        Some(Self {
+            automaton: DenseDfa::new(&phrases)?,
+            owners,
+        })
     }
 
     /// Whether [`AsciiPhrases::find`] finds every match in `text`: its bytes run from the space
@@ -114,24 +108,13 @@ impl AsciiPhrases {
     ) {
         occurrences.clear();
         let bytes = text.as_bytes();
-        let dfa = &self.automaton;
-        let Ok(mut state) = dfa.start_state(Anchored::No) else {
-            return;
-        };
-        for (at, &byte) in bytes.iter().enumerate() {
-            state = dfa.next_state(Anchored::No, state, byte);
-            // Without a prefilter, the only special states of an unanchored search are matches.
-            if !dfa.is_special(state) || !dfa.is_match(state) {
-                continue;
-            }
-            let end = at + 1;
-            for index in 0..dfa.match_len(state) {
-                let phrase = dfa.match_pattern(state, index);
-                let start = end - dfa.pattern_len(phrase);
+        self.automaton.search(bytes, |end, matches| {
+            for &(phrase, length) in matches {
+                let start = end - length;
                 if !(is_word_boundary(bytes, start) && is_word_boundary(bytes, end)) {
                     continue;
                 }
-                for owner in &self.owners[phrase.as_usize()] {
+                for owner in self.owners.get(phrase.as_usize()).into_iter().flatten() {
                     occurrences.push(Occurrence {
                         rule: owner.rule,
                         start,
@@ -140,7 +123,8 @@ impl AsciiPhrases {
                     });
                 }
             }
-        }
+            ControlFlow::<()>::Continue(())
+        });
         occurrences.sort_unstable();
         // The rule of the last match recorded and where that match ended.
         let mut last: Option<(usize, usize)> = None;
