@@ -73,11 +73,11 @@ impl SentimentScorer {
         self.compound_with(text, None, &mut vader::Scratch::default())
     }
 
-    fn compound_with(
-        &self,
+    fn compound_with<'v>(
+        &'v self,
         text: &str,
         ascii_tokens: Option<&[AsciiToken]>,
-        scratch: &mut vader::Scratch,
+        scratch: &mut vader::Scratch<'v>,
     ) -> f64 {
         if !text.chars().any(char::is_alphanumeric) {
             return 0.0;

@@ -72,11 +72,10 @@ impl Default for Vader {
 
 /// Buffers reused across the texts of a call, so scoring an utterance allocates nothing.
 #[derive(Debug, Default)]
-pub struct Scratch {
+pub struct Scratch<'v> {
     /// The current text lowercased (ASCII), or its lowercase tokens joined by spaces.
     lower: String,
-    tokens: Vec<Token>,
-    sentiments: Vec<f64>,
+    tokens: Vec<Token<'v>>,
     /// The words around a sentiment word, joined as the crate joins them.
     window: String,
     /// The whitespace tokens of an ASCII text scored without them.
@@ -84,11 +83,12 @@ pub struct Scratch {
 }
 
 /// One token: where its lowercase form is in [`Scratch::lower`] and what the rules ask of it.
+/// Small (24 bytes), since every token of a call is written and read several times.
 #[derive(Debug, Clone, Copy)]
-struct Token {
-    start: usize,
-    end: usize,
-    info: WordInfo,
+struct Token<'v> {
+    start: u32,
+    end: u32,
+    info: &'v WordInfo,
     /// The token as written is in capitals (the crate's `is_all_caps`).
     all_caps: bool,
     /// A negation word, or the written token contains "n't" (the crate's `is_negated`).
@@ -117,48 +117,48 @@ impl Vader {
 
     /// [`Vader::compound`] with buffers reused from earlier texts, and the text's whitespace
     /// tokens when it is ASCII and they are at hand.
-    pub fn compound_with(
-        &self,
+    pub fn compound_with<'v>(
+        &'v self,
         text: &str,
         ascii_tokens: Option<&[AsciiToken]>,
-        scratch: &mut Scratch,
+        scratch: &mut Scratch<'v>,
     ) -> f64 {
         let text = self.with_emoji_described(text);
         self.tokenize(&text, ascii_tokens, scratch);
         let Scratch {
             lower,
             tokens,
-            sentiments,
             window,
             ..
         } = scratch;
-        let caps = tokens.iter().filter(|t| t.all_caps).count();
-        let mixed_caps = caps > 0 && caps < tokens.len();
-        sentiments.clear();
-        for (i, token) in tokens.iter().enumerate() {
-            let kind_of = token.info.special == Special::Kind
-                && tokens
-                    .get(i + 1)
-                    .is_some_and(|next| next.info.special == Special::Of);
-            sentiments.push(if token.info.booster.is_some() || kind_of {
-                0.0
-            } else {
-                self.valence(tokens, lower, i, mixed_caps, window)
-            });
-        }
-        if let Some(but) = tokens.iter().position(|t| t.info.special == Special::But) {
-            for (i, s) in sentiments.iter_mut().enumerate() {
-                if i < but {
-                    *s *= 0.5;
-                } else if i > but {
-                    *s *= 1.5;
-                }
-            }
-        }
-        if sentiments.is_empty() {
+        if tokens.is_empty() {
             return 0.0;
         }
-        let mut total: f64 = sentiments.iter().sum();
+        let caps = tokens.iter().filter(|t| t.all_caps).count();
+        let mixed_caps = caps > 0 && caps < tokens.len();
+        let but = tokens.iter().position(|t| t.info.special == Special::But);
+        // Each word's sentiment, scaled around the first "but", summed in order as the crate
+        // sums its list of them.
+        let mut total: f64 = tokens
+            .iter()
+            .enumerate()
+            .map(|(i, token)| {
+                let kind_of = token.info.special == Special::Kind
+                    && tokens
+                        .get(i + 1)
+                        .is_some_and(|next| next.info.special == Special::Of);
+                let sentiment = if token.info.booster.is_some() || kind_of {
+                    0.0
+                } else {
+                    self.valence(tokens, lower, i, mixed_caps, window)
+                };
+                match but {
+                    Some(but) if i < but => sentiment * 0.5,
+                    Some(but) if i > but => sentiment * 1.5,
+                    _ => sentiment,
+                }
+            })
+            .sum();
         let emphasis = punctuation_emphasis(&text);
         if total > 0.0 {
             total += emphasis;
@@ -205,7 +205,12 @@ impl Vader {
     /// whole character, so stripping bytes strips the same characters). ASCII text is lowercased
     /// once, whole, and its tokens keep their places in it; other text is lowercased token by
     /// token, as `str::to_lowercase` of the crate's joined windows would (final sigma included).
-    fn tokenize(&self, text: &str, ascii_tokens: Option<&[AsciiToken]>, scratch: &mut Scratch) {
+    fn tokenize<'v>(
+        &'v self,
+        text: &str,
+        ascii_tokens: Option<&[AsciiToken]>,
+        scratch: &mut Scratch<'v>,
+    ) {
         let Scratch {
             lower,
             tokens,
@@ -260,11 +265,12 @@ impl Vader {
     }
 
     /// The token `word` (as written; `ascii` if it is) whose lowercase form is `lower[at]`.
-    fn token(&self, word: &str, ascii: bool, lower: &str, at: Range<usize>) -> Token {
+    fn token(&self, word: &str, ascii: bool, lower: &str, at: Range<usize>) -> Token<'_> {
         let info = self.words.info(&lower[at.clone()]);
         Token {
-            start: at.start,
-            end: at.end,
+            // A transcript is far below 4 GiB (`MAX_TRANSCRIPT_BYTES`).
+            start: at.start as u32,
+            end: at.end as u32,
             info,
             all_caps: self.is_all_caps(word, ascii),
             // The crate's substring test looks at the word as written: case-sensitive.
@@ -275,15 +281,16 @@ impl Vader {
     /// [`Vader::token`] for the word `text[at]` of an ASCII text, given the classes of its bytes
     /// ([`classes_of`]).
     #[inline]
-    fn ascii_token(&self, text: &[u8], lower: &str, at: Range<usize>, classes: u8) -> Token {
+    fn ascii_token(&self, text: &[u8], lower: &str, at: Range<usize>, classes: u8) -> Token<'_> {
         let word = &text[at.clone()];
         let info = self.words.info_at(
             lower.as_bytes().get(at.start..).unwrap_or_default(),
             at.len(),
         );
         Token {
-            start: at.start,
-            end: at.end,
+            // A transcript is far below 4 GiB (`MAX_TRANSCRIPT_BYTES`).
+            start: at.start as u32,
+            end: at.end as u32,
             info,
             // `is_all_caps` on ASCII: more than one byte, none lowercase or a word character
             // that is not a capital.
@@ -367,7 +374,11 @@ impl Vader {
             if k > i - 3 {
                 window.push(' ');
             }
-            window.push_str(&lower[token.start..token.end]);
+            window.push_str(
+                lower
+                    .get(token.start as usize..token.end as usize)
+                    .unwrap_or_default(),
+            );
             if k == i - 1 {
                 boosters_end = window.len();
             }

@@ -52,6 +52,14 @@ pub(super) struct WordInfo {
     pub special: Special,
 }
 
+/// What is known of a word in no list: nothing.
+static UNKNOWN: WordInfo = WordInfo {
+    valence: None,
+    booster: None,
+    negation: false,
+    special: Special::None,
+};
+
 /// `(field 1, field 2)` of each non-empty line.
 fn entries(raw: &'static str) -> impl Iterator<Item = (&'static str, &'static str)> {
     raw.trim_end_matches('\n')
@@ -117,23 +125,22 @@ impl WordTable {
 
     /// What the lexicon and the rules know of `word` (lowercase); nothing for an unlisted word.
     #[inline]
-    pub fn info(&self, word: &str) -> WordInfo {
-        self.get(word).copied().unwrap_or_default()
+    pub fn info(&self, word: &str) -> &WordInfo {
+        self.get(word).unwrap_or(&UNKNOWN)
     }
 
     /// [`WordTable::info`] of the word that is the first `len` bytes of `text` (lowercase), where
     /// `text` runs on for at least 8 bytes: a short word's key is then one load and a mask.
     #[inline]
-    pub fn info_at(&self, text: &[u8], len: usize) -> WordInfo {
+    pub fn info_at(&self, text: &[u8], len: usize) -> &WordInfo {
         match text.first_chunk::<8>() {
             Some(chunk) if len <= 7 => {
                 let bytes = u64::from_le_bytes(*chunk) & ((1 << (8 * len)) - 1);
                 let key = bytes | (len as u64) << 56;
-                self.short.get(&key).copied().unwrap_or_default()
+                self.short.get(&key).unwrap_or(&UNKNOWN)
             }
             _ => std::str::from_utf8(text.get(..len).unwrap_or_default())
-                .map(|word| self.info(word))
-                .unwrap_or_default(),
+                .map_or(&UNKNOWN, |word| self.info(word)),
         }
     }
 
