@@ -25,7 +25,7 @@ const MAX_ENTRIES: usize = 1 << 22;
 pub struct DenseDfa {
     /// Each byte's class: the column of its transitions.
     classes: [u8; 256],
-    /// Rows of `1 << stride_bits` transitions, one row a state.
+    /// Rows of `1 << stride_bits` transitions, one row a state, padded to a power of two.
     table: Vec<State>,
     stride_bits: u32,
     start: State,
@@ -98,7 +98,7 @@ impl DenseDfa {
         let state_of = |row: usize, sid: StateID| -> State {
             ((row as State) << stride_bits) | State::from(dfa.is_match(sid))
         };
-        let mut table = vec![0; states.len() << stride_bits];
+        let mut table = vec![0; (states.len() << stride_bits).next_power_of_two()];
         let mut match_at = Vec::with_capacity(states.len() + 1);
         let mut matched = Vec::new();
         for (row, &state) in states.iter().enumerate() {
@@ -134,11 +134,13 @@ impl DenseDfa {
     ) -> Option<B> {
         // Locals, so the loop keeps them in registers while `on_match` writes memory.
         let (classes, table) = (&self.classes, self.table.as_slice());
+        // The table's length is a power of two: masking keeps every index in it, which the
+        // compiler sees, so the loop has no bounds check (every entry reached is a real row).
+        let mask = table.len().wrapping_sub(1);
         let mut state = self.start;
-        for (at, &byte) in text.iter().enumerate() {
-            let next = (state & !1) as usize + usize::from(classes[usize::from(byte)]);
-            // Every entry is a row of this table, so the default is never taken.
-            state = table.get(next).copied().unwrap_or(self.start);
+        for at in 0..text.len() {
+            let next = (state & !1) as usize + usize::from(classes[usize::from(text[at])]);
+            state = table[next & mask];
             if state & 1 != 0 {
                 if let ControlFlow::Break(b) = on_match(at + 1, self.matches(state)) {
                     return Some(b);

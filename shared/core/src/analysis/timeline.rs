@@ -87,7 +87,9 @@ impl<'a> Timeline<'a> {
     pub fn build(transcript: &'a Transcript, duration_seconds: Option<f64>) -> Self {
         let given = duration_seconds.filter(|d| d.is_finite() && *d > 0.0);
         let utterances = transcript.utterances();
-        let mut tokens = Vec::new();
+        // Room for a token every four bytes (English runs near six), so it seldom grows.
+        let bytes: usize = utterances.iter().map(|u| u.text.len()).sum();
+        let mut tokens = Vec::with_capacity(bytes / 4 + 1);
         let counted: Vec<(usize, Option<Range<usize>>)> = utterances
             .iter()
             .map(|u| count_words(&u.text, &mut tokens))
