@@ -25,12 +25,12 @@ mod lexicon;
 mod words;
 
 use std::borrow::Cow;
-use std::ops::Range;
+use std::ops::{ControlFlow, Range};
 
-use aho_corasick::AhoCorasick;
 use regex::Regex;
 use rustc_hash::FxHashMap;
 
+use crate::analysis::dense_dfa::DenseDfa;
 use crate::analysis::tokens::{class, classes_of, push_ascii_tokens, AsciiToken};
 use lexicon::{Special, WordInfo, WordTable};
 use words::{
@@ -52,8 +52,9 @@ pub struct Vader {
     /// The crate's all-caps test, used as is for non-ASCII words.
     all_caps: Regex,
     /// Every booster, then every special idiom, as a substring pattern (the crate tests each
-    /// with `contains`): one overlapping pass over a window finds them all.
-    window_patterns: AhoCorasick,
+    /// with `contains`): one pass over a window finds them all. The search ignores ASCII case;
+    /// the patterns and the windows are lowercase, so it finds what `contains` finds.
+    window_patterns: DenseDfa,
 }
 
 impl std::fmt::Debug for Vader {
@@ -97,15 +98,16 @@ struct Token<'v> {
 
 impl Vader {
     pub fn new() -> Self {
-        let patterns = BOOSTERS
+        let patterns: Vec<&str> = BOOSTERS
             .iter()
             .map(|(word, _)| *word)
-            .chain(SPECIAL_IDIOMS.iter().map(|(idiom, _)| *idiom));
+            .chain(SPECIAL_IDIOMS.iter().map(|(idiom, _)| *idiom))
+            .collect();
         Self {
             words: WordTable::new(lexicon::words()),
             emoji: lexicon::emoji(),
             all_caps: Regex::new(r"^[A-Z\W]+$").expect("a constant pattern"),
-            window_patterns: AhoCorasick::new(patterns).expect("constant patterns"),
+            window_patterns: DenseDfa::new(&patterns).expect("constant patterns"),
         }
     }
 
@@ -385,14 +387,18 @@ impl Vader {
         }
         let mut idioms = 0_u8;
         let mut boosters = 0_u128;
-        for m in self.window_patterns.find_overlapping_iter(window.as_str()) {
-            let pattern = m.pattern().as_usize();
-            if pattern >= BOOSTERS.len() {
-                idioms |= 1 << (pattern - BOOSTERS.len());
-            } else if m.end() <= boosters_end {
-                boosters |= 1 << pattern;
-            }
-        }
+        self.window_patterns
+            .search(window.as_bytes(), |end, matches| {
+                for (pattern, _) in matches {
+                    let pattern = pattern.as_usize();
+                    if pattern >= BOOSTERS.len() {
+                        idioms |= 1 << (pattern - BOOSTERS.len());
+                    } else if end <= boosters_end {
+                        boosters |= 1 << pattern;
+                    }
+                }
+                ControlFlow::<()>::Continue(())
+            });
         if idioms != 0 {
             valence = SPECIAL_IDIOMS[idioms.trailing_zeros() as usize].1;
         }

@@ -5,6 +5,7 @@
 use proptest::prelude::*;
 use vader_sentiment::SentimentIntensityAnalyzer;
 
+use super::words::{BOOSTERS, SPECIAL_IDIOMS};
 use super::Vader;
 
 fn crate_compound(text: &str) -> f64 {
@@ -137,5 +138,18 @@ proptest! {
         let expected = crate_compound(&text);
         let got = Vader::new().compound(&text);
         prop_assert!((expected - got).abs() < 1e-9, "{text:?}: crate {expected}, port {got}");
+    }
+}
+
+/// The window search ignores ASCII case and the windows are lowercase: the patterns must be too
+/// for it to find what the crate's case-sensitive `contains` finds.
+#[test]
+fn boosters_and_idioms_are_lowercase() {
+    for pattern in BOOSTERS
+        .iter()
+        .map(|(word, _)| *word)
+        .chain(SPECIAL_IDIOMS.iter().map(|(idiom, _)| *idiom))
+    {
+        assert_eq!(pattern, pattern.to_lowercase(), "{pattern}");
     }
 }
