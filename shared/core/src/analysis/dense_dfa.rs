@@ -127,6 +127,9 @@ impl DenseDfa {
 
     /// Reads `text`, calling `on_match(end, matches)` at each end of one or more patterns (their
     /// ids and lengths) until it returns `ControlFlow::Break`.
+    // Out of line: inlined into a large caller, its table, mask and classes were spilled to the
+    // stack and reloaded at every byte.
+    #[inline(never)]
     pub fn search<B>(
         &self,
         text: &[u8],

@@ -140,6 +140,8 @@ pub fn classes_of(bytes: &[u8]) -> u8 {
 }
 
 /// Appends the tokens of the ASCII text `bytes` to `tokens`, in one pass over its bytes.
+// Out of line, so its loop keeps its values in registers whatever it is called from.
+#[inline(never)]
 pub fn push_ascii_tokens(bytes: &[u8], tokens: &mut Vec<AsciiToken>) {
     debug_assert!(bytes.is_ascii() && u32::try_from(bytes.len()).is_ok());
     let mut at = 0;
