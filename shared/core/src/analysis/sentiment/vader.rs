@@ -145,6 +145,10 @@ impl Vader {
             .iter()
             .enumerate()
             .map(|(i, token)| {
+                // Most words are in no list: no rule gives them a sentiment.
+                if lexicon::is_unknown(token.info) {
+                    return 0.0;
+                }
                 let kind_of = token.info.special == Special::Kind
                     && tokens
                         .get(i + 1)

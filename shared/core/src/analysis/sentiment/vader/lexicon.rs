@@ -60,6 +60,11 @@ static UNKNOWN: WordInfo = WordInfo {
     special: Special::None,
 };
 
+/// Whether `info` is that of a word in no list (as [`WordTable::info`] returns it).
+pub(super) fn is_unknown(info: &WordInfo) -> bool {
+    std::ptr::eq(info, &UNKNOWN)
+}
+
 /// `(field 1, field 2)` of each non-empty line.
 fn entries(raw: &'static str) -> impl Iterator<Item = (&'static str, &'static str)> {
     raw.trim_end_matches('\n')
