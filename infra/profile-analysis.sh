@@ -23,6 +23,7 @@ printf '%-12s %12s\n' stage instructions
 for stage in \
   "redaction:profile_stages::stage_redact" \
   "timeline:callscope_core::analysis::timeline::Timeline::build" \
+  "tokens:callscope_core::analysis::tokens::push_ascii_tokens" \
   "conversation:callscope_core::analysis::conversation::measure" \
   "text:callscope_core::analysis::text::measure" \
   "sentiment:callscope_core::analysis::sentiment::SentimentScorer::summarize" \
