@@ -8,12 +8,12 @@
 //! the patterns each state matches, are the crate's by construction.
 
 use std::collections::hash_map::Entry;
-use std::collections::HashMap;
 use std::ops::ControlFlow;
 
 use aho_corasick::automaton::{Automaton, StateID};
 use aho_corasick::dfa::DFA;
 use aho_corasick::{Anchored, PatternID, StartKind};
+use rustc_hash::FxHashMap;
 
 /// A state as the table holds it: the offset of its row, plus 1 when it is a match state.
 pub type State = u32;
@@ -69,7 +69,10 @@ impl DenseDfa {
         }
         let start = dfa.start_state(Anchored::No).ok()?;
         // Every state reachable from the start, numbered in the order found.
-        let mut rows: HashMap<StateID, usize> = HashMap::from([(start, 0)]);
+        // Fx: built once per analyzer from our own patterns, and SipHash's flood resistance
+        // would only slow the cold start.
+        let mut rows: FxHashMap<StateID, usize> = FxHashMap::default();
+        rows.insert(start, 0);
         let mut states = vec![start];
         let mut next = 0;
         while next < states.len() {
