@@ -1,5 +1,7 @@
 //! Words, questions and filler words: the text measures of a call.
 
+use std::ops::Range;
+
 use crate::analysis::timeline::Timeline;
 use crate::analysis::tokens::{class, tokens, tokens_from_the_end, AsciiToken, ASCII_CLASSES};
 use crate::analysis::PerRole;
@@ -13,24 +15,31 @@ pub fn words(text: &str) -> impl Iterator<Item = &str> {
 
 /// The [`words`] of an ASCII text, as bytes, read from its tokens (as the timeline split them).
 pub fn ascii_words<'a>(text: &'a [u8], tokens: &'a [AsciiToken]) -> impl Iterator<Item = &'a [u8]> {
-    let is_kept =
-        |b: &u8| ASCII_CLASSES[usize::from(*b)] & (class::ALPHANUMERIC | class::APOSTROPHE) != 0;
     tokens
         .iter()
         .filter(|t| t.has(class::ALPHANUMERIC))
         .map(move |t| {
             let token = text.get(t.range()).unwrap_or_default();
-            // Only a token with something to trim differs from its word; `word`'s trim, by bytes.
-            if !t.has(class::TRIMMED) {
-                return token;
+            // Only a token with something to trim differs from its word.
+            if t.has(class::TRIMMED) {
+                token.get(ascii_word_span(token)).unwrap_or(token)
+            } else {
+                token
             }
-            let start = token.iter().position(is_kept).unwrap_or(0);
-            let end = token
-                .iter()
-                .rposition(is_kept)
-                .map_or(token.len(), |p| p + 1);
-            token.get(start..end).unwrap_or(token)
         })
+}
+
+/// Where the word of an ASCII token is: the token without the bytes at its ends that are neither
+/// a letter, a digit nor the apostrophe (all of it when it has none to keep).
+fn ascii_word_span(token: &[u8]) -> Range<usize> {
+    let is_kept =
+        |b: &u8| ASCII_CLASSES[usize::from(*b)] & (class::ALPHANUMERIC | class::APOSTROPHE) != 0;
+    let start = token.iter().position(is_kept).unwrap_or(0);
+    let end = token
+        .iter()
+        .rposition(is_kept)
+        .map_or(token.len(), |p| p + 1);
+    start..end
 }
 
 /// The same words, last first.
@@ -47,13 +56,7 @@ fn word(token: &str) -> Option<&str> {
         if !bytes.iter().any(u8::is_ascii_alphanumeric) {
             return None;
         }
-        let is_kept = |b: &u8| b.is_ascii_alphanumeric() || *b == b'\'';
-        let start = bytes.iter().position(is_kept).unwrap_or(0);
-        let end = bytes
-            .iter()
-            .rposition(is_kept)
-            .map_or(bytes.len(), |p| p + 1);
-        return token.get(start..end);
+        return token.get(ascii_word_span(bytes));
     }
     let trimmed = token.trim_matches(|c: char| !c.is_alphanumeric() && c != '\'');
     trimmed
