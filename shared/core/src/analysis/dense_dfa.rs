@@ -1,5 +1,5 @@
-//! An Aho-Corasick DFA copied into one flat table, for the byte-at-a-time loops of the tracker
-//! and next-step searches: a step is a class lookup, a mask and a load.
+//! An Aho-Corasick DFA copied into one flat table, for the byte-at-a-time loops of the tracker,
+//! next-step and VADER window searches: a step is a class lookup, a mask and a load.
 //!
 //! The `aho-corasick` crate's DFA costs about 17 instructions a byte when stepped through its
 //! `Automaton` methods (each bounds-checks, converts ids and tests for special states); this is
@@ -67,48 +67,44 @@ impl DenseDfa {
         for upper in b'A'..=b'Z' {
             classes[usize::from(upper)] = classes[usize::from(upper.to_ascii_lowercase())];
         }
-        let start = dfa.start_state(Anchored::No).ok()?;
-        // Every state reachable from the start, numbered in the order found.
-        // Fx: built once per analyzer from our own patterns, and SipHash's flood resistance
-        // would only slow the cold start.
-        let mut rows: FxHashMap<StateID, usize> = FxHashMap::default();
-        rows.insert(start, 0);
-        let mut states = vec![start];
-        let mut next = 0;
-        while next < states.len() {
-            let state = states[next];
-            next += 1;
-            for &byte in &class_bytes {
-                let to = dfa.next_state(Anchored::No, state, byte);
-                if let Entry::Vacant(row) = rows.entry(to) {
-                    if states.len() == MAX_ENTRIES >> 1 {
-                        return None;
-                    }
-                    row.insert(states.len());
-                    states.push(to);
-                }
-            }
-        }
         // At least two columns a row, so a row's offset is even and its low bit free.
         let stride_bits = class_bytes
             .len()
             .next_power_of_two()
             .max(2)
             .trailing_zeros();
-        if states.len() << stride_bits > MAX_ENTRIES {
-            return None;
-        }
         let state_of = |row: usize, sid: StateID| -> State {
             ((row as State) << stride_bits) | State::from(dfa.is_match(sid))
         };
-        let mut table = vec![0; (states.len() << stride_bits).next_power_of_two()];
-        let mut match_at = Vec::with_capacity(states.len() + 1);
+        let start = dfa.start_state(Anchored::No).ok()?;
+        // Every state reachable from the start, numbered in the order found, its row written
+        // when it is reached. Fx: built once per analyzer from our own patterns, and SipHash's
+        // flood resistance would only slow the cold start.
+        let mut rows: FxHashMap<StateID, usize> = FxHashMap::default();
+        rows.insert(start, 0);
+        let mut states = vec![start];
+        let mut table = Vec::new();
+        let mut match_at = Vec::new();
         let mut matched = Vec::new();
-        for (row, &state) in states.iter().enumerate() {
-            for (class, &byte) in class_bytes.iter().enumerate() {
+        let mut next = 0;
+        while next < states.len() {
+            let state = states[next];
+            next += 1;
+            for &byte in &class_bytes {
                 let to = dfa.next_state(Anchored::No, state, byte);
-                table[(row << stride_bits) + class] = state_of(rows[&to], to);
+                let row = match rows.entry(to) {
+                    Entry::Occupied(row) => *row.get(),
+                    Entry::Vacant(row) => {
+                        if (states.len() + 1) << stride_bits > MAX_ENTRIES {
+                            return None;
+                        }
+                        states.push(to);
+                        *row.insert(states.len() - 1)
+                    }
+                };
+                table.push(state_of(row, to));
             }
+            table.resize(next << stride_bits, 0);
             match_at.push(matched.len());
             if dfa.is_match(state) {
                 for index in 0..dfa.match_len(state) {
@@ -118,6 +114,7 @@ impl DenseDfa {
             }
         }
         match_at.push(matched.len());
+        table.resize(table.len().next_power_of_two(), 0);
         Some(Self {
             classes,
             table,
