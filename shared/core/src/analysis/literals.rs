@@ -68,6 +68,8 @@ impl Prefilter {
     }
 }
 
+/// Whether an ASCII-case-insensitive search finds every literal a case-insensitive regex would
+/// match in `text`.
 pub fn is_exact_for(text: &str) -> bool {
     text.is_ascii() || !text.contains(ASCII_FOLD_TARGETS)
 }

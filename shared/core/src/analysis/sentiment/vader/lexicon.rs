@@ -98,8 +98,6 @@ pub(super) fn words() -> FxHashMap<Box<str>, WordInfo> {
     words
 }
 
-/// Single-character emoji → description (the scorer replaces emoji one character at a time, as
-/// the crate does, so multi-character sequences in the file never match).
 /// [`words`] keyed for the scorer's lookups: a word of at most 7 bytes (nearly every spoken
 /// word) by one integer, which hashes in a multiplication and compares in one instruction, where
 /// a string key is hashed byte by byte and compared with `memcmp`.
@@ -232,6 +230,8 @@ fn short_key(word: &[u8]) -> Option<u64> {
     Some(key)
 }
 
+/// Single-character emoji → description (the scorer replaces emoji one character at a time, as
+/// the crate does, so multi-character sequences in the file never match).
 pub(super) fn emoji() -> FxHashMap<char, &'static str> {
     entries(EMOJI_LEXICON)
         .filter_map(|(symbol, description)| {
