@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use anyhow::Context;
 use axum::Router;
 use callscope_cloud::aws::{load_sdk_config, AwsClients};
-use callscope_cloud::config::ApiConfig;
+use callscope_cloud::config::QueryConfig;
 use callscope_http::lambda::HttpEvent;
 use callscope_local::template::{LocalTemplate, Stack};
 use callscope_local::{call, LocalPipeline, TENANT_CLAIM};
@@ -77,14 +77,14 @@ async fn measure(
     }
     pipeline.drain().await?;
 
-    let mut uncached_env: HashMap<String, String> = pipeline.provisioned.functions["ApiFunction"]
+    let mut uncached_env: HashMap<String, String> = pipeline.provisioned.functions["QueryFunction"]
         .env
         .clone()
         .into_iter()
         .collect();
     uncached_env.remove("CACHE_URL");
-    let uncached = callscope_api::router(
-        &ApiConfig::from_lookup(|name| uncached_env.get(name).cloned())?,
+    let uncached = callscope_query::router(
+        &QueryConfig::from_lookup(|name| uncached_env.get(name).cloned())?,
         clients,
     )?;
     let endpoints = [

@@ -50,7 +50,7 @@ enum Command {
 }
 
 fn print_openapi() -> anyhow::Result<()> {
-    let document = callscope_api::openapi();
+    let document = callscope_query::openapi();
     println!("{}", serde_json::to_string_pretty(&document)?);
     Ok(())
 }

@@ -11,13 +11,13 @@ use std::time::Duration;
 
 use anyhow::Context;
 use callscope_cloud::aws::{load_sdk_config, AwsClients};
-use callscope_cloud::config::ApiConfig;
-use callscope_cloud::meter::Meter;
+use callscope_cloud::config::QueryConfig;
 use callscope_cloud::sqs::SqsBatchHandler;
 use callscope_local::cost::table_models;
 use callscope_local::gateway::{Gateway, Route};
 use callscope_local::template::LocalTemplate;
 use callscope_local::{LocalPipeline, TENANT_CLAIM};
+use callscope_meter::Meter;
 
 use crate::load::meter::LocalMeter;
 
@@ -57,8 +57,8 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
     let pipeline = Arc::new(LocalPipeline::start(clients, &template, &args.prefix).await?);
     // The query API on clients of their own meter, so what reads cost is told apart from what
     // a call costs to write.
-    let api = callscope_api::router(
-        &ApiConfig::from_lookup(pipeline.provisioned.env_of("ApiFunction")?)?,
+    let api = callscope_query::router(
+        &QueryConfig::from_lookup(pipeline.provisioned.env_of("QueryFunction")?)?,
         &AwsClients::from_config_with(&sdk, meter.read_path.clone()),
     )?;
 
@@ -66,7 +66,7 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
     for (function, wiring) in &pipeline.provisioned.functions {
         let router = match function.as_str() {
             "IngestFunction" => pipeline.ingest.clone(),
-            "ApiFunction" => api.clone(),
+            "QueryFunction" => api.clone(),
             _ if wiring.http_routes.is_empty() => continue,
             other => anyhow::bail!("{other} has HTTP routes but no local router"),
         };

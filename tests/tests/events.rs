@@ -27,7 +27,7 @@ const FUNCTION_EVENTS: &[(&str, &[&str])] = &[
     ("aggregate", &["events/sqs/aggregate_batch.json"]),
     ("sweep", &["events/eventbridge/scheduled_sweep.json"]),
     (
-        "api",
+        "query",
         &[
             "events/apigw/list_calls.json",
             "events/apigw/get_call.json",
@@ -99,7 +99,7 @@ fn every_event_file_reads_as_the_event_its_function_takes() {
     for (binary, files) in FUNCTION_EVENTS {
         for path in *files {
             match *binary {
-                "ingest" | "api" => {
+                "ingest" | "query" => {
                     let event: LambdaRequest = serde_json::from_value(json(path))
                         .unwrap_or_else(|e| panic!("{path} is not an API Gateway event: {e}"));
                     assert!(
@@ -177,7 +177,7 @@ async fn every_http_event_is_answered_by_its_route() {
         assert_eq!(reply.status_code, 202, "{path}: {:?}", reply.body);
     }
     cloud.drain().await;
-    for path in files_of("api") {
+    for path in files_of("query") {
         let event: LambdaRequest = serde_json::from_value(json(path)).expect("an HTTP event");
         let reply = callscope_http::lambda::invoke(&cloud.api, event)
             .await

@@ -10,8 +10,8 @@ use std::sync::Arc;
 
 use axum::routing::get;
 use axum::{Json, Router};
-use callscope_cloud::meter::{Bill, LambdaUsage, Meter, OperationUsage, Prices, Usage};
 use callscope_local::cost::{ASSUMED_MEMORY_GB, ASSUMED_MS_PER_INVOCATION};
+use callscope_meter::{Bill, LambdaUsage, Meter, OperationUsage, Prices, Usage};
 use serde::{Deserialize, Serialize};
 
 pub const ROUTE: &str = "/_local/meter";

@@ -166,7 +166,7 @@ impl SweepConfig {
 
 /// The query API function.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ApiConfig {
+pub struct QueryConfig {
     pub calls_table: String,
     pub analytics_table: String,
     pub tenant_claim: String,
@@ -178,7 +178,7 @@ pub struct ApiConfig {
     pub cache_namespace: String,
 }
 
-impl ApiConfig {
+impl QueryConfig {
     pub fn from_env() -> Result<Self, ConfigError> {
         Self::from_lookup(from_process_env)
     }

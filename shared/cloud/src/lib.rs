@@ -7,6 +7,5 @@ pub mod aws;
 pub mod cache;
 pub mod config;
 pub mod dynamo;
-pub mod meter;
 pub mod sqs;
 pub mod telemetry;

@@ -23,7 +23,7 @@ pub enum Function {
     Process,
     Aggregate,
     Sweep,
-    Api,
+    Query,
     Invalidate,
 }
 
@@ -36,7 +36,7 @@ impl Function {
             Function::Process => "process",
             Function::Aggregate => "aggregate",
             Function::Sweep => "sweep",
-            Function::Api => "api",
+            Function::Query => "query",
             Function::Invalidate => "invalidate",
         }
     }

@@ -264,7 +264,7 @@ impl Meter {
             _ if key.starts_with("sqs:") => usage.billed_requests = 1,
             _ => {}
         }
-        // RUST_LOG=callscope_cloud::meter=debug shows what each request cost.
+        // RUST_LOG=callscope_meter=debug shows what each request cost.
         tracing::debug!(
             operation = %key,
             table = body["TableName"].as_str().unwrap_or_default(),

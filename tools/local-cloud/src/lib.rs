@@ -34,7 +34,7 @@ use callscope_app::sweep::Sweep;
 use callscope_cloud::aws::load_sdk_config;
 use callscope_cloud::aws::AwsClients;
 use callscope_cloud::config::{
-    AggregateConfig, ApiConfig, IngestConfig, IntakeConfig, InvalidateConfig, ProcessConfig,
+    AggregateConfig, IngestConfig, IntakeConfig, InvalidateConfig, ProcessConfig, QueryConfig,
     SweepConfig,
 };
 use callscope_cloud::dynamo::{DynamoCalls, DynamoRollups};
@@ -110,8 +110,8 @@ impl LocalPipeline {
             &SweepConfig::from_lookup(provisioned.env_of("SweepFunction")?)?,
             &clients,
         );
-        let api = callscope_api::router(
-            &ApiConfig::from_lookup(provisioned.env_of("ApiFunction")?)?,
+        let api = callscope_query::router(
+            &QueryConfig::from_lookup(provisioned.env_of("QueryFunction")?)?,
             &clients,
         )?;
         let mut invalidate = None;

@@ -14,7 +14,7 @@ use callscope_app::ports::{Cache, NoCache};
 use callscope_app::query::Queries;
 use callscope_cloud::aws::AwsClients;
 use callscope_cloud::cache::RedisCache;
-use callscope_cloud::config::{ApiConfig, ConfigError};
+use callscope_cloud::config::{ConfigError, QueryConfig};
 use callscope_http::TenantAuth;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
@@ -35,7 +35,7 @@ impl FromRef<Api> for TenantAuth {
 }
 
 /// The function as its composition root builds it: the tables, and the cache when configured.
-pub fn router(config: &ApiConfig, clients: &AwsClients) -> Result<Router, ConfigError> {
+pub fn router(config: &QueryConfig, clients: &AwsClients) -> Result<Router, ConfigError> {
     let cache: Arc<dyn Cache> = match &config.cache_url {
         None => Arc::new(NoCache),
         Some(url) => Arc::new(

@@ -147,7 +147,7 @@ fn without_a_cache_there_is_no_invalidator_and_the_api_caches_nowhere() {
         .queues
         .iter()
         .any(|q| q.logical_id == "InvalidateFailureQueue"));
-    let api = function(&t, "ApiFunction").expect("ApiFunction");
+    let api = function(&t, "QueryFunction").expect("QueryFunction");
     assert_eq!(
         api.environment["CACHE_URL"],
         EnvValue::Literal(String::new())
@@ -164,7 +164,7 @@ fn a_cache_url_brings_the_invalidator_on_both_streams_filtered_to_what_is_cached
     let invalidate = function(&t, "InvalidateFunction").expect("InvalidateFunction");
     for f in [
         invalidate,
-        function(&t, "ApiFunction").expect("ApiFunction"),
+        function(&t, "QueryFunction").expect("QueryFunction"),
     ] {
         assert_eq!(f.environment["CACHE_URL"], EnvValue::Literal(url.into()));
     }
@@ -209,8 +209,8 @@ fn a_cache_url_brings_the_invalidator_on_both_streams_filtered_to_what_is_cached
 #[test]
 fn the_api_serves_every_read_route_behind_the_authorizer_and_health_and_openapi_without() {
     let t = project_template(BTreeMap::new());
-    let mut routes: Vec<(String, String, bool)> = function(&t, "ApiFunction")
-        .expect("ApiFunction")
+    let mut routes: Vec<(String, String, bool)> = function(&t, "QueryFunction")
+        .expect("QueryFunction")
         .http_events
         .iter()
         .map(|e| (e.method.clone(), e.path.clone(), e.authorized))
@@ -241,14 +241,14 @@ fn the_api_serves_every_read_route_behind_the_authorizer_and_health_and_openapi_
 fn elasticache_reads_without_its_untaken_branches_and_names_what_cannot_be_set_locally() {
     let t = project_template(overrides(ELASTICACHE));
     assert!(t.conditions["UseElastiCache"]);
-    let api = function(&t, "ApiFunction").expect("ApiFunction");
+    let api = function(&t, "QueryFunction").expect("QueryFunction");
     assert!(!api.environment.contains_key("CACHE_URL"));
     let err = api
         .ensure_environment_resolvable()
         .expect_err("the ElastiCache endpoint exists only once deployed");
     let message = format!("{err:#}");
     for needle in [
-        "ApiFunction",
+        "QueryFunction",
         "CACHE_URL",
         "Cache.Endpoint.Address",
         "UseElastiCache",
@@ -282,15 +282,15 @@ fn the_cache_namespace_is_the_name_of_the_stack_the_template_is_read_for() {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../infra/template.yaml");
     let stack = Stack::for_prefix("t1a2b3c4d-", "eu-west-1");
     let t = LocalTemplate::load_for_stack(&path, &stack, BTreeMap::new()).expect("reads");
-    let api = function(&t, "ApiFunction").expect("ApiFunction");
+    let api = function(&t, "QueryFunction").expect("QueryFunction");
     assert_eq!(
         api.environment["CACHE_NAMESPACE"],
         EnvValue::Literal("t1a2b3c4d".into())
     );
     let default = project_template(BTreeMap::new());
     assert_eq!(
-        function(&default, "ApiFunction")
-            .expect("ApiFunction")
+        function(&default, "QueryFunction")
+            .expect("QueryFunction")
             .environment["CACHE_NAMESPACE"],
         EnvValue::Literal("callscope-local".into())
     );
@@ -299,7 +299,7 @@ fn the_cache_namespace_is_the_name_of_the_stack_the_template_is_read_for() {
 #[test]
 fn parameters_reach_the_environment_as_their_values() {
     let t = project_template(overrides(&[("LogLevel", "debug"), ("TenantClaim", "org")]));
-    let api = function(&t, "ApiFunction").expect("ApiFunction");
+    let api = function(&t, "QueryFunction").expect("QueryFunction");
     assert_eq!(
         api.environment["RUST_LOG"],
         EnvValue::Literal("debug".into())

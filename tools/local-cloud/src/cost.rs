@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 
 use callscope_cloud::aws::AwsClients;
-use callscope_cloud::meter::{
+use callscope_meter::{
     Bill, IndexModel, LambdaUsage, Meter, Prices, Projection, TableModel, Usage,
 };
 use serde::Serialize;

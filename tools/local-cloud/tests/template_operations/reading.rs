@@ -14,7 +14,7 @@ pub const METRIC_FUNCTIONS: [&str; 7] = [
     "process",
     "aggregate",
     "sweep",
-    "api",
+    "query",
     "invalidate",
 ];
 
