@@ -4,7 +4,7 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 LOCAL_CLOUD := infra/local-cloud.sh
 
-.PHONY: help demo serve test lint infra-lint tests unit bench profile analyze local-up local-down local-status sam-build
+.PHONY: help demo serve test lint infra-lint tests unit bench profile analyse local-up local-down local-status sam-build
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -49,8 +49,11 @@ bench: ## criterion benchmarks of the analysis engine, then the adversarial suit
 profile: ## instructions per analysis stage of the 30-minute call (callgrind: repeatable on a busy machine)
 	infra/profile-analysis.sh
 
-analyze: ## analyse one call: make analyze FILE=events/calls/plain_discovery.json
-	cargo run --quiet --release -p callscope-cli -- analyze $(FILE)
+analyse: ## analyse one call: make analyse FILE=events/calls/plain_discovery.json
+	cargo run --quiet --release -p callscope-cli -- analyse $(FILE)
+
+.PHONY: analyze
+analyze: analyse # the American spelling, for muscle memory
 
 local-up: ## start moto + Redis and create the template's queues and tables (prefix callscope-local-)
 	$(LOCAL_CLOUD) up

@@ -30,7 +30,7 @@ for stage in \
   "trackers:callscope_core::analysis::trackers::TrackerSet::find" \
   "next_steps:callscope_core::analysis::next_steps::find" \
   "scoring:callscope_core::analysis::scoring::assess" \
-  "analysis:profile_stages::stage_analyze" \
+  "analysis:profile_stages::stage_analyse" \
   "json:profile_stages::stage_json"; do
   name="${stage%%:*}"
   function="${stage#*:}"

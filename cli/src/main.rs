@@ -1,6 +1,6 @@
 //! The `callscope` command: analyse transcripts, and run the pipeline on the local cloud.
 
-mod analyze;
+mod analyse;
 mod bench_api;
 mod chaos;
 mod cost;
@@ -29,7 +29,8 @@ struct Cli {
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Print the analysis JSON of a call (any accepted format) from FILE, or stdin with `-`.
-    Analyze(analyze::Args),
+    #[command(alias = "analyze")]
+    Analyse(analyse::Args),
     /// The local cloud (moto or LocalStack at AWS_ENDPOINT_URL).
     #[command(subcommand)]
     Local(local::Command),
@@ -58,7 +59,7 @@ fn print_openapi() -> anyhow::Result<()> {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
-        Command::Analyze(args) => analyze::run(&args),
+        Command::Analyse(args) => analyse::run(&args),
         Command::Local(command) => local::run(command),
         Command::Dlq(command) => dlq::run(command),
         Command::Status(args) => callscope_cli::operator::status::run(args),

@@ -478,7 +478,7 @@ async fn calls_whose_events_could_not_be_sent_reach_the_rollups_exactly_once_whe
 #[tokio::test]
 async fn aggregate_gets_batches_of_25_and_counts_each_call_once() {
     let cloud = TestCloud::start().await;
-    let analyzer = callscope_core::analysis::Analyzer::default();
+    let analyser = callscope_core::analysis::Analyser::default();
     for i in 0..30 {
         let call = formats::parse_call(
             simple_call(
@@ -492,7 +492,7 @@ async fn aggregate_gets_batches_of_25_and_counts_each_call_once() {
         .expect("call");
         let mut call = call;
         call.team_id = Some(callscope_core::domain::TeamId::parse("t", "team-b").expect("team"));
-        let analysis = analyzer.analyze(&call.utterances, None, Default::default());
+        let analysis = analyser.analyse(&call.utterances, None, Default::default());
         let event = callscope_core::pipeline::CallAnalysed::new(
             tenant(TENANT),
             &call,

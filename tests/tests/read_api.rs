@@ -1,7 +1,7 @@
 //! The read path end to end in the local cloud: the v1 query API through API Gateway-shaped
 //! events, over DynamoDB, with the Redis cache kept fresh by the tables' streams.
 
-use callscope_core::analysis::Analyzer;
+use callscope_core::analysis::Analyser;
 use callscope_core::formats::{self, Format};
 use callscope_samples::generate_call_document;
 use callscope_tests::redis::OwnRedis;
@@ -31,14 +31,14 @@ fn documents() -> Vec<Value> {
 
 /// What each document's listing should say: (call_id, agent, team, start, customer sentiment).
 fn expected(documents: &[Value]) -> Vec<(String, String, Option<String>, String, f64)> {
-    let analyzer = Analyzer::default();
+    let analyser = Analyser::default();
     documents
         .iter()
         .map(|doc| {
             let call = formats::parse_value(doc.clone(), Format::Auto).expect("valid");
             let (call, redactions) = call.redacted();
             let analysis =
-                analyzer.analyze(&call.utterances, Some(call.duration_seconds), redactions);
+                analyser.analyse(&call.utterances, Some(call.duration_seconds), redactions);
             (
                 call.call_id.to_string(),
                 call.agent_id.to_string(),

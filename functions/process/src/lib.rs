@@ -8,15 +8,15 @@ use callscope_app::ports::SystemClock;
 use callscope_cloud::aws::AwsClients;
 use callscope_cloud::config::ProcessConfig;
 use callscope_cloud::sqs::SqsConsumer;
-use callscope_core::analysis::Analyzer;
+use callscope_core::analysis::Analyser;
 
-/// The function as its composition root builds it; the analyzer's rules compile once here.
+/// The function as its composition root builds it; the analyser's rules compile once here.
 pub fn consumer(config: &ProcessConfig, clients: &AwsClients) -> SqsConsumer<AnalyseCalls> {
     let analyse = AnalyseCalls::new(
         clients.calls(&config.calls_table),
         clients.queue(&config.analytics_queue_url),
         Arc::new(SystemClock),
-        Arc::new(Analyzer::default()),
+        Arc::new(Analyser::default()),
     );
     SqsConsumer::new(analyse, clients.dead_letter(&config.process_dlq_url))
 }

@@ -13,7 +13,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use async_trait::async_trait;
-use callscope_core::analysis::{Analyzer, CallAnalysis};
+use callscope_core::analysis::{Analyser, CallAnalysis};
 use callscope_core::pipeline::{CallAnalysed, ProcessCall};
 use callscope_core::similarity::Signature;
 use futures::stream::{self, StreamExt};
@@ -35,7 +35,7 @@ pub struct AnalyseCalls {
     calls: Arc<dyn CallRepository>,
     analytics_queue: Arc<dyn Publisher>,
     clock: Arc<dyn Clock>,
-    analyzer: Arc<Analyzer>,
+    analyser: Arc<Analyser>,
 }
 
 impl AnalyseCalls {
@@ -43,13 +43,13 @@ impl AnalyseCalls {
         calls: Arc<dyn CallRepository>,
         analytics_queue: Arc<dyn Publisher>,
         clock: Arc<dyn Clock>,
-        analyzer: Arc<Analyzer>,
+        analyser: Arc<Analyser>,
     ) -> Self {
         Self {
             calls,
             analytics_queue,
             clock,
-            analyzer,
+            analyser,
         }
     }
 
@@ -81,7 +81,7 @@ impl AnalyseCalls {
         }
         // Ingest redacted the transcript before storing it; the counts it found travel with it.
         let started = Instant::now();
-        let analysis = self.analyzer.analyze(
+        let analysis = self.analyser.analyse(
             &stored.call.utterances,
             Some(stored.call.duration_seconds),
             stored.redactions,

@@ -70,7 +70,7 @@ pub async fn analyse(
         .await
         .expect("load")
         .expect("stored");
-    let analysis = callscope_core::analysis::Analyzer::default().analyze(
+    let analysis = callscope_core::analysis::Analyser::default().analyse(
         &stored.call.utterances,
         Some(stored.call.duration_seconds),
         stored.redactions,

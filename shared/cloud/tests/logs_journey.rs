@@ -15,7 +15,7 @@ use callscope_app::memory::{
 use callscope_app::Deadline;
 use callscope_cloud::sqs::SqsConsumer;
 use callscope_cloud::telemetry::{json_logs, Function, Telemetry};
-use callscope_core::analysis::Analyzer;
+use callscope_core::analysis::Analyser;
 use serde_json::Value;
 use support::{delivered, document, keys_of, sqs_event, Capture};
 use tracing_subscriber::filter::LevelFilter;
@@ -52,7 +52,7 @@ async fn every_line_of_a_calls_journey_names_the_call_and_the_invocation() {
             calls,
             analytics_queue.clone(),
             clock.clone(),
-            Arc::new(Analyzer::default()),
+            Arc::new(Analyser::default()),
         ),
         dlq.clone(),
     );

@@ -13,7 +13,7 @@
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
-use callscope_core::analysis::Analyzer;
+use callscope_core::analysis::Analyser;
 use callscope_core::domain::{Transcript, MAX_TRANSCRIPT_BYTES};
 use callscope_core::redaction::redact_transcript;
 use callscope_core::similarity::Signature;
@@ -32,21 +32,21 @@ fn text_bytes(t: &Transcript) -> usize {
 }
 
 /// The CPU work of one call from ingest to stored analysis.
-fn work(analyzer: &Analyzer, transcript: &Transcript) {
+fn work(analyser: &Analyser, transcript: &Transcript) {
     let (redacted, counts) = redact_transcript(transcript);
     let duration = redacted.timed_length_seconds();
-    black_box(analyzer.analyze(&redacted, duration, counts));
+    black_box(analyser.analyse(&redacted, duration, counts));
     black_box(Signature::of(&redacted));
 }
 
 /// Fastest run, in milliseconds.
-fn time(analyzer: &Analyzer, transcript: &Transcript) -> f64 {
+fn time(analyser: &Analyser, transcript: &Transcript) -> f64 {
     let started = Instant::now();
     let mut best = f64::INFINITY;
     let mut runs = 0;
     while runs < 3 || started.elapsed() < SAMPLE_TIME {
         let t = Instant::now();
-        work(analyzer, black_box(transcript));
+        work(analyser, black_box(transcript));
         best = best.min(t.elapsed().as_secs_f64() * 1_000.0);
         runs += 1;
     }
@@ -62,7 +62,7 @@ fn normal_call(bytes: usize, per_minute: f64) -> Transcript {
 fn main() {
     // `cargo bench` passes `--bench`; a filter argument picks cases by name.
     let filter: Option<String> = std::env::args().skip(1).find(|a| !a.starts_with("--"));
-    let analyzer = Analyzer::default();
+    let analyser = Analyser::default();
     let per_minute = text_bytes(&generate_call(60, 60)) as f64 / 60.0;
     println!(
         "{:<20} {:>9} {:>10} {:>10} {:>7} {:>6}  verdict",
@@ -76,9 +76,9 @@ fn main() {
         let full = (case.build)(MAX_TRANSCRIPT_BYTES);
         let small = (case.build)(MAX_TRANSCRIPT_BYTES / 8);
         let (full_bytes, small_bytes) = (text_bytes(&full), text_bytes(&small));
-        let ms = time(&analyzer, &full);
-        let small_ms = time(&analyzer, &small);
-        let normal_ms = time(&analyzer, &normal_call(full_bytes, per_minute));
+        let ms = time(&analyser, &full);
+        let small_ms = time(&analyser, &small);
+        let normal_ms = time(&analyser, &normal_call(full_bytes, per_minute));
         let factor = ms / normal_ms;
         let slope = if full_bytes >= 2 * small_bytes {
             (ms / small_ms).ln() / (full_bytes as f64 / small_bytes as f64).ln()

@@ -2,20 +2,20 @@
 
 use std::hint::black_box;
 
-use callscope_core::analysis::Analyzer;
+use callscope_core::analysis::Analyser;
 use callscope_samples::generate_call;
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 
 fn analysis(c: &mut Criterion) {
-    let analyzer = Analyzer::default();
-    let mut group = c.benchmark_group("analyze");
+    let analyser = Analyser::default();
+    let mut group = c.benchmark_group("analyse");
     for minutes in [5_u32, 30, 60] {
         let call = generate_call(minutes, u64::from(minutes));
         let bytes: usize = call.utterances().iter().map(|u| u.text.len()).sum();
         group.throughput(Throughput::Bytes(bytes as u64));
         group.bench_function(format!("{minutes}_minute_call"), |b| {
             b.iter(|| {
-                analyzer.analyze(
+                analyser.analyse(
                     black_box(&call),
                     black_box(Some(f64::from(minutes) * 60.0)),
                     Default::default(),

@@ -5,7 +5,7 @@
 
 use std::hint::black_box;
 
-use callscope_core::analysis::{Analyzer, CallAnalysis};
+use callscope_core::analysis::{Analyser, CallAnalysis};
 use callscope_core::domain::Transcript;
 use callscope_core::redaction::{redact_transcript, RedactionCounts};
 use callscope_samples::generate_call;
@@ -16,8 +16,8 @@ fn stage_redact(t: &Transcript) -> (Transcript, RedactionCounts) {
 }
 
 #[inline(never)]
-fn stage_analyze(a: &Analyzer, t: &Transcript, counts: RedactionCounts) -> CallAnalysis {
-    a.analyze(t, Some(30.0 * 60.0), counts)
+fn stage_analyse(a: &Analyser, t: &Transcript, counts: RedactionCounts) -> CallAnalysis {
+    a.analyse(t, Some(30.0 * 60.0), counts)
 }
 
 #[inline(never)]
@@ -30,11 +30,11 @@ fn main() {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(20);
-    let analyzer = Analyzer::default();
+    let analyser = Analyser::default();
     let call = generate_call(30, 30);
     for _ in 0..runs {
         let (redacted, counts) = stage_redact(black_box(&call));
-        let analysis = stage_analyze(&analyzer, black_box(&redacted), counts);
+        let analysis = stage_analyse(&analyser, black_box(&redacted), counts);
         black_box(stage_json(&analysis));
     }
 }

@@ -1,6 +1,6 @@
 //! Our figures beside the ones a Transcribe Call Analytics or Contact Lens file carries in
 //! `ConversationCharacteristics` (at the top level, or under `transcribe` in a call document), for
-//! every metric both have: what `callscope analyze --compare` prints and the fidelity test holds.
+//! every metric both have: what `callscope analyse --compare` prints and the fidelity test holds.
 //!
 //! Tolerances (what "agrees" means): talk time and talk speed per participant ±10 % and
 //! ±15 %, interruptions ±1, non-talk time ±10 % or ±1 s, whichever is larger (a few
@@ -144,7 +144,7 @@ mod tests {
 
     /// One agent turn of 2 s: no interruptions.
     fn quiet_call() -> CallAnalysis {
-        crate::analyze(&timed(&[(Role::Agent, "hello there", 0.0, 2.0)]), None)
+        crate::analyse(&timed(&[(Role::Agent, "hello there", 0.0, 2.0)]), None)
     }
 
     #[test]

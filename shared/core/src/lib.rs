@@ -12,6 +12,6 @@ pub mod pipeline;
 pub mod redaction;
 pub mod similarity;
 
-pub use analysis::{analyze, CallAnalysis};
+pub use analysis::{analyse, CallAnalysis};
 pub use domain::{Call, Role, Utterance};
 pub use error::InputError;

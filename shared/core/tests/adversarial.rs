@@ -2,7 +2,7 @@
 //! (every list in it is capped), whatever the transcript repeats. Their time is held to a
 //! budget by `benches/adversarial.rs`.
 
-use callscope_core::analysis::Analyzer;
+use callscope_core::analysis::Analyser;
 use callscope_core::domain::MAX_TRANSCRIPT_BYTES;
 use callscope_core::redaction::redact_transcript;
 use callscope_samples::adversarial::cases;
@@ -12,10 +12,10 @@ const MAX_ANALYSIS_JSON_BYTES: usize = 64 * 1024;
 
 #[test]
 fn every_adversarial_call_has_an_analysis_small_enough_to_store() {
-    let analyzer = Analyzer::default();
+    let analyser = Analyser::default();
     for case in cases() {
         let (redacted, counts) = redact_transcript(&(case.build)(MAX_TRANSCRIPT_BYTES));
-        let analysis = analyzer.analyze(&redacted, redacted.timed_length_seconds(), counts);
+        let analysis = analyser.analyse(&redacted, redacted.timed_length_seconds(), counts);
         let bytes = serde_json::to_vec(&analysis).expect("serialisable").len();
         assert!(
             bytes <= MAX_ANALYSIS_JSON_BYTES,

@@ -29,7 +29,7 @@ fn analysed(name: &str) -> (CallAnalysis, Value) {
     let bytes = std::fs::read(samples_dir().join(name)).expect("the sample exists");
     let file: Value = serde_json::from_slice(&bytes).expect("JSON");
     let parsed = parse_transcript(&bytes, Format::Auto).expect("a valid sample");
-    let analysis = callscope_core::analyze(&parsed.transcript, parsed.duration_seconds);
+    let analysis = callscope_core::analyse(&parsed.transcript, parsed.duration_seconds);
     (analysis, file)
 }
 

@@ -1,7 +1,7 @@
 //! Property tests: the engine never panics and every metric stays in range, on arbitrary
 //! transcripts and arbitrary bytes.
 
-use callscope_core::analysis::{Analyzer, CallAnalysis};
+use callscope_core::analysis::{Analyser, CallAnalysis};
 use callscope_core::domain::{Role, Transcript, Utterance};
 use callscope_core::formats::{self, Format};
 use callscope_samples::generate_call;
@@ -97,11 +97,11 @@ proptest! {
         u in utterances(),
         duration in prop_oneof![Just(None), Just(Some(0.0)), (0.0..2_000.0_f64).prop_map(Some)],
     ) {
-        let analyzer = Analyzer::default();
+        let analyser = Analyser::default();
         if let Ok(t) = Transcript::new(u) {
-            let a = analyzer.analyze(&t, duration, Default::default());
+            let a = analyser.analyse(&t, duration, Default::default());
             assert_in_range(&a);
-            prop_assert_eq!(a, analyzer.analyze(&t, duration, Default::default()));
+            prop_assert_eq!(a, analyser.analyse(&t, duration, Default::default()));
         }
     }
 
@@ -126,12 +126,12 @@ proptest! {
             "duration_seconds": duration, "transcript": transcript,
         });
         if let Ok(parsed) = formats::parse_transcript(doc.to_string().as_bytes(), Format::Auto) {
-            assert_in_range(&callscope_core::analyze(&parsed.transcript, parsed.duration_seconds));
+            assert_in_range(&callscope_core::analyse(&parsed.transcript, parsed.duration_seconds));
         }
     }
 
     #[test]
     fn generated_sample_calls_always_analyse(minutes in 1_u32..60, seed in any::<u64>()) {
-        assert_in_range(&callscope_core::analyze(&generate_call(minutes, seed), None));
+        assert_in_range(&callscope_core::analyse(&generate_call(minutes, seed), None));
     }
 }

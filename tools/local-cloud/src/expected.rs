@@ -6,7 +6,7 @@
 use std::collections::BTreeMap;
 
 use callscope_cloud::dynamo::DynamoRollups;
-use callscope_core::analysis::Analyzer;
+use callscope_core::analysis::Analyser;
 use callscope_core::domain::{CorrelationId, TenantId};
 use callscope_core::formats::{self, Format};
 use callscope_core::pipeline::{coalesce, CallAnalysed, RollupKey, RollupTotals};
@@ -18,14 +18,14 @@ pub fn analysed_from_documents(
     tenant: &TenantId,
     documents: &[Value],
 ) -> anyhow::Result<Vec<CallAnalysed>> {
-    let analyzer = Analyzer::default();
+    let analyser = Analyser::default();
     let correlation_id = CorrelationId::parse("correlation_id", "expected")?;
     documents
         .iter()
         .map(|doc| {
             let (call, redactions) = formats::parse_value(doc.clone(), Format::Auto)?.redacted();
             let analysis =
-                analyzer.analyze(&call.utterances, Some(call.duration_seconds), redactions);
+                analyser.analyse(&call.utterances, Some(call.duration_seconds), redactions);
             Ok(CallAnalysed::new(
                 tenant.clone(),
                 &call,

@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use callscope_core::analysis::Analyzer;
+use callscope_core::analysis::Analyser;
 use callscope_core::domain::{AgentId, Day};
 use callscope_core::pipeline::{CallAnalysed, RollupKey, RollupScope};
 
@@ -15,7 +15,7 @@ use crate::Deadline;
 fn event(id: &str) -> String {
     let call = call(id, "ana");
     let (call, redactions) = call.redacted();
-    let analysis = Analyzer::default().analyze(&call.utterances, None, redactions);
+    let analysis = Analyser::default().analyse(&call.utterances, None, redactions);
     let event = CallAnalysed::new(tenant("acme"), &call, &analysis, correlation(id));
     serde_json::to_string(&event).expect("json")
 }

@@ -43,7 +43,7 @@ async fn fixture_with(stored: &[&str]) -> Fixture {
         calls.clone(),
         analytics.clone(),
         clock,
-        Arc::new(Analyzer::default()),
+        Arc::new(Analyser::default()),
     );
     Fixture {
         calls,
@@ -172,7 +172,7 @@ async fn a_call_whose_store_keeps_failing_is_marked_failed_and_parked_once_with_
         flaky.clone(),
         f.analytics.clone(),
         Arc::new(FixedClock::at("2026-11-02T11:00:00Z")),
-        Arc::new(Analyzer::default()),
+        Arc::new(Analyser::default()),
     );
     for attempt in 1..MAX_ATTEMPTS {
         assert_eq!(
@@ -287,7 +287,7 @@ async fn a_call_whose_processed_mark_fails_is_retried_and_its_second_event_is_th
         flaky,
         f.analytics.clone(),
         Arc::new(FixedClock::at("2026-11-02T11:00:00Z")),
-        Arc::new(Analyzer::default()),
+        Arc::new(Analyser::default()),
     );
     assert_eq!(
         consume(&analyse, &f.dlq, &message, Deadline::NONE).await,

@@ -78,7 +78,7 @@ impl DenseDfa {
         };
         let start = dfa.start_state(Anchored::No).ok()?;
         // Every state reachable from the start, numbered in the order found, its row written
-        // when it is reached. Fx: built once per analyzer from our own patterns, and SipHash's
+        // when it is reached. Fx: built once per analyser from our own patterns, and SipHash's
         // flood resistance would only slow the cold start.
         let mut rows: FxHashMap<StateID, usize> = FxHashMap::default();
         rows.insert(start, 0);

@@ -102,18 +102,18 @@ pub struct CallAnalysis {
 /// The engine with its configuration prepared once (compiled tracker rules, the sentiment
 /// lexicon); reuse one for many calls.
 #[derive(Debug)]
-pub struct Analyzer {
+pub struct Analyser {
     trackers: trackers::TrackerSet,
     sentiment: sentiment::SentimentScorer,
 }
 
-impl Default for Analyzer {
+impl Default for Analyser {
     fn default() -> Self {
         Self::new(trackers::default_rules())
     }
 }
 
-impl Analyzer {
+impl Analyser {
     pub fn new(rules: Vec<TrackerRule>) -> Self {
         Self {
             trackers: trackers::TrackerSet::new(rules),
@@ -124,7 +124,7 @@ impl Analyzer {
     /// Analyses one call whose transcript was redacted at ingest (`redactions` says what was
     /// replaced; it is reported, not recomputed). `duration_seconds` is the call's length when
     /// known (0 or `None` means unknown).
-    pub fn analyze(
+    pub fn analyse(
         &self,
         transcript: &Transcript,
         duration_seconds: Option<f64>,
@@ -198,11 +198,11 @@ fn round_for_output(a: &mut CallAnalysis) {
 }
 
 /// Redacts a transcript that has not been redacted yet, then analyses it with the default
-/// tracker rules (engine built once per process): what `callscope analyze` does with a file.
-pub fn analyze(transcript: &Transcript, duration_seconds: Option<f64>) -> CallAnalysis {
-    static DEFAULT: std::sync::OnceLock<Analyzer> = std::sync::OnceLock::new();
+/// tracker rules (engine built once per process): what `callscope analyse` does with a file.
+pub fn analyse(transcript: &Transcript, duration_seconds: Option<f64>) -> CallAnalysis {
+    static DEFAULT: std::sync::OnceLock<Analyser> = std::sync::OnceLock::new();
     let (redacted, redactions) = redaction::redact_transcript(transcript);
     DEFAULT
-        .get_or_init(Analyzer::default)
-        .analyze(&redacted, duration_seconds, redactions)
+        .get_or_init(Analyser::default)
+        .analyse(&redacted, duration_seconds, redactions)
 }

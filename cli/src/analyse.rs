@@ -1,4 +1,4 @@
-//! `callscope analyze FILE|-`: the analysis of one call, as JSON on stdout; with `--compare`, a
+//! `callscope analyse FILE|-`: the analysis of one call, as JSON on stdout; with `--compare`, a
 //! table of our figures beside the file's own Contact Lens / Call Analytics figures.
 
 use std::io::Read;
@@ -28,7 +28,7 @@ pub fn run(args: &Args) -> anyhow::Result<()> {
     let bytes = read_input(&args.file)?;
     // The input error already says which field broke which rule: print it as it is.
     let parsed = formats::parse_transcript(&bytes, args.format).map_err(anyhow::Error::new)?;
-    let analysis = callscope_core::analyze(&parsed.transcript, parsed.duration_seconds);
+    let analysis = callscope_core::analyse(&parsed.transcript, parsed.duration_seconds);
     if args.compare {
         return compare(&bytes, &analysis);
     }

@@ -1,4 +1,4 @@
-//! The `callscope analyze` command on every sample call and every invalid one.
+//! The `callscope analyse` command on every sample call and every invalid one.
 
 use std::path::PathBuf;
 use std::process::{Command, Output};
@@ -7,9 +7,9 @@ fn calls_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../events/calls")
 }
 
-fn analyze(args: &[&str]) -> Output {
+fn analyse(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_callscope"))
-        .arg("analyze")
+        .arg("analyse")
         .args(args)
         .output()
         .expect("the binary runs")
@@ -24,7 +24,7 @@ fn every_sample_call_is_analysed_into_the_documented_json() {
             continue;
         }
         seen += 1;
-        let out = analyze(&[path.to_str().expect("utf-8 path")]);
+        let out = analyse(&[path.to_str().expect("utf-8 path")]);
         assert!(
             out.status.success(),
             "{}: {}",
@@ -61,7 +61,7 @@ fn every_sample_call_is_analysed_into_the_documented_json() {
 
 #[test]
 fn the_timed_discovery_call_has_the_metrics_computed_by_hand() {
-    let out = analyze(&[calls_dir()
+    let out = analyse(&[calls_dir()
         .join("callscope_discovery.json")
         .to_str()
         .expect("path")]);
@@ -118,7 +118,7 @@ fn every_invalid_sample_fails_with_one_line_naming_the_field() {
         ("missing_agent_id.json", "agent_id"),
         ("not_json.txt", "document"),
     ] {
-        let out = analyze(&[calls_dir()
+        let out = analyse(&[calls_dir()
             .join("invalid")
             .join(file)
             .to_str()
@@ -135,7 +135,7 @@ fn every_invalid_sample_fails_with_one_line_naming_the_field() {
 
 #[test]
 fn a_missing_file_is_a_one_line_error() {
-    let out = analyze(&["/nonexistent/call.json"]);
+    let out = analyse(&["/nonexistent/call.json"]);
     assert_eq!(out.status.code(), Some(1));
     assert_eq!(String::from_utf8_lossy(&out.stderr).lines().count(), 1);
 }
@@ -150,7 +150,7 @@ fn compare_puts_every_shared_metric_beside_the_files_and_all_agree_on_every_amaz
         "transcribe_call_analytics_renewal.json",
     ] {
         let path = calls_dir().join(name);
-        let out = analyze(&["--compare", path.to_str().expect("path")]);
+        let out = analyse(&["--compare", path.to_str().expect("path")]);
         let table = String::from_utf8_lossy(&out.stdout);
         assert!(
             out.status.success(),
@@ -183,7 +183,7 @@ fn compare_exits_1_and_says_no_when_a_metric_is_out_of_tolerance() {
     file["ConversationCharacteristics"]["Interruptions"]["TotalCount"] = 5.into();
     let path = std::env::temp_dir().join(format!("compare-{}.json", std::process::id()));
     std::fs::write(&path, file.to_string()).expect("temp file");
-    let out = analyze(&["--compare", path.to_str().expect("path")]);
+    let out = analyse(&["--compare", path.to_str().expect("path")]);
     std::fs::remove_file(&path).ok();
     assert_eq!(out.status.code(), Some(1));
     let table = String::from_utf8_lossy(&out.stdout);
@@ -197,7 +197,7 @@ fn compare_exits_1_and_says_no_when_a_metric_is_out_of_tolerance() {
 #[test]
 fn compare_refuses_a_file_without_conversation_characteristics() {
     let path = calls_dir().join("callscope_discovery.json");
-    let out = analyze(&["--compare", path.to_str().expect("path")]);
+    let out = analyse(&["--compare", path.to_str().expect("path")]);
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("ConversationCharacteristics"));
 }
