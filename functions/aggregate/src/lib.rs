@@ -3,17 +3,17 @@
 
 use std::sync::Arc;
 
-use callscope_app::aggregate::ApplyRollups;
+use callscope_app::aggregate::AggregateRollups;
 use callscope_app::ports::SystemClock;
 use callscope_cloud::aws::AwsClients;
 use callscope_cloud::config::AggregateConfig;
 use callscope_cloud::sqs::SqsConsumer;
 
 /// The function as its composition root builds it.
-pub fn consumer(config: &AggregateConfig, clients: &AwsClients) -> SqsConsumer<ApplyRollups> {
+pub fn consumer(config: &AggregateConfig, clients: &AwsClients) -> SqsConsumer<AggregateRollups> {
     let rollups = clients.rollups(&config.analytics_table);
     SqsConsumer::new(
-        ApplyRollups::new(rollups, Arc::new(SystemClock)),
+        AggregateRollups::new(rollups, Arc::new(SystemClock)),
         clients.dead_letter(&config.analytics_dlq_url),
     )
 }

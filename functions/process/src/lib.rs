@@ -1,22 +1,22 @@
-//! The process function's event adapter: SQS batches from the process queue into the analyse
+//! The process function's event adapter: SQS batches from the process queue into the process
 //! use case, unreadable messages parked in the process DLQ with their reason.
 
 use std::sync::Arc;
 
-use callscope_app::analyse::AnalyseCalls;
 use callscope_app::ports::SystemClock;
+use callscope_app::process::ProcessCalls;
 use callscope_cloud::aws::AwsClients;
 use callscope_cloud::config::ProcessConfig;
 use callscope_cloud::sqs::SqsConsumer;
 use callscope_core::analysis::Analyser;
 
 /// The function as its composition root builds it; the analyser's rules compile once here.
-pub fn consumer(config: &ProcessConfig, clients: &AwsClients) -> SqsConsumer<AnalyseCalls> {
-    let analyse = AnalyseCalls::new(
+pub fn consumer(config: &ProcessConfig, clients: &AwsClients) -> SqsConsumer<ProcessCalls> {
+    let process = ProcessCalls::new(
         clients.calls(&config.calls_table),
         clients.queue(&config.analytics_queue_url),
         Arc::new(SystemClock),
         Arc::new(Analyser::default()),
     );
-    SqsConsumer::new(analyse, clients.dead_letter(&config.process_dlq_url))
+    SqsConsumer::new(process, clients.dead_letter(&config.process_dlq_url))
 }

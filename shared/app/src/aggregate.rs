@@ -23,12 +23,12 @@ pub const MARKER_TTL_DAYS: i64 = 35;
 pub const OLDEST_APPLIED_DAYS: i64 = 30;
 
 #[derive(Debug, Clone)]
-pub struct ApplyRollups {
+pub struct AggregateRollups {
     rollups: Arc<dyn RollupRepository>,
     clock: Arc<dyn Clock>,
 }
 
-impl ApplyRollups {
+impl AggregateRollups {
     pub fn new(rollups: Arc<dyn RollupRepository>, clock: Arc<dyn Clock>) -> Self {
         Self { rollups, clock }
     }
@@ -39,7 +39,7 @@ fn tenant_call(event: &CallAnalysed) -> TenantCall {
 }
 
 #[async_trait]
-impl Consume for ApplyRollups {
+impl Consume for AggregateRollups {
     type Message = CallAnalysed;
 
     const QUEUE: &'static str = "analytics";

@@ -1,20 +1,37 @@
-//! callscope's application layer: the use cases of the pipeline as plain async functions over
-//! ports (traits) for everything outside the process — the call and rollup stores, queues, the
-//! dead-letter queue, the clock.
+//! callscope's application layer: the use cases of the pipeline as plain async code over ports
+//! (traits) for everything outside the process — the call and rollup stores, queues, the
+//! dead-letter queue, the cache, the clock.
 //!
-//! DynamoDB and SQS implement the ports in `callscope-cloud`; [`memory`] implements them in
-//! memory for unit tests. The Lambda crates only build the adapters and hand events to these
+//! DynamoDB, SQS and Redis implement the ports in `callscope-cloud`; [`memory`] implements them
+//! in memory for unit tests. The Lambda crates only build the adapters and hand events to these
 //! use cases, so a cache, a metrics wrapper or a test double plugs in at a port.
+//!
+//! # Layout
+//!
+//! One name per stage, from the Lambda function to the use case to its module:
+//!
+//! | stage | function(s) | use case | ports it needs |
+//! |---|---|---|---|
+//! | admit | `ingest` (HTTP), `intake` (SQS intake queue) | [`admit::AdmitCalls`]; [`intake::IntakeCalls`] reads an intake message into it | `CallRepository`, `Publisher` (process queue), `Clock`; intake adds `DeadLetter` |
+//! | process | `process` | [`process::ProcessCalls`]: analyse, store, emit `CallAnalysed` | `CallRepository`, `Publisher` (analytics queue), `Clock`, `DeadLetter` |
+//! | aggregate | `aggregate` | [`aggregate::AggregateRollups`]: markers + rollup additions, once per call | `RollupRepository`, `Clock`, `DeadLetter` |
+//! | sweep | `sweep` | [`sweep::Sweep`]: calls left RECEIVED, queued again | `CallRepository`, `Publisher` (process queue), `Clock` |
+//! | query | `query` | [`query::Queries`]: the read API's views, cache-aside | `CallQueries`, `RollupQueries`, `Cache` |
+//! | invalidate | `invalidate` | [`invalidate::Invalidate`]: table changes → cache generations | `Cache` |
+//!
+//! [`consume`] is the one queue consumer the SQS stages share (read each message into its type,
+//! park what can never succeed with its reason, run the use case, return exactly the ids to
+//! retry); `callscope-cloud`'s `SqsConsumer` puts it behind a Lambda SQS event.
 
 pub mod admit;
 pub mod aggregate;
-pub mod analyse;
 pub mod consumer;
 pub mod deadline;
 pub mod intake;
 pub mod invalidate;
 pub mod memory;
 pub mod ports;
+pub mod process;
 pub mod query;
 pub mod sweep;
 pub mod telemetry;

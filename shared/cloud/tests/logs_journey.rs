@@ -6,12 +6,12 @@ mod support;
 use std::sync::Arc;
 
 use callscope_app::admit::AdmitCalls;
-use callscope_app::aggregate::ApplyRollups;
-use callscope_app::analyse::AnalyseCalls;
+use callscope_app::aggregate::AggregateRollups;
 use callscope_app::intake::IntakeCalls;
 use callscope_app::memory::{
     FixedClock, MemoryCalls, MemoryDeadLetter, MemoryPublisher, MemoryRollups,
 };
+use callscope_app::process::ProcessCalls;
 use callscope_app::Deadline;
 use callscope_cloud::sqs::SqsConsumer;
 use callscope_cloud::telemetry::{json_logs, Function, Telemetry};
@@ -48,7 +48,7 @@ async fn every_line_of_a_calls_journey_names_the_call_and_the_invocation() {
         dlq.clone(),
     );
     let process = SqsConsumer::new(
-        AnalyseCalls::new(
+        ProcessCalls::new(
             calls,
             analytics_queue.clone(),
             clock.clone(),
@@ -57,7 +57,7 @@ async fn every_line_of_a_calls_journey_names_the_call_and_the_invocation() {
         dlq.clone(),
     );
     let aggregate = SqsConsumer::new(
-        ApplyRollups::new(Arc::new(MemoryRollups::default()), clock),
+        AggregateRollups::new(Arc::new(MemoryRollups::default()), clock),
         dlq,
     );
 

@@ -4,7 +4,7 @@ mod support;
 
 use std::sync::Arc;
 
-use callscope_app::aggregate::ApplyRollups;
+use callscope_app::aggregate::AggregateRollups;
 use callscope_app::memory::{FixedClock, MemoryDeadLetter, MemoryRollups};
 use callscope_app::Deadline;
 use callscope_cloud::sqs::SqsConsumer;
@@ -38,7 +38,7 @@ async fn aggregate_times_each_call_from_its_202_to_its_rollups_once() {
     let telemetry = Telemetry::install(Function::Aggregate, move || Box::new(writer.clone()));
     let rollups = Arc::new(MemoryRollups::default());
     let consumer = SqsConsumer::new(
-        ApplyRollups::new(
+        AggregateRollups::new(
             rollups.clone(),
             Arc::new(FixedClock::at("2026-11-02T10:00:00Z")),
         ),

@@ -27,9 +27,9 @@ use aws_lambda_events::encodings::Body;
 use aws_sdk_sqs::types::{Message, MessageAttributeValue, MessageSystemAttributeName};
 use axum::Router;
 use callscope_aggregate as aggregate;
-use callscope_app::aggregate::ApplyRollups;
-use callscope_app::analyse::AnalyseCalls;
+use callscope_app::aggregate::AggregateRollups;
 use callscope_app::intake::IntakeCalls;
+use callscope_app::process::ProcessCalls;
 use callscope_app::sweep::Sweep;
 use callscope_cloud::aws::load_sdk_config;
 use callscope_cloud::aws::AwsClients;
@@ -62,8 +62,8 @@ pub struct LocalPipeline {
     /// The HTTP ingest function's router.
     pub ingest: Router,
     pub intake: SqsConsumer<IntakeCalls>,
-    pub process: SqsConsumer<AnalyseCalls>,
-    pub aggregate: SqsConsumer<ApplyRollups>,
+    pub process: SqsConsumer<ProcessCalls>,
+    pub aggregate: SqsConsumer<AggregateRollups>,
     pub sweep: Sweep,
     /// The query API function's router.
     pub api: Router,

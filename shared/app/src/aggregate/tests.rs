@@ -36,7 +36,7 @@ fn agent_calls(rollups: &MemoryRollups) -> u64 {
 #[tokio::test]
 async fn duplicates_within_a_batch_and_redeliveries_are_counted_once() {
     let rollups = Arc::new(MemoryRollups::default());
-    let aggregate = ApplyRollups::new(rollups.clone(), clock());
+    let aggregate = AggregateRollups::new(rollups.clone(), clock());
     let dlq = MemoryDeadLetter::default();
     let batch = [
         received("m1", &event("c-1"), &[]),
@@ -61,7 +61,7 @@ async fn duplicates_within_a_batch_and_redeliveries_are_counted_once() {
 async fn exactly_the_messages_of_calls_not_applied_are_retried() {
     let rollups = Arc::new(MemoryRollups::default());
     rollups.fail_after(Some(1));
-    let aggregate = ApplyRollups::new(rollups.clone(), clock());
+    let aggregate = AggregateRollups::new(rollups.clone(), clock());
     let dlq = MemoryDeadLetter::default();
     let batch = [
         received("m1", &event("c-1"), &[]),
@@ -80,7 +80,7 @@ async fn exactly_the_messages_of_calls_not_applied_are_retried() {
 
 #[tokio::test]
 async fn an_event_that_is_not_a_call_analysed_is_parked() {
-    let aggregate = ApplyRollups::new(Arc::new(MemoryRollups::default()), clock());
+    let aggregate = AggregateRollups::new(Arc::new(MemoryRollups::default()), clock());
     let dlq = MemoryDeadLetter::default();
     let failed = consume(
         &aggregate,
@@ -98,7 +98,7 @@ async fn an_event_that_is_not_a_call_analysed_is_parked() {
 #[tokio::test]
 async fn an_event_older_than_its_marker_may_live_is_parked_not_applied() {
     let rollups = Arc::new(MemoryRollups::default());
-    let aggregate = ApplyRollups::new(rollups.clone(), clock());
+    let aggregate = AggregateRollups::new(rollups.clone(), clock());
     let dlq = MemoryDeadLetter::default();
     let at = |when: &str| {
         let mut event: CallAnalysed = serde_json::from_str(&event("c-1")).expect("json");

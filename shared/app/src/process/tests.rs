@@ -20,7 +20,7 @@ struct Fixture {
     calls: Arc<MemoryCalls>,
     analytics: Arc<MemoryPublisher>,
     dlq: MemoryDeadLetter,
-    analyse: AnalyseCalls,
+    analyse: ProcessCalls,
 }
 
 async fn fixture_with(stored: &[&str]) -> Fixture {
@@ -39,7 +39,7 @@ async fn fixture_with(stored: &[&str]) -> Fixture {
         .admit(&tenant("acme"), documents, Deadline::NONE)
         .await;
     let analytics = Arc::new(MemoryPublisher::default());
-    let analyse = AnalyseCalls::new(
+    let analyse = ProcessCalls::new(
         calls.clone(),
         analytics.clone(),
         clock,
@@ -168,7 +168,7 @@ async fn a_call_whose_store_keeps_failing_is_marked_failed_and_parked_once_with_
     f.calls.set_analysis_too_large(false);
     // Loading works, storing the analysis does not: a failure that may pass, counted.
     let flaky = FlakyStore::new(f.calls.clone());
-    let analyse = AnalyseCalls::new(
+    let analyse = ProcessCalls::new(
         flaky.clone(),
         f.analytics.clone(),
         Arc::new(FixedClock::at("2026-11-02T11:00:00Z")),
@@ -283,7 +283,7 @@ async fn a_call_whose_processed_mark_fails_is_retried_and_its_second_event_is_th
     let f = fixture_with(&["c-1"]).await;
     let message = [received("m1", &request("c-1"), &[])];
     let flaky = FlakyStore::failing(f.calls.clone(), Failing::MarkProcessed);
-    let analyse = AnalyseCalls::new(
+    let analyse = ProcessCalls::new(
         flaky,
         f.analytics.clone(),
         Arc::new(FixedClock::at("2026-11-02T11:00:00Z")),

@@ -1,4 +1,4 @@
-//! The analyse use case (the process function): analyses each stored call named by a
+//! The process use case (the process function): analyses each stored call named by a
 //! process-queue message, stores the analysis, emits a `CallAnalysed` event to the analytics
 //! queue and marks the call PROCESSED.
 //!
@@ -31,14 +31,14 @@ const ANALYSIS_CONCURRENCY: usize = 4;
 pub const MAX_ATTEMPTS: u32 = 5;
 
 #[derive(Debug, Clone)]
-pub struct AnalyseCalls {
+pub struct ProcessCalls {
     calls: Arc<dyn CallRepository>,
     analytics_queue: Arc<dyn Publisher>,
     clock: Arc<dyn Clock>,
     analyser: Arc<Analyser>,
 }
 
-impl AnalyseCalls {
+impl ProcessCalls {
     pub fn new(
         calls: Arc<dyn CallRepository>,
         analytics_queue: Arc<dyn Publisher>,
@@ -211,7 +211,7 @@ struct Analysed {
 }
 
 #[async_trait]
-impl Consume for AnalyseCalls {
+impl Consume for ProcessCalls {
     type Message = ProcessCall;
 
     const QUEUE: &'static str = "process";
