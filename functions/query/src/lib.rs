@@ -1,7 +1,7 @@
 //! The query API function: the v1 read API (calls, recommendations, agent analytics, health)
 //! and the per-day analytics beside it, an axum Router on lambda_http, answering from DynamoDB
-//! through the Redis cache. `/openapi.json` describes every route of the HTTP API, ingest's
-//! included, generated from the handlers' annotations.
+//! through the Redis cache. `/openapi.json` serves the committed openapi.json: every route of the
+//! HTTP API, ingest's included, generated from the handlers' annotations by `callscope openapi`.
 
 mod handlers;
 pub mod params;
@@ -109,11 +109,11 @@ fn documented() -> (Router<Api>, utoipa::openapi::OpenApi) {
         .split_for_parts()
 }
 
-/// The whole HTTP API's OpenAPI document: the query routes and ingest's.
+/// The OpenAPI description of the query routes. The whole document (these and ingest's) is put
+/// together once, by `callscope openapi`, into the committed openapi.json that
+/// `GET /openapi.json` serves.
 pub fn openapi() -> utoipa::openapi::OpenApi {
-    let (_, mut doc) = documented();
-    doc.merge(callscope_ingest::openapi());
-    doc
+    documented().1
 }
 
 /// The routes over any ports (tests hand in in-memory ones).
