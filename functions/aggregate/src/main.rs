@@ -1,9 +1,6 @@
 //! Composition root of the aggregate function: config and clients once per cold start.
 
-use aws_lambda_events::event::sqs::SqsEvent;
-use callscope_app::Deadline;
-use callscope_cloud::{aws, config::AggregateConfig, telemetry, telemetry::Function};
-use lambda_runtime::{service_fn, LambdaEvent};
+use callscope_cloud::{aws, config::AggregateConfig, sqs, telemetry, telemetry::Function};
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_runtime::Error> {
@@ -11,12 +8,5 @@ async fn main() -> Result<(), lambda_runtime::Error> {
     let config = AggregateConfig::from_env()?;
     let sdk = aws::load_sdk_config().await;
     let consumer = callscope_aggregate::consumer(&config, &aws::AwsClients::from_config(&sdk));
-    lambda_runtime::run(telemetry.wrap(service_fn(|event: LambdaEvent<SqsEvent>| {
-        let deadline = Deadline::from_epoch_millis(event.context.deadline);
-        let consumer = &consumer;
-        async move {
-            Ok::<_, lambda_runtime::Error>(consumer.handle_batch(event.payload, deadline).await)
-        }
-    })))
-    .await
+    sqs::run(telemetry, consumer).await
 }

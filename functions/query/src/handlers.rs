@@ -1,7 +1,6 @@
 //! The query API's handlers: each checks its parameters, asks the query use case, and answers
 //! with JSON and an `x-cache` header saying how it was served (hit, miss, error, disabled).
 
-
 use axum::extract::{Path, State};
 use axum::http::{header, HeaderName, HeaderValue};
 use axum::response::{IntoResponse, Response};

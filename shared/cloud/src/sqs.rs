@@ -6,7 +6,7 @@ mod lambda;
 mod publisher;
 
 pub use dead_letter::{peek, redrive, redrive_where, ParkedMessage, RedriveReport, SqsDeadLetter};
-pub use lambda::{batch_response, failed_ids, received_from, SqsBatchHandler, SqsConsumer};
+pub use lambda::{batch_response, failed_ids, received_from, run, SqsBatchHandler, SqsConsumer};
 pub use publisher::SqsPublisher;
 
 use aws_sdk_sqs::error::DisplayErrorContext;

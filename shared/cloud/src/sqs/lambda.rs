@@ -8,6 +8,9 @@ use aws_lambda_events::event::sqs::{BatchItemFailure, SqsBatchResponse, SqsEvent
 use callscope_app::ports::{Attribute, DeadLetter, Received};
 use callscope_app::{consume, Consume, Deadline};
 use futures::future::BoxFuture;
+use lambda_runtime::{service_fn, LambdaEvent};
+
+use crate::telemetry::Telemetry;
 
 /// A function that consumes SQS batches with `ReportBatchItemFailures`: it returns exactly the
 /// ids of the messages that must be retried. An `Err` fails the whole batch (every message is
@@ -56,6 +59,24 @@ impl<C: Consume> SqsBatchHandler for SqsConsumer<C> {
     ) -> BoxFuture<'_, Result<SqsBatchResponse, lambda_runtime::Error>> {
         Box::pin(async move { Ok(self.handle_batch(event, Deadline::NONE).await) })
     }
+}
+
+/// Runs `consumer` as the function's Lambda handler until the sandbox ends: each SQS batch
+/// through the use case before the invocation's deadline, answered with a partial batch
+/// response, with logs and metrics from `telemetry`. The tail of every SQS function's
+/// composition root.
+pub async fn run<C: Consume>(
+    telemetry: Telemetry,
+    consumer: SqsConsumer<C>,
+) -> Result<(), lambda_runtime::Error> {
+    let consumer = &consumer;
+    lambda_runtime::run(
+        telemetry.wrap(service_fn(|event: LambdaEvent<SqsEvent>| async move {
+            let deadline = Deadline::from_epoch_millis(event.context.deadline);
+            Ok::<_, lambda_runtime::Error>(consumer.handle_batch(event.payload, deadline).await)
+        })),
+    )
+    .await
 }
 
 /// An SQS record as the use cases see it: id, body and the attributes that have a text value.
