@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use anyhow::Context;
 use axum::Router;
 use callscope_cloud::aws::{load_sdk_config, AwsClients};
-use callscope_cloud::config::QueryConfig;
+use callscope_cloud::config::{FromEnv, QueryConfig};
 use callscope_http::lambda::HttpEvent;
 use callscope_local::template::{LocalTemplate, Stack};
 use callscope_local::{call, LocalPipeline, TENANT_CLAIM};

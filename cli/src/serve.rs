@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use anyhow::Context;
 use callscope_cloud::aws::{load_sdk_config, AwsClients};
-use callscope_cloud::config::QueryConfig;
+use callscope_cloud::config::{FromEnv, QueryConfig};
 use callscope_cloud::sqs::SqsBatchHandler;
 use callscope_local::cost::table_models;
 use callscope_local::gateway::{Gateway, Route};

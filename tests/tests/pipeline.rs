@@ -7,7 +7,7 @@ use callscope_app::ports::{
     CallRepository, CallStatus, Clock, ReceivedCall, FAILURE_REASON_ATTRIBUTE,
 };
 use callscope_app::sweep::Sweep;
-use callscope_cloud::config::{IngestConfig, ProcessConfig, SweepConfig};
+use callscope_cloud::config::{FromEnv, IngestConfig, ProcessConfig, SweepConfig};
 use callscope_cloud::sqs::{self, SqsPublisher};
 use callscope_core::domain::{AgentId, CallId, CorrelationId, Day, TenantId};
 use callscope_core::formats::{self, Format};

@@ -1,6 +1,11 @@
 //! Composition root of the aggregate function: config and clients once per cold start.
 
-use callscope_cloud::{aws, config::AggregateConfig, sqs, telemetry, telemetry::Function};
+use callscope_cloud::{
+    aws,
+    config::{AggregateConfig, FromEnv},
+    sqs, telemetry,
+    telemetry::Function,
+};
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_runtime::Error> {

@@ -1,6 +1,11 @@
 //! Composition root of the ingest function: config and clients once per cold start.
 
-use callscope_cloud::{aws, config::IngestConfig, telemetry, telemetry::Function};
+use callscope_cloud::{
+    aws,
+    config::{FromEnv, IngestConfig},
+    telemetry,
+    telemetry::Function,
+};
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {

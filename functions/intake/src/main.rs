@@ -1,6 +1,11 @@
 //! Composition root of the intake function: config and clients once per cold start.
 
-use callscope_cloud::{aws, config::IntakeConfig, sqs, telemetry, telemetry::Function};
+use callscope_cloud::{
+    aws,
+    config::{FromEnv, IntakeConfig},
+    sqs, telemetry,
+    telemetry::Function,
+};
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_runtime::Error> {

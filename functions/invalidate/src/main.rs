@@ -1,7 +1,11 @@
 //! Composition root of the invalidate function: config and the cache client once per cold start.
 
 use aws_lambda_events::event::dynamodb::Event;
-use callscope_cloud::{config::InvalidateConfig, telemetry, telemetry::Function};
+use callscope_cloud::{
+    config::{FromEnv, InvalidateConfig},
+    telemetry,
+    telemetry::Function,
+};
 use lambda_runtime::{service_fn, LambdaEvent};
 
 #[tokio::main]

@@ -1,6 +1,11 @@
 //! Composition root of the process function: config and clients once per cold start.
 
-use callscope_cloud::{aws, config::ProcessConfig, sqs, telemetry, telemetry::Function};
+use callscope_cloud::{
+    aws,
+    config::{FromEnv, ProcessConfig},
+    sqs, telemetry,
+    telemetry::Function,
+};
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_runtime::Error> {

@@ -1,6 +1,11 @@
 //! Composition root of the query API function: config, clients and the cache once per cold start.
 
-use callscope_cloud::{aws, config::QueryConfig, telemetry, telemetry::Function};
+use callscope_cloud::{
+    aws,
+    config::{FromEnv, QueryConfig},
+    telemetry,
+    telemetry::Function,
+};
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {

@@ -1,6 +1,11 @@
 //! Composition root of the sweep function: config and clients once per cold start.
 
-use callscope_cloud::{aws, config::SweepConfig, telemetry, telemetry::Function};
+use callscope_cloud::{
+    aws,
+    config::{FromEnv, SweepConfig},
+    telemetry,
+    telemetry::Function,
+};
 use lambda_runtime::{service_fn, LambdaEvent};
 
 #[tokio::main]

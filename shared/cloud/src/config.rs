@@ -15,10 +15,32 @@ pub enum ConfigError {
     Invalid { name: String, reason: String },
 }
 
-/// Reads variables through a lookup function, so tests and the local runner can supply them.
-struct Env<F: Fn(&str) -> Option<String>>(F);
+/// A function's configuration, read from its environment once per cold start.
+pub trait FromEnv: Sized {
+    /// Reads the configuration from the variables `env` finds.
+    fn read(env: &Env<'_>) -> Result<Self, ConfigError>;
 
-impl<F: Fn(&str) -> Option<String>> Env<F> {
+    /// From the process environment: what a function's composition root calls.
+    fn from_env() -> Result<Self, ConfigError> {
+        Self::from_lookup(|name| std::env::var(name).ok())
+    }
+
+    /// Through a lookup function, so tests and the local runner can supply the variables.
+    fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        Self::read(&Env(&lookup))
+    }
+}
+
+/// The variables a configuration is read from.
+pub struct Env<'a>(&'a dyn Fn(&str) -> Option<String>);
+
+impl std::fmt::Debug for Env<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Env(..)")
+    }
+}
+
+impl Env<'_> {
     fn required(&self, name: &str) -> Result<String, ConfigError> {
         self.optional(name)
             .ok_or_else(|| ConfigError::Missing(name.to_owned()))
@@ -28,10 +50,6 @@ impl<F: Fn(&str) -> Option<String>> Env<F> {
     fn optional(&self, name: &str) -> Option<String> {
         (self.0)(name).filter(|v| !v.trim().is_empty())
     }
-}
-
-fn from_process_env(name: &str) -> Option<String> {
-    std::env::var(name).ok()
 }
 
 /// The HTTP ingest function: `POST /api/v1/calls` and `/api/v1/calls/bulk`.
@@ -46,18 +64,13 @@ pub struct IngestConfig {
     pub default_tenant: Option<TenantId>,
 }
 
-impl IngestConfig {
-    pub fn from_env() -> Result<Self, ConfigError> {
-        Self::from_lookup(from_process_env)
-    }
-
-    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
-        let env = Env(lookup);
+impl FromEnv for IngestConfig {
+    fn read(env: &Env<'_>) -> Result<Self, ConfigError> {
         Ok(Self {
             calls_table: env.required("CALLS_TABLE")?,
             process_queue_url: env.required("PROCESS_QUEUE_URL")?,
             tenant_claim: env.required("TENANT_CLAIM")?,
-            default_tenant: default_tenant(&env)?,
+            default_tenant: default_tenant(env)?,
         })
     }
 }
@@ -73,13 +86,8 @@ pub struct IntakeConfig {
     pub producer_tenants: Option<BTreeMap<String, TenantId>>,
 }
 
-impl IntakeConfig {
-    pub fn from_env() -> Result<Self, ConfigError> {
-        Self::from_lookup(from_process_env)
-    }
-
-    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
-        let env = Env(lookup);
+impl FromEnv for IntakeConfig {
+    fn read(env: &Env<'_>) -> Result<Self, ConfigError> {
         let producer_tenants = env
             .optional("PRODUCER_TENANTS")
             .map(|raw| parse_producer_tenants(&raw))
@@ -100,13 +108,8 @@ pub struct ProcessConfig {
     pub process_dlq_url: String,
 }
 
-impl ProcessConfig {
-    pub fn from_env() -> Result<Self, ConfigError> {
-        Self::from_lookup(from_process_env)
-    }
-
-    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
-        let env = Env(lookup);
+impl FromEnv for ProcessConfig {
+    fn read(env: &Env<'_>) -> Result<Self, ConfigError> {
         Ok(Self {
             calls_table: env.required("CALLS_TABLE")?,
             analytics_queue_url: env.required("ANALYTICS_QUEUE_URL")?,
@@ -121,13 +124,8 @@ pub struct AggregateConfig {
     pub analytics_dlq_url: String,
 }
 
-impl AggregateConfig {
-    pub fn from_env() -> Result<Self, ConfigError> {
-        Self::from_lookup(from_process_env)
-    }
-
-    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
-        let env = Env(lookup);
+impl FromEnv for AggregateConfig {
+    fn read(env: &Env<'_>) -> Result<Self, ConfigError> {
         Ok(Self {
             analytics_table: env.required("ANALYTICS_TABLE")?,
             analytics_dlq_url: env.required("ANALYTICS_DLQ_URL")?,
@@ -144,13 +142,8 @@ pub struct SweepConfig {
     pub stale_after: chrono::Duration,
 }
 
-impl SweepConfig {
-    pub fn from_env() -> Result<Self, ConfigError> {
-        Self::from_lookup(from_process_env)
-    }
-
-    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
-        let env = Env(lookup);
+impl FromEnv for SweepConfig {
+    fn read(env: &Env<'_>) -> Result<Self, ConfigError> {
         let raw = env.required("STALE_AFTER_SECONDS")?;
         let seconds: u32 = raw.trim().parse().map_err(|_| ConfigError::Invalid {
             name: "STALE_AFTER_SECONDS".into(),
@@ -178,18 +171,13 @@ pub struct QueryConfig {
     pub cache_namespace: String,
 }
 
-impl QueryConfig {
-    pub fn from_env() -> Result<Self, ConfigError> {
-        Self::from_lookup(from_process_env)
-    }
-
-    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
-        let env = Env(lookup);
+impl FromEnv for QueryConfig {
+    fn read(env: &Env<'_>) -> Result<Self, ConfigError> {
         Ok(Self {
             calls_table: env.required("CALLS_TABLE")?,
             analytics_table: env.required("ANALYTICS_TABLE")?,
             tenant_claim: env.required("TENANT_CLAIM")?,
-            default_tenant: default_tenant(&env)?,
+            default_tenant: default_tenant(env)?,
             cache_url: env.optional("CACHE_URL"),
             cache_namespace: env.required("CACHE_NAMESPACE")?,
         })
@@ -203,13 +191,8 @@ pub struct InvalidateConfig {
     pub cache_namespace: String,
 }
 
-impl InvalidateConfig {
-    pub fn from_env() -> Result<Self, ConfigError> {
-        Self::from_lookup(from_process_env)
-    }
-
-    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
-        let env = Env(lookup);
+impl FromEnv for InvalidateConfig {
+    fn read(env: &Env<'_>) -> Result<Self, ConfigError> {
         Ok(Self {
             cache_url: env.required("CACHE_URL")?,
             cache_namespace: env.required("CACHE_NAMESPACE")?,
@@ -237,9 +220,7 @@ fn parse_producer_tenants(raw: &str) -> Result<BTreeMap<String, TenantId>, Confi
         .collect()
 }
 
-fn default_tenant<F: Fn(&str) -> Option<String>>(
-    env: &Env<F>,
-) -> Result<Option<TenantId>, ConfigError> {
+fn default_tenant(env: &Env<'_>) -> Result<Option<TenantId>, ConfigError> {
     env.optional("LOCAL_DEFAULT_TENANT")
         .map(|t| {
             TenantId::parse("LOCAL_DEFAULT_TENANT", t).map_err(|e| ConfigError::Invalid {

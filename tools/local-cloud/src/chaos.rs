@@ -26,7 +26,7 @@ use std::time::{Duration, Instant};
 use aws_sdk_sqs::types::QueueAttributeName;
 use callscope_app::sweep::Sweep;
 use callscope_cloud::aws::{load_sdk_config, AwsClients};
-use callscope_cloud::config::SweepConfig;
+use callscope_cloud::config::{FromEnv, SweepConfig};
 
 pub use check::Verdict;
 pub use feed::{Route, RouteCounts};

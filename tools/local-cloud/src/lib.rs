@@ -34,8 +34,8 @@ use callscope_app::sweep::Sweep;
 use callscope_cloud::aws::load_sdk_config;
 use callscope_cloud::aws::AwsClients;
 use callscope_cloud::config::{
-    AggregateConfig, IngestConfig, IntakeConfig, InvalidateConfig, ProcessConfig, QueryConfig,
-    SweepConfig,
+    AggregateConfig, FromEnv, IngestConfig, IntakeConfig, InvalidateConfig, ProcessConfig,
+    QueryConfig, SweepConfig,
 };
 use callscope_cloud::dynamo::{DynamoCalls, DynamoRollups};
 use callscope_cloud::sqs::{SqsBatchHandler, SqsConsumer};
