@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use callscope_app::memory::{FixedClock, MemoryCalls, MemoryPublisher};
-use callscope_http::lambda::{invoke, HttpEvent};
+use callscope_http::lambda::{self, HttpEvent, HttpReply};
 use lambda_http::aws_lambda_events::encodings::Body;
 
 use super::*;
@@ -34,13 +34,7 @@ fn fixture() -> Fixture {
     }
 }
 
-struct Reply {
-    status: i64,
-    headers: HashMap<String, String>,
-    body: Value,
-}
-
-async fn send(f: &Fixture, method: &str, path: &str, body: &str, claim: Option<&str>) -> Reply {
+async fn send(f: &Fixture, method: &str, path: &str, body: &str, claim: Option<&str>) -> HttpReply {
     send_as(f, method, path, body, claim, "application/json").await
 }
 
@@ -51,7 +45,7 @@ async fn send_as(
     body: &str,
     claim: Option<&str>,
     content_type: &str,
-) -> Reply {
+) -> HttpReply {
     let event = HttpEvent {
         method: method.into(),
         path: path.into(),
@@ -61,22 +55,7 @@ async fn send_as(
         stage: "dev".into(),
         ..HttpEvent::default()
     };
-    let response = invoke(&f.router, event.into_request())
-        .await
-        .expect("a v2 response");
-    let body = match response.body {
-        Some(Body::Text(text)) => serde_json::from_str(&text).unwrap_or(Value::String(text)),
-        _ => Value::Null,
-    };
-    Reply {
-        status: response.status_code,
-        headers: response
-            .headers
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_str().unwrap_or_default().to_owned()))
-            .collect(),
-        body,
-    }
+    lambda::call(&f.router, event).await
 }
 
 fn call(id: &str) -> Value {

@@ -8,8 +8,7 @@ use callscope_app::admit::AdmitCalls;
 use callscope_app::memory::{FixedClock, MemoryCache, MemoryCalls, MemoryPublisher, MemoryRollups};
 use callscope_core::domain::{CorrelationId, TenantId};
 use callscope_core::formats::{self, Format};
-use callscope_http::lambda::{invoke, HttpEvent};
-use lambda_http::aws_lambda_events::encodings::Body;
+use callscope_http::lambda::{self, HttpEvent, HttpReply};
 use serde_json::{json, Value};
 
 use super::*;
@@ -54,13 +53,7 @@ async fn fixture() -> Fixture {
     Fixture { cache, router }
 }
 
-struct Reply {
-    status: i64,
-    headers: HashMap<String, String>,
-    body: Value,
-}
-
-async fn get(f: &Fixture, path_and_query: &str, tenant: Option<&str>) -> Reply {
+async fn get(f: &Fixture, path_and_query: &str, tenant: Option<&str>) -> HttpReply {
     let (path, query) = path_and_query
         .split_once('?')
         .unwrap_or((path_and_query, ""));
@@ -72,22 +65,7 @@ async fn get(f: &Fixture, path_and_query: &str, tenant: Option<&str>) -> Reply {
         stage: "dev".into(),
         ..HttpEvent::default()
     };
-    let response = invoke(&f.router, event.into_request())
-        .await
-        .expect("a v2 response");
-    let body = match response.body {
-        Some(Body::Text(text)) => serde_json::from_str(&text).unwrap_or(Value::String(text)),
-        _ => Value::Null,
-    };
-    Reply {
-        status: response.status_code,
-        headers: response
-            .headers
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_str().unwrap_or_default().to_owned()))
-            .collect(),
-        body,
-    }
+    lambda::call(&f.router, event).await
 }
 
 #[tokio::test]

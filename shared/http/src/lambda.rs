@@ -1,12 +1,15 @@
 //! Running an axum `Router` as a Lambda function behind API Gateway (HTTP API, payload v2), and
 //! invoking it in-process with the same conversions, for local runs and tests.
 
+use std::collections::BTreeMap;
 use std::convert::Infallible;
 
 use axum::Router;
 use lambda_http::aws_lambda_events::apigw::ApiGatewayV2httpResponse;
+use lambda_http::aws_lambda_events::encodings::Body;
 use lambda_http::request::{LambdaRequest, RequestContext};
 use lambda_http::{Adapter, Context, LambdaEvent, Request, Service};
+use serde_json::Value;
 use tower::util::MapRequest;
 use tower::ServiceExt;
 
@@ -159,4 +162,52 @@ fn rand_id() -> u128 {
         .map(|d| d.as_nanos())
         .unwrap_or_default();
     nanos ^ u128::from(NEXT.fetch_add(1, Ordering::Relaxed))
+}
+
+/// What an HTTP call returned.
+#[derive(Debug, Clone)]
+pub struct HttpReply {
+    pub status: u16,
+    pub headers: BTreeMap<String, String>,
+    pub body: Value,
+}
+
+impl HttpReply {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .get(&name.to_ascii_lowercase())
+            .map(String::as_str)
+    }
+}
+
+/// Delivers one HTTP event to a function through the Lambda HTTP adapter, as API Gateway would.
+pub async fn call(function: &Router, event: HttpEvent) -> HttpReply {
+    let response = match invoke(function, event.into_request()).await {
+        Ok(response) => response,
+        Err(error) => {
+            return HttpReply {
+                status: 502,
+                headers: BTreeMap::new(),
+                body: Value::from(format!(
+                    "the function's response is not a v2 response: {error}"
+                )),
+            }
+        }
+    };
+    let body = match &response.body {
+        Some(Body::Text(text)) => serde_json::from_str(text).unwrap_or(Value::from(text.clone())),
+        Some(Body::Binary(bytes)) => serde_json::from_slice(bytes).unwrap_or(Value::Null),
+        _ => Value::Null,
+    };
+    HttpReply {
+        status: u16::try_from(response.status_code).unwrap_or(502),
+        headers: response
+            .headers
+            .iter()
+            .filter_map(|(name, value)| {
+                Some((name.as_str().to_owned(), value.to_str().ok()?.to_owned()))
+            })
+            .collect(),
+        body,
+    }
 }

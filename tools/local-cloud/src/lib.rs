@@ -23,7 +23,6 @@ use std::collections::{BTreeMap, HashMap};
 use std::time::Duration;
 
 use anyhow::Context;
-use aws_lambda_events::encodings::Body;
 use aws_sdk_sqs::types::{Message, MessageAttributeValue, MessageSystemAttributeName};
 use axum::Router;
 use callscope_aggregate as aggregate;
@@ -39,8 +38,9 @@ use callscope_cloud::config::{
 };
 use callscope_cloud::dynamo::{DynamoCalls, DynamoRollups};
 use callscope_cloud::sqs::{SqsBatchHandler, SqsConsumer};
-use callscope_http::lambda::{invoke, HttpEvent};
-use serde_json::Value;
+pub use callscope_http::lambda::call;
+use callscope_http::lambda::HttpEvent;
+pub use callscope_http::lambda::HttpReply;
 
 use crate::provision::Provisioned;
 use crate::runner::{EventSource, LocalRunner, PollReport};
@@ -356,54 +356,6 @@ impl LocalPipeline {
             }
             messages.extend(batch);
         }
-    }
-}
-
-/// What an HTTP call returned.
-#[derive(Debug, Clone)]
-pub struct HttpReply {
-    pub status: u16,
-    pub headers: BTreeMap<String, String>,
-    pub body: Value,
-}
-
-impl HttpReply {
-    pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .get(&name.to_ascii_lowercase())
-            .map(String::as_str)
-    }
-}
-
-/// Delivers one HTTP event to a function through the Lambda HTTP adapter, as API Gateway would.
-pub async fn call(function: &Router, event: HttpEvent) -> HttpReply {
-    let response = match invoke(function, event.into_request()).await {
-        Ok(response) => response,
-        Err(error) => {
-            return HttpReply {
-                status: 502,
-                headers: BTreeMap::new(),
-                body: Value::from(format!(
-                    "the function's response is not a v2 response: {error}"
-                )),
-            }
-        }
-    };
-    let body = match &response.body {
-        Some(Body::Text(text)) => serde_json::from_str(text).unwrap_or(Value::from(text.clone())),
-        Some(Body::Binary(bytes)) => serde_json::from_slice(bytes).unwrap_or(Value::Null),
-        _ => Value::Null,
-    };
-    HttpReply {
-        status: u16::try_from(response.status_code).unwrap_or(502),
-        headers: response
-            .headers
-            .iter()
-            .filter_map(|(name, value)| {
-                Some((name.as_str().to_owned(), value.to_str().ok()?.to_owned()))
-            })
-            .collect(),
-        body,
     }
 }
 
