@@ -39,26 +39,20 @@ impl Record {
     }
 
     fn listing(&self, tenant: &TenantId) -> CallListing {
-        let call = &self.stored.call;
+        let headline = self.headline();
         CallListing {
-            tenant: tenant.clone(),
-            call_id: call.call_id.clone(),
-            agent_id: call.agent_id.clone(),
-            customer_id: call.customer_id.clone(),
-            team_id: call.team_id.clone(),
-            language: call.language.clone(),
-            start_time: Timestamp::new(call.start_time),
-            duration_seconds: call.duration_seconds,
-            outcome: call.outcome,
-            status: self.stored.status,
-            received_at: self.received_at,
             processed_at: self.processed_at,
-            agent_talk_ratio: self.headline().map(|a| a.agent_talk_ratio),
-            customer_sentiment_score: self.headline().map(|a| a.customer_sentiment_score),
-            score: self.headline().map(|a| a.score),
-            preview: Some(call.utterances.preview(200)),
+            agent_talk_ratio: headline.map(|a| a.agent_talk_ratio),
+            customer_sentiment_score: headline.map(|a| a.customer_sentiment_score),
+            score: headline.map(|a| a.score),
             signature: self.signature.clone(),
             failure_reason: self.failure_reason.clone(),
+            ..CallListing::of(
+                tenant,
+                &self.stored.call,
+                self.stored.status,
+                self.received_at,
+            )
         }
     }
 

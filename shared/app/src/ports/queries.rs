@@ -6,7 +6,8 @@ use std::collections::{BTreeMap, HashMap};
 use async_trait::async_trait;
 use callscope_core::analysis::CallAnalysis;
 use callscope_core::domain::{
-    AgentId, CallId, CustomerId, Day, Language, Outcome, TeamId, TenantId, Timestamp, Transcript,
+    AgentId, Call, CallId, CustomerId, Day, Language, Outcome, TeamId, TenantId, Timestamp,
+    Transcript,
 };
 use callscope_core::pipeline::{RollupScope, RollupTotals};
 use callscope_core::similarity::Signature;
@@ -83,6 +84,34 @@ pub struct CallListing {
 }
 
 impl CallListing {
+    /// Characters of the redacted transcript a listing keeps as its preview.
+    pub const PREVIEW_CHARS: usize = 200;
+
+    /// A stored call as listed before anything is known of its analysis: its own fields and
+    /// the preview; the analysis's headline fields are filled in when it is processed.
+    pub fn of(tenant: &TenantId, call: &Call, status: CallStatus, received_at: Timestamp) -> Self {
+        Self {
+            tenant: tenant.clone(),
+            call_id: call.call_id.clone(),
+            agent_id: call.agent_id.clone(),
+            customer_id: call.customer_id.clone(),
+            team_id: call.team_id.clone(),
+            language: call.language.clone(),
+            start_time: Timestamp::new(call.start_time),
+            duration_seconds: call.duration_seconds,
+            outcome: call.outcome,
+            status,
+            received_at,
+            processed_at: None,
+            agent_talk_ratio: None,
+            customer_sentiment_score: None,
+            score: None,
+            preview: Some(call.utterances.preview(Self::PREVIEW_CHARS)),
+            signature: None,
+            failure_reason: None,
+        }
+    }
+
     pub fn position(&self) -> Position {
         Position {
             start_time: self.start_time,

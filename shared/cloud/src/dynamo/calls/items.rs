@@ -17,8 +17,6 @@ use serde::{Deserialize, Serialize};
 pub const CALL_SK: &str = "CALL";
 pub const TRANSCRIPT_SK: &str = "TRANSCRIPT";
 pub const ANALYSIS_SK: &str = "ANALYSIS";
-/// Characters of transcript kept on the call item for previews.
-const PREVIEW_CHARS: usize = 200;
 
 pub fn call_pk(tenant: &TenantId, call_id: &CallId) -> String {
     format!("TENANT#{tenant}#CALL#{call_id}")
@@ -131,25 +129,14 @@ impl CallItem {
             correlation_id,
             received_at,
         } = received;
-        let start_time = Timestamp::new(call.start_time);
-        let sort_key = format!("{start_time}#{}", call.call_id);
+        let listing = CallListing::of(tenant, call, CallStatus::Received, *received_at);
+        let sort_key = format!("{}#{}", listing.start_time, listing.call_id);
         let shard = pending_shard(content_hash);
         Self {
             pk: call_pk(tenant, &call.call_id),
             sk: CALL_SK.to_owned(),
-            tenant: tenant.clone(),
-            call_id: call.call_id.clone(),
-            agent_id: call.agent_id.clone(),
-            customer_id: call.customer_id.clone(),
-            team_id: call.team_id.clone(),
-            language: call.language.clone(),
-            start_time,
-            duration_seconds: call.duration_seconds,
-            outcome: call.outcome,
-            status: CallStatus::Received,
             content_hash: content_hash.clone(),
             correlation_id: correlation_id.clone(),
-            received_at: *received_at,
             redactions: *redactions,
             pending_pk: Some(pending_pk(shard)),
             pending_sk: Some(pending_sk(*received_at, correlation_id)),
@@ -162,16 +149,27 @@ impl CallItem {
                 .as_ref()
                 .map(|team| format!("TENANT#{tenant}#TEAM#{team}")),
             gsi3sk: call.team_id.as_ref().map(|_| sort_key),
-            processed_at: None,
-            agent_talk_ratio: None,
-            customer_sentiment_score: None,
-            score: None,
-            preview: Some(call.utterances.preview(PREVIEW_CHARS)),
-            signature: None,
             attempts: None,
-            failure_reason: None,
             failed_at: None,
             last_requeued_at: None,
+            tenant: listing.tenant,
+            call_id: listing.call_id,
+            agent_id: listing.agent_id,
+            customer_id: listing.customer_id,
+            team_id: listing.team_id,
+            language: listing.language,
+            start_time: listing.start_time,
+            duration_seconds: listing.duration_seconds,
+            outcome: listing.outcome,
+            status: listing.status,
+            received_at: listing.received_at,
+            processed_at: listing.processed_at,
+            agent_talk_ratio: listing.agent_talk_ratio,
+            customer_sentiment_score: listing.customer_sentiment_score,
+            score: listing.score,
+            preview: listing.preview,
+            signature: listing.signature,
+            failure_reason: listing.failure_reason,
         }
     }
 
