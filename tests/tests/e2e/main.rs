@@ -1,0 +1,16 @@
+//! The integration and end-to-end tests, one binary against the local cloud (moto or
+//! LocalStack at `AWS_ENDPOINT_URL`, and Redis): each module is one area. One binary because
+//! each test binary links the AWS SDK, axum and every function crate, and on a 2-core machine
+//! linking eleven of them was most of a fresh `make test`.
+
+mod chaos;
+mod cost;
+mod events;
+mod exactly_once;
+mod faults;
+mod ingest_http;
+mod openapi;
+mod operator;
+mod pipeline;
+mod pump;
+mod read_api;
