@@ -14,10 +14,10 @@ use futures::future::join_all;
 use serde_json::json;
 
 use crate::invoke::{InvokeApi, RemoteFunction};
+use crate::pipeline::RETRY_DELAY;
 use crate::provision::Provisioned;
 use crate::runner::{EventSource, LocalRunner, PollReport};
 use crate::streams::{StreamPollReport, StreamRunner};
-use crate::RETRY_DELAY;
 
 /// The pause between polls of an idle queue or stream, or while nothing serves the functions.
 const IDLE_POLL: Duration = Duration::from_millis(250);

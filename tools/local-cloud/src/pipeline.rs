@@ -1,0 +1,354 @@
+//! Every function of the template in-process, built as its composition root builds it (config
+//! from the provisioned environment), with HTTP delivered as API Gateway payload v2 events and
+//! the queues and streams drained through the same event-source runners Lambda's mappings are
+//! modelled by.
+
+use std::collections::{BTreeMap, HashMap};
+use std::time::Duration;
+
+use anyhow::Context;
+use aws_sdk_sqs::types::{Message, MessageAttributeValue, MessageSystemAttributeName};
+use axum::Router;
+use callscope_aggregate as aggregate;
+use callscope_app::aggregate::AggregateRollups;
+use callscope_app::intake::IntakeCalls;
+use callscope_app::process::ProcessCalls;
+use callscope_app::sweep::Sweep;
+use callscope_cloud::aws::load_sdk_config;
+use callscope_cloud::aws::AwsClients;
+use callscope_cloud::config::{
+    AggregateConfig, FromEnv, IngestConfig, IntakeConfig, InvalidateConfig, ProcessConfig,
+    QueryConfig, SweepConfig,
+};
+use callscope_cloud::dynamo::{DynamoCalls, DynamoRollups};
+use callscope_cloud::sqs::{SqsBatchHandler, SqsConsumer};
+use callscope_http::lambda::call;
+use callscope_http::lambda::HttpEvent;
+use callscope_http::lambda::HttpReply;
+
+use crate::provision::{self, Provisioned};
+use crate::runner::{EventSource, LocalRunner, PollReport};
+use crate::streams::StreamRunner;
+use crate::template::{self, LocalTemplate};
+
+/// Failed messages come back at once instead of after the visibility timeout (minutes); SQS
+/// still counts every receive towards the DLQ's maxReceiveCount.
+pub(crate) const RETRY_DELAY: Duration = Duration::ZERO;
+/// The claim the template's `TenantClaim` parameter names by default.
+pub const TENANT_CLAIM: &str = "tenant_id";
+/// The stage requests arrive under, as with the template's default `Stage`.
+const STAGE: &str = "dev";
+
+#[derive(Debug)]
+pub struct LocalPipeline {
+    pub clients: AwsClients,
+    pub provisioned: Provisioned,
+    /// The HTTP ingest function's router.
+    pub ingest: Router,
+    pub intake: SqsConsumer<IntakeCalls>,
+    pub process: SqsConsumer<ProcessCalls>,
+    pub aggregate: SqsConsumer<AggregateRollups>,
+    pub sweep: Sweep,
+    /// The query API function's router.
+    pub api: Router,
+    /// The invalidate function, where the template has a cache for it.
+    pub invalidate: Option<callscope_invalidate::StreamHandler>,
+    /// The table streams the template wires to invalidate, read from their start.
+    pub streams: Vec<StreamRunner>,
+}
+
+impl LocalPipeline {
+    /// Creates the template's resources under `prefix` (idempotent) and builds the functions.
+    pub async fn start(
+        clients: AwsClients,
+        template: &LocalTemplate,
+        prefix: &str,
+    ) -> anyhow::Result<Self> {
+        // The stack the template was read for names the resources, so `!Ref AWS::StackName`
+        // (the cache namespace) and the resource names agree.
+        anyhow::ensure!(
+            template.stack == template::Stack::for_prefix(prefix, &template.stack.region),
+            "the template was read for stack {} but is provisioned under prefix {prefix}",
+            template.stack.name
+        );
+        let provisioned = provision::provision(&clients, template, prefix)
+            .await
+            .context("provisioning the template in the local cloud")?;
+        let ingest = callscope_ingest::router(
+            &IngestConfig::from_lookup(provisioned.env_of("IngestFunction")?)?,
+            &clients,
+        );
+        let intake = callscope_intake::consumer(
+            &IntakeConfig::from_lookup(provisioned.env_of("IntakeFunction")?)?,
+            &clients,
+        );
+        let process = callscope_process::consumer(
+            &ProcessConfig::from_lookup(provisioned.env_of("ProcessFunction")?)?,
+            &clients,
+        );
+        let aggregate = aggregate::consumer(
+            &AggregateConfig::from_lookup(provisioned.env_of("AggregateFunction")?)?,
+            &clients,
+        );
+        let sweep = callscope_sweep::sweep(
+            &SweepConfig::from_lookup(provisioned.env_of("SweepFunction")?)?,
+            &clients,
+        );
+        let api = callscope_query::router(
+            &QueryConfig::from_lookup(provisioned.env_of("QueryFunction")?)?,
+            &clients,
+        )?;
+        let mut invalidate = None;
+        let mut streams = Vec::new();
+        if let Some(wiring) = provisioned.functions.get("InvalidateFunction") {
+            invalidate = Some(callscope_invalidate::handler(
+                &InvalidateConfig::from_lookup(provisioned.env_of("InvalidateFunction")?)?,
+            )?);
+            let client = aws_sdk_dynamodbstreams::Client::new(&load_sdk_config().await);
+            streams = StreamRunner::start_all(&client, &wiring.stream_sources).await?;
+        }
+        Ok(Self {
+            clients,
+            provisioned,
+            ingest,
+            intake,
+            process,
+            aggregate,
+            sweep,
+            api,
+            invalidate,
+            streams,
+        })
+    }
+
+    /// Deletes what `start` created.
+    pub async fn teardown(&self) -> anyhow::Result<()> {
+        provision::teardown(&self.clients, &self.provisioned).await
+    }
+
+    /// POSTs a JSON body as API Gateway would deliver it, with the tenant claim (or none).
+    pub async fn post(&self, path: &str, body: &str, tenant: Option<&str>) -> HttpReply {
+        self.post_to(&self.ingest, path, body, tenant, "application/json")
+            .await
+    }
+
+    pub async fn post_with_content_type(
+        &self,
+        path: &str,
+        body: &str,
+        tenant: Option<&str>,
+        content_type: &str,
+    ) -> HttpReply {
+        self.post_to(&self.ingest, path, body, tenant, content_type)
+            .await
+    }
+
+    /// POSTs to the given function (one built with other config, say) instead of ours.
+    pub async fn post_to(
+        &self,
+        function: &Router,
+        path: &str,
+        body: &str,
+        tenant: Option<&str>,
+        content_type: &str,
+    ) -> HttpReply {
+        let event = HttpEvent {
+            method: "POST".into(),
+            path: path.to_owned(),
+            headers: vec![("content-type".into(), content_type.to_owned())],
+            body: Some(body.to_owned()),
+            claims: tenant.map(|t| HashMap::from([(TENANT_CLAIM.to_owned(), t.to_owned())])),
+            stage: STAGE.into(),
+            ..HttpEvent::default()
+        };
+        call(function, event).await
+    }
+
+    /// GETs a path (with its query string) from the query API as API Gateway would deliver it.
+    pub async fn get(&self, path_and_query: &str, tenant: Option<&str>) -> HttpReply {
+        let (path, query) = path_and_query
+            .split_once('?')
+            .unwrap_or((path_and_query, ""));
+        let event = HttpEvent {
+            method: "GET".into(),
+            path: path.to_owned(),
+            query: query.to_owned(),
+            claims: tenant.map(|t| HashMap::from([(TENANT_CLAIM.to_owned(), t.to_owned())])),
+            stage: STAGE.into(),
+            ..HttpEvent::default()
+        };
+        call(&self.api, event).await
+    }
+
+    pub fn queue_url(&self, logical_id: &str) -> &str {
+        &self.provisioned.queues[logical_id].url
+    }
+
+    pub fn table(&self, logical_id: &str) -> &str {
+        &self.provisioned.tables[logical_id]
+    }
+
+    /// The calls table, read as the functions read it.
+    pub fn calls_store(&self) -> DynamoCalls {
+        DynamoCalls::new(
+            self.clients.dynamodb.clone(),
+            self.table("CallsTable").to_owned(),
+        )
+    }
+
+    /// The rollups table, read as the functions read it.
+    pub fn rollup_store(&self) -> DynamoRollups {
+        DynamoRollups::new(
+            self.clients.dynamodb.clone(),
+            self.table("AnalyticsTable").to_owned(),
+        )
+    }
+
+    /// Sends a message to a queue as an external producer would.
+    pub async fn send(
+        &self,
+        queue_logical_id: &str,
+        body: &str,
+        attributes: &[(&str, &str)],
+    ) -> anyhow::Result<()> {
+        self.send_with(&self.clients.sqs, queue_logical_id, body, attributes)
+            .await
+    }
+
+    /// The same through `sqs`: a producer's own client, outside the functions' (faulty) ones.
+    pub async fn send_with(
+        &self,
+        sqs: &aws_sdk_sqs::Client,
+        queue_logical_id: &str,
+        body: &str,
+        attributes: &[(&str, &str)],
+    ) -> anyhow::Result<()> {
+        let mut send = sqs
+            .send_message()
+            .queue_url(self.queue_url(queue_logical_id))
+            .message_body(body);
+        for (name, value) in attributes {
+            let value = MessageAttributeValue::builder()
+                .data_type("String")
+                .string_value(*value)
+                .build()
+                .context("building a message attribute")?;
+            send = send.message_attributes(*name, value);
+        }
+        send.send()
+            .await
+            .with_context(|| format!("sending to {queue_logical_id}"))?;
+        Ok(())
+    }
+
+    /// The event-source runner for a function's SQS event, as the template wires it.
+    pub fn runner(&self, function: &str) -> LocalRunner {
+        let source = &self.provisioned.functions[function].sqs_sources[0];
+        let source = EventSource::provisioned(&self.provisioned, source)
+            .expect("the pipeline provisioned every queue of the template");
+        LocalRunner::new(self.clients.sqs.clone(), source)
+            .with_retry_delay(RETRY_DELAY)
+            // Short polls: the emulator serves one request at a time, and a long poll would hold
+            // every other test's requests behind it for its whole wait.
+            .with_wait(Duration::ZERO)
+    }
+
+    /// Runs intake → process → aggregate until every queue is idle, then the table streams
+    /// into the cache invalidation.
+    pub async fn drain(&self) -> anyhow::Result<BTreeMap<&'static str, PollReport>> {
+        let reports = self
+            .drain_through(&self.intake, &self.process, &self.aggregate)
+            .await?;
+        self.drain_streams().await?;
+        Ok(reports)
+    }
+
+    /// Delivers every stream record written so far to the invalidate function.
+    pub async fn drain_streams(&self) -> anyhow::Result<usize> {
+        let Some(invalidate) = &self.invalidate else {
+            return Ok(0);
+        };
+        let mut delivered = 0;
+        loop {
+            let mut read = 0;
+            for stream in &self.streams {
+                let report = stream.poll_once(invalidate).await?;
+                read += report.read;
+                delivered += report.delivered;
+            }
+            if read == 0 {
+                return Ok(delivered);
+            }
+        }
+    }
+
+    /// Same as [`drain`](Self::drain) with the given handlers standing in for the functions.
+    pub async fn drain_through(
+        &self,
+        intake: &dyn SqsBatchHandler,
+        process: &dyn SqsBatchHandler,
+        aggregate: &dyn SqsBatchHandler,
+    ) -> anyhow::Result<BTreeMap<&'static str, PollReport>> {
+        let stages: [(&'static str, &str, &dyn SqsBatchHandler); 3] = [
+            ("intake", "IntakeFunction", intake),
+            ("process", "ProcessFunction", process),
+            ("aggregate", "AggregateFunction", aggregate),
+        ];
+        let mut reports = BTreeMap::new();
+        // Later stages can feed on retries of earlier ones, so go round until a full pass is idle.
+        loop {
+            let mut pass_received = 0;
+            for (name, function, handler) in stages {
+                let report = self
+                    .runner(function)
+                    .run_until_idle(handler, 1, Duration::from_secs(300))
+                    .await
+                    .with_context(|| format!("running the {name} event source"))?;
+                pass_received += report.received;
+                let total: &mut PollReport = reports.entry(name).or_default();
+                total.received += report.received;
+                total.deleted += report.deleted;
+                total.failed += report.failed;
+                total.invocations += report.invocations;
+            }
+            if pass_received == 0 {
+                return Ok(reports);
+            }
+        }
+    }
+
+    /// Every message now in a queue (received and left in place for a minute).
+    pub async fn peek_all(&self, queue_logical_id: &str) -> anyhow::Result<Vec<Message>> {
+        let mut messages = Vec::new();
+        loop {
+            let batch = self
+                .clients
+                .sqs
+                .receive_message()
+                .queue_url(self.queue_url(queue_logical_id))
+                .max_number_of_messages(10)
+                .visibility_timeout(60)
+                .wait_time_seconds(1)
+                .message_attribute_names("All")
+                .message_system_attribute_names(MessageSystemAttributeName::All)
+                .send()
+                .await
+                .with_context(|| format!("receiving from {queue_logical_id}"))?;
+            let batch = batch.messages.unwrap_or_default();
+            if batch.is_empty() {
+                return Ok(messages);
+            }
+            messages.extend(batch);
+        }
+    }
+}
+
+/// A string message attribute of a received message.
+pub fn attribute<'a>(message: &'a Message, name: &str) -> Option<&'a str> {
+    message
+        .message_attributes
+        .as_ref()?
+        .get(name)?
+        .string_value
+        .as_deref()
+}
