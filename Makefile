@@ -25,10 +25,11 @@ chaos: ## the chaos run: calls in under injected faults, crashes, cut-offs, dupl
 
 test: lint infra-lint tests ## everything CI runs: format, clippy, template lint, unit, property and integration tests
 
-lint: ## rustfmt and clippy, warnings are errors; the sample files' Amazon figures agree with their turns
+lint: ## rustfmt and clippy, warnings are errors; the sample files' Amazon figures agree with their turns; every doc link resolves
 	cargo fmt --all --check
 	cargo clippy --workspace --all-targets --locked -- -D warnings
 	python3 events/calls/amazon_figures.py check events/calls/*.json
+	python3 tools/check-doc-links.py
 
 infra-lint: ## cfn-lint and `sam validate --lint` on infra/template.yaml
 	venv="$$($(LOCAL_CLOUD) sam-venv)" && \

@@ -9,7 +9,7 @@ other than the code they test. This script is that somewhere:
   write FILE...      rewrite the figures from the turns
   add-items FILE...  give every turn without word Items a word per token, laid across its span
 
-Definitions (checked against AWS's published Contact Lens example output, see README.md):
+Definitions (checked against AWS's published Contact Lens example output, see docs/analysis.md):
   TalkTime     per participant: the summed durations of its words (pronunciation Items) when
                every turn that says something has them, else the summed turn spans (Amazon
                measures words it does not publish, so spans match it only for fluent turns, as

@@ -1,7 +1,7 @@
 //! The call-analysis engine: one pure, deterministic function from a transcript to metrics.
 //!
 //! Each metric's definition is documented on its field in [`CallAnalysis`] and in the module
-//! that computes it; the README repeats them for users.
+//! that computes it; docs/analysis.md repeats them for users.
 
 mod conversation;
 mod dense_dfa;
