@@ -91,10 +91,9 @@ fn check(args: &Args) -> anyhow::Result<()> {
     within("agents", args.agents as f64, 1.0, 1_000.0)
 }
 
-pub fn run(args: Args) -> anyhow::Result<()> {
+pub async fn run(args: Args) -> anyhow::Result<()> {
     check(&args)?;
-    let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
-    let report = runtime.block_on(execute(&args))?;
+    let report = execute(&args).await?;
     print!("{}", report::render(&report));
     if let Some(path) = &args.json {
         std::fs::write(path, serde_json::to_string_pretty(&report)?)

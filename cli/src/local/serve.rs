@@ -40,7 +40,7 @@ pub struct Args {
     #[arg(long)]
     default_tenant: Option<String>,
     /// Template parameter overrides, NAME=VALUE. `CacheUrl` defaults to `REDIS_URL`.
-    #[arg(long = "parameter", value_parser = crate::local::parse_parameter)]
+    #[arg(long = "parameter", value_parser = super::parse_parameter)]
     parameters: Vec<(String, String)>,
 }
 

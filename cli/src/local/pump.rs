@@ -19,7 +19,7 @@ pub struct Args {
     #[arg(long, default_value = "callscope-local-")]
     prefix: String,
     /// Template parameter overrides, NAME=VALUE. `CacheUrl` defaults to `REDIS_URL`.
-    #[arg(long = "parameter", value_parser = crate::local::parse_parameter)]
+    #[arg(long = "parameter", value_parser = super::parse_parameter)]
     parameters: Vec<(String, String)>,
     /// Where `cargo lambda watch` serves the Invoke API (its --invoke-port).
     #[arg(long, default_value = "http://127.0.0.1:9000")]
