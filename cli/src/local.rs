@@ -9,6 +9,10 @@ pub mod provision;
 pub mod pump;
 pub mod serve;
 
+use std::path::PathBuf;
+
+use callscope_local::template::LocalTemplate;
+
 #[derive(Debug, clap::Subcommand)]
 pub enum Command {
     /// Create the template's queues and tables in the emulator at AWS_ENDPOINT_URL (idempotent)
@@ -30,7 +34,36 @@ pub enum Command {
     Chaos(chaos::Args),
 }
 
-pub fn parse_parameter(raw: &str) -> Result<(String, String), String> {
+/// The template every local command reads unless told otherwise.
+pub const TEMPLATE: &str = "infra/template.yaml";
+/// The local stack's name: the prefix of every name `make local-up` creates.
+pub const PREFIX: &str = "callscope-local-";
+
+/// The local stack a long-lived command works on (`provision`, `serve`, `pump`): the template,
+/// the prefix of its resources' names, and parameter overrides. The one-shot commands (demo,
+/// cost, chaos, bench-api) name a stack of their own and take only `--template`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct StackArgs {
+    #[arg(long, default_value = TEMPLATE)]
+    pub template: PathBuf,
+    /// Prefix of every created name (the local stack's name).
+    #[arg(long, default_value = PREFIX)]
+    pub prefix: String,
+    /// Template parameter overrides, NAME=VALUE. `local serve` and `local pump` default
+    /// `CacheUrl` to `REDIS_URL`.
+    #[arg(long = "parameter", value_parser = parse_parameter)]
+    pub parameters: Vec<(String, String)>,
+}
+
+impl StackArgs {
+    /// The template as `serve` and `pump` run it: `CacheUrl` defaults to `REDIS_URL`, so the
+    /// cache and its invalidation exist exactly when a Redis is configured.
+    pub fn load_local(&self) -> anyhow::Result<LocalTemplate> {
+        LocalTemplate::load_local(&self.template, &self.prefix, self.parameters.clone())
+    }
+}
+
+fn parse_parameter(raw: &str) -> Result<(String, String), String> {
     raw.split_once('=')
         .map(|(k, v)| (k.to_owned(), v.to_owned()))
         .ok_or_else(|| format!("{raw:?} is not NAME=VALUE"))

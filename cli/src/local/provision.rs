@@ -10,16 +10,12 @@ use callscope_cloud::aws::{load_sdk_config, AwsClients};
 use callscope_local::provision::{provision, Provisioned};
 use callscope_local::template::{LocalTemplate, Stack};
 
+use super::StackArgs;
+
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    #[arg(long, default_value = "infra/template.yaml")]
-    template: PathBuf,
-    /// Prefix of every created name.
-    #[arg(long, default_value = "callscope-local-")]
-    prefix: String,
-    /// Template parameter overrides, NAME=VALUE.
-    #[arg(long = "parameter", value_parser = super::parse_parameter)]
-    parameters: Vec<(String, String)>,
+    #[command(flatten)]
+    stack: StackArgs,
     /// Also write every function's environment, with the emulator's endpoint and
     /// credentials, as KEY=VALUE lines for `cargo lambda watch --env-file`.
     #[arg(long)]
@@ -27,13 +23,19 @@ pub struct Args {
 }
 
 pub async fn run(args: Args) -> anyhow::Result<()> {
+    let StackArgs {
+        template,
+        prefix,
+        parameters,
+    } = args.stack;
+    // Only the parameters given: unlike `serve` and `pump`, no `CacheUrl` from REDIS_URL.
     let template = LocalTemplate::load_for_stack(
-        &args.template,
-        &Stack::local(&args.prefix),
-        args.parameters.into_iter().collect::<BTreeMap<_, _>>(),
+        &template,
+        &Stack::local(&prefix),
+        parameters.into_iter().collect(),
     )?;
     let clients = AwsClients::from_config(&load_sdk_config().await);
-    let provisioned = provision(&clients, &template, &args.prefix).await?;
+    let provisioned = provision(&clients, &template, &prefix).await?;
     if let Some(path) = args.env_file {
         write_env_file(&path, &provisioned)?;
     }
