@@ -4,9 +4,9 @@
 //! status, the cache hit rate, the time from 202 to counted, and — against `callscope local
 //! serve`, whose request meter it reads — what a call costs per million.
 
+mod bill;
 mod http;
 mod ingest;
-pub mod meter;
 mod plan;
 mod queries;
 mod report;
@@ -22,9 +22,9 @@ use rand::rngs::SmallRng;
 use rand::SeedableRng;
 
 use self::http::Target;
-use self::meter::MeterReading;
 use self::plan::{Plan, PlanSpec};
 use self::report::{AggregationReport, BillReport, CallsReport, PhaseReport, Report};
+use crate::local::serve::meter::{self, MeterReading};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -229,14 +229,9 @@ async fn execute(args: &Args) -> anyhow::Result<Report> {
     let (bill, bill_note) = match (before, after_ingest, after_queries) {
         (Some(before), Some(mid), Some(after)) => (
             Some(BillReport {
-                write_path: meter::write_bill(
-                    &before,
-                    &mid,
-                    accepted.len() as u64,
-                    ingest_requests,
-                ),
+                write_path: bill::write_bill(&before, &mid, accepted.len() as u64, ingest_requests),
                 read_path: (queries_phase.requests > 0)
-                    .then(|| meter::read_bill(&mid, &after, queries_phase.requests)),
+                    .then(|| bill::read_bill(&mid, &after, queries_phase.requests)),
             }),
             None,
         ),

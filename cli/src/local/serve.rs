@@ -5,6 +5,8 @@
 //! analysed and counted seconds later. Ctrl-C stops it. Every SDK client is metered, and
 //! `GET /_local/meter` (this local server's only, not the template's) answers the counts so far.
 
+pub mod meter;
+
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -17,8 +19,8 @@ use callscope_local::gateway::{Gateway, Route};
 use callscope_local::{LocalPipeline, TENANT_CLAIM};
 use callscope_meter::Meter;
 
+use self::meter::LocalMeter;
 use super::StackArgs;
-use crate::load::meter::LocalMeter;
 
 /// How often the sweeper runs: the template's schedule, rate(5 minutes).
 const SWEEP_EVERY: Duration = Duration::from_secs(300);
