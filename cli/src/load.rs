@@ -21,7 +21,7 @@ use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
 use rand::rngs::SmallRng;
 use rand::SeedableRng;
 
-use self::http::Target;
+use self::http::{Driver, Target};
 use self::plan::{Plan, PlanSpec};
 use self::report::{AggregationReport, BillReport, CallsReport, PhaseReport, Report};
 use crate::local::serve::meter::{self, MeterReading};
@@ -159,6 +159,11 @@ async fn execute(args: &Args) -> anyhow::Result<Report> {
     });
     let progress = MultiProgress::new();
     let before = read_meter(&target).await?;
+    let driver = Driver {
+        target: &target,
+        concurrency: args.concurrency,
+        deadline,
+    };
 
     // Ingest, with the watch for counted calls running beside it.
     let tracker = watch::Tracker::new(&plan);
@@ -166,20 +171,13 @@ async fn execute(args: &Args) -> anyhow::Result<Report> {
     let counted = bar(&progress, plan.calls.len() as u64, "counted");
     let ((), polls) = tokio::join!(
         async {
-            ingest::ingest(&target, &plan, &tracker, args.concurrency, deadline, &sent).await;
+            ingest::ingest(&driver, &plan, &tracker, &sent).await;
             tracker
                 .ingest_done
                 .store(true, std::sync::atomic::Ordering::Release);
             sent.finish();
         },
-        watch::watch(
-            &target,
-            &plan,
-            &tracker,
-            args.concurrency,
-            deadline,
-            &counted
-        )
+        watch::watch(&driver, &plan, &tracker, &counted)
     );
     counted.finish();
     let ingest_requests = target.recorder.requests_to(&[ingest::SINGLE, ingest::BULK]);
@@ -196,7 +194,7 @@ async fn execute(args: &Args) -> anyhow::Result<Report> {
         .collect();
     let asked = bar(&progress, drawn.len() as u64, "queries");
     let queries_started = Instant::now();
-    queries::ask(&target, &drawn, args.concurrency, deadline, &asked).await;
+    queries::ask(&driver, &drawn, &asked).await;
     asked.finish();
     let queries_seconds = queries_started.elapsed().as_secs_f64();
     let after_queries = read_meter(&target).await?;
