@@ -4,9 +4,9 @@
 //! status, the cache hit rate, the time from 202 to counted, and — against `callscope local
 //! serve`, whose request meter it reads — what a call costs per million.
 
+mod bill;
 mod http;
 mod ingest;
-pub mod meter;
 mod plan;
 mod queries;
 mod report;
@@ -21,10 +21,10 @@ use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
 use rand::rngs::SmallRng;
 use rand::SeedableRng;
 
-use self::http::Target;
-use self::meter::MeterReading;
+use self::http::{Driver, Target};
 use self::plan::{Plan, PlanSpec};
 use self::report::{AggregationReport, BillReport, CallsReport, PhaseReport, Report};
+use crate::local::serve::meter::{self, MeterReading};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -91,10 +91,9 @@ fn check(args: &Args) -> anyhow::Result<()> {
     within("agents", args.agents as f64, 1.0, 1_000.0)
 }
 
-pub fn run(args: Args) -> anyhow::Result<()> {
+pub async fn run(args: Args) -> anyhow::Result<()> {
     check(&args)?;
-    let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
-    let report = runtime.block_on(execute(&args))?;
+    let report = execute(&args).await?;
     print!("{}", report::render(&report));
     if let Some(path) = &args.json {
         std::fs::write(path, serde_json::to_string_pretty(&report)?)
@@ -160,6 +159,11 @@ async fn execute(args: &Args) -> anyhow::Result<Report> {
     });
     let progress = MultiProgress::new();
     let before = read_meter(&target).await?;
+    let driver = Driver {
+        target: &target,
+        concurrency: args.concurrency,
+        deadline,
+    };
 
     // Ingest, with the watch for counted calls running beside it.
     let tracker = watch::Tracker::new(&plan);
@@ -167,20 +171,13 @@ async fn execute(args: &Args) -> anyhow::Result<Report> {
     let counted = bar(&progress, plan.calls.len() as u64, "counted");
     let ((), polls) = tokio::join!(
         async {
-            ingest::ingest(&target, &plan, &tracker, args.concurrency, deadline, &sent).await;
+            ingest::ingest(&driver, &plan, &tracker, &sent).await;
             tracker
                 .ingest_done
                 .store(true, std::sync::atomic::Ordering::Release);
             sent.finish();
         },
-        watch::watch(
-            &target,
-            &plan,
-            &tracker,
-            args.concurrency,
-            deadline,
-            &counted
-        )
+        watch::watch(&driver, &plan, &tracker, &counted)
     );
     counted.finish();
     let ingest_requests = target.recorder.requests_to(&[ingest::SINGLE, ingest::BULK]);
@@ -197,7 +194,7 @@ async fn execute(args: &Args) -> anyhow::Result<Report> {
         .collect();
     let asked = bar(&progress, drawn.len() as u64, "queries");
     let queries_started = Instant::now();
-    queries::ask(&target, &drawn, args.concurrency, deadline, &asked).await;
+    queries::ask(&driver, &drawn, &asked).await;
     asked.finish();
     let queries_seconds = queries_started.elapsed().as_secs_f64();
     let after_queries = read_meter(&target).await?;
@@ -230,14 +227,9 @@ async fn execute(args: &Args) -> anyhow::Result<Report> {
     let (bill, bill_note) = match (before, after_ingest, after_queries) {
         (Some(before), Some(mid), Some(after)) => (
             Some(BillReport {
-                write_path: meter::write_bill(
-                    &before,
-                    &mid,
-                    accepted.len() as u64,
-                    ingest_requests,
-                ),
+                write_path: bill::write_bill(&before, &mid, accepted.len() as u64, ingest_requests),
                 read_path: (queries_phase.requests > 0)
-                    .then(|| meter::read_bill(&mid, &after, queries_phase.requests)),
+                    .then(|| bill::read_bill(&mid, &after, queries_phase.requests)),
             }),
             None,
         ),

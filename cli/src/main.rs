@@ -1,18 +1,9 @@
-//! The `callscope` command: analyse transcripts, and run the pipeline on the local cloud.
-
-mod analyse;
-mod bench_api;
-mod chaos;
-mod cost;
-mod demo;
-mod dlq;
-mod load;
-mod local;
-mod pump;
-mod serve;
+//! The `callscope` command: its arguments and which module runs each subcommand. The modules
+//! follow the command tree (see the `# Layout` of `callscope_cli`).
 
 use std::process::ExitCode;
 
+use callscope_cli::{analyse, load, local, openapi, operator};
 use clap::{Parser, Subcommand};
 
 #[derive(Debug, Parser)]
@@ -36,13 +27,13 @@ enum Command {
     Local(local::Command),
     /// Dead-letter queues: peek at parked messages, redrive them.
     #[command(subcommand)]
-    Dlq(dlq::Command),
+    Dlq(operator::dlq::Command),
     /// Where the pipeline stands: queue depths and ages, parked messages and their reasons,
     /// calls pending past the sweep threshold, FAILED calls (local cloud or --stack).
-    Status(callscope_cli::operator::status::Args),
+    Status(operator::status::Args),
     /// Calls: where one is (`calls get ID`).
     #[command(subcommand)]
-    Calls(callscope_cli::operator::calls::Command),
+    Calls(operator::calls::Command),
     /// Load the HTTP API: ingest generated calls, wait until they are counted, run read
     /// queries, and report throughput, latencies, errors, cache hits and the bill per call.
     Load(load::Args),
@@ -50,22 +41,17 @@ enum Command {
     Openapi,
 }
 
-fn print_openapi() -> anyhow::Result<()> {
-    let document = callscope_query::openapi();
-    println!("{}", serde_json::to_string_pretty(&document)?);
-    Ok(())
-}
-
-fn main() -> ExitCode {
-    let cli = Cli::parse();
-    let result = match cli.command {
+/// One runtime for the whole process; `analyse` and `openapi` run on it without awaiting.
+#[tokio::main]
+async fn main() -> ExitCode {
+    let result = match Cli::parse().command {
         Command::Analyse(args) => analyse::run(&args),
-        Command::Local(command) => local::run(command),
-        Command::Dlq(command) => dlq::run(command),
-        Command::Status(args) => callscope_cli::operator::status::run(args),
-        Command::Calls(command) => callscope_cli::operator::calls::run(command),
-        Command::Load(args) => load::run(args),
-        Command::Openapi => print_openapi(),
+        Command::Local(command) => local::run(command).await,
+        Command::Dlq(command) => operator::dlq::run(command).await,
+        Command::Status(args) => operator::status::run(args).await,
+        Command::Calls(command) => operator::calls::run(command).await,
+        Command::Load(args) => load::run(args).await,
+        Command::Openapi => openapi::print(),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -1,11 +1,15 @@
-//! The operator's CLI: where the pipeline stands (`status`), where one call is (`calls get`),
-//! and sending parked messages back (`dlq redrive`), on the local cloud or a deployed stack.
+//! The operator's commands: where the pipeline stands (`status`), where one call is
+//! (`calls get`), and a dead-letter queue's parked messages read and sent back (`dlq peek`,
+//! `dlq redrive`), on the local cloud or a deployed stack ([`target`]).
 
 pub mod age;
 pub mod calls;
-pub mod redrive;
+pub mod dlq;
 pub mod status;
 pub mod target;
+
+/// Where `dlq redrive` lived before `dlq peek` joined it (the integration tests' path).
+pub use dlq::redrive;
 
 use aws_config::{BehaviorVersion, SdkConfig};
 
@@ -18,16 +22,6 @@ pub async fn sdk_config(profile: Option<&str>) -> SdkConfig {
         loader = loader.profile_name(profile);
     }
     loader.load().await
-}
-
-/// Runs an operator command on a fresh runtime (the CLI's `main` is synchronous).
-pub fn block_on<F: std::future::Future<Output = anyhow::Result<()>>>(
-    future: F,
-) -> anyhow::Result<()> {
-    use anyhow::Context;
-    tokio::runtime::Runtime::new()
-        .context("starting the async runtime")?
-        .block_on(future)
 }
 
 /// Prints `text` to stdout; `false` when the reader has gone (`status --json | head`), which

@@ -2,11 +2,13 @@
 //! status and the `x-cache` header the query API sets. Loopback only unless asked otherwise: a
 //! load run against a deployed API costs money and loads a shared service.
 
+use std::future::Future;
 use std::net::IpAddr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
+use futures::StreamExt;
 use reqwest::header::{AUTHORIZATION, CONTENT_TYPE};
 use reqwest::{Client, RequestBuilder, Url};
 
@@ -151,6 +153,44 @@ impl Target {
             .context("reading the answer")?
             .to_vec();
         Ok(Answer { status, body })
+    }
+}
+
+/// How every phase of a run sends its requests (the calls, the watch's polls, the queries): to
+/// `target`, `concurrency` at a time, until `deadline`.
+#[derive(Debug, Clone, Copy)]
+pub struct Driver<'a> {
+    pub target: &'a Target,
+    pub concurrency: usize,
+    pub deadline: Instant,
+}
+
+impl Driver<'_> {
+    pub fn past_deadline(&self) -> bool {
+        Instant::now() >= self.deadline
+    }
+
+    /// `true` before the deadline; after it, `false` with the `requests` counted as not sent.
+    pub fn in_time(&self, requests: u64) -> bool {
+        if self.past_deadline() {
+            self.target.recorder.error("not sent (timeout)", requests);
+            return false;
+        }
+        true
+    }
+
+    /// `send` run for each item, `concurrency` at a time; the outputs in the order they end.
+    pub async fn each<I, F, Fut>(&self, items: I, send: F) -> Vec<Fut::Output>
+    where
+        I: IntoIterator,
+        F: FnMut(I::Item) -> Fut,
+        Fut: Future,
+    {
+        futures::stream::iter(items)
+            .map(send)
+            .buffer_unordered(self.concurrency)
+            .collect()
+            .await
     }
 }
 

@@ -2,13 +2,10 @@
 //! `POST /api/v1/calls/bulk` (split where its body would pass the size limit), `concurrency` at
 //! a time. A call is accepted when its 202 (or its bulk item's `accepted`) is read.
 
-use std::time::Instant;
-
-use futures::StreamExt;
 use indicatif::ProgressBar;
 use serde::Deserialize;
 
-use super::http::Target;
+use super::http::{Driver, Target};
 use super::plan::{split_by_size, Plan};
 use super::watch::Tracker;
 
@@ -26,20 +23,11 @@ struct BulkItem {
     status: String,
 }
 
-pub async fn ingest(
-    target: &Target,
-    plan: &Plan,
-    tracker: &Tracker,
-    concurrency: usize,
-    deadline: Instant,
-    bar: &ProgressBar,
-) {
-    futures::stream::iter(&plan.requests)
-        .map(|group| async move {
-            if Instant::now() >= deadline {
-                target
-                    .recorder
-                    .error("not sent (timeout)", group.len() as u64);
+pub async fn ingest(driver: &Driver<'_>, plan: &Plan, tracker: &Tracker, bar: &ProgressBar) {
+    let target = driver.target;
+    driver
+        .each(&plan.requests, |group| async move {
+            if !driver.in_time(group.len() as u64) {
                 return;
             }
             if let [index] = group.as_slice() {
@@ -68,8 +56,6 @@ pub async fn ingest(
                 bar.inc(indexes.len() as u64);
             }
         })
-        .buffer_unordered(concurrency)
-        .collect::<()>()
         .await;
 }
 

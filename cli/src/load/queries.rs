@@ -2,16 +2,13 @@
 //! filters, call details and recommendations (recent calls asked for more often than old ones,
 //! so some answers repeat, as they do in use), the leaderboard and the per-day series.
 
-use std::time::Instant;
-
 use chrono::Duration as Days;
-use futures::StreamExt;
 use indicatif::ProgressBar;
 use rand::rngs::SmallRng;
 use rand::seq::IndexedRandom;
 use rand::RngExt;
 
-use super::http::{Answer, Target};
+use super::http::{Answer, Driver, Target};
 use super::plan::Plan;
 
 /// One read request: its route (the endpoint it is reported under) and its path with query.
@@ -156,17 +153,11 @@ fn with_params(path: &str, params: &[String]) -> String {
 }
 
 /// Sends the queries `concurrency` at a time; those left at `deadline` count as errors.
-pub async fn ask(
-    target: &Target,
-    queries: &[Query],
-    concurrency: usize,
-    deadline: Instant,
-    bar: &ProgressBar,
-) {
-    futures::stream::iter(queries)
-        .map(|query| async move {
-            if Instant::now() >= deadline {
-                target.recorder.error("not sent (timeout)", 1);
+pub async fn ask(driver: &Driver<'_>, queries: &[Query], bar: &ProgressBar) {
+    let target = driver.target;
+    driver
+        .each(queries, |query| async move {
+            if !driver.in_time(1) {
                 return;
             }
             let answer = target.get(query.endpoint, &query.path).await;
@@ -175,8 +166,6 @@ pub async fn ask(
             }
             bar.inc(1);
         })
-        .buffer_unordered(concurrency)
-        .collect::<()>()
         .await;
 }
 

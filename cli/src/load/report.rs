@@ -5,7 +5,7 @@ use std::fmt::Write;
 
 use serde::Serialize;
 
-use super::meter::{ReadBill, WriteBill};
+use super::bill::{ReadBill, WriteBill};
 use super::stats::{EndpointReport, Latency};
 
 #[derive(Debug, Clone, PartialEq, Serialize)]

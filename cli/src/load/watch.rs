@@ -11,10 +11,9 @@ use std::time::{Duration, Instant};
 
 use callscope_app::query::views::ScopeAnalytics;
 use chrono::NaiveDate;
-use futures::StreamExt;
 use indicatif::ProgressBar;
 
-use super::http::Target;
+use super::http::Driver;
 use super::plan::Plan;
 use super::queries::agent_series;
 
@@ -122,28 +121,21 @@ impl Tracker {
 
 /// Polls until every accepted call is counted and the ingest is over, or `deadline`; returns the
 /// number of polls.
-pub async fn watch(
-    target: &Target,
-    plan: &Plan,
-    tracker: &Tracker,
-    concurrency: usize,
-    deadline: Instant,
-    bar: &ProgressBar,
-) -> u64 {
+pub async fn watch(driver: &Driver<'_>, plan: &Plan, tracker: &Tracker, bar: &ProgressBar) -> u64 {
     let mut polls = 0;
     loop {
         let agents = tracker.waiting_agents(plan);
         if agents.is_empty() && tracker.ingest_done.load(Ordering::Acquire) {
             return polls;
         }
-        if Instant::now() >= deadline {
+        if driver.past_deadline() {
             return polls;
         }
         polls += agents.len() as u64;
-        let counted: Vec<usize> = futures::stream::iter(agents)
-            .map(|agent| async move {
+        let counted = driver
+            .each(agents, |agent| async move {
                 let path = agent_series(plan, &plan.agents[agent]);
-                let answer = target.get(POLL, &path).await?;
+                let answer = driver.target.get(POLL, &path).await?;
                 let at = Instant::now();
                 let series: ScopeAnalytics = serde_json::from_slice(&answer.body).ok()?;
                 let days = series
@@ -155,11 +147,8 @@ pub async fn watch(
                     .count();
                 Some(days)
             })
-            .buffer_unordered(concurrency)
-            .filter_map(|n| async move { n })
-            .collect()
             .await;
-        bar.inc(counted.iter().sum::<usize>() as u64);
+        bar.inc(counted.into_iter().flatten().sum::<usize>() as u64);
         tokio::time::sleep(POLL_EVERY).await;
     }
 }

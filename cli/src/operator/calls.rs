@@ -48,17 +48,15 @@ pub struct Step {
     pub to_the_second: bool,
 }
 
-pub fn run(command: Command) -> anyhow::Result<()> {
+pub async fn run(command: Command) -> anyhow::Result<()> {
     let Command::Get(args) = command;
-    super::block_on(async move {
-        let report = get(&args).await?;
-        let text = if args.json {
-            serde_json::to_string_pretty(&report)? + "\n"
-        } else {
-            render(&report)
-        };
-        super::print(&text).map(|_| ())
-    })
+    let report = get(&args).await?;
+    let text = if args.json {
+        serde_json::to_string_pretty(&report)? + "\n"
+    } else {
+        render(&report)
+    };
+    super::print(&text).map(|_| ())
 }
 
 pub async fn get(args: &GetArgs) -> anyhow::Result<CallReport> {

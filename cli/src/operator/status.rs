@@ -118,27 +118,25 @@ pub struct StaleCall {
     pub status: Option<String>,
 }
 
-pub fn run(args: Args) -> anyhow::Result<()> {
-    super::block_on(async move {
-        let sdk = super::sdk_config(args.target.profile.as_deref()).await;
-        let target = super::target::resolve(&args.target, &sdk).await?;
-        loop {
-            let report = gather(&sdk, &target, &args).await?;
-            let mut text = if args.json {
-                serde_json::to_string(&report)? + "\n"
-            } else {
-                render::table(&report)
-            };
-            if !args.json && args.watch.is_some() && std::io::stdout().is_terminal() {
-                text.insert_str(0, "\x1b[2J\x1b[H");
-            }
-            if !super::print(&text)? {
-                return Ok(());
-            }
-            let Some(seconds) = args.watch else {
-                return Ok(());
-            };
-            tokio::time::sleep(Duration::from_secs(seconds.max(1))).await;
+pub async fn run(args: Args) -> anyhow::Result<()> {
+    let sdk = super::sdk_config(args.target.profile.as_deref()).await;
+    let target = super::target::resolve(&args.target, &sdk).await?;
+    loop {
+        let report = gather(&sdk, &target, &args).await?;
+        let mut text = if args.json {
+            serde_json::to_string(&report)? + "\n"
+        } else {
+            render::table(&report)
+        };
+        if !args.json && args.watch.is_some() && std::io::stdout().is_terminal() {
+            text.insert_str(0, "\x1b[2J\x1b[H");
         }
-    })
+        if !super::print(&text)? {
+            return Ok(());
+        }
+        let Some(seconds) = args.watch else {
+            return Ok(());
+        };
+        tokio::time::sleep(Duration::from_secs(seconds.max(1))).await;
+    }
 }

@@ -17,10 +17,10 @@ pub struct TargetArgs {
     #[arg(long)]
     pub stack: Option<String>,
     /// The local cloud's template (without --stack).
-    #[arg(long, default_value = "infra/template.yaml")]
+    #[arg(long, default_value = crate::local::TEMPLATE)]
     pub template: PathBuf,
     /// The local cloud's name prefix (without --stack).
-    #[arg(long, default_value = "callscope-local-")]
+    #[arg(long, default_value = crate::local::PREFIX)]
     pub prefix: String,
     /// The AWS profile to use (an SSO or credential_process profile works); else AWS_PROFILE.
     #[arg(long)]

@@ -5,6 +5,7 @@
 //! batch response does not name is deleted, and an invocation error deletes nothing.
 
 use std::collections::BTreeMap;
+use std::future::Future;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
@@ -190,47 +191,23 @@ impl Pump {
 
     /// Runs every source until the future is dropped, telling `report` what happened.
     pub async fn run(&self, report: &(dyn Fn(Activity<'_>) + Sync)) {
-        let sqs = self.sqs.iter().map(|(runner, function)| async move {
-            loop {
-                if !self.wait_for_functions(report).await {
-                    continue;
-                }
-                match runner.poll_once(function).await {
-                    Ok(r) if r.received > 0 => report(Activity::Sqs {
-                        function: function.name(),
-                        report: r,
-                    }),
-                    Ok(_) => tokio::time::sleep(IDLE_POLL).await,
-                    Err(error) => {
-                        report(Activity::Error {
-                            function: function.name(),
-                            error: format!("{error:#}"),
-                        });
-                        tokio::time::sleep(Duration::from_secs(1)).await;
-                    }
-                }
-            }
+        let sqs = self.sqs.iter().map(|(runner, function)| {
+            self.keep_polling(function, report, move || async move {
+                let r = runner.poll_once(function).await?;
+                Ok((r.received > 0).then(|| Activity::Sqs {
+                    function: function.name(),
+                    report: r,
+                }))
+            })
         });
-        let streams = self.streams.iter().map(|(runner, function)| async move {
-            loop {
-                if !self.wait_for_functions(report).await {
-                    continue;
-                }
-                match runner.poll_once(function).await {
-                    Ok(r) if r.delivered > 0 => report(Activity::Stream {
-                        function: function.name(),
-                        report: r,
-                    }),
-                    Ok(_) => tokio::time::sleep(IDLE_POLL).await,
-                    Err(error) => {
-                        report(Activity::Error {
-                            function: function.name(),
-                            error: format!("{error:#}"),
-                        });
-                        tokio::time::sleep(Duration::from_secs(1)).await;
-                    }
-                }
-            }
+        let streams = self.streams.iter().map(|(runner, function)| {
+            self.keep_polling(function, report, move || async move {
+                let r = runner.poll_once(function).await?;
+                Ok((r.delivered > 0).then(|| Activity::Stream {
+                    function: function.name(),
+                    report: r,
+                }))
+            })
         });
         let schedules = self.schedules.iter().map(|schedule| async move {
             let Some(every) = schedule.every else {
@@ -255,6 +232,35 @@ impl Pump {
         let streams = join_all(streams);
         let schedules = join_all(schedules);
         tokio::join!(sqs, streams, schedules);
+    }
+
+    /// One source's loop, as its event source mapping runs: hold off while nothing serves the
+    /// functions, poll, report a poll that delivered, pause while idle or after an error.
+    async fn keep_polling<'a, P, F>(
+        &self,
+        function: &'a RemoteFunction,
+        report: &(dyn Fn(Activity<'_>) + Sync),
+        poll: P,
+    ) where
+        P: Fn() -> F,
+        F: Future<Output = anyhow::Result<Option<Activity<'a>>>>,
+    {
+        loop {
+            if !self.wait_for_functions(report).await {
+                continue;
+            }
+            match poll().await {
+                Ok(Some(activity)) => report(activity),
+                Ok(None) => tokio::time::sleep(IDLE_POLL).await,
+                Err(error) => {
+                    report(Activity::Error {
+                        function: function.name(),
+                        error: format!("{error:#}"),
+                    });
+                    tokio::time::sleep(Duration::from_secs(1)).await;
+                }
+            }
+        }
     }
 
     /// False (after a pause) while nothing accepts connections at the Invoke API: a batch

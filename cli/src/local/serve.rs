@@ -5,7 +5,8 @@
 //! analysed and counted seconds later. Ctrl-C stops it. Every SDK client is metered, and
 //! `GET /_local/meter` (this local server's only, not the template's) answers the counts so far.
 
-use std::path::PathBuf;
+pub mod meter;
+
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -15,11 +16,11 @@ use callscope_cloud::config::{FromEnv, QueryConfig};
 use callscope_cloud::sqs::SqsBatchHandler;
 use callscope_local::cost::table_models;
 use callscope_local::gateway::{Gateway, Route};
-use callscope_local::template::LocalTemplate;
 use callscope_local::{LocalPipeline, TENANT_CLAIM};
 use callscope_meter::Meter;
 
-use crate::load::meter::LocalMeter;
+use self::meter::LocalMeter;
+use super::StackArgs;
 
 /// How often the sweeper runs: the template's schedule, rate(5 minutes).
 const SWEEP_EVERY: Duration = Duration::from_secs(300);
@@ -28,33 +29,28 @@ const IDLE_POLL: Duration = Duration::from_millis(250);
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    #[arg(long, default_value = "infra/template.yaml")]
-    template: PathBuf,
-    /// Prefix of every created name (the local stack's name).
-    #[arg(long, default_value = "callscope-local-")]
-    prefix: String,
+    #[command(flatten)]
+    stack: StackArgs,
     #[arg(long, default_value_t = 3000)]
     port: u16,
     /// The tenant of requests without a bearer token (local use only; off by default, so a
     /// request without a token gets API Gateway's 401).
     #[arg(long)]
     default_tenant: Option<String>,
-    /// Template parameter overrides, NAME=VALUE. `CacheUrl` defaults to `REDIS_URL`.
-    #[arg(long = "parameter", value_parser = crate::local::parse_parameter)]
-    parameters: Vec<(String, String)>,
 }
 
 pub async fn run(args: Args) -> anyhow::Result<()> {
     callscope_cloud::telemetry::init_tracing();
-    let template = LocalTemplate::load_local(&args.template, &args.prefix, args.parameters)?;
+    let template = args.stack.load_local()?;
+    let prefix = &args.stack.prefix;
     let sdk = load_sdk_config().await;
     let meter = LocalMeter::new(
-        Meter::new(table_models(&template, &args.prefix)),
-        Meter::new(table_models(&template, &args.prefix)),
+        Meter::new(table_models(&template, prefix)),
+        Meter::new(table_models(&template, prefix)),
         &["IntakeFunction", "ProcessFunction", "AggregateFunction"],
     );
     let clients = AwsClients::from_config_with(&sdk, meter.write_path.clone());
-    let pipeline = Arc::new(LocalPipeline::start(clients, &template, &args.prefix).await?);
+    let pipeline = Arc::new(LocalPipeline::start(clients, &template, prefix).await?);
     // The query API on clients of their own meter, so what reads cost is told apart from what
     // a call costs to write.
     let api = callscope_query::router(
@@ -152,7 +148,7 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
         .with_context(|| format!("listening on {address}"))?;
     println!(
         "\ncallscope is serving http://{address} (tables and queues prefixed {}; tenant without a token: {})\nCtrl-C stops it.",
-        args.prefix,
+        prefix,
         args.default_tenant.as_deref().unwrap_or("none, 401")
     );
     axum::serve(listener, meter.router().merge(gateway.into_router()))

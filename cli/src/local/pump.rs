@@ -2,25 +2,18 @@
 //! in front of the functions `cargo lambda watch` serves, so code edited and rebuilt by watch runs
 //! the whole pipeline. The counterpart of `make watch`; Ctrl-C stops it.
 
-use std::path::PathBuf;
-
 use anyhow::Context;
 use callscope_cloud::aws::{load_sdk_config, AwsClients};
 use callscope_local::invoke::InvokeApi;
 use callscope_local::provision::provision;
 use callscope_local::pump::{Activity, Pump};
-use callscope_local::template::LocalTemplate;
+
+use super::StackArgs;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    #[arg(long, default_value = "infra/template.yaml")]
-    template: PathBuf,
-    /// Prefix of every created name (the local stack's name), as `make local-up` provisioned it.
-    #[arg(long, default_value = "callscope-local-")]
-    prefix: String,
-    /// Template parameter overrides, NAME=VALUE. `CacheUrl` defaults to `REDIS_URL`.
-    #[arg(long = "parameter", value_parser = crate::local::parse_parameter)]
-    parameters: Vec<(String, String)>,
+    #[command(flatten)]
+    stack: StackArgs,
     /// Where `cargo lambda watch` serves the Invoke API (its --invoke-port).
     #[arg(long, default_value = "http://127.0.0.1:9000")]
     invoke_url: String,
@@ -34,11 +27,11 @@ pub struct Args {
 
 pub async fn run(args: Args) -> anyhow::Result<()> {
     callscope_cloud::telemetry::init_tracing();
-    let template = LocalTemplate::load_local(&args.template, &args.prefix, args.parameters)?;
+    let template = args.stack.load_local()?;
     let clients = AwsClients::from_config(&load_sdk_config().await);
     // Idempotent: the same names `make local-up` created, resolved again rather than trusted
     // from a file that could be stale.
-    let provisioned = provision(&clients, &template, &args.prefix)
+    let provisioned = provision(&clients, &template, &args.stack.prefix)
         .await
         .context("provisioning the template in the local cloud")?;
     let api = InvokeApi::new(&args.invoke_url);

@@ -20,7 +20,7 @@ const AGENTS: [&str; 5] = ["ana", "ben", "chen", "dara", "eli"];
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    #[arg(long, default_value = "infra/template.yaml")]
+    #[arg(long, default_value = super::TEMPLATE)]
     template: PathBuf,
     /// Calls stored before measuring.
     #[arg(long, default_value_t = 200)]

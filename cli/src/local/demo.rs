@@ -34,7 +34,7 @@ const GENERATED_CALLS: u64 = 16;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    #[arg(long, default_value = "infra/template.yaml")]
+    #[arg(long, default_value = super::TEMPLATE)]
     template: PathBuf,
     #[arg(long, default_value = "events/calls")]
     samples: PathBuf,

@@ -13,7 +13,7 @@ use callscope_local::template::{LocalTemplate, Stack};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    #[arg(long, default_value = "infra/template.yaml")]
+    #[arg(long, default_value = super::TEMPLATE)]
     template: PathBuf,
     /// Call lengths, in minutes.
     #[arg(long, value_delimiter = ',', default_value = "5,30,60")]

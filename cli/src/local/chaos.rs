@@ -9,7 +9,7 @@ use callscope_local::chaos::{self, ChaosPlan};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    #[arg(long, default_value = "infra/template.yaml")]
+    #[arg(long, default_value = super::TEMPLATE)]
     template: PathBuf,
     /// Calls to send (sized for moto: about ten minutes on 2 shared cores, see the README).
     #[arg(long, default_value_t = 1_000)]

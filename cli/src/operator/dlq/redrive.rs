@@ -172,30 +172,28 @@ pub struct Args {
     #[arg(long)]
     pub limit: Option<usize>,
     #[command(flatten)]
-    pub target: super::target::TargetArgs,
+    pub target: crate::operator::target::TargetArgs,
 }
 
-pub fn run(args: Args) -> anyhow::Result<()> {
-    super::block_on(async move {
-        let sdk = super::sdk_config(args.target.profile.as_deref()).await;
-        let from = queue_url(&args, &sdk, &args.from).await?;
-        let to = match &args.to {
-            Some(to) => Some(queue_url(&args, &sdk, to).await?),
-            None => None,
-        };
-        let outcome = redrive(
-            &aws_sdk_sqs::Client::new(&sdk),
-            &from,
-            to.as_deref(),
-            args.limit,
-        )
-        .await?;
-        if let Some(note) = &outcome.note {
-            eprintln!("note: {note}");
-        }
-        println!("{}", serde_json::to_string(&outcome)?);
-        Ok(())
-    })
+pub async fn run(args: Args) -> anyhow::Result<()> {
+    let sdk = crate::operator::sdk_config(args.target.profile.as_deref()).await;
+    let from = queue_url(&args, &sdk, &args.from).await?;
+    let to = match &args.to {
+        Some(to) => Some(queue_url(&args, &sdk, to).await?),
+        None => None,
+    };
+    let outcome = redrive(
+        &aws_sdk_sqs::Client::new(&sdk),
+        &from,
+        to.as_deref(),
+        args.limit,
+    )
+    .await?;
+    if let Some(note) = &outcome.note {
+        eprintln!("note: {note}");
+    }
+    println!("{}", serde_json::to_string(&outcome)?);
+    Ok(())
 }
 
 /// A URL as given, or a template name resolved in the target.
@@ -207,7 +205,7 @@ async fn queue_url(
     if queue.starts_with("http://") || queue.starts_with("https://") {
         return Ok(queue.to_owned());
     }
-    let target = super::target::resolve(&args.target, sdk).await?;
+    let target = crate::operator::target::resolve(&args.target, sdk).await?;
     target
         .queue_url(queue)
         .map(str::to_owned)
