@@ -8,9 +8,6 @@ pub mod dlq;
 pub mod status;
 pub mod target;
 
-/// Where `dlq redrive` lived before `dlq peek` joined it (the integration tests' path).
-pub use dlq::redrive;
-
 use aws_config::{BehaviorVersion, SdkConfig};
 
 /// The SDK configuration of an operator's session: the default chain (environment, then the

@@ -201,3 +201,16 @@ fn compare_refuses_a_file_without_conversation_characteristics() {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("ConversationCharacteristics"));
 }
+
+#[test]
+fn the_american_spelling_still_runs_the_same_command() {
+    let file = calls_dir().join("plain_discovery.json");
+    let file = file.to_str().expect("utf-8 path");
+    let british = analyse(&[file]);
+    let american = Command::new(env!("CARGO_BIN_EXE_callscope"))
+        .args(["analyze", file])
+        .output()
+        .expect("the binary runs");
+    assert!(american.status.success(), "{american:?}");
+    assert_eq!(american.stdout, british.stdout);
+}

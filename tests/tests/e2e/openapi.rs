@@ -10,7 +10,7 @@ use callscope_tests::{fixture, workspace_root};
 fn the_committed_openapi_json_is_the_generated_document() {
     let committed: serde_json::Value =
         serde_json::from_str(&fixture("openapi.json")).expect("openapi.json is JSON");
-    let generated = serde_json::to_value(callscope_query::openapi()).expect("JSON");
+    let generated = serde_json::to_value(callscope_cli::openapi::document()).expect("JSON");
     assert!(
         committed == generated,
         "openapi.json is stale: run `cargo run -q -p callscope-cli -- openapi > openapi.json`"
@@ -27,7 +27,7 @@ fn the_documented_routes_are_the_templates_http_api_routes() {
         .flat_map(|f| f.http_events.iter())
         .map(|e| (e.method.to_ascii_lowercase(), e.path.clone(), e.authorized))
         .collect();
-    let document = serde_json::to_value(callscope_query::openapi()).expect("JSON");
+    let document = serde_json::to_value(callscope_cli::openapi::document()).expect("JSON");
     let documented: BTreeSet<(String, String, bool)> = document["paths"]
         .as_object()
         .expect("paths")

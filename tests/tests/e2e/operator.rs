@@ -5,7 +5,7 @@
 use callscope_app::ports::CallRepository;
 use callscope_cli::operator::age::queue_name;
 use callscope_cli::operator::calls::{self, GetArgs};
-use callscope_cli::operator::redrive::{self, Method};
+use callscope_cli::operator::dlq::redrive::{self, Method};
 use callscope_cli::operator::status::{self, Args};
 use callscope_cli::operator::target::{self, TargetArgs};
 use callscope_cloud::sqs;
