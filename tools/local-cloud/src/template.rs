@@ -4,6 +4,7 @@
 //! stack. Local resources are created from this, so local and deployed settings cannot drift.
 
 mod conditions;
+mod foreach;
 mod function;
 mod intrinsics;
 mod table;
@@ -33,6 +34,10 @@ pub struct LocalTemplate {
     pub queues: Vec<QueueSpec>,
     pub tables: Vec<TableSpec>,
     pub functions: Vec<FunctionSpec>,
+    /// The template as CloudFormation reads it after its transforms' own expansions
+    /// (`AWS::LanguageExtensions`' `Fn::ForEach`), for readers of what the local cloud does not
+    /// create (alarms, log groups, the dashboard).
+    pub document: Value,
 }
 
 /// The stack the template is read for: what `!Ref AWS::StackName` and `AWS::Region` are.
@@ -129,8 +134,9 @@ impl LocalTemplate {
         Self::parse_for_stack(text, &Stack::default(), overrides)
     }
 
-    /// Reads template text for `stack`: parameters, then conditions and rules (a parameter set
-    /// a rule refuses is an error, as in CloudFormation), then the resources whose condition holds.
+    /// Reads template text for `stack`: parameters, then `Fn::ForEach` expanded, conditions and
+    /// rules (a parameter set a rule refuses is an error, as in CloudFormation), then the
+    /// resources whose condition holds.
     pub fn parse_for_stack(
         text: &str,
         stack: &Stack,
@@ -138,6 +144,8 @@ impl LocalTemplate {
     ) -> anyhow::Result<Self> {
         let doc: Value = serde_norway::from_str(text).context("the template is not YAML")?;
         let mut evaluator = Evaluator::new(&doc, overrides, stack.clone())?;
+        let doc = foreach::expand(doc, &evaluator).context("Fn::ForEach")?;
+        evaluator.evaluate_conditions(&doc)?;
         evaluator.check_rules(&doc)?;
         let Some(Value::Mapping(resources)) = doc.get("Resources") else {
             bail!("the template has no Resources")
@@ -165,6 +173,7 @@ impl LocalTemplate {
             queues: Vec::new(),
             tables: Vec::new(),
             functions: Vec::new(),
+            document: Value::Null,
         };
         for (id, resource) in included {
             let props = resource.get("Properties").unwrap_or(&Value::Null);
@@ -190,6 +199,7 @@ impl LocalTemplate {
             };
             parsed.with_context(|| format!("resource {id}"))?;
         }
+        template.document = doc.clone();
         Ok(template)
     }
 }
@@ -260,6 +270,8 @@ fn known(value: Option<&Value>, evaluator: &Evaluator) -> anyhow::Result<Option<
     }
 }
 
+#[cfg(test)]
+mod foreach_tests;
 #[cfg(test)]
 mod semantics_tests;
 #[cfg(test)]

@@ -36,7 +36,8 @@ pub(super) struct Evaluator {
 }
 
 impl Evaluator {
-    /// Reads `Parameters` (defaults, then `overrides`) and evaluates every condition.
+    /// Reads `Parameters` (defaults, then `overrides`); `evaluate_conditions` follows, once the
+    /// transforms have written the conditions out.
     pub(super) fn new(
         doc: &Value,
         overrides: BTreeMap<String, String>,
@@ -61,14 +62,17 @@ impl Evaluator {
             );
         }
         parameters.extend(overrides);
-        let mut evaluator = Self {
+        Ok(Self {
             parameters,
             declared,
             stack,
             conditions: BTreeMap::new(),
-        };
-        evaluator.evaluate_conditions(doc)?;
-        Ok(evaluator)
+        })
+    }
+
+    /// Whether the template declares a parameter of this name.
+    pub(super) fn is_parameter(&self, name: &str) -> bool {
+        self.declared.contains(name)
     }
 
     pub(super) fn parameters(&self) -> &BTreeMap<String, String> {
