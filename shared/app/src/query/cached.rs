@@ -1,6 +1,11 @@
 //! Cache-aside with generation numbers: read the scopes' generations, look the entry up under
 //! a key that carries them, and on a miss load from the tables and store the answer under that
 //! key. Any cache failure is a miss that is counted, never an error to the client.
+//!
+//! Keys are built part by part with [`key_of`], so ids holding `:` never make two keys alike.
+//! A load after a generation bumped moments ago ([`JUST_BUMPED`]) is told to read strongly:
+//! its answer is stored under the new generation, and an eventually consistent read could
+//! still return what the bump was for, cached for the whole TTL.
 
 use std::future::Future;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -11,8 +16,13 @@ use callscope_core::domain::TenantId;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
-use crate::ports::{Cache, Scope};
+use crate::ports::{bumped_within, key_of, Cache, Clock, Read, Scope, SystemClock};
 use crate::telemetry;
+
+/// A generation bumped this recently means the write behind it may not have reached every
+/// replica an eventually consistent read can land on (DynamoDB converges within about a
+/// second; the stream and the invalidator add about another).
+pub const JUST_BUMPED: Duration = Duration::from_secs(10);
 
 /// How a read was served.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -84,6 +94,7 @@ pub struct Resource {
 pub struct Cached {
     cache: Arc<dyn Cache>,
     stats: Arc<CacheStats>,
+    clock: Arc<dyn Clock>,
 }
 
 impl Cached {
@@ -91,7 +102,13 @@ impl Cached {
         Self {
             cache,
             stats: Arc::new(CacheStats::default()),
+            clock: Arc::new(SystemClock),
         }
+    }
+
+    /// The same, telling generations bumped moments ago by `clock`'s time.
+    pub fn with_clock(self, clock: Arc<dyn Clock>) -> Self {
+        Self { clock, ..self }
     }
 
     pub fn stats(&self) -> &CacheStats {
@@ -102,9 +119,9 @@ impl Cached {
         self.cache.as_ref()
     }
 
-    /// The answer under `{tenant}:{resource}:{generations}:{params}`, or `load`'s, stored for
-    /// the resource's TTL. The generations are read before loading, so a write that lands
-    /// while this loads bumps them and the stored answer is never read.
+    /// The answer under the key of (tenant, resource, generations, params), or `load`'s,
+    /// stored for the resource's TTL. The generations are read before loading, so a write that
+    /// lands while this loads bumps them and the stored answer is never read.
     pub async fn get_or_load<T, E, F, Fut>(
         &self,
         tenant: &TenantId,
@@ -118,37 +135,66 @@ impl Cached {
         F: FnOnce() -> Fut,
         Fut: Future<Output = Result<T, E>>,
     {
+        self.get_or_load_reading(tenant, resource, scopes, params, |_| load())
+            .await
+    }
+
+    /// [`get_or_load`](Self::get_or_load) whose `load` is told how to read: strongly when a
+    /// scope's generation was bumped within [`JUST_BUMPED`], eventually otherwise.
+    pub async fn get_or_load_reading<T, E, F, Fut>(
+        &self,
+        tenant: &TenantId,
+        resource: Resource,
+        scopes: &[Scope],
+        params: &str,
+        load: F,
+    ) -> Result<Served<T>, E>
+    where
+        T: Serialize + DeserializeOwned,
+        F: FnOnce(Read) -> Fut,
+        Fut: Future<Output = Result<T, E>>,
+    {
         if !self.cache.is_enabled() {
-            return self.served(load().await?, CacheOutcome::Disabled);
+            return self.served(load(Read::Eventual).await?, CacheOutcome::Disabled);
         }
         let generations = match self.cache.generations(tenant, scopes).await {
             Ok(generations) => generations,
             Err(error) => {
                 tracing::warn!(%error, resource = resource.name, "cache unavailable; reading the tables");
-                return self.served(load().await?, CacheOutcome::Error);
+                return self.served(load(Read::Eventual).await?, CacheOutcome::Error);
             }
         };
+        let now = u64::try_from(self.clock.now().time().timestamp_millis()).unwrap_or_default();
+        let read = if generations
+            .iter()
+            .any(|&g| bumped_within(g, now, JUST_BUMPED))
+        {
+            Read::Strong
+        } else {
+            Read::Eventual
+        };
         let generations: Vec<String> = generations.iter().map(u64::to_string).collect();
-        let key = format!(
-            "{tenant}:{}:{}:{params}",
+        let key = key_of(&[
+            tenant.as_str(),
             resource.name,
-            generations.join(".")
-        );
+            &generations.join("."),
+            params,
+        ]);
         match self.cache.get(&key).await {
             Ok(Some(json)) => match serde_json::from_str(&json) {
                 Ok(value) => return self.served(value, CacheOutcome::Hit),
                 Err(error) => {
-                    tracing::warn!(%error, key, "unreadable cache entry; reading the tables");
-                    return self.served(load().await?, CacheOutcome::Error);
+                    tracing::warn!(%error, resource = resource.name, "unreadable cache entry; reading the tables");
+                    return self.served(load(read).await?, CacheOutcome::Error);
                 }
             },
             Ok(None) => {}
             Err(error) => {
                 tracing::warn!(%error, resource = resource.name, "cache unavailable; reading the tables");
-                return self.served(load().await?, CacheOutcome::Error);
+                return self.served(load(read).await?, CacheOutcome::Error);
             }
         }
-        let value = load().await?;
+        let value = load(read).await?;
         let outcome = match serde_json::to_string(&value) {
             Ok(json) => match self.cache.put(&key, &json, resource.ttl).await {
                 Ok(()) => CacheOutcome::Miss,
@@ -170,3 +216,6 @@ impl Cached {
         Ok(Served { value, cache })
     }
 }
+
+#[cfg(test)]
+mod tests;
