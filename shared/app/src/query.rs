@@ -104,8 +104,9 @@ impl Queries {
         self.cached.stats()
     }
 
+    /// The cache's health, checked at most every few seconds; never the cache's own error.
     pub async fn cache_health(&self) -> CacheHealth {
-        self.cached.cache().health().await
+        self.cached.health().await
     }
 
     /// A page of calls, newest first, with the exact total for the filters.

@@ -3,7 +3,7 @@
 //! seeded from its time as Redis's are ([`crate::ports::next_generation`]).
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -20,6 +20,7 @@ pub struct MemoryCache {
     requests: Mutex<HashMap<(TenantId, u64), u64>>,
     clock: Option<Arc<dyn Clock>>,
     down: AtomicBool,
+    health_checks: AtomicU64,
 }
 
 impl MemoryCache {
@@ -29,6 +30,11 @@ impl MemoryCache {
             clock: Some(clock),
             ..Self::default()
         }
+    }
+
+    /// How many health checks reached the cache.
+    pub fn health_checks(&self) -> u64 {
+        self.health_checks.load(Ordering::SeqCst)
     }
 
     /// The keys of the stored entries.
@@ -119,6 +125,7 @@ impl Cache for MemoryCache {
     }
 
     async fn health(&self) -> CacheHealth {
+        self.health_checks.fetch_add(1, Ordering::SeqCst);
         match self.check("ping") {
             Ok(()) => CacheHealth::Up,
             Err(error) => CacheHealth::Down(error.to_string()),

@@ -9,20 +9,24 @@
 
 use std::future::Future;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use callscope_core::domain::TenantId;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
-use crate::ports::{bumped_within, key_of, Cache, Clock, Read, Scope, SystemClock};
+use crate::ports::{bumped_within, key_of, Cache, CacheHealth, Clock, Read, Scope, SystemClock};
 use crate::telemetry;
 
 /// A generation bumped this recently means the write behind it may not have reached every
 /// replica an eventually consistent read can land on (DynamoDB converges within about a
 /// second; the stream and the invalidator add about another).
 pub const JUST_BUMPED: Duration = Duration::from_secs(10);
+
+/// How long a health check of the cache is reused: the unauthenticated health route must not
+/// cost a Redis round trip per request.
+pub const HEALTH_REUSED_FOR: Duration = Duration::from_secs(5);
 
 /// How a read was served.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -95,6 +99,8 @@ pub struct Cached {
     cache: Arc<dyn Cache>,
     stats: Arc<CacheStats>,
     clock: Arc<dyn Clock>,
+    /// The last health check and when it ran (ms since the epoch).
+    health: Arc<Mutex<Option<(u64, CacheHealth)>>>,
 }
 
 impl Cached {
@@ -103,7 +109,39 @@ impl Cached {
             cache,
             stats: Arc::new(CacheStats::default()),
             clock: Arc::new(SystemClock),
+            health: Arc::new(Mutex::new(None)),
         }
+    }
+
+    /// The cache's health, checked at most once per [`HEALTH_REUSED_FOR`] (and again after a
+    /// read saw the cache fail). Why it is down is logged at the check, never handed to a caller.
+    pub async fn health(&self) -> CacheHealth {
+        let now = self.now_millis();
+        let reuse = u64::try_from(HEALTH_REUSED_FOR.as_millis()).unwrap_or(u64::MAX);
+        if let Some((at, health)) = self.health_lock().as_ref() {
+            if now.saturating_sub(*at) < reuse {
+                return health.clone();
+            }
+        }
+        let health = match self.cache.health().await {
+            CacheHealth::Down(reason) => {
+                tracing::warn!(reason, "cache health check failed");
+                CacheHealth::Down("the cache did not answer".into())
+            }
+            other => other,
+        };
+        *self.health_lock() = Some((now, health.clone()));
+        health
+    }
+
+    fn health_lock(&self) -> std::sync::MutexGuard<'_, Option<(u64, CacheHealth)>> {
+        self.health
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    fn now_millis(&self) -> u64 {
+        u64::try_from(self.clock.now().time().timestamp_millis()).unwrap_or_default()
     }
 
     /// The same, telling generations bumped moments ago by `clock`'s time.
@@ -164,7 +202,7 @@ impl Cached {
                 return self.served(load(Read::Eventual).await?, CacheOutcome::Error);
             }
         };
-        let now = u64::try_from(self.clock.now().time().timestamp_millis()).unwrap_or_default();
+        let now = self.now_millis();
         let read = if generations
             .iter()
             .any(|&g| bumped_within(g, now, JUST_BUMPED))
@@ -213,6 +251,10 @@ impl Cached {
 
     fn served<T, E>(&self, value: T, cache: CacheOutcome) -> Result<Served<T>, E> {
         self.stats.count(cache);
+        if cache == CacheOutcome::Error {
+            // A request just saw the cache fail: the next health check asks it again.
+            *self.health_lock() = None;
+        }
         Ok(Served { value, cache })
     }
 }

@@ -110,3 +110,23 @@ async fn generations_seeded_from_time_never_return_to_an_earlier_value() {
         "seeded from the clock: {seen:?}"
     );
 }
+
+#[tokio::test]
+async fn the_cache_health_is_checked_at_most_every_few_seconds_and_never_says_why() {
+    let clock = Arc::new(FixedClock::at("2026-11-02T10:00:00Z"));
+    let cache = Arc::new(MemoryCache::default());
+    let cached = Cached::new(cache.clone()).with_clock(clock.clone());
+    assert_eq!(cached.health().await, CacheHealth::Up);
+    cache.set_down(true);
+    assert_eq!(cached.health().await, CacheHealth::Up, "reused");
+    assert_eq!(cache.health_checks(), 1);
+    clock.advance(chrono::Duration::seconds(6));
+    let CacheHealth::Down(detail) = cached.health().await else {
+        panic!("checked again after 5 s");
+    };
+    assert!(
+        !detail.contains("switched off"),
+        "the cache's own error stays in the logs: {detail}"
+    );
+    assert_eq!(cache.health_checks(), 2);
+}
