@@ -12,6 +12,7 @@ use axum::Extension;
 use axum::{Json, Router};
 use callscope_app::admit::{Admission, AdmitCalls, Admitted};
 use callscope_app::ports::SystemClock;
+use callscope_app::rate_limit::{RateLimiter, TokenBucket};
 use callscope_app::telemetry;
 use callscope_app::Deadline;
 use callscope_cloud::aws::AwsClients;
@@ -19,7 +20,9 @@ use callscope_cloud::config::IngestConfig;
 use callscope_core::domain::{Call, CorrelationId, TenantId, MAX_DOCUMENT_BYTES};
 use callscope_core::error::InputError;
 use callscope_core::formats::{self, Format};
+use callscope_http::lambda::StagePrefix;
 use callscope_http::problem::{input_detail, Place};
+use callscope_http::rate_limit::limited;
 use callscope_http::{ApiError, Tenant, TenantAuth};
 use serde_json::value::RawValue;
 use serde_json::{json, Value};
@@ -51,13 +54,25 @@ pub fn router(config: &IngestConfig, clients: &AwsClients) -> Router {
         clients.queue(&config.process_queue_url),
         Arc::new(SystemClock),
     );
-    routes(Ingest {
+    let auth = TenantAuth {
+        claim: config.tenant_claim.clone(),
+        default_tenant: config.default_tenant.clone(),
+    };
+    let router = routes(Ingest {
         admit,
-        auth: TenantAuth {
-            claim: config.tenant_claim.clone(),
-            default_tenant: config.default_tenant.clone(),
-        },
-    })
+        auth: auth.clone(),
+    });
+    match config.requests_per_minute {
+        0 => router,
+        limit => limited(router, rate_limit(limit), auth),
+    }
+}
+
+/// Each tenant's requests a minute in this sandbox: ingest never talks to the cache, so the
+/// count is in-process and approximate (a tenant may get up to the limit times the running
+/// sandboxes; the function's reserved concurrency bounds those).
+pub fn rate_limit(per_minute: u32) -> Arc<dyn RateLimiter> {
+    Arc::new(TokenBucket::per_minute(Arc::new(SystemClock), per_minute))
 }
 
 /// The routes and their OpenAPI description.
@@ -103,10 +118,12 @@ async fn create_one(
     State(ingest): State<Ingest>,
     Tenant(tenant): Tenant,
     context: Option<Extension<lambda_http::Context>>,
+    stage: Option<Extension<StagePrefix>>,
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, ApiError> {
     require_json(&headers)?;
+    let stage = stage.map(|Extension(stage)| stage);
     let call = formats::parse_call(&body, Format::Auto).map_err(rejected)?;
     let admitted = admit(&ingest, &tenant, vec![call], deadline_of(context))
         .await
@@ -116,9 +133,12 @@ async fn create_one(
         })?;
     match admitted.admission {
         Admission::Accepted => {
-            let mut response =
-                (StatusCode::ACCEPTED, Json(accepted_body(&admitted))).into_response();
-            if let Ok(location) = HeaderValue::from_str(&location_of(&admitted)) {
+            let mut response = (
+                StatusCode::ACCEPTED,
+                Json(accepted_body(&admitted, stage.as_ref())),
+            )
+                .into_response();
+            if let Ok(location) = HeaderValue::from_str(&location_of(&admitted, stage.as_ref())) {
                 response.headers_mut().insert(header::LOCATION, location);
             }
             Ok(response)
@@ -147,10 +167,12 @@ async fn create_many(
     State(ingest): State<Ingest>,
     Tenant(tenant): Tenant,
     context: Option<Extension<lambda_http::Context>>,
+    stage: Option<Extension<StagePrefix>>,
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, ApiError> {
     require_json(&headers)?;
+    let stage = stage.map(|Extension(stage)| stage);
     let items = bulk_items(&body).map_err(rejected)?;
     let mut results: Vec<Option<Value>> = vec![None; items.len()];
     let mut calls: Vec<(usize, Call)> = Vec::new();
@@ -170,7 +192,7 @@ async fn create_many(
     let admitted = admit(&ingest, &tenant, calls, deadline_of(context)).await;
     for (index, admitted) in indexes.into_iter().zip(admitted) {
         let mut entry = match &admitted.admission {
-            Admission::Accepted => accepted_body(&admitted),
+            Admission::Accepted => accepted_body(&admitted, stage.as_ref()),
             Admission::Conflict => json!({
                 "call_id": admitted.call_id.as_str(),
                 "status": "conflict",
@@ -222,17 +244,18 @@ fn deadline_of(context: Option<Extension<lambda_http::Context>>) -> Deadline {
     })
 }
 
-fn accepted_body(admitted: &Admitted) -> Value {
+fn accepted_body(admitted: &Admitted, stage: Option<&StagePrefix>) -> Value {
     json!({
         "call_id": admitted.call_id.as_str(),
         "status": "accepted",
         "correlation_id": admitted.correlation_id.as_str(),
-        "location": location_of(admitted),
+        "location": location_of(admitted, stage),
     })
 }
 
-fn location_of(admitted: &Admitted) -> String {
-    format!("{SINGLE_ROUTE}/{}", admitted.call_id)
+/// The call's URL path as the client reaches it: behind the stage the request came through.
+fn location_of(admitted: &Admitted, stage: Option<&StagePrefix>) -> String {
+    StagePrefix::link(stage, &format!("{SINGLE_ROUTE}/{}", admitted.call_id))
 }
 
 fn new_correlation_id() -> CorrelationId {
