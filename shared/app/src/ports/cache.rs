@@ -135,6 +135,13 @@ impl Cache for NoCache {
     }
 }
 
+fn disabled(operation: &'static str) -> CacheError {
+    CacheError {
+        operation,
+        detail: "no cache is configured".into(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -168,12 +175,5 @@ mod tests {
         assert!(!bumped_within(now - 60_000, now, window));
         assert!(!bumped_within(3, now, window), "a small counter is no time");
         assert!(!bumped_within(0, now, window), "never bumped");
-    }
-}
-
-fn disabled(operation: &'static str) -> CacheError {
-    CacheError {
-        operation,
-        detail: "no cache is configured".into(),
     }
 }
