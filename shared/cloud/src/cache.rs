@@ -1,8 +1,8 @@
 //! The Redis (ElastiCache Serverless, Valkey or Redis OSS) cache behind the cache port.
 //!
 //! Keys are lists of parts, each written with its length ([`key_of`]): `namespace` then the
-//! entry's key (tenant, resource, generations, params) for entries, `namespace, tenant, gen,
-//! scope…` for generation counters and `namespace, tenant, rate, window` for request counts, so
+//! entry's key (tenant, resource, generations, params) for entries, `{namespace, tenant}` as a
+//! hash tag then `gen, scope…` for generation counters and `namespace, tenant, rate, window` for request counts, so
 //! ids holding `:` can never make two keys alike. A bump sets a counter to the server's time
 //! in milliseconds, or one more than it was when that is higher (one script per bump, with
 //! `TIME`), kept an hour (longer than any entry lives, so counters of calls nobody reads again
@@ -90,15 +90,32 @@ impl RedisCache {
     }
 }
 
-/// The key of a scope's generation counter.
+/// The key of a scope's generation counter. Its namespace and tenant are a hash tag (`{…}`), so
+/// the counters one request reads (MGET) or one bump sets (a script over several keys) are in
+/// one slot: ElastiCache Serverless is a cluster and refuses multi-key commands across slots
+/// (CROSSSLOT). Ids never hold braces (they are refused when parsed), so the tag is exactly
+/// the namespace and the tenant.
 fn generation_key(namespace: &str, tenant: &TenantId, scope: &Scope) -> String {
-    let t = tenant.as_str();
-    match scope {
-        Scope::Tenant => key_of(&[namespace, t, "gen", "tenant"]),
-        Scope::Agent(agent) => key_of(&[namespace, t, "gen", "agent", agent.as_str()]),
-        Scope::Team(team) => key_of(&[namespace, t, "gen", "team", team.as_str()]),
-        Scope::Call(call) => key_of(&[namespace, t, "gen", "call", call.as_str()]),
-    }
+    let tag = key_of(&[namespace, tenant.as_str()]);
+    let scope = match scope {
+        Scope::Tenant => key_of(&["gen", "tenant"]),
+        Scope::Agent(agent) => key_of(&["gen", "agent", agent.as_str()]),
+        Scope::Team(team) => key_of(&["gen", "team", team.as_str()]),
+        Scope::Call(call) => key_of(&["gen", "call", call.as_str()]),
+    };
+    format!("{{{tag}}}:{scope}")
+}
+
+/// The part of a key Redis Cluster hashes to find its slot: between the first `{` and the next
+/// `}` when that is not empty, else the whole key.
+#[cfg(test)]
+fn hash_tag(key: &str) -> &str {
+    key.find('{')
+        .and_then(|open| {
+            let close = key[open + 1..].find('}')?;
+            (close > 0).then(|| &key[open + 1..open + 1 + close])
+        })
+        .unwrap_or(key)
 }
 
 #[async_trait]
@@ -211,6 +228,30 @@ mod tests {
         assert_ne!(
             generation_key("ns", &tenant("acme"), &agent),
             generation_key("ns", &tenant("acme"), &call("x"))
+        );
+    }
+
+    #[test]
+    fn a_tenants_generation_counters_share_one_cluster_slot_and_tenants_do_not() {
+        let tenant = |t: &str| TenantId::parse("t", t).expect("tenant");
+        let scopes = [
+            Scope::Tenant,
+            Scope::Agent(callscope_core::domain::AgentId::parse("a", "ana").expect("id")),
+            Scope::Team(callscope_core::domain::TeamId::parse("t", "east").expect("id")),
+            Scope::Call(callscope_core::domain::CallId::parse("c", "c-1").expect("id")),
+        ];
+        for name in ["acme", "acme:gen:call"] {
+            let keys: Vec<String> = scopes
+                .iter()
+                .map(|s| generation_key("ns", &tenant(name), s))
+                .collect();
+            let tags: Vec<&str> = keys.iter().map(|k| hash_tag(k)).collect();
+            assert!(tags.iter().all(|t| *t == tags[0]), "{name}: {keys:?}");
+            assert_ne!(tags[0], keys[0].as_str(), "{name}: the key has a tag");
+        }
+        assert_ne!(
+            hash_tag(&generation_key("ns", &tenant("acme"), &Scope::Tenant)),
+            hash_tag(&generation_key("ns", &tenant("globex"), &Scope::Tenant))
         );
     }
 }
