@@ -16,6 +16,9 @@ use crate::consumer::{Consume, Disposition, Refusal, UnreadableMessage};
 use crate::ports::{Received, CORRELATION_ID_ATTRIBUTE, TENANT_ATTRIBUTE};
 use crate::{telemetry, Deadline};
 
+mod sender;
+pub use sender::{RedriveSenders, ORIGINAL_SENDER_ATTRIBUTE};
+
 /// An intake message, read.
 #[derive(Debug, Clone, PartialEq)]
 pub struct IntakeCall {
@@ -33,11 +36,23 @@ pub struct IntakeCalls {
     admit: AdmitCalls,
     /// When set, a message is admitted only from a listed producer, for its own tenant.
     producers: Option<ProducerTenants>,
+    /// Senders trusted to carry a redriven message's original producer (see `sender`).
+    redrive_senders: RedriveSenders,
 }
 
 impl IntakeCalls {
     pub fn new(admit: AdmitCalls, producers: Option<ProducerTenants>) -> Self {
-        Self { admit, producers }
+        Self {
+            admit,
+            producers,
+            redrive_senders: RedriveSenders::new(),
+        }
+    }
+
+    /// Trusts these senders' `original_sender` attribute: parked messages stay redrivable.
+    pub fn with_redrive_senders(mut self, redrive_senders: RedriveSenders) -> Self {
+        self.redrive_senders = redrive_senders;
+        self
     }
 
     /// Reads one message into a call of its tenant.
@@ -61,11 +76,8 @@ impl IntakeCalls {
         let Some(producers) = &self.producers else {
             return Ok(());
         };
-        let sender = message
-            .sender_id
-            .as_deref()
-            .and_then(|s| s.split(':').next())
-            .unwrap_or_default();
+        let sender = sender::producer_of(message, &self.redrive_senders)?;
+        let sender = sender.as_str();
         match producers.get(sender) {
             Some(bound) if bound == tenant => Ok(()),
             Some(bound) => Err(Refusal::Producer(format!(
@@ -96,6 +108,7 @@ impl Consume for IntakeCalls {
         if let Some(body) = &message.body {
             copy.body = Some(redaction::redact_text(body).0.into_owned());
         }
+        sender::record_original_sender(&mut copy, message, &self.redrive_senders);
         copy
     }
 
