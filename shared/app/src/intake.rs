@@ -16,6 +16,9 @@ use crate::consumer::{Consume, Disposition, Refusal, UnreadableMessage};
 use crate::ports::{Attribute, Received, CORRELATION_ID_ATTRIBUTE, TENANT_ATTRIBUTE};
 use crate::{telemetry, Deadline};
 
+mod sender;
+pub use sender::{RedriveSenders, ORIGINAL_SENDER_ATTRIBUTE};
+
 /// An intake message, read.
 #[derive(Debug, Clone, PartialEq)]
 pub struct IntakeCall {
@@ -36,6 +39,8 @@ pub struct IntakeCalls {
     /// The intake queue's `maxReceiveCount`, when known: a message still failing on the
     /// receive before the last is parked redacted, so SQS never moves its raw body.
     max_receive_count: Option<u32>,
+    /// Senders trusted to carry a redriven message's original producer (see `sender`).
+    redrive_senders: RedriveSenders,
 }
 
 /// Message attribute of a parked intake copy: how its body was redacted (`strings` of the
@@ -48,6 +53,7 @@ impl IntakeCalls {
             admit,
             producers,
             max_receive_count: None,
+            redrive_senders: RedriveSenders::new(),
         }
     }
 
@@ -56,6 +62,12 @@ impl IntakeCalls {
     /// parking that failed is tried once more.
     pub fn parking_before(mut self, max_receive_count: u32) -> Self {
         self.max_receive_count = Some(max_receive_count);
+        self
+    }
+
+    /// Trusts these senders' `original_sender` attribute: parked messages stay redrivable.
+    pub fn with_redrive_senders(mut self, redrive_senders: RedriveSenders) -> Self {
+        self.redrive_senders = redrive_senders;
         self
     }
 
@@ -80,11 +92,8 @@ impl IntakeCalls {
         let Some(producers) = &self.producers else {
             return Ok(());
         };
-        let sender = message
-            .sender_id
-            .as_deref()
-            .and_then(|s| s.split(':').next())
-            .unwrap_or_default();
+        let sender = sender::producer_of(message, &self.redrive_senders)?;
+        let sender = sender.as_str();
         match producers.get(sender) {
             Some(bound) if bound == tenant => Ok(()),
             Some(bound) => Err(Refusal::Producer(format!(
@@ -125,6 +134,7 @@ impl Consume for IntakeCalls {
                 },
             );
         }
+        sender::record_original_sender(&mut copy, message, &self.redrive_senders);
         copy
     }
 

@@ -95,6 +95,9 @@ pub struct IntakeConfig {
     /// `MAX_RECEIVE_COUNT`: the intake queue's `maxReceiveCount` (the template's
     /// MaxReceiveCount), so a message that keeps failing is parked redacted before SQS moves it.
     pub max_receive_count: u32,
+    /// `REDRIVE_SENDERS` (`UNIQUEID,…`): senders whose `original_sender` attribute the binding
+    /// believes (the intake and redrive roles). Unset: none.
+    pub redrive_senders: std::collections::BTreeSet<String>,
 }
 
 impl FromEnv for IntakeConfig {
@@ -109,6 +112,16 @@ impl FromEnv for IntakeConfig {
             intake_dlq_url: env.required("INTAKE_DLQ_URL")?,
             producer_tenants,
             max_receive_count: whole_number(env, "MAX_RECEIVE_COUNT", 1)?,
+            redrive_senders: env
+                .optional("REDRIVE_SENDERS")
+                .map(|raw| {
+                    raw.split(',')
+                        .map(str::trim)
+                        .filter(|id| !id.is_empty())
+                        .map(str::to_owned)
+                        .collect()
+                })
+                .unwrap_or_default(),
         })
     }
 }
@@ -304,6 +317,25 @@ mod tests {
         assert_eq!(with("").expect("valid").producer_tenants, None);
         assert!(
             matches!(with("AROA1"), Err(ConfigError::Invalid { name, .. }) if name == "PRODUCER_TENANTS")
+        );
+    }
+
+    #[test]
+    fn redrive_senders_are_unique_ids_and_none_when_unset() {
+        let base = [
+            ("CALLS_TABLE", "c"),
+            ("PROCESS_QUEUE_URL", "q"),
+            ("INTAKE_DLQ_URL", "d"),
+            ("MAX_RECEIVE_COUNT", "5"),
+        ];
+        let unset = IntakeConfig::from_lookup(lookup(&base)).expect("valid");
+        assert!(unset.redrive_senders.is_empty());
+        let mut vars = base.to_vec();
+        vars.push(("REDRIVE_SENDERS", "AROAINTAKE, AROAOPS,"));
+        let set = IntakeConfig::from_lookup(lookup(&vars)).expect("valid");
+        assert_eq!(
+            set.redrive_senders.into_iter().collect::<Vec<_>>(),
+            ["AROAINTAKE", "AROAOPS"]
         );
     }
 

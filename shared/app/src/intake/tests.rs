@@ -287,3 +287,65 @@ async fn an_unreadable_body_is_parked_redacted_as_text() {
     );
     assert_eq!(parked[0].0.attribute(REDACTION_ATTRIBUTE), Some("text"));
 }
+
+#[tokio::test]
+async fn a_parked_message_redriven_keeps_its_producers_binding() {
+    let calls = Arc::new(MemoryCalls::default());
+    let clock = Arc::new(FixedClock::at("2026-11-02T10:00:00Z"));
+    let admit = AdmitCalls::new(calls.clone(), Arc::new(MemoryPublisher::default()), clock);
+    let producers = ProducerTenants::from([("AROATELEPHONY".to_owned(), tenant("acme"))]);
+    let intake = IntakeCalls::new(admit, Some(producers))
+        .with_redrive_senders(RedriveSenders::from(["AROAREDRIVE".to_owned()]));
+    let dlq = MemoryDeadLetter::default();
+    // Parked for a reason a fix can mend (an invalid call), by the bound producer.
+    let mut sent = received("c1", "{\"call_id\": \"c1\"}", &[("tenant", "acme")]);
+    sent.sender_id = Some("AROATELEPHONY:call-7".to_owned());
+    assert!(consume(&intake, &dlq, &[sent], Deadline::NONE)
+        .await
+        .is_empty());
+    let (parked, _) = dlq.parked().remove(0);
+    assert_eq!(
+        parked.attribute(ORIGINAL_SENDER_ATTRIBUTE),
+        Some("AROATELEPHONY")
+    );
+
+    // Fixed and sent back by the redrive role: admitted under the producer's binding.
+    let mut fixed = parked.clone();
+    fixed.body = Some(body("c1", "ana"));
+    fixed.sender_id = Some("AROAREDRIVE:operator".to_owned());
+    // The same, but claiming another tenant, and a producer forging the attribute.
+    let mut other_tenant = fixed.clone();
+    other_tenant.id = "c2".into();
+    other_tenant.body = Some(body("c2", "ana"));
+    other_tenant
+        .attributes
+        .insert("tenant".into(), parked.attributes["tenant"].clone());
+    other_tenant
+        .attributes
+        .get_mut("tenant")
+        .expect("tenant")
+        .value = "globex".into();
+    let mut forged = fixed.clone();
+    forged.id = "c3".into();
+    forged.body = Some(body("c3", "ana"));
+    forged.sender_id = Some("AIDAMALLORY".to_owned());
+    assert!(consume(
+        &intake,
+        &dlq,
+        &[fixed, other_tenant, forged],
+        Deadline::NONE
+    )
+    .await
+    .is_empty());
+    assert_eq!(
+        calls.len(),
+        1,
+        "only the redriven call of the producer's own tenant"
+    );
+    let reasons: Vec<String> = dlq.parked().into_iter().skip(1).map(|(_, r)| r).collect();
+    assert!(
+        reasons[0].contains("tenant acme only, not globex"),
+        "{reasons:?}"
+    );
+    assert!(reasons[1].contains("AIDAMALLORY"), "{reasons:?}");
+}

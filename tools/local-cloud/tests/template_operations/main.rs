@@ -6,6 +6,7 @@
 
 mod alarms;
 mod dashboard;
+mod iam;
 mod logs;
 mod reading;
 mod runbooks;

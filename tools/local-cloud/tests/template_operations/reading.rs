@@ -193,3 +193,12 @@ pub fn dimensions(props: &Value) -> BTreeMap<String, Value> {
 pub fn yaml(text: &str) -> Value {
     serde_norway::from_str(text).expect("test YAML")
 }
+
+/// A scalar's text (`5`, `"five"`).
+pub fn scalar(value: &Value) -> String {
+    match value {
+        Value::String(s) => s.clone(),
+        Value::Number(n) => n.to_string(),
+        other => panic!("not a scalar: {other:?}"),
+    }
+}
