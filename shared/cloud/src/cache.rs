@@ -1,9 +1,10 @@
 //! The Redis (ElastiCache Serverless, Valkey or Redis OSS) cache behind the cache port.
 //!
-//! Keys are lists of parts, each written with its length ([`key_of`]): `namespace` then the
-//! entry's key (tenant, resource, generations, params) for entries, `{namespace, tenant}` as a
-//! hash tag then `gen, scope…` for generation counters and `namespace, tenant, rate, window` for request counts, so
-//! ids holding `:` can never make two keys alike. A bump sets a counter to the server's time
+//! Every key is `namespace:` (letters, digits, `.`, `_`, `-`: checked by the config, so a cache
+//! user can be allowed exactly `~namespace:*`) and then parts each written with its length
+//! ([`key_of`]), so ids holding `:` can never make two keys alike: the entry's key (tenant,
+//! resource, generations, params) for entries, `{tenant}` as a hash tag then `gen, scope…` for
+//! generation counters, and `tenant, rate, window` for request counts. A bump sets a counter to the server's time
 //! in milliseconds, or one more than it was when that is higher (one script per bump, with
 //! `TIME`), kept an hour (longer than any entry lives, so counters of calls nobody reads again
 //! go away): a counter that expired or was evicted starts above every generation in use, never
@@ -86,24 +87,23 @@ impl RedisCache {
     }
 
     fn entry_key(&self, key: &str) -> String {
-        format!("{}:{key}", key_of(&[&self.namespace]))
+        format!("{}:{key}", self.namespace)
     }
 }
 
-/// The key of a scope's generation counter. Its namespace and tenant are a hash tag (`{…}`), so
-/// the counters one request reads (MGET) or one bump sets (a script over several keys) are in
-/// one slot: ElastiCache Serverless is a cluster and refuses multi-key commands across slots
-/// (CROSSSLOT). Ids never hold braces (they are refused when parsed), so the tag is exactly
-/// the namespace and the tenant.
+/// The key of a scope's generation counter. The tenant is a hash tag (`{…}`), so the counters
+/// one request reads (MGET) or one bump sets (a script over several keys) are in one slot:
+/// ElastiCache Serverless is a cluster and refuses multi-key commands across slots
+/// (CROSSSLOT). Ids never hold braces (they are refused when parsed), so the tag is exactly the
+/// tenant.
 fn generation_key(namespace: &str, tenant: &TenantId, scope: &Scope) -> String {
-    let tag = key_of(&[namespace, tenant.as_str()]);
     let scope = match scope {
         Scope::Tenant => key_of(&["gen", "tenant"]),
         Scope::Agent(agent) => key_of(&["gen", "agent", agent.as_str()]),
         Scope::Team(team) => key_of(&["gen", "team", team.as_str()]),
         Scope::Call(call) => key_of(&["gen", "call", call.as_str()]),
     };
-    format!("{{{tag}}}:{scope}")
+    format!("{namespace}:{{{}}}:{scope}", key_of(&[tenant.as_str()]))
 }
 
 /// The part of a key Redis Cluster hashes to find its slot: between the first `{` and the next
@@ -191,12 +191,11 @@ impl Cache for RedisCache {
         window: u64,
         ttl: Duration,
     ) -> Result<u64, CacheError> {
-        let key = key_of(&[
-            &self.namespace,
-            tenant.as_str(),
-            "rate",
-            &window.to_string(),
-        ]);
+        let key = format!(
+            "{}:{}",
+            self.namespace,
+            key_of(&[tenant.as_str(), "rate", &window.to_string()])
+        );
         let (count,): (u64,) = redis::pipe()
             .incr(&key, 1)
             .expire(

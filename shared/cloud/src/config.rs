@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 
 use callscope_core::domain::TenantId;
 
-use guards::{cache_url, default_tenant, requests_per_minute, whole_number};
+use guards::{cache_namespace, cache_url, default_tenant, requests_per_minute, whole_number};
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum ConfigError {
@@ -203,7 +203,7 @@ impl FromEnv for QueryConfig {
             tenant_claim: env.required("TENANT_CLAIM")?,
             default_tenant: default_tenant(env)?,
             cache_url: env.optional("CACHE_URL").map(cache_url).transpose()?,
-            cache_namespace: env.required("CACHE_NAMESPACE")?,
+            cache_namespace: cache_namespace(env)?,
             requests_per_minute: requests_per_minute(env)?,
         })
     }
@@ -220,7 +220,7 @@ impl FromEnv for InvalidateConfig {
     fn read(env: &Env<'_>) -> Result<Self, ConfigError> {
         Ok(Self {
             cache_url: cache_url(env.required("CACHE_URL")?)?,
-            cache_namespace: env.required("CACHE_NAMESPACE")?,
+            cache_namespace: cache_namespace(env)?,
         })
     }
 }

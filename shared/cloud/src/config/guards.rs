@@ -25,6 +25,25 @@ const ENDPOINT_VARIABLES: [&str; 3] = [
     "AWS_ENDPOINT_URL_SQS",
 ];
 
+/// `CACHE_NAMESPACE`: written raw at the start of every cache key (`namespace:…`), so a
+/// deployed cache user can be allowed exactly `~namespace:*`; letters, digits, `.`, `_` and `-`
+/// only, so no namespace's keys start like another's and none holds a hash tag.
+pub(super) fn cache_namespace(env: &Env<'_>) -> Result<String, ConfigError> {
+    let namespace = env.required("CACHE_NAMESPACE")?;
+    let valid = namespace.len() <= 128
+        && namespace
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'));
+    if valid {
+        Ok(namespace)
+    } else {
+        Err(ConfigError::Invalid {
+            name: "CACHE_NAMESPACE".into(),
+            reason: "must be 1–128 of A-Z a-z 0-9 . _ -".into(),
+        })
+    }
+}
+
 pub(super) fn default_tenant(env: &Env<'_>) -> Result<Option<TenantId>, ConfigError> {
     let Some(raw) = env.optional("LOCAL_DEFAULT_TENANT") else {
         return Ok(None);
@@ -146,6 +165,19 @@ mod tests {
         match result {
             Err(ConfigError::Invalid { name, reason }) if name == variable => reason,
             other => panic!("expected {variable} to be refused, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_cache_namespace_that_could_reach_into_other_keys_is_refused() {
+        assert_eq!(
+            query(&[("CACHE_NAMESPACE", "callscope-dev-1a2b3c4d")])
+                .expect("valid")
+                .cache_namespace,
+            "callscope-dev-1a2b3c4d"
+        );
+        for bad in ["a:b", "{acme}", "with space", &"n".repeat(129)] {
+            refused(query(&[("CACHE_NAMESPACE", bad)]), "CACHE_NAMESPACE");
         }
     }
 
