@@ -11,7 +11,7 @@ use std::sync::Arc;
 use axum::extract::FromRef;
 use axum::Router;
 use callscope_app::ports::{Cache, NoCache};
-use callscope_app::query::Queries;
+use callscope_app::query::{CursorKey, Queries};
 use callscope_cloud::aws::AwsClients;
 use callscope_cloud::cache::RedisCache;
 use callscope_cloud::config::{ConfigError, QueryConfig};
@@ -47,10 +47,17 @@ pub fn router(config: &QueryConfig, clients: &AwsClients) -> Result<Router, Conf
             })?,
         ),
     };
+    let cursor_key = CursorKey::new(config.cursor_secret.expose().as_bytes()).ok_or_else(|| {
+        ConfigError::Invalid {
+            name: "CURSOR_SECRET".into(),
+            reason: "is empty".into(),
+        }
+    })?;
     let queries = Queries::new(
         clients.calls(&config.calls_table),
         clients.rollups(&config.analytics_table),
         cache,
+        cursor_key,
     );
     Ok(routes(Api {
         queries,

@@ -15,7 +15,8 @@ pub use calls::{
 };
 pub use clock::{Clock, SystemClock};
 pub use queries::{
-    CallListing, CallQueries, CallRecord, ListFilter, Page, PageRequest, Position, RollupQueries,
+    CallListing, CallQueries, CallRecord, Count, ListFilter, Page, PageRequest, Position,
+    RollupQueries,
 };
 pub use queues::{
     publish_each, Attribute, DeadLetter, OutgoingMessage, Publisher, QueueError, Received,

@@ -169,6 +169,30 @@ pub struct QueryConfig {
     pub cache_url: Option<String>,
     /// `CACHE_NAMESPACE`: the first part of every cache key, so stacks can share a cache.
     pub cache_namespace: String,
+    /// `CURSOR_SECRET`: the key list cursors are signed with (HMAC-SHA-256), per stack. The
+    /// template passes the `CursorSecret` parameter (16 characters or more), else the calls
+    /// table's generated name: unique per stack and never shown to API clients.
+    pub cursor_secret: Secret,
+}
+
+/// A value that never shows in logs or `Debug` output.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Secret(..)")
+    }
+}
+
+fn cursor_secret(env: &Env<'_>) -> Result<Secret, ConfigError> {
+    env.required("CURSOR_SECRET").map(Secret)
 }
 
 impl FromEnv for QueryConfig {
@@ -180,6 +204,7 @@ impl FromEnv for QueryConfig {
             default_tenant: default_tenant(env)?,
             cache_url: env.optional("CACHE_URL"),
             cache_namespace: env.required("CACHE_NAMESPACE")?,
+            cursor_secret: cursor_secret(env)?,
         })
     }
 }
@@ -301,6 +326,31 @@ mod tests {
         assert!(
             matches!(with("AROA1"), Err(ConfigError::Invalid { name, .. }) if name == "PRODUCER_TENANTS")
         );
+    }
+
+    #[test]
+    fn the_cursor_secret_is_required_and_never_shown() {
+        let base = [
+            ("CALLS_TABLE", "c"),
+            ("ANALYTICS_TABLE", "a"),
+            ("TENANT_CLAIM", "tenant_id"),
+            ("CACHE_NAMESPACE", "callscope"),
+        ];
+        let with = |secret: Option<&'static str>| {
+            let mut vars = base.to_vec();
+            vars.extend(secret.map(|s| ("CURSOR_SECRET", s)));
+            QueryConfig::from_lookup(lookup(&vars))
+        };
+        assert_eq!(
+            with(None).expect_err("missing"),
+            ConfigError::Missing("CURSOR_SECRET".into())
+        );
+        let config = with(Some("arn:aws:cloudformation:stack/x/0e7c")).expect("valid");
+        assert_eq!(
+            config.cursor_secret.expose(),
+            "arn:aws:cloudformation:stack/x/0e7c"
+        );
+        assert!(!format!("{config:?}").contains("0e7c"));
     }
 
     #[test]
