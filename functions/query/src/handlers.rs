@@ -5,11 +5,12 @@ use axum::extract::{Path, State};
 use axum::http::{header, HeaderName, HeaderValue};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use callscope_app::ports::CacheHealth;
+use callscope_app::ports::{CacheHealth, StoreError};
 use callscope_app::query::views::{
     AgentsLeaderboard, CallDetail, CallList, Recommendations, ScopeAnalytics,
 };
 use callscope_app::query::{QueryError, Served};
+use callscope_core::InputError;
 use callscope_http::{ApiError, Tenant};
 use serde_json::{json, Value};
 
@@ -29,6 +30,15 @@ fn answer<T: serde::Serialize>(served: Served<T>) -> Response {
 fn failed(error: QueryError) -> ApiError {
     match error {
         QueryError::Invalid(error) => ApiError::query(error),
+        // The store refused the request as invalid: retrying it cannot help, so it is the
+        // request's fault (a 4xx, logged as a refusal), never a 503 that fires the 5xx alarm.
+        QueryError::Store(error @ StoreError::Rejected { .. }) => {
+            tracing::warn!(%error, "the tables refused the read");
+            ApiError::query(InputError::invalid(
+                "",
+                "the request cannot be served with these parameters",
+            ))
+        }
         QueryError::Store(error) => {
             tracing::error!(%error, "the tables could not be read");
             ApiError::Unavailable("the calls could not be read; retry the request".into())
@@ -40,8 +50,8 @@ fn failed(error: QueryError) -> ApiError {
 #[utoipa::path(
     get, path = "/api/v1/calls", tag = "calls", params(ListParams),
     responses(
-        (status = 200, description = "A page of calls and the exact total for the filters", body = CallList),
-        (status = 422, description = "A parameter breaks its rule; `detail[0].loc` names it"),
+        (status = 200, description = "A page of calls (cut short at ~1.5 MB of JSON, with `next_cursor`) and the total for the filters (`total_exact: false` when it is a lower bound)", body = CallList),
+        (status = 422, description = "A parameter breaks its rule (`offset` past 1000; a `cursor` this API did not issue for this tenant and these filters); `detail[0].loc` names it"),
     ),
     security(("jwt" = []))
 )]
@@ -114,7 +124,10 @@ pub async fn get_recommendations(
 /// The agents leaderboard.
 #[utoipa::path(
     get, path = "/api/v1/analytics/agents", tag = "analytics", params(LeaderboardParams),
-    responses((status = 200, description = "Every agent's totals over the range, most calls first", body = AgentsLeaderboard)),
+    responses(
+        (status = 200, description = "Every agent's totals over the range, most calls first", body = AgentsLeaderboard),
+        (status = 422, description = "A parameter breaks its rule (a range over 366 days); `detail[0].loc` names it"),
+    ),
     security(("jwt" = []))
 )]
 pub async fn list_agents(

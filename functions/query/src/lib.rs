@@ -12,7 +12,7 @@ use axum::extract::FromRef;
 use axum::Router;
 use callscope_app::ports::SystemClock;
 use callscope_app::ports::{Cache, NoCache};
-use callscope_app::query::Queries;
+use callscope_app::query::{CursorKey, Queries};
 use callscope_app::rate_limit::{FixedWindow, RateLimiter};
 use callscope_cloud::aws::AwsClients;
 use callscope_cloud::cache::RedisCache;
@@ -50,10 +50,17 @@ pub fn router(config: &QueryConfig, clients: &AwsClients) -> Result<Router, Conf
             })?,
         ),
     };
+    let cursor_key = CursorKey::new(config.cursor_secret.expose().as_bytes()).ok_or_else(|| {
+        ConfigError::Invalid {
+            name: "CURSOR_SECRET".into(),
+            reason: "is empty".into(),
+        }
+    })?;
     let queries = Queries::new(
         clients.calls(&config.calls_table),
         clients.rollups(&config.analytics_table),
         cache.clone(),
+        cursor_key,
     );
     let auth = TenantAuth {
         claim: config.tenant_claim.clone(),

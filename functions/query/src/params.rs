@@ -17,6 +17,9 @@ use utoipa::IntoParams;
 
 pub const DEFAULT_LIMIT: usize = 50;
 pub const MAX_LIMIT: usize = 100;
+/// Deepest `offset`: the skipped calls are read (counted past) on every request, so deeper
+/// pages go by `cursor`, whose cost does not grow with depth.
+pub const MAX_OFFSET: u64 = 1_000;
 
 /// `GET /api/v1/calls` parameters as they arrive (text); [`ListParams::check`] types them.
 #[derive(Debug, Default, Deserialize, IntoParams)]
@@ -25,8 +28,8 @@ pub struct ListParams {
     /// Calls per page, 1–100 (default 50).
     #[param(value_type = Option<u32>, minimum = 1, maximum = 100)]
     limit: Option<String>,
-    /// Matching calls to skip, ≥ 0 (default 0). Prefer `cursor` for deep pages.
-    #[param(value_type = Option<u32>, minimum = 0)]
+    /// Matching calls to skip, 0–1000 (default 0); page deeper with `cursor`.
+    #[param(value_type = Option<u32>, minimum = 0, maximum = 1000)]
     offset: Option<String>,
     /// Only this agent's calls.
     agent_id: Option<String>,
@@ -45,7 +48,9 @@ pub struct ListParams {
     /// Customer sentiment at most this, in [-1, 1]; unprocessed calls are left out.
     #[param(value_type = Option<f64>, minimum = -1, maximum = 1)]
     max_sentiment: Option<String>,
-    /// The `next_cursor` of the previous page, with the same filters.
+    /// The `next_cursor` of the previous page, with the same filters (and no `offset`). Signed
+    /// and bound to the caller's tenant and those filters; anything else is a 422.
+    #[param(max_length = 1024)]
     cursor: Option<String>,
 }
 
@@ -58,18 +63,26 @@ impl ListParams {
                 .ok_or_else(|| {
                     invalid(
                         "limit",
-                        format!("must be a whole number from 1 to {MAX_LIMIT} (got {raw:?})"),
+                        format!(
+                            "must be a whole number from 1 to {MAX_LIMIT} (got {})",
+                            quoted(&raw)
+                        ),
                     )
                 })? as usize,
         };
         let offset = match self.offset {
             None => 0,
-            Some(raw) => whole_number("offset", &raw).ok_or_else(|| {
-                invalid(
-                    "offset",
-                    format!("must be a whole number ≥ 0 (got {raw:?})"),
-                )
-            })? as usize,
+            Some(raw) => whole_number("offset", &raw)
+                .filter(|n| *n <= MAX_OFFSET)
+                .ok_or_else(|| {
+                    invalid(
+                        "offset",
+                        format!(
+                            "must be a whole number from 0 to {MAX_OFFSET}; page further with cursor (got {})",
+                            quoted(&raw)
+                        ),
+                    )
+                })? as usize,
         };
         let from = self
             .from_date
@@ -151,10 +164,12 @@ impl AnalyticsParams {
 pub struct LeaderboardParams {
     /// Only calls the agents made in this team.
     team_id: Option<String>,
-    /// First day counted (ISO 8601 date or date-time; its UTC day). Open when absent.
+    /// First day counted (ISO 8601 date or date-time; its UTC day). Absent: 365 days before
+    /// `to_date`.
     #[param(value_type = Option<String>, format = Date)]
     from_date: Option<String>,
-    /// Last day counted. Open when absent.
+    /// Last day counted, at most 365 days after `from_date`. Absent: 365 days after
+    /// `from_date`, or the latest day with calls when both are absent.
     #[param(value_type = Option<String>, format = Date)]
     to_date: Option<String>,
 }
@@ -194,6 +209,15 @@ fn invalid(name: &str, rule: impl std::fmt::Display) -> ApiError {
     ApiError::query(InputError::invalid(name, rule))
 }
 
+/// A value quoted into a message: at most 40 characters of it, so a huge parameter is never
+/// echoed back whole.
+fn quoted(raw: &str) -> String {
+    match raw.char_indices().nth(40) {
+        None => format!("{raw:?}"),
+        Some((cut, _)) => format!("{:?}…", &raw[..cut]),
+    }
+}
+
 fn whole_number(_name: &str, raw: &str) -> Option<u64> {
     raw.trim().parse().ok()
 }
@@ -203,7 +227,12 @@ fn sentiment(name: &str, raw: &str) -> Result<f64, ApiError> {
         .parse::<f64>()
         .ok()
         .filter(|v| (-1.0..=1.0).contains(v))
-        .ok_or_else(|| invalid(name, format!("must be a number from -1 to 1 (got {raw:?})")))
+        .ok_or_else(|| {
+            invalid(
+                name,
+                format!("must be a number from -1 to 1 (got {})", quoted(raw)),
+            )
+        })
 }
 
 #[derive(Clone, Copy)]
@@ -238,7 +267,10 @@ fn instant(name: &str, raw: &str, bound: Bound) -> Result<Timestamp, ApiError> {
     }
     Err(invalid(
         name,
-        format!("{raw:?} is not an ISO 8601 date or date-time such as 2026-11-01T09:00:00Z"),
+        format!(
+            "{} is not an ISO 8601 date or date-time such as 2026-11-01T09:00:00Z",
+            quoted(raw)
+        ),
     ))
 }
 

@@ -17,6 +17,7 @@ use callscope_app::Deadline;
 struct Fixture {
     cache: Arc<MemoryCache>,
     router: Router,
+    admit: AdmitCalls,
 }
 
 async fn fixture() -> Fixture {
@@ -26,6 +27,7 @@ async fn fixture() -> Fixture {
         calls.clone(),
         Arc::new(MemoryRollups::default()),
         cache.clone(),
+        callscope_app::query::CursorKey::new(b"a test stack's cursor secret").expect("key"),
     );
     let admit = AdmitCalls::new(
         calls,
@@ -50,7 +52,11 @@ async fn fixture() -> Fixture {
             default_tenant: None,
         },
     });
-    Fixture { cache, router }
+    Fixture {
+        cache,
+        router,
+        admit,
+    }
 }
 
 async fn get(f: &Fixture, path_and_query: &str, tenant: Option<&str>) -> HttpReply {
@@ -262,3 +268,5 @@ async fn every_documented_path_is_served_and_every_route_is_documented() {
         ]
     );
 }
+
+mod hostile;

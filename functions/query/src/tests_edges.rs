@@ -14,6 +14,7 @@ fn router(cache: Arc<MemoryCache>, per_minute: u32) -> Router {
         Arc::new(MemoryCalls::default()),
         Arc::new(MemoryRollups::default()),
         cache.clone(),
+        callscope_app::query::CursorKey::new(b"a test stack's cursor secret").expect("key"),
     );
     let auth = TenantAuth {
         claim: "tenant_id".into(),

@@ -17,7 +17,7 @@ pub use calls::{
 };
 pub use clock::{Clock, SystemClock};
 pub use queries::{
-    CallListing, CallQueries, CallRecord, ListFilter, Page, PageRequest, Position, Read,
+    CallListing, CallQueries, CallRecord, Count, ListFilter, Page, PageRequest, Position, Read,
     RollupQueries,
 };
 pub use queues::{

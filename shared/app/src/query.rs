@@ -3,6 +3,7 @@
 
 mod cached;
 mod cursor;
+mod list;
 pub mod views;
 
 use std::collections::HashMap;
@@ -14,13 +15,15 @@ use callscope_core::pipeline::{RollupScope, RollupTotals};
 use callscope_core::InputError;
 
 pub use cached::{CacheOutcome, CacheStats, Cached, Resource, Served};
+pub use cursor::{CursorKey, MAX_CURSOR_CHARS};
+pub use list::ListLimits;
 
 use crate::ports::{
     Cache, CacheHealth, CallQueries, CallRecord, ListFilter, PageRequest, RollupQueries, Scope,
     StoreError,
 };
 use views::{
-    AgentSummary, AgentsLeaderboard, CallDetail, CallList, CallView, CoachingNudge, DayPoint,
+    AgentSummary, AgentsLeaderboard, CallDetail, CallView, CoachingNudge, DayPoint,
     Recommendations, ScopeAnalytics, SimilarCall, Summary,
 };
 
@@ -79,6 +82,8 @@ pub struct Queries {
     calls: Arc<dyn CallQueries>,
     rollups: Arc<dyn RollupQueries>,
     cached: Cached,
+    cursor_key: CursorKey,
+    limits: ListLimits,
 }
 
 impl Queries {
@@ -86,11 +91,14 @@ impl Queries {
         calls: Arc<dyn CallQueries>,
         rollups: Arc<dyn RollupQueries>,
         cache: Arc<dyn Cache>,
+        cursor_key: CursorKey,
     ) -> Self {
         Self {
             calls,
             rollups,
             cached: Cached::new(cache),
+            cursor_key,
+            limits: ListLimits::DEFAULT,
         }
     }
 
@@ -100,6 +108,11 @@ impl Queries {
         self
     }
 
+    /// Other list limits (tests make them small to show what a large tenant costs).
+    pub fn with_limits(self, limits: ListLimits) -> Self {
+        Self { limits, ..self }
+    }
+
     pub fn cache_stats(&self) -> &CacheStats {
         self.cached.stats()
     }
@@ -107,54 +120,6 @@ impl Queries {
     /// The cache's health, checked at most every few seconds; never the cache's own error.
     pub async fn cache_health(&self) -> CacheHealth {
         self.cached.health().await
-    }
-
-    /// A page of calls, newest first, with the exact total for the filters.
-    pub async fn list_calls(&self, request: ListCalls) -> Result<Served<CallList>, QueryError> {
-        let after = request
-            .cursor
-            .as_deref()
-            .map(|raw| cursor::decode(raw, &request.filter))
-            .transpose()?;
-        let tenant = request.filter.tenant.clone();
-        let params = serde_json::json!({
-            "f": request.filter, "l": request.limit, "o": request.offset, "c": request.cursor,
-        })
-        .to_string();
-        self.cached
-            .get_or_load(&tenant, LIST, &[Scope::Tenant], &params, || async {
-                let page_request = PageRequest {
-                    filter: request.filter.clone(),
-                    after,
-                    skip: request.offset,
-                    limit: request.limit,
-                };
-                let (page, total) = futures::try_join!(
-                    self.calls.page(&page_request),
-                    self.calls.count(&request.filter)
-                )?;
-                let ids: Vec<CallId> = page.calls.iter().map(|c| c.call_id.clone()).collect();
-                let transcripts = self.calls.transcripts(&tenant, &ids).await?;
-                let calls = page
-                    .calls
-                    .iter()
-                    .map(|c| {
-                        let text = transcripts
-                            .get(&c.call_id)
-                            .map(|t| t.to_lines())
-                            .unwrap_or_default();
-                        CallView::new(c, text)
-                    })
-                    .collect();
-                Ok::<_, QueryError>(CallList {
-                    calls,
-                    total,
-                    limit: request.limit,
-                    offset: request.offset,
-                    next_cursor: page.next.map(|p| cursor::encode(p, &request.filter)),
-                })
-            })
-            .await
     }
 
     /// One call with its analysis; `None` when the tenant has no such call.
@@ -229,6 +194,7 @@ impl Queries {
             after: None,
             skip: 0,
             limit: SIMILAR_CANDIDATES,
+            budget: SIMILAR_CANDIDATES + 1,
         };
         let by_agent = recent(ListFilter {
             agent: Some(target.listing.agent_id.clone()),
@@ -286,12 +252,23 @@ impl Queries {
     }
 
     /// Every agent's totals over the range (within one team when given), most calls first.
+    /// Reads at most [`LEADERBOARD_DAYS`] days of rollups: an open end is filled in from the
+    /// other, or from the latest day with calls, so a tenant's history never grows the read.
     pub async fn agents(
         &self,
         tenant: &TenantId,
         range: DayRange,
         team: Option<&TeamId>,
     ) -> Result<Served<AgentsLeaderboard>, QueryError> {
+        if let (Some(from), Some(to)) = (range.from, range.to) {
+            if days_between(from, to) >= LEADERBOARD_DAYS {
+                return Err(InputError::invalid(
+                    "to_date",
+                    format!("is more than {LEADERBOARD_DAYS} days after from_date"),
+                )
+                .into());
+            }
+        }
         let params = format!(
             "agents:{}:{}:{}",
             day_param(range.from),
@@ -300,9 +277,26 @@ impl Queries {
         );
         self.cached
             .get_or_load(tenant, ANALYTICS, &[Scope::Tenant], &params, || async {
+                let window = match (range.from, range.to) {
+                    (Some(from), Some(to)) => Some((from, to)),
+                    (Some(from), None) => Some((from, shift(from, LEADERBOARD_DAYS - 1))),
+                    (None, Some(to)) => Some((shift(to, -(LEADERBOARD_DAYS - 1)), to)),
+                    (None, None) => self
+                        .rollups
+                        .latest_agent_day(tenant, team)
+                        .await?
+                        .map(|to| (shift(to, -(LEADERBOARD_DAYS - 1)), to)),
+                };
+                let Some((from, to)) = window else {
+                    return Ok::<_, QueryError>(AgentsLeaderboard {
+                        from_date: None,
+                        to_date: None,
+                        agents: Vec::new(),
+                    });
+                };
                 let totals = self
                     .rollups
-                    .agents(tenant, range.from, range.to, team)
+                    .agents(tenant, Some(from), Some(to), team)
                     .await?;
                 let mut agents: Vec<AgentSummary> = totals
                     .iter()
@@ -318,7 +312,11 @@ impl Queries {
                         .cmp(&a.summary.total_calls)
                         .then_with(|| a.agent_id.cmp(&b.agent_id))
                 });
-                Ok::<_, QueryError>(AgentsLeaderboard { agents })
+                Ok(AgentsLeaderboard {
+                    from_date: Some(from.to_string()),
+                    to_date: Some(to.to_string()),
+                    agents,
+                })
             })
             .await
     }
@@ -390,6 +388,23 @@ impl Queries {
             })
             .await
     }
+}
+
+/// Days a leaderboard covers at most (and when a date is left out).
+pub const LEADERBOARD_DAYS: i64 = 366;
+
+fn days_between(from: Day, to: Day) -> i64 {
+    (to.date() - from.date()).num_days()
+}
+
+/// `day` moved by `days` (saturating at the calendar's ends).
+fn shift(day: Day, days: i64) -> Day {
+    let date = day
+        .date()
+        .checked_add_signed(chrono::Duration::days(days))
+        .unwrap_or(day.date());
+    date.and_hms_opt(0, 0, 0)
+        .map_or(day, |start| Day::of(start.and_utc()))
 }
 
 fn day_param(day: Option<Day>) -> String {

@@ -193,6 +193,30 @@ pub struct QueryConfig {
     /// `TENANT_REQUESTS_PER_MINUTE`: each tenant's requests a minute (0: no limit), counted in
     /// the cache when there is one.
     pub requests_per_minute: u32,
+    /// `CURSOR_SECRET`: the key list cursors are signed with (HMAC-SHA-256), per stack. The
+    /// template passes the `CursorSecret` parameter (16 characters or more), else the calls
+    /// table's generated name: unique per stack and never shown to API clients.
+    pub cursor_secret: Secret,
+}
+
+/// A value that never shows in logs or `Debug` output.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Secret(..)")
+    }
+}
+
+fn cursor_secret(env: &Env<'_>) -> Result<Secret, ConfigError> {
+    env.required("CURSOR_SECRET").map(Secret)
 }
 
 impl FromEnv for QueryConfig {
@@ -205,6 +229,7 @@ impl FromEnv for QueryConfig {
             cache_url: env.optional("CACHE_URL").map(cache_url).transpose()?,
             cache_namespace: cache_namespace(env)?,
             requests_per_minute: requests_per_minute(env)?,
+            cursor_secret: cursor_secret(env)?,
         })
     }
 }
@@ -337,6 +362,32 @@ mod tests {
             set.redrive_senders.into_iter().collect::<Vec<_>>(),
             ["AROAINTAKE", "AROAOPS"]
         );
+    }
+
+    #[test]
+    fn the_cursor_secret_is_required_and_never_shown() {
+        let base = [
+            ("CALLS_TABLE", "c"),
+            ("ANALYTICS_TABLE", "a"),
+            ("TENANT_CLAIM", "tenant_id"),
+            ("CACHE_NAMESPACE", "callscope"),
+            ("TENANT_REQUESTS_PER_MINUTE", "0"),
+        ];
+        let with = |secret: Option<&'static str>| {
+            let mut vars = base.to_vec();
+            vars.extend(secret.map(|s| ("CURSOR_SECRET", s)));
+            QueryConfig::from_lookup(lookup(&vars))
+        };
+        assert_eq!(
+            with(None).expect_err("missing"),
+            ConfigError::Missing("CURSOR_SECRET".into())
+        );
+        let config = with(Some("arn:aws:cloudformation:stack/x/0e7c")).expect("valid");
+        assert_eq!(
+            config.cursor_secret.expose(),
+            "arn:aws:cloudformation:stack/x/0e7c"
+        );
+        assert!(!format!("{config:?}").contains("0e7c"));
     }
 
     #[test]

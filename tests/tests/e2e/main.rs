@@ -15,3 +15,4 @@ mod operator;
 mod pipeline;
 mod pump;
 mod read_api;
+mod read_bounds;

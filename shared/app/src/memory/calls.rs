@@ -11,7 +11,7 @@ use callscope_core::similarity::Signature;
 
 use super::lock;
 use crate::ports::{
-    CallListing, CallQueries, CallRecord, CallRepository, CallStatus, ListFilter, Page,
+    CallListing, CallQueries, CallRecord, CallRepository, CallStatus, Count, ListFilter, Page,
     PageRequest, PendingCall, ProcessedCall, PutOutcome, Read, ReceivedCall, StoreError,
     StoredCall,
 };
@@ -57,18 +57,29 @@ impl Record {
         }
     }
 
-    fn matches(&self, filter: &ListFilter) -> bool {
+    /// In the index key range the filter reads (agent, else team; time), as DynamoDB's key
+    /// condition selects: what a read budget counts.
+    fn in_range(&self, filter: &ListFilter) -> bool {
         let call = &self.stored.call;
         let start = Timestamp::new(call.start_time);
+        let key = match (&filter.agent, &filter.team) {
+            (Some(agent), _) => *agent == call.agent_id,
+            (None, Some(team)) => Some(team) == call.team_id.as_ref(),
+            (None, None) => true,
+        };
+        key && filter.from.is_none_or(|from| start >= from)
+            && filter.to.is_none_or(|to| start <= to)
+    }
+
+    /// Passes the filter within the range (the filter expression).
+    fn matches(&self, filter: &ListFilter) -> bool {
+        let call = &self.stored.call;
         let sentiment = self.headline().map(|a| a.customer_sentiment_score);
         let bounded = filter.min_sentiment.is_some() || filter.max_sentiment.is_some();
-        filter.agent.as_ref().is_none_or(|a| *a == call.agent_id)
-            && filter
-                .team
-                .as_ref()
-                .is_none_or(|t| Some(t) == call.team_id.as_ref())
-            && filter.from.is_none_or(|from| start >= from)
-            && filter.to.is_none_or(|to| start <= to)
+        filter
+            .team
+            .as_ref()
+            .is_none_or(|t| Some(t) == call.team_id.as_ref())
             && (!bounded
                 || sentiment.is_some_and(|s| {
                     filter.min_sentiment.is_none_or(|min| s >= min)
@@ -152,14 +163,15 @@ impl MemoryCalls {
         Ok(())
     }
 
-    /// The tenant's matching calls, newest first (start time, then id, descending).
-    fn matching(&self, filter: &ListFilter) -> Vec<CallListing> {
-        let mut calls: Vec<CallListing> = lock(&self.records)
+    /// The tenant's calls in the filter's index range, newest first (start time, then id,
+    /// descending), each with whether it passes the rest of the filter.
+    fn in_range(&self, filter: &ListFilter) -> Vec<(CallListing, bool)> {
+        let mut calls: Vec<(CallListing, bool)> = lock(&self.records)
             .iter()
-            .filter(|((tenant, _), record)| *tenant == filter.tenant && record.matches(filter))
-            .map(|((tenant, _), record)| record.listing(tenant))
+            .filter(|((tenant, _), record)| *tenant == filter.tenant && record.in_range(filter))
+            .map(|((tenant, _), record)| (record.listing(tenant), record.matches(filter)))
             .collect();
-        calls.sort_by_key(|c| std::cmp::Reverse(c.position()));
+        calls.sort_by_key(|(c, _)| std::cmp::Reverse(c.position()));
         calls
     }
 }
@@ -332,29 +344,61 @@ impl CallRepository for MemoryCalls {
 impl CallQueries for MemoryCalls {
     async fn page(&self, request: &PageRequest) -> Result<Page, StoreError> {
         self.check_available("listing calls")?;
-        let calls = self.matching(&request.filter);
-        let mut rest: Vec<CallListing> = calls
-            .into_iter()
-            .filter(|c| {
-                request
-                    .after
-                    .as_ref()
-                    .is_none_or(|after| c.position() < *after)
-            })
-            .skip(request.skip)
-            .take(request.limit + 1)
-            .collect();
-        let more = rest.len() > request.limit;
-        rest.truncate(request.limit);
-        let next = more
-            .then(|| rest.last().map(CallListing::position))
-            .flatten();
-        Ok(Page { calls: rest, next })
+        // As the DynamoDB adapter reads: every item of the range costs budget, matching or not.
+        let mut budget = request.budget;
+        let mut skip = request.skip;
+        let mut found = Vec::new();
+        let mut last_read = None;
+        for (call, matches) in self.in_range(&request.filter).into_iter().filter(|(c, _)| {
+            request
+                .after
+                .as_ref()
+                .is_none_or(|after| c.position() < *after)
+        }) {
+            if budget == 0 || found.len() > request.limit {
+                return Ok(Page {
+                    next: if found.len() > request.limit {
+                        found.truncate(request.limit);
+                        found.last().map(CallListing::position)
+                    } else {
+                        last_read
+                    },
+                    calls: found,
+                    skip_left: skip,
+                });
+            }
+            budget -= 1;
+            last_read = Some(call.position());
+            if !matches {
+                continue;
+            }
+            if skip > 0 {
+                skip -= 1;
+            } else {
+                found.push(call);
+            }
+        }
+        let next = if found.len() > request.limit {
+            found.truncate(request.limit);
+            found.last().map(CallListing::position)
+        } else {
+            None
+        };
+        Ok(Page {
+            calls: found,
+            next,
+            skip_left: 0,
+        })
     }
 
-    async fn count(&self, filter: &ListFilter) -> Result<u64, StoreError> {
+    async fn count(&self, filter: &ListFilter, budget: usize) -> Result<Count, StoreError> {
         self.check_available("counting calls")?;
-        Ok(self.matching(filter).len() as u64)
+        let range = self.in_range(filter);
+        let read = range.len().min(budget);
+        Ok(Count {
+            matched: range[..read].iter().filter(|(_, m)| *m).count() as u64,
+            exact: read == range.len(),
+        })
     }
 
     async fn transcripts(

@@ -94,6 +94,24 @@ impl RollupQueries for MemoryRollups {
             .collect())
     }
 
+    async fn latest_agent_day(
+        &self,
+        tenant: &TenantId,
+        team: Option<&TeamId>,
+    ) -> Result<Option<Day>, StoreError> {
+        Ok(lock(&self.state)
+            .totals
+            .keys()
+            .filter(|key| key.tenant == *tenant)
+            .filter(|key| match (&key.scope, team) {
+                (RollupScope::Agent(_), None) => true,
+                (RollupScope::TeamAgent(t, _), Some(team)) => t == team,
+                _ => false,
+            })
+            .map(|key| key.day)
+            .max())
+    }
+
     async fn agents(
         &self,
         tenant: &TenantId,

@@ -45,16 +45,32 @@ pub struct Position {
 pub struct PageRequest {
     pub filter: ListFilter,
     pub after: Option<Position>,
-    /// Matching calls to pass over before the page starts (the v1 `offset`).
+    /// Matching calls to pass over before the page starts (the v1 `offset`); counted past,
+    /// never held.
     pub skip: usize,
     pub limit: usize,
+    /// Most index items the request may read (skipped, filtered out and listed alike): when it
+    /// runs out the page ends early and `next` says where to go on from.
+    pub budget: usize,
 }
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Page {
     pub calls: Vec<CallListing>,
-    /// Set when more calls match after this page.
+    /// Set when more calls may match after this page (it can be shorter than `limit` when the
+    /// budget ran out).
     pub next: Option<Position>,
+    /// Matching calls still to pass over from `next` when the budget ran out while skipping.
+    pub skip_left: usize,
+}
+
+/// A count within a read budget.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Count {
+    /// Matching calls counted; every one when `exact`, a lower bound otherwise.
+    pub matched: u64,
+    /// Whether the count reached the end of the range within the budget.
+    pub exact: bool,
 }
 
 /// A call's listing attributes: everything a list shows except the transcript.
@@ -143,8 +159,9 @@ pub trait CallQueries: Send + Sync + std::fmt::Debug {
     /// Matching calls, newest first.
     async fn page(&self, request: &PageRequest) -> Result<Page, StoreError>;
 
-    /// How many calls match, exactly.
-    async fn count(&self, filter: &ListFilter) -> Result<u64, StoreError>;
+    /// How many calls match, reading at most `budget` index items: exact when the range ends
+    /// within them.
+    async fn count(&self, filter: &ListFilter, budget: usize) -> Result<Count, StoreError>;
 
     /// The transcripts of the given calls of one tenant, in one round trip where the store
     /// allows it; calls without a transcript are absent from the answer.
@@ -174,6 +191,14 @@ pub trait RollupQueries: Send + Sync + std::fmt::Debug {
         from: Option<Day>,
         to: Option<Day>,
     ) -> Result<BTreeMap<Day, RollupTotals>, StoreError>;
+
+    /// The latest day any agent (of `team` when given) has a rollup: where a leaderboard
+    /// without dates ends its window.
+    async fn latest_agent_day(
+        &self,
+        tenant: &TenantId,
+        team: Option<&TeamId>,
+    ) -> Result<Option<Day>, StoreError>;
 
     /// Every agent's rollups summed over `from..=to`; only calls made in `team` when given.
     async fn agents(

@@ -12,6 +12,7 @@ use super::*;
 use crate::admit::AdmitCalls;
 use crate::memory::{FixedClock, MemoryCache, MemoryCalls, MemoryPublisher, MemoryRollups};
 use crate::ports::{Cache, CallRepository, RollupRepository};
+use crate::query::views::CallList;
 use crate::test_support::{call_id, process, tenant};
 use crate::Deadline;
 
@@ -29,7 +30,8 @@ fn fixture() -> Fixture {
     let calls = Arc::new(MemoryCalls::default());
     let rollups = Arc::new(MemoryRollups::default());
     let cache = Arc::new(MemoryCache::default());
-    let queries = Queries::new(calls.clone(), rollups.clone(), cache.clone());
+    let key = CursorKey::new(b"a test stack's cursor secret").expect("key");
+    let queries = Queries::new(calls.clone(), rollups.clone(), cache.clone(), key);
     Fixture {
         calls,
         rollups,
@@ -509,3 +511,5 @@ async fn a_store_outage_is_an_error_not_an_empty_answer() {
         .expect_err("outage");
     assert!(matches!(error, QueryError::Store(_)));
 }
+
+mod limits;

@@ -86,12 +86,23 @@ fn whole_when_integral<S: Serializer>(value: &f64, serializer: S) -> Result<S::O
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CallList {
     pub calls: Vec<CallView>,
-    /// Calls matching the filters, exactly.
+    /// Calls matching the filters: exact when `total_exact`, otherwise a lower bound (the
+    /// count stops after a fixed number of index items, so a large tenant's list stays fast).
     pub total: u64,
+    /// Whether `total` is exact. Absent from v1; `false` only past the count budget.
+    #[serde(default = "exact")]
+    pub total_exact: bool,
     pub limit: usize,
     pub offset: usize,
-    /// Pass as `cursor` (with the same filters) for the next page; `null` on the last page.
+    /// Pass as `cursor` (with the same filters, without `offset`) for the next page; `null` on
+    /// the last page. A page can hold fewer than `limit` calls and still have one: when its
+    /// calls' JSON reached the page's byte budget, or the read budget ran out before the page
+    /// filled (sparse filters).
     pub next_cursor: Option<String>,
+}
+
+fn exact() -> bool {
+    true
 }
 
 /// `GET /api/v1/calls/{call_id}`: the call and, once processed, its full analysis.
@@ -231,6 +242,12 @@ pub struct AgentSummary {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct AgentsLeaderboard {
+    /// The days counted (`YYYY-MM-DD`): the range asked for, or up to 366 days ending at the
+    /// latest day with calls when dates are left out; `null` when there are no calls.
+    #[serde(default)]
+    pub from_date: Option<String>,
+    #[serde(default)]
+    pub to_date: Option<String>,
     /// Most calls first.
     pub agents: Vec<AgentSummary>,
 }

@@ -144,6 +144,7 @@ mod tests {
             ("TENANT_CLAIM", "tenant_id"),
             ("CACHE_NAMESPACE", "ns"),
             ("TENANT_REQUESTS_PER_MINUTE", "600"),
+            ("CURSOR_SECRET", "a test stack's cursor secret"),
         ]);
         all.extend(vars.iter().copied());
         QueryConfig::from_lookup(|name| all.get(name).map(|v| (*v).to_owned()))

@@ -321,6 +321,35 @@ impl RollupQueries for DynamoRollups {
         Ok(series)
     }
 
+    async fn latest_agent_day(
+        &self,
+        tenant: &TenantId,
+        team: Option<&TeamId>,
+    ) -> Result<Option<Day>, StoreError> {
+        // One index item: the agents' rows sort by `DAY#{day}#{agent}`.
+        let output = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .index_name(SCOPE_DAY_INDEX)
+            .key_condition_expression("gsi1pk = :pk")
+            .expression_attribute_values(":pk", AttributeValue::S(keys::agents_pk(tenant, team)))
+            .scan_index_forward(false)
+            .limit(1)
+            .send()
+            .await
+            .map_err(|e| unavailable("reading the agents' latest day", e))?;
+        Ok(output
+            .items
+            .unwrap_or_default()
+            .first()
+            .and_then(|item| item.get("gsi1sk")?.as_s().ok().cloned())
+            .and_then(|sk| {
+                let day = sk.strip_prefix("DAY#")?.split('#').next()?.to_owned();
+                Day::parse("day", &day).ok()
+            }))
+    }
+
     async fn agents(
         &self,
         tenant: &TenantId,

@@ -1,5 +1,6 @@
-//! The read side of the calls table: listings by index newest first, exact counts, the page's
-//! transcripts in one BatchGetItem, and one call with everything stored about it.
+//! The read side of the calls table: listings by index newest first and counts, each within a
+//! read budget (skipped calls counted past, not held), the page's transcripts in BatchGetItem,
+//! and one call with everything stored about it.
 //!
 //! | filters | index | key condition |
 //! |---|---|---|
@@ -17,9 +18,10 @@ use async_trait::async_trait;
 use aws_sdk_dynamodb::operation::query::builders::QueryFluentBuilder;
 use aws_sdk_dynamodb::types::{AttributeValue, KeysAndAttributes, Select};
 use callscope_app::ports::{
-    CallListing, CallQueries, CallRecord, ListFilter, Page, PageRequest, Position, Read, StoreError,
+    CallListing, CallQueries, CallRecord, Count, ListFilter, Page, PageRequest, Position, Read,
+    StoreError,
 };
-use callscope_core::domain::{CallId, TenantId, Transcript};
+use callscope_core::domain::{CallId, TenantId, Timestamp, Transcript};
 
 use super::items::{
     self, call_pk, parse_call_pk, ListingItem, ANALYSIS_SK, CALL_SK, TRANSCRIPT_SK,
@@ -162,25 +164,92 @@ fn listing(item: HashMap<String, AttributeValue>) -> Result<CallListing, StoreEr
         .ok_or_else(|| unreadable("its key names no tenant and call".into()))
 }
 
+/// The position of the index item a Query stopped at (its `LastEvaluatedKey`).
+fn position_of(
+    filter: &ListFilter,
+    key: &HashMap<String, AttributeValue>,
+) -> Result<Position, StoreError> {
+    let range = index_for(filter);
+    key.get(range.sk_name)
+        .and_then(|v| v.as_s().ok())
+        .and_then(|sk| parse_sort_key(sk))
+        .ok_or_else(|| StoreError::Unavailable {
+            operation: "listing calls".into(),
+            detail: format!("a LastEvaluatedKey without a readable {}", range.sk_name),
+        })
+}
+
+/// `{start_time}#{call_id}` (ids refuse `#`, so the last `#` splits it).
+fn parse_sort_key(sk: &str) -> Option<Position> {
+    let (time, call_id) = sk.rsplit_once('#')?;
+    Some(Position {
+        start_time: Timestamp::parse("start_time", time).ok()?,
+        call_id: CallId::parse("call_id", call_id).ok()?,
+    })
+}
+
+/// Items a Query may read under what is left of a budget.
+fn limit(budget: usize) -> i32 {
+    i32::try_from(budget).unwrap_or(i32::MAX)
+}
+
+fn evaluated(scanned: i32) -> usize {
+    usize::try_from(scanned).unwrap_or(0).max(1)
+}
+
 #[async_trait]
 impl CallQueries for DynamoCalls {
     async fn page(&self, request: &PageRequest) -> Result<Page, StoreError> {
-        // One more than the page, to know whether another page follows.
-        let wanted = request.skip + request.limit + 1;
-        let mut found: Vec<CallListing> = Vec::with_capacity(wanted.min(1_000));
+        let filter = &request.filter;
+        let mut budget = request.budget;
         let mut start = request
             .after
             .as_ref()
-            .map(|position| self.start_key(&request.filter, position));
-        loop {
-            let remaining = wanted - found.len();
+            .map(|position| self.start_key(filter, position));
+        // Skipped calls are counted past (Select COUNT), never read into memory.
+        let mut skip = request.skip;
+        while skip > 0 {
+            if budget == 0 {
+                return Ok(Page {
+                    calls: Vec::new(),
+                    next: start.as_ref().map(|k| position_of(filter, k)).transpose()?,
+                    skip_left: skip,
+                });
+            }
             let output = self
-                .range_query(&request.filter)
-                .limit(i32::try_from(remaining).unwrap_or(i32::MAX))
+                .range_query(filter)
+                .select(Select::Count)
+                .limit(limit(skip.min(budget)))
                 .set_exclusive_start_key(start.take())
                 .send()
                 .await
                 .map_err(|e| unavailable("listing calls", e))?;
+            budget = budget.saturating_sub(evaluated(output.scanned_count));
+            skip = skip.saturating_sub(usize::try_from(output.count).unwrap_or(0));
+            start = output.last_evaluated_key;
+            if start.is_none() {
+                return Ok(Page {
+                    calls: Vec::new(),
+                    next: None,
+                    skip_left: 0,
+                });
+            }
+        }
+        // One more than the page, to know whether another page follows.
+        let wanted = request.limit + 1;
+        let mut found: Vec<CallListing> = Vec::with_capacity(wanted);
+        loop {
+            if budget == 0 {
+                break;
+            }
+            let output = self
+                .range_query(filter)
+                .limit(limit((wanted - found.len()).min(budget)))
+                .set_exclusive_start_key(start.take())
+                .send()
+                .await
+                .map_err(|e| unavailable("listing calls", e))?;
+            budget = budget.saturating_sub(evaluated(output.scanned_count));
             for item in output.items.unwrap_or_default() {
                 found.push(listing(item)?);
             }
@@ -189,32 +258,47 @@ impl CallQueries for DynamoCalls {
                 break;
             }
         }
-        let more = found.len() >= wanted;
-        let mut calls: Vec<CallListing> = found.into_iter().skip(request.skip).collect();
-        calls.truncate(request.limit);
-        let next = if more {
-            calls.last().map(CallListing::position)
+        let next = if found.len() >= wanted {
+            found.truncate(request.limit);
+            found.last().map(CallListing::position)
         } else {
-            None
+            // Out of budget before the page filled: go on after the last item read.
+            start.as_ref().map(|k| position_of(filter, k)).transpose()?
         };
-        Ok(Page { calls, next })
+        Ok(Page {
+            calls: found,
+            next,
+            skip_left: 0,
+        })
     }
 
-    async fn count(&self, filter: &ListFilter) -> Result<u64, StoreError> {
-        let mut total = 0_u64;
+    async fn count(&self, filter: &ListFilter, budget: usize) -> Result<Count, StoreError> {
+        let mut matched = 0_u64;
+        let mut budget = budget;
         let mut start = None;
         loop {
+            if budget == 0 {
+                return Ok(Count {
+                    matched,
+                    exact: false,
+                });
+            }
             let output = self
                 .range_query(filter)
                 .select(Select::Count)
+                .limit(limit(budget))
                 .set_exclusive_start_key(start.take())
                 .send()
                 .await
                 .map_err(|e| unavailable("counting calls", e))?;
-            total += u64::try_from(output.count).unwrap_or(0);
+            matched += u64::try_from(output.count).unwrap_or(0);
+            budget = budget.saturating_sub(evaluated(output.scanned_count));
             start = output.last_evaluated_key;
             if start.is_none() {
-                return Ok(total);
+                return Ok(Count {
+                    matched,
+                    exact: true,
+                });
             }
         }
     }
