@@ -3,6 +3,7 @@
 //! through the Redis cache. `/openapi.json` serves the committed openapi.json: every route of the
 //! HTTP API, ingest's included, generated from the handlers' annotations by `callscope openapi`.
 
+mod dashboard;
 mod handlers;
 pub mod params;
 
@@ -119,7 +120,7 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
 /// The routes over any ports (tests hand in in-memory ones).
 pub fn routes(api: Api) -> Router {
     let (router, _) = documented();
-    callscope_http::with_v1_fallbacks(router).with_state(api)
+    callscope_http::with_v1_fallbacks(router.merge(dashboard::routes())).with_state(api)
 }
 
 #[cfg(test)]
