@@ -4,19 +4,21 @@ import uPlot from 'uplot';
 
 /** Runs `load` when `deps` change: {data, error, loading}. */
 export function useLoad(load, deps) {
-  const [state, setState] = useState({ loading: true });
+  const key = JSON.stringify(deps);
+  const [state, setState] = useState({ key, loading: true });
   useEffect(() => {
     let live = true;
-    setState({ loading: true });
+    setState({ key, loading: true });
     load().then(
-      (data) => live && setState({ data }),
-      (error) => live && setState({ error }),
+      (data) => live && setState({ key, data }),
+      (error) => live && setState({ key, error }),
     );
     return () => {
       live = false;
     };
   }, deps);
-  return state;
+  // Until the effect runs, an answer for other deps is not this one's (no stale data under new filters).
+  return state.key === key ? state : { key, loading: true };
 }
 
 /** The three states a panel can be in before it has something to show. */
@@ -83,7 +85,7 @@ const dayTime = (day) => Date.parse(`${day}T00:00:00Z`) / 1000;
  * A uPlot chart with its numbers in a table beneath (for screen readers, and for anyone who
  * wants the figures). `x`: days (YYYY-MM-DD) or numbers; `series`: [{label, values}].
  */
-export function Chart({ title, x, series, bars, format = (v) => v, xLabel = 'Day', xFormat, id }) {
+export function Chart({ title, x, series, bars, integer, format = (v) => v, xLabel = 'Day', xFormat, id }) {
   const box = useRef(null);
   const days = typeof x[0] === 'string';
   useEffect(() => {
@@ -108,7 +110,14 @@ export function Chart({ title, x, series, bars, format = (v) => v, xLabel = 'Day
         days
           ? { stroke: '#333', grid: { stroke: '#eee' } }
           : { stroke: '#333', grid: { stroke: '#eee' }, splits: () => x, values: (u, ticks) => ticks.map((t) => (xFormat ? xFormat(t) : t)) },
-         { stroke: '#333', grid: { stroke: '#eee' }, values: (u, ticks) => ticks.map(format) }],
+         {
+          stroke: '#333',
+          grid: { stroke: '#eee' },
+          values: (u, ticks) => ticks.map(format),
+          // Counts tick at whole numbers only.
+          ...(integer ? { incrs: [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000] } : {}),
+        },
+      ],
       series: [
         {},
         ...series.map((s, i) => ({

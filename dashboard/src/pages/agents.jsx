@@ -104,7 +104,7 @@ export function Agent({ agentId, query }) {
                   ['Agent talk ratio', d.totals.avg_talk_ratio, f.percent(d.totals.avg_talk_ratio), 'avg-talk-ratio'],
                 ]}
               />
-              <div class="grid">
+              <div class="grid two">
                 <Chart title="Average score" x={d.series.map((p) => p.day)} series={[{ label: 'Score', values: d.series.map((p) => p.avg_score) }]} format={f.score} />
                 <Chart title="Customer sentiment" x={d.series.map((p) => p.day)} series={[{ label: 'Sentiment', values: d.series.map((p) => p.avg_sentiment) }]} format={f.sentiment} />
                 <Chart title="Agent talk ratio" x={d.series.map((p) => p.day)} series={[{ label: 'Talk ratio', values: d.series.map((p) => p.avg_talk_ratio) }]} format={f.percent} />
@@ -140,6 +140,7 @@ export function Agent({ agentId, query }) {
                 xFormat={(b) => `${b}–${b + 9}`}
                 series={[{ label: 'Calls', values: histogram(c.calls) }]}
                 bars
+                integer
               />
             )
           }

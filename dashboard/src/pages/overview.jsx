@@ -12,6 +12,11 @@ async function loadOverview(range) {
   return { agents: board.agents, totals: overall(board.agents), series: mergeSeries(perAgent.map((a) => a.series)), teams };
 }
 
+const NoTeam = ({ teams, total }) => {
+  const missing = total - teams.reduce((n, t) => n + t.totals.total_calls, 0);
+  return missing > 0 ? <p class="muted">{missing === 1 ? '1 call names no team.' : `${missing} calls name no team.`}</p> : null;
+};
+
 export function Overview({ query }) {
   const range = rangeOf(query);
   const state = useLoad(() => loadOverview(range), [query.toString()]);
@@ -37,8 +42,8 @@ export function Overview({ query }) {
               />
               <section aria-labelledby="per-day">
                 <h2 id="per-day">Per day</h2>
-                <div class="grid">
-                  <Chart id="chart-calls" title="Calls" x={d.series.map((p) => p.day)} series={[{ label: 'Calls', values: d.series.map((p) => p.total_calls) }]} bars format={(v) => f.count(v)} />
+                <div class="grid two">
+                  <Chart id="chart-calls" title="Calls" x={d.series.map((p) => p.day)} series={[{ label: 'Calls', values: d.series.map((p) => p.total_calls) }]} bars integer format={(v) => f.count(v)} />
                   <Chart id="chart-score" title="Average score" x={d.series.map((p) => p.day)} series={[{ label: 'Score', values: d.series.map((p) => p.avg_score) }]} format={f.score} />
                   <Chart id="chart-sentiment" title="Customer sentiment" x={d.series.map((p) => p.day)} series={[{ label: 'Sentiment', values: d.series.map((p) => p.avg_sentiment) }]} format={f.sentiment} />
                   <Chart id="chart-talk" title="Agent talk ratio" x={d.series.map((p) => p.day)} series={[{ label: 'Talk ratio', values: d.series.map((p) => p.avg_talk_ratio) }]} format={f.percent} />
@@ -67,6 +72,7 @@ export function Overview({ query }) {
                     ))}
                   </div>
                 )}
+                <NoTeam teams={d.teams} total={d.totals.total_calls} />
               </section>
             </>
           )
