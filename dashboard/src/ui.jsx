@@ -85,16 +85,31 @@ const dayTime = (day) => Date.parse(`${day}T00:00:00Z`) / 1000;
  * A uPlot chart with its numbers in a table beneath (for screen readers, and for anyone who
  * wants the figures). `x`: days (YYYY-MM-DD) or numbers; `series`: [{label, values}].
  */
-export function Chart({ title, x, series, bars, integer, format = (v) => v, xLabel = 'Day', xFormat, id }) {
+/** Every day from the first to the last (at most a year): days without calls are gaps, not slopes. */
+function densify(x, series, bars) {
+  if (x.length < 2 || typeof x[0] !== 'string') return [x, series];
+  const first = dayTime(x[0]);
+  const span = Math.round((dayTime(x[x.length - 1]) - first) / 86400);
+  if (span > 366 || span < x.length) return [x, series];
+  const all = Array.from({ length: span + 1 }, (_, i) => new Date((first + i * 86400) * 1000).toISOString().slice(0, 10));
+  const at = new Map(x.map((d, i) => [d, i]));
+  const fill = bars ? 0 : null;
+  return [all, series.map((s) => ({ ...s, values: all.map((d) => (at.has(d) ? s.values[at.get(d)] : fill)) }))];
+}
+
+export function Chart({ title, x: givenX, series: givenSeries, bars, integer, format = (v) => v, xLabel = 'Day', xFormat, id }) {
   const box = useRef(null);
-  const days = typeof x[0] === 'string';
+  const days = typeof givenX[0] === 'string';
+  const [plotX, plotSeries] = densify(givenX, givenSeries, bars);
+  const x = givenX;
+  const series = givenSeries;
   useEffect(() => {
     if (!box.current || x.length === 0) return undefined;
     const width = () => Math.max(260, box.current.clientWidth);
-    const xs = days ? x.map(dayTime) : x;
+    const xs = days ? plotX.map(dayTime) : plotX;
     const steps = xs.slice(1).map((v, i) => v - xs[i]);
     const pad = (steps.length ? Math.min(...steps) : days ? 86400 : 1) / 2;
-    const data = [xs, ...series.map((s) => s.values)];
+    const data = [xs, ...plotSeries.map((s) => s.values)];
     const opts = {
       width: width(),
       height: 200,
@@ -125,7 +140,7 @@ export function Chart({ title, x, series, bars, integer, format = (v) => v, xLab
           stroke: PALETTE[i % PALETTE.length],
           fill: bars ? `${PALETTE[i % PALETTE.length]}55` : undefined,
           width: 2,
-          points: { show: x.length < 40 },
+          points: { show: !bars && plotX.length < 40 },
           paths: bars ? uPlot.paths.bars({ size: [0.7, 60] }) : undefined,
           value: (u, v) => (v === null || v === undefined ? '—' : format(v)),
         })),
