@@ -12,17 +12,52 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
 use serde_json::{json, Value};
+use utoipa::OpenApi;
+use utoipa_axum::router::OpenApiRouter;
 
 const INDEX: &[u8] = include_bytes!("../../../dashboard/dist/index.html");
 const SCRIPT: &[u8] = include_bytes!("../../../dashboard/dist/app.js");
 const STYLE: &[u8] = include_bytes!("../../../dashboard/dist/app.css");
 
-/// The dashboard's routes; they need no token (the page signs in, then calls the JSON routes).
-pub fn routes<S: Clone + Send + Sync + 'static>() -> Router<S> {
+/// The dashboard's routes and their description; they need no token (the page signs in, then
+/// calls the JSON routes). API Gateway's `/app/{proxy+}` arrives here as `/app/{file}`.
+pub fn documented<S: Clone + Send + Sync + 'static>() -> OpenApiRouter<S> {
+    OpenApiRouter::with_openapi(DashboardDoc::openapi()).merge(routes().into())
+}
+
+fn routes<S: Clone + Send + Sync + 'static>() -> Router<S> {
     Router::new()
         .route("/", get(index))
         .route("/app/{file}", get(asset))
 }
+
+#[derive(OpenApi)]
+#[openapi(
+    paths(page, file),
+    tags((name = "dashboard", description = "The web pages, on the API's origin (docs/dashboard.md)"))
+)]
+struct DashboardDoc;
+
+/// The dashboard (HTML; its routes are in the URL's fragment).
+#[utoipa::path(
+    get, path = "/", tag = "dashboard",
+    responses((status = 200, description = "The page, with a strict Content-Security-Policy", content_type = "text/html"))
+)]
+#[allow(dead_code)] // described only: `index` answers
+fn page() {}
+
+/// A file of the dashboard: `app.js`, `app.css`, or `config.json` (how the page signs in).
+#[utoipa::path(
+    get, path = "/app/{proxy+}", tag = "dashboard",
+    params(("proxy+" = String, Path, description = "`app.js`, `app.css` or `config.json`")),
+    responses(
+        (status = 200, description = "The file; `config.json` is `{\"auth\": \"none\"}` or the provider's endpoints and client"),
+        (status = 304, description = "Unchanged since the ETag sent in If-None-Match"),
+        (status = 404, description = "No such file"),
+    )
+)]
+#[allow(dead_code)] // described only: `asset` answers
+fn file() {}
 
 async fn index(headers: HeaderMap) -> Response {
     serve(&headers, "text/html; charset=utf-8", INDEX)

@@ -66,7 +66,7 @@ pub fn router(config: &QueryConfig, clients: &AwsClients) -> Result<Router, Conf
 #[openapi(
     info(
         title = "callscope",
-        description = "Sales-call analytics: the v1 API (sales-call-analytics compatible) and per-day analytics. Every route but /health and /openapi.json needs a JWT whose tenant claim names the caller's tenant."
+        description = "Sales-call analytics: the v1 API (sales-call-analytics compatible) and per-day analytics. Every route but /health, /openapi.json and the dashboard's (/, /app/…) needs a JWT whose tenant claim names the caller's tenant."
     ),
     tags(
         (name = "calls", description = "Calls in, calls out"),
@@ -107,6 +107,7 @@ fn documented() -> (Router<Api>, utoipa::openapi::OpenApi) {
         .routes(routes!(handlers::health))
         .routes(routes!(handlers::health_v1))
         .routes(routes!(handlers::openapi_document))
+        .merge(dashboard::documented())
         .split_for_parts()
 }
 
@@ -120,7 +121,7 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
 /// The routes over any ports (tests hand in in-memory ones).
 pub fn routes(api: Api) -> Router {
     let (router, _) = documented();
-    callscope_http::with_v1_fallbacks(router.merge(dashboard::routes())).with_state(api)
+    callscope_http::with_v1_fallbacks(router).with_state(api)
 }
 
 #[cfg(test)]
