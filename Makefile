@@ -119,7 +119,7 @@ define with_ui_serve
 	$(LOCAL_CLOUD) run bash -c '$${CARGO_TARGET_DIR:-target}/debug/callscope local serve --default-tenant acme --port $(UI_PORT) --prefix $(UI_PREFIX) > target/ui/serve.log 2>&1 & serve=$$!; \
 	  trap "kill -TERM $$serve; wait $$serve" EXIT; \
 	  until (exec 3<>/dev/tcp/127.0.0.1/$(UI_PORT)) 2>/dev/null; do kill -0 $$serve 2>/dev/null || { cat target/ui/serve.log; exit 1; }; sleep 0.5; done; \
-	  cd dashboard && CALLSCOPE_UI_BASE=http://127.0.0.1:$(UI_PORT) CHROME_PATH=/usr/bin/chromium $(1)'
+	  cd dashboard && export CALLSCOPE_UI_BASE=http://127.0.0.1:$(UI_PORT) CHROME_PATH=/usr/bin/chromium && $(1)'
 endef
 
 ui-test: ## the dashboard in headless Chromium against a seeded local serve: numbers equal the API, links, uploads; screenshots in target/ui/
