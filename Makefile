@@ -23,7 +23,7 @@ chaos: ## the chaos run: calls in under injected faults, crashes, cut-offs, dupl
 	cargo build --quiet --locked -p callscope-cli
 	$(LOCAL_CLOUD) run target/debug/callscope local chaos $(if $(CALLS),--calls $(CALLS))
 
-test: lint infra-lint tests ## everything CI runs: format, clippy, template lint, unit, property and integration tests
+test: lint infra-lint dashboard-check tests ui-test ## everything CI runs: format, clippy, template lint, the dashboard's build and browser tests, unit, property and integration tests
 
 lint: ## rustfmt and clippy, warnings are errors; the sample files' Amazon figures agree with their turns; every doc link resolves
 	cargo fmt --all --check
@@ -95,3 +95,38 @@ load: ## load run: local serve on LOAD_PORT, then callscope load (LOAD_CALLS=300
 	  trap "kill -INT $$serve; wait $$serve" EXIT; \
 	  until (exec 3<>/dev/tcp/127.0.0.1/$(LOAD_PORT)) 2>/dev/null; do kill -0 $$serve 2>/dev/null || { cat target/load-serve.log; exit 1; }; sleep 0.5; done; \
 	  target/debug/callscope load --base-url http://127.0.0.1:$(LOAD_PORT) --calls $(LOAD_CALLS) --queries $(LOAD_QUERIES) --json target/load.json'
+
+# --- The dashboard (dashboard/): built by esbuild into dashboard/dist, which is committed and
+# embedded by the query function, so cargo and sam never need Node.
+UI_PORT ?= 3071
+UI_PREFIX ?= callscope-ui-
+.PHONY: dashboard dashboard-check ui-test lighthouse ui-seed
+
+dashboard: ## rebuild dashboard/dist from dashboard/src (npm ci with the committed lockfile)
+	cd dashboard && npm ci --no-audit --no-fund && npm run build
+
+dashboard-check: ## dashboard/dist is exactly what dashboard/src builds to (pinned esbuild; deterministic output)
+	cd dashboard && npm ci --no-audit --no-fund && npm run build
+	git diff --exit-code -- dashboard/dist
+	@test -z "$$(git ls-files --others --exclude-standard -- dashboard/dist)" || { echo "dashboard/dist has files that are not committed:"; git ls-files --others --exclude-standard -- dashboard/dist; exit 1; }
+
+# Starts a local serve on $(UI_PORT) with its own tables ($(UI_PREFIX)), runs CMD against it, stops it.
+define with_ui_serve
+	cargo build --quiet --locked -p callscope-cli
+	$(LOCAL_CLOUD) browser
+	cd dashboard && npm ci --no-audit --no-fund
+	mkdir -p target/ui
+	$(LOCAL_CLOUD) run bash -c '$${CARGO_TARGET_DIR:-target}/debug/callscope local serve --default-tenant acme --port $(UI_PORT) --prefix $(UI_PREFIX) > target/ui/serve.log 2>&1 & serve=$$!; \
+	  trap "kill -TERM $$serve; wait $$serve" EXIT; \
+	  until (exec 3<>/dev/tcp/127.0.0.1/$(UI_PORT)) 2>/dev/null; do kill -0 $$serve 2>/dev/null || { cat target/ui/serve.log; exit 1; }; sleep 0.5; done; \
+	  cd dashboard && export CALLSCOPE_UI_BASE=http://127.0.0.1:$(UI_PORT) CHROME_PATH=/usr/bin/chromium && $(1)'
+endef
+
+ui-test: ## the dashboard in headless Chromium against a seeded local serve: numbers equal the API, links, uploads; screenshots in target/ui/
+	$(call with_ui_serve,npm test)
+
+lighthouse: ## Lighthouse (offline, local Chromium) on the overview and a call page; fails under 90 in performance, accessibility or best practices
+	$(call with_ui_serve,node test/seed.mjs http://127.0.0.1:$(UI_PORT) && npm run lighthouse)
+
+ui-seed: ## seed a running `make serve` with the sample calls and a week of generated ones
+	node dashboard/test/seed.mjs http://127.0.0.1:3000

@@ -11,6 +11,7 @@
 #   infra/local-cloud.sh venv      print the venv path (creating it), for other scripts
 #   infra/local-cloud.sh sam-venv  the same, with the SAM CLI (and cargo-lambda, zig)
 #   infra/local-cloud.sh lambda-venv  a venv with cargo-lambda and zig only (for `make watch`)
+#   infra/local-cloud.sh browser   Debian's chromium + chromium-driver for the dashboard's tests
 #
 # The same AWS_ENDPOINT_URL works against LocalStack on a machine with Docker.
 set -euo pipefail
@@ -24,7 +25,7 @@ mkdir -p "$state" "$cache"
 
 log() { printf 'local-cloud: %s\n' "$*" >&2; }
 
-# Debian packages this script needs on a bare machine (redis-server, python3-venv).
+# Debian packages this script needs on a bare machine (redis-server, python3-venv, chromium).
 apt_install() {
   if [[ $(id -u) -ne 0 ]]; then
     log "missing Debian packages; run: sudo apt-get install -y $*"
@@ -107,6 +108,13 @@ start_redis() {
   wait_for_port "$redis_port" redis-server
 }
 
+# The dashboard's browser tests and Lighthouse drive Debian's Chromium (no browser download).
+ensure_browser() {
+  if [[ ! -x /usr/bin/chromium || ! -x /usr/bin/chromedriver ]]; then
+    apt_install chromium chromium-driver
+  fi
+}
+
 print_env() {
   cat <<ENV
 export AWS_ENDPOINT_URL=http://127.0.0.1:$moto_port
@@ -177,8 +185,9 @@ case "${1:-}" in
   venv) venv_for "$root/infra/requirements.txt" ;;
   sam-venv) venv_for "$root/infra/requirements.txt" "$root/infra/requirements-lambda.txt" "$root/infra/requirements-sam.txt" ;;
   lambda-venv) venv_for "$root/infra/requirements-lambda.txt" ;;
+  browser) ensure_browser ;;
   *)
-    echo "usage: $0 up|services|down|status|env|run|venv|sam-venv|lambda-venv" >&2
+    echo "usage: $0 up|services|down|status|env|run|venv|sam-venv|lambda-venv|browser" >&2
     exit 2
     ;;
 esac

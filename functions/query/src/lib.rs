@@ -3,6 +3,7 @@
 //! through the Redis cache. `/openapi.json` serves the committed openapi.json: every route of the
 //! HTTP API, ingest's included, generated from the handlers' annotations by `callscope openapi`.
 
+mod dashboard;
 mod handlers;
 pub mod params;
 
@@ -90,7 +91,7 @@ pub fn rate_limit(cache: Arc<dyn Cache>, per_minute: u32) -> Arc<dyn RateLimiter
 #[openapi(
     info(
         title = "callscope",
-        description = "Sales-call analytics: the v1 API (sales-call-analytics compatible) and per-day analytics. Every route but /health and /openapi.json needs a JWT whose tenant claim names the caller's tenant."
+        description = "Sales-call analytics: the v1 API (sales-call-analytics compatible) and per-day analytics. Every route but /health, /openapi.json and the dashboard's (/, /app/…) needs a JWT whose tenant claim names the caller's tenant."
     ),
     tags(
         (name = "calls", description = "Calls in, calls out"),
@@ -131,6 +132,7 @@ fn documented() -> (Router<Api>, utoipa::openapi::OpenApi) {
         .routes(routes!(handlers::health))
         .routes(routes!(handlers::health_v1))
         .routes(routes!(handlers::openapi_document))
+        .merge(dashboard::documented())
         .split_for_parts()
 }
 

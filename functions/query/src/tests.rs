@@ -241,7 +241,8 @@ async fn every_documented_path_is_served_and_every_route_is_documented() {
         let concrete = path
             .replace("{call_id}", "c-1")
             .replace("{agent_id}", "ana")
-            .replace("{team_id}", "east");
+            .replace("{team_id}", "east")
+            .replace("{proxy+}", "app.js");
         if item.get("get").is_some() {
             let reply = get(&f, &concrete, Some("acme")).await;
             assert_eq!(reply.status, 200, "GET {path}: {}", reply.body);
@@ -255,6 +256,7 @@ async fn every_documented_path_is_served_and_every_route_is_documented() {
     assert_eq!(
         documented,
         [
+            "/",
             "/api/v1/analytics/agents",
             "/api/v1/analytics/agents/{agent_id}",
             "/api/v1/analytics/teams/{team_id}",
@@ -263,6 +265,7 @@ async fn every_documented_path_is_served_and_every_route_is_documented() {
             "/api/v1/calls/{call_id}",
             "/api/v1/calls/{call_id}/recommendations",
             "/api/v1/health",
+            "/app/{proxy+}",
             "/health",
             "/openapi.json",
         ]

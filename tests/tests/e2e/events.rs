@@ -38,6 +38,8 @@ const FUNCTION_EVENTS: &[(&str, &[&str])] = &[
             "events/apigw/health.json",
             "events/apigw/api_health.json",
             "events/apigw/openapi.json",
+            "events/apigw/dashboard_page.json",
+            "events/apigw/dashboard_file.json",
         ],
     ),
     ("invalidate", &["events/dynamodb/call_processed.json"]),

@@ -207,7 +207,7 @@ fn a_cache_url_brings_the_invalidator_on_both_streams_filtered_to_what_is_cached
 }
 
 #[test]
-fn the_api_serves_every_read_route_behind_the_authorizer_and_health_and_openapi_without() {
+fn only_the_read_routes_need_a_token_not_health_openapi_or_the_dashboard() {
     let t = project_template(BTreeMap::new());
     let mut routes: Vec<(String, String, bool)> = function(&t, "QueryFunction")
         .expect("QueryFunction")
@@ -217,6 +217,8 @@ fn the_api_serves_every_read_route_behind_the_authorizer_and_health_and_openapi_
         .collect();
     routes.sort();
     let expected = [
+        // The dashboard's page and files: the page signs in, then calls the routes with a token.
+        ("/", false),
         ("/api/v1/analytics/agents", true),
         ("/api/v1/analytics/agents/{agent_id}", true),
         ("/api/v1/analytics/teams/{team_id}", true),
@@ -224,6 +226,7 @@ fn the_api_serves_every_read_route_behind_the_authorizer_and_health_and_openapi_
         ("/api/v1/calls/{call_id}", true),
         ("/api/v1/calls/{call_id}/recommendations", true),
         ("/api/v1/health", false),
+        ("/app/{proxy+}", false),
         ("/health", false),
         ("/openapi.json", false),
     ]

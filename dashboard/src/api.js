@@ -1,0 +1,67 @@
+// The JSON API, relative to the page (so a stage path such as /dev/ is kept), with the token.
+import { bearer, forget } from './auth.js';
+
+export class ApiError extends Error {
+  constructor(status, detail) {
+    super(detail);
+    this.status = status;
+  }
+}
+
+/** The API's `detail` in words: a string, or the first field error as "where: rule". */
+export function describe(status, body) {
+  const detail = body && body.detail;
+  if (typeof detail === 'string') return detail;
+  if (Array.isArray(detail) && detail.length) {
+    return detail
+      .map((d) => `${(d.loc || []).filter((p) => p !== 'body').join('.') || 'request'}: ${d.msg}`)
+      .join('; ');
+  }
+  if (body && body.message) return `${body.message} (HTTP ${status})`;
+  return `the API answered HTTP ${status}`;
+}
+
+async function send(path, init = {}) {
+  let reply;
+  try {
+    reply = await fetch(path, { ...init, headers: { accept: 'application/json', ...bearer(), ...(init.headers || {}) } });
+  } catch (e) {
+    throw new ApiError(0, `the API could not be reached (${e.message})`);
+  }
+  const body = await reply.json().catch(() => null);
+  if (reply.status === 401) forget();
+  if (!reply.ok) throw new ApiError(reply.status, describe(reply.status, body));
+  return body;
+}
+
+const query = (params) => {
+  const q = new URLSearchParams();
+  for (const [k, v] of Object.entries(params || {})) if (v !== undefined && v !== null && v !== '') q.set(k, v);
+  const s = q.toString();
+  return s ? `?${s}` : '';
+};
+
+const id = encodeURIComponent;
+export const api = {
+  calls: (params) => send(`api/v1/calls${query(params)}`),
+  call: (callId) => send(`api/v1/calls/${id(callId)}`),
+  recommendations: (callId) => send(`api/v1/calls/${id(callId)}/recommendations`),
+  agents: (params) => send(`api/v1/analytics/agents${query(params)}`),
+  agent: (agentId, params) => send(`api/v1/analytics/agents/${id(agentId)}${query(params)}`),
+  team: (teamId, params) => send(`api/v1/analytics/teams/${id(teamId)}${query(params)}`),
+  post: (body) => send('api/v1/calls', { method: 'POST', headers: { 'content-type': 'application/json' }, body }),
+};
+
+/** Runs `task` over `items` with at most `width` requests in flight. */
+export async function each(items, width, task) {
+  const out = new Array(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await task(items[i], i);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(width, items.length) }, worker));
+  return out;
+}

@@ -1,0 +1,207 @@
+// The dashboard as a person uses it, in headless Chromium against a `callscope local serve`
+// (CALLSCOPE_UI_BASE) seeded through the API: the numbers on the pages equal the API's JSON,
+// the links lead where they say, uploads reach PROCESSED or show the API's reason, and every
+// page leaves a screenshot in target/ui/. A console error (a CSP violation among them) fails.
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { after, before, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import * as f from '../src/format.js';
+import { BASE, SHOTS, getJson, launch } from './browser.mjs';
+import { seed } from './seed.mjs';
+
+const samples = fileURLToPath(new URL('../../events/calls/', import.meta.url));
+let browser;
+let page;
+const problems = [];
+
+before(async () => {
+  await seed(BASE);
+  browser = await launch();
+  page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+  page.on('console', (m) => m.type() === 'error' && problems.push(m.text()));
+  page.on('pageerror', (e) => problems.push(e.message));
+});
+
+after(async () => {
+  await browser?.close();
+});
+
+const open = async (hash) => {
+  await page.goto(`${BASE}/#/${hash}`);
+  await page.waitForLoadState('networkidle');
+};
+const shot = (name) => page.screenshot({ path: `${SHOTS}${name}.png`, fullPage: true });
+const value = async (locator) => (await page.locator(locator).first().getAttribute('data-value')) ?? '';
+const text = async (locator) => (await page.locator(locator).first().innerText()).trim();
+const near = (a, b, what) => assert.ok(Math.abs(Number(a) - Number(b)) < 1e-9, `${what}: page ${a}, API ${b}`);
+
+test('the overview shows the leaderboard totals and each team as the API counts them', async () => {
+  const { agents } = await getJson('/api/v1/analytics/agents');
+  const calls = agents.reduce((n, a) => n + a.total_calls, 0);
+  const weighted = (k) => agents.reduce((s, a) => s + a[k] * a.total_calls, 0) / calls;
+  await open('overview');
+  await page.locator('[data-testid=total-calls]').waitFor();
+  await page.locator('.nudges, #missed + .state.empty').first().waitFor();
+  assert.equal(Number(await value('[data-testid=total-calls]')), calls);
+  assert.equal(await text('[data-testid=total-calls]'), f.count(calls));
+  near(await value('[data-testid=avg-score]'), weighted('avg_score'), 'average score');
+  assert.equal(await text('[data-testid=avg-score]'), f.score(weighted('avg_score')));
+  near(await value('[data-testid=avg-sentiment]'), weighted('avg_sentiment'), 'sentiment');
+  near(await value('[data-testid=avg-talk-ratio]'), weighted('avg_talk_ratio'), 'talk ratio');
+  for (const team of ['east', 'west']) {
+    const api = await getJson(`/api/v1/analytics/teams/${team}`);
+    const card = page.locator(`[data-team=${team}] dd`);
+    assert.equal(Number(await card.nth(0).getAttribute('data-value')), api.totals.total_calls, `team ${team} calls`);
+    assert.equal(Number(await card.nth(1).getAttribute('data-value')), api.totals.avg_score, `team ${team} score`);
+  }
+  // The calls-per-day chart's numbers add up to the total.
+  const perDay = await page.locator('#chart-calls td').evaluateAll((cells) => cells.map((c) => Number(c.dataset.value)));
+  assert.equal(perDay.reduce((a, b) => a + b, 0), calls);
+  await shot('overview');
+});
+
+test('the leaderboard lists what the API does, sorts by a column, and filters by team', async () => {
+  const { agents } = await getJson('/api/v1/analytics/agents');
+  await open('agents');
+  await page.locator('table.data tbody tr').first().waitFor();
+  const rows = page.locator('table.data tbody tr');
+  assert.equal(await rows.count(), agents.length);
+  for (const a of agents) {
+    const row = rows.filter({ has: page.locator('th', { hasText: new RegExp(`^${a.name}$`) }) });
+    assert.equal(Number(await row.locator('[data-col=calls]').getAttribute('data-value')), a.total_calls, `${a.name} calls`);
+    assert.equal(Number(await row.locator('[data-col=score]').getAttribute('data-value')), a.avg_score, `${a.name} score`);
+    assert.equal(await row.locator('[data-col=sentiment]').innerText(), f.sentiment(a.avg_sentiment));
+    assert.equal(await row.locator('[data-col=talk]').innerText(), f.percent(a.avg_talk_ratio));
+  }
+  await page.getByRole('button', { name: /Avg score/ }).click();
+  const scores = await rows.locator('[data-col=score]').evaluateAll((cells) => cells.map((c) => Number(c.dataset.value)));
+  assert.deepEqual(scores, [...agents.map((a) => a.avg_score)].sort((x, y) => y - x));
+  await shot('agents');
+
+  const east = await getJson('/api/v1/analytics/agents?team_id=east');
+  await open('agents?team=east');
+  await page.locator('caption', { hasText: 'of team east' }).waitFor();
+  const names = await page.locator('table.data tbody th').allInnerTexts();
+  assert.deepEqual(names.sort(), east.agents.map((a) => a.name).sort());
+});
+
+test("an agent's page shows the agent's totals, charts and nudges", async () => {
+  const api = await getJson('/api/v1/analytics/agents/sam.ortiz');
+  await open('agents/sam.ortiz');
+  await page.locator('[data-testid=total-calls]').waitFor();
+  await page.locator('#nudges ~ ol, #nudges ~ .state').first().waitFor();
+  await page.locator('#scores ~ figure').waitFor();
+  assert.equal(Number(await value('[data-testid=total-calls]')), api.totals.total_calls);
+  assert.equal(Number(await value('[data-testid=avg-score]')), api.totals.avg_score);
+  assert.equal(await page.locator('figure.chart').count(), 5);
+  await shot('agent');
+});
+
+test('a call page shows the call, its analysis, transcript, nudges and similar calls as the API has them', async () => {
+  const id = 'call-2026-11-01-0001';
+  const call = await getJson(`/api/v1/calls/${id}`);
+  const recs = await getJson(`/api/v1/calls/${id}/recommendations`);
+  await open(`calls/${id}`);
+  await page.locator('[data-testid=call-score]').waitFor();
+  await page.locator('#similar').waitFor();
+  assert.equal(Number(await value('[data-testid=call-score]')), call.score);
+  assert.equal(Number(await value('[data-testid=call-sentiment]')), call.customer_sentiment_score);
+  assert.equal(Number(await value('[data-testid=call-talk-ratio]')), call.agent_talk_ratio);
+  assert.equal(Number(await value('[data-testid=call-questions]')), call.analysis.questions.agent);
+  assert.equal(await page.locator('.turn').count(), call.transcript.split('\n').filter((l) => l.trim()).length);
+  assert.ok((await page.locator('mark.tracker').count()) > 0, 'trackers are marked in the transcript');
+  assert.ok((await page.locator('mark.next-step, .tag.next-step').count()) >= call.analysis.next_steps.length);
+  assert.equal(await page.locator('.nudges li').count(), recs.coaching_nudges.length);
+  assert.equal(await page.locator('.similar li').count(), recs.similar_calls.length);
+  await shot('call');
+  await page.setViewportSize({ width: 390, height: 844 });
+  await page.reload();
+  await page.locator('[data-testid=call-score]').waitFor();
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  assert.ok(overflow <= 1, `the phone layout scrolls sideways by ${overflow}px`);
+  await shot('call-phone');
+  await page.setViewportSize({ width: 1280, height: 900 });
+});
+
+test('list → call → similar call navigation works by links and keyboard', async () => {
+  const list = await getJson('/api/v1/calls?limit=25');
+  await open('calls');
+  await page.locator('table.data tbody tr').first().waitFor();
+  assert.equal(Number(await value('[data-testid=calls-total]')), list.total);
+  assert.deepEqual(await page.locator('table.data tbody th').allInnerTexts(), list.calls.map((c) => c.call_id));
+  await shot('calls');
+  if (list.next_cursor) {
+    await page.getByRole('link', { name: /Next page/ }).click();
+    await page.locator('table.data tbody tr').first().waitFor();
+    const second = await getJson(`/api/v1/calls?limit=25&cursor=${encodeURIComponent(list.next_cursor)}`);
+    assert.equal(await page.locator('table.data tbody th').first().innerText(), second.calls[0].call_id);
+    await page.getByRole('link', { name: /Previous page/ }).click();
+    await page.locator(`table.data tbody th >> text=${list.calls[0].call_id}`).waitFor();
+  }
+  const target = list.calls.find((c) => c.call_id === 'call-2026-11-01-0002') || list.calls[0];
+  await page.getByRole('link', { name: target.call_id, exact: true }).first().focus();
+  await page.keyboard.press('Enter');
+  await page.locator('h1', { hasText: `Call ${target.call_id}` }).waitFor();
+  const similar = (await getJson(`/api/v1/calls/${target.call_id}/recommendations`)).similar_calls;
+  assert.ok(similar.length > 0, 'the seeded call has similar calls');
+  await page.locator('.similar a').first().click();
+  await page.locator('h1', { hasText: `Call ${similar[0].call_id}` }).waitFor();
+  assert.ok(page.url().endsWith(`#/calls/${similar[0].call_id}`));
+});
+
+test('an uploaded file reaches PROCESSED and links to its call; a bad one shows the API reason', async () => {
+  await open('upload');
+  await page.fill('input[name=agent_id]', 'ben.okafor');
+  await page.setInputFiles('input[type=file]', [
+    // A bare Contact Lens file: the page wraps it in a call document with the form's details.
+    `${samples}contact_lens_words.json`,
+  ]);
+  await page.setInputFiles('input[type=file]', [
+    ...['backwards_times.json', 'not_json.txt'].map((name) => ({ name, mimeType: 'application/json', buffer: readFileSync(`${samples}invalid/${name}`) })),
+  ]);
+  await page.locator('[data-file="contact_lens_words.json"][data-status=PROCESSED] a').waitFor({ timeout: 60_000 });
+  for (const bad of ['backwards_times.json', 'not_json.txt']) {
+    const reply = await fetch(`${BASE}/api/v1/calls`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: readFileSync(`${samples}invalid/${bad}`),
+    });
+    assert.ok(reply.status >= 400 && reply.status < 500, `${bad}: ${reply.status}`);
+    const { detail } = await reply.json();
+    const msg = Array.isArray(detail) ? detail[0].msg : detail;
+    const shown = await text(`[data-file="${bad}"][data-status=rejected]`);
+    assert.ok(shown.includes(msg), `${bad}: page says ${JSON.stringify(shown)}, API says ${JSON.stringify(msg)}`);
+  }
+  await shot('upload');
+  await page.locator('[data-file="contact_lens_words.json"] a').click();
+  await page.locator('[data-testid=call-score]').waitFor();
+  assert.match(await text('.lead'), /^ben\.okafor with customer prospect/);
+});
+
+test('the pipeline counts the calls by status as the list has them', async () => {
+  const calls = [];
+  let cursor = '';
+  do {
+    const page_ = await getJson(`/api/v1/calls?limit=100${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`);
+    calls.push(...page_.calls);
+    cursor = page_.next_cursor;
+  } while (cursor);
+  await open('pipeline');
+  await page.locator('[data-testid=pipeline-total]').waitFor();
+  assert.equal(Number(await value('[data-testid=pipeline-total]')), calls.length);
+  assert.equal(Number(await value('[data-testid=pipeline-processed]')), calls.filter((c) => c.status === 'PROCESSED').length);
+  assert.equal(Number(await value('[data-testid=pipeline-failed]')), calls.filter((c) => c.status === 'FAILED').length);
+  await shot('pipeline');
+});
+
+test('the keyboard reaches the skip link and the pages first, and nothing broke in the console', async () => {
+  await page.goto('about:blank');
+  await open('overview');
+  await page.keyboard.press('Tab');
+  assert.equal(await page.evaluate(() => document.activeElement.textContent), 'Skip to the page');
+  await page.keyboard.press('Tab');
+  assert.equal(await page.evaluate(() => document.activeElement.textContent), 'Overview');
+  // The rejected uploads' 4xx answers are logged by the browser; anything else is a fault.
+  assert.deepEqual(problems.filter((p) => !/status of 4\d\d/.test(p)), []);
+});
