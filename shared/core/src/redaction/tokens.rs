@@ -91,12 +91,12 @@ pub fn tokenize(turns: &[Turn<'_>]) -> Vec<Token> {
                     .all(|b| b.is_ascii_whitespace() || b"-,.()".contains(&b))
             });
             let core = &text[start..end];
-            let (kind, value) = classify(core);
             let lower = if core.is_ascii() {
                 core.to_ascii_lowercase()
             } else {
                 core.to_lowercase()
             };
+            let (kind, value) = classify(core, &lower);
             let after = &word[e..];
             tokens.push(Token {
                 utterance: u,
@@ -162,7 +162,7 @@ fn core(word: &str) -> Option<(usize, usize)> {
     Some((start, end))
 }
 
-fn classify(core: &str) -> (Kind, String) {
+fn classify(core: &str, lower: &str) -> (Kind, String) {
     let b = core.as_bytes();
     if b.iter().any(u8::is_ascii_digit)
         && b.iter()
@@ -194,8 +194,7 @@ fn classify(core: &str) -> (Kind, String) {
     if core.len() > 12 || !core.is_ascii() {
         return (Kind::Word, String::new());
     }
-    let lower = core.to_ascii_lowercase();
-    super::lists::number_word(&lower).unwrap_or((Kind::Word, String::new()))
+    super::lists::number_word(lower).unwrap_or((Kind::Word, String::new()))
 }
 
 /// `1st`…`31st`.
