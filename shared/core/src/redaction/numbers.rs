@@ -183,7 +183,7 @@ pub fn detect(
     tokens: &[Token],
     turns: &[Turn<'_>],
     cues: &[Found],
-    mut spent: Vec<usize>,
+    spent: Vec<usize>,
     claims: &mut Claims,
 ) -> Vec<(Run, Option<usize>)> {
     let runs = runs(tokens);
@@ -191,6 +191,7 @@ pub fn detect(
     // Each run's entity once typed.
     let mut typed: Vec<Option<usize>> = vec![None; runs.len()];
     // A cue types one number (its other parts join it as fragments), then is spent.
+    let mut spent: rustc_hash::FxHashSet<usize> = spent.into_iter().collect();
     for (r, run) in runs.iter().enumerate() {
         if !claims.all_free(run.tokens.clone()) || run.digits.is_empty() {
             continue;
@@ -225,9 +226,8 @@ pub fn detect(
             let gap = next.tokens.start.checked_sub(run.tokens.end)?;
             let same = turns[tokens[next.tokens.start].utterance].speaker
                 == turns[tokens[run.tokens.start].utterance].speaker;
-            let cue_between = cues
-                .iter()
-                .any(|c| c.end > run.tokens.end && c.end <= next.tokens.start);
+            let first = cues.partition_point(|c| c.end <= run.tokens.end);
+            let cue_between = cues.get(first).is_some_and(|c| c.end <= next.tokens.start);
             (gap <= 3
                 && same
                 && !cue_between
