@@ -4,7 +4,7 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 LOCAL_CLOUD := infra/local-cloud.sh
 
-.PHONY: help demo serve test lint infra-lint tests unit bench profile analyse local-up local-down local-status sam-build
+.PHONY: help demo serve test lint infra-lint tests unit bench pii-report profile analyse local-up local-down local-status sam-build
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -46,6 +46,9 @@ unit: ## unit and property tests only (no services needed)
 bench: ## criterion benchmarks of the analysis engine, then the adversarial suite (fails on a case over its budget or growing faster than linearly)
 	cargo bench -p callscope-core --bench analysis
 	cargo bench -p callscope-core --bench adversarial
+
+pii-report: ## recall and precision of PII redaction per type on the labelled set (generated calls + shared/core/data/pii/eval)
+	cargo run --quiet --release -p callscope-core --example pii_report
 
 profile: ## instructions per analysis stage of the 30-minute call (callgrind: repeatable on a busy machine)
 	infra/profile-analysis.sh

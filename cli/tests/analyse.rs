@@ -80,7 +80,9 @@ fn the_timed_discovery_call_has_the_metrics_computed_by_hand() {
     assert_eq!(a["questions"]["customer"], 1);
     assert_eq!(
         a["redactions"],
-        serde_json::json!({"emails": 1, "phone_numbers": 1, "card_numbers": 1})
+        // Names too since issue 25: "Hi Dana, this is Sam from Brightline" and "Talk soon, Dana!".
+        serde_json::json!({"emails": 1, "phone_numbers": 1, "card_numbers": 1,
+            "by_type": {"email": 1, "phone": 1, "credit_debit_number": 1, "name": 3}})
     );
     let compliance = a["trackers"]
         .as_array()

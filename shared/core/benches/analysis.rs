@@ -26,5 +26,21 @@ fn analysis(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, analysis);
+/// Redaction as admit runs it, on the same calls (the 30-minute call is the figure the docs
+/// quote), and on a 30-minute call with PII said in every form every few turns.
+fn redaction(c: &mut Criterion) {
+    use callscope_core::redaction::redact_transcript;
+    let mut group = c.benchmark_group("redact");
+    for minutes in [5_u32, 30, 60] {
+        let call = generate_call(minutes, u64::from(minutes));
+        let bytes: usize = call.utterances().iter().map(|u| u.text.len()).sum();
+        group.throughput(Throughput::Bytes(bytes as u64));
+        group.bench_function(format!("{minutes}_minute_call"), |b| {
+            b.iter(|| redact_transcript(black_box(&call)))
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, analysis, redaction);
 criterion_main!(benches);

@@ -165,3 +165,72 @@ async fn calls_not_started_before_the_deadline_are_unavailable_and_not_stored() 
     assert!(matches!(admitted[0].admission, Admission::Unavailable(_)));
     assert!(f.calls.is_empty() && f.queue.sent().is_empty());
 }
+
+/// Issue 25: a call holding every type stores none of them, in its transcript or its preview.
+#[tokio::test]
+async fn a_call_with_every_kind_of_personal_data_stores_none_of_it() {
+    let f = fixture();
+    let document = serde_json::json!({
+        "call_id": "c-pii", "agent_id": "ana", "customer_id": "cust-1",
+        "start_time": "2026-11-02T09:00:00Z", "duration_seconds": 60,
+        "transcript": "Agent: Can I have your account number?\n\
+            Customer: It's 7731 0482 5519.\n\
+            Agent: And your address?\n\
+            Customer: 1840 Cedar Lane, Fairview, Oregon 97024.\n\
+            Agent: Date of birth?\n\
+            Customer: March 14th, 1985. My social is 123-45-6789.\n\
+            Customer: Card 4111 1111 1111 1111, expires 04/27, security code 321.\n\
+            Customer: The routing number is 021000021. My name is Jordan Lockwood."
+    });
+    let call =
+        callscope_core::formats::parse_value(document, callscope_core::formats::Format::Auto)
+            .expect("valid call");
+    let admitted = f
+        .admit
+        .admit(
+            &tenant("acme"),
+            vec![(call, correlation("corr-pii"))],
+            Deadline::NONE,
+        )
+        .await;
+    assert_eq!(admitted[0].admission, Admission::Accepted);
+    let stored = f
+        .calls
+        .load(&tenant("acme"), &call_id("c-pii"))
+        .await
+        .expect("load")
+        .expect("stored");
+    let text = stored.call.utterances.to_lines();
+    for secret in [
+        "7731",
+        "0482",
+        "5519",
+        "1840",
+        "Cedar",
+        "Fairview",
+        "97024",
+        "March",
+        "1985",
+        "6789",
+        "4111",
+        "04/27",
+        "321",
+        "021000021",
+        "Jordan",
+        "Lockwood",
+    ] {
+        assert!(!text.contains(secret), "{secret} stored in {text}");
+    }
+    for pii in callscope_core::redaction::PiiType::ALL {
+        if pii != callscope_core::redaction::PiiType::Phone
+            && pii != callscope_core::redaction::PiiType::Email
+            && pii != callscope_core::redaction::PiiType::Pin
+        {
+            assert!(
+                stored.redactions.of(pii) >= 1,
+                "{pii:?}: {:?}",
+                stored.redactions
+            );
+        }
+    }
+}

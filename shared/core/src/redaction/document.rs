@@ -11,7 +11,8 @@
 
 use serde_json::Value;
 
-use super::{pii_spans, redact_text, RedactionCounts, CARD_PLACEHOLDER, EMAIL_PLACEHOLDER};
+use super::{counts, default_redactor, redact_text, Finding, RedactionCounts};
+use crate::domain::Role;
 
 /// A document with its PII replaced.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -23,7 +24,7 @@ pub struct RedactedDocument {
     pub counts: RedactionCounts,
 }
 
-/// `body` with e-mails, card and phone numbers replaced wherever they are in its values.
+/// `body` with PII replaced wherever it is in its values (the default policy).
 pub fn redact_document(body: &str) -> RedactedDocument {
     let mut counts = RedactionCounts::default();
     match serde_json::from_str::<Value>(body) {
@@ -128,13 +129,15 @@ fn redact_word_items(items: &mut Vec<Value>, counts: &mut RedactionCounts) {
         text.push_str(content(item).unwrap_or_default());
         ranges.push(start..text.len());
     }
-    let spans = pii_spans(&text);
+    let spans: Vec<Finding> = default_redactor().find(&[(Role::Other, &text)], &Default::default());
     if spans.is_empty() {
         return;
     }
+    counts.add(counts::count(&spans));
     // Runs of items (first, last) with the spans inside them; runs that share an item merge.
     let mut runs: Vec<(usize, usize, Vec<usize>)> = Vec::new();
-    for (index, (span, _)) in spans.iter().enumerate() {
+    for (index, finding) in spans.iter().enumerate() {
+        let span = &finding.range;
         let first = ranges.iter().position(|r| r.end > span.start).unwrap_or(0);
         let last = ranges
             .iter()
@@ -155,11 +158,10 @@ fn redact_word_items(items: &mut Vec<Value>, counts: &mut RedactionCounts) {
         let mut redacted = String::new();
         let mut at = from;
         for &index in inside {
-            let (span, placeholder) = &spans[index];
+            let span = &spans[index].range;
             redacted.push_str(&text[at..span.start.max(at)]);
-            redacted.push_str(placeholder);
+            redacted.push_str(spans[index].pii.placeholder());
             at = span.end.max(at);
-            count(counts, placeholder);
         }
         redacted.push_str(&text[at.min(to)..to]);
         let end_times = end_time(&items[*last]);
@@ -181,14 +183,6 @@ fn end_time(item: &Value) -> Vec<(&'static str, Value)> {
         .into_iter()
         .filter_map(|name| Some((name, item.get(name)?.clone())))
         .collect()
-}
-
-fn count(counts: &mut RedactionCounts, placeholder: &str) {
-    match placeholder {
-        EMAIL_PLACEHOLDER => counts.emails += 1,
-        CARD_PLACEHOLDER => counts.card_numbers += 1,
-        _ => counts.phone_numbers += 1,
-    }
 }
 
 #[cfg(test)]
