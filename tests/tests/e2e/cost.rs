@@ -1,7 +1,8 @@
 //! What a call costs, by the request meter on the local pipeline: fixed generated calls of 5 and
 //! 30 minutes go through ingest, process and aggregate, and their write and read units per call
-//! must stay at what the storage design costs (measured: 24.2 and 30.5 write units). A change that
-//! stores more, transacts more or projects more into the indexes fails here.
+//! must stay at what the storage design costs (measured: 24.2 and 30.5 write units; 26.7 and 35.7
+//! since the analysis item carries each turn and interval, ~3.9 KB more compressed for the 30-minute
+//! call). A change that stores more, transacts more or projects more into the indexes fails here.
 
 use std::collections::BTreeMap;
 
@@ -12,7 +13,7 @@ use callscope_tests::workspace_root;
 
 /// (minutes, most write units per call, most read units per call): what was measured, with
 /// room for how the local runner happens to batch the rollups (coalescing varies by batch).
-const BUDGETS: [(u32, f64, f64); 2] = [(5, 28.0, 1.5), (30, 35.0, 2.5)];
+const BUDGETS: [(u32, f64, f64); 2] = [(5, 28.0, 1.5), (30, 40.0, 2.5)];
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_call_costs_what_the_storage_design_says_in_write_and_read_units() {

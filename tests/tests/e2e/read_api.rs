@@ -179,6 +179,17 @@ async fn every_endpoint_answers_in_the_v1_shape_and_bad_input_is_named() {
     assert_eq!(detail.status, 200, "{}", detail.body);
     assert_eq!(detail.body["status"], "PROCESSED");
     assert_eq!(detail.body["analysis"]["score"], detail.body["score"]);
+    // The turns and intervals the page draws survive storage (compressed) and the cache.
+    let call = formats::parse_value(documents()[0].clone(), Format::Auto).expect("valid");
+    let (call, redactions) = call.redacted();
+    let analysis =
+        Analyser::default().analyse(&call.utterances, Some(call.duration_seconds), redactions);
+    assert_eq!(analysis.turns.len(), call.utterances.utterances().len());
+    assert_eq!(detail.body["analysis"]["turns"], json!(analysis.turns));
+    assert_eq!(
+        detail.body["analysis"]["intervals"],
+        json!(analysis.intervals)
+    );
     assert!(detail.body["transcript"]
         .as_str()
         .expect("text")

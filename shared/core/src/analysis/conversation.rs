@@ -4,6 +4,7 @@
 mod overlap;
 
 use crate::analysis::timeline::{Segment, Timeline, Timing};
+use crate::analysis::turns::{Interval, IntervalKind, MONOLOGUE_MIN_SECONDS};
 use crate::analysis::PerRole;
 use crate::domain::Role;
 
@@ -32,6 +33,9 @@ pub struct ConversationMeasures {
     pub longest_customer_story_seconds: f64,
     pub interactivity: f64,
     pub patience_seconds: Option<f64>,
+    /// Monologues, interruptions, crosstalk and silences, in start order, found by the
+    /// measures above as they run.
+    pub intervals: Vec<Interval>,
 }
 
 pub fn measure(timeline: &Timeline<'_>) -> ConversationMeasures {
@@ -54,30 +58,37 @@ pub fn measure(timeline: &Timeline<'_>) -> ConversationMeasures {
     } else {
         share(words.agent as f64, words.customer as f64)
     };
-    ConversationMeasures {
+    let mut intervals = Vec::new();
+    let mut measures = ConversationMeasures {
         agent_talk_ratio,
         talk_time_seconds,
         non_talk_time_seconds: if measured {
-            non_talk_time(timeline)
+            non_talk_time(timeline, &mut intervals)
         } else {
             0.0
         },
         interruptions: if measured {
-            overlap::interruptions(timeline)
+            overlap::interruptions(timeline, &mut intervals)
         } else {
             PerRole::default()
         },
         crosstalk_seconds: if measured {
-            overlap::crosstalk(timeline)
+            overlap::crosstalk(timeline, &mut intervals)
         } else {
             0.0
         },
         talk_speed_wpm,
-        longest_monologue_seconds: longest_stretch(timeline, Role::Agent),
-        longest_customer_story_seconds: longest_stretch(timeline, Role::Customer),
+        longest_monologue_seconds: longest_stretch(timeline, Role::Agent, &mut intervals),
+        longest_customer_story_seconds: longest_stretch(timeline, Role::Customer, &mut intervals),
         interactivity: interactivity(timeline),
         patience_seconds: patience(timeline),
-    }
+        intervals: Vec::new(),
+    };
+    // Other speakers' monologues too: the timeline shows every speaker.
+    longest_stretch(timeline, Role::Other, &mut intervals);
+    intervals.sort_by(|a, b| a.start_seconds.total_cmp(&b.start_seconds));
+    measures.intervals = intervals;
+    measures
 }
 
 /// `part / (part + rest)`, 0 when both are 0.
@@ -132,50 +143,66 @@ fn talk<'s>(s: &'s Segment<'_>, measured: bool) -> impl Iterator<Item = (f64, f6
 }
 
 /// Total of the gaps of at least [`SILENCE_THRESHOLD_SECONDS`] where nobody speaks, from the
-/// start of the call to its end (leading and trailing silence included).
-fn non_talk_time(timeline: &Timeline<'_>) -> f64 {
+/// start of the call to its end (leading and trailing silence included); each gap is pushed to
+/// `intervals`.
+fn non_talk_time(timeline: &Timeline<'_>, intervals: &mut Vec<Interval>) -> f64 {
     let mut silence = 0.0;
     let mut clock = 0.0_f64;
     for (start, end) in overlap::merged(timeline.segments.iter().flat_map(Segment::speech)) {
         let gap = start - clock;
         if gap >= SILENCE_THRESHOLD_SECONDS {
             silence += gap;
+            intervals.push(Interval::new(IntervalKind::Silence, None, clock, start));
         }
         clock = clock.max(end);
     }
     let trailing = timeline.duration - clock;
     if trailing >= SILENCE_THRESHOLD_SECONDS {
         silence += trailing;
+        let end = timeline.duration;
+        intervals.push(Interval::new(IntervalKind::Silence, None, clock, end));
     }
     silence
 }
 
 /// The longest stretch of `role`'s speech: its consecutive segments join while the gap between
 /// them is under [`SILENCE_THRESHOLD_SECONDS`] and nobody else says more than a backchannel in
-/// between. A stretch lasts from its first start to its last end.
-fn longest_stretch(timeline: &Timeline<'_>, role: Role) -> f64 {
+/// between. A stretch lasts from its first start to its last end. Stretches of at least
+/// [`MONOLOGUE_MIN_SECONDS`] are pushed to `intervals`.
+fn longest_stretch(timeline: &Timeline<'_>, role: Role, intervals: &mut Vec<Interval>) -> f64 {
     let mut longest = 0.0_f64;
     let mut current: Option<(f64, f64)> = None;
+    let mut close = |(start, end): (f64, f64)| {
+        if end - start >= MONOLOGUE_MIN_SECONDS {
+            intervals.push(Interval::new(
+                IntervalKind::Monologue,
+                Some(role),
+                start,
+                end,
+            ));
+        }
+        longest = longest.max(end - start);
+    };
     for s in &timeline.segments {
         if s.role == role {
             current = match current {
                 Some((start, end)) if s.start - end < SILENCE_THRESHOLD_SECONDS => {
                     Some((start, end.max(s.end)))
                 }
-                Some((start, end)) => {
-                    longest = longest.max(end - start);
+                Some(stretch) => {
+                    close(stretch);
                     Some((s.start, s.end))
                 }
                 None => Some((s.start, s.end)),
             };
         } else if s.words > BACKCHANNEL_MAX_WORDS {
-            if let Some((start, end)) = current.take() {
-                longest = longest.max(end - start);
+            if let Some(stretch) = current.take() {
+                close(stretch);
             }
         }
     }
-    if let Some((start, end)) = current {
-        longest = longest.max(end - start);
+    if let Some(stretch) = current {
+        close(stretch);
     }
     longest.max(0.0)
 }

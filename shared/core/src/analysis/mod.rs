@@ -16,6 +16,7 @@ mod text;
 mod timeline;
 mod tokens;
 pub mod trackers;
+mod turns;
 
 use serde::{Deserialize, Serialize};
 
@@ -28,6 +29,7 @@ pub use scoring::{Priority, Recommendation};
 pub use sentiment::SentimentSummary;
 pub use timeline::{Segment, Timeline, Timing, TimingSource};
 pub use trackers::{TrackerHit, TrackerRule};
+pub use turns::{Interval, IntervalKind, Turn, MAX_INTERVALS, MONOLOGUE_MIN_SECONDS};
 
 /// Everything callscope measures about one call. JSON names are snake_case and stable: clients
 /// and the stored analyses depend on them.
@@ -97,6 +99,16 @@ pub struct CallAnalysis {
     pub score: u8,
     /// Coaching recommendations, each with its evidence and benchmark.
     pub recommendations: Vec<Recommendation>,
+    /// Every utterance in transcript order: speaker, start and end on the timeline (estimated
+    /// when `timing` is), and its own VADER score. Empty in analyses stored before it existed.
+    #[serde(default)]
+    pub turns: Vec<Turn>,
+    /// Monologues (a speaker's stretch of at least 60 s), interruptions, crosstalk and silences
+    /// (at least 3 s), in start order; only monologues when `timing` is `estimated`; at most
+    /// [`MAX_INTERVALS`], the longest, when a call has more. Empty in
+    /// analyses stored before it existed.
+    #[serde(default)]
+    pub intervals: Vec<Interval>,
 }
 
 /// The engine with its configuration prepared once (compiled tracker rules, the sentiment
@@ -131,9 +143,13 @@ impl Analyser {
         redactions: RedactionCounts,
     ) -> CallAnalysis {
         let timeline = Timeline::build(transcript, duration_seconds);
-        let talk = conversation::measure(&timeline);
+        let mut talk = conversation::measure(&timeline);
         let language = text::measure(&timeline);
-        let sentiment = self.sentiment.summarize(&timeline);
+        let (sentiment, turn_scores) = self.sentiment.summarize(&timeline);
+        let mut turns = turns::turns(&timeline, &turn_scores);
+        let mut intervals = std::mem::take(&mut talk.intervals);
+        turns::cap(&mut intervals);
+        turns::round(&mut turns, &mut intervals);
         let mut analysis = CallAnalysis {
             timing: timeline.timing,
             timing_source: Some(timeline.source),
@@ -158,6 +174,8 @@ impl Analyser {
             redactions,
             score: 0,
             recommendations: Vec::new(),
+            turns,
+            intervals,
         };
         let assessment = scoring::assess(&analysis);
         analysis.score = assessment.score;

@@ -90,16 +90,22 @@ impl SentimentScorer {
         }
     }
 
+    /// The summary, and each segment's own score (`None` without words) for the turns.
     // A frame of its own, so `make profile` can attribute this stage (one call per analysis).
     #[inline(never)]
-    pub fn summarize(&self, timeline: &Timeline<'_>) -> SentimentSummary {
+    pub fn summarize(&self, timeline: &Timeline<'_>) -> (SentimentSummary, Vec<Option<f64>>) {
         let mut per_role = [WeightedMean::default(); 3];
         let mut overall = WeightedMean::default();
         let mut quarters = [WeightedMean::default(); 4];
         let quarter_length = timeline.duration / 4.0;
         let mut scratch = vader::Scratch::default();
-        for s in timeline.segments.iter().filter(|s| s.words > 0) {
+        let mut scores = vec![None; timeline.segments.len()];
+        for (s, slot) in timeline.segments.iter().zip(&mut scores) {
+            if s.words == 0 {
+                continue;
+            }
             let score = self.compound_with(s.text, timeline.tokens_of(s), &mut scratch);
+            *slot = Some(score);
             let weight = s.words as f64;
             per_role[role_index(s.role)].add(score, weight);
             overall.add(score, weight);
@@ -111,13 +117,14 @@ impl SentimentScorer {
             };
             quarters[quarter.min(3)].add(score, weight);
         }
-        SentimentSummary {
+        let summary = SentimentSummary {
             agent: per_role[role_index(Role::Agent)].value(),
             customer: per_role[role_index(Role::Customer)].value(),
             other: per_role[role_index(Role::Other)].value(),
             overall: overall.value(),
             quarters: quarters.map(WeightedMean::value),
-        }
+        };
+        (summary, scores)
     }
 }
 
@@ -187,8 +194,9 @@ mod tests {
             },
         ])
         .expect("valid");
-        let s = scorer.summarize(&Timeline::build(&t, Some(40.0)));
+        let (s, turns) = scorer.summarize(&Timeline::build(&t, Some(40.0)));
         let (pos, neg) = (scorer.compound(text_pos), scorer.compound(text_neg));
+        assert_eq!(turns, vec![Some(pos), Some(neg), Some(pos)]);
         assert_eq!(s.agent, Some(pos));
         // customer: 2 words at neg, 4 words at pos.
         let customer = (2.0 * neg + 4.0 * pos) / 6.0;

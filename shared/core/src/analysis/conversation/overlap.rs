@@ -22,6 +22,7 @@
 //! at 0.83 s of 1.6 s talked over.
 
 use crate::analysis::timeline::{Segment, Timeline};
+use crate::analysis::turns::{Interval, IntervalKind};
 use crate::analysis::PerRole;
 use crate::domain::Role;
 
@@ -69,8 +70,10 @@ pub fn is_backchannel(text: &str) -> bool {
 
 /// Interruptions per interrupting role, as defined in the module doc. A segment counts at most
 /// once. For each other role the candidate is its segment reaching furthest into the call so
-/// far (segments are in start order), which is the one still being spoken if any is.
-pub fn interruptions(timeline: &Timeline<'_>) -> PerRole<u32> {
+/// far (segments are in start order), which is the one still being spoken if any is. Each
+/// interruption is pushed to `intervals`: from the newcomer's first word to where the two
+/// segments stop overlapping.
+pub fn interruptions(timeline: &Timeline<'_>, intervals: &mut Vec<Interval>) -> PerRole<u32> {
     let mut furthest: PerRole<Option<&Segment<'_>>> = PerRole::default();
     let mut counts = PerRole::<u32>::default();
     for s in &timeline.segments {
@@ -79,12 +82,19 @@ pub fn interruptions(timeline: &Timeline<'_>) -> PerRole<u32> {
             .iter()
             .filter(|r| **r != s.role)
             .filter_map(|r| *furthest.get(*r))
-            .any(|p| {
+            .find(|p| {
                 start - p.speech_start() >= MIN_INTERRUPTED_LEAD_SECONDS
                     && overlap(p, s) >= MIN_INTERRUPTION_OVERLAP_SECONDS
             });
-        if cut_off && !is_backchannel(s.text) {
+        if let Some(p) = cut_off.filter(|_| !is_backchannel(s.text)) {
             *counts.get_mut(s.role) += 1;
+            let end = p.end.min(s.end);
+            intervals.push(Interval::new(
+                IntervalKind::Interruption,
+                Some(s.role),
+                start,
+                end,
+            ));
         }
         let slot = furthest.get_mut(s.role);
         if slot.is_none_or(|p| s.end > p.end) {
@@ -134,8 +144,9 @@ fn runs(speech: impl Iterator<Item = (f64, f64)>) -> impl Iterator<Item = (f64, 
 }
 
 /// Crosstalk: seconds of the call during which two or more roles speak at once (each role's
-/// own overlapping segments count once), backchannels and interruptions included.
-pub fn crosstalk(timeline: &Timeline<'_>) -> f64 {
+/// own overlapping segments count once), backchannels and interruptions included. Each span of
+/// crosstalk is pushed to `intervals`.
+pub fn crosstalk(timeline: &Timeline<'_>, intervals: &mut Vec<Interval>) -> f64 {
     // +1 where a role's speech starts, −1 where it ends; sweep in time order.
     let mut edges: Vec<(f64, i32)> = Vec::new();
     for role in Role::ALL {
@@ -152,9 +163,21 @@ pub fn crosstalk(timeline: &Timeline<'_>) -> f64 {
     // Ends before starts at the same instant: touching is not overlapping.
     edges.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
     let (mut speaking, mut since, mut total) = (0, 0.0, 0.0);
+    let mut open: Option<Interval> = None;
     for (at, delta) in edges {
         if speaking >= 2 {
             total += at - since;
+        }
+        // A span opens when a second role starts and closes when fewer than two speak.
+        if speaking < 2 && speaking + delta >= 2 {
+            open = Some(Interval::new(IntervalKind::Crosstalk, None, at, at));
+        } else if speaking >= 2 && speaking + delta < 2 {
+            if let Some(mut span) = open.take() {
+                span.end_seconds = at;
+                if span.end_seconds > span.start_seconds {
+                    intervals.push(span);
+                }
+            }
         }
         speaking += delta;
         since = at;

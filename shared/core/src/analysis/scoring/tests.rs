@@ -66,6 +66,8 @@ fn model_call() -> CallAnalysis {
         redactions: Default::default(),
         score: 0,
         recommendations: Vec::new(),
+        turns: Vec::new(),
+        intervals: Vec::new(),
     }
 }
 
