@@ -124,7 +124,8 @@ export function Chart({ title, x: givenX, series: givenSeries, bars, integer, fo
       axes: [
         days
           ? { stroke: '#333', grid: { stroke: '#eee' } }
-          : { stroke: '#333', grid: { stroke: '#eee' }, splits: () => x, values: (u, ticks) => ticks.map((t) => (xFormat ? xFormat(t) : t)) },
+          : // A tick per point while they fit; uPlot's own ticks beyond (a call's turns).
+            { stroke: '#333', grid: { stroke: '#eee' }, splits: x.length <= 12 ? () => x : undefined, values: (u, ticks) => ticks.map((t) => (xFormat ? xFormat(t) : t)) },
          {
           stroke: '#333',
           grid: { stroke: '#eee' },

@@ -110,6 +110,12 @@ test('a call page shows the call, its analysis, transcript, nudges and similar c
   assert.equal(Number(await value('[data-testid=call-talk-ratio]')), call.agent_talk_ratio);
   assert.equal(Number(await value('[data-testid=call-questions]')), call.analysis.questions.agent);
   assert.equal(await page.locator('.turn').count(), call.transcript.split('\n').filter((l) => l.trim()).length);
+  // The timeline draws every turn of the analysis, and the transcript shows each turn's time.
+  assert.ok(call.analysis.turns.length > 0, 'the analysis has turns');
+  assert.equal(await page.locator('.timeline rect.turn-bar').count(), call.analysis.turns.length);
+  assert.equal(await page.locator('.timeline rect.interval').count(), call.analysis.intervals.length);
+  assert.equal(await page.locator('.turn .turn-time').count(), call.analysis.turns.length);
+  assert.equal((await page.locator('.turn .turn-time').first().textContent()).trim(), f.clock(call.analysis.turns[0].start_seconds));
   assert.ok((await page.locator('mark.tracker').count()) > 0, 'trackers are marked in the transcript');
   assert.ok((await page.locator('mark.next-step, .tag.next-step').count()) >= call.analysis.next_steps.length);
   assert.equal(await page.locator('.nudges li').count(), recs.coaching_nudges.length);

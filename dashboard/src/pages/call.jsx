@@ -4,6 +4,7 @@ import { useEffect, useState } from 'preact/hooks';
 import { api } from '../api.js';
 import * as f from '../format.js';
 import { Chart, Empty, Figures, Loaded, href, useLoad } from '../ui.jsx';
+import { Timeline } from './timeline.jsx';
 
 /** The stored transcript's `Role: text` lines as turns. */
 export const turnsOf = (transcript) =>
@@ -26,7 +27,7 @@ function marksOf(analysis, count) {
   return marks;
 }
 
-function Turn({ turn, marks, index }) {
+function Turn({ turn, marks, index, timed }) {
   const lower = turn.text.toLowerCase();
   const spans = [];
   for (const m of marks) {
@@ -54,7 +55,8 @@ function Turn({ turn, marks, index }) {
     <li class={`turn ${turn.role.toLowerCase()}`} data-index={index}>
       <span class="who">
         {turn.role}
-        {first !== null && <time class="at"> {f.clock(first)}</time>}
+        {timed && <time class="at turn-time"> {f.clock(timed.start_seconds)}</time>}
+        {first !== null && !timed && <time class="at"> {f.clock(first)}</time>}
       </span>
       <p>{parts}</p>
       {unplaced.map((m) => (
@@ -116,6 +118,9 @@ export function Call({ callId }) {
           const a = c.analysis;
           const turns = turnsOf(c.transcript);
           const marks = marksOf(a, turns.length);
+          // Times per line when the analysis has a turn for each (analyses before turns do not).
+          const timed = a?.turns?.length === turns.length ? a.turns : null;
+          const bySpeaker = (r) => (a?.turns || []).map((t) => (t.speaker === r ? t.sentiment : null));
           return (
             <>
               <h1>
@@ -150,7 +155,21 @@ export function Call({ callId }) {
                       bars
                       format={f.sentiment}
                     />
+                    {a.turns?.length > 0 && (
+                      <Chart
+                        title="Sentiment per turn"
+                        x={a.turns.map((_, i) => i + 1)}
+                        xLabel="Turn"
+                        series={[
+                          { label: 'Agent', values: bySpeaker('agent') },
+                          { label: 'Customer', values: bySpeaker('customer') },
+                        ]}
+                        bars
+                        format={f.sentiment}
+                      />
+                    )}
                   </div>
+                  <Timeline a={a} />
                 </>
               )}
               <div class="columns">
@@ -161,7 +180,7 @@ export function Call({ callId }) {
                   </p>
                   <ol class="transcript">
                     {turns.map((t, i) => (
-                      <Turn turn={t} marks={marks[i]} index={i} />
+                      <Turn turn={t} marks={marks[i]} index={i} timed={timed?.[i]} />
                     ))}
                   </ol>
                 </section>
