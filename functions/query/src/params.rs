@@ -29,8 +29,10 @@ pub struct ListParams {
     #[param(value_type = Option<u32>, minimum = 0)]
     offset: Option<String>,
     /// Only this agent's calls.
+    #[param(pattern = r"^[A-Za-z0-9._:-]{1,128}$")]
     agent_id: Option<String>,
     /// Only calls made in this team.
+    #[param(pattern = r"^[A-Za-z0-9._:-]{1,128}$")]
     team_id: Option<String>,
     /// Calls that started at or after this time (ISO 8601; `Z`, an offset, none = UTC, or a
     /// date = its first instant).
@@ -150,6 +152,7 @@ impl AnalyticsParams {
 #[into_params(parameter_in = Query)]
 pub struct LeaderboardParams {
     /// Only calls the agents made in this team.
+    #[param(pattern = r"^[A-Za-z0-9._:-]{1,128}$")]
     team_id: Option<String>,
     /// First day counted (ISO 8601 date or date-time; its UTC day). Open when absent.
     #[param(value_type = Option<String>, format = Date)]

@@ -4,6 +4,7 @@
 
 pub mod lambda;
 pub mod problem;
+pub mod schema;
 pub mod tenant;
 
 pub use problem::ApiError;
