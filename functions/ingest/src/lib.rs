@@ -12,6 +12,7 @@ use axum::Extension;
 use axum::{Json, Router};
 use callscope_app::admit::{Admission, AdmitCalls, Admitted};
 use callscope_app::ports::SystemClock;
+use callscope_app::rate_limit::{RateLimiter, TokenBucket};
 use callscope_app::telemetry;
 use callscope_app::Deadline;
 use callscope_cloud::aws::AwsClients;
@@ -19,7 +20,9 @@ use callscope_cloud::config::IngestConfig;
 use callscope_core::domain::{Call, CorrelationId, TenantId, MAX_DOCUMENT_BYTES};
 use callscope_core::error::InputError;
 use callscope_core::formats::{self, Format};
+use callscope_http::lambda::StagePrefix;
 use callscope_http::problem::{input_detail, Place};
+use callscope_http::rate_limit::limited;
 use callscope_http::schema::{BodyRefusal, Problem, Refusal, ValidationProblem};
 use callscope_http::{ApiError, Tenant, TenantAuth};
 use document::{
@@ -56,13 +59,25 @@ pub fn router(config: &IngestConfig, clients: &AwsClients) -> Router {
         clients.queue(&config.process_queue_url),
         Arc::new(SystemClock),
     );
-    routes(Ingest {
+    let auth = TenantAuth {
+        claim: config.tenant_claim.clone(),
+        default_tenant: config.default_tenant.clone(),
+    };
+    let router = routes(Ingest {
         admit,
-        auth: TenantAuth {
-            claim: config.tenant_claim.clone(),
-            default_tenant: config.default_tenant.clone(),
-        },
-    })
+        auth: auth.clone(),
+    });
+    match config.requests_per_minute {
+        0 => router,
+        limit => limited(router, rate_limit(limit), auth),
+    }
+}
+
+/// Each tenant's requests a minute in this sandbox: ingest never talks to the cache, so the
+/// count is in-process and approximate (a tenant may get up to the limit times the running
+/// sandboxes; the function's reserved concurrency bounds those).
+pub fn rate_limit(per_minute: u32) -> Arc<dyn RateLimiter> {
+    Arc::new(TokenBucket::per_minute(Arc::new(SystemClock), per_minute))
 }
 
 /// The routes and their OpenAPI description.
@@ -98,7 +113,7 @@ pub fn routes(ingest: Ingest) -> Router {
             headers(("Location" = String, description = "The call's URL"))),
         (status = 400, description = "Not JSON", body = ValidationProblem),
         (status = 401, description = "No token, or one without the tenant claim", body = Refusal),
-        (status = 403, description = "The tenant claim is not a valid tenant id", body = Problem),
+        (status = 403, description = "The token lacks the route's scope, or its tenant claim is not a valid tenant id", body = Refusal),
         (status = 409, description = "The call_id exists with other content", body = Problem),
         (status = 413, description = "Over a size limit: the document, the utterances or their text", body = BodyRefusal),
         (status = 415, description = "Content-Type is not application/json", body = Problem),
@@ -114,10 +129,12 @@ async fn create_one(
     State(ingest): State<Ingest>,
     Tenant(tenant): Tenant,
     context: Option<Extension<lambda_http::Context>>,
+    stage: Option<Extension<StagePrefix>>,
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, ApiError> {
     require_json(&headers)?;
+    let stage = stage.map(|Extension(stage)| stage);
     let call = formats::parse_call(&body, Format::Auto).map_err(rejected)?;
     let admitted = admit(&ingest, &tenant, vec![call], deadline_of(context))
         .await
@@ -127,9 +144,12 @@ async fn create_one(
         })?;
     match admitted.admission {
         Admission::Accepted => {
-            let mut response =
-                (StatusCode::ACCEPTED, Json(accepted_body(&admitted))).into_response();
-            if let Ok(location) = HeaderValue::from_str(&location_of(&admitted)) {
+            let mut response = (
+                StatusCode::ACCEPTED,
+                Json(accepted_body(&admitted, stage.as_ref())),
+            )
+                .into_response();
+            if let Ok(location) = HeaderValue::from_str(&location_of(&admitted, stage.as_ref())) {
                 response.headers_mut().insert(header::LOCATION, location);
             }
             Ok(response)
@@ -149,7 +169,7 @@ async fn create_one(
         (status = 202, description = "Each call's answer: accepted, rejected (with the rule), conflict or retry", body = BulkAnswer),
         (status = 400, description = "Not JSON", body = ValidationProblem),
         (status = 401, description = "No token, or one without the tenant claim", body = Refusal),
-        (status = 403, description = "The tenant claim is not a valid tenant id", body = Problem),
+        (status = 403, description = "The token lacks the route's scope, or its tenant claim is not a valid tenant id", body = Refusal),
         (status = 413, description = "Over the document limit", body = BodyRefusal),
         (status = 415, description = "Content-Type is not application/json", body = Problem),
         (status = 422, description = "Not 1–1,000 calls in an array or `{\"calls\": [...]}`", body = ValidationProblem),
@@ -162,10 +182,12 @@ async fn create_many(
     State(ingest): State<Ingest>,
     Tenant(tenant): Tenant,
     context: Option<Extension<lambda_http::Context>>,
+    stage: Option<Extension<StagePrefix>>,
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, ApiError> {
     require_json(&headers)?;
+    let stage = stage.map(|Extension(stage)| stage);
     let items = bulk_items(&body).map_err(rejected)?;
     let mut results: Vec<Option<BulkResult>> = (0..items.len()).map(|_| None).collect();
     let mut calls: Vec<(usize, Call)> = Vec::new();
@@ -188,7 +210,7 @@ async fn create_many(
         let call_id = Some(admitted.call_id.to_string());
         results[index] = Some(match &admitted.admission {
             Admission::Accepted => {
-                let accepted = accepted_body(&admitted);
+                let accepted = accepted_body(&admitted, stage.as_ref());
                 BulkResult {
                     correlation_id: Some(accepted.correlation_id),
                     location: Some(accepted.location),
@@ -247,17 +269,18 @@ fn deadline_of(context: Option<Extension<lambda_http::Context>>) -> Deadline {
     })
 }
 
-fn accepted_body(admitted: &Admitted) -> Accepted {
+fn accepted_body(admitted: &Admitted, stage: Option<&StagePrefix>) -> Accepted {
     Accepted {
         call_id: admitted.call_id.to_string(),
         status: AcceptedStatus::Accepted,
         correlation_id: admitted.correlation_id.as_str().to_owned(),
-        location: location_of(admitted),
+        location: location_of(admitted, stage),
     }
 }
 
-fn location_of(admitted: &Admitted) -> String {
-    format!("{SINGLE_ROUTE}/{}", admitted.call_id)
+/// The call's URL path as the client reaches it: behind the stage the request came through.
+fn location_of(admitted: &Admitted, stage: Option<&StagePrefix>) -> String {
+    StagePrefix::link(stage, &format!("{SINGLE_ROUTE}/{}", admitted.call_id))
 }
 
 fn new_correlation_id() -> CorrelationId {

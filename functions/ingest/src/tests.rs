@@ -79,9 +79,28 @@ async fn a_valid_call_under_a_named_stage_is_accepted_with_its_location() {
     )
     .await;
     assert_eq!(reply.status, 202, "{}", reply.body);
-    assert_eq!(reply.headers["location"], "/api/v1/calls/c-1");
+    // The request came through the `dev` stage: so must the link back.
+    assert_eq!(reply.headers["location"], "/dev/api/v1/calls/c-1");
+    assert_eq!(reply.body["location"], "/dev/api/v1/calls/c-1");
     assert_eq!(reply.body["status"], "accepted");
     assert_eq!(f.queue.sent().len(), 1);
+}
+
+#[tokio::test]
+async fn under_the_default_stage_the_location_has_no_prefix() {
+    let f = fixture();
+    let event = HttpEvent {
+        method: "POST".into(),
+        path: SINGLE_ROUTE.into(),
+        headers: vec![("content-type".into(), "application/json".into())],
+        body: Some(call("c-1").to_string()),
+        claims: Some(HashMap::from([("tenant_id".to_owned(), "acme".to_owned())])),
+        ..HttpEvent::default()
+    };
+    let reply = lambda::call(&f.router, event).await;
+    assert_eq!(reply.status, 202, "{}", reply.body);
+    assert_eq!(reply.headers["location"], "/api/v1/calls/c-1");
+    assert_eq!(reply.body["location"], "/api/v1/calls/c-1");
 }
 
 #[tokio::test]
@@ -224,4 +243,53 @@ async fn a_bulk_request_near_its_deadline_answers_retry_for_what_it_could_not_st
         "{body}"
     );
     assert!(f.calls.is_empty(), "nothing started");
+}
+
+#[tokio::test]
+async fn a_tenant_past_its_per_sandbox_limit_gets_429_with_retry_after() {
+    let f = fixture();
+    let clock = Arc::new(FixedClock::at("2026-11-02T10:00:00Z"));
+    let limiter = Arc::new(callscope_app::rate_limit::TokenBucket::per_minute(clock, 2));
+    let auth = TenantAuth {
+        claim: "tenant_id".into(),
+        default_tenant: None,
+    };
+    let router = limited(f.router.clone(), limiter, auth);
+    let limited_f = Fixture { router, ..f };
+    let mut statuses = Vec::new();
+    let mut last = None;
+    for id in ["c-1", "c-2", "c-3"] {
+        let reply = send(
+            &limited_f,
+            "POST",
+            SINGLE_ROUTE,
+            &call(id).to_string(),
+            Some("acme"),
+        )
+        .await;
+        statuses.push(reply.status);
+        last = Some(reply);
+    }
+    assert_eq!(statuses, [202, 202, 429]);
+    let refused = last.expect("replies");
+    assert_eq!(
+        refused.header("retry-after"),
+        Some("30"),
+        "one request per 30 s"
+    );
+    assert_eq!(refused.header("ratelimit-limit"), Some("2"));
+    assert_eq!(
+        limited_f.queue.sent().len(),
+        2,
+        "the refused call was not admitted"
+    );
+    let other = send(
+        &limited_f,
+        "POST",
+        SINGLE_ROUTE,
+        &call("c-9").to_string(),
+        Some("globex"),
+    )
+    .await;
+    assert_eq!(other.status, 202);
 }

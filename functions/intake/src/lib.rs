@@ -18,7 +18,9 @@ pub fn consumer(config: &IntakeConfig, clients: &AwsClients) -> SqsConsumer<Inta
         Arc::new(SystemClock),
     );
     SqsConsumer::new(
-        IntakeCalls::new(admit, config.producer_tenants.clone()),
+        IntakeCalls::new(admit, config.producer_tenants.clone())
+            .parking_before(config.max_receive_count)
+            .with_redrive_senders(config.redrive_senders.clone()),
         clients.dead_letter(&config.intake_dlq_url),
     )
 }

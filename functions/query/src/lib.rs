@@ -10,11 +10,14 @@ use std::sync::Arc;
 
 use axum::extract::FromRef;
 use axum::Router;
+use callscope_app::ports::SystemClock;
 use callscope_app::ports::{Cache, NoCache};
 use callscope_app::query::Queries;
+use callscope_app::rate_limit::{FixedWindow, RateLimiter};
 use callscope_cloud::aws::AwsClients;
 use callscope_cloud::cache::RedisCache;
 use callscope_cloud::config::{ConfigError, QueryConfig};
+use callscope_http::rate_limit::limited;
 use callscope_http::TenantAuth;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
@@ -50,15 +53,30 @@ pub fn router(config: &QueryConfig, clients: &AwsClients) -> Result<Router, Conf
     let queries = Queries::new(
         clients.calls(&config.calls_table),
         clients.rollups(&config.analytics_table),
-        cache,
+        cache.clone(),
     );
-    Ok(routes(Api {
+    let auth = TenantAuth {
+        claim: config.tenant_claim.clone(),
+        default_tenant: config.default_tenant.clone(),
+    };
+    let router = routes(Api {
         queries,
-        auth: TenantAuth {
-            claim: config.tenant_claim.clone(),
-            default_tenant: config.default_tenant.clone(),
-        },
-    }))
+        auth: auth.clone(),
+    });
+    Ok(match config.requests_per_minute {
+        0 => router,
+        limit => limited(router, rate_limit(cache, limit), auth),
+    })
+}
+
+/// Each tenant's reads a minute, counted in the cache (every sandbox shares the count); not
+/// limited without a cache or while it fails: the cache is never the truth.
+pub fn rate_limit(cache: Arc<dyn Cache>, per_minute: u32) -> Arc<dyn RateLimiter> {
+    Arc::new(FixedWindow::per_minute(
+        cache,
+        Arc::new(SystemClock),
+        per_minute,
+    ))
 }
 
 #[derive(OpenApi)]
@@ -127,3 +145,5 @@ pub fn routes(api: Api) -> Router {
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_edges;

@@ -16,7 +16,8 @@ use crate::{telemetry, Deadline};
 pub enum Disposition {
     /// Done (or already done before): delete it.
     Done,
-    /// Failed for now: redeliver it (SQS moves it to the DLQ after `maxReceiveCount`).
+    /// Failed for now: redeliver it (SQS moves it to the DLQ after `maxReceiveCount`, unless
+    /// the use case parks it itself on its last receives: [`Consume::park_from_receive`]).
     Retry,
     /// Can never succeed: park it in the DLQ with the reason now.
     Park(Refusal),
@@ -44,6 +45,32 @@ pub enum Refusal {
     /// The call was marked FAILED: it could not be processed.
     #[error("call {call_id} marked FAILED: {reason}")]
     Failed { call_id: CallId, reason: String },
+    /// Failed for now on every receive so far; parked (as the use case parks it) before SQS
+    /// would move it to the DLQ as received.
+    #[error("still failing on receive {receives} (the store or queue was unavailable each time); parked before the queue's maxReceiveCount would move it: redrive it once the cause is fixed")]
+    Exhausted { receives: u32 },
+}
+
+impl Refusal {
+    /// The refusal as logs may carry it: the rule (and field) it broke, never the input it
+    /// quotes. The whole reason goes with the parked message only.
+    pub fn summary(&self) -> String {
+        match self {
+            Refusal::Unreadable(UnreadableMessage::NoBody) => "unreadable: no body".into(),
+            Refusal::Unreadable(UnreadableMessage::NotJson { expected, .. }) => {
+                format!("unreadable: body is not {expected}")
+            }
+            Refusal::Unreadable(UnreadableMessage::MissingAttribute(name)) => {
+                format!("unreadable: attribute {name} missing")
+            }
+            Refusal::Invalid(error) => format!("invalid {:?}: {}", error.kind, error.field),
+            Refusal::Conflict(_) => "conflict: the call_id exists with other content".into(),
+            Refusal::Producer(_) => "producer: the sender may not send for this tenant".into(),
+            Refusal::TooOld { .. } => "too old: its idempotency marker may have expired".into(),
+            Refusal::Failed { .. } => "failed: the call was marked FAILED".into(),
+            Refusal::Exhausted { receives } => format!("exhausted: failing on receive {receives}"),
+        }
+    }
 }
 
 /// Why a message could not be read into its type.
@@ -75,6 +102,16 @@ pub trait Consume: Send + Sync {
     /// personal data parks a redacted copy, so DLQs never hold it.
     fn parked_copy(&self, message: &Received) -> Received {
         message.clone()
+    }
+
+    /// From which receive a message that still fails is parked (with [`parked_copy`]) instead
+    /// of retried: `None` leaves it to SQS, which moves the message as received after
+    /// `maxReceiveCount`. A use case whose DLQ must never hold the raw body sets it below
+    /// `maxReceiveCount`, so a failed parking still has a receive left to try again.
+    ///
+    /// [`parked_copy`]: Consume::parked_copy
+    fn park_from_receive(&self) -> Option<u32> {
+        None
     }
 
     /// Handles the readable messages of a batch: one disposition per message, in order.
@@ -129,7 +166,12 @@ pub async fn consume<C: Consume>(
                 .unwrap_or(Disposition::Retry)
             {
                 Disposition::Done => {}
-                Disposition::Retry => failed.push(message.id.clone()),
+                Disposition::Retry => match (consumer.park_from_receive(), message.receive_count) {
+                    (Some(from), Some(receives)) if receives >= from => {
+                        to_park.push((message, Refusal::Exhausted { receives }));
+                    }
+                    _ => failed.push(message.id.clone()),
+                },
                 Disposition::Park(refusal) => to_park.push((message, refusal)),
             }
         }
@@ -139,11 +181,12 @@ pub async fn consume<C: Consume>(
         let correlation_id = message
             .attribute(CORRELATION_ID_ATTRIBUTE)
             .unwrap_or("unknown");
+        // The reason may quote the input (a field's value, an id); logs get its rule only.
         tracing::error!(
             message_id = %message.id,
             correlation_id,
             queue = C::QUEUE,
-            reason,
+            refusal = refusal.summary(),
             "message refused; parking it in the DLQ"
         );
         match dead_letter
@@ -224,6 +267,50 @@ mod tests {
             "{parked:?}"
         );
         assert_eq!(parked[1], (batch[2].clone(), "n: must be even".to_owned()));
+    }
+
+    /// [`Numbers`] that parks what still fails from its third receive.
+    struct Patient;
+
+    #[async_trait]
+    impl Consume for Patient {
+        type Message = u32;
+
+        const QUEUE: &'static str = "patient";
+
+        fn read(&self, message: &Received) -> Result<u32, Refusal> {
+            Numbers.read(message)
+        }
+
+        fn park_from_receive(&self) -> Option<u32> {
+            Some(3)
+        }
+
+        async fn handle(&self, batch: &[u32], deadline: Deadline) -> Vec<Disposition> {
+            Numbers.handle(batch, deadline).await
+        }
+    }
+
+    #[tokio::test]
+    async fn a_message_still_failing_on_its_parking_receive_is_parked_not_retried() {
+        let dlq = MemoryDeadLetter::default();
+        let on = |receives: Option<u32>| Received {
+            receive_count: receives,
+            ..message("d", "4")
+        };
+        for early in [None, Some(1), Some(2)] {
+            let failed = consume(&Patient, &dlq, &[on(early)], Deadline::NONE).await;
+            assert_eq!(failed, ["d"], "receive {early:?} is retried");
+        }
+        assert!(dlq.parked().is_empty());
+        let failed = consume(&Patient, &dlq, &[on(Some(3))], Deadline::NONE).await;
+        assert!(failed.is_empty());
+        assert_eq!(
+            dlq.parked()[0].1,
+            Refusal::Exhausted { receives: 3 }.to_string()
+        );
+        let failed = consume(&Numbers, &dlq, &[on(Some(9))], Deadline::NONE).await;
+        assert_eq!(failed, ["d"], "without a parking receive SQS decides");
     }
 
     #[tokio::test]

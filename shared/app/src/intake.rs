@@ -13,8 +13,11 @@ use callscope_core::redaction;
 
 use crate::admit::{Admission, AdmitCalls};
 use crate::consumer::{Consume, Disposition, Refusal, UnreadableMessage};
-use crate::ports::{Received, CORRELATION_ID_ATTRIBUTE, TENANT_ATTRIBUTE};
+use crate::ports::{Attribute, Received, CORRELATION_ID_ATTRIBUTE, TENANT_ATTRIBUTE};
 use crate::{telemetry, Deadline};
+
+mod sender;
+pub use sender::{RedriveSenders, ORIGINAL_SENDER_ATTRIBUTE};
 
 /// An intake message, read.
 #[derive(Debug, Clone, PartialEq)]
@@ -33,11 +36,39 @@ pub struct IntakeCalls {
     admit: AdmitCalls,
     /// When set, a message is admitted only from a listed producer, for its own tenant.
     producers: Option<ProducerTenants>,
+    /// The intake queue's `maxReceiveCount`, when known: a message still failing on the
+    /// receive before the last is parked redacted, so SQS never moves its raw body.
+    max_receive_count: Option<u32>,
+    /// Senders trusted to carry a redriven message's original producer (see `sender`).
+    redrive_senders: RedriveSenders,
 }
+
+/// Message attribute of a parked intake copy: how its body was redacted (`strings` of the
+/// parsed JSON, or `text` when the body was not JSON and the text rules ran over it raw).
+pub const REDACTION_ATTRIBUTE: &str = "redaction";
 
 impl IntakeCalls {
     pub fn new(admit: AdmitCalls, producers: Option<ProducerTenants>) -> Self {
-        Self { admit, producers }
+        Self {
+            admit,
+            producers,
+            max_receive_count: None,
+            redrive_senders: RedriveSenders::new(),
+        }
+    }
+
+    /// Parks a message that still fails on receive `max_receive_count - 1` (or on the only one
+    /// when it is 1) instead of leaving it to SQS: the receive after it is the last, where a
+    /// parking that failed is tried once more.
+    pub fn parking_before(mut self, max_receive_count: u32) -> Self {
+        self.max_receive_count = Some(max_receive_count);
+        self
+    }
+
+    /// Trusts these senders' `original_sender` attribute: parked messages stay redrivable.
+    pub fn with_redrive_senders(mut self, redrive_senders: RedriveSenders) -> Self {
+        self.redrive_senders = redrive_senders;
+        self
     }
 
     /// Reads one message into a call of its tenant.
@@ -61,11 +92,8 @@ impl IntakeCalls {
         let Some(producers) = &self.producers else {
             return Ok(());
         };
-        let sender = message
-            .sender_id
-            .as_deref()
-            .and_then(|s| s.split(':').next())
-            .unwrap_or_default();
+        let sender = sender::producer_of(message, &self.redrive_senders)?;
+        let sender = sender.as_str();
         match producers.get(sender) {
             Some(bound) if bound == tenant => Ok(()),
             Some(bound) => Err(Refusal::Producer(format!(
@@ -90,13 +118,29 @@ impl Consume for IntakeCalls {
     }
 
     /// Intake messages are call documents with transcripts as producers sent them: the parked
-    /// copy has e-mails, phone and card numbers replaced, wherever they are in the body.
+    /// copy has e-mails, phone and card numbers replaced in every string of the parsed body
+    /// (word items included, see [`redaction::redact_document`]); a body that is not JSON is
+    /// redacted as text, and the copy's `redaction` attribute says which.
     fn parked_copy(&self, message: &Received) -> Received {
         let mut copy = message.clone();
         if let Some(body) = &message.body {
-            copy.body = Some(redaction::redact_text(body).0.into_owned());
+            let redacted = redaction::redact_document(body);
+            copy.body = Some(redacted.text);
+            copy.attributes.insert(
+                REDACTION_ATTRIBUTE.into(),
+                Attribute {
+                    data_type: "String".into(),
+                    value: if redacted.parsed { "strings" } else { "text" }.into(),
+                },
+            );
         }
+        sender::record_original_sender(&mut copy, message, &self.redrive_senders);
         copy
+    }
+
+    fn park_from_receive(&self) -> Option<u32> {
+        self.max_receive_count
+            .map(|max| max.saturating_sub(1).max(1))
     }
 
     /// Admits the batch tenant by tenant (each call's tenant comes only from its own message),

@@ -33,6 +33,7 @@ pub mod memory;
 pub mod ports;
 pub mod process;
 pub mod query;
+pub mod rate_limit;
 pub mod sweep;
 pub mod telemetry;
 #[cfg(test)]

@@ -8,14 +8,17 @@ mod queries;
 mod queues;
 mod rollups;
 
-pub use cache::{Cache, CacheError, CacheHealth, NoCache, Scope};
+pub use cache::{
+    bumped_within, key_of, next_generation, Cache, CacheError, CacheHealth, NoCache, Scope,
+};
 pub use calls::{
     CallRepository, CallStatus, PendingCall, ProcessedCall, PutOutcome, ReceivedCall, StoreError,
     StoredCall,
 };
 pub use clock::{Clock, SystemClock};
 pub use queries::{
-    CallListing, CallQueries, CallRecord, ListFilter, Page, PageRequest, Position, RollupQueries,
+    CallListing, CallQueries, CallRecord, ListFilter, Page, PageRequest, Position, Read,
+    RollupQueries,
 };
 pub use queues::{
     publish_each, Attribute, DeadLetter, OutgoingMessage, Publisher, QueueError, Received,

@@ -94,12 +94,19 @@ impl Queries {
         }
     }
 
+    /// The same queries, telling cache generations bumped moments ago by `clock`'s time.
+    pub fn with_clock(mut self, clock: Arc<dyn crate::ports::Clock>) -> Self {
+        self.cached = self.cached.with_clock(clock);
+        self
+    }
+
     pub fn cache_stats(&self) -> &CacheStats {
         self.cached.stats()
     }
 
+    /// The cache's health, checked at most every few seconds; never the cache's own error.
     pub async fn cache_health(&self) -> CacheHealth {
-        self.cached.cache().health().await
+        self.cached.health().await
     }
 
     /// A page of calls, newest first, with the exact total for the filters.
@@ -158,8 +165,8 @@ impl Queries {
     ) -> Result<Served<Option<CallDetail>>, QueryError> {
         let scopes = [Scope::Call(call_id.clone())];
         self.cached
-            .get_or_load(tenant, CALL, &scopes, call_id.as_str(), || async {
-                let record = self.calls.record(tenant, call_id).await?;
+            .get_or_load_reading(tenant, CALL, &scopes, call_id.as_str(), |read| async move {
+                let record = self.calls.record(tenant, call_id, read).await?;
                 Ok::<_, QueryError>(record.map(|r| CallDetail {
                     call: CallView::new(&r.listing, r.transcript.to_lines()),
                     analysis: r.analysis,
@@ -179,13 +186,13 @@ impl Queries {
         // new call of the same agent or team bumps the tenant's generation too.
         let scopes = [Scope::Call(call_id.clone()), Scope::Tenant];
         self.cached
-            .get_or_load(
+            .get_or_load_reading(
                 tenant,
                 RECOMMENDATIONS,
                 &scopes,
                 call_id.as_str(),
-                || async {
-                    let Some(record) = self.calls.record(tenant, call_id).await? else {
+                |read| async move {
+                    let Some(record) = self.calls.record(tenant, call_id, read).await? else {
                         return Ok::<_, QueryError>(None);
                     };
                     let similar_calls = self.similar_calls(&record).await?;

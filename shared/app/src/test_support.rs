@@ -47,6 +47,7 @@ pub fn received(id: &str, body: &str, attributes: &[(&str, &str)]) -> Received {
             })
             .collect(),
         sender_id: None,
+        receive_count: None,
     }
 }
 

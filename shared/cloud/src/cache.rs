@@ -1,16 +1,21 @@
 //! The Redis (ElastiCache Serverless, Valkey or Redis OSS) cache behind the cache port.
 //!
-//! Keys: `{namespace}:{tenant}:{resource}:{generations}:{params}` for entries and
-//! `{namespace}:{tenant}:gen:{scope}` for generation counters. A bump is `INCR` (+ `EXPIRE`
-//! an hour, longer than any entry lives, so counters of calls nobody reads again go away);
-//! nothing is ever deleted or scanned. The connection is made lazily with short connect and
+//! Every key is `namespace:` (letters, digits, `.`, `_`, `-`: checked by the config, so a cache
+//! user can be allowed exactly `~namespace:*`) and then parts each written with its length
+//! ([`key_of`]), so ids holding `:` can never make two keys alike: the entry's key (tenant,
+//! resource, generations, params) for entries, `{tenant}` as a hash tag then `gen, scope…` for
+//! generation counters, and `tenant, rate, window` for request counts. A bump sets a counter to the server's time
+//! in milliseconds, or one more than it was when that is higher (one script per bump, with
+//! `TIME`), kept an hour (longer than any entry lives, so counters of calls nobody reads again
+//! go away): a counter that expired or was evicted starts above every generation in use, never
+//! back at 1. Nothing is ever deleted or scanned. The connection is made lazily with short connect and
 //! command timeouts, so a cache that is down or slow costs a request tens of milliseconds, and
 //! the connection manager reconnects on its own when the cache returns.
 
 use std::time::Duration;
 
 use async_trait::async_trait;
-use callscope_app::ports::{Cache, CacheError, CacheHealth, Scope};
+use callscope_app::ports::{key_of, Cache, CacheError, CacheHealth, Scope};
 use callscope_core::domain::TenantId;
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use redis::AsyncCommands;
@@ -21,6 +26,20 @@ const CONNECT_TIMEOUT: Duration = Duration::from_millis(50);
 const COMMAND_TIMEOUT: Duration = Duration::from_millis(50);
 /// Generation counters outlive every entry made with them.
 const GENERATION_TTL_SECONDS: i64 = 3_600;
+
+/// Moves each key in KEYS to max(server time in ms, its value + 1), kept ARGV[1] seconds.
+/// `TIME` before writes needs effects replication, the default since Redis 5 (and Valkey).
+const BUMP_SCRIPT: &str = r"
+local time = redis.call('TIME')
+local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
+for _, key in ipairs(KEYS) do
+  local current = tonumber(redis.call('GET', key) or '0') or 0
+  local next = now
+  if current >= now then next = current + 1 end
+  redis.call('SET', key, string.format('%d', next), 'EX', ARGV[1])
+end
+return #KEYS
+";
 
 #[derive(Clone)]
 pub struct RedisCache {
@@ -64,14 +83,39 @@ impl RedisCache {
     }
 
     fn generation_key(&self, tenant: &TenantId, scope: &Scope) -> String {
-        let ns = &self.namespace;
-        match scope {
-            Scope::Tenant => format!("{ns}:{tenant}:gen:tenant"),
-            Scope::Agent(agent) => format!("{ns}:{tenant}:gen:agent:{agent}"),
-            Scope::Team(team) => format!("{ns}:{tenant}:gen:team:{team}"),
-            Scope::Call(call) => format!("{ns}:{tenant}:gen:call:{call}"),
-        }
+        generation_key(&self.namespace, tenant, scope)
     }
+
+    fn entry_key(&self, key: &str) -> String {
+        format!("{}:{key}", self.namespace)
+    }
+}
+
+/// The key of a scope's generation counter. The tenant is a hash tag (`{…}`), so the counters
+/// one request reads (MGET) or one bump sets (a script over several keys) are in one slot:
+/// ElastiCache Serverless is a cluster and refuses multi-key commands across slots
+/// (CROSSSLOT). Ids never hold braces (they are refused when parsed), so the tag is exactly the
+/// tenant.
+fn generation_key(namespace: &str, tenant: &TenantId, scope: &Scope) -> String {
+    let scope = match scope {
+        Scope::Tenant => key_of(&["gen", "tenant"]),
+        Scope::Agent(agent) => key_of(&["gen", "agent", agent.as_str()]),
+        Scope::Team(team) => key_of(&["gen", "team", team.as_str()]),
+        Scope::Call(call) => key_of(&["gen", "call", call.as_str()]),
+    };
+    format!("{namespace}:{{{}}}:{scope}", key_of(&[tenant.as_str()]))
+}
+
+/// The part of a key Redis Cluster hashes to find its slot: between the first `{` and the next
+/// `}` when that is not empty, else the whole key.
+#[cfg(test)]
+fn hash_tag(key: &str) -> &str {
+    key.find('{')
+        .and_then(|open| {
+            let close = key[open + 1..].find('}')?;
+            (close > 0).then(|| &key[open + 1..open + 1 + close])
+        })
+        .unwrap_or(key)
 }
 
 #[async_trait]
@@ -99,7 +143,7 @@ impl Cache for RedisCache {
     async fn get(&self, key: &str) -> Result<Option<String>, CacheError> {
         self.connection
             .clone()
-            .get(format!("{}:{key}", self.namespace))
+            .get(self.entry_key(key))
             .await
             .map_err(|e| error("get", e))
     }
@@ -107,26 +151,27 @@ impl Cache for RedisCache {
     async fn put(&self, key: &str, value: &str, ttl: Duration) -> Result<(), CacheError> {
         self.connection
             .clone()
-            .set_ex::<_, _, ()>(
-                format!("{}:{key}", self.namespace),
-                value,
-                ttl.as_secs().max(1),
-            )
+            .set_ex::<_, _, ()>(self.entry_key(key), value, ttl.as_secs().max(1))
             .await
             .map_err(|e| error("put", e))
     }
 
     async fn bump(&self, tenant: &TenantId, scopes: &[Scope]) -> Result<(), CacheError> {
-        let mut pipe = redis::pipe();
-        for scope in scopes {
-            let key = self.generation_key(tenant, scope);
-            pipe.incr(&key, 1)
-                .ignore()
-                .expire(&key, GENERATION_TTL_SECONDS)
-                .ignore();
+        if scopes.is_empty() {
+            return Ok(());
         }
-        pipe.query_async::<()>(&mut self.connection.clone())
+        let keys: Vec<String> = scopes
+            .iter()
+            .map(|s| self.generation_key(tenant, s))
+            .collect();
+        redis::cmd("EVAL")
+            .arg(BUMP_SCRIPT)
+            .arg(keys.len())
+            .arg(&keys)
+            .arg(GENERATION_TTL_SECONDS)
+            .query_async::<i64>(&mut self.connection.clone())
             .await
+            .map(drop)
             .map_err(|e| error("bump", e))
     }
 
@@ -138,5 +183,74 @@ impl Cache for RedisCache {
             Ok(_) => CacheHealth::Up,
             Err(e) => CacheHealth::Down(e.to_string()),
         }
+    }
+
+    async fn count_request(
+        &self,
+        tenant: &TenantId,
+        window: u64,
+        ttl: Duration,
+    ) -> Result<u64, CacheError> {
+        let key = format!(
+            "{}:{}",
+            self.namespace,
+            key_of(&[tenant.as_str(), "rate", &window.to_string()])
+        );
+        let (count,): (u64,) = redis::pipe()
+            .incr(&key, 1)
+            .expire(
+                &key,
+                i64::try_from(ttl.as_secs().max(1)).unwrap_or(i64::MAX),
+            )
+            .ignore()
+            .query_async(&mut self.connection.clone())
+            .await
+            .map_err(|e| error("count_request", e))?;
+        Ok(count)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn generation_keys_of_ids_holding_colons_never_collide() {
+        let tenant = |t: &str| TenantId::parse("t", t).expect("tenant");
+        let call =
+            |c: &str| Scope::Call(callscope_core::domain::CallId::parse("c", c).expect("id"));
+        let one = generation_key("ns", &tenant("acme"), &call("call:0:c1"));
+        let other = generation_key("ns", &tenant("acme:call:0"), &call("c1"));
+        assert_ne!(one, other);
+        let agent =
+            Scope::Agent(callscope_core::domain::AgentId::parse("a", "gen:call:x").expect("id"));
+        assert_ne!(
+            generation_key("ns", &tenant("acme"), &agent),
+            generation_key("ns", &tenant("acme"), &call("x"))
+        );
+    }
+
+    #[test]
+    fn a_tenants_generation_counters_share_one_cluster_slot_and_tenants_do_not() {
+        let tenant = |t: &str| TenantId::parse("t", t).expect("tenant");
+        let scopes = [
+            Scope::Tenant,
+            Scope::Agent(callscope_core::domain::AgentId::parse("a", "ana").expect("id")),
+            Scope::Team(callscope_core::domain::TeamId::parse("t", "east").expect("id")),
+            Scope::Call(callscope_core::domain::CallId::parse("c", "c-1").expect("id")),
+        ];
+        for name in ["acme", "acme:gen:call"] {
+            let keys: Vec<String> = scopes
+                .iter()
+                .map(|s| generation_key("ns", &tenant(name), s))
+                .collect();
+            let tags: Vec<&str> = keys.iter().map(|k| hash_tag(k)).collect();
+            assert!(tags.iter().all(|t| *t == tags[0]), "{name}: {keys:?}");
+            assert_ne!(tags[0], keys[0].as_str(), "{name}: the key has a tag");
+        }
+        assert_ne!(
+            hash_tag(&generation_key("ns", &tenant("acme"), &Scope::Tenant)),
+            hash_tag(&generation_key("ns", &tenant("globex"), &Scope::Tenant))
+        );
     }
 }

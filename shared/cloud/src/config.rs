@@ -3,9 +3,13 @@
 //! A missing or invalid variable fails the cold start with its name: a function must never run
 //! on a silently defaulted table or queue.
 
+mod guards;
+
 use std::collections::BTreeMap;
 
 use callscope_core::domain::TenantId;
+
+use guards::{cache_namespace, cache_url, default_tenant, requests_per_minute, whole_number};
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum ConfigError {
@@ -59,9 +63,12 @@ pub struct IngestConfig {
     pub process_queue_url: String,
     /// The JWT claim that carries the tenant (`TENANT_CLAIM`).
     pub tenant_claim: String,
-    /// `LOCAL_DEFAULT_TENANT`: only for local runs without an authorizer; requests without a
-    /// tenant claim are refused unless this is set explicitly.
+    /// `LOCAL_DEFAULT_TENANT`: only for local runs without an authorizer, against an emulator
+    /// (refused otherwise, see `guards`); requests without a tenant claim are refused unless
+    /// this is set explicitly.
     pub default_tenant: Option<TenantId>,
+    /// `TENANT_REQUESTS_PER_MINUTE`: each tenant's requests a minute, per sandbox (0: no limit).
+    pub requests_per_minute: u32,
 }
 
 impl FromEnv for IngestConfig {
@@ -71,6 +78,7 @@ impl FromEnv for IngestConfig {
             process_queue_url: env.required("PROCESS_QUEUE_URL")?,
             tenant_claim: env.required("TENANT_CLAIM")?,
             default_tenant: default_tenant(env)?,
+            requests_per_minute: requests_per_minute(env)?,
         })
     }
 }
@@ -84,6 +92,12 @@ pub struct IntakeConfig {
     /// `PRODUCER_TENANTS` (`UNIQUEID=tenant,…`): each producer bound to its tenant. Empty:
     /// any sender the queue policy lets in may name any tenant.
     pub producer_tenants: Option<BTreeMap<String, TenantId>>,
+    /// `MAX_RECEIVE_COUNT`: the intake queue's `maxReceiveCount` (the template's
+    /// MaxReceiveCount), so a message that keeps failing is parked redacted before SQS moves it.
+    pub max_receive_count: u32,
+    /// `REDRIVE_SENDERS` (`UNIQUEID,…`): senders whose `original_sender` attribute the binding
+    /// believes (the intake and redrive roles). Unset: none.
+    pub redrive_senders: std::collections::BTreeSet<String>,
 }
 
 impl FromEnv for IntakeConfig {
@@ -97,6 +111,17 @@ impl FromEnv for IntakeConfig {
             process_queue_url: env.required("PROCESS_QUEUE_URL")?,
             intake_dlq_url: env.required("INTAKE_DLQ_URL")?,
             producer_tenants,
+            max_receive_count: whole_number(env, "MAX_RECEIVE_COUNT", 1)?,
+            redrive_senders: env
+                .optional("REDRIVE_SENDERS")
+                .map(|raw| {
+                    raw.split(',')
+                        .map(str::trim)
+                        .filter(|id| !id.is_empty())
+                        .map(str::to_owned)
+                        .collect()
+                })
+                .unwrap_or_default(),
         })
     }
 }
@@ -144,11 +169,7 @@ pub struct SweepConfig {
 
 impl FromEnv for SweepConfig {
     fn read(env: &Env<'_>) -> Result<Self, ConfigError> {
-        let raw = env.required("STALE_AFTER_SECONDS")?;
-        let seconds: u32 = raw.trim().parse().map_err(|_| ConfigError::Invalid {
-            name: "STALE_AFTER_SECONDS".into(),
-            reason: format!("{raw:?} is not a whole number of seconds"),
-        })?;
+        let seconds = whole_number(env, "STALE_AFTER_SECONDS", 0)?;
         Ok(Self {
             calls_table: env.required("CALLS_TABLE")?,
             process_queue_url: env.required("PROCESS_QUEUE_URL")?,
@@ -165,10 +186,13 @@ pub struct QueryConfig {
     pub tenant_claim: String,
     /// `LOCAL_DEFAULT_TENANT`, as for ingest: off unless set explicitly.
     pub default_tenant: Option<TenantId>,
-    /// `CACHE_URL` (`redis://` or `rediss://`); unset or empty: no cache.
+    /// `CACHE_URL` (`rediss://`, or `redis://` on a loopback host); unset or empty: no cache.
     pub cache_url: Option<String>,
     /// `CACHE_NAMESPACE`: the first part of every cache key, so stacks can share a cache.
     pub cache_namespace: String,
+    /// `TENANT_REQUESTS_PER_MINUTE`: each tenant's requests a minute (0: no limit), counted in
+    /// the cache when there is one.
+    pub requests_per_minute: u32,
 }
 
 impl FromEnv for QueryConfig {
@@ -178,8 +202,9 @@ impl FromEnv for QueryConfig {
             analytics_table: env.required("ANALYTICS_TABLE")?,
             tenant_claim: env.required("TENANT_CLAIM")?,
             default_tenant: default_tenant(env)?,
-            cache_url: env.optional("CACHE_URL"),
-            cache_namespace: env.required("CACHE_NAMESPACE")?,
+            cache_url: env.optional("CACHE_URL").map(cache_url).transpose()?,
+            cache_namespace: cache_namespace(env)?,
+            requests_per_minute: requests_per_minute(env)?,
         })
     }
 }
@@ -194,8 +219,8 @@ pub struct InvalidateConfig {
 impl FromEnv for InvalidateConfig {
     fn read(env: &Env<'_>) -> Result<Self, ConfigError> {
         Ok(Self {
-            cache_url: env.required("CACHE_URL")?,
-            cache_namespace: env.required("CACHE_NAMESPACE")?,
+            cache_url: cache_url(env.required("CACHE_URL")?)?,
+            cache_namespace: cache_namespace(env)?,
         })
     }
 }
@@ -218,17 +243,6 @@ fn parse_producer_tenants(raw: &str) -> Result<BTreeMap<String, TenantId>, Confi
             Ok((producer.trim().to_owned(), tenant))
         })
         .collect()
-}
-
-fn default_tenant(env: &Env<'_>) -> Result<Option<TenantId>, ConfigError> {
-    env.optional("LOCAL_DEFAULT_TENANT")
-        .map(|t| {
-            TenantId::parse("LOCAL_DEFAULT_TENANT", t).map_err(|e| ConfigError::Invalid {
-                name: "LOCAL_DEFAULT_TENANT".into(),
-                reason: e.rule,
-            })
-        })
-        .transpose()
 }
 
 #[cfg(test)]
@@ -257,6 +271,8 @@ mod tests {
             ("CALLS_TABLE", "c"),
             ("PROCESS_QUEUE_URL", "q"),
             ("TENANT_CLAIM", "tenant_id"),
+            ("TENANT_REQUESTS_PER_MINUTE", "0"),
+            ("AWS_ENDPOINT_URL", "http://127.0.0.1:4566"),
         ];
         assert_eq!(
             IngestConfig::from_lookup(lookup(&base))
@@ -286,6 +302,7 @@ mod tests {
             ("CALLS_TABLE", "c"),
             ("PROCESS_QUEUE_URL", "q"),
             ("INTAKE_DLQ_URL", "d"),
+            ("MAX_RECEIVE_COUNT", "5"),
         ];
         let with = |value: &'static str| {
             let mut vars = base.to_vec();
@@ -300,6 +317,25 @@ mod tests {
         assert_eq!(with("").expect("valid").producer_tenants, None);
         assert!(
             matches!(with("AROA1"), Err(ConfigError::Invalid { name, .. }) if name == "PRODUCER_TENANTS")
+        );
+    }
+
+    #[test]
+    fn redrive_senders_are_unique_ids_and_none_when_unset() {
+        let base = [
+            ("CALLS_TABLE", "c"),
+            ("PROCESS_QUEUE_URL", "q"),
+            ("INTAKE_DLQ_URL", "d"),
+            ("MAX_RECEIVE_COUNT", "5"),
+        ];
+        let unset = IntakeConfig::from_lookup(lookup(&base)).expect("valid");
+        assert!(unset.redrive_senders.is_empty());
+        let mut vars = base.to_vec();
+        vars.push(("REDRIVE_SENDERS", "AROAINTAKE, AROAOPS,"));
+        let set = IntakeConfig::from_lookup(lookup(&vars)).expect("valid");
+        assert_eq!(
+            set.redrive_senders.into_iter().collect::<Vec<_>>(),
+            ["AROAINTAKE", "AROAOPS"]
         );
     }
 

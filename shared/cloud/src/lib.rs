@@ -3,6 +3,7 @@
 //! typed configuration from the environment, and telemetry.
 
 pub mod aws;
+pub mod backoff;
 #[cfg(feature = "cache")]
 pub mod cache;
 pub mod config;

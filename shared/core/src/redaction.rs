@@ -7,12 +7,17 @@
 //! not recognised: transcription services render numbers as digits.
 
 use std::borrow::Cow;
+use std::ops::Range;
 use std::sync::OnceLock;
 
 use regex::{Captures, Regex};
 use serde::{Deserialize, Serialize};
 
 use crate::domain::{Transcript, Utterance};
+
+mod document;
+
+pub use document::{redact_document, RedactedDocument};
 
 pub const EMAIL_PLACEHOLDER: &str = "[EMAIL]";
 pub const CARD_PLACEHOLDER: &str = "[CARD]";
@@ -96,6 +101,35 @@ pub fn redact_text(text: &str) -> (Cow<'_, str>, RedactionCounts) {
         );
     }
     (out, counts)
+}
+
+/// Where [`redact_text`] would replace PII in `text`, found in the text as given (byte ranges,
+/// in order, not overlapping) with the placeholder of each: e-mails first, then cards, then
+/// phones outside them. For text split into pieces (a transcript's word items) whose matches
+/// must be mapped back to the pieces.
+pub(crate) fn pii_spans(text: &str) -> Vec<(Range<usize>, &'static str)> {
+    let p = patterns();
+    let mut spans: Vec<(Range<usize>, &'static str)> = Vec::new();
+    let free = |spans: &[(Range<usize>, &'static str)], r: &Range<usize>| {
+        spans
+            .iter()
+            .all(|(s, _)| s.end <= r.start || r.end <= s.start)
+    };
+    for m in p.email.find_iter(text) {
+        spans.push((m.range(), EMAIL_PLACEHOLDER));
+    }
+    for m in p.card.find_iter(text) {
+        if luhn_valid(m.as_str()) && free(&spans, &m.range()) {
+            spans.push((m.range(), CARD_PLACEHOLDER));
+        }
+    }
+    for m in p.phone.find_iter(text) {
+        if is_phone(m.as_str()) && free(&spans, &m.range()) {
+            spans.push((m.range(), PHONE_PLACEHOLDER));
+        }
+    }
+    spans.sort_by_key(|(range, _)| range.start);
+    spans
 }
 
 fn replace<'a>(

@@ -13,8 +13,25 @@ use serde_json::Value;
 use tower::util::MapRequest;
 use tower::ServiceExt;
 
+/// The path prefix [`strip_stage`] took off a request (`/dev`), for links back into the API:
+/// absent under the `$default` stage, or when the path did not carry the stage (a custom
+/// domain's mapping).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StagePrefix(pub String);
+
+impl StagePrefix {
+    /// `path` (`/api/v1/…`) as the client must request it: behind the stage of `prefix`.
+    pub fn link(prefix: Option<&StagePrefix>, path: &str) -> String {
+        match prefix {
+            Some(StagePrefix(stage)) => format!("{stage}{path}"),
+            None => path.to_owned(),
+        }
+    }
+}
+
 /// Routes are written without the stage (`/api/v1/calls`); with a named stage the path API
-/// Gateway delivers starts with it (`/dev/api/v1/calls`), so it is taken off before routing.
+/// Gateway delivers starts with it (`/dev/api/v1/calls`), so it is taken off before routing and
+/// kept as the request's [`StagePrefix`].
 pub fn strip_stage(mut request: Request) -> Request {
     let stage = match request.extensions().get::<RequestContext>() {
         Some(RequestContext::ApiGatewayV2(context)) => context.stage.clone(),
@@ -34,6 +51,7 @@ pub fn strip_stage(mut request: Request) -> Request {
     };
     if let Ok(uri) = path_and_query.parse() {
         *request.uri_mut() = uri;
+        request.extensions_mut().insert(StagePrefix(prefix));
     }
     request
 }

@@ -1,9 +1,11 @@
 //! callscope's HTTP edge, shared by every function behind the HTTP API: the tenant taken from
 //! the verified JWT claims, the one mapping of errors to status codes and v1 JSON bodies, and
-//! running an axum `Router` on Lambda (or in-process, the same way, for local runs and tests).
+//! running an axum `Router` on Lambda (or in-process, the same way, for local runs and tests),
+//! and the per-tenant rate limit in front of the routes.
 
 pub mod lambda;
 pub mod problem;
+pub mod rate_limit;
 pub mod schema;
 pub mod tenant;
 

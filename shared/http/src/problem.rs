@@ -46,6 +46,12 @@ pub enum ApiError {
     /// The store or queue failed for now; retrying is safe.
     #[error("{0}")]
     Unavailable(String),
+    /// The tenant's request limit is spent; retrying after the given seconds is safe.
+    #[error("too many requests for this tenant: at most {limit} a minute; retry after {retry_after_seconds} s")]
+    TooManyRequests {
+        limit: u32,
+        retry_after_seconds: u64,
+    },
 }
 
 impl ApiError {
@@ -77,6 +83,25 @@ impl ApiError {
             ApiError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::Conflict(_) => StatusCode::CONFLICT,
             ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
+        }
+    }
+
+    /// The refusal as logs carry it: which rule (and field), never the input it may quote
+    /// (a field's value, an id, a claim).
+    pub fn rule(&self) -> String {
+        match self {
+            ApiError::Input(place, e) => {
+                format!("{}.{}: {:?}", place.as_str(), e.field, e.kind)
+            }
+            ApiError::UnsupportedMediaType => "unsupported media type".into(),
+            ApiError::NoTenant(_) => "no tenant claim".into(),
+            ApiError::BadTenant(_) => "invalid tenant claim".into(),
+            ApiError::NotFound(_) => "not found".into(),
+            ApiError::MethodNotAllowed => "method not allowed".into(),
+            ApiError::Conflict(_) => "conflict".into(),
+            ApiError::Unavailable(_) => "unavailable".into(),
+            ApiError::TooManyRequests { .. } => "rate limited".into(),
         }
     }
 
@@ -90,12 +115,24 @@ impl ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        tracing::info!(status = self.status().as_u16(), problem = %self, "request refused");
+        tracing::info!(
+            status = self.status().as_u16(),
+            rule = self.rule(),
+            "request refused"
+        );
         let mut response = (self.status(), axum::Json(self.to_json())).into_response();
-        if matches!(self, ApiError::Unavailable(_)) {
+        let retry_after = match &self {
+            ApiError::Unavailable(_) => Some(HeaderValue::from_static("1")),
+            ApiError::TooManyRequests {
+                retry_after_seconds,
+                ..
+            } => Some(HeaderValue::from(*retry_after_seconds)),
+            _ => None,
+        };
+        if let Some(retry_after) = retry_after {
             response
                 .headers_mut()
-                .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+                .insert(header::RETRY_AFTER, retry_after);
         }
         response
     }
@@ -160,6 +197,31 @@ mod tests {
         assert_eq!(
             status(InputError::unsupported("document", "unknown format")),
             422
+        );
+    }
+
+    #[test]
+    fn the_logged_rule_never_quotes_the_input() {
+        let secret = "jane@example.com";
+        let errors = [
+            ApiError::body(InputError::invalid(
+                "speaker",
+                format!("unknown role {secret:?}"),
+            )),
+            ApiError::NotFound(format!("Call {secret} not found")),
+            ApiError::BadTenant(format!("{secret} is not an id")),
+            ApiError::Conflict(secret.into()),
+        ];
+        for error in errors {
+            assert!(
+                error.to_string().contains(secret),
+                "the body still names it"
+            );
+            assert!(!error.rule().contains(secret), "{}", error.rule());
+        }
+        assert_eq!(
+            ApiError::body(InputError::invalid("agent_id", "x")).rule(),
+            "body.agent_id: Invalid"
         );
     }
 

@@ -62,8 +62,8 @@ pub enum ViolationKind {
 }
 
 /// `{"message": "…"}`: API Gateway's own answer, before a function runs: 401 without a valid
-/// token, 404 for a route it does not have, 413 past its 10 MB payload limit, 429 from the
-/// stage's throttle.
+/// token, 403 without the route's scope, 404 for a route it does not have, 413 past its 10 MB
+/// payload limit, 429 from the stage's throttle.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -131,6 +131,10 @@ mod tests {
             ApiError::MethodNotAllowed,
             ApiError::Conflict("c-1".into()),
             ApiError::Unavailable("later".into()),
+            ApiError::TooManyRequests {
+                limit: 60,
+                retry_after_seconds: 3,
+            },
         ] {
             let body: Problem = serde_json::from_value(error.to_json()).expect("the detail shape");
             assert!(!body.detail.is_empty());

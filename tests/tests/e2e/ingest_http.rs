@@ -42,7 +42,8 @@ async fn a_valid_call_is_accepted_with_its_location_and_queued_once() {
         .post("/api/v1/calls", &call("c-1").to_string(), Some(TENANT))
         .await;
     assert_eq!(reply.status, 202, "{}", reply.body);
-    assert_eq!(reply.header("location"), Some("/api/v1/calls/c-1"));
+    // The local gateway delivers under the `dev` stage, as the template deploys it.
+    assert_eq!(reply.header("location"), Some("/dev/api/v1/calls/c-1"));
     assert_eq!(reply.body["call_id"], "c-1");
     assert_eq!(reply.body["status"], "accepted");
     let queued = cloud.peek_all("ProcessQueue").await;

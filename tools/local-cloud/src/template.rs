@@ -4,6 +4,7 @@
 //! stack. Local resources are created from this, so local and deployed settings cannot drift.
 
 mod conditions;
+mod foreach;
 mod function;
 mod intrinsics;
 mod table;
@@ -22,6 +23,14 @@ pub use intrinsics::intrinsic;
 use intrinsics::{get_att, Evaluated, Evaluator};
 pub use table::{IndexSpec, TableSpec};
 
+/// The local stack's values of the parameters the template requires (it gives them no default,
+/// so a deployment must choose them): used unless overridden. The local API Gateway stand-in
+/// decodes tokens without checking their issuer or audience.
+pub const LOCAL_PARAMETERS: [(&str, &str); 2] = [
+    ("JwtIssuer", "https://callscope.local/"),
+    ("JwtAudience", "callscope-local"),
+];
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct LocalTemplate {
     /// Every parameter with a value: its default, or its override.
@@ -33,6 +42,10 @@ pub struct LocalTemplate {
     pub queues: Vec<QueueSpec>,
     pub tables: Vec<TableSpec>,
     pub functions: Vec<FunctionSpec>,
+    /// The template as CloudFormation reads it after its transforms' own expansions
+    /// (`AWS::LanguageExtensions`' `Fn::ForEach`), for readers of what the local cloud does not
+    /// create (alarms, log groups, the dashboard).
+    pub document: Value,
 }
 
 /// The stack the template is read for: what `!Ref AWS::StackName` and `AWS::Region` are.
@@ -54,6 +67,30 @@ impl Stack {
 }
 
 impl Stack {
+    /// What `!Ref AWS::StackId` is: the stack's ARN, whose last part CloudFormation makes unique
+    /// per stack instance. Locally that part is derived from the name and region, so a local
+    /// stack keeps its id (and its cache namespace) from one run to the next.
+    pub fn id(&self) -> String {
+        let hash = |seed: u64| {
+            format!("{}/{}", self.region, self.name)
+                .bytes()
+                .fold(seed, |h, b| {
+                    (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+                })
+        };
+        let (high, low) = (hash(0xcbf2_9ce4_8422_2325), hash(0x8422_2325_cbf2_9ce4));
+        format!(
+            "arn:aws:cloudformation:{}:000000000000:stack/{}/{:08x}-{:04x}-4{:03x}-8{:03x}-{:012x}",
+            self.region,
+            self.name,
+            high >> 32,
+            (high >> 16) & 0xffff,
+            high & 0xfff,
+            low >> 52,
+            low & 0xffff_ffff_ffff,
+        )
+    }
+
     /// The local stack of `prefix` in the environment's region (`AWS_REGION`, else us-east-1).
     pub fn local(prefix: &str) -> Self {
         let region = std::env::var("AWS_REGION").unwrap_or_else(|_| "us-east-1".to_owned());
@@ -129,15 +166,27 @@ impl LocalTemplate {
         Self::parse_for_stack(text, &Stack::default(), overrides)
     }
 
-    /// Reads template text for `stack`: parameters, then conditions and rules (a parameter set
-    /// a rule refuses is an error, as in CloudFormation), then the resources whose condition holds.
+    /// Reads template text for `stack`: parameters (a required one the template declares takes
+    /// its [`LOCAL_PARAMETERS`] value unless overridden), then `Fn::ForEach` expanded, conditions
+    /// and rules (a parameter set a rule refuses is an error, as in CloudFormation), then the
+    /// resources whose condition holds.
     pub fn parse_for_stack(
         text: &str,
         stack: &Stack,
-        overrides: BTreeMap<String, String>,
+        mut overrides: BTreeMap<String, String>,
     ) -> anyhow::Result<Self> {
         let doc: Value = serde_norway::from_str(text).context("the template is not YAML")?;
+        for (name, value) in LOCAL_PARAMETERS {
+            let declared = doc.get("Parameters").and_then(|p| p.get(name)).is_some();
+            if declared {
+                overrides
+                    .entry(name.to_owned())
+                    .or_insert_with(|| value.to_owned());
+            }
+        }
         let mut evaluator = Evaluator::new(&doc, overrides, stack.clone())?;
+        let doc = foreach::expand(doc, &evaluator).context("Fn::ForEach")?;
+        evaluator.evaluate_conditions(&doc)?;
         evaluator.check_rules(&doc)?;
         let Some(Value::Mapping(resources)) = doc.get("Resources") else {
             bail!("the template has no Resources")
@@ -165,6 +214,7 @@ impl LocalTemplate {
             queues: Vec::new(),
             tables: Vec::new(),
             functions: Vec::new(),
+            document: Value::Null,
         };
         for (id, resource) in included {
             let props = resource.get("Properties").unwrap_or(&Value::Null);
@@ -190,6 +240,7 @@ impl LocalTemplate {
             };
             parsed.with_context(|| format!("resource {id}"))?;
         }
+        template.document = doc.clone();
         Ok(template)
     }
 }
@@ -260,6 +311,8 @@ fn known(value: Option<&Value>, evaluator: &Evaluator) -> anyhow::Result<Option<
     }
 }
 
+#[cfg(test)]
+mod foreach_tests;
 #[cfg(test)]
 mod semantics_tests;
 #[cfg(test)]

@@ -222,3 +222,130 @@ async fn producers_send_only_for_the_tenant_they_are_bound_to() {
         "{reasons:?}"
     );
 }
+
+/// A message of `body` on its `receives`-th receive.
+fn receive(id: &str, body: &str, receives: u32) -> crate::ports::Received {
+    let mut message = received(id, body, &[("tenant", "acme")]);
+    message.receive_count = Some(receives);
+    message
+}
+
+#[tokio::test]
+async fn a_message_failing_on_every_receive_is_parked_redacted_before_sqs_would_move_it() {
+    let f = fixture();
+    let intake = f.intake.clone().parking_before(3);
+    f.calls.set_unavailable(true);
+    let mut doc = document("c-1", "ana");
+    doc["transcript"] = serde_json::json!("Agent: Hi.\nCustomer: I'm ana\\u0040example.com");
+    let raw = doc.to_string().replace("\\\\u0040", "\\u0040");
+    assert!(
+        raw.contains("\\u0040example.com"),
+        "the body escapes the @: {raw}"
+    );
+    let first = consume(&intake, &f.dlq, &[receive("m1", &raw, 1)], Deadline::NONE).await;
+    assert_eq!(first, ["m1"], "retried while receives are left");
+    assert!(f.dlq.parked().is_empty());
+    let second = consume(&intake, &f.dlq, &[receive("m1", &raw, 2)], Deadline::NONE).await;
+    assert!(
+        second.is_empty(),
+        "parked and done on receive maxReceiveCount - 1"
+    );
+    let parked = f.dlq.parked();
+    assert_eq!(parked.len(), 1);
+    let body = parked[0].0.body.clone().expect("body");
+    assert!(!body.contains("example.com"), "{body}");
+    assert!(body.contains("[EMAIL]"), "{body}");
+    assert!(parked[0].1.contains("receive 2"), "{}", parked[0].1);
+    assert_eq!(parked[0].0.attribute(REDACTION_ATTRIBUTE), Some("strings"));
+}
+
+#[tokio::test]
+async fn a_parking_that_fails_before_the_last_receive_is_tried_again_on_it() {
+    let f = fixture();
+    let intake = f.intake.clone().parking_before(3);
+    f.calls.set_unavailable(true);
+    f.dlq.set_unavailable(true);
+    let raw = body("c-1", "ana");
+    let failed = consume(&intake, &f.dlq, &[receive("m1", &raw, 2)], Deadline::NONE).await;
+    assert_eq!(failed, ["m1"], "not parked: retried");
+    f.dlq.set_unavailable(false);
+    let failed = consume(&intake, &f.dlq, &[receive("m1", &raw, 3)], Deadline::NONE).await;
+    assert!(failed.is_empty());
+    assert_eq!(f.dlq.parked().len(), 1);
+}
+
+#[tokio::test]
+async fn an_unreadable_body_is_parked_redacted_as_text() {
+    let f = fixture();
+    let raw = "{\"transcript\": \"card 4111 1111 1111 1111\" (cut";
+    let failed = consume(&f.intake, &f.dlq, &[receive("m1", raw, 1)], Deadline::NONE).await;
+    assert!(failed.is_empty());
+    let parked = f.dlq.parked();
+    assert_eq!(
+        parked[0].0.body.as_deref(),
+        Some("{\"transcript\": \"card [CARD]\" (cut")
+    );
+    assert_eq!(parked[0].0.attribute(REDACTION_ATTRIBUTE), Some("text"));
+}
+
+#[tokio::test]
+async fn a_parked_message_redriven_keeps_its_producers_binding() {
+    let calls = Arc::new(MemoryCalls::default());
+    let clock = Arc::new(FixedClock::at("2026-11-02T10:00:00Z"));
+    let admit = AdmitCalls::new(calls.clone(), Arc::new(MemoryPublisher::default()), clock);
+    let producers = ProducerTenants::from([("AROATELEPHONY".to_owned(), tenant("acme"))]);
+    let intake = IntakeCalls::new(admit, Some(producers))
+        .with_redrive_senders(RedriveSenders::from(["AROAREDRIVE".to_owned()]));
+    let dlq = MemoryDeadLetter::default();
+    // Parked for a reason a fix can mend (an invalid call), by the bound producer.
+    let mut sent = received("c1", "{\"call_id\": \"c1\"}", &[("tenant", "acme")]);
+    sent.sender_id = Some("AROATELEPHONY:call-7".to_owned());
+    assert!(consume(&intake, &dlq, &[sent], Deadline::NONE)
+        .await
+        .is_empty());
+    let (parked, _) = dlq.parked().remove(0);
+    assert_eq!(
+        parked.attribute(ORIGINAL_SENDER_ATTRIBUTE),
+        Some("AROATELEPHONY")
+    );
+
+    // Fixed and sent back by the redrive role: admitted under the producer's binding.
+    let mut fixed = parked.clone();
+    fixed.body = Some(body("c1", "ana"));
+    fixed.sender_id = Some("AROAREDRIVE:operator".to_owned());
+    // The same, but claiming another tenant, and a producer forging the attribute.
+    let mut other_tenant = fixed.clone();
+    other_tenant.id = "c2".into();
+    other_tenant.body = Some(body("c2", "ana"));
+    other_tenant
+        .attributes
+        .insert("tenant".into(), parked.attributes["tenant"].clone());
+    other_tenant
+        .attributes
+        .get_mut("tenant")
+        .expect("tenant")
+        .value = "globex".into();
+    let mut forged = fixed.clone();
+    forged.id = "c3".into();
+    forged.body = Some(body("c3", "ana"));
+    forged.sender_id = Some("AIDAMALLORY".to_owned());
+    assert!(consume(
+        &intake,
+        &dlq,
+        &[fixed, other_tenant, forged],
+        Deadline::NONE
+    )
+    .await
+    .is_empty());
+    assert_eq!(
+        calls.len(),
+        1,
+        "only the redriven call of the producer's own tenant"
+    );
+    let reasons: Vec<String> = dlq.parked().into_iter().skip(1).map(|(_, r)| r).collect();
+    assert!(
+        reasons[0].contains("tenant acme only, not globex"),
+        "{reasons:?}"
+    );
+    assert!(reasons[1].contains("AIDAMALLORY"), "{reasons:?}");
+}

@@ -1,25 +1,47 @@
-//! The cache in memory: entries, generations, and a switch that makes it fail like a Redis that
-//! is down.
+//! The cache in memory: entries, generations, request counts, and a switch that makes it fail
+//! like a Redis that is down. Generations count 1, 2, … unless a clock is given, then they are
+//! seeded from its time as Redis's are ([`crate::ports::next_generation`]).
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use async_trait::async_trait;
 use callscope_core::domain::TenantId;
 
 use super::lock;
-use crate::ports::{Cache, CacheError, CacheHealth, Scope};
+use crate::ports::{next_generation, Cache, CacheError, CacheHealth, Clock, Scope};
 
 #[derive(Debug, Default)]
 pub struct MemoryCache {
     entries: Mutex<HashMap<String, String>>,
     generations: Mutex<HashMap<(TenantId, Scope), u64>>,
+    requests: Mutex<HashMap<(TenantId, u64), u64>>,
+    clock: Option<Arc<dyn Clock>>,
     down: AtomicBool,
+    health_checks: AtomicU64,
 }
 
 impl MemoryCache {
+    /// A cache whose bumps set generations from `clock`'s time, as Redis's do.
+    pub fn with_clock(clock: Arc<dyn Clock>) -> Self {
+        Self {
+            clock: Some(clock),
+            ..Self::default()
+        }
+    }
+
+    /// How many health checks reached the cache.
+    pub fn health_checks(&self) -> u64 {
+        self.health_checks.load(Ordering::SeqCst)
+    }
+
+    /// The keys of the stored entries.
+    pub fn keys(&self) -> Vec<String> {
+        lock(&self.entries).keys().cloned().collect()
+    }
+
     pub fn set_down(&self, down: bool) {
         self.down.store(down, Ordering::SeqCst);
     }
@@ -73,15 +95,37 @@ impl Cache for MemoryCache {
     async fn bump(&self, tenant: &TenantId, scopes: &[Scope]) -> Result<(), CacheError> {
         self.check("bump")?;
         let mut generations = lock(&self.generations);
+        let now = self
+            .clock
+            .as_ref()
+            .map(|clock| u64::try_from(clock.now().time().timestamp_millis()).unwrap_or_default());
         for scope in scopes {
-            *generations
+            let generation = generations
                 .entry((tenant.clone(), scope.clone()))
-                .or_default() += 1;
+                .or_default();
+            *generation = match now {
+                Some(now) => next_generation(*generation, now),
+                None => *generation + 1,
+            };
         }
         Ok(())
     }
 
+    async fn count_request(
+        &self,
+        tenant: &TenantId,
+        window: u64,
+        _ttl: Duration,
+    ) -> Result<u64, CacheError> {
+        self.check("count_request")?;
+        let mut requests = lock(&self.requests);
+        let count = requests.entry((tenant.clone(), window)).or_default();
+        *count += 1;
+        Ok(*count)
+    }
+
     async fn health(&self) -> CacheHealth {
+        self.health_checks.fetch_add(1, Ordering::SeqCst);
         match self.check("ping") {
             Ok(()) => CacheHealth::Up,
             Err(error) => CacheHealth::Down(error.to_string()),

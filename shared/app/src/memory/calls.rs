@@ -12,7 +12,8 @@ use callscope_core::similarity::Signature;
 use super::lock;
 use crate::ports::{
     CallListing, CallQueries, CallRecord, CallRepository, CallStatus, ListFilter, Page,
-    PageRequest, PendingCall, ProcessedCall, PutOutcome, ReceivedCall, StoreError, StoredCall,
+    PageRequest, PendingCall, ProcessedCall, PutOutcome, Read, ReceivedCall, StoreError,
+    StoredCall,
 };
 
 #[derive(Debug, Clone)]
@@ -83,6 +84,8 @@ pub struct MemoryCalls {
     analysis_too_large: AtomicBool,
     /// Largest transcript (bytes of utterance JSON) `put_received` stores, like an item limit.
     transcript_limit: Mutex<Option<usize>>,
+    /// How each `record` read was asked to read, in order.
+    record_reads: Mutex<Vec<Read>>,
 }
 
 impl MemoryCalls {
@@ -128,6 +131,11 @@ impl MemoryCalls {
 
     pub fn len(&self) -> usize {
         lock(&self.records).len()
+    }
+
+    /// How each call read (`record`) so far was asked to read.
+    pub fn record_reads(&self) -> Vec<Read> {
+        lock(&self.record_reads).clone()
     }
 
     pub fn is_empty(&self) -> bool {
@@ -369,8 +377,10 @@ impl CallQueries for MemoryCalls {
         &self,
         tenant: &TenantId,
         call_id: &CallId,
+        read: Read,
     ) -> Result<Option<CallRecord>, StoreError> {
         self.check_available("reading a call")?;
+        lock(&self.record_reads).push(read);
         Ok(lock(&self.records)
             .get(&(tenant.clone(), call_id.clone()))
             .map(|r| CallRecord {

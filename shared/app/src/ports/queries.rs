@@ -120,6 +120,16 @@ impl CallListing {
     }
 }
 
+/// How a read sees recent writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Read {
+    /// May miss a write of the last moment (half the cost on DynamoDB).
+    Eventual,
+    /// Sees every write that succeeded before it: for reads right after a cache generation
+    /// was bumped, whose answer is cached under the new generation.
+    Strong,
+}
+
 /// One call with everything stored about it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CallRecord {
@@ -150,6 +160,7 @@ pub trait CallQueries: Send + Sync + std::fmt::Debug {
         &self,
         tenant: &TenantId,
         call_id: &CallId,
+        read: Read,
     ) -> Result<Option<CallRecord>, StoreError>;
 }
 

@@ -30,6 +30,8 @@ pub struct Received {
     pub attributes: BTreeMap<String, Attribute>,
     /// Who sent it, as SQS records it (`SenderId`: an IAM unique id, `:session` for roles).
     pub sender_id: Option<String>,
+    /// How many times it has been received, this time included (`ApproximateReceiveCount`).
+    pub receive_count: Option<u32>,
 }
 
 impl Received {

@@ -1,18 +1,32 @@
 //! Cache-aside with generation numbers: read the scopes' generations, look the entry up under
 //! a key that carries them, and on a miss load from the tables and store the answer under that
 //! key. Any cache failure is a miss that is counted, never an error to the client.
+//!
+//! Keys are built part by part with [`key_of`], so ids holding `:` never make two keys alike.
+//! A load after a generation bumped moments ago ([`JUST_BUMPED`]) is told to read strongly:
+//! its answer is stored under the new generation, and an eventually consistent read could
+//! still return what the bump was for, cached for the whole TTL.
 
 use std::future::Future;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use callscope_core::domain::TenantId;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
-use crate::ports::{Cache, Scope};
+use crate::ports::{bumped_within, key_of, Cache, CacheHealth, Clock, Read, Scope, SystemClock};
 use crate::telemetry;
+
+/// A generation bumped this recently means the write behind it may not have reached every
+/// replica an eventually consistent read can land on (DynamoDB converges within about a
+/// second; the stream and the invalidator add about another).
+pub const JUST_BUMPED: Duration = Duration::from_secs(10);
+
+/// How long a health check of the cache is reused: the unauthenticated health route must not
+/// cost a Redis round trip per request.
+pub const HEALTH_REUSED_FOR: Duration = Duration::from_secs(5);
 
 /// How a read was served.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -84,6 +98,9 @@ pub struct Resource {
 pub struct Cached {
     cache: Arc<dyn Cache>,
     stats: Arc<CacheStats>,
+    clock: Arc<dyn Clock>,
+    /// The last health check and when it ran (ms since the epoch).
+    health: Arc<Mutex<Option<(u64, CacheHealth)>>>,
 }
 
 impl Cached {
@@ -91,7 +108,45 @@ impl Cached {
         Self {
             cache,
             stats: Arc::new(CacheStats::default()),
+            clock: Arc::new(SystemClock),
+            health: Arc::new(Mutex::new(None)),
         }
+    }
+
+    /// The cache's health, checked at most once per [`HEALTH_REUSED_FOR`] (and again after a
+    /// read saw the cache fail). Why it is down is logged at the check, never handed to a caller.
+    pub async fn health(&self) -> CacheHealth {
+        let now = self.now_millis();
+        let reuse = u64::try_from(HEALTH_REUSED_FOR.as_millis()).unwrap_or(u64::MAX);
+        if let Some((at, health)) = self.health_lock().as_ref() {
+            if now.saturating_sub(*at) < reuse {
+                return health.clone();
+            }
+        }
+        let health = match self.cache.health().await {
+            CacheHealth::Down(reason) => {
+                tracing::warn!(reason, "cache health check failed");
+                CacheHealth::Down("the cache did not answer".into())
+            }
+            other => other,
+        };
+        *self.health_lock() = Some((now, health.clone()));
+        health
+    }
+
+    fn health_lock(&self) -> std::sync::MutexGuard<'_, Option<(u64, CacheHealth)>> {
+        self.health
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    fn now_millis(&self) -> u64 {
+        u64::try_from(self.clock.now().time().timestamp_millis()).unwrap_or_default()
+    }
+
+    /// The same, telling generations bumped moments ago by `clock`'s time.
+    pub fn with_clock(self, clock: Arc<dyn Clock>) -> Self {
+        Self { clock, ..self }
     }
 
     pub fn stats(&self) -> &CacheStats {
@@ -102,9 +157,9 @@ impl Cached {
         self.cache.as_ref()
     }
 
-    /// The answer under `{tenant}:{resource}:{generations}:{params}`, or `load`'s, stored for
-    /// the resource's TTL. The generations are read before loading, so a write that lands
-    /// while this loads bumps them and the stored answer is never read.
+    /// The answer under the key of (tenant, resource, generations, params), or `load`'s,
+    /// stored for the resource's TTL. The generations are read before loading, so a write that
+    /// lands while this loads bumps them and the stored answer is never read.
     pub async fn get_or_load<T, E, F, Fut>(
         &self,
         tenant: &TenantId,
@@ -118,37 +173,66 @@ impl Cached {
         F: FnOnce() -> Fut,
         Fut: Future<Output = Result<T, E>>,
     {
+        self.get_or_load_reading(tenant, resource, scopes, params, |_| load())
+            .await
+    }
+
+    /// [`get_or_load`](Self::get_or_load) whose `load` is told how to read: strongly when a
+    /// scope's generation was bumped within [`JUST_BUMPED`], eventually otherwise.
+    pub async fn get_or_load_reading<T, E, F, Fut>(
+        &self,
+        tenant: &TenantId,
+        resource: Resource,
+        scopes: &[Scope],
+        params: &str,
+        load: F,
+    ) -> Result<Served<T>, E>
+    where
+        T: Serialize + DeserializeOwned,
+        F: FnOnce(Read) -> Fut,
+        Fut: Future<Output = Result<T, E>>,
+    {
         if !self.cache.is_enabled() {
-            return self.served(load().await?, CacheOutcome::Disabled);
+            return self.served(load(Read::Eventual).await?, CacheOutcome::Disabled);
         }
         let generations = match self.cache.generations(tenant, scopes).await {
             Ok(generations) => generations,
             Err(error) => {
                 tracing::warn!(%error, resource = resource.name, "cache unavailable; reading the tables");
-                return self.served(load().await?, CacheOutcome::Error);
+                return self.served(load(Read::Eventual).await?, CacheOutcome::Error);
             }
         };
+        let now = self.now_millis();
+        let read = if generations
+            .iter()
+            .any(|&g| bumped_within(g, now, JUST_BUMPED))
+        {
+            Read::Strong
+        } else {
+            Read::Eventual
+        };
         let generations: Vec<String> = generations.iter().map(u64::to_string).collect();
-        let key = format!(
-            "{tenant}:{}:{}:{params}",
+        let key = key_of(&[
+            tenant.as_str(),
             resource.name,
-            generations.join(".")
-        );
+            &generations.join("."),
+            params,
+        ]);
         match self.cache.get(&key).await {
             Ok(Some(json)) => match serde_json::from_str(&json) {
                 Ok(value) => return self.served(value, CacheOutcome::Hit),
                 Err(error) => {
-                    tracing::warn!(%error, key, "unreadable cache entry; reading the tables");
-                    return self.served(load().await?, CacheOutcome::Error);
+                    tracing::warn!(%error, resource = resource.name, "unreadable cache entry; reading the tables");
+                    return self.served(load(read).await?, CacheOutcome::Error);
                 }
             },
             Ok(None) => {}
             Err(error) => {
                 tracing::warn!(%error, resource = resource.name, "cache unavailable; reading the tables");
-                return self.served(load().await?, CacheOutcome::Error);
+                return self.served(load(read).await?, CacheOutcome::Error);
             }
         }
-        let value = load().await?;
+        let value = load(read).await?;
         let outcome = match serde_json::to_string(&value) {
             Ok(json) => match self.cache.put(&key, &json, resource.ttl).await {
                 Ok(()) => CacheOutcome::Miss,
@@ -167,6 +251,13 @@ impl Cached {
 
     fn served<T, E>(&self, value: T, cache: CacheOutcome) -> Result<Served<T>, E> {
         self.stats.count(cache);
+        if cache == CacheOutcome::Error {
+            // A request just saw the cache fail: the next health check asks it again.
+            *self.health_lock() = None;
+        }
         Ok(Served { value, cache })
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -44,6 +44,9 @@ const MAX_TRANSACTION_ITEMS: usize = 100;
 /// tenant).
 const EVENTS_PER_TRANSACTION: usize = MAX_TRANSACTION_ITEMS / 5;
 const ATTEMPTS: u32 = 4;
+/// Retry delays: drawn under 50 ms · 2^attempt, at most 1 s.
+const RETRY_BASE: Duration = Duration::from_millis(25);
+const RETRY_CAP: Duration = Duration::from_secs(1);
 
 #[derive(Debug, Clone)]
 pub struct DynamoRollups {
@@ -133,7 +136,9 @@ impl DynamoRollups {
                     // Conflicts with a concurrent writer or throttling: back off and retry.
                     telemetry::count(telemetry::ROLLUP_CONFLICTS, 1);
                     tracing::warn!(attempt, reasons = ?reasons, "rollup transaction cancelled; retrying");
-                    tokio::time::sleep(Duration::from_millis(50 * u64::from(attempt))).await;
+                    // Full jitter: writers that conflicted on a hot row do not retry in
+                    // lockstep and conflict again.
+                    crate::backoff::sleep(RETRY_BASE, attempt, RETRY_CAP).await;
                 }
             }
         }

@@ -8,6 +8,7 @@
 use anyhow::Context;
 use async_trait::async_trait;
 use aws_sdk_sqs::types::{Message, MessageAttributeValue, MessageSystemAttributeName};
+use callscope_app::intake::ORIGINAL_SENDER_ATTRIBUTE;
 use callscope_app::ports::{DeadLetter, QueueError, Received, FAILURE_REASON_ATTRIBUTE};
 
 use super::queue_error;
@@ -164,6 +165,9 @@ pub async fn redrive_where(
                     send = send.message_attributes(name, value.clone());
                 }
             }
+            if let Some(original) = original_sender(&message) {
+                send = send.message_attributes(ORIGINAL_SENDER_ATTRIBUTE, original);
+            }
             send.send()
                 .await
                 .with_context(|| format!("sending a parked message back to {target_url}"))?;
@@ -178,6 +182,28 @@ pub async fn redrive_where(
     }
     make_visible(sqs, dlq_url, kept, "leaving a parked message").await?;
     Ok(report)
+}
+
+/// For a message SQS moved here itself (no `original_sender` yet): its `SenderId`, its producer,
+/// so the intake binding still knows who sent it once it comes back from this redrive.
+fn original_sender(message: &Message) -> Option<MessageAttributeValue> {
+    let recorded = message
+        .message_attributes
+        .as_ref()
+        .is_some_and(|a| a.contains_key(ORIGINAL_SENDER_ATTRIBUTE));
+    let sender = message
+        .attributes
+        .as_ref()?
+        .get(&MessageSystemAttributeName::SenderId)?;
+    (!recorded)
+        .then(|| {
+            MessageAttributeValue::builder()
+                .data_type("String")
+                .string_value(sender)
+                .build()
+                .ok()
+        })
+        .flatten()
 }
 
 /// Makes the received messages of `receipts` visible again at once; `doing` names the step in

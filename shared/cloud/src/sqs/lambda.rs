@@ -97,6 +97,10 @@ pub fn received_from(message: &SqsMessage) -> Received {
             })
             .collect(),
         sender_id: message.attributes.get("SenderId").cloned(),
+        receive_count: message
+            .attributes
+            .get("ApproximateReceiveCount")
+            .and_then(|count| count.parse().ok()),
     }
 }
 

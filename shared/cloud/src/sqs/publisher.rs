@@ -12,11 +12,15 @@ use callscope_app::ports::{
 use futures::stream::{self, StreamExt};
 
 use super::queue_error;
+use crate::backoff;
 
 const MAX_ENTRIES_PER_BATCH: usize = 10;
 /// SendMessageBatch carries at most 256 KiB in all; keep a margin for attributes.
 const MAX_BATCH_BYTES: usize = 240 * 1024;
 const ATTEMPTS: u32 = 3;
+/// Retry delays: drawn under 50 ms · 2^attempt, at most 1 s.
+const RETRY_BASE: Duration = Duration::from_millis(25);
+const RETRY_CAP: Duration = Duration::from_secs(1);
 /// SendMessageBatch requests in flight at once.
 const SEND_CONCURRENCY: usize = 8;
 
@@ -82,7 +86,8 @@ impl SqsPublisher {
                 break;
             }
             pending = retry;
-            tokio::time::sleep(Duration::from_millis(50 * u64::from(attempt))).await;
+            // Full jitter: senders throttled together do not retry in lockstep.
+            backoff::sleep(RETRY_BASE, attempt, RETRY_CAP).await;
         }
         failed
     }

@@ -78,7 +78,7 @@ pub async fn check(
     let mut failed = Calls::new();
     for (tenant, call_id) in ledger.accepted.keys() {
         let record = calls
-            .record(tenant, call_id)
+            .record(tenant, call_id, callscope_app::ports::Read::Strong)
             .await
             .with_context(|| format!("reading call {call_id}"))?;
         let Some(record) = record else {

@@ -1,7 +1,7 @@
 //! The template's intrinsic functions, as far as they can be evaluated before anything exists:
 //! `!Ref` to parameters (after overrides) and to the stack's pseudo parameters, `!If` over the
-//! conditions (see `conditions`; only the chosen branch is evaluated, as CloudFormation does) and
-//! `!Sub` over those. What is known only once deployed, such as a resource's attribute, evaluates
+//! conditions (see `conditions`; only the chosen branch is evaluated, as CloudFormation does),
+//! `!Sub`, `!Join`, `!Select` and `!Split` over those. What is known only once deployed, such as a resource's attribute, evaluates
 //! to `Unresolvable` with the reason, so it fails where it is used rather than wherever it appears.
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -36,7 +36,8 @@ pub(super) struct Evaluator {
 }
 
 impl Evaluator {
-    /// Reads `Parameters` (defaults, then `overrides`) and evaluates every condition.
+    /// Reads `Parameters` (defaults, then `overrides`); `evaluate_conditions` follows, once the
+    /// transforms have written the conditions out.
     pub(super) fn new(
         doc: &Value,
         overrides: BTreeMap<String, String>,
@@ -61,14 +62,27 @@ impl Evaluator {
             );
         }
         parameters.extend(overrides);
-        let mut evaluator = Self {
+        // As CloudFormation does: a stack cannot be created without every parameter's value.
+        let missing: Vec<&str> = declared
+            .iter()
+            .filter(|name| !parameters.contains_key(*name))
+            .map(String::as_str)
+            .collect();
+        ensure!(
+            missing.is_empty(),
+            "parameters {missing:?} have no default and were given no value"
+        );
+        Ok(Self {
             parameters,
             declared,
             stack,
             conditions: BTreeMap::new(),
-        };
-        evaluator.evaluate_conditions(doc)?;
-        Ok(evaluator)
+        })
+    }
+
+    /// Whether the template declares a parameter of this name.
+    pub(super) fn is_parameter(&self, name: &str) -> bool {
+        self.declared.contains(name)
     }
 
     pub(super) fn parameters(&self) -> &BTreeMap<String, String> {
@@ -117,6 +131,38 @@ impl Evaluator {
                 })
             }
             "Fn::Sub" => self.sub(arg),
+            "Fn::Join" => {
+                let Some([delimiter, items]) = arg.as_sequence().map(Vec::as_slice) else {
+                    bail!("Fn::Join takes [delimiter, [values]]")
+                };
+                let delimiter = delimiter.as_str().context("Fn::Join's delimiter is a string")?;
+                Ok(match self.list(items).context("Fn::Join")? {
+                    Ok(items) => Evaluated::Text(items.join(delimiter)),
+                    Err(other) => other,
+                })
+            }
+            "Fn::Select" => {
+                let Some([index, items]) = arg.as_sequence().map(Vec::as_slice) else {
+                    bail!("Fn::Select takes [index, [values]]")
+                };
+                let index: usize = match self.evaluate(index).context("Fn::Select's index")? {
+                    Evaluated::Text(index) => index
+                        .parse()
+                        .with_context(|| format!("Fn::Select's index {index:?}"))?,
+                    _ => bail!("Fn::Select's index must be a number"),
+                };
+                Ok(match self.list(items).context("Fn::Select")? {
+                    Ok(items) => Evaluated::Text(
+                        items
+                            .get(index)
+                            .with_context(|| {
+                                format!("Fn::Select: no item {index} in {} items", items.len())
+                            })?
+                            .clone(),
+                    ),
+                    Err(other) => other,
+                })
+            }
             "Fn::GetAtt" => Ok(Evaluated::Unresolvable(match get_att(value) {
                 Some((resource, attribute)) => format!(
                     "!GetAtt {resource}.{attribute} is an attribute of a resource, known only once deployed"
@@ -129,9 +175,44 @@ impl Evaluator {
         }
     }
 
+    /// A list: a sequence of values, or `!Split`. `Err` holds the first item that is not text.
+    fn list(&self, value: &Value) -> anyhow::Result<Result<Vec<String>, Evaluated>> {
+        if let Some(("Fn::Split", arg)) = intrinsic(value).as_ref().map(|(f, a)| (f.as_str(), *a)) {
+            let Some([delimiter, text]) = arg.as_sequence().map(Vec::as_slice) else {
+                bail!("Fn::Split takes [delimiter, string]")
+            };
+            let delimiter = delimiter
+                .as_str()
+                .context("Fn::Split's delimiter is a string")?;
+            return Ok(match self.evaluate(text).context("Fn::Split")? {
+                Evaluated::Text(text) => Ok(text.split(delimiter).map(str::to_owned).collect()),
+                Evaluated::Resource(resource) => Err(Evaluated::Unresolvable(format!(
+                    "Fn::Split of resource {resource}, known only once deployed"
+                ))),
+                other => Err(other),
+            });
+        }
+        let items = value.as_sequence().context("must be a list or Fn::Split")?;
+        let mut texts = Vec::new();
+        for item in items {
+            match self.evaluate(item)? {
+                Evaluated::Text(text) => texts.push(text),
+                Evaluated::NoValue => {}
+                Evaluated::Resource(resource) => {
+                    return Ok(Err(Evaluated::Unresolvable(format!(
+                        "resource {resource} in a list, known only once deployed"
+                    ))))
+                }
+                unresolvable @ Evaluated::Unresolvable(_) => return Ok(Err(unresolvable)),
+            }
+        }
+        Ok(Ok(texts))
+    }
+
     fn reference(&self, name: &str) -> Evaluated {
         match name {
             "AWS::StackName" => Evaluated::Text(self.stack.name.clone()),
+            "AWS::StackId" => Evaluated::Text(self.stack.id()),
             "AWS::Region" => Evaluated::Text(self.stack.region.clone()),
             "AWS::NoValue" => Evaluated::NoValue,
             _ if name.starts_with("AWS::") => {

@@ -245,12 +245,13 @@ fn elasticache_reads_without_its_untaken_branches_and_names_what_cannot_be_set_l
     assert!(!api.environment.contains_key("CACHE_URL"));
     let err = api
         .ensure_environment_resolvable()
-        .expect_err("the ElastiCache endpoint exists only once deployed");
+        .expect_err("the ElastiCache user's secret and endpoint exist only once deployed");
     let message = format!("{err:#}");
+    // The URL's first part known only once deployed: the cache user's password, from its secret.
     for needle in [
         "QueryFunction",
         "CACHE_URL",
-        "Cache.Endpoint.Address",
+        "CacheSecret",
         "UseElastiCache",
     ] {
         assert!(message.contains(needle), "{needle} missing from: {message}");
@@ -278,21 +279,40 @@ fn elasticache_without_a_network_is_refused_by_the_templates_rule() {
 }
 
 #[test]
-fn the_cache_namespace_is_the_name_of_the_stack_the_template_is_read_for() {
+fn the_cache_namespace_is_the_stack_name_and_its_instance() {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../infra/template.yaml");
+    let namespace = |stack: &Stack| {
+        let t = LocalTemplate::load_for_stack(&path, stack, BTreeMap::new()).expect("reads");
+        let api = function(&t, "QueryFunction").expect("QueryFunction");
+        let EnvValue::Literal(namespace) = api.environment["CACHE_NAMESPACE"].clone() else {
+            panic!("CACHE_NAMESPACE is known locally")
+        };
+        namespace
+    };
     let stack = Stack::for_prefix("t1a2b3c4d-", "eu-west-1");
-    let t = LocalTemplate::load_for_stack(&path, &stack, BTreeMap::new()).expect("reads");
-    let api = function(&t, "QueryFunction").expect("QueryFunction");
-    assert_eq!(
-        api.environment["CACHE_NAMESPACE"],
-        EnvValue::Literal("t1a2b3c4d".into())
+    let ns = namespace(&stack);
+    // `${AWS::StackName}-` and the first group of the stack id's UUID.
+    let instance = ns
+        .strip_prefix("t1a2b3c4d-")
+        .unwrap_or_else(|| panic!("{ns}"));
+    assert!(
+        instance.len() == 8 && instance.chars().all(|c| c.is_ascii_hexdigit()),
+        "{ns}"
     );
-    let default = project_template(BTreeMap::new());
+    assert!(
+        stack.id().contains(&format!("stack/t1a2b3c4d/{instance}-")),
+        "{}",
+        stack.id()
+    );
     assert_eq!(
-        function(&default, "QueryFunction")
-            .expect("QueryFunction")
-            .environment["CACHE_NAMESPACE"],
-        EnvValue::Literal("callscope-local".into())
+        namespace(&stack),
+        ns,
+        "the same local stack keeps its namespace"
+    );
+    let other = namespace(&Stack::for_prefix("t1a2b3c4d-", "us-east-1"));
+    assert_ne!(
+        other, ns,
+        "another instance of the same name gets another namespace"
     );
 }
 
@@ -342,4 +362,51 @@ fn the_listing_indexes_project_exactly_the_attributes_a_listing_reads() {
         projected.sort();
         assert_eq!(projected, expected, "{name}");
     }
+}
+
+#[test]
+fn join_select_and_split_read_as_cloudformation_reads_them() {
+    let yaml = r#"
+Parameters:
+  Arns: { Type: String, Default: "a/b/c,d" }
+Resources:
+  F:
+    Type: AWS::Serverless::Function
+    Properties:
+      Environment:
+        Variables:
+          THIRD: !Select [2, !Split ["/", !Select [0, !Split [",", !Ref Arns]]]]
+          JOINED: !Join ["+", [x, !Ref Arns, !Ref AWS::NoValue]]
+          STACK_ID: !Ref AWS::StackId
+          AN_ATTRIBUTE: !Join [",", [!GetAtt Q.Arn]]
+"#;
+    let t = LocalTemplate::parse(yaml, BTreeMap::new()).expect("reads");
+    let f = function(&t, "F").expect("F");
+    assert_eq!(f.environment["THIRD"], EnvValue::Literal("c".into()));
+    assert_eq!(
+        f.environment["JOINED"],
+        EnvValue::Literal("x+a/b/c,d".into())
+    );
+    assert_eq!(
+        f.environment["STACK_ID"],
+        EnvValue::Literal(Stack::default().id())
+    );
+    assert!(f.unresolvable_environment["AN_ATTRIBUTE"].contains("Q.Arn"));
+    let past = yaml.replace("!Select [2,", "!Select [5,");
+    let err = LocalTemplate::parse(&past, BTreeMap::new()).expect_err("no item 5");
+    assert!(format!("{err:#}").contains("no item 5"), "{err:#}");
+}
+
+#[test]
+fn a_required_parameter_without_a_value_is_refused_and_the_local_stack_gives_its_own() {
+    let yaml = "Parameters:\n  Needed: { Type: String }\nResources: {}\n";
+    let err = LocalTemplate::parse(yaml, BTreeMap::new()).expect_err("as CloudFormation");
+    assert!(format!("{err:#}").contains("Needed"), "{err:#}");
+    // The project's template requires JwtIssuer and JwtAudience: the local stack names its own.
+    let t = project_template(BTreeMap::new());
+    for (name, value) in crate::template::LOCAL_PARAMETERS {
+        assert_eq!(t.parameters[name], value, "{name}");
+    }
+    let t = project_template(overrides(&[("JwtIssuer", "https://idp.example/")]));
+    assert_eq!(t.parameters["JwtIssuer"], "https://idp.example/");
 }

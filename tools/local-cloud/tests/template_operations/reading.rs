@@ -1,5 +1,6 @@
 //! One reading of infra/template.yaml for a parameter set: the local reader's queues and
-//! functions, and the raw resources (alarms, log groups, the dashboard) with the same conditions.
+//! functions, and the resources it does not create (alarms, log groups, the dashboard), from the
+//! same expanded template with the same conditions.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
@@ -18,7 +19,8 @@ pub const METRIC_FUNCTIONS: [&str; 7] = [
     "invalidate",
 ];
 
-/// One reading of the template for a parameter set: the reader's view and the raw document.
+/// One reading of the template for a parameter set: the reader's view and the document it read
+/// (after `Fn::ForEach`).
 pub struct Reading {
     pub label: String,
     pub local: LocalTemplate,
@@ -34,8 +36,8 @@ impl Reading {
             .collect();
         let local = LocalTemplate::load_with_overrides(&path, overrides.clone())
             .expect("infra/template.yaml reads");
-        let text = std::fs::read_to_string(&path).expect("infra/template.yaml");
-        let doc = serde_norway::from_str(&text).expect("infra/template.yaml is YAML");
+        // As CloudFormation reads it: the per-function and per-queue loops written out.
+        let doc = local.document.clone();
         Self {
             label: if overrides.is_empty() {
                 "with the defaults".to_owned()
@@ -190,4 +192,13 @@ pub fn dimensions(props: &Value) -> BTreeMap<String, Value> {
 
 pub fn yaml(text: &str) -> Value {
     serde_norway::from_str(text).expect("test YAML")
+}
+
+/// A scalar's text (`5`, `"five"`).
+pub fn scalar(value: &Value) -> String {
+    match value {
+        Value::String(s) => s.clone(),
+        Value::Number(n) => n.to_string(),
+        other => panic!("not a scalar: {other:?}"),
+    }
 }

@@ -17,7 +17,7 @@ use async_trait::async_trait;
 use aws_sdk_dynamodb::operation::query::builders::QueryFluentBuilder;
 use aws_sdk_dynamodb::types::{AttributeValue, KeysAndAttributes, Select};
 use callscope_app::ports::{
-    CallListing, CallQueries, CallRecord, ListFilter, Page, PageRequest, Position, StoreError,
+    CallListing, CallQueries, CallRecord, ListFilter, Page, PageRequest, Position, Read, StoreError,
 };
 use callscope_core::domain::{CallId, TenantId, Transcript};
 
@@ -276,7 +276,12 @@ impl CallQueries for DynamoCalls {
                             detail: format!("still unprocessed after {attempt} attempts"),
                         });
                     }
-                    tokio::time::sleep(Duration::from_millis(25 << attempt)).await;
+                    crate::backoff::sleep(
+                        Duration::from_millis(25),
+                        attempt,
+                        Duration::from_secs(1),
+                    )
+                    .await;
                 }
             }
         }
@@ -287,11 +292,13 @@ impl CallQueries for DynamoCalls {
         &self,
         tenant: &TenantId,
         call_id: &CallId,
+        read: Read,
     ) -> Result<Option<CallRecord>, StoreError> {
         let output = self
             .client
             .query()
             .table_name(&self.table)
+            .consistent_read(read == Read::Strong)
             .key_condition_expression("pk = :pk")
             .expression_attribute_values(":pk", AttributeValue::S(call_pk(tenant, call_id)))
             .send()

@@ -1,0 +1,132 @@
+//! Cache-aside keys and reads after a bump, on the in-memory cache.
+
+use std::sync::Arc;
+
+use super::*;
+use crate::memory::{FixedClock, MemoryCache};
+use crate::test_support::{call_id, tenant};
+
+const CALL: Resource = Resource {
+    name: "call",
+    ttl: Duration::from_secs(300),
+};
+
+async fn load_call(cached: &Cached, tenant_id: &str, call: &str, answer: &str) -> Served<String> {
+    let scopes = [Scope::Call(call_id(call))];
+    cached
+        .get_or_load(&tenant(tenant_id), CALL, &scopes, call, || async {
+            Ok::<_, std::convert::Infallible>(answer.to_owned())
+        })
+        .await
+        .expect("infallible")
+}
+
+#[tokio::test]
+async fn ids_holding_colons_never_share_an_entry_across_tenants() {
+    let cache = Arc::new(MemoryCache::default());
+    let cached = Cached::new(cache.clone());
+    // Joined with `:`, both were `acme:call:0:call:0:c1`.
+    let first = load_call(&cached, "acme", "call:0:c1", "acme's call").await;
+    let second = load_call(&cached, "acme:call:0", "c1", "the other tenant's call").await;
+    assert_eq!(first.cache, CacheOutcome::Miss);
+    assert_eq!(
+        second.cache,
+        CacheOutcome::Miss,
+        "not the first tenant's entry"
+    );
+    assert_eq!(second.value, "the other tenant's call");
+    assert_eq!(cache.keys().len(), 2);
+    let again = load_call(&cached, "acme", "call:0:c1", "unused").await;
+    assert_eq!(
+        (again.cache, again.value.as_str()),
+        (CacheOutcome::Hit, "acme's call")
+    );
+}
+
+async fn read_of(cached: &Cached, call: &str) -> Read {
+    let scopes = [Scope::Call(call_id(call))];
+    cached
+        .get_or_load_reading(&tenant("acme"), CALL, &scopes, call, |read| async move {
+            Ok::<_, std::convert::Infallible>(format!("{read:?}"))
+        })
+        .await
+        .map(|served| match served.value.as_str() {
+            "Strong" => Read::Strong,
+            _ => Read::Eventual,
+        })
+        .expect("infallible")
+}
+
+#[tokio::test]
+async fn a_load_right_after_a_bump_reads_strongly_and_later_ones_eventually() {
+    let clock = Arc::new(FixedClock::at("2026-11-02T10:00:00Z"));
+    let cache = Arc::new(MemoryCache::with_clock(clock.clone()));
+    let cached = Cached::new(cache.clone()).with_clock(clock.clone());
+    assert_eq!(
+        read_of(&cached, "c-1").await,
+        Read::Eventual,
+        "never bumped"
+    );
+    cache
+        .bump(&tenant("acme"), &[Scope::Call(call_id("c-2"))])
+        .await
+        .expect("bump");
+    clock.advance(chrono::Duration::seconds(2));
+    assert_eq!(
+        read_of(&cached, "c-2").await,
+        Read::Strong,
+        "bumped 2 s ago"
+    );
+    cache
+        .bump(&tenant("acme"), &[Scope::Call(call_id("c-3"))])
+        .await
+        .expect("bump");
+    clock.advance(chrono::Duration::minutes(1));
+    assert_eq!(
+        read_of(&cached, "c-3").await,
+        Read::Eventual,
+        "bumped a minute ago"
+    );
+}
+
+#[tokio::test]
+async fn generations_seeded_from_time_never_return_to_an_earlier_value() {
+    let clock = Arc::new(FixedClock::at("2026-11-02T10:00:00Z"));
+    let cache = MemoryCache::with_clock(clock.clone());
+    let scope = [Scope::Tenant];
+    let mut seen = Vec::new();
+    for _ in 0..3 {
+        cache.bump(&tenant("acme"), &scope).await.expect("bump");
+        seen.push(
+            cache
+                .generations(&tenant("acme"), &scope)
+                .await
+                .expect("read")[0],
+        );
+    }
+    assert!(seen.windows(2).all(|w| w[0] < w[1]), "{seen:?}");
+    assert!(
+        seen[0] >= 1_790_000_000_000,
+        "seeded from the clock: {seen:?}"
+    );
+}
+
+#[tokio::test]
+async fn the_cache_health_is_checked_at_most_every_few_seconds_and_never_says_why() {
+    let clock = Arc::new(FixedClock::at("2026-11-02T10:00:00Z"));
+    let cache = Arc::new(MemoryCache::default());
+    let cached = Cached::new(cache.clone()).with_clock(clock.clone());
+    assert_eq!(cached.health().await, CacheHealth::Up);
+    cache.set_down(true);
+    assert_eq!(cached.health().await, CacheHealth::Up, "reused");
+    assert_eq!(cache.health_checks(), 1);
+    clock.advance(chrono::Duration::seconds(6));
+    let CacheHealth::Down(detail) = cached.health().await else {
+        panic!("checked again after 5 s");
+    };
+    assert!(
+        !detail.contains("switched off"),
+        "the cache's own error stays in the logs: {detail}"
+    );
+    assert_eq!(cache.health_checks(), 2);
+}
