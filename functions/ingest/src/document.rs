@@ -122,8 +122,8 @@ pub struct TimedUtterances(Vec<TimedUtterance>);
 #[allow(dead_code)]
 pub struct Utterance {
     speaker: Speaker,
-    /// What was said (not blank).
-    #[schema(pattern = r"\S")]
+    /// What was said: not blank (U+0085 counts as blank, as in Rust and Unicode).
+    #[schema(pattern = r"[^\s\u0085]")]
     text: String,
     #[schema(schema_with = untimed)]
     start: Option<()>,
@@ -154,8 +154,8 @@ fn untimed_or_absent() -> Object {
 #[allow(dead_code)]
 pub struct TimedUtterance {
     speaker: Speaker,
-    /// What was said (not blank).
-    #[schema(pattern = r"\S")]
+    /// What was said: not blank (U+0085 counts as blank, as in Rust and Unicode).
+    #[schema(pattern = r"[^\s\u0085]")]
     text: String,
     /// Seconds from the call's start, not before the previous utterance's start.
     #[schema(minimum = 0, maximum = 86400)]
@@ -256,8 +256,8 @@ pub struct TranscribeTurn {
     /// `ParticipantId` listed in `Participants` instead.)
     #[serde(rename = "ParticipantRole")]
     participant_role: ParticipantRole,
-    /// What was said (not blank).
-    #[schema(pattern = r"\S")]
+    /// What was said: not blank (U+0085 counts as blank, as in Rust and Unicode).
+    #[schema(pattern = r"[^\s\u0085]")]
     #[serde(rename = "Content")]
     content: String,
     /// Milliseconds from the call's start.
