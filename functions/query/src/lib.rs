@@ -93,6 +93,9 @@ pub fn rate_limit(cache: Arc<dyn Cache>, per_minute: u32) -> Arc<dyn RateLimiter
         title = "callscope",
         description = "Sales-call analytics: the v1 API (sales-call-analytics compatible) and per-day analytics. Every route but /health, /openapi.json and the dashboard's (/, /app/…) needs a JWT whose tenant claim names the caller's tenant."
     ),
+    servers(
+        (url = "/", description = "The API's origin. A deployed stack serves it under its stage: `https://{api-id}.execute-api.{region}.amazonaws.com/dev` (the template's `Stage` parameter, `dev` by default); `callscope local serve` at http://127.0.0.1:3000.")
+    ),
     tags(
         (name = "calls", description = "Calls in, calls out"),
         (name = "analytics", description = "Totals and per-day series from the rollups"),
