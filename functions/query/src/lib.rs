@@ -4,6 +4,7 @@
 //! HTTP API, ingest's included, generated from the handlers' annotations by `callscope openapi`.
 
 mod dashboard;
+mod fallback;
 mod handlers;
 pub mod params;
 
@@ -149,7 +150,10 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
 /// The routes over any ports (tests hand in in-memory ones).
 pub fn routes(api: Api) -> Router {
     let (router, _) = documented();
-    callscope_http::with_v1_fallbacks(router).with_state(api)
+    router
+        .fallback(fallback::answer)
+        .method_not_allowed_fallback(fallback::answer)
+        .with_state(api)
 }
 
 #[cfg(test)]
