@@ -6,13 +6,15 @@ are held by the unit tests (functions/query/src/tests.rs, shared/core/src/domain
 
 - `from_date` ≤ `to_date`, `min_sentiment` ≤ `max_sentiment`: swapped when generated the other
   way round.
+- the leaderboard (`/api/v1/analytics/agents`) covers at most 366 days (`to_date` at most 365
+  days after `from_date`, by UTC date): a wider range has its `from_date` moved up to that.
 - `cursor`: "the `next_cursor` of the previous page"; a string made up by the generator is not
   one, so positive cases leave it out.
 - timed utterances and Transcribe turns: in order of their start, each ending at or after it,
   word times likewise, and inside `duration_seconds` (+1 s) when that is given.
 """
 
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 import schemathesis
 from schemathesis.generation import GenerationMode
@@ -36,6 +38,20 @@ def _ordered(query, low, high, key):
         a, b = key(query[low]), key(query[high])
         if a is not None and b is not None and a > b:
             query[low], query[high] = query[high], query[low]
+
+
+LEADERBOARD_DAYS = 366
+
+
+def _within_days(query, low, high, days):
+    """Moves `low` up so that the UTC dates from `low` to `high` are at most `days` days."""
+    if low in query and high in query:
+        a, b = _instant(query[low]), _instant(query[high])
+        if a is None or b is None:
+            return
+        first, last = a.astimezone(timezone.utc).date(), b.astimezone(timezone.utc).date()
+        if (last - first).days > days - 1:
+            query[low] = (last - timedelta(days=days - 1)).isoformat()
 
 
 def _float(value):
@@ -67,6 +83,8 @@ def map_case(ctx, case):
     if isinstance(query, dict):
         _ordered(query, "from_date", "to_date", _instant)
         _ordered(query, "min_sentiment", "max_sentiment", _float)
+        if case.path == "/api/v1/analytics/agents":
+            _within_days(query, "from_date", "to_date", LEADERBOARD_DAYS)
         query.pop("cursor", None)
     body = case.body
     if isinstance(body, dict):
