@@ -23,7 +23,7 @@ chaos: ## the chaos run: calls in under injected faults, crashes, cut-offs, dupl
 	cargo build --quiet --locked -p callscope-cli
 	$(LOCAL_CLOUD) run target/debug/callscope local chaos $(if $(CALLS),--calls $(CALLS))
 
-test: lint infra-lint dashboard-check tests ui-test ## everything CI runs: format, clippy, template lint, the dashboard's build and browser tests, unit, property and integration tests
+test: lint infra-lint dashboard-check tests ui-test fuzz ## everything CI runs: format, clippy, template lint, the dashboard's build and browser tests, unit, property and integration tests, the API fuzzer
 
 lint: ## rustfmt and clippy, warnings are errors; the sample files' Amazon figures agree with their turns; every doc link resolves
 	cargo fmt --all --check
@@ -39,6 +39,14 @@ infra-lint: ## cfn-lint and `sam validate --lint` on infra/template.yaml
 tests: ## unit, property and integration tests, with the local cloud started for them
 	cargo test --workspace --locked --no-run
 	$(LOCAL_CLOUD) run cargo test --workspace --locked
+
+# `make fuzz`: schemathesis (infra/requirements-fuzz.txt) against `local serve` on FUZZ_PORT, every
+# check, ~2 minutes (FUZZ_TIME seconds of fuzzing); infra/fuzz.sh says what it does.
+FUZZ_PORT ?= 3080
+.PHONY: fuzz
+fuzz: ## schemathesis, all checks, against local serve's /openapi.json (~2 min; FUZZ_SEED=… replays; report in target/fuzz/)
+	cargo build --quiet --locked -p callscope-cli
+	FUZZ_PORT=$(FUZZ_PORT) $(LOCAL_CLOUD) run infra/fuzz.sh
 
 unit: ## unit and property tests only (no services needed)
 	cargo test --workspace --locked --exclude callscope-tests

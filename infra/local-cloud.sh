@@ -12,6 +12,7 @@
 #   infra/local-cloud.sh sam-venv  the same, with the SAM CLI (and cargo-lambda, zig)
 #   infra/local-cloud.sh lambda-venv  a venv with cargo-lambda and zig only (for `make watch`)
 #   infra/local-cloud.sh browser   Debian's chromium + chromium-driver for the dashboard's tests
+#   infra/local-cloud.sh fuzz-venv    a venv with schemathesis (for `make fuzz`)
 #
 # The same AWS_ENDPOINT_URL works against LocalStack on a machine with Docker.
 set -euo pipefail
@@ -186,8 +187,9 @@ case "${1:-}" in
   sam-venv) venv_for "$root/infra/requirements.txt" "$root/infra/requirements-lambda.txt" "$root/infra/requirements-sam.txt" ;;
   lambda-venv) venv_for "$root/infra/requirements-lambda.txt" ;;
   browser) ensure_browser ;;
+  fuzz-venv) venv_for "$root/infra/requirements-fuzz.txt" ;;
   *)
-    echo "usage: $0 up|services|down|status|env|run|venv|sam-venv|lambda-venv|browser" >&2
+    echo "usage: $0 up|services|down|status|env|run|venv|sam-venv|lambda-venv|browser|fuzz-venv" >&2
     exit 2
     ;;
 esac

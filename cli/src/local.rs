@@ -9,6 +9,7 @@ pub mod provision;
 pub mod pump;
 pub mod serve;
 
+use callscope_cloud::config::calls_may_reach_aws;
 use std::path::PathBuf;
 
 use callscope_local::template::LocalTemplate;
@@ -70,10 +71,13 @@ fn parse_parameter(raw: &str) -> Result<(String, String), String> {
 }
 
 pub async fn run(command: Command) -> anyhow::Result<()> {
-    anyhow::ensure!(
-        std::env::var_os("AWS_ENDPOINT_URL").is_some(),
-        "AWS_ENDPOINT_URL is not set: refusing to create resources in a real AWS account (eval \"$(infra/local-cloud.sh env)\")"
-    );
+    // Where the SDK will really send requests, not only whether AWS_ENDPOINT_URL is set: these
+    // commands create and delete tables and queues.
+    if let Some(why) = calls_may_reach_aws(|name| std::env::var(name).ok()) {
+        anyhow::bail!(
+            "{why}: refusing to create or delete resources in what may be a real AWS account (eval \"$(infra/local-cloud.sh env)\")"
+        );
+    }
     match command {
         Command::Provision(args) => provision::run(args).await,
         Command::Demo(args) => demo::run(args).await,

@@ -23,11 +23,16 @@ use callscope_core::formats::{self, Format};
 use callscope_http::lambda::StagePrefix;
 use callscope_http::problem::{input_detail, Place};
 use callscope_http::rate_limit::limited;
+use callscope_http::schema::{BodyRefusal, Problem, Refusal, ValidationProblem};
 use callscope_http::{ApiError, Tenant, TenantAuth};
+use document::{
+    Accepted, AcceptedStatus, BulkAnswer, BulkDocument, BulkResult, BulkStatus, CallDocument,
+};
 use serde_json::value::RawValue;
-use serde_json::{json, Value};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
+
+mod document;
 
 pub const SINGLE_ROUTE: &str = "/api/v1/calls";
 pub const BULK_ROUTE: &str = "/api/v1/calls/bulk";
@@ -102,15 +107,21 @@ pub fn routes(ingest: Ingest) -> Router {
 /// Transcribe / Contact Lens document (`transcribe`).
 #[utoipa::path(
     post, path = "/api/v1/calls", tag = "calls",
-    request_body(content = Object, description = "One call", content_type = "application/json"),
+    request_body(content = CallDocument, description = "One call document (at most 3,000,000 bytes)", content_type = "application/json"),
     responses(
-        (status = 202, description = "Accepted (or the same call again): `{call_id, status, correlation_id, location}`"),
-        (status = 400, description = "Not JSON"),
-        (status = 409, description = "The call_id exists with other content"),
-        (status = 413, description = "Over a size limit"),
-        (status = 415, description = "Content-Type is not application/json"),
-        (status = 422, description = "A field breaks a rule; `detail[0].loc` names it"),
-        (status = 503, description = "Not stored or not queued now; retrying is safe (Retry-After)"),
+        (status = 202, description = "Stored and queued for analysis (or the same call again)", body = Accepted,
+            headers(("Location" = String, description = "The call's URL"))),
+        (status = 400, description = "Not JSON", body = ValidationProblem),
+        (status = 401, description = "No token, or one without the tenant claim", body = Refusal),
+        (status = 403, description = "The token lacks the route's scope, or its tenant claim is not a valid tenant id", body = Refusal),
+        (status = 409, description = "The call_id exists with other content", body = Problem),
+        (status = 413, description = "Over a size limit: the document, the utterances or their text", body = BodyRefusal),
+        (status = 415, description = "Content-Type is not application/json", body = Problem),
+        (status = 422, description = "A field breaks a rule; `detail[0].loc` names it", body = ValidationProblem),
+        (status = 429, description = "Too many requests; retry after `Retry-After` seconds", body = Refusal,
+            headers(("Retry-After" = u32, description = "Seconds to wait"))),
+        (status = 503, description = "Not stored or not queued now; retrying is safe", body = Problem,
+            headers(("Retry-After" = u32, description = "Seconds to wait"))),
     ),
     security(("jwt" = []))
 )]
@@ -153,13 +164,17 @@ async fn create_one(
 /// rejected with its own reason; none is skipped silently.
 #[utoipa::path(
     post, path = "/api/v1/calls/bulk", tag = "calls",
-    request_body(content = Object, description = "Calls", content_type = "application/json"),
+    request_body(content = BulkDocument, description = "1–1,000 call documents (at most 3,000,000 bytes in all)", content_type = "application/json"),
     responses(
-        (status = 202, description = "`{accepted, rejected, retry, results: [{index, call_id, status, errors?}]}`"),
-        (status = 400, description = "Not JSON"),
-        (status = 413, description = "Over 1,000 calls or the document limit"),
-        (status = 415, description = "Content-Type is not application/json"),
-        (status = 422, description = "Not an array of calls"),
+        (status = 202, description = "Each call's answer: accepted, rejected (with the rule), conflict or retry", body = BulkAnswer),
+        (status = 400, description = "Not JSON", body = ValidationProblem),
+        (status = 401, description = "No token, or one without the tenant claim", body = Refusal),
+        (status = 403, description = "The token lacks the route's scope, or its tenant claim is not a valid tenant id", body = Refusal),
+        (status = 413, description = "Over the document limit", body = BodyRefusal),
+        (status = 415, description = "Content-Type is not application/json", body = Problem),
+        (status = 422, description = "Not 1–1,000 calls in an array or `{\"calls\": [...]}`", body = ValidationProblem),
+        (status = 429, description = "Too many requests; retry after `Retry-After` seconds", body = Refusal,
+            headers(("Retry-After" = u32, description = "Seconds to wait"))),
     ),
     security(("jwt" = []))
 )]
@@ -174,7 +189,7 @@ async fn create_many(
     require_json(&headers)?;
     let stage = stage.map(|Extension(stage)| stage);
     let items = bulk_items(&body).map_err(rejected)?;
-    let mut results: Vec<Option<Value>> = vec![None; items.len()];
+    let mut results: Vec<Option<BulkResult>> = (0..items.len()).map(|_| None).collect();
     let mut calls: Vec<(usize, Call)> = Vec::new();
     for (index, item) in items.into_iter().enumerate() {
         match formats::parse_call(item.get().as_bytes(), Format::Auto) {
@@ -182,44 +197,54 @@ async fn create_many(
             Err(error) => {
                 telemetry::call_rejected(telemetry::rule_of(error.kind));
                 let error = error.within(&format!("calls[{index}]"));
-                results[index] = Some(
-                    json!({"index": index, "status": "rejected", "errors": [input_detail(Place::Body, &error)]}),
-                );
+                results[index] = Some(BulkResult {
+                    errors: Some(vec![input_detail(Place::Body, &error)]),
+                    ..BulkResult::new(index, BulkStatus::Rejected, None)
+                });
             }
         }
     }
     let (indexes, calls): (Vec<usize>, Vec<Call>) = calls.into_iter().unzip();
     let admitted = admit(&ingest, &tenant, calls, deadline_of(context)).await;
     for (index, admitted) in indexes.into_iter().zip(admitted) {
-        let mut entry = match &admitted.admission {
-            Admission::Accepted => accepted_body(&admitted, stage.as_ref()),
-            Admission::Conflict => json!({
-                "call_id": admitted.call_id.as_str(),
-                "status": "conflict",
-                "detail": format!("call {} already exists with different content", admitted.call_id),
-            }),
-            Admission::Rejected(error) => json!({
-                "call_id": admitted.call_id.as_str(),
-                "status": "rejected",
-                "errors": [input_detail(Place::Body, &error.clone().within(&format!("calls[{index}]")))],
-            }),
-            Admission::Unavailable(reason) => json!({
-                "call_id": admitted.call_id.as_str(),
-                "status": "retry",
-                "detail": reason,
-            }),
-        };
-        entry["index"] = json!(index);
-        results[index] = Some(entry);
+        let call_id = Some(admitted.call_id.to_string());
+        results[index] = Some(match &admitted.admission {
+            Admission::Accepted => {
+                let accepted = accepted_body(&admitted, stage.as_ref());
+                BulkResult {
+                    correlation_id: Some(accepted.correlation_id),
+                    location: Some(accepted.location),
+                    ..BulkResult::new(index, BulkStatus::Accepted, call_id)
+                }
+            }
+            Admission::Conflict => BulkResult {
+                detail: Some(format!(
+                    "call {} already exists with different content",
+                    admitted.call_id
+                )),
+                ..BulkResult::new(index, BulkStatus::Conflict, call_id)
+            },
+            Admission::Rejected(error) => BulkResult {
+                errors: Some(vec![input_detail(
+                    Place::Body,
+                    &error.clone().within(&format!("calls[{index}]")),
+                )]),
+                ..BulkResult::new(index, BulkStatus::Rejected, call_id)
+            },
+            Admission::Unavailable(reason) => BulkResult {
+                detail: Some((*reason).to_owned()),
+                ..BulkResult::new(index, BulkStatus::Retry, call_id)
+            },
+        });
     }
-    let results: Vec<Value> = results.into_iter().flatten().collect();
-    let count = |status: &str| results.iter().filter(|r| r["status"] == status).count();
-    let body = json!({
-        "accepted": count("accepted"),
-        "rejected": count("rejected") + count("conflict"),
-        "retry": count("retry"),
-        "results": results,
-    });
+    let results: Vec<BulkResult> = results.into_iter().flatten().collect();
+    let count = |status: BulkStatus| results.iter().filter(|r| r.status == status).count();
+    let body = BulkAnswer {
+        accepted: count(BulkStatus::Accepted),
+        rejected: count(BulkStatus::Rejected) + count(BulkStatus::Conflict),
+        retry: count(BulkStatus::Retry),
+        results,
+    };
     Ok((StatusCode::ACCEPTED, Json(body)).into_response())
 }
 
@@ -244,13 +269,13 @@ fn deadline_of(context: Option<Extension<lambda_http::Context>>) -> Deadline {
     })
 }
 
-fn accepted_body(admitted: &Admitted, stage: Option<&StagePrefix>) -> Value {
-    json!({
-        "call_id": admitted.call_id.as_str(),
-        "status": "accepted",
-        "correlation_id": admitted.correlation_id.as_str(),
-        "location": location_of(admitted, stage),
-    })
+fn accepted_body(admitted: &Admitted, stage: Option<&StagePrefix>) -> Accepted {
+    Accepted {
+        call_id: admitted.call_id.to_string(),
+        status: AcceptedStatus::Accepted,
+        correlation_id: admitted.correlation_id.as_str().to_owned(),
+        location: location_of(admitted, stage),
+    }
 }
 
 /// The call's URL path as the client reaches it: behind the stage the request came through.
@@ -327,8 +352,9 @@ fn bulk_items(body: &[u8]) -> Result<Vec<Box<RawValue>>, InputError> {
             "must contain at least one call",
         ));
     }
+    // A count rule, like the array's `maxItems` in openapi.json: 422. (413 is for bytes.)
     if items.len() > BULK_LIMIT {
-        return Err(InputError::too_large(
+        return Err(InputError::invalid(
             "calls",
             format!(
                 "has {} calls; at most {BULK_LIMIT} per request",

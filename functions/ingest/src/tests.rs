@@ -7,6 +7,7 @@ use std::sync::Arc;
 use callscope_app::memory::{FixedClock, MemoryCalls, MemoryPublisher};
 use callscope_http::lambda::{self, HttpEvent, HttpReply};
 use lambda_http::aws_lambda_events::encodings::Body;
+use serde_json::{json, Value};
 
 use super::*;
 

@@ -11,6 +11,7 @@ use callscope_app::query::views::{
 };
 use callscope_app::query::{QueryError, Served};
 use callscope_core::InputError;
+use callscope_http::schema::{Problem, Refusal, ValidationProblem};
 use callscope_http::{ApiError, Tenant};
 use serde_json::{json, Value};
 
@@ -50,8 +51,15 @@ fn failed(error: QueryError) -> ApiError {
 #[utoipa::path(
     get, path = "/api/v1/calls", tag = "calls", params(ListParams),
     responses(
-        (status = 200, description = "A page of calls (cut short at ~1.5 MB of JSON, with `next_cursor`) and the total for the filters (`total_exact: false` when it is a lower bound)", body = CallList),
-        (status = 422, description = "A parameter breaks its rule (`offset` past 1000; a `cursor` this API did not issue for this tenant and these filters); `detail[0].loc` names it"),
+        (status = 200, description = "A page of calls (cut short at ~1.5 MB of JSON, with `next_cursor`) and the total for the filters (`total_exact: false` when it is a lower bound)", body = CallList, headers(("x-cache" = String, description = "How it was served: hit, miss, error or disabled"))),
+        (status = 400, description = "The query string cannot be read", body = ValidationProblem),
+        (status = 422, description = "A parameter breaks its rule (`offset` past 1000; a `cursor` this API did not issue for this tenant and these filters); `detail[0].loc` names it", body = ValidationProblem),
+        (status = 401, description = "No token, or one without the tenant claim", body = Refusal),
+        (status = 403, description = "The token lacks the route's scope, or its tenant claim is not a valid tenant id", body = Refusal),
+        (status = 429, description = "Too many requests; retry after `Retry-After` seconds", body = Refusal,
+            headers(("Retry-After" = u32, description = "Seconds to wait"))),
+        (status = 503, description = "The tables cannot be read now; retrying is safe", body = Problem,
+            headers(("Retry-After" = u32, description = "Seconds to wait"))),
     ),
     security(("jwt" = []))
 )]
@@ -68,10 +76,17 @@ pub async fn list_calls(
 /// One call with its full analysis.
 #[utoipa::path(
     get, path = "/api/v1/calls/{call_id}", tag = "calls",
-    params(("call_id" = String, Path, description = "The call's id")),
+    params(("call_id" = String, Path, description = "The call's id: 1–128 of `A-Z a-z 0-9 . _ : -`", pattern = r"^[A-Za-z0-9._:-]{1,128}$")),
     responses(
-        (status = 200, description = "The call; `analysis` is null until it is processed", body = CallDetail),
-        (status = 404, description = "No such call for this tenant"),
+        (status = 200, description = "The call; `analysis` is null until it is processed", body = CallDetail, headers(("x-cache" = String, description = "How it was served: hit, miss, error or disabled"))),
+        (status = 404, description = "No such call for this tenant", body = Problem),
+        (status = 422, description = "The call id breaks its rule", body = ValidationProblem),
+        (status = 401, description = "No token, or one without the tenant claim", body = Refusal),
+        (status = 403, description = "The token lacks the route's scope, or its tenant claim is not a valid tenant id", body = Refusal),
+        (status = 429, description = "Too many requests; retry after `Retry-After` seconds", body = Refusal,
+            headers(("Retry-After" = u32, description = "Seconds to wait"))),
+        (status = 503, description = "The tables cannot be read now; retrying is safe", body = Problem,
+            headers(("Retry-After" = u32, description = "Seconds to wait"))),
     ),
     security(("jwt" = []))
 )]
@@ -94,10 +109,17 @@ pub async fn get_call(
 /// Similar calls and coaching nudges for one call.
 #[utoipa::path(
     get, path = "/api/v1/calls/{call_id}/recommendations", tag = "calls",
-    params(("call_id" = String, Path, description = "The call's id")),
+    params(("call_id" = String, Path, description = "The call's id: 1–128 of `A-Z a-z 0-9 . _ : -`", pattern = r"^[A-Za-z0-9._:-]{1,128}$")),
     responses(
-        (status = 200, description = "Similar calls of the same agent and team, and nudges from the analysis", body = Recommendations),
-        (status = 404, description = "No such call for this tenant"),
+        (status = 200, description = "Similar calls of the same agent and team, and nudges from the analysis", body = Recommendations, headers(("x-cache" = String, description = "How it was served: hit, miss, error or disabled"))),
+        (status = 404, description = "No such call for this tenant", body = Problem),
+        (status = 422, description = "The call id breaks its rule", body = ValidationProblem),
+        (status = 401, description = "No token, or one without the tenant claim", body = Refusal),
+        (status = 403, description = "The token lacks the route's scope, or its tenant claim is not a valid tenant id", body = Refusal),
+        (status = 429, description = "Too many requests; retry after `Retry-After` seconds", body = Refusal,
+            headers(("Retry-After" = u32, description = "Seconds to wait"))),
+        (status = 503, description = "The tables cannot be read now; retrying is safe", body = Problem,
+            headers(("Retry-After" = u32, description = "Seconds to wait"))),
     ),
     security(("jwt" = []))
 )]
@@ -125,8 +147,15 @@ pub async fn get_recommendations(
 #[utoipa::path(
     get, path = "/api/v1/analytics/agents", tag = "analytics", params(LeaderboardParams),
     responses(
-        (status = 200, description = "Every agent's totals over the range, most calls first", body = AgentsLeaderboard),
-        (status = 422, description = "A parameter breaks its rule (a range over 366 days); `detail[0].loc` names it"),
+        (status = 200, description = "Every agent's totals over the range, most calls first", body = AgentsLeaderboard, headers(("x-cache" = String, description = "How it was served: hit, miss, error or disabled"))),
+        (status = 400, description = "The query string cannot be read", body = ValidationProblem),
+        (status = 422, description = "A parameter breaks its rule (a range over 366 days); `detail[0].loc` names it", body = ValidationProblem),
+        (status = 401, description = "No token, or one without the tenant claim", body = Refusal),
+        (status = 403, description = "The token lacks the route's scope, or its tenant claim is not a valid tenant id", body = Refusal),
+        (status = 429, description = "Too many requests; retry after `Retry-After` seconds", body = Refusal,
+            headers(("Retry-After" = u32, description = "Seconds to wait"))),
+        (status = 503, description = "The tables cannot be read now; retrying is safe", body = Problem,
+            headers(("Retry-After" = u32, description = "Seconds to wait"))),
     ),
     security(("jwt" = []))
 )]
@@ -147,8 +176,18 @@ pub async fn list_agents(
 /// One agent's totals and per-day series.
 #[utoipa::path(
     get, path = "/api/v1/analytics/agents/{agent_id}", tag = "analytics",
-    params(("agent_id" = String, Path, description = "The agent's id"), AnalyticsParams),
-    responses((status = 200, description = "Totals and days with calls (zeros when none)", body = ScopeAnalytics)),
+    params(("agent_id" = String, Path, description = "The agent's id: 1–128 of `A-Z a-z 0-9 . _ : -`", pattern = r"^[A-Za-z0-9._:-]{1,128}$"), AnalyticsParams),
+    responses(
+        (status = 200, description = "Totals and days with calls (zeros when none)", body = ScopeAnalytics, headers(("x-cache" = String, description = "How it was served: hit, miss, error or disabled"))),
+        (status = 400, description = "The query string cannot be read", body = ValidationProblem),
+        (status = 422, description = "A parameter breaks its rule; `detail[0].loc` names it", body = ValidationProblem),
+        (status = 401, description = "No token, or one without the tenant claim", body = Refusal),
+        (status = 403, description = "The token lacks the route's scope, or its tenant claim is not a valid tenant id", body = Refusal),
+        (status = 429, description = "Too many requests; retry after `Retry-After` seconds", body = Refusal,
+            headers(("Retry-After" = u32, description = "Seconds to wait"))),
+        (status = 503, description = "The tables cannot be read now; retrying is safe", body = Problem,
+            headers(("Retry-After" = u32, description = "Seconds to wait"))),
+    ),
     security(("jwt" = []))
 )]
 pub async fn get_agent(
@@ -170,8 +209,18 @@ pub async fn get_agent(
 /// One team's totals and per-day series.
 #[utoipa::path(
     get, path = "/api/v1/analytics/teams/{team_id}", tag = "analytics",
-    params(("team_id" = String, Path, description = "The team's id"), AnalyticsParams),
-    responses((status = 200, description = "Totals and days with calls (zeros when none)", body = ScopeAnalytics)),
+    params(("team_id" = String, Path, description = "The team's id: 1–128 of `A-Z a-z 0-9 . _ : -`", pattern = r"^[A-Za-z0-9._:-]{1,128}$"), AnalyticsParams),
+    responses(
+        (status = 200, description = "Totals and days with calls (zeros when none)", body = ScopeAnalytics, headers(("x-cache" = String, description = "How it was served: hit, miss, error or disabled"))),
+        (status = 400, description = "The query string cannot be read", body = ValidationProblem),
+        (status = 422, description = "A parameter breaks its rule; `detail[0].loc` names it", body = ValidationProblem),
+        (status = 401, description = "No token, or one without the tenant claim", body = Refusal),
+        (status = 403, description = "The token lacks the route's scope, or its tenant claim is not a valid tenant id", body = Refusal),
+        (status = 429, description = "Too many requests; retry after `Retry-After` seconds", body = Refusal,
+            headers(("Retry-After" = u32, description = "Seconds to wait"))),
+        (status = 503, description = "The tables cannot be read now; retrying is safe", body = Problem,
+            headers(("Retry-After" = u32, description = "Seconds to wait"))),
+    ),
     security(("jwt" = []))
 )]
 pub async fn get_team(
@@ -209,10 +258,28 @@ async fn health_answer(api: &Api) -> Json<Value> {
     }))
 }
 
+/// `GET /health`: v1's `status` and `service`, and how the cache is.
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)] // describes `health_answer`'s JSON
+pub struct Health {
+    /// `healthy`, or `degraded` while the cache is down (answers are slower, not wrong).
+    #[schema(pattern = "^(healthy|degraded)$")]
+    status: String,
+    /// `sales-call-analytics`, as v1 answers.
+    service: String,
+    version: Option<String>,
+    #[schema(format = DateTime)]
+    timestamp: Option<String>,
+    /// `up`, `down` or `disabled`.
+    cache: Option<String>,
+    #[schema(value_type = Option<Object>)]
+    cache_counts: Option<serde_json::Value>,
+}
+
 /// Whether the service can answer, and the cache's state.
 #[utoipa::path(
     get, path = "/health", tag = "service",
-    responses((status = 200, description = "`healthy`, or `degraded` while the cache is down"))
+    responses((status = 200, description = "`healthy`, or `degraded` while the cache is down", body = Health))
 )]
 pub async fn health(State(api): State<Api>) -> Json<Value> {
     health_answer(&api).await
@@ -221,7 +288,7 @@ pub async fn health(State(api): State<Api>) -> Json<Value> {
 /// The same as `/health`, where v1 clients look for it.
 #[utoipa::path(
     get, path = "/api/v1/health", tag = "service",
-    responses((status = 200, description = "`healthy`, or `degraded` while the cache is down"))
+    responses((status = 200, description = "`healthy`, or `degraded` while the cache is down", body = Health))
 )]
 pub async fn health_v1(State(api): State<Api>) -> Json<Value> {
     health_answer(&api).await
@@ -230,7 +297,7 @@ pub async fn health_v1(State(api): State<Api>) -> Json<Value> {
 /// This API's OpenAPI 3.1 document.
 #[utoipa::path(
     get, path = "/openapi.json", tag = "service",
-    responses((status = 200, description = "The OpenAPI document of every route"))
+    responses((status = 200, description = "The OpenAPI document of every route", body = Object))
 )]
 pub async fn openapi_document() -> impl IntoResponse {
     // Built into the binary: nothing to put together at cold start or per request.

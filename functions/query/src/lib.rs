@@ -4,6 +4,7 @@
 //! HTTP API, ingest's included, generated from the handlers' annotations by `callscope openapi`.
 
 mod dashboard;
+mod fallback;
 mod handlers;
 pub mod params;
 
@@ -93,6 +94,9 @@ pub fn rate_limit(cache: Arc<dyn Cache>, per_minute: u32) -> Arc<dyn RateLimiter
         title = "callscope",
         description = "Sales-call analytics: the v1 API (sales-call-analytics compatible) and per-day analytics. Every route but /health, /openapi.json and the dashboard's (/, /app/…) needs a JWT whose tenant claim names the caller's tenant."
     ),
+    servers(
+        (url = "/", description = "The API's origin. A deployed stack serves it under its stage: `https://{api-id}.execute-api.{region}.amazonaws.com/dev` (the template's `Stage` parameter, `dev` by default); `callscope local serve` at http://127.0.0.1:3000.")
+    ),
     tags(
         (name = "calls", description = "Calls in, calls out"),
         (name = "analytics", description = "Totals and per-day series from the rollups"),
@@ -146,7 +150,10 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
 /// The routes over any ports (tests hand in in-memory ones).
 pub fn routes(api: Api) -> Router {
     let (router, _) = documented();
-    callscope_http::with_v1_fallbacks(router).with_state(api)
+    router
+        .fallback(fallback::answer)
+        .method_not_allowed_fallback(fallback::answer)
+        .with_state(api)
 }
 
 #[cfg(test)]

@@ -32,8 +32,10 @@ pub struct ListParams {
     #[param(value_type = Option<u32>, minimum = 0, maximum = 1000)]
     offset: Option<String>,
     /// Only this agent's calls.
+    #[param(pattern = r"^[A-Za-z0-9._:-]{1,128}$")]
     agent_id: Option<String>,
     /// Only calls made in this team.
+    #[param(pattern = r"^[A-Za-z0-9._:-]{1,128}$")]
     team_id: Option<String>,
     /// Calls that started at or after this time (ISO 8601; `Z`, an offset, none = UTC, or a
     /// date = its first instant).
@@ -163,6 +165,7 @@ impl AnalyticsParams {
 #[into_params(parameter_in = Query)]
 pub struct LeaderboardParams {
     /// Only calls the agents made in this team.
+    #[param(pattern = r"^[A-Za-z0-9._:-]{1,128}$")]
     team_id: Option<String>,
     /// First day counted (ISO 8601 date or date-time; its UTC day). Absent: 365 days before
     /// `to_date`.

@@ -264,7 +264,7 @@ impl Queries {
             if days_between(from, to) >= LEADERBOARD_DAYS {
                 return Err(InputError::invalid(
                     "to_date",
-                    format!("is more than {LEADERBOARD_DAYS} days after from_date"),
+                    format!("makes a range of more than {LEADERBOARD_DAYS} days with from_date"),
                 )
                 .into());
             }

@@ -251,6 +251,13 @@ impl FromEnv for InvalidateConfig {
 }
 
 /// `AROAEXAMPLE=acme,AIDAEXAMPLE=globex` → unique id → tenant.
+/// Why AWS calls made with this process's environment may reach a real account, or `None` when
+/// every endpoint the SDK will use is a loopback emulator: what `callscope local …` checks
+/// before it creates or deletes anything.
+pub fn calls_may_reach_aws(lookup: impl Fn(&str) -> Option<String>) -> Option<String> {
+    guards::not_an_emulator(&Env(&lookup))
+}
+
 fn parse_producer_tenants(raw: &str) -> Result<BTreeMap<String, TenantId>, ConfigError> {
     let invalid = |reason: String| ConfigError::Invalid {
         name: "PRODUCER_TENANTS".into(),

@@ -6,6 +6,7 @@
 pub mod lambda;
 pub mod problem;
 pub mod rate_limit;
+pub mod schema;
 pub mod tenant;
 
 pub use problem::ApiError;

@@ -40,6 +40,8 @@ const FUNCTION_EVENTS: &[(&str, &[&str])] = &[
             "events/apigw/openapi.json",
             "events/apigw/dashboard_page.json",
             "events/apigw/dashboard_file.json",
+            "events/apigw/other_method.json",
+            "events/apigw/other_root.json",
         ],
     ),
     ("invalidate", &["events/dynamodb/call_processed.json"]),
@@ -184,7 +186,9 @@ async fn every_http_event_is_answered_by_its_route() {
         let reply = callscope_http::lambda::invoke(&cloud.api, event)
             .await
             .expect("a v2 response");
-        assert_eq!(reply.status_code, 200, "{path}: {:?}", reply.body);
+        // The catch-all routes' events ask a documented path with a method it does not have.
+        let expected = if path.contains("/other_") { 405 } else { 200 };
+        assert_eq!(reply.status_code, expected, "{path}: {:?}", reply.body);
     }
     cloud.cleanup().await;
 }

@@ -222,7 +222,8 @@ async fn bulk_refuses_more_than_its_limit() {
             Some(TENANT),
         )
         .await;
-    assert_eq!(reply.status, 413, "{}", reply.body);
+    assert_eq!(reply.status, 422, "{}", reply.body);
+    assert_eq!(reply.body["detail"][0]["loc"], json!(["body", "calls"]));
     cloud.cleanup().await;
 }
 

@@ -59,25 +59,39 @@ impl Gateway {
         Router::new().fallback(deliver).with_state(self)
     }
 
+    /// The route API Gateway would pick: one naming the method before an `ANY` one, and a
+    /// path without a greedy `{name+}` before one with it.
     fn route(&self, method: &str, path: &str) -> Option<&Route> {
+        let rank = |r: &Route| (r.method.eq_ignore_ascii_case("ANY"), r.path.contains("+}"));
         self.routes
             .iter()
-            .find(|r| r.method.eq_ignore_ascii_case(method) && path_matches(&r.path, path))
+            .filter(|r| {
+                (r.method.eq_ignore_ascii_case(method) || r.method.eq_ignore_ascii_case("ANY"))
+                    && path_matches(&r.path, path)
+            })
+            .min_by_key(|r| rank(r))
     }
 }
 
-/// `{name}` matches one non-empty segment.
+/// `{name}` matches one non-empty segment; a last `{name+}` matches one or more.
 fn path_matches(template: &str, path: &str) -> bool {
     let template: Vec<&str> = template.trim_end_matches('/').split('/').collect();
     let path: Vec<&str> = path.trim_end_matches('/').split('/').collect();
-    template.len() == path.len()
-        && template.iter().zip(&path).all(|(t, p)| {
-            if t.starts_with('{') && t.ends_with('}') {
-                !p.is_empty()
-            } else {
-                t == p
-            }
-        })
+    let segment = |t: &str, p: &str| {
+        if t.starts_with('{') && t.ends_with('}') {
+            !p.is_empty()
+        } else {
+            t == p
+        }
+    };
+    match template.split_last() {
+        Some((last, head)) if last.starts_with('{') && last.ends_with("+}") => {
+            path.len() > head.len()
+                && head.iter().zip(&path).all(|(t, p)| segment(t, p))
+                && path[head.len()..].iter().all(|p| !p.is_empty())
+        }
+        _ => template.len() == path.len() && template.iter().zip(&path).all(|(t, p)| segment(t, p)),
+    }
 }
 
 fn gateway_answer(status: StatusCode, message: &str) -> Response<Body> {
@@ -215,6 +229,57 @@ mod tests {
             "/api/v1/calls/c-1/recommendations"
         ));
         assert!(path_matches("/api/v1/calls", "/api/v1/calls/"));
+    }
+
+    #[test]
+    fn a_greedy_parameter_matches_one_or_more_segments() {
+        assert!(path_matches("/{proxy+}", "/api/v1/calls"));
+        assert!(path_matches("/app/{proxy+}", "/app/app.js"));
+        assert!(path_matches("/app/{proxy+}", "/app/a/b.js"));
+        assert!(!path_matches("/app/{proxy+}", "/app"));
+        assert!(!path_matches("/{proxy+}", "/"));
+    }
+
+    #[test]
+    fn a_route_naming_the_method_wins_over_any_and_a_plain_path_over_a_greedy_one() {
+        let route = |method: &str, path: &str| Route {
+            method: method.into(),
+            path: path.into(),
+            authorized: false,
+            function: Router::new(),
+        };
+        let gateway = Gateway {
+            routes: Arc::new(vec![
+                route("ANY", "/{proxy+}"),
+                route("GET", "/app/{proxy+}"),
+                route("GET", "/api/v1/calls"),
+            ]),
+            tenant_claim: "tenant_id".into(),
+            default_tenant: None,
+            stage: "dev".into(),
+        };
+        let picked = |method: &str, path: &str| {
+            gateway
+                .route(method, path)
+                .map(|r| format!("{} {}", r.method, r.path))
+        };
+        assert_eq!(
+            picked("GET", "/api/v1/calls").as_deref(),
+            Some("GET /api/v1/calls")
+        );
+        assert_eq!(
+            picked("TRACE", "/api/v1/calls").as_deref(),
+            Some("ANY /{proxy+}")
+        );
+        assert_eq!(
+            picked("GET", "/app/app.js").as_deref(),
+            Some("GET /app/{proxy+}")
+        );
+        assert_eq!(
+            picked("POST", "/app/app.js").as_deref(),
+            Some("ANY /{proxy+}")
+        );
+        assert_eq!(picked("GET", "/"), None);
     }
 
     #[test]

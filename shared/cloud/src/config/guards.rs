@@ -19,9 +19,10 @@ use callscope_core::domain::TenantId;
 use super::{ConfigError, Env};
 
 /// Endpoint variables the SDK reads for the services the functions call.
-const ENDPOINT_VARIABLES: [&str; 3] = [
+const ENDPOINT_VARIABLES: [&str; 4] = [
     "AWS_ENDPOINT_URL",
     "AWS_ENDPOINT_URL_DYNAMODB",
+    "AWS_ENDPOINT_URL_DYNAMODB_STREAMS",
     "AWS_ENDPOINT_URL_SQS",
 ];
 
@@ -62,8 +63,11 @@ pub(super) fn default_tenant(env: &Env<'_>) -> Result<Option<TenantId>, ConfigEr
         .map_err(|e| invalid(e.rule))
 }
 
-/// Why the SDK may reach a real account (`None`: every endpoint is a loopback one).
-fn not_an_emulator(env: &Env<'_>) -> Option<String> {
+/// Why the SDK may reach a real account (`None`: every endpoint is a loopback one). The
+/// environment's endpoint variables take precedence over a profile's `endpoint_url` settings,
+/// so with `AWS_ENDPOINT_URL` on loopback and no service variable elsewhere, no call leaves the
+/// machine.
+pub(super) fn not_an_emulator(env: &Env<'_>) -> Option<String> {
     if env
         .optional("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS")
         .is_some_and(|v| v.trim().eq_ignore_ascii_case("true"))

@@ -145,8 +145,15 @@ struct Document {
 }
 
 impl Document {
+    /// Whether the document gives `field`: absent and `null` are both "not given", as for every
+    /// optional field.
     fn has(&self, field: &str) -> bool {
-        self.object.contains_key(field) || (field == "utterances" && self.raw_utterances.is_some())
+        self.object.get(field).is_some_and(|v| !v.is_null())
+            || (field == "utterances"
+                && self
+                    .raw_utterances
+                    .as_ref()
+                    .is_some_and(|raw| raw.get().trim() != "null"))
     }
 }
 

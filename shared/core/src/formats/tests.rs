@@ -273,3 +273,25 @@ fn callscope_utterances_may_carry_word_times_as_pairs() {
     ));
     assert_eq!(e.field, "utterances[0].word_times[0]", "{e}");
 }
+
+#[test]
+fn a_null_transcript_field_is_not_given_but_two_given_ones_are_refused() {
+    let mut doc = meta();
+    doc["utterances"] = json!([{"speaker": "agent", "text": "Hello"}]);
+    doc["transcript"] = json!(null);
+    doc["transcribe"] = json!(null);
+    let call = parse_call(doc.to_string().as_bytes(), Format::Auto).expect("one transcript");
+    assert_eq!(call.utterances.utterances()[0].text, "Hello");
+
+    let mut plain = meta();
+    plain["transcript"] = json!("Agent: Hi");
+    plain["utterances"] = json!(null);
+    assert!(parse_call(plain.to_string().as_bytes(), Format::Auto).is_ok());
+
+    doc["transcript"] = json!("Agent: Hi");
+    let error = error_of(doc.to_string().as_bytes());
+    assert_eq!(
+        (error.field.as_str(), error.kind),
+        ("transcript", InputErrorKind::Invalid)
+    );
+}

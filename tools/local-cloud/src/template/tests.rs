@@ -231,6 +231,10 @@ fn only_the_read_routes_need_a_token_not_health_openapi_or_the_dashboard() {
         ("/openapi.json", false),
     ]
     .map(|(path, authorized)| ("GET".to_owned(), path.to_owned(), authorized));
+    // What no route takes goes to the function too, without a token, to answer 405 or 404.
+    let fallbacks = [("ANY", "/"), ("ANY", "/{proxy+}")]
+        .map(|(method, path)| (method.to_owned(), path.to_owned(), false));
+    let expected: Vec<_> = fallbacks.into_iter().chain(expected).collect();
     assert_eq!(routes, expected);
     let ingest = function(&t, "IngestFunction").expect("IngestFunction");
     assert!(ingest
