@@ -120,6 +120,12 @@ test('a call page shows the call, its analysis, transcript, nudges and similar c
   assert.ok((await page.locator('mark.next-step, .tag.next-step').count()) >= call.analysis.next_steps.length);
   assert.equal(await page.locator('.nudges li').count(), recs.coaching_nudges.length);
   assert.equal(await page.locator('.similar li').count(), recs.similar_calls.length);
+  // What redaction replaced is said per type, as the analysis counts it.
+  const redactedRow = await page.locator('tr', { hasText: 'Redacted' }).first().textContent();
+  for (const [type, n] of Object.entries(call.analysis.redactions.by_type ?? {})) {
+    assert.ok(redactedRow.includes(`${n} × ${type.replace(/_/g, ' ')}`), `${type}: ${redactedRow}`);
+  }
+  assert.ok(!redactedRow.includes('[object'), redactedRow);
   await shot('call');
   await page.setViewportSize({ width: 390, height: 844 });
   await page.reload();

@@ -7,6 +7,15 @@ import { Chart, Empty, Figures, Loaded, href, useLoad } from '../ui.jsx';
 import { Timeline } from './timeline.jsx';
 
 /** The stored transcript's `Role: text` lines as turns. */
+/** What redaction replaced, by type (`by_type`), or the three v1 counts of older analyses. */
+function redacted(r) {
+  const byType = r.by_type && Object.keys(r.by_type).length > 0 ? r.by_type : {
+    email: r.emails, phone: r.phone_numbers, credit_debit_number: r.card_numbers,
+  };
+  const parts = Object.entries(byType).filter(([, n]) => n).map(([type, n]) => `${n} × ${type.replace(/_/g, ' ')}`);
+  return parts.join(', ') || 'nothing';
+}
+
 export const turnsOf = (transcript) =>
   transcript
     .split('\n')
@@ -81,7 +90,7 @@ function Figures2({ a }) {
     ['Questions, agent / customer', `${a.questions.agent} / ${a.questions.customer}`],
     ['Filler words per minute', f.num(a.filler_words_per_minute)],
     ['Sentiment, agent / customer', `${f.sentiment(a.sentiment.agent)} / ${f.sentiment(a.sentiment.customer)}`],
-    ['Redacted', `${Object.entries(a.redactions).filter(([, n]) => n).map(([k, n]) => `${n} ${f.label(k)}`).join(', ') || 'nothing'}`],
+    ['Redacted', redacted(a.redactions)],
   ];
   return (
     <table class="data compact">
