@@ -120,6 +120,15 @@ test('a call page shows the call, its analysis, transcript, nudges and similar c
   assert.ok((await page.locator('mark.next-step, .tag.next-step').count()) >= call.analysis.next_steps.length);
   assert.equal(await page.locator('.nudges li').count(), recs.coaching_nudges.length);
   assert.equal(await page.locator('.similar li').count(), recs.similar_calls.length);
+  // Sentiment per quarter per speaker: the chart's numbers are the API's, agent then customer.
+  const quarters = page.locator('figure', { hasText: 'Sentiment per quarter of the call, per speaker' });
+  const cells = await quarters.locator('tbody td').evaluateAll((tds) => tds.map((td) => td.dataset.value));
+  const expected = [0, 1, 2, 3].flatMap((q) => [
+    call.analysis.sentiment.quarters_by_role.agent[q],
+    call.analysis.sentiment.quarters_by_role.customer[q],
+    call.analysis.sentiment.quarters[q],
+  ]).map((v) => (v === null ? '' : String(v)));
+  assert.deepEqual(cells, expected);
   // What redaction replaced is said per type, as the analysis counts it.
   const redactedRow = await page.locator('tr', { hasText: 'Redacted' }).first().textContent();
   for (const [type, n] of Object.entries(call.analysis.redactions.by_type ?? {})) {

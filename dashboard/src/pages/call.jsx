@@ -156,11 +156,15 @@ export function Call({ callId }) {
                       <Figures2 a={a} />
                     </div>
                     <Chart
-                      title="Sentiment per quarter of the call (all speakers)"
+                      title={a.sentiment.quarters_by_role ? 'Sentiment per quarter of the call, per speaker' : 'Sentiment per quarter of the call (all speakers)'}
                       x={[1, 2, 3, 4]}
                       xLabel="Quarter"
                       xFormat={(q) => `Q${q}`}
-                      series={[{ label: 'Sentiment', values: a.sentiment.quarters }]}
+                      series={a.sentiment.quarters_by_role ? [
+                        { label: 'Agent', values: a.sentiment.quarters_by_role.agent },
+                        { label: 'Customer', values: a.sentiment.quarters_by_role.customer },
+                        { label: 'All', values: a.sentiment.quarters },
+                      ] : [{ label: 'Sentiment', values: a.sentiment.quarters }]}
                       bars
                       format={f.sentiment}
                     />

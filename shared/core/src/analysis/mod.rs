@@ -213,6 +213,12 @@ fn round_for_output(a: &mut CallAnalysis) {
         *v = v.map(r4);
     }
     s.quarters = s.quarters.map(|q| q.map(r4));
+    for role in [
+        &mut s.quarters_by_role.agent,
+        &mut s.quarters_by_role.customer,
+    ] {
+        *role = role.map(|q| q.map(r4));
+    }
 }
 
 /// Redacts a transcript that has not been redacted yet, then analyses it with the default

@@ -28,6 +28,17 @@ pub struct SentimentSummary {
     /// The call split into four equal spans of time; each is the sentiment of the utterances
     /// whose midpoint falls in it.
     pub quarters: [Option<f64>; 4],
+    /// The same four spans per speaker, as Contact Lens shows them: how the agent's and the
+    /// customer's sentiment moved through the call. Empty in analyses made before it existed.
+    #[serde(default)]
+    pub quarters_by_role: QuartersByRole,
+}
+
+/// Per role, the sentiment of its utterances whose midpoint falls in each quarter of the call.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct QuartersByRole {
+    pub agent: [Option<f64>; 4],
+    pub customer: [Option<f64>; 4],
 }
 
 /// A word-weighted running mean.
@@ -97,6 +108,7 @@ impl SentimentScorer {
         let mut per_role = [WeightedMean::default(); 3];
         let mut overall = WeightedMean::default();
         let mut quarters = [WeightedMean::default(); 4];
+        let mut role_quarters = [[WeightedMean::default(); 4]; 3];
         let quarter_length = timeline.duration / 4.0;
         let mut scratch = vader::Scratch::default();
         let mut scores = vec![None; timeline.segments.len()];
@@ -116,6 +128,7 @@ impl SentimentScorer {
                 0
             };
             quarters[quarter.min(3)].add(score, weight);
+            role_quarters[role_index(s.role)][quarter.min(3)].add(score, weight);
         }
         let summary = SentimentSummary {
             agent: per_role[role_index(Role::Agent)].value(),
@@ -123,6 +136,10 @@ impl SentimentScorer {
             other: per_role[role_index(Role::Other)].value(),
             overall: overall.value(),
             quarters: quarters.map(WeightedMean::value),
+            quarters_by_role: QuartersByRole {
+                agent: role_quarters[role_index(Role::Agent)].map(WeightedMean::value),
+                customer: role_quarters[role_index(Role::Customer)].map(WeightedMean::value),
+            },
         };
         (summary, scores)
     }
@@ -207,5 +224,11 @@ mod tests {
         assert_eq!(s.quarters[1], Some(neg));
         assert_eq!(s.quarters[2], None);
         assert_eq!(s.quarters[3], Some(pos));
+        // per speaker: the agent spoke only in q1, the customer in q2 (neg) and q4 (pos).
+        assert_eq!(s.quarters_by_role.agent, [Some(pos), None, None, None]);
+        assert_eq!(
+            s.quarters_by_role.customer,
+            [None, Some(neg), None, Some(pos)]
+        );
     }
 }

@@ -47,6 +47,7 @@ fn model_call() -> CallAnalysis {
             other: None,
             overall: Some(0.35),
             quarters: [Some(0.3); 4],
+            quarters_by_role: Default::default(),
         },
         customer_sentiment_score: 0.3,
         trackers: vec![TrackerHit {
