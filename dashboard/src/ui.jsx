@@ -142,7 +142,10 @@ export function Chart({ title, x: givenX, series: givenSeries, bars, integer, fo
           fill: bars ? `${PALETTE[i % PALETTE.length]}55` : undefined,
           width: 2,
           points: { show: !bars && plotX.length < 40 },
-          paths: bars ? uPlot.paths.bars({ size: [0.7, 60] }) : undefined,
+          // Two series of bars stand side by side in each slot, not on top of each other.
+          paths: bars
+            ? uPlot.paths.bars(series.length === 2 ? { size: [0.35, 30], align: i === 0 ? -1 : 1 } : { size: [0.7, 60] })
+            : undefined,
           value: (u, v) => (v === null || v === undefined ? '—' : format(v)),
         })),
       ],

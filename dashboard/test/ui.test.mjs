@@ -126,7 +126,6 @@ test('a call page shows the call, its analysis, transcript, nudges and similar c
   const expected = [0, 1, 2, 3].flatMap((q) => [
     call.analysis.sentiment.quarters_by_role.agent[q],
     call.analysis.sentiment.quarters_by_role.customer[q],
-    call.analysis.sentiment.quarters[q],
   ]).map((v) => (v === null ? '' : String(v)));
   assert.deepEqual(cells, expected);
   // What redaction replaced is said per type, as the analysis counts it.

@@ -163,7 +163,6 @@ export function Call({ callId }) {
                       series={a.sentiment.quarters_by_role ? [
                         { label: 'Agent', values: a.sentiment.quarters_by_role.agent },
                         { label: 'Customer', values: a.sentiment.quarters_by_role.customer },
-                        { label: 'All', values: a.sentiment.quarters },
                       ] : [{ label: 'Sentiment', values: a.sentiment.quarters }]}
                       bars
                       format={f.sentiment}
