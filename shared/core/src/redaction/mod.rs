@@ -22,7 +22,7 @@ mod people;
 mod places;
 mod spans;
 mod tokens;
-mod validators;
+pub mod validators;
 
 use std::borrow::Cow;
 
