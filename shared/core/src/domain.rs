@@ -253,13 +253,20 @@ pub struct CallDraft {
     pub outcome: Option<String>,
 }
 
+/// Seconds kept to the microsecond. The duration is stored as a DynamoDB number, which cannot
+/// hold a magnitude under 1e-130 (a valid JSON time like `1.5e-176` would be refused by the
+/// store), and nothing in a call is shorter than a microsecond.
+fn to_microseconds(seconds: f64) -> f64 {
+    (seconds * 1e6).round() / 1e6
+}
+
 impl Call {
     pub fn from_draft(draft: CallDraft) -> Result<Self, InputError> {
         let transcript = Transcript::new(draft.utterances)?;
-        let duration_seconds = match draft.duration_seconds {
+        let duration_seconds = to_microseconds(match draft.duration_seconds {
             Some(d) => limits::check_duration(d)?,
             None => transcript.timed_length_seconds().unwrap_or(0.0),
-        };
+        });
         if let Some(end) = transcript.timed_length_seconds() {
             // Utterances may end a little after the reported duration (rounding); a transcript
             // that runs far past it means one of the two is wrong.
@@ -376,5 +383,28 @@ mod tests {
         );
         assert_eq!(t.preview(12), "Agent: Héllo…");
         assert_eq!(t.preview(1_000), t.to_lines());
+    }
+
+    #[test]
+    fn a_duration_too_small_for_the_store_is_kept_to_the_microsecond() {
+        let draft = |duration: Option<f64>, end: f64| CallDraft {
+            call_id: Some("c-1".into()),
+            agent_id: Some("a".into()),
+            customer_id: Some("c".into()),
+            start_time: Some("2026-11-02T10:00:00Z".into()),
+            duration_seconds: duration,
+            utterances: vec![Utterance {
+                start: Some(8.174893572191763e-289),
+                end: Some(end),
+                ..turn(Role::Agent, "hello")
+            }],
+            ..CallDraft::default()
+        };
+        let derived = Call::from_draft(draft(None, 1.540817498155752e-176)).expect("valid");
+        assert_eq!(derived.duration_seconds, 0.0);
+        let given = Call::from_draft(draft(Some(1e-200), 1e-201)).expect("valid");
+        assert_eq!(given.duration_seconds, 0.0);
+        let ordinary = Call::from_draft(draft(Some(137.25), 130.5)).expect("valid");
+        assert_eq!(ordinary.duration_seconds, 137.25);
     }
 }
