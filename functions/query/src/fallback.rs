@@ -5,7 +5,7 @@
 
 use std::sync::OnceLock;
 
-use axum::http::{header, HeaderValue, Uri};
+use axum::http::{header, HeaderValue, Method, Uri};
 use axum::response::{IntoResponse, Response};
 use callscope_http::ApiError;
 use serde_json::Value;
@@ -53,9 +53,11 @@ fn allowed(path: &str) -> Option<&'static str> {
         .map(|(_, methods)| methods.as_str())
 }
 
-/// The answer to a request no route takes.
-pub async fn answer(uri: Uri) -> Response {
-    match allowed(uri.path()) {
+/// The answer to a request no route takes: 405 when the path is documented without this
+/// method; 404 otherwise (a documented path and method that still reach here, like a path
+/// whose `.` segment a client or the gateway normalised away, name nothing that exists).
+pub async fn answer(method: Method, uri: Uri) -> Response {
+    match allowed(uri.path()).filter(|methods| !methods.split(", ").any(|m| m == method.as_str())) {
         Some(methods) => {
             let mut response = ApiError::MethodNotAllowed.into_response();
             if let Ok(value) = HeaderValue::from_str(methods) {
@@ -79,5 +81,18 @@ mod tests {
         assert_eq!(allowed("/health"), Some("GET"));
         assert_eq!(allowed("/api/v1/nothing"), None);
         assert_eq!(allowed("/api/v1/calls/c-1/x"), None);
+    }
+
+    #[tokio::test]
+    async fn a_method_the_path_has_is_never_answered_405() {
+        let status = |method: Method, path: &'static str| async move {
+            answer(method, Uri::from_static(path))
+                .await
+                .status()
+                .as_u16()
+        };
+        assert_eq!(status(Method::DELETE, "/api/v1/calls").await, 405);
+        assert_eq!(status(Method::GET, "/api/v1/calls/").await, 404);
+        assert_eq!(status(Method::GET, "/api/v1/nothing").await, 404);
     }
 }
