@@ -176,3 +176,19 @@ impl TestCloud {
         }
     }
 }
+
+/// A local pipeline under a prefix of its own with the request meter on its clients, for the
+/// tests that count what requests cost (units per call, index pages per list).
+pub async fn metered_local_pipeline() -> (LocalPipeline, callscope_meter::Meter) {
+    let sdk = load_sdk_config().await;
+    let prefix = format!("t{}-", &uuid::Uuid::new_v4().simple().to_string()[..8]);
+    let template = LocalTemplate::load_for_stack(
+        &workspace_root().join("infra/template.yaml"),
+        &Stack::local(&prefix),
+        BTreeMap::new(),
+    )
+    .expect("infra/template.yaml reads");
+    callscope_local::cost::metered_pipeline(&sdk, &template, &prefix)
+        .await
+        .expect("a metered local pipeline")
+}

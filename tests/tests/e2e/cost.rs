@@ -4,12 +4,8 @@
 //! since the analysis item carries each turn and interval, ~3.9 KB more compressed for the 30-minute
 //! call). A change that stores more, transacts more or projects more into the indexes fails here.
 
-use std::collections::BTreeMap;
-
-use callscope_cloud::aws::load_sdk_config;
-use callscope_local::cost::{measure, metered_pipeline};
-use callscope_local::template::{LocalTemplate, Stack};
-use callscope_tests::workspace_root;
+use callscope_local::cost::measure;
+use callscope_tests::metered_local_pipeline;
 
 /// (minutes, most write units per call, most read units per call): what was measured, with
 /// room for how the local runner happens to batch the rollups (coalescing varies by batch).
@@ -17,17 +13,7 @@ const BUDGETS: [(u32, f64, f64); 2] = [(5, 28.0, 1.5), (30, 40.0, 2.5)];
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_call_costs_what_the_storage_design_says_in_write_and_read_units() {
-    let sdk = load_sdk_config().await;
-    let prefix = format!("t{}-", &uuid::Uuid::new_v4().simple().to_string()[..8]);
-    let template = LocalTemplate::load_for_stack(
-        &workspace_root().join("infra/template.yaml"),
-        &Stack::local(&prefix),
-        BTreeMap::new(),
-    )
-    .expect("infra/template.yaml reads");
-    let (pipeline, meter) = metered_pipeline(&sdk, &template, &prefix)
-        .await
-        .expect("a metered local pipeline");
+    let (pipeline, meter) = metered_local_pipeline().await;
     let mut report = Vec::new();
     for (minutes, max_write, max_read) in BUDGETS {
         let cost = measure(&pipeline, &meter, minutes, 3, "acme")

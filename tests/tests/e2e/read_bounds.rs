@@ -4,17 +4,13 @@
 //! not the pipeline: the emulator is slow), and forged, foreign, oversized or out-of-range input
 //! through the API Gateway-shaped path is a 4xx naming the parameter.
 
-use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use callscope_app::ports::{CallRepository, ListFilter, NoCache, ReceivedCall};
 use callscope_app::query::{CursorKey, ListCalls, ListLimits, Queries};
-use callscope_cloud::aws::load_sdk_config;
 use callscope_core::domain::{CorrelationId, TenantId, Timestamp};
 use callscope_core::formats::{self, Format};
-use callscope_local::cost::metered_pipeline;
-use callscope_local::template::{LocalTemplate, Stack};
-use callscope_tests::{workspace_root, TestCloud, TENANT};
+use callscope_tests::{metered_local_pipeline, TestCloud, TENANT};
 use futures::StreamExt;
 use serde_json::json;
 
@@ -76,17 +72,7 @@ fn list(tenant: &str, offset: usize) -> ListCalls {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn the_index_a_list_reads_stays_the_same_as_the_tenant_grows_tenfold() {
-    let sdk = load_sdk_config().await;
-    let prefix = format!("t{}-", &uuid::Uuid::new_v4().simple().to_string()[..8]);
-    let template = LocalTemplate::load_for_stack(
-        &workspace_root().join("infra/template.yaml"),
-        &Stack::local(&prefix),
-        BTreeMap::new(),
-    )
-    .expect("infra/template.yaml reads");
-    let (pipeline, meter) = metered_pipeline(&sdk, &template, &prefix)
-        .await
-        .expect("a metered local pipeline");
+    let (pipeline, meter) = metered_local_pipeline().await;
     let store = pipeline.calls_store();
     // Tenant names of one length, so both tenants' items are the same size.
     seed(&store, "small", SMALL).await;
