@@ -5,6 +5,7 @@
 //! serve`, whose request meter it reads — what a call costs per million.
 
 mod bill;
+mod dashboard;
 mod http;
 mod ingest;
 mod plan;
@@ -71,6 +72,28 @@ pub struct Args {
     /// Allow a base URL that is not loopback (a deployed API, which this loads and bills).
     #[arg(long)]
     allow_remote: bool,
+    /// What is read once the calls are counted: `queries` (random reads of every route) or
+    /// `dashboard` (readers refreshing a few views while calls keep arriving).
+    #[arg(long, value_enum, default_value_t = Mix::Queries)]
+    mix: Mix,
+    /// Dashboard: readers refreshing at once (1–64).
+    #[arg(long, default_value_t = 4)]
+    readers: usize,
+    /// Dashboard: reads per second of all readers together (0.1–10000).
+    #[arg(long, default_value_t = 16.0)]
+    reads_per_second: f64,
+    /// Dashboard: new calls per second arriving while the readers read (0–100).
+    #[arg(long, default_value_t = 1.0)]
+    calls_per_second: f64,
+    /// Dashboard: seconds the readers read (1–3600).
+    #[arg(long, default_value_t = 60)]
+    duration: u64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Mix {
+    Queries,
+    Dashboard,
 }
 
 fn check(args: &Args) -> anyhow::Result<()> {
@@ -88,7 +111,11 @@ fn check(args: &Args) -> anyhow::Result<()> {
     within("request-timeout", args.request_timeout as f64, 1.0, 300.0)?;
     within("bulk-share", args.bulk_share, 0.0, 1.0)?;
     within("bulk-size", args.bulk_size as f64, 2.0, 100.0)?;
-    within("agents", args.agents as f64, 1.0, 1_000.0)
+    within("agents", args.agents as f64, 1.0, 1_000.0)?;
+    within("readers", args.readers as f64, 1.0, 64.0)?;
+    within("reads-per-second", args.reads_per_second, 0.1, 10_000.0)?;
+    within("calls-per-second", args.calls_per_second, 0.0, 100.0)?;
+    within("duration", args.duration as f64, 1.0, 3_600.0)
 }
 
 pub async fn run(args: Args) -> anyhow::Result<()> {
@@ -188,8 +215,13 @@ async fn execute(args: &Args) -> anyhow::Result<Report> {
 
     // Queries over what was accepted.
     let accepted = tracker.accepted_calls();
+    let dashboard = match args.mix {
+        Mix::Queries => None,
+        Mix::Dashboard => Some(run_dashboard(args, &target, &plan, &mix).await?),
+    };
     let mut rng = SmallRng::seed_from_u64(args.seed ^ 0x9E37_79B9);
-    let drawn: Vec<queries::Query> = (0..args.queries)
+    let queries = if dashboard.is_some() { 0 } else { args.queries };
+    let drawn: Vec<queries::Query> = (0..queries)
         .map(|_| queries::draw(&mut rng, &plan, &accepted))
         .collect();
     let asked = bar(&progress, drawn.len() as u64, "queries");
@@ -279,5 +311,51 @@ async fn execute(args: &Args) -> anyhow::Result<Report> {
         errors,
         bill,
         bill_note,
+        dashboard,
     })
+}
+
+/// The dashboard phase: its own recorders (its reads alone are reported) and the read path's
+/// meter around it.
+async fn run_dashboard(
+    args: &Args,
+    target: &Target,
+    plan: &Plan,
+    mix: &[plan::MixEntry],
+) -> anyhow::Result<dashboard::DashboardReport> {
+    let request_timeout = Duration::from_secs(args.request_timeout);
+    let base = http::base_url(&args.base_url, args.allow_remote)?;
+    let readers = Target::new(base.clone(), args.token.clone(), request_timeout)?;
+    let writers = Target::new(base, args.token.clone(), request_timeout)?;
+    let settings = dashboard::Settings {
+        readers: args.readers,
+        reads_per_second: args.reads_per_second,
+        calls_per_second: args.calls_per_second,
+        duration: Duration::from_secs(args.duration),
+    };
+    let live = Plan::new(&PlanSpec {
+        run: &format!("{}-live", plan.run),
+        seed: args.seed.wrapping_add(1),
+        calls: ((args.calls_per_second * args.duration as f64).ceil() as usize).clamp(1, 100_000),
+        agents: plan.agents.len(),
+        mix,
+        bulk_share: 0.0,
+        bulk_size: 2,
+        today: chrono::Utc::now().date_naive(),
+    });
+    let before = read_meter(target).await?;
+    let mut report = dashboard::run(&readers, &writers, plan, &live, settings).await;
+    let after = read_meter(target).await?;
+    if let (Some(before), Some(after)) = (before, after) {
+        let bill = bill::read_bill(&before, &after, report.reads);
+        report.read_units_per_read =
+            (report.reads > 0).then(|| bill.usage.read_units() / report.reads as f64);
+    }
+    for (kind, count) in readers.recorder.errors_by_kind() {
+        target.recorder.error(&format!("dashboard read {kind}"), count);
+    }
+    for (kind, count) in writers.recorder.errors_by_kind() {
+        target.recorder.error(&format!("dashboard call {kind}"), count);
+    }
+    Ok(report)
 }

@@ -26,6 +26,8 @@ pub struct Report {
     pub bill: Option<BillReport>,
     /// Why there is no bill, when there is none.
     pub bill_note: Option<String>,
+    /// `--mix dashboard`: the readers' phase.
+    pub dashboard: Option<super::dashboard::DashboardReport>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -188,6 +190,9 @@ pub fn render(r: &Report) -> String {
         }
         (None, None) => {}
     }
+    if let Some(dashboard) = &r.dashboard {
+        out.push_str(&super::dashboard::render(dashboard));
+    }
     out
 }
 
@@ -271,6 +276,7 @@ mod tests {
             error_count: 1,
             bill: None,
             bill_note: Some("skipped: no meter".into()),
+            dashboard: None,
         }
     }
 
