@@ -154,6 +154,7 @@ pub async fn run(
             readers.get(view.endpoint, &view.path).await;
         }
     };
+    // Calls arrive at their rate whatever the API's latency: each POST runs on its own task.
     let ingest = async {
         if settings.calls_per_second <= 0.0 {
             return;
@@ -162,17 +163,25 @@ pub async fn run(
             1.0 / settings.calls_per_second,
         ));
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        let mut posts = Vec::new();
         for index in 0..live.calls.len() {
             tick.tick().await;
             if Instant::now() >= end {
-                return;
+                break;
             }
             let body = live_document(plan, live, index).to_string();
             sent.fetch_add(1, Ordering::Relaxed);
-            if let Some(answer) = writers.post(SINGLE, "/api/v1/calls", body).await {
-                if answer.status == 202 {
-                    accepted.fetch_add(1, Ordering::Relaxed);
-                }
+            let writers = writers.clone();
+            posts.push(tokio::spawn(async move {
+                writers
+                    .post(SINGLE, "/api/v1/calls", body)
+                    .await
+                    .is_some_and(|answer| answer.status == 202)
+            }));
+        }
+        for post in posts {
+            if post.await.unwrap_or(false) {
+                accepted.fetch_add(1, Ordering::Relaxed);
             }
         }
     };
