@@ -140,12 +140,14 @@ impl TestCloud {
         self.0.get(path_and_query, tenant).await
     }
 
-    /// Delivers the table streams' records to the cache invalidation.
+    /// Delivers the table streams to invalidate and waits for the generation moves it
+    /// coalesced, so the next read shows every change (within the bounds of `docs/api.md`).
     pub async fn drain_streams(&self) {
         self.0
             .drain_streams()
             .await
             .expect("draining the table streams");
+        self.0.settle().await;
     }
 
     /// Sends a message to a queue as an external producer would.
@@ -156,9 +158,12 @@ impl TestCloud {
             .expect("sending a message");
     }
 
-    /// Runs intake → process → aggregate until every queue is idle.
+    /// Runs intake → process → aggregate until every queue is idle, then the streams into
+    /// invalidate, and waits for the generation moves it coalesced.
     pub async fn drain(&self) -> BTreeMap<&'static str, callscope_local::runner::PollReport> {
-        self.0.drain().await.expect("draining the pipeline")
+        let reports = self.0.drain().await.expect("draining the pipeline");
+        self.0.settle().await;
+        reports
     }
 
     pub async fn peek_all(&self, queue_logical_id: &str) -> Vec<aws_sdk_sqs::types::Message> {

@@ -4,12 +4,13 @@
 //! skipped; the template's filter criteria keep most of them from invoking at all.
 
 use std::collections::HashMap;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
 
 use aws_lambda_events::event::dynamodb::{Event, EventRecord};
 use aws_lambda_events::event::streams::{DynamoDbBatchItemFailure, DynamoDbEventResponse};
 use callscope_app::invalidate::{Change, Invalidate};
-use callscope_app::ports::Cache;
+use callscope_app::ports::{Cache, COALESCE_WINDOW};
 use callscope_cloud::cache::RedisCache;
 use callscope_cloud::config::{ConfigError, InvalidateConfig};
 use callscope_core::domain::{AgentId, CallId, TeamId, TenantId};
@@ -31,13 +32,26 @@ pub fn handler(config: &InvalidateConfig) -> Result<StreamHandler, ConfigError> 
 #[derive(Debug, Clone)]
 pub struct StreamHandler {
     invalidate: Invalidate,
+    /// When the last generation move a batch scheduled (or found scheduled) is due at the
+    /// latest: the local pipeline waits for it so a drained change is visible to the next read.
+    settled_by: Arc<Mutex<Option<Instant>>>,
 }
 
 impl StreamHandler {
     pub fn new(cache: Arc<dyn Cache>) -> Self {
         Self {
             invalidate: Invalidate::new(cache),
+            settled_by: Arc::default(),
         }
+    }
+
+    /// When every generation move scheduled so far is due (at most [`COALESCE_WINDOW`] after
+    /// the batch that scheduled it); `None` when none was scheduled.
+    pub fn settled_by(&self) -> Option<Instant> {
+        *self
+            .settled_by
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     /// Bumps what the batch's records touch. If the cache cannot be reached the whole batch is
@@ -50,11 +64,22 @@ impl StreamHandler {
             return response;
         }
         match self.invalidate.apply(&changes).await {
-            Ok(bumped) => tracing::info!(
-                records = event.records.len(),
-                bumped,
-                "cache generations bumped"
-            ),
+            Ok(bumps) => {
+                tracing::info!(
+                    records = event.records.len(),
+                    moved = bumps.moved,
+                    scheduled = bumps.scheduled,
+                    coalesced = bumps.coalesced,
+                    "cache generations bumped"
+                );
+                if bumps.scheduled + bumps.coalesced > 0 {
+                    *self
+                        .settled_by
+                        .lock()
+                        .unwrap_or_else(|poisoned| poisoned.into_inner()) =
+                        Some(Instant::now() + COALESCE_WINDOW);
+                }
+            }
             Err(error) => {
                 tracing::warn!(%error, "could not bump cache generations; the batch will be retried");
                 let mut failure = DynamoDbBatchItemFailure::default();
@@ -74,8 +99,6 @@ impl StreamHandler {
 struct Image {
     pk: String,
     sk: String,
-    agent_id: Option<AgentId>,
-    team_id: Option<TeamId>,
 }
 
 fn change_of(record: &EventRecord) -> Option<Change> {
@@ -96,8 +119,6 @@ fn change_of(record: &EventRecord) -> Option<Change> {
         return Some(Change::Call {
             tenant,
             call_id: CallId::parse("call_id", call_id).ok()?,
-            agent_id: image.agent_id?,
-            team_id: image.team_id,
         });
     }
     let scope = rest.strip_prefix("ROLLUP#")?;

@@ -1,5 +1,6 @@
 //! The query API's handlers: each checks its parameters, asks the query use case, and answers
-//! with JSON and an `x-cache` header saying how it was served (hit, miss, error, disabled).
+//! with JSON and an `x-cache` header saying how it was served (hit, stale, miss, error,
+//! disabled).
 
 use axum::extract::{Path, State};
 use axum::http::{header, HeaderName, HeaderValue};
@@ -48,10 +49,14 @@ fn failed(error: QueryError) -> ApiError {
 }
 
 /// List calls, newest first.
+///
+/// Freshness: reflects every write at most 5 s after the table stream delivers it (the tenant's,
+/// agent's or team's cache generation moves at most every 2 s; while one request recomputes,
+/// others may get the answer loaded up to 3 s before). `x-cache: stale` marks such an answer.
 #[utoipa::path(
     get, path = "/api/v1/calls", tag = "calls", params(ListParams),
     responses(
-        (status = 200, description = "A page of calls (cut short at ~1.5 MB of JSON, with `next_cursor`) and the total for the filters (`total_exact: false` when it is a lower bound)", body = CallList, headers(("x-cache" = String, description = "How it was served: hit, miss, error or disabled"))),
+        (status = 200, description = "A page of calls (cut short at ~1.5 MB of JSON, with `next_cursor`) and the total for the filters (`total_exact: false` when it is a lower bound)", body = CallList, headers(("x-cache" = String, description = "How it was served: hit, stale (an answer within the route's freshness bound while another request recomputes it), miss, error or disabled"))),
         (status = 400, description = "The query string cannot be read", body = ValidationProblem),
         (status = 422, description = "A parameter breaks its rule (`offset` past 1000; a `cursor` this API did not issue for this tenant and these filters); `detail[0].loc` names it", body = ValidationProblem),
         (status = 401, description = "No token, or one without the tenant claim", body = Refusal),
@@ -74,11 +79,14 @@ pub async fn list_calls(
 }
 
 /// One call with its full analysis.
+///
+/// Freshness: reflects the call's latest state as soon as the table stream delivers the write
+/// (the call's own cache generation, never coalesced; never served stale).
 #[utoipa::path(
     get, path = "/api/v1/calls/{call_id}", tag = "calls",
     params(("call_id" = String, Path, description = "The call's id: 1–128 of `A-Z a-z 0-9 . _ : -`", pattern = r"^[A-Za-z0-9._:-]{1,128}$")),
     responses(
-        (status = 200, description = "The call; `analysis` is null until it is processed", body = CallDetail, headers(("x-cache" = String, description = "How it was served: hit, miss, error or disabled"))),
+        (status = 200, description = "The call; `analysis` is null until it is processed", body = CallDetail, headers(("x-cache" = String, description = "How it was served: hit, stale (an answer within the route's freshness bound while another request recomputes it), miss, error or disabled"))),
         (status = 404, description = "No such call for this tenant", body = Problem),
         (status = 422, description = "The call id breaks its rule", body = ValidationProblem),
         (status = 401, description = "No token, or one without the tenant claim", body = Refusal),
@@ -107,11 +115,15 @@ pub async fn get_call(
 }
 
 /// Similar calls and coaching nudges for one call.
+///
+/// Freshness: reflects every write at most 5 s after the table stream delivers it (the tenant's,
+/// agent's or team's cache generation moves at most every 2 s; while one request recomputes,
+/// others may get the answer loaded up to 3 s before). `x-cache: stale` marks such an answer.
 #[utoipa::path(
     get, path = "/api/v1/calls/{call_id}/recommendations", tag = "calls",
     params(("call_id" = String, Path, description = "The call's id: 1–128 of `A-Z a-z 0-9 . _ : -`", pattern = r"^[A-Za-z0-9._:-]{1,128}$")),
     responses(
-        (status = 200, description = "Similar calls of the same agent and team, and nudges from the analysis", body = Recommendations, headers(("x-cache" = String, description = "How it was served: hit, miss, error or disabled"))),
+        (status = 200, description = "Similar calls of the same agent and team, and nudges from the analysis", body = Recommendations, headers(("x-cache" = String, description = "How it was served: hit, stale (an answer within the route's freshness bound while another request recomputes it), miss, error or disabled"))),
         (status = 404, description = "No such call for this tenant", body = Problem),
         (status = 422, description = "The call id breaks its rule", body = ValidationProblem),
         (status = 401, description = "No token, or one without the tenant claim", body = Refusal),
@@ -144,10 +156,14 @@ pub async fn get_recommendations(
 }
 
 /// The agents leaderboard.
+///
+/// Freshness: reflects every write at most 5 s after the table stream delivers it (the tenant's,
+/// agent's or team's cache generation moves at most every 2 s; while one request recomputes,
+/// others may get the answer loaded up to 3 s before). `x-cache: stale` marks such an answer.
 #[utoipa::path(
     get, path = "/api/v1/analytics/agents", tag = "analytics", params(LeaderboardParams),
     responses(
-        (status = 200, description = "Every agent's totals over the range, most calls first", body = AgentsLeaderboard, headers(("x-cache" = String, description = "How it was served: hit, miss, error or disabled"))),
+        (status = 200, description = "Every agent's totals over the range, most calls first", body = AgentsLeaderboard, headers(("x-cache" = String, description = "How it was served: hit, stale (an answer within the route's freshness bound while another request recomputes it), miss, error or disabled"))),
         (status = 400, description = "The query string cannot be read", body = ValidationProblem),
         (status = 422, description = "A parameter breaks its rule (a range over 366 days); `detail[0].loc` names it", body = ValidationProblem),
         (status = 401, description = "No token, or one without the tenant claim", body = Refusal),
@@ -174,11 +190,15 @@ pub async fn list_agents(
 }
 
 /// One agent's totals and per-day series.
+///
+/// Freshness: reflects every write at most 5 s after the table stream delivers it (the tenant's,
+/// agent's or team's cache generation moves at most every 2 s; while one request recomputes,
+/// others may get the answer loaded up to 3 s before). `x-cache: stale` marks such an answer.
 #[utoipa::path(
     get, path = "/api/v1/analytics/agents/{agent_id}", tag = "analytics",
     params(("agent_id" = String, Path, description = "The agent's id: 1–128 of `A-Z a-z 0-9 . _ : -`", pattern = r"^[A-Za-z0-9._:-]{1,128}$"), AnalyticsParams),
     responses(
-        (status = 200, description = "Totals and days with calls (zeros when none)", body = ScopeAnalytics, headers(("x-cache" = String, description = "How it was served: hit, miss, error or disabled"))),
+        (status = 200, description = "Totals and days with calls (zeros when none)", body = ScopeAnalytics, headers(("x-cache" = String, description = "How it was served: hit, stale (an answer within the route's freshness bound while another request recomputes it), miss, error or disabled"))),
         (status = 400, description = "The query string cannot be read", body = ValidationProblem),
         (status = 422, description = "A parameter breaks its rule; `detail[0].loc` names it", body = ValidationProblem),
         (status = 401, description = "No token, or one without the tenant claim", body = Refusal),
@@ -207,11 +227,15 @@ pub async fn get_agent(
 }
 
 /// One team's totals and per-day series.
+///
+/// Freshness: reflects every write at most 5 s after the table stream delivers it (the tenant's,
+/// agent's or team's cache generation moves at most every 2 s; while one request recomputes,
+/// others may get the answer loaded up to 3 s before). `x-cache: stale` marks such an answer.
 #[utoipa::path(
     get, path = "/api/v1/analytics/teams/{team_id}", tag = "analytics",
     params(("team_id" = String, Path, description = "The team's id: 1–128 of `A-Z a-z 0-9 . _ : -`", pattern = r"^[A-Za-z0-9._:-]{1,128}$"), AnalyticsParams),
     responses(
-        (status = 200, description = "Totals and days with calls (zeros when none)", body = ScopeAnalytics, headers(("x-cache" = String, description = "How it was served: hit, miss, error or disabled"))),
+        (status = 200, description = "Totals and days with calls (zeros when none)", body = ScopeAnalytics, headers(("x-cache" = String, description = "How it was served: hit, stale (an answer within the route's freshness bound while another request recomputes it), miss, error or disabled"))),
         (status = 400, description = "The query string cannot be read", body = ValidationProblem),
         (status = 422, description = "A parameter breaks its rule; `detail[0].loc` names it", body = ValidationProblem),
         (status = 401, description = "No token, or one without the tenant claim", body = Refusal),

@@ -28,23 +28,42 @@ use views::{
 };
 
 /// TTLs bound how long an entry lives once its generations moved on (or were never bumped
-/// because invalidation failed).
+/// because invalidation failed). `stale_for` is how old an answer may be served while another
+/// request recomputes it: with DynamoDB's convergence (≤ 1 s) it stays within the bound each
+/// endpoint states ([`FRESH_WITHIN`], [`CALL_FRESH_WITHIN`]).
 pub const LIST: Resource = Resource {
     name: "calls",
     ttl: Duration::from_secs(60),
+    stale_for: STALE_FOR,
 };
+/// A call's detail is never served stale: it reflects the call's latest state as soon as
+/// invalidation bumps the call's own (never coalesced) generation.
 pub const CALL: Resource = Resource {
     name: "call",
     ttl: Duration::from_secs(300),
+    stale_for: Duration::ZERO,
 };
 pub const RECOMMENDATIONS: Resource = Resource {
     name: "recommendations",
     ttl: Duration::from_secs(600),
+    stale_for: STALE_FOR,
 };
 pub const ANALYTICS: Resource = Resource {
     name: "analytics",
     ttl: Duration::from_secs(300),
+    stale_for: STALE_FOR,
 };
+
+/// The staleness bound of lists, recommendations, leaderboards and series (`docs/api.md`): a
+/// write shows within this long of its invalidation being delivered. It holds both ways an
+/// answer can lag: a generation moves at most [`crate::ports::COALESCE_WINDOW`] (2 s) after the
+/// bump, and a latest answer is served at most [`STALE_FOR`] (3 s) after its load began, plus
+/// DynamoDB's convergence (≤ 1 s).
+pub const FRESH_WITHIN: Duration = Duration::from_secs(5);
+/// A call's own detail: as soon as its invalidation is delivered (the stream's delay only).
+pub const CALL_FRESH_WITHIN: Duration = Duration::ZERO;
+/// How old a latest answer may be served while one request recomputes it.
+pub const STALE_FOR: Duration = Duration::from_secs(3);
 
 /// Most recent calls of the same agent and of the same team compared for similar calls.
 pub const SIMILAR_CANDIDATES: usize = 50;
@@ -276,7 +295,7 @@ impl Queries {
             team.map_or("", TeamId::as_str)
         );
         self.cached
-            .get_or_load(tenant, ANALYTICS, &[Scope::Tenant], &params, || async {
+            .get_or_load(tenant, ANALYTICS, &[Scope::Analytics], &params, || async {
                 let window = match (range.from, range.to) {
                     (Some(from), Some(to)) => Some((from, to)),
                     (Some(from), None) => Some((from, shift(from, LEADERBOARD_DAYS - 1))),

@@ -4,18 +4,25 @@
 //! user can be allowed exactly `~namespace:*`) and then parts each written with its length
 //! ([`key_of`]), so ids holding `:` can never make two keys alike: the entry's key (tenant,
 //! resource, generations, params) for entries, `{tenant}` as a hash tag then `gen, scope…` for
-//! generation counters, and `tenant, rate, window` for request counts. A bump sets a counter to the server's time
-//! in milliseconds, or one more than it was when that is higher (one script per bump, with
-//! `TIME`), kept an hour (longer than any entry lives, so counters of calls nobody reads again
-//! go away): a counter that expired or was evicted starts above every generation in use, never
-//! back at 1. Nothing is ever deleted or scanned. The connection is made lazily with short connect and
+//! generation counters, `tenant, rate, window` for request counts, and `tenant, resource,
+//! lock, …` for the short locks of recomputing requests. A bump sets a counter to the server's
+//! time in milliseconds, or one more than it was when that is higher — or, inside its scope's
+//! coalescing window, schedules that move for the window's end (`current/due`, see
+//! [`GenerationState`]) — one script per bump, with `TIME`, kept an hour (longer than any
+//! entry lives, so counters of calls nobody reads again go away): a counter that expired or was
+//! evicted starts above every generation in use, never back at 1. Readers turn a due time that
+//! has passed into the generation by their own clock (Lambda's and ElastiCache's are both kept
+//! by the Amazon Time Sync Service; a skew of milliseconds only moves the switch by as much).
+//! Nothing is ever deleted or scanned. The connection is made lazily with short connect and
 //! command timeouts, so a cache that is down or slow costs a request tens of milliseconds, and
 //! the connection manager reconnects on its own when the cache returns.
 
 use std::time::Duration;
 
 use async_trait::async_trait;
-use callscope_app::ports::{key_of, Cache, CacheError, CacheHealth, Scope};
+use callscope_app::ports::{
+    coalesce_window, key_of, Bumps, Cache, CacheError, CacheHealth, GenerationState, Scope,
+};
 use callscope_core::domain::TenantId;
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use redis::AsyncCommands;
@@ -27,18 +34,39 @@ const COMMAND_TIMEOUT: Duration = Duration::from_millis(50);
 /// Generation counters outlive every entry made with them.
 const GENERATION_TTL_SECONDS: i64 = 3_600;
 
-/// Moves each key in KEYS to max(server time in ms, its value + 1), kept ARGV[1] seconds.
-/// `TIME` before writes needs effects replication, the default since Redis 5 (and Valkey).
+/// [`GenerationState::bump`] in Redis: for each key in KEYS, coalescing within ARGV[i + 1]
+/// milliseconds, kept ARGV[1] seconds; returns {moved, scheduled, coalesced}. `TIME` before
+/// writes needs effects replication, the default since Redis 5 (and Valkey).
 const BUMP_SCRIPT: &str = r"
 local time = redis.call('TIME')
 local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
-for _, key in ipairs(KEYS) do
-  local current = tonumber(redis.call('GET', key) or '0') or 0
-  local next = now
-  if current >= now then next = current + 1 end
-  redis.call('SET', key, string.format('%d', next), 'EX', ARGV[1])
+local moved, scheduled, coalesced = 0, 0, 0
+for i, key in ipairs(KEYS) do
+  local window = tonumber(ARGV[i + 1]) or 0
+  local raw = redis.call('GET', key) or '0'
+  local slash = string.find(raw, '/', 1, true)
+  local current, due = tonumber(raw) or 0, nil
+  if slash then
+    current = tonumber(string.sub(raw, 1, slash - 1)) or 0
+    due = tonumber(string.sub(raw, slash + 1))
+  end
+  if due and due > now then
+    coalesced = coalesced + 1
+  else
+    local effective = current
+    if due then effective = math.max(due, current + 1) end
+    if effective == 0 or window == 0 or now >= effective + window then
+      local next = now
+      if effective >= now then next = effective + 1 end
+      redis.call('SET', key, string.format('%d', next), 'EX', ARGV[1])
+      moved = moved + 1
+    else
+      redis.call('SET', key, string.format('%d/%d', effective, effective + window), 'EX', ARGV[1])
+      scheduled = scheduled + 1
+    end
+  end
 end
-return #KEYS
+return {moved, scheduled, coalesced}
 ";
 
 #[derive(Clone)]
@@ -99,6 +127,7 @@ impl RedisCache {
 fn generation_key(namespace: &str, tenant: &TenantId, scope: &Scope) -> String {
     let scope = match scope {
         Scope::Tenant => key_of(&["gen", "tenant"]),
+        Scope::Analytics => key_of(&["gen", "analytics"]),
         Scope::Agent(agent) => key_of(&["gen", "agent", agent.as_str()]),
         Scope::Team(team) => key_of(&["gen", "team", team.as_str()]),
         Scope::Call(call) => key_of(&["gen", "call", call.as_str()]),
@@ -132,12 +161,18 @@ impl Cache for RedisCache {
             .iter()
             .map(|s| self.generation_key(tenant, s))
             .collect();
-        let values: Vec<Option<u64>> = redis::cmd("MGET")
+        let values: Vec<Option<String>> = redis::cmd("MGET")
             .arg(&keys)
             .query_async(&mut self.connection.clone())
             .await
             .map_err(|e| error("generations", e))?;
-        Ok(values.into_iter().map(Option::unwrap_or_default).collect())
+        let now = u64::try_from(chrono::Utc::now().timestamp_millis()).unwrap_or_default();
+        Ok(values
+            .into_iter()
+            .map(|raw| {
+                raw.map_or(0, |raw| GenerationState::parse(&raw).effective(now))
+            })
+            .collect())
     }
 
     async fn get(&self, key: &str) -> Result<Option<String>, CacheError> {
@@ -156,23 +191,45 @@ impl Cache for RedisCache {
             .map_err(|e| error("put", e))
     }
 
-    async fn bump(&self, tenant: &TenantId, scopes: &[Scope]) -> Result<(), CacheError> {
+    async fn bump(&self, tenant: &TenantId, scopes: &[Scope]) -> Result<Bumps, CacheError> {
         if scopes.is_empty() {
-            return Ok(());
+            return Ok(Bumps::default());
         }
         let keys: Vec<String> = scopes
             .iter()
             .map(|s| self.generation_key(tenant, s))
             .collect();
-        redis::cmd("EVAL")
+        let windows: Vec<u128> = scopes
+            .iter()
+            .map(|s| coalesce_window(s).as_millis())
+            .collect();
+        let (moved, scheduled, coalesced): (usize, usize, usize) = redis::cmd("EVAL")
             .arg(BUMP_SCRIPT)
             .arg(keys.len())
             .arg(&keys)
             .arg(GENERATION_TTL_SECONDS)
-            .query_async::<i64>(&mut self.connection.clone())
+            .arg(windows.iter().map(u128::to_string).collect::<Vec<_>>())
+            .query_async(&mut self.connection.clone())
             .await
-            .map(drop)
-            .map_err(|e| error("bump", e))
+            .map_err(|e| error("bump", e))?;
+        Ok(Bumps {
+            moved,
+            scheduled,
+            coalesced,
+        })
+    }
+
+    async fn try_lock(&self, key: &str, ttl: Duration) -> Result<bool, CacheError> {
+        let taken: Option<String> = redis::cmd("SET")
+            .arg(self.entry_key(key))
+            .arg("1")
+            .arg("NX")
+            .arg("PX")
+            .arg(u64::try_from(ttl.as_millis()).unwrap_or(u64::MAX).max(1))
+            .query_async(&mut self.connection.clone())
+            .await
+            .map_err(|e| error("lock", e))?;
+        Ok(taken.is_some())
     }
 
     async fn health(&self) -> CacheHealth {
@@ -235,6 +292,7 @@ mod tests {
         let tenant = |t: &str| TenantId::parse("t", t).expect("tenant");
         let scopes = [
             Scope::Tenant,
+            Scope::Analytics,
             Scope::Agent(callscope_core::domain::AgentId::parse("a", "ana").expect("id")),
             Scope::Team(callscope_core::domain::TeamId::parse("t", "east").expect("id")),
             Scope::Call(callscope_core::domain::CallId::parse("c", "c-1").expect("id")),

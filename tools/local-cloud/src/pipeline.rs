@@ -263,6 +263,15 @@ impl LocalPipeline {
         Ok(reports)
     }
 
+    /// Waits until the generation moves the invalidate function coalesced are due: each change
+    /// delivered then shows to the next read, as it does at most that long after delivery in
+    /// the cloud (tests read after this; the serving loop never waits on it).
+    pub async fn settle(&self) {
+        if let Some(at) = self.invalidate.as_ref().and_then(|i| i.settled_by()) {
+            tokio::time::sleep_until(at.into()).await;
+        }
+    }
+
     /// Delivers every stream record written so far to the invalidate function.
     pub async fn drain_streams(&self) -> anyhow::Result<usize> {
         let Some(invalidate) = &self.invalidate else {

@@ -1,6 +1,6 @@
-//! The cache in memory: entries, generations, request counts, and a switch that makes it fail
-//! like a Redis that is down. Generations count 1, 2, … unless a clock is given, then they are
-//! seeded from its time as Redis's are ([`crate::ports::next_generation`]).
+//! The cache in memory: entries, generations, request counts, locks, and a switch that makes it
+//! fail like a Redis that is down. Generations count 1, 2, … unless a clock is given, then they
+//! are seeded from its time and coalesce as Redis's do ([`GenerationState`]).
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -11,12 +11,16 @@ use async_trait::async_trait;
 use callscope_core::domain::TenantId;
 
 use super::lock;
-use crate::ports::{next_generation, Cache, CacheError, CacheHealth, Clock, Scope};
+use crate::ports::{
+    coalesce_window, BumpEffect, Bumps, Cache, CacheError, CacheHealth, Clock, GenerationState,
+    Scope,
+};
 
 #[derive(Debug, Default)]
 pub struct MemoryCache {
     entries: Mutex<HashMap<String, String>>,
-    generations: Mutex<HashMap<(TenantId, Scope), u64>>,
+    generations: Mutex<HashMap<(TenantId, Scope), GenerationState>>,
+    locks: Mutex<HashMap<String, std::time::Instant>>,
     requests: Mutex<HashMap<(TenantId, u64), u64>>,
     clock: Option<Arc<dyn Clock>>,
     down: AtomicBool,
@@ -50,6 +54,12 @@ impl MemoryCache {
         lock(&self.entries).len()
     }
 
+    fn now_millis(&self) -> Option<u64> {
+        self.clock
+            .as_ref()
+            .map(|clock| u64::try_from(clock.now().time().timestamp_millis()).unwrap_or_default())
+    }
+
     fn check(&self, operation: &'static str) -> Result<(), CacheError> {
         if self.down.load(Ordering::SeqCst) {
             return Err(CacheError {
@@ -69,14 +79,16 @@ impl Cache for MemoryCache {
         scopes: &[Scope],
     ) -> Result<Vec<u64>, CacheError> {
         self.check("generations")?;
+        let now = self.now_millis();
         let generations = lock(&self.generations);
         Ok(scopes
             .iter()
             .map(|s| {
-                generations
+                let state = generations
                     .get(&(tenant.clone(), s.clone()))
                     .copied()
-                    .unwrap_or(0)
+                    .unwrap_or_default();
+                now.map_or(state.current, |now| state.effective(now))
             })
             .collect())
     }
@@ -92,23 +104,42 @@ impl Cache for MemoryCache {
         Ok(())
     }
 
-    async fn bump(&self, tenant: &TenantId, scopes: &[Scope]) -> Result<(), CacheError> {
+    async fn bump(&self, tenant: &TenantId, scopes: &[Scope]) -> Result<Bumps, CacheError> {
         self.check("bump")?;
+        let now = self.now_millis();
         let mut generations = lock(&self.generations);
-        let now = self
-            .clock
-            .as_ref()
-            .map(|clock| u64::try_from(clock.now().time().timestamp_millis()).unwrap_or_default());
+        let mut bumps = Bumps::default();
         for scope in scopes {
-            let generation = generations
+            let state = generations
                 .entry((tenant.clone(), scope.clone()))
                 .or_default();
-            *generation = match now {
-                Some(now) => next_generation(*generation, now),
-                None => *generation + 1,
+            let (next, effect) = match now {
+                Some(now) => state.bump(now, coalesce_window(scope)),
+                None => (
+                    GenerationState {
+                        current: state.current + 1,
+                        due: None,
+                    },
+                    BumpEffect::Moved,
+                ),
             };
+            *state = next;
+            bumps.count(effect);
         }
-        Ok(())
+        Ok(bumps)
+    }
+
+    async fn try_lock(&self, key: &str, ttl: Duration) -> Result<bool, CacheError> {
+        self.check("lock")?;
+        let now = std::time::Instant::now();
+        let mut locks = lock(&self.locks);
+        match locks.get(key) {
+            Some(until) if *until > now => Ok(false),
+            _ => {
+                locks.insert(key.to_owned(), now + ttl);
+                Ok(true)
+            }
+        }
     }
 
     async fn count_request(

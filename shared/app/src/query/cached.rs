@@ -6,6 +6,28 @@
 //! A load after a generation bumped moments ago ([`JUST_BUMPED`]) is told to read strongly:
 //! its answer is stored under the new generation, and an eventually consistent read could
 //! still return what the bump was for, cached for the whole TTL.
+//!
+//! # No thundering herd, and what a reader may be served
+//!
+//! When a popular entry becomes unreachable (its scope's generation moved, or it expired), the
+//! requests that miss it race for a short lock (`SET NX PX`, under the namespace, keyed by the
+//! entry's key): the one that takes it loads from the tables and stores the answer, twice — under
+//! the generation key, and as the resource's *latest* answer with the time its load began. The
+//! others do not load: a resource that may lag ([`Resource::stale_for`]) serves that latest
+//! answer when it began loading within `stale_for` (`x-cache: stale`); otherwise they wait up to
+//! [`WAIT_FOR_LOADER`] for the entry to appear, and only then load it themselves (a loader that
+//! died or a cache that fails never holds anyone up for longer).
+//!
+//! Why this design, with generations that coalesce ([`crate::ports::coalesce_window`]) rather
+//! than a TTL-only or delete-on-write cache: the answer served is still named by the data it
+//! reflects, so a call's detail is fresh as soon as invalidation runs and nothing is scanned or
+//! deleted; coalescing in the counter (one Redis script per stream batch, no timers) caps how
+//! often a busy scope's entries are lost at one move per window however fast calls arrive, and
+//! a write late in a window still shows at the window's end (the due time), never after a TTL;
+//! the lock keeps the cost of each move to one load, and serving the latest answer to the
+//! requests that overlap that load costs nothing in freshness beyond `stale_for`. The bounds
+//! each endpoint states (`docs/api.md`) are the sum: stream delay + window for a generation to
+//! move, or `stale_for` plus DynamoDB's convergence for a latest answer.
 
 use std::future::Future;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -28,10 +50,22 @@ pub const JUST_BUMPED: Duration = Duration::from_secs(10);
 /// cost a Redis round trip per request.
 pub const HEALTH_REUSED_FOR: Duration = Duration::from_secs(5);
 
+/// How long the request that recomputes an entry holds its lock: longer than a load takes
+/// (tens to hundreds of ms), short enough that a loader that died delays nobody for long.
+pub const LOCK_FOR: Duration = Duration::from_secs(2);
+
+/// How long a request that found the lock taken (and no latest answer it may serve) waits for
+/// the loader's entry before loading itself.
+pub const WAIT_FOR_LOADER: Duration = Duration::from_millis(300);
+const WAIT_STEP: Duration = Duration::from_millis(25);
+
 /// How a read was served.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum CacheOutcome {
     Hit,
+    /// The resource's latest answer, within its [`Resource::stale_for`], while another request
+    /// loads the current one.
+    Stale,
     Miss,
     /// The cache failed (down, slow, unreadable entry); served from the tables.
     Error,
@@ -43,6 +77,7 @@ impl CacheOutcome {
     pub fn as_str(self) -> &'static str {
         match self {
             CacheOutcome::Hit => "hit",
+            CacheOutcome::Stale => "stale",
             CacheOutcome::Miss => "miss",
             CacheOutcome::Error => "error",
             CacheOutcome::Disabled => "disabled",
@@ -70,7 +105,8 @@ impl CacheStats {
 
     fn count(&self, outcome: CacheOutcome) {
         let (counter, metric) = match outcome {
-            CacheOutcome::Hit => (&self.hits, telemetry::CACHE_HITS),
+            // Served from the cache without reading the tables: a hit in the metric too.
+            CacheOutcome::Hit | CacheOutcome::Stale => (&self.hits, telemetry::CACHE_HITS),
             CacheOutcome::Miss => (&self.misses, telemetry::CACHE_MISSES),
             CacheOutcome::Error => (&self.errors, telemetry::CACHE_ERRORS),
             CacheOutcome::Disabled => return,
@@ -87,11 +123,20 @@ pub struct Served<T> {
     pub cache: CacheOutcome,
 }
 
-/// One kind of cached answer: its name in keys and its time to live.
+/// One kind of cached answer: its name in keys, its time to live, and how old an answer may be
+/// served while another request loads the current one (zero: never; see the module's doc).
 #[derive(Debug, Clone, Copy)]
 pub struct Resource {
     pub name: &'static str,
     pub ttl: Duration,
+    pub stale_for: Duration,
+}
+
+/// The latest answer of a resource and when its load began (ms since the epoch).
+#[derive(Debug, Serialize, serde::Deserialize)]
+struct Latest<T> {
+    at: u64,
+    value: T,
 }
 
 #[derive(Debug, Clone)]
@@ -232,10 +277,32 @@ impl Cached {
                 return self.served(load(read).await?, CacheOutcome::Error);
             }
         }
+        let latest_key = key_of(&[tenant.as_str(), resource.name, "latest", params]);
+        match self
+            .cache
+            .try_lock(&key_of(&[&key, "lock"]), LOCK_FOR)
+            .await
+        {
+            Ok(false) => {
+                if let Some(value) = self.latest(&latest_key, resource, now).await {
+                    return self.served(value, CacheOutcome::Stale);
+                }
+                if let Some(value) = self.wait_for_loader(&key).await {
+                    return self.served(value, CacheOutcome::Hit);
+                }
+            }
+            Ok(true) => {}
+            Err(error) => {
+                tracing::warn!(%error, resource = resource.name, "cache lock failed; loading");
+            }
+        }
         let value = load(read).await?;
         let outcome = match serde_json::to_string(&value) {
             Ok(json) => match self.cache.put(&key, &json, resource.ttl).await {
-                Ok(()) => CacheOutcome::Miss,
+                Ok(()) => {
+                    self.store_latest(&latest_key, resource, now, &value).await;
+                    CacheOutcome::Miss
+                }
                 Err(error) => {
                     tracing::warn!(%error, resource = resource.name, "could not store in the cache");
                     CacheOutcome::Error
@@ -247,6 +314,52 @@ impl Cached {
             }
         };
         self.served(value, outcome)
+    }
+
+    /// The resource's latest answer if its load began within `stale_for` before `now`.
+    async fn latest<T: DeserializeOwned>(
+        &self,
+        key: &str,
+        resource: Resource,
+        now: u64,
+    ) -> Option<T> {
+        if resource.stale_for.is_zero() {
+            return None;
+        }
+        let json = self.cache.get(key).await.ok()??;
+        let latest: Latest<T> = serde_json::from_str(&json).ok()?;
+        let limit = u64::try_from(resource.stale_for.as_millis()).unwrap_or(u64::MAX);
+        (now.saturating_sub(latest.at) <= limit).then_some(latest.value)
+    }
+
+    async fn store_latest<T: Serialize>(&self, key: &str, resource: Resource, at: u64, value: &T) {
+        if resource.stale_for.is_zero() {
+            return;
+        }
+        let Ok(json) = serde_json::to_string(&Latest { at, value }) else {
+            return;
+        };
+        // Kept no longer than it may be served.
+        let keep = resource.stale_for + Duration::from_secs(1);
+        if let Err(error) = self.cache.put(key, &json, keep).await {
+            tracing::warn!(%error, resource = resource.name, "could not store the latest answer");
+        }
+    }
+
+    /// The entry under `key` once the request holding its lock stored it, if it does within
+    /// [`WAIT_FOR_LOADER`].
+    async fn wait_for_loader<T: DeserializeOwned>(&self, key: &str) -> Option<T> {
+        let mut waited = Duration::ZERO;
+        while waited < WAIT_FOR_LOADER {
+            tokio::time::sleep(WAIT_STEP).await;
+            waited += WAIT_STEP;
+            match self.cache.get(key).await {
+                Ok(Some(json)) => return serde_json::from_str(&json).ok(),
+                Ok(None) => {}
+                Err(_) => return None,
+            }
+        }
+        None
     }
 
     fn served<T, E>(&self, value: T, cache: CacheOutcome) -> Result<Served<T>, E> {
