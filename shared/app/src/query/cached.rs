@@ -51,13 +51,18 @@ pub const JUST_BUMPED: Duration = Duration::from_secs(10);
 pub const HEALTH_REUSED_FOR: Duration = Duration::from_secs(5);
 
 /// How long the request that recomputes an entry holds its lock: longer than a load takes
-/// (tens to hundreds of ms), short enough that a loader that died delays nobody for long.
-pub const LOCK_FOR: Duration = Duration::from_secs(2);
+/// (tens to hundreds of ms deployed, seconds on a busy emulator), short enough that a loader
+/// that died delays nobody for long.
+pub const LOCK_FOR: Duration = Duration::from_secs(3);
 
 /// How long a request that found the lock taken (and no latest answer it may serve) waits for
-/// the loader's entry before loading itself.
-pub const WAIT_FOR_LOADER: Duration = Duration::from_millis(300);
-const WAIT_STEP: Duration = Duration::from_millis(25);
+/// the loader's entry before loading itself: the same load done by every waiter is what made
+/// slow misses pile up (measured with `callscope load --mix dashboard`).
+pub const WAIT_FOR_LOADER: Duration = Duration::from_secs(1);
+/// The first pause between looks for the loader's entry; each next one doubles, up to
+/// [`WAIT_STEP_MAX`], so a fast load is seen within tens of ms and a slow one costs few GETs.
+const WAIT_STEP: Duration = Duration::from_millis(20);
+const WAIT_STEP_MAX: Duration = Duration::from_millis(200);
 
 /// How a read was served.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -349,10 +354,12 @@ impl Cached {
     /// The entry under `key` once the request holding its lock stored it, if it does within
     /// [`WAIT_FOR_LOADER`].
     async fn wait_for_loader<T: DeserializeOwned>(&self, key: &str) -> Option<T> {
-        let mut waited = Duration::ZERO;
+        let (mut waited, mut step) = (Duration::ZERO, WAIT_STEP);
         while waited < WAIT_FOR_LOADER {
-            tokio::time::sleep(WAIT_STEP).await;
-            waited += WAIT_STEP;
+            let pause = step.min(WAIT_FOR_LOADER - waited);
+            tokio::time::sleep(pause).await;
+            waited += pause;
+            step = (step * 2).min(WAIT_STEP_MAX);
             match self.cache.get(key).await {
                 Ok(Some(json)) => return serde_json::from_str(&json).ok(),
                 Ok(None) => {}
