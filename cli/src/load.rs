@@ -352,10 +352,14 @@ async fn run_dashboard(
             (report.reads > 0).then(|| bill.usage.read_units() / report.reads as f64);
     }
     for (kind, count) in readers.recorder.errors_by_kind() {
-        target.recorder.error(&format!("dashboard read {kind}"), count);
+        target
+            .recorder
+            .error(&format!("dashboard read {kind}"), count);
     }
     for (kind, count) in writers.recorder.errors_by_kind() {
-        target.recorder.error(&format!("dashboard call {kind}"), count);
+        target
+            .recorder
+            .error(&format!("dashboard call {kind}"), count);
     }
     Ok(report)
 }

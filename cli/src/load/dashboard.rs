@@ -139,9 +139,8 @@ pub async fn run(
     let next = AtomicUsize::new(0);
     let sent = AtomicU64::new(0);
     let accepted = AtomicU64::new(0);
-    let per_reader = Duration::from_secs_f64(
-        settings.readers as f64 / settings.reads_per_second.max(0.001),
-    );
+    let per_reader =
+        Duration::from_secs_f64(settings.readers as f64 / settings.reads_per_second.max(0.001));
     let reader = |_| async {
         let mut tick = tokio::time::interval(per_reader);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -159,9 +158,8 @@ pub async fn run(
         if settings.calls_per_second <= 0.0 {
             return;
         }
-        let mut tick = tokio::time::interval(Duration::from_secs_f64(
-            1.0 / settings.calls_per_second,
-        ));
+        let mut tick =
+            tokio::time::interval(Duration::from_secs_f64(1.0 / settings.calls_per_second));
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         let mut posts = Vec::new();
         for index in 0..live.calls.len() {

@@ -92,8 +92,8 @@ impl Invalidate {
 mod tests {
     use super::*;
     use crate::memory::MemoryCache;
-    use callscope_core::domain::{AgentId, TeamId};
     use crate::test_support::{call_id, tenant};
+    use callscope_core::domain::{AgentId, TeamId};
 
     #[tokio::test]
     async fn a_call_and_its_rollup_make_their_scopes_stale_once_each() {
@@ -163,6 +163,9 @@ mod tests {
         };
         let during = generation().await;
         clock.advance(chrono::Duration::seconds(2));
-        assert!(generation().await > during, "the trailing calls show by the window's end");
+        assert!(
+            generation().await > during,
+            "the trailing calls show by the window's end"
+        );
     }
 }

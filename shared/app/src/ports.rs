@@ -9,8 +9,8 @@ mod queues;
 mod rollups;
 
 pub use cache::{
-    bumped_within, coalesce_window, key_of, next_generation, BumpEffect, Bumps, Cache,
-    CacheError, CacheHealth, GenerationState, NoCache, Scope, COALESCE_WINDOW,
+    bumped_within, coalesce_window, key_of, next_generation, BumpEffect, Bumps, Cache, CacheError,
+    CacheHealth, GenerationState, NoCache, Scope, COALESCE_WINDOW,
 };
 pub use calls::{
     CallRepository, CallStatus, PendingCall, ProcessedCall, PutOutcome, ReceivedCall, StoreError,

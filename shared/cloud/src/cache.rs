@@ -169,9 +169,7 @@ impl Cache for RedisCache {
         let now = u64::try_from(chrono::Utc::now().timestamp_millis()).unwrap_or_default();
         Ok(values
             .into_iter()
-            .map(|raw| {
-                raw.map_or(0, |raw| GenerationState::parse(&raw).effective(now))
-            })
+            .map(|raw| raw.map_or(0, |raw| GenerationState::parse(&raw).effective(now)))
             .collect())
     }
 

@@ -60,12 +60,21 @@ async fn a_burst_of_bumps_to_one_scope_moves_its_generation_far_fewer_times() {
     // One move at once and one scheduled per window the burst spanned (all of it, unless this
     // machine took more than a window for twenty round trips).
     let windows = started.elapsed().as_millis() / COALESCE_WINDOW.as_millis() + 1;
-    assert!(moves as u128 <= 2 * windows, "{moves} moves in {windows} window(s)");
-    assert!(moves < 20 && coalesced > 0, "{moves} moves, {coalesced} coalesced");
+    assert!(
+        moves as u128 <= 2 * windows,
+        "{moves} moves in {windows} window(s)"
+    );
+    assert!(
+        moves < 20 && coalesced > 0,
+        "{moves} moves, {coalesced} coalesced"
+    );
     // A call's own scope never coalesces: its detail is fresh as soon as invalidation runs.
     let call = Scope::Call(CallId::parse("c", "c-1").expect("id"));
     for _ in 0..3 {
-        let bumps = cache.bump(&tenant(), &[call.clone()]).await.expect("bump");
+        let bumps = cache
+            .bump(&tenant(), std::slice::from_ref(&call))
+            .await
+            .expect("bump");
         assert_eq!(bumps.moved, 1);
     }
 }
@@ -105,7 +114,10 @@ async fn one_of_many_concurrent_missers_loads_and_the_others_are_served() {
     assert_eq!(loads.load(Ordering::SeqCst), 1, "one request recomputed");
     assert!(served.iter().all(|s| s.value == 7));
     assert_eq!(
-        served.iter().filter(|s| s.cache == CacheOutcome::Miss).count(),
+        served
+            .iter()
+            .filter(|s| s.cache == CacheOutcome::Miss)
+            .count(),
         1
     );
     // The entry's scope moves; while one request reloads, the others get the answer loaded
@@ -119,7 +131,11 @@ async fn one_of_many_concurrent_missers_loads_and_the_others_are_served() {
         .iter()
         .filter(|s| s.cache == CacheOutcome::Stale)
         .count();
-    assert!(stale >= 1, "{:?}", served.iter().map(|s| s.cache).collect::<Vec<_>>());
+    assert!(
+        stale >= 1,
+        "{:?}",
+        served.iter().map(|s| s.cache).collect::<Vec<_>>()
+    );
     assert!(served
         .iter()
         .all(|s| (s.cache == CacheOutcome::Stale && s.value == 7) || s.value == 8));
@@ -127,9 +143,8 @@ async fn one_of_many_concurrent_missers_loads_and_the_others_are_served() {
 
 #[tokio::test]
 async fn with_the_cache_down_reads_are_answered_and_bumps_fail_for_a_retry() {
-    let cache = Arc::new(
-        RedisCache::connect_lazily("redis://127.0.0.1:1", "down").expect("a cache url"),
-    );
+    let cache =
+        Arc::new(RedisCache::connect_lazily("redis://127.0.0.1:1", "down").expect("a cache url"));
     let cached = Cached::new(cache.clone());
     let (table, loads) = (AtomicU64::new(5), AtomicU64::new(0));
     let served = read(&cached, &table, &loads, 0).await;
@@ -167,12 +182,8 @@ async fn a_write_through_the_pipeline_shows_on_every_endpoint_within_its_bound()
         cloud.get(path, Some(TENANT)).await;
     }
     // Two more writes moments apart (their bumps coalesce where they land in one window).
-    cloud
-        .post_bulk_until_accepted(&[document(2, "ana")])
-        .await;
-    cloud
-        .post_bulk_until_accepted(&[document(3, "ana")])
-        .await;
+    cloud.post_bulk_until_accepted(&[document(2, "ana")]).await;
+    cloud.post_bulk_until_accepted(&[document(3, "ana")]).await;
     // drain() delivers the streams to invalidate and waits for the moves it coalesced: at
     // most COALESCE_WINDOW, inside the bound.
     cloud.drain().await;
@@ -183,7 +194,10 @@ async fn a_write_through_the_pipeline_shows_on_every_endpoint_within_its_bound()
         .iter()
         .map(|c| c["call_id"].as_str().expect("id"))
         .collect();
-    assert!(listed.contains(&"f-02") && listed.contains(&"f-03"), "{listed:?}");
+    assert!(
+        listed.contains(&"f-02") && listed.contains(&"f-03"),
+        "{listed:?}"
+    );
     let board = cloud.get(paths[1], Some(TENANT)).await;
     let ana = board.body["agents"]
         .as_array()

@@ -308,7 +308,10 @@ mod tests {
         let window = Duration::from_secs(2);
         let t0 = 1_700_000_000_000;
         let (first, effect) = GenerationState::default().bump(t0, window);
-        assert_eq!((first.current, first.due, effect), (t0, None, BumpEffect::Moved));
+        assert_eq!(
+            (first.current, first.due, effect),
+            (t0, None, BumpEffect::Moved)
+        );
         // Twenty writes within the window: one move scheduled, the rest add nothing.
         let mut state = first;
         let mut bumps = Bumps::default();
@@ -328,7 +331,10 @@ mod tests {
         assert_eq!(effect, BumpEffect::Scheduled);
         assert_eq!((after.current, after.due), (t0 + 2_000, Some(t0 + 4_000)));
         let (quiet, effect) = after.bump(t0 + 60_000, window);
-        assert_eq!((quiet.effective(t0 + 60_000), effect), (t0 + 60_000, BumpEffect::Moved));
+        assert_eq!(
+            (quiet.effective(t0 + 60_000), effect),
+            (t0 + 60_000, BumpEffect::Moved)
+        );
     }
 
     #[test]
@@ -340,10 +346,20 @@ mod tests {
         let (one, _) = GenerationState::default().bump(t0, Duration::ZERO);
         let (two, effect) = one.bump(t0, Duration::ZERO);
         assert_eq!((two.current, effect), (t0 + 1, BumpEffect::Moved));
-        for state in [two, GenerationState { current: 5, due: Some(9) }] {
+        for state in [
+            two,
+            GenerationState {
+                current: 5,
+                due: Some(9),
+            },
+        ] {
             assert_eq!(GenerationState::parse(&state.encode()), state);
         }
-        assert_eq!(GenerationState::parse("17").current, 17, "counters of before");
+        assert_eq!(
+            GenerationState::parse("17").current,
+            17,
+            "counters of before"
+        );
         assert_eq!(GenerationState::parse("junk"), GenerationState::default());
     }
 

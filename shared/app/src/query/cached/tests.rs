@@ -141,18 +141,19 @@ const LIST: Resource = Resource {
 };
 
 /// A list read whose load takes `ms` milliseconds, counted in `loads`, answering `answer`.
-async fn slow_list(
-    cached: &Cached,
-    loads: &AtomicU64,
-    ms: u64,
-    answer: &str,
-) -> Served<String> {
+async fn slow_list(cached: &Cached, loads: &AtomicU64, ms: u64, answer: &str) -> Served<String> {
     cached
-        .get_or_load(&tenant("acme"), LIST, &[Scope::Tenant], "page-1", || async {
-            loads.fetch_add(1, Ordering::SeqCst);
-            tokio::time::sleep(Duration::from_millis(ms)).await;
-            Ok::<_, std::convert::Infallible>(answer.to_owned())
-        })
+        .get_or_load(
+            &tenant("acme"),
+            LIST,
+            &[Scope::Tenant],
+            "page-1",
+            || async {
+                loads.fetch_add(1, Ordering::SeqCst);
+                tokio::time::sleep(Duration::from_millis(ms)).await;
+                Ok::<_, std::convert::Infallible>(answer.to_owned())
+            },
+        )
         .await
         .expect("infallible")
 }
@@ -178,14 +179,23 @@ async fn while_one_request_recomputes_the_others_get_the_latest_answer_within_it
     let cache = Arc::new(MemoryCache::with_clock(clock.clone()));
     let cached = Cached::new(cache.clone()).with_clock(clock.clone());
     let loads = AtomicU64::new(0);
-    assert_eq!(slow_list(&cached, &loads, 0, "v1").await.cache, CacheOutcome::Miss);
-    cache.bump(&tenant("acme"), &[Scope::Tenant]).await.expect("bump");
+    assert_eq!(
+        slow_list(&cached, &loads, 0, "v1").await.cache,
+        CacheOutcome::Miss
+    );
+    cache
+        .bump(&tenant("acme"), &[Scope::Tenant])
+        .await
+        .expect("bump");
     clock.advance(chrono::Duration::seconds(1));
     let (loader, other) = tokio::join!(slow_list(&cached, &loads, 100, "v2"), async {
         tokio::time::sleep(Duration::from_millis(10)).await;
         slow_list(&cached, &loads, 100, "unused").await
     });
-    assert_eq!((loader.cache, loader.value.as_str()), (CacheOutcome::Miss, "v2"));
+    assert_eq!(
+        (loader.cache, loader.value.as_str()),
+        (CacheOutcome::Miss, "v2")
+    );
     assert_eq!(
         (other.cache, other.value.as_str()),
         (CacheOutcome::Stale, "v1"),
@@ -193,15 +203,25 @@ async fn while_one_request_recomputes_the_others_get_the_latest_answer_within_it
     );
     // Past the bound the latest answer is not served: the other request waits for the loader.
     clock.advance(chrono::Duration::seconds(10));
-    cache.bump(&tenant("acme"), &[Scope::Tenant]).await.expect("bump");
+    cache
+        .bump(&tenant("acme"), &[Scope::Tenant])
+        .await
+        .expect("bump");
     clock.advance(chrono::Duration::seconds(4));
     let (loader, other) = tokio::join!(slow_list(&cached, &loads, 100, "v3"), async {
         tokio::time::sleep(Duration::from_millis(10)).await;
         slow_list(&cached, &loads, 100, "unused").await
     });
     assert_eq!(loader.value, "v3");
-    assert_eq!((other.cache, other.value.as_str()), (CacheOutcome::Hit, "v3"));
-    assert_eq!(loads.load(Ordering::SeqCst), 3, "v1, v2, v3: never the others");
+    assert_eq!(
+        (other.cache, other.value.as_str()),
+        (CacheOutcome::Hit, "v3")
+    );
+    assert_eq!(
+        loads.load(Ordering::SeqCst),
+        3,
+        "v1, v2, v3: never the others"
+    );
 }
 
 #[tokio::test]
@@ -213,10 +233,16 @@ async fn a_calls_detail_is_never_served_stale() {
         let cached = cached.clone();
         async move {
             cached
-                .get_or_load(&tenant("acme"), CALL, &[Scope::Call(call_id("c-1"))], "c-1", || async {
-                    tokio::time::sleep(Duration::from_millis(50)).await;
-                    Ok::<_, std::convert::Infallible>(answer.to_owned())
-                })
+                .get_or_load(
+                    &tenant("acme"),
+                    CALL,
+                    &[Scope::Call(call_id("c-1"))],
+                    "c-1",
+                    || async {
+                        tokio::time::sleep(Duration::from_millis(50)).await;
+                        Ok::<_, std::convert::Infallible>(answer.to_owned())
+                    },
+                )
                 .await
                 .expect("infallible")
         }
@@ -231,6 +257,9 @@ async fn a_calls_detail_is_never_served_stale() {
         read("processed").await
     });
     assert_eq!(loader.value, "processed");
-    assert_eq!(other.value, "processed", "waited for the loader, not the old answer");
+    assert_eq!(
+        other.value, "processed",
+        "waited for the loader, not the old answer"
+    );
     assert_ne!(other.cache, CacheOutcome::Stale);
 }
