@@ -37,6 +37,7 @@ pub mod query;
 pub mod rate_limit;
 pub mod sweep;
 pub mod telemetry;
+pub mod uploads;
 #[cfg(test)]
 mod test_support;
 
