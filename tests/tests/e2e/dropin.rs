@@ -229,3 +229,42 @@ async fn contact_lens_files_in_connects_layout_become_calls_of_the_sources_tenan
     s3.delete_bucket().bucket(&connect).send().await.expect("delete bucket");
     cloud.cleanup().await;
 }
+
+#[tokio::test]
+async fn a_presigned_upload_of_a_document_past_the_request_limit_becomes_a_call() {
+    let cloud = TestCloud::start().await;
+    let document = json!({
+        "agent_id": "sam.ortiz", "customer_id": "acme-dana", "start_time": "2026-11-01T14:30:00Z",
+        "transcribe": long_standard_transcript(12_000),
+    })
+    .to_string();
+    assert!(document.len() > 1_500_000, "{} bytes", document.len());
+    let ask = json!({"size": document.len(), "content_type": "application/json"}).to_string();
+    let reply = cloud.post("/api/v1/uploads", &ask, Some(TENANT)).await;
+    assert_eq!(reply.status, 201, "{}", reply.body);
+    let key = reply.body["key"].as_str().expect("key");
+    assert!(key.starts_with("acme/uploads/") && key.ends_with(".json"), "{key}");
+    let mut put = reqwest::Client::new()
+        .put(reply.body["url"].as_str().expect("url"))
+        .body(document.clone());
+    for (name, value) in reply.body["headers"].as_object().expect("headers") {
+        put = put.header(name.as_str(), value.as_str().expect("a header value"));
+    }
+    let put = put.send().await.expect("PUT");
+    assert!(put.status().is_success(), "{}", put.text().await.unwrap_or_default());
+
+    cloud.drain().await;
+    assert_eq!(parked_reasons(&cloud).await, Vec::<String>::new());
+    let call_id = id(reply.body["call_id"].as_str().expect("call_id"));
+    assert_eq!(status_of(&cloud, TENANT, &call_id).await, Some(CallStatus::Processed));
+
+    // Out of bounds: refused naming the field, before anything is signed.
+    let too_big = json!({"size": 16_000_001, "content_type": "application/json"}).to_string();
+    let reply = cloud.post("/api/v1/uploads", &too_big, Some(TENANT)).await;
+    assert_eq!(reply.status, 413, "{}", reply.body);
+    let pdf = json!({"size": 10, "content_type": "application/pdf"}).to_string();
+    let reply = cloud.post("/api/v1/uploads", &pdf, Some(TENANT)).await;
+    assert_eq!(reply.status, 422, "{}", reply.body);
+    assert!(reply.body.to_string().contains("content_type"), "{}", reply.body);
+    cloud.cleanup().await;
+}
