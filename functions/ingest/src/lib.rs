@@ -70,7 +70,11 @@ pub fn router(config: &IngestConfig, clients: &AwsClients) -> Router {
         default_tenant: config.default_tenant.clone(),
     };
     let uploads = config.dropin_bucket.as_ref().map(|bucket| {
-        Uploads::new(clients.uploads(bucket), bucket.clone(), Arc::new(SystemClock))
+        Uploads::new(
+            clients.uploads(bucket),
+            bucket.clone(),
+            Arc::new(SystemClock),
+        )
     });
     let router = routes(Ingest {
         admit,

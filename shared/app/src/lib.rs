@@ -37,9 +37,9 @@ pub mod query;
 pub mod rate_limit;
 pub mod sweep;
 pub mod telemetry;
-pub mod uploads;
 #[cfg(test)]
 mod test_support;
+pub mod uploads;
 
 pub use consumer::{consume, Consume, Disposition, Refusal, UnreadableMessage};
 pub use deadline::Deadline;

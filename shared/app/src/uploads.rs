@@ -43,7 +43,11 @@ pub struct Uploads {
 }
 
 impl Uploads {
-    pub fn new(signer: Arc<dyn UploadSigner>, bucket: impl Into<String>, clock: Arc<dyn Clock>) -> Self {
+    pub fn new(
+        signer: Arc<dyn UploadSigner>,
+        bucket: impl Into<String>,
+        clock: Arc<dyn Clock>,
+    ) -> Self {
         Self {
             signer,
             bucket: bucket.into(),
@@ -93,8 +97,7 @@ impl Uploads {
             .await
             .map_err(|e: ObjectError| UploadError::Unavailable(e.to_string()))?;
         let expires_at = Timestamp::new(
-            self.clock.now().time()
-                + chrono::Duration::seconds(UPLOAD_EXPIRY.as_secs() as i64),
+            self.clock.now().time() + chrono::Duration::seconds(UPLOAD_EXPIRY.as_secs() as i64),
         );
         Ok(Upload {
             call_id: call_id_of(&self.bucket, &key),
@@ -139,7 +142,11 @@ mod tests {
     }
 
     fn uploads() -> Uploads {
-        Uploads::new(Arc::new(Describes), "drop", Arc::new(FixedClock::at("2026-11-02T10:00:00Z")))
+        Uploads::new(
+            Arc::new(Describes),
+            "drop",
+            Arc::new(FixedClock::at("2026-11-02T10:00:00Z")),
+        )
     }
 
     #[tokio::test]
@@ -149,7 +156,10 @@ mod tests {
             .await
             .unwrap();
         assert_eq!(upload.key, "acme/uploads/u1.json");
-        assert_eq!(upload.put.url, "https://s3/acme/uploads/u1.json?expires=900");
+        assert_eq!(
+            upload.put.url,
+            "https://s3/acme/uploads/u1.json?expires=900"
+        );
         assert_eq!(upload.put.headers["content-length"], "2500000");
         assert_eq!(upload.call_id, call_id_of("drop", "acme/uploads/u1.json"));
         assert_eq!(upload.expires_at.to_string(), "2026-11-02T10:15:00.000Z");
@@ -167,10 +177,20 @@ mod tests {
             Err(UploadError::Invalid(e)) => e.field,
             other => panic!("{other:?}"),
         };
-        assert_eq!(field(uploads().presign(&acme, "image/png", 10, "u").await), "content_type");
-        assert_eq!(field(uploads().presign(&acme, "application/json", 0, "u").await), "size");
         assert_eq!(
-            field(uploads().presign(&acme, "application/json", MAX_OBJECT_BYTES + 1, "u").await),
+            field(uploads().presign(&acme, "image/png", 10, "u").await),
+            "content_type"
+        );
+        assert_eq!(
+            field(uploads().presign(&acme, "application/json", 0, "u").await),
+            "size"
+        );
+        assert_eq!(
+            field(
+                uploads()
+                    .presign(&acme, "application/json", MAX_OBJECT_BYTES + 1, "u")
+                    .await
+            ),
             "size"
         );
     }

@@ -80,7 +80,11 @@ async fn each_format_dropped_in_the_bucket_becomes_a_processed_call_readable_fro
     // Plain text whose metadata is a sidecar written first.
     let sidecar = json!({"agent_id": "sam.ortiz", "customer_id": "acme-dana", "start_time": "2026-11-01T14:30:00Z"});
     cloud
-        .drop_object("acme/text/plain.meta.json", sidecar.to_string().into_bytes(), &[])
+        .drop_object(
+            "acme/text/plain.meta.json",
+            sidecar.to_string().into_bytes(),
+            &[],
+        )
         .await
         .expect("drop");
     let plain: Value = serde_json::from_str(&fixture("events/calls/plain_discovery.json")).unwrap();
@@ -91,8 +95,14 @@ async fn each_format_dropped_in_the_bucket_becomes_a_processed_call_readable_fro
         .expect("drop");
     // Bare Transcribe outputs, their metadata on the objects.
     for (key, file) in [
-        ("acme/transcribe/standard.json", "events/calls/transcribe_standard.json"),
-        ("acme/transcribe/analytics.json", "events/calls/transcribe_call_analytics.json"),
+        (
+            "acme/transcribe/standard.json",
+            "events/calls/transcribe_standard.json",
+        ),
+        (
+            "acme/transcribe/analytics.json",
+            "events/calls/transcribe_call_analytics.json",
+        ),
     ] {
         cloud
             .drop_object(key, fixture(file).into_bytes(), &meta)
@@ -123,28 +133,44 @@ async fn each_format_dropped_in_the_bucket_becomes_a_processed_call_readable_fro
             Some(CallStatus::Processed),
             "{call_id}"
         );
-        let reply = cloud.get(&format!("/api/v1/calls/{call_id}"), Some(TENANT)).await;
+        let reply = cloud
+            .get(&format!("/api/v1/calls/{call_id}"), Some(TENANT))
+            .await;
         assert_eq!(reply.status, 200, "{call_id}: {}", reply.body);
         assert_eq!(reply.body["agent_id"], "sam.ortiz", "{call_id}");
-        assert!(reply.body["customer_sentiment_score"].is_number(), "{}", reply.body);
+        assert!(
+            reply.body["customer_sentiment_score"].is_number(),
+            "{}",
+            reply.body
+        );
     }
     cloud.cleanup().await;
 }
 
 #[tokio::test]
-async fn a_duplicate_is_one_call_and_a_conflicting_or_unreadable_object_is_parked_with_its_reason() {
+async fn a_duplicate_is_one_call_and_a_conflicting_or_unreadable_object_is_parked_with_its_reason()
+{
     let cloud = TestCloud::start().await;
     let document = fixture("events/calls/callscope_discovery.json");
     let mut without_id: Value = serde_json::from_str(&document).unwrap();
     without_id.as_object_mut().unwrap().remove("call_id");
     let bytes = without_id.to_string().into_bytes();
     // The same object written twice: one call.
-    cloud.drop_object("acme/dup.json", bytes.clone(), &[]).await.expect("drop");
-    cloud.drop_object("acme/dup.json", bytes, &[]).await.expect("drop");
+    cloud
+        .drop_object("acme/dup.json", bytes.clone(), &[])
+        .await
+        .expect("drop");
+    cloud
+        .drop_object("acme/dup.json", bytes, &[])
+        .await
+        .expect("drop");
     cloud.drain().await;
     let bucket = cloud.bucket("DropInBucket").to_owned();
     let dup = call_id_of(&bucket, "acme/dup.json");
-    assert_eq!(status_of(&cloud, TENANT, &dup).await, Some(CallStatus::Processed));
+    assert_eq!(
+        status_of(&cloud, TENANT, &dup).await,
+        Some(CallStatus::Processed)
+    );
     let listed = cloud.get("/api/v1/calls?limit=100", Some(TENANT)).await;
     assert_eq!(listed.body["total"], 1, "{}", listed.body);
     assert_eq!(parked_reasons(&cloud).await, Vec::<String>::new());
@@ -166,9 +192,24 @@ async fn a_duplicate_is_one_call_and_a_conflicting_or_unreadable_object_is_parke
     cloud.drain().await;
     let reasons = parked_reasons(&cloud).await;
     assert_eq!(reasons.len(), 3, "{reasons:?}");
-    assert!(reasons[0].starts_with(&format!("object s3://{bucket}/acme/broken.json: document: is not valid JSON")), "{reasons:?}");
-    assert!(reasons[1].starts_with(&format!("object s3://{bucket}/acme/dup.json: call_id: {dup} already exists with other content")), "{reasons:?}");
-    assert!(reasons[2].starts_with(&format!("object s3://{bucket}/no-tenant.json: key: must start with the tenant's prefix")), "{reasons:?}");
+    assert!(
+        reasons[0].starts_with(&format!(
+            "object s3://{bucket}/acme/broken.json: document: is not valid JSON"
+        )),
+        "{reasons:?}"
+    );
+    assert!(
+        reasons[1].starts_with(&format!(
+            "object s3://{bucket}/acme/dup.json: call_id: {dup} already exists with other content"
+        )),
+        "{reasons:?}"
+    );
+    assert!(
+        reasons[2].starts_with(&format!(
+            "object s3://{bucket}/no-tenant.json: key: must start with the tenant's prefix"
+        )),
+        "{reasons:?}"
+    );
     cloud.cleanup().await;
 }
 
@@ -178,7 +219,11 @@ async fn contact_lens_files_in_connects_layout_become_calls_of_the_sources_tenan
     // A Connect bucket of its own, notifying the drop-in queue as its operator would set it up.
     let connect = format!("{}connect", cloud.provisioned.prefix);
     let s3 = &cloud.clients.s3;
-    s3.create_bucket().bucket(&connect).send().await.expect("bucket");
+    s3.create_bucket()
+        .bucket(&connect)
+        .send()
+        .await
+        .expect("bucket");
     let queue = &cloud.provisioned.queues["DropInQueue"].arn;
     s3.put_bucket_notification_configuration()
         .bucket(&connect)
@@ -197,15 +242,22 @@ async fn contact_lens_files_in_connects_layout_become_calls_of_the_sources_tenan
         .await
         .expect("notification");
     // The function as deployed with ConnectBucket/ConnectPrefix/ConnectTenant set.
-    let mut config = DropInConfig::from_lookup(cloud.provisioned.env_of("DropInFunction").unwrap()).unwrap();
-    config.sources = callscope_app::dropin::ObjectSources::parse(&format!("{connect}/Analysis/Voice/=globex")).unwrap();
+    let mut config =
+        DropInConfig::from_lookup(cloud.provisioned.env_of("DropInFunction").unwrap()).unwrap();
+    config.sources =
+        callscope_app::dropin::ObjectSources::parse(&format!("{connect}/Analysis/Voice/=globex"))
+            .unwrap();
     let dropin = callscope_dropin::consumer(&config, &cloud.clients);
 
     let key = "Analysis/Voice/2026/11/01/1b2c3d4e-5f60-7182-93a4-b5c6d7e8f901_analysis_2026-11-01T14:30:00Z.json";
     s3.put_object()
         .bucket(&connect)
         .key(key)
-        .body(fixture("events/calls/contact_lens.json").into_bytes().into())
+        .body(
+            fixture("events/calls/contact_lens.json")
+                .into_bytes()
+                .into(),
+        )
         .send()
         .await
         .expect("put");
@@ -217,16 +269,38 @@ async fn contact_lens_files_in_connects_layout_become_calls_of_the_sources_tenan
     cloud.drain().await;
     assert_eq!(parked_reasons(&cloud).await, Vec::<String>::new());
     let contact = id("1b2c3d4e-5f60-7182-93a4-b5c6d7e8f901");
-    assert_eq!(status_of(&cloud, "globex", &contact).await, Some(CallStatus::Processed));
-    let reply = cloud.get(&format!("/api/v1/calls/{contact}"), Some("globex")).await;
+    assert_eq!(
+        status_of(&cloud, "globex", &contact).await,
+        Some(CallStatus::Processed)
+    );
+    let reply = cloud
+        .get(&format!("/api/v1/calls/{contact}"), Some("globex"))
+        .await;
     assert_eq!(reply.status, 200, "{}", reply.body);
-    assert_eq!(reply.body["start_time"].as_str().map(|s| &s[..19]), Some("2026-11-01T14:30:00"));
+    assert_eq!(
+        reply.body["start_time"].as_str().map(|s| &s[..19]),
+        Some("2026-11-01T14:30:00")
+    );
 
-    let listed = s3.list_objects_v2().bucket(&connect).send().await.expect("list");
+    let listed = s3
+        .list_objects_v2()
+        .bucket(&connect)
+        .send()
+        .await
+        .expect("list");
     for object in listed.contents() {
-        s3.delete_object().bucket(&connect).key(object.key().unwrap()).send().await.expect("delete");
+        s3.delete_object()
+            .bucket(&connect)
+            .key(object.key().unwrap())
+            .send()
+            .await
+            .expect("delete");
     }
-    s3.delete_bucket().bucket(&connect).send().await.expect("delete bucket");
+    s3.delete_bucket()
+        .bucket(&connect)
+        .send()
+        .await
+        .expect("delete bucket");
     cloud.cleanup().await;
 }
 
@@ -243,7 +317,10 @@ async fn a_presigned_upload_of_a_document_past_the_request_limit_becomes_a_call(
     let reply = cloud.post("/api/v1/uploads", &ask, Some(TENANT)).await;
     assert_eq!(reply.status, 201, "{}", reply.body);
     let key = reply.body["key"].as_str().expect("key");
-    assert!(key.starts_with("acme/uploads/") && key.ends_with(".json"), "{key}");
+    assert!(
+        key.starts_with("acme/uploads/") && key.ends_with(".json"),
+        "{key}"
+    );
     let mut put = reqwest::Client::new()
         .put(reply.body["url"].as_str().expect("url"))
         .body(document.clone());
@@ -251,12 +328,19 @@ async fn a_presigned_upload_of_a_document_past_the_request_limit_becomes_a_call(
         put = put.header(name.as_str(), value.as_str().expect("a header value"));
     }
     let put = put.send().await.expect("PUT");
-    assert!(put.status().is_success(), "{}", put.text().await.unwrap_or_default());
+    assert!(
+        put.status().is_success(),
+        "{}",
+        put.text().await.unwrap_or_default()
+    );
 
     cloud.drain().await;
     assert_eq!(parked_reasons(&cloud).await, Vec::<String>::new());
     let call_id = id(reply.body["call_id"].as_str().expect("call_id"));
-    assert_eq!(status_of(&cloud, TENANT, &call_id).await, Some(CallStatus::Processed));
+    assert_eq!(
+        status_of(&cloud, TENANT, &call_id).await,
+        Some(CallStatus::Processed)
+    );
 
     // Out of bounds: refused naming the field, before anything is signed.
     let too_big = json!({"size": 16_000_001, "content_type": "application/json"}).to_string();
@@ -265,6 +349,10 @@ async fn a_presigned_upload_of_a_document_past_the_request_limit_becomes_a_call(
     let pdf = json!({"size": 10, "content_type": "application/pdf"}).to_string();
     let reply = cloud.post("/api/v1/uploads", &pdf, Some(TENANT)).await;
     assert_eq!(reply.status, 422, "{}", reply.body);
-    assert!(reply.body.to_string().contains("content_type"), "{}", reply.body);
+    assert!(
+        reply.body.to_string().contains("content_type"),
+        "{}",
+        reply.body
+    );
     cloud.cleanup().await;
 }

@@ -18,8 +18,8 @@ use callscope_app::sweep::Sweep;
 use callscope_cloud::aws::load_sdk_config;
 use callscope_cloud::aws::AwsClients;
 use callscope_cloud::config::{
-    AggregateConfig, DropInConfig, FromEnv, IngestConfig, IntakeConfig, InvalidateConfig, ProcessConfig,
-    QueryConfig, SweepConfig,
+    AggregateConfig, DropInConfig, FromEnv, IngestConfig, IntakeConfig, InvalidateConfig,
+    ProcessConfig, QueryConfig, SweepConfig,
 };
 use callscope_cloud::dynamo::{DynamoCalls, DynamoRollups};
 use callscope_cloud::sqs::{SqsBatchHandler, SqsConsumer};

@@ -262,7 +262,13 @@ pub fn bucket_name(prefix: &str, logical_id: &str) -> String {
     let name: String = format!("{prefix}{logical_id}")
         .to_ascii_lowercase()
         .chars()
-        .map(|c| if c.is_ascii_alphanumeric() || c == '-' { c } else { '-' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' {
+                c
+            } else {
+                '-'
+            }
+        })
         .collect();
     name.chars().take(63).collect()
 }
@@ -286,11 +292,20 @@ async fn create_bucket(
     }
     let mut configurations = Vec::new();
     for (i, notification) in bucket.notifications.iter().enumerate() {
-        let queue = provisioned.queues.get(&notification.queue).with_context(|| {
-            format!("{}: notification to unknown queue {}", bucket.logical_id, notification.queue)
-        })?;
+        let queue = provisioned
+            .queues
+            .get(&notification.queue)
+            .with_context(|| {
+                format!(
+                    "{}: notification to unknown queue {}",
+                    bucket.logical_id, notification.queue
+                )
+            })?;
         let mut rules = Vec::new();
-        for (rule, value) in [("prefix", &notification.prefix), ("suffix", &notification.suffix)] {
+        for (rule, value) in [
+            ("prefix", &notification.prefix),
+            ("suffix", &notification.suffix),
+        ] {
             if let Some(value) = value {
                 rules.push(
                     FilterRule::builder()
@@ -311,7 +326,11 @@ async fn create_bucket(
                     .build(),
             );
         }
-        configurations.push(configuration.build().context("building a queue notification")?);
+        configurations.push(
+            configuration
+                .build()
+                .context("building a queue notification")?,
+        );
     }
     if !configurations.is_empty() {
         clients

@@ -59,10 +59,7 @@ pub(super) fn bucket(id: &str, props: &Value, evaluator: &Evaluator) -> anyhow::
             .flatten();
         for rule in rules {
             let name = rule.get("Name").and_then(Value::as_str).unwrap_or_default();
-            let value = rule
-                .get("Value")
-                .and_then(Value::as_str)
-                .map(str::to_owned);
+            let value = rule.get("Value").and_then(Value::as_str).map(str::to_owned);
             match name.to_ascii_lowercase().as_str() {
                 "prefix" => notification.prefix = value,
                 "suffix" => notification.suffix = value,
