@@ -6,6 +6,7 @@
 mod cache_freshness;
 mod chaos;
 mod cost;
+mod dropin;
 mod edges;
 mod events;
 mod exactly_once;

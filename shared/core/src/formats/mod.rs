@@ -65,6 +65,11 @@ pub struct ParsedTranscript {
     pub call: Option<Call>,
 }
 
+/// Whether a JSON object is bare Amazon Transcribe / Call Analytics / Contact Lens output.
+pub fn is_transcribe_output(object: &Map<String, Value>) -> bool {
+    transcribe::looks_like(object)
+}
+
 /// Parses a whole call (metadata and transcript).
 pub fn parse_call(bytes: &[u8], format: Format) -> Result<Call, InputError> {
     call_of(read_document(bytes)?, format)
