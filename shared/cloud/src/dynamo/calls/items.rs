@@ -11,6 +11,7 @@ use callscope_core::domain::{
     Timestamp, Transcript, Utterance,
 };
 use callscope_core::redaction::RedactionCounts;
+use callscope_core::roles::SpeakerRoles;
 use callscope_core::similarity::Signature;
 use serde::{Deserialize, Serialize};
 
@@ -117,6 +118,9 @@ pub struct CallItem {
     /// When the sweeper last queued it again.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_requeued_at: Option<Timestamp>,
+    /// How speaker labels became roles (inferred or configured), when the document had labels.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub roles: Option<SpeakerRoles>,
 }
 
 impl CallItem {
@@ -170,6 +174,7 @@ impl CallItem {
             preview: listing.preview,
             signature: listing.signature,
             failure_reason: listing.failure_reason,
+            roles: call.roles.clone(),
         }
     }
 
@@ -188,6 +193,7 @@ impl CallItem {
             duration_seconds: self.duration_seconds,
             utterances,
             outcome: self.outcome,
+            roles: self.roles,
         };
         StoredCall {
             call,
