@@ -144,9 +144,10 @@ const CUES: &[Cue] = &[
             "ill credit",
             "ill issue",
             "ill escalate",
-            "reference number",
-            "ticket number",
-            "case number",
+            "your reference number",
+            "your ticket number",
+            "your case number",
+            "your claim number",
             "have a great day",
             "have a wonderful day",
             "have a good one",
@@ -582,6 +583,102 @@ pub fn assign(turns: &[LabelledTurn<'_>], fixed: &BTreeMap<String, Role>) -> Opt
     })
 }
 
+/// A call whose roles are known, inferred again with them hidden: what the role report and the
+/// accuracy test count.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Trial {
+    /// The inferred agent is the real one.
+    pub right: bool,
+    pub confidence: f64,
+    pub low_confidence: bool,
+    /// The old rule (the first to speak is the agent) would have been right.
+    pub first_speaker_right: bool,
+}
+
+/// Hides the roles of a call that has an agent and a customer (each role becomes `spk_N` in
+/// order of first speech, as Transcribe labels speakers) and infers them again; `None` when
+/// the call lacks either role.
+pub fn trial(utterances: &[crate::domain::Utterance]) -> Option<Trial> {
+    let mut seen: Vec<Role> = Vec::new();
+    let labels: Vec<String> = utterances
+        .iter()
+        .map(|u| {
+            if !seen.contains(&u.speaker) {
+                seen.push(u.speaker);
+            }
+            let n = seen.iter().position(|r| *r == u.speaker).unwrap_or(0);
+            format!("spk_{n}")
+        })
+        .collect();
+    let agent = format!("spk_{}", seen.iter().position(|r| *r == Role::Agent)?);
+    seen.iter().position(|r| *r == Role::Customer)?;
+    let turns: Vec<LabelledTurn<'_>> = labels
+        .iter()
+        .zip(utterances)
+        .map(|(label, u)| LabelledTurn {
+            label,
+            text: &u.text,
+        })
+        .collect();
+    let roles = assign(&turns, &BTreeMap::new())?;
+    Some(Trial {
+        right: roles.labels.get(&agent) == Some(&Role::Agent),
+        confidence: roles.confidence,
+        low_confidence: roles.low_confidence,
+        first_speaker_right: agent == "spk_0",
+    })
+}
+
+/// Labelled calls in the plain format: blocks starting `# call: NAME`, other `#` lines comments
+/// (the layout of `data/roles/calls.txt`), as (name, transcript text).
+pub fn labelled_blocks(text: &str) -> Vec<(&str, String)> {
+    let mut blocks: Vec<(&str, String)> = Vec::new();
+    for line in text.lines() {
+        if let Some(name) = line.strip_prefix("# call:") {
+            blocks.push((name.trim(), String::new()));
+        } else if line.starts_with('#') {
+            continue;
+        } else if let Some((_, body)) = blocks.last_mut() {
+            body.push_str(line);
+            body.push('\n');
+        }
+    }
+    blocks
+}
+
+/// Counts over many trials.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Tally {
+    pub calls: usize,
+    pub right: usize,
+    /// Confident (not `low_confidence`) answers, and how many of those were right.
+    pub confident: usize,
+    pub confident_right: usize,
+    pub first_speaker_right: usize,
+}
+
+impl Tally {
+    pub fn add(&mut self, trial: &Trial) {
+        self.calls += 1;
+        self.right += usize::from(trial.right);
+        if !trial.low_confidence {
+            self.confident += 1;
+            self.confident_right += usize::from(trial.right);
+        }
+        self.first_speaker_right += usize::from(trial.first_speaker_right);
+    }
+
+    /// Share of calls whose agent was found.
+    pub fn accuracy(&self) -> f64 {
+        self.right as f64 / self.calls.max(1) as f64
+    }
+
+    /// Share of confident answers that were right.
+    pub fn confident_accuracy(&self) -> f64 {
+        self.confident_right as f64 / self.confident.max(1) as f64
+    }
+}
+
 const INTRODUCTION: &str = "introduces themself with a name and company";
 const FIRST_SPEAKER_PRIOR: f64 = 0.3;
 /// Score of asking every question in a two-speaker call with enough questions to tell.
@@ -638,7 +735,10 @@ fn describe(speakers: &BTreeMap<&str, Speaker>, unknown: &[&str], order: &[&str]
         for (name, (matches, at)) in &speaker.hits {
             let score = cue_score(name, *matches);
             let line = if *name == QUESTIONS {
-                format!("{label}: {name} ({} of {total_questions})", speaker.questions)
+                format!(
+                    "{label}: {name} ({} of {total_questions})",
+                    speaker.questions
+                )
             } else {
                 let turns: Vec<String> = at.iter().take(5).map(usize::to_string).collect();
                 format!("{label}: {name} (turn {})", turns.join(", "))
@@ -647,7 +747,10 @@ fn describe(speakers: &BTreeMap<&str, Speaker>, unknown: &[&str], order: &[&str]
         }
         lines.push((
             0.0,
-            format!("{label}: score {:.2}", (speaker.score * 100.0).round() / 100.0),
+            format!(
+                "{label}: score {:.2}",
+                (speaker.score * 100.0).round() / 100.0
+            ),
         ));
     }
     lines.sort_by(|a, b| b.0.abs().total_cmp(&a.0.abs()));
@@ -703,8 +806,7 @@ fn cue_introduces(normalised: &str) -> bool {
             i + 2
         } else if starts(i, &["my", "name", "is"]) {
             i + 3
-        } else if starts(i, &["calling", "from"]) || starts(i, &["speaking"]) && i > 0 && i <= 4
-        {
+        } else if starts(i, &["calling", "from"]) || starts(i, &["speaking"]) && i > 0 && i <= 4 {
             return true;
         } else {
             continue;

@@ -143,7 +143,10 @@ fn configured_roles(
         Some(Value::Object(map)) => {
             for (label, role) in map {
                 let field = format!("speaker_roles.{label}");
-                roles.insert(label.clone(), Role::parse(&field, fields::as_str(role, &field)?)?);
+                roles.insert(
+                    label.clone(),
+                    Role::parse(&field, fields::as_str(role, &field)?)?,
+                );
             }
         }
         Some(_) => {
@@ -154,6 +157,15 @@ fn configured_roles(
         }
     }
     Ok(roles)
+}
+
+/// Reads a plain `Speaker: text` transcript on its own (no call document), with a source's
+/// settings: its utterances, and how names became roles when it had names.
+pub fn parse_plain(
+    text: &str,
+    options: &ParseOptions,
+) -> Result<(Vec<Utterance>, Option<SpeakerRoles>), InputError> {
+    plain::parse(text, &options.speaker_roles)
 }
 
 /// Parses any accepted document down to its transcript: a call document, or a bare Transcribe

@@ -198,8 +198,9 @@ fn parse_standard(
 ) -> Result<(Vec<Utterance>, Option<SpeakerRoles>), InputError> {
     let has_speakers = results.get("speaker_labels").is_some_and(|l| !l.is_null());
     let words = match results.get("channel_labels") {
-        Some(channels) if !has_speakers && !channels.is_null() => channel_words(channels)
-            .map_err(|e| e.within("channel_labels"))?,
+        Some(channels) if !has_speakers && !channels.is_null() => {
+            channel_words(channels).map_err(|e| e.within("channel_labels"))?
+        }
         _ => speaker_words(results)?,
     };
     let mut utterances: Vec<Utterance> = Vec::new();
@@ -236,7 +237,11 @@ fn parse_standard(
 
 /// One `items[]` entry.
 enum Item {
-    Word { text: String, start: f64, end: f64 },
+    Word {
+        text: String,
+        start: f64,
+        end: f64,
+    },
     /// Punctuation has no times: it belongs to the word before it.
     Punctuation(String),
 }
@@ -260,7 +265,10 @@ fn read_item(item: &Value, at: &dyn Fn(&str) -> String) -> Result<Item, InputErr
         item.get("start_time").unwrap_or(&Value::Null),
         &at("start_time"),
     )?;
-    let end = fields::as_number(item.get("end_time").unwrap_or(&Value::Null), &at("end_time"))?;
+    let end = fields::as_number(
+        item.get("end_time").unwrap_or(&Value::Null),
+        &at("end_time"),
+    )?;
     Ok(Item::Word {
         text: content,
         start,
