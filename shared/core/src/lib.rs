@@ -9,6 +9,7 @@ pub mod error;
 pub mod fidelity;
 pub mod formats;
 pub mod pipeline;
+pub mod recordings;
 pub mod redaction;
 pub mod roles;
 pub mod similarity;
