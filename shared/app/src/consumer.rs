@@ -32,6 +32,9 @@ pub enum Refusal {
     Invalid(#[from] InputError),
     #[error("call_id: {0} already exists with different content")]
     Conflict(CallId),
+    /// A dropped object that cannot become a call (unreadable, invalid, a conflict), with why.
+    #[error("object {uri}: {reason}")]
+    Object { uri: String, reason: String },
     /// The sender may not send this message (intake producers are bound to their tenant).
     #[error("{0}")]
     Producer(String),
@@ -65,6 +68,7 @@ impl Refusal {
             }
             Refusal::Invalid(error) => format!("invalid {:?}: {}", error.kind, error.field),
             Refusal::Conflict(_) => "conflict: the call_id exists with other content".into(),
+            Refusal::Object { .. } => "object: unreadable, invalid or conflicting".into(),
             Refusal::Producer(_) => "producer: the sender may not send for this tenant".into(),
             Refusal::TooOld { .. } => "too old: its idempotency marker may have expired".into(),
             Refusal::Failed { .. } => "failed: the call was marked FAILED".into(),

@@ -184,7 +184,7 @@ fn rule_of(refusal: &Refusal) -> &'static str {
 
 /// The producer's correlation id when it is a safe id (it ends up in keys and logs), else the
 /// message id: a bad one is not worth refusing a good call for.
-fn correlation_id_of(message: &Received) -> CorrelationId {
+pub(crate) fn correlation_id_of(message: &Received) -> CorrelationId {
     let from_message_id = || {
         CorrelationId::parse(CORRELATION_ID_ATTRIBUTE, &message.id).unwrap_or_else(|_| {
             // SQS message ids are UUIDs; anything else is hashed into a safe id.

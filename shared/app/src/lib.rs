@@ -12,7 +12,7 @@
 //!
 //! | stage | function(s) | use case | ports it needs |
 //! |---|---|---|---|
-//! | admit | `ingest` (HTTP), `intake` (SQS intake queue) | [`admit::AdmitCalls`]; [`intake::IntakeCalls`] reads an intake message into it | `CallRepository`, `Publisher` (process queue), `Clock`; intake adds `DeadLetter` |
+//! | admit | `ingest` (HTTP), `intake` (SQS intake queue), `dropin` (S3 objects) | [`admit::AdmitCalls`]; [`intake::IntakeCalls`] reads an intake message into it, [`dropin::DropIn`] a dropped object | `CallRepository`, `Publisher` (process queue), `Clock`; intake and dropin add `DeadLetter`, dropin `ObjectStore` |
 //! | process | `process` | [`process::ProcessCalls`]: analyse, store, emit `CallAnalysed` | `CallRepository`, `Publisher` (analytics queue), `Clock`, `DeadLetter` |
 //! | aggregate | `aggregate` | [`aggregate::AggregateRollups`]: markers + rollup additions, once per call | `RollupRepository`, `Clock`, `DeadLetter` |
 //! | sweep | `sweep` | [`sweep::Sweep`]: calls left RECEIVED, queued again | `CallRepository`, `Publisher` (process queue), `Clock` |
@@ -27,6 +27,7 @@ pub mod admit;
 pub mod aggregate;
 pub mod consumer;
 pub mod deadline;
+pub mod dropin;
 pub mod intake;
 pub mod invalidate;
 pub mod memory;

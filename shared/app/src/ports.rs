@@ -4,6 +4,7 @@
 mod cache;
 mod calls;
 mod clock;
+mod objects;
 mod queries;
 mod queues;
 mod rollups;
@@ -16,6 +17,7 @@ pub use calls::{
     StoredCall,
 };
 pub use clock::{Clock, SystemClock};
+pub use objects::{ObjectError, ObjectStore, SignedPut, StoredObject, UploadSigner};
 pub use queries::{
     CallListing, CallQueries, CallRecord, Count, ListFilter, Page, PageRequest, Position, Read,
     RollupQueries,

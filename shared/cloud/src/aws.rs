@@ -11,6 +11,7 @@ use aws_config::{BehaviorVersion, SdkConfig};
 use aws_smithy_runtime_api::client::interceptors::Intercept;
 
 use crate::dynamo::{DynamoCalls, DynamoRollups};
+use crate::s3::{S3Objects, S3Uploads};
 use crate::sqs::{SqsDeadLetter, SqsPublisher};
 
 /// Loads the shared SDK configuration with timeouts that fit inside a Lambda invocation.
@@ -50,6 +51,14 @@ fn timeouts() -> TimeoutConfig {
 pub struct AwsClients {
     pub dynamodb: aws_sdk_dynamodb::Client,
     pub sqs: aws_sdk_sqs::Client,
+    pub s3: aws_sdk_s3::Client,
+}
+
+/// S3 addressed by path (`endpoint/bucket/key`) when an endpoint override points at an emulator,
+/// which serves no per-bucket host names; by host name (the default) on AWS.
+fn s3_config(config: &SdkConfig) -> aws_sdk_s3::config::Builder {
+    aws_sdk_s3::config::Builder::from(config)
+        .force_path_style(std::env::var_os("AWS_ENDPOINT_URL").is_some())
 }
 
 impl AwsClients {
@@ -57,6 +66,7 @@ impl AwsClients {
         Self {
             dynamodb: aws_sdk_dynamodb::Client::new(config),
             sqs: aws_sdk_sqs::Client::new(config),
+            s3: aws_sdk_s3::Client::from_conf(s3_config(config).build()),
         }
     }
 
@@ -70,11 +80,13 @@ impl AwsClients {
             .interceptor(interceptor.clone())
             .build();
         let sqs = aws_sdk_sqs::config::Builder::from(config)
-            .interceptor(interceptor)
+            .interceptor(interceptor.clone())
             .build();
+        let s3 = s3_config(config).interceptor(interceptor).build();
         Self {
             dynamodb: aws_sdk_dynamodb::Client::from_conf(dynamodb),
             sqs: aws_sdk_sqs::Client::from_conf(sqs),
+            s3: aws_sdk_s3::Client::from_conf(s3),
         }
     }
 }
@@ -91,6 +103,14 @@ impl AwsClients {
 
     pub fn queue(&self, url: &str) -> Arc<SqsPublisher> {
         Arc::new(SqsPublisher::new(self.sqs.clone(), url.to_owned()))
+    }
+
+    pub fn objects(&self) -> Arc<S3Objects> {
+        Arc::new(S3Objects::new(self.s3.clone()))
+    }
+
+    pub fn uploads(&self, bucket: &str) -> Arc<S3Uploads> {
+        Arc::new(S3Uploads::new(self.s3.clone(), bucket))
     }
 
     pub fn dead_letter(&self, url: &str) -> Arc<SqsDeadLetter> {

@@ -69,6 +69,8 @@ pub struct IngestConfig {
     pub default_tenant: Option<TenantId>,
     /// `TENANT_REQUESTS_PER_MINUTE`: each tenant's requests a minute, per sandbox (0: no limit).
     pub requests_per_minute: u32,
+    /// `DROPIN_BUCKET`: where `POST /api/v1/uploads` presigns PUTs (unset: no uploads).
+    pub dropin_bucket: Option<String>,
 }
 
 impl FromEnv for IngestConfig {
@@ -79,6 +81,44 @@ impl FromEnv for IngestConfig {
             tenant_claim: env.required("TENANT_CLAIM")?,
             default_tenant: default_tenant(env)?,
             requests_per_minute: requests_per_minute(env)?,
+            dropin_bucket: env.optional("DROPIN_BUCKET"),
+        })
+    }
+}
+
+/// The dropin function: objects S3 announces on the drop-in queue.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DropInConfig {
+    pub calls_table: String,
+    pub process_queue_url: String,
+    pub dropin_dlq_url: String,
+    /// `DROPIN_BUCKET`: the drop-in bucket, whose keys start with their tenant.
+    pub bucket: String,
+    /// `NAME_PATTERNS` (`TENANT=PATTERN;…`): file-name patterns per tenant.
+    pub name_patterns: callscope_core::objects::NamePatterns,
+    /// `OBJECT_SOURCES` (`BUCKET/PREFIX=TENANT,…`): other buckets' calls (Amazon Connect).
+    pub sources: callscope_app::dropin::ObjectSources,
+}
+
+impl FromEnv for DropInConfig {
+    fn read(env: &Env<'_>) -> Result<Self, ConfigError> {
+        let invalid = |name: &str, reason: String| ConfigError::Invalid {
+            name: name.to_owned(),
+            reason,
+        };
+        Ok(Self {
+            calls_table: env.required("CALLS_TABLE")?,
+            process_queue_url: env.required("PROCESS_QUEUE_URL")?,
+            dropin_dlq_url: env.required("DROPIN_DLQ_URL")?,
+            bucket: env.required("DROPIN_BUCKET")?,
+            name_patterns: callscope_core::objects::NamePatterns::parse(
+                &env.optional("NAME_PATTERNS").unwrap_or_default(),
+            )
+            .map_err(|e| invalid("NAME_PATTERNS", e.to_string()))?,
+            sources: callscope_app::dropin::ObjectSources::parse(
+                &env.optional("OBJECT_SOURCES").unwrap_or_default(),
+            )
+            .map_err(|e| invalid("OBJECT_SOURCES", e.to_string()))?,
         })
     }
 }

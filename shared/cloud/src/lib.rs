@@ -8,5 +8,6 @@ pub mod backoff;
 pub mod cache;
 pub mod config;
 pub mod dynamo;
+pub mod s3;
 pub mod sqs;
 pub mod telemetry;

@@ -20,6 +20,7 @@ pub const FUNCTION_DIMENSION: &str = "function";
 pub enum Function {
     Ingest,
     Intake,
+    DropIn,
     Process,
     Aggregate,
     Sweep,
@@ -33,6 +34,7 @@ impl Function {
         match self {
             Function::Ingest => "ingest",
             Function::Intake => "intake",
+            Function::DropIn => "dropin",
             Function::Process => "process",
             Function::Aggregate => "aggregate",
             Function::Sweep => "sweep",

@@ -8,6 +8,7 @@ pub mod domain;
 pub mod error;
 pub mod fidelity;
 pub mod formats;
+pub mod objects;
 pub mod pipeline;
 pub mod recordings;
 pub mod redaction;

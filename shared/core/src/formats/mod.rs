@@ -82,6 +82,11 @@ pub struct ParsedTranscript {
     pub roles: Option<SpeakerRoles>,
 }
 
+/// Whether a JSON object is bare Amazon Transcribe / Call Analytics / Contact Lens output.
+pub fn is_transcribe_output(object: &Map<String, Value>) -> bool {
+    transcribe::looks_like(object)
+}
+
 /// Parses a whole call (metadata and transcript).
 pub fn parse_call(bytes: &[u8], format: Format) -> Result<Call, InputError> {
     parse_call_with(bytes, format, &ParseOptions::default())

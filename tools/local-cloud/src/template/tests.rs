@@ -23,7 +23,7 @@ fn queues_carry_their_redrive_and_visibility_from_the_template() {
             max_receive_count: 5
         })
     );
-    assert_eq!(t.queues.len(), 6);
+    assert_eq!(t.queues.len(), 8);
 }
 
 #[test]
@@ -241,7 +241,7 @@ fn only_the_read_routes_need_a_token_not_health_openapi_or_the_dashboard() {
         .http_events
         .iter()
         .all(|e| e.method == "POST" && e.authorized));
-    assert_eq!(ingest.http_events.len(), 2);
+    assert_eq!(ingest.http_events.len(), 3);
 }
 
 #[test]
