@@ -140,17 +140,6 @@ pub struct JobPlan {
     pub tags: BTreeMap<String, String>,
 }
 
-/// Call metadata fields the sidecar carries over from the audio object's metadata.
-const CARRIED: [&str; 7] = [
-    "call_id",
-    "agent_id",
-    "customer_id",
-    "team_id",
-    "start_time",
-    "language",
-    "outcome",
-];
-
 /// The job for an object, or `None` when the object is not a recording under
 /// `{tenant}/audio/` (not this stage's; the drop-in path handles documents). `metadata` is the
 /// object's user metadata (`x-amz-meta-agent_id` → `agent_id`); an object without a valid
@@ -193,15 +182,8 @@ pub fn plan(
                 .unwrap_or_else(|| "en-US".to_owned()),
         )
     };
-    let mut sidecar = Map::new();
-    for field in CARRIED {
-        if let Some(value) = metadata
-            .get(field)
-            .or_else(|| metadata.get(&field.replace('_', "-")))
-        {
-            sidecar.insert(field.to_owned(), Value::String(value.clone()));
-        }
-    }
+    // The recording's call metadata, read as the drop-in path reads a document's.
+    let mut sidecar: Map<String, Value> = crate::objects::from_object_metadata(metadata);
     if let (JobKind::StandardChannels, Some(agent)) = (&kind, settings.agent_channel) {
         let customer = u8::from(agent == 0);
         sidecar.insert(
@@ -392,6 +374,58 @@ mod tests {
             job.sidecar.get("speaker_roles").is_none(),
             "roles from channels"
         );
+    }
+
+    /// The whole data path of a two-channel recording, without AWS: the plan's sidecar, then
+    /// Transcribe's channel-identification output read by the drop-in path's parser with it.
+    #[test]
+    fn a_channel_recordings_output_is_read_with_the_configured_channels() {
+        let settings = RecordingSettings {
+            agent_channel: Some(1),
+            ..RecordingSettings::default()
+        };
+        let metadata = meta(&[
+            ("agent-id", "sam"),
+            ("customer-id", "acme-corp"),
+            ("start-time", "2026-11-02T10:00:00Z"),
+        ]);
+        let job = plan("b", "acme/audio/c1.wav", "e", &metadata, &settings)
+            .expect("ok")
+            .expect("audio");
+        let word = |label: &str, w: &str, start: f64| {
+            serde_json::json!({"channel_label": label, "type": "pronunciation",
+                "start_time": format!("{start:.2}"), "end_time": format!("{:.2}", start + 0.4),
+                "alternatives": [{"confidence": "0.99", "content": w}]})
+        };
+        // The customer (ch_0) opens with what would read as the agent's line: the configured
+        // channels win over the words.
+        let output = serde_json::json!({"jobName": job.job_name, "status": "COMPLETED",
+        "results": {"language_code": "en-US", "channel_labels": {"number_of_channels": 2,
+        "channels": [
+            {"channel_label": "ch_0", "items": [word("ch_0", "How", 0.0), word("ch_0", "can", 0.4),
+                word("ch_0", "I", 0.8), word("ch_0", "help", 1.2)]},
+            {"channel_label": "ch_1", "items": [word("ch_1", "Calling", 2.0),
+                word("ch_1", "about", 2.4), word("ch_1", "my", 2.8), word("ch_1", "bill", 3.2)]}
+        ]}}});
+        let sidecar =
+            crate::objects::from_sidecar(job.sidecar.to_string().as_bytes()).expect("sidecar");
+        let call = crate::objects::call_of_object(
+            output.to_string().as_bytes(),
+            crate::objects::ObjectKind::Json,
+            &[sidecar],
+            &crate::objects::call_id_of("b", &job.output_key),
+        )
+        .expect("a call");
+        assert_eq!(call.agent_id.as_str(), "sam");
+        let speakers: Vec<crate::Role> = call
+            .utterances
+            .utterances()
+            .iter()
+            .map(|u| u.speaker)
+            .collect();
+        assert_eq!(speakers, [crate::Role::Customer, crate::Role::Agent]);
+        let roles = call.roles.expect("labels");
+        assert!(!roles.inferred, "both channels configured: {roles:?}");
     }
 
     #[test]
