@@ -35,6 +35,7 @@ pub mod ports;
 pub mod process;
 pub mod query;
 pub mod rate_limit;
+pub mod recordings;
 pub mod sweep;
 pub mod telemetry;
 #[cfg(test)]

@@ -8,6 +8,7 @@ mod objects;
 mod queries;
 mod queues;
 mod rollups;
+mod transcription;
 
 pub use cache::{
     bumped_within, key_of, next_generation, Cache, CacheError, CacheHealth, NoCache, Scope,
@@ -27,3 +28,4 @@ pub use queues::{
     SendReport, CORRELATION_ID_ATTRIBUTE, FAILURE_REASON_ATTRIBUTE, TENANT_ATTRIBUTE,
 };
 pub use rollups::{ApplyReport, RollupError, RollupRepository, TenantCall};
+pub use transcription::{JobError, JobStarted, RecordingObjects, TranscriptionJobs};
