@@ -6,7 +6,6 @@
 //! `cargo run -p callscope-core --example roles_report [-- --wrong]`.
 
 #[path = "pii_report/eval.rs"]
-#[allow(dead_code)]
 mod eval;
 #[path = "pii_report/generate.rs"]
 #[allow(dead_code)]

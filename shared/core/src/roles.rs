@@ -22,6 +22,16 @@ use crate::domain::Role;
 /// Below this confidence the mapping is reported as a guess to check.
 pub const LOW_CONFIDENCE: f64 = 0.75;
 
+/// Distinct speaker labels a transcript may have (Transcribe tells at most 30 speakers apart):
+/// the roles travel with the call's listing item, which must stay small.
+pub const MAX_LABELS: usize = 30;
+/// Characters in one label.
+pub const MAX_LABEL_CHARS: usize = 64;
+/// Evidence lines kept, strongest first.
+const MAX_EVIDENCE: usize = 20;
+/// Turns named per cue in the evidence.
+const EVIDENCE_TURNS: usize = 5;
+
 /// How a transcript's speaker labels became roles.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SpeakerRoles {
@@ -430,6 +440,33 @@ struct Speaker {
     hits: BTreeMap<&'static str, (f64, Vec<usize>)>,
 }
 
+/// Checks that a transcript's labels can be kept with the call: at most [`MAX_LABELS`]
+/// distinct ones of at most [`MAX_LABEL_CHARS`] characters. `field` names where they are.
+pub fn check_labels(labels: &[String], field: &str) -> Result<(), crate::InputError> {
+    let mut distinct: Vec<&str> = Vec::new();
+    for label in labels {
+        if label.chars().count() > MAX_LABEL_CHARS {
+            return Err(crate::InputError::invalid(
+                field,
+                format!(
+                    "speaker label {:?}… is longer than {MAX_LABEL_CHARS} characters",
+                    label.chars().take(16).collect::<String>()
+                ),
+            ));
+        }
+        if !distinct.contains(&label.as_str()) {
+            distinct.push(label);
+            if distinct.len() > MAX_LABELS {
+                return Err(crate::InputError::invalid(
+                    field,
+                    format!("has more than {MAX_LABELS} distinct speakers; at most {MAX_LABELS} can be told apart"),
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
 /// Sets the role of utterances whose speaker is known only by a label (`labels[i]` for
 /// `utterances[i]`) and says how.
 pub fn apply(
@@ -457,6 +494,7 @@ pub fn apply(
 pub fn assign(turns: &[LabelledTurn<'_>], fixed: &BTreeMap<String, Role>) -> Option<SpeakerRoles> {
     let mut order: Vec<&str> = Vec::new();
     let mut speakers: BTreeMap<&str, Speaker> = BTreeMap::new();
+    let mut seen = Vec::new();
     for (i, turn) in turns.iter().enumerate() {
         if !speakers.contains_key(turn.label) {
             order.push(turn.label);
@@ -469,25 +507,23 @@ pub fn assign(turns: &[LabelledTurn<'_>], fixed: &BTreeMap<String, Role>) -> Opt
             continue;
         }
         let text = normalise(turn.text);
-        for cue in CUES {
-            if cue.opening_only && speaker.turns > OPENING_TURNS {
+        let matches = cue_matches(&text, &mut seen);
+        for (cue, count) in CUES.iter().zip(matches) {
+            if count == 0 || (cue.opening_only && speaker.turns > OPENING_TURNS) {
                 continue;
             }
-            let matches = cue
-                .phrases
-                .iter()
-                .filter(|p| contains_phrase(&text, p))
-                .count();
-            if matches > 0 {
-                let hit = speaker.hits.entry(cue.name).or_default();
-                hit.0 += matches as f64;
+            let hit = speaker.hits.entry(cue.name).or_default();
+            hit.0 += f64::from(count);
+            if hit.1.len() < EVIDENCE_TURNS {
                 hit.1.push(i + 1);
             }
         }
         if cue_introduces(&text) && speaker.turns <= OPENING_TURNS {
             let hit = speaker.hits.entry(INTRODUCTION).or_default();
             hit.0 += 1.0;
-            hit.1.push(i + 1);
+            if hit.1.len() < EVIDENCE_TURNS {
+                hit.1.push(i + 1);
+            }
         }
     }
     if order.is_empty() {
@@ -740,7 +776,7 @@ fn describe(speakers: &BTreeMap<&str, Speaker>, unknown: &[&str], order: &[&str]
                     speaker.questions
                 )
             } else {
-                let turns: Vec<String> = at.iter().take(5).map(usize::to_string).collect();
+                let turns: Vec<String> = at.iter().map(usize::to_string).collect();
                 format!("{label}: {name} (turn {})", turns.join(", "))
             };
             lines.push((score, line));
@@ -754,7 +790,11 @@ fn describe(speakers: &BTreeMap<&str, Speaker>, unknown: &[&str], order: &[&str]
         ));
     }
     lines.sort_by(|a, b| b.0.abs().total_cmp(&a.0.abs()));
-    lines.into_iter().map(|(_, l)| l).collect()
+    lines
+        .into_iter()
+        .take(MAX_EVIDENCE)
+        .map(|(_, l)| l)
+        .collect()
 }
 
 /// Lowercase words separated by single spaces, apostrophes dropped (`I'll` → `ill`), padded
@@ -778,22 +818,48 @@ fn normalise(text: &str) -> String {
     out
 }
 
-fn contains_phrase(normalised: &str, phrase: &str) -> bool {
-    // Phrases are written with spaces; matching ` phrase ` keeps to whole words.
-    let bytes = normalised.as_bytes();
-    let mut from = 0;
-    while let Some(at) = normalised[from..].find(phrase) {
-        let start = from + at;
-        let end = start + phrase.len();
-        if start > 0 && bytes[start - 1] == b' ' && bytes.get(end) == Some(&b' ') {
-            return true;
+/// Every cue's phrases in one automaton (` phrase ` padded, so matches are whole words of the
+/// normalised text), and the cue of each.
+struct Phrases {
+    automaton: aho_corasick::AhoCorasick,
+    cue_of: Vec<usize>,
+}
+
+fn phrases() -> &'static Phrases {
+    static PHRASES: std::sync::OnceLock<Phrases> = std::sync::OnceLock::new();
+    PHRASES.get_or_init(|| {
+        let mut patterns = Vec::new();
+        let mut cue_of = Vec::new();
+        for (c, cue) in CUES.iter().enumerate() {
+            for phrase in cue.phrases {
+                patterns.push(format!(" {phrase} "));
+                cue_of.push(c);
+            }
         }
-        from = start + 1;
-        while !normalised.is_char_boundary(from) {
-            from += 1;
+        Phrases {
+            automaton: aho_corasick::AhoCorasick::new(&patterns)
+                .unwrap_or_else(|e| unreachable!("the cue phrases build an automaton: {e}")),
+            cue_of,
+        }
+    })
+}
+
+/// Per cue (in [`CUES`] order), how many of its distinct phrases a normalised turn holds.
+/// `seen` is scratch space reused across turns.
+fn cue_matches(normalised: &str, seen: &mut Vec<bool>) -> Vec<u32> {
+    let phrases = phrases();
+    seen.clear();
+    seen.resize(phrases.cue_of.len(), false);
+    let mut counts = vec![0u32; CUES.len()];
+    // Overlapping: neighbouring phrases share the space between them.
+    for found in phrases.automaton.find_overlapping_iter(normalised) {
+        let p = found.pattern().as_usize();
+        if !seen[p] {
+            seen[p] = true;
+            counts[phrases.cue_of[p]] += 1;
         }
     }
-    false
+    counts
 }
 
 /// "this is Sam from Brightline", "my name is Sam with Acme", "Sam calling from Brightline",

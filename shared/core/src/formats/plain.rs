@@ -87,6 +87,7 @@ pub fn parse(
         None if !configured => None,
         // Names (or configured labels): each label's role configured or inferred.
         _ => {
+            roles::check_labels(&labels, "transcript")?;
             let fixed = known_labels(&labels, fixed);
             roles::apply(&labels, &mut utterances, &fixed)
         }

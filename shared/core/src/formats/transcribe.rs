@@ -231,6 +231,7 @@ fn parse_standard(
             }
         }
     }
+    roles::check_labels(&labels, "items")?;
     let roles = roles::apply(&labels, &mut utterances, fixed);
     Ok((utterances, roles))
 }

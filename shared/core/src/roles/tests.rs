@@ -68,11 +68,22 @@ fn nothing_to_go_on_is_reported_as_low_confidence() {
 
 #[test]
 fn phrases_match_whole_words_and_evidence_quotes_no_text() {
-    assert!(contains_phrase(
-        &normalise("Well, I'll SEND it."),
-        "ill send"
-    ));
-    assert!(!contains_phrase(&normalise("Bill sends it"), "ill send"));
+    let next_steps = CUES
+        .iter()
+        .position(|c| c.name == "proposes next steps")
+        .expect("cue");
+    let mut seen = Vec::new();
+    let found = |text: &str, seen: &mut Vec<bool>| cue_matches(&normalise(text), seen)[next_steps];
+    assert_eq!(found("Well, I'll SEND it.", &mut seen), 1);
+    assert_eq!(found("Bill sends it", &mut seen), 0, "whole words only");
+    assert_eq!(
+        found(
+            "I'll send you the deck; let's schedule next steps. I'll send more.",
+            &mut seen
+        ),
+        4,
+        "distinct phrases, overlapping ones too: ill send, send you the, lets schedule, next steps"
+    );
     assert!(cue_introduces(&normalise(
         "Hi, this is Sam from Brightline."
     )));
@@ -155,4 +166,17 @@ fn the_sample_calls_in_events_are_all_right() {
         let trial = trial(parsed.transcript.utterances()).expect("two parties");
         assert!(trial.right && !trial.low_confidence, "{name}: {trial:?}");
     }
+}
+
+#[test]
+fn labels_past_what_the_call_item_can_keep_are_refused() {
+    let many: Vec<String> = (0..=MAX_LABELS).map(|i| format!("p{i}")).collect();
+    let error = check_labels(&many, "transcript").expect_err("too many");
+    assert!(
+        error.rule.contains("more than 30 distinct speakers"),
+        "{error}"
+    );
+    assert!(check_labels(&many[..MAX_LABELS], "transcript").is_ok());
+    let long = vec!["x".repeat(MAX_LABEL_CHARS + 1)];
+    assert!(check_labels(&long, "items").is_err());
 }
