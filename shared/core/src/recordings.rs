@@ -247,6 +247,59 @@ fn tag_value(raw: &str) -> String {
     chars[chars.len().saturating_sub(256)..].iter().collect()
 }
 
+/// A Transcribe job's state change as EventBridge delivers it (`source: aws.transcribe`,
+/// `detail-type: Transcribe Job State Change` with `TranscriptionJobName` /
+/// `TranscriptionJobStatus`, or `Call Analytics Job State Change` with `JobName` / `JobStatus`),
+/// with `FailureReason` when the job failed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct JobStateChange {
+    pub job_name: String,
+    /// `COMPLETED`, `FAILED`, `IN_PROGRESS`, … as Transcribe says it.
+    pub status: String,
+    /// Why it failed, when the event says (the job's own `FailureReason` otherwise).
+    pub failure_reason: Option<String>,
+    pub call_analytics: bool,
+}
+
+impl JobStateChange {
+    pub fn parse(event: &Value) -> Result<Self, InputError> {
+        let detail_type = event
+            .get("detail-type")
+            .and_then(Value::as_str)
+            .unwrap_or_default();
+        let (call_analytics, name_field, status_field) = match detail_type {
+            "Transcribe Job State Change" => {
+                (false, "TranscriptionJobName", "TranscriptionJobStatus")
+            }
+            "Call Analytics Job State Change" => (true, "JobName", "JobStatus"),
+            other => {
+                return Err(InputError::unsupported(
+                    "detail-type",
+                    format!("{other:?} is not a Transcribe job state change"),
+                ))
+            }
+        };
+        let detail = event.get("detail").unwrap_or(&Value::Null);
+        let text = |field: &str| {
+            detail
+                .get(field)
+                .and_then(Value::as_str)
+                .map(str::to_owned)
+                .ok_or_else(|| InputError::invalid(format!("detail.{field}"), "is required"))
+        };
+        Ok(Self {
+            job_name: text(name_field)?,
+            status: text(status_field)?,
+            failure_reason: text("FailureReason").ok(),
+            call_analytics,
+        })
+    }
+
+    pub fn failed(&self) -> bool {
+        self.status == "FAILED"
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -426,6 +479,38 @@ mod tests {
         assert_eq!(speakers, [crate::Role::Customer, crate::Role::Agent]);
         let roles = call.roles.expect("labels");
         assert!(!roles.inferred, "both channels configured: {roles:?}");
+    }
+
+    #[test]
+    fn job_state_changes_of_both_job_kinds_are_read() {
+        let standard = serde_json::json!({"source": "aws.transcribe",
+            "detail-type": "Transcribe Job State Change",
+            "detail": {"TranscriptionJobName": "callscope-ab", "TranscriptionJobStatus": "FAILED",
+                "FailureReason": "The media format provided does not match the detected media format."}});
+        let change = JobStateChange::parse(&standard).expect("valid");
+        assert!(change.failed() && !change.call_analytics);
+        assert_eq!(change.job_name, "callscope-ab");
+        assert!(change
+            .failure_reason
+            .as_deref()
+            .is_some_and(|r| r.contains("media format")));
+        let analytics = serde_json::json!({"source": "aws.transcribe",
+            "detail-type": "Call Analytics Job State Change",
+            "detail": {"JobName": "callscope-cd", "JobStatus": "COMPLETED"}});
+        let change = JobStateChange::parse(&analytics).expect("valid");
+        assert!(!change.failed() && change.call_analytics);
+        assert_eq!(change.failure_reason, None);
+        let other = serde_json::json!({"detail-type": "Object Created", "detail": {}});
+        assert_eq!(
+            JobStateChange::parse(&other).expect_err("not ours").field,
+            "detail-type"
+        );
+        let no_name = serde_json::json!({"detail-type": "Transcribe Job State Change",
+            "detail": {"TranscriptionJobStatus": "FAILED"}});
+        assert_eq!(
+            JobStateChange::parse(&no_name).expect_err("no name").field,
+            "detail.TranscriptionJobName"
+        );
     }
 
     #[test]
