@@ -8,13 +8,15 @@
 //! |------------------------------|-----------------------------------------------|
 //! | `callscope analyse`          | [`analyse`]                                   |
 //! | `callscope openapi`          | [`openapi`] (the whole HTTP API's document)   |
-//! | `callscope local <x>`        | [`local`]: `local/{provision,demo,serve,pump,chaos,bench_api,cost}.rs`, and [`local::StackArgs`] they share |
+//! | `callscope local <x>`        | [`local`]: `local/{provision,demo,serve,pump,chaos,bench_api,cost,drop}.rs`, and [`local::StackArgs`] they share |
 //! | `callscope status`           | [`operator::status`]                          |
 //! | `callscope calls get`        | [`operator::calls`]                           |
 //! | `callscope dlq peek/redrive` | [`operator::dlq`]                             |
 //! | `callscope load`             | [`load`]                                      |
+//! | `callscope import`           | [`import`] (bulk backfill through the drop-in bucket) |
 
 pub mod analyse;
+pub mod import;
 pub mod load;
 pub mod local;
 pub mod openapi;

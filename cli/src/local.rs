@@ -5,6 +5,7 @@ pub mod bench_api;
 pub mod chaos;
 pub mod cost;
 pub mod demo;
+pub mod drop;
 pub mod provision;
 pub mod pump;
 pub mod serve;
@@ -33,6 +34,8 @@ pub enum Command {
     /// Run the pipeline under faults, crashes, duplicates, poison and a Redis outage, then
     /// check that nothing was lost or counted twice (`make chaos`).
     Chaos(chaos::Args),
+    /// Put a file in the local drop-in bucket under TENANT/, as a producer would.
+    Drop(drop::Args),
 }
 
 /// The template every local command reads unless told otherwise.
@@ -86,5 +89,6 @@ pub async fn run(command: Command) -> anyhow::Result<()> {
         Command::Cost(args) => cost::run(args).await,
         Command::Pump(args) => pump::run(args).await,
         Command::Chaos(args) => chaos::run(args).await,
+        Command::Drop(args) => drop::run(args).await,
     }
 }

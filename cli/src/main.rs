@@ -3,7 +3,7 @@
 
 use std::process::ExitCode;
 
-use callscope_cli::{analyse, load, local, openapi, operator};
+use callscope_cli::{analyse, import, load, local, openapi, operator};
 use clap::{Parser, Subcommand};
 
 #[derive(Debug, Parser)]
@@ -37,6 +37,9 @@ enum Command {
     /// Load the HTTP API: ingest generated calls, wait until they are counted, run read
     /// queries, and report throughput, latencies, errors, cache hits and the bill per call.
     Load(load::Args),
+    /// Bulk backfill: write a directory's or an S3 prefix's documents into the drop-in bucket
+    /// under the tenant (checked, rate-limited, resumable), and summarise what became of them.
+    Import(import::Args),
     /// Print the HTTP API's OpenAPI document (the committed openapi.json is this output).
     Openapi,
 }
@@ -51,6 +54,7 @@ async fn main() -> ExitCode {
         Command::Status(args) => operator::status::run(args).await,
         Command::Calls(command) => operator::calls::run(command).await,
         Command::Load(args) => load::run(args).await,
+        Command::Import(args) => import::run(args).await,
         Command::Openapi => openapi::print(),
     };
     match result {

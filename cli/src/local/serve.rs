@@ -1,6 +1,7 @@
 //! `callscope local serve`: the whole system on a laptop. The template's HTTP API on a local
 //! port (each route delivered to its function as API Gateway would), and the template's event
-//! sources running behind it — the SQS queues into intake, process and aggregate, the table
+//! sources running behind it — the SQS queues into intake, dropin (the drop-in bucket's objects),
+//! process and aggregate, the table
 //! streams into cache invalidation, the sweeper on its schedule — so a call POSTed is readable,
 //! analysed and counted seconds later. Ctrl-C stops it. Every SDK client is metered, and
 //! `GET /_local/meter` (this local server's only, not the template's) answers the counts so far.
@@ -47,7 +48,12 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
     let meter = LocalMeter::new(
         Meter::new(table_models(&template, prefix)),
         Meter::new(table_models(&template, prefix)),
-        &["IntakeFunction", "ProcessFunction", "AggregateFunction"],
+        &[
+            "IntakeFunction",
+            "DropInFunction",
+            "ProcessFunction",
+            "AggregateFunction",
+        ],
     );
     let clients = AwsClients::from_config_with(&sdk, meter.write_path.clone());
     let pipeline = Arc::new(LocalPipeline::start(clients, &template, prefix).await?);
@@ -88,6 +94,7 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
         ("IntakeFunction", 0),
         ("ProcessFunction", 1),
         ("AggregateFunction", 2),
+        ("DropInFunction", 3),
     ] {
         let pipeline = pipeline.clone();
         let meter = meter.clone();
@@ -96,7 +103,8 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
             let handler: &dyn SqsBatchHandler = match handler {
                 0 => &pipeline.intake,
                 1 => &pipeline.process,
-                _ => &pipeline.aggregate,
+                2 => &pipeline.aggregate,
+                _ => &pipeline.dropin,
             };
             loop {
                 match runner.poll_once(handler).await {

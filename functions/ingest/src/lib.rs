@@ -14,6 +14,7 @@ use callscope_app::admit::{Admission, AdmitCalls, Admitted};
 use callscope_app::ports::SystemClock;
 use callscope_app::rate_limit::{RateLimiter, TokenBucket};
 use callscope_app::telemetry;
+use callscope_app::uploads::Uploads;
 use callscope_app::Deadline;
 use callscope_cloud::aws::AwsClients;
 use callscope_cloud::config::IngestConfig;
@@ -33,6 +34,9 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 mod document;
+mod uploads;
+
+pub use uploads::UPLOADS_ROUTE;
 
 pub const SINGLE_ROUTE: &str = "/api/v1/calls";
 pub const BULK_ROUTE: &str = "/api/v1/calls/bulk";
@@ -44,6 +48,8 @@ pub const BULK_LIMIT: usize = 1_000;
 pub struct Ingest {
     pub admit: AdmitCalls,
     pub auth: TenantAuth,
+    /// Presigned uploads into the drop-in bucket (none: the route answers 503).
+    pub uploads: Option<Uploads>,
 }
 
 impl FromRef<Ingest> for TenantAuth {
@@ -63,9 +69,17 @@ pub fn router(config: &IngestConfig, clients: &AwsClients) -> Router {
         claim: config.tenant_claim.clone(),
         default_tenant: config.default_tenant.clone(),
     };
+    let uploads = config.dropin_bucket.as_ref().map(|bucket| {
+        Uploads::new(
+            clients.uploads(bucket),
+            bucket.clone(),
+            Arc::new(SystemClock),
+        )
+    });
     let router = routes(Ingest {
         admit,
         auth: auth.clone(),
+        uploads,
     });
     match config.requests_per_minute {
         0 => router,
@@ -85,6 +99,7 @@ fn documented() -> (Router<Ingest>, utoipa::openapi::OpenApi) {
     OpenApiRouter::new()
         .routes(routes!(create_one))
         .routes(routes!(create_many))
+        .routes(routes!(uploads::create_upload))
         .split_for_parts()
 }
 

@@ -27,6 +27,7 @@ fn fixture() -> Fixture {
             claim: "tenant_id".into(),
             default_tenant: None,
         },
+        uploads: None,
     });
     Fixture {
         calls,

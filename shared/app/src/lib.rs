@@ -41,6 +41,7 @@ pub mod sweep;
 pub mod telemetry;
 #[cfg(test)]
 mod test_support;
+pub mod uploads;
 
 pub use consumer::{consume, Consume, Disposition, Refusal, UnreadableMessage};
 pub use deadline::Deadline;

@@ -5,6 +5,7 @@
 
 mod chaos;
 mod cost;
+mod dropin;
 mod edges;
 mod events;
 mod exactly_once;

@@ -11,14 +11,15 @@ use aws_sdk_sqs::types::{Message, MessageAttributeValue, MessageSystemAttributeN
 use axum::Router;
 use callscope_aggregate as aggregate;
 use callscope_app::aggregate::AggregateRollups;
+use callscope_app::dropin::DropIn;
 use callscope_app::intake::IntakeCalls;
 use callscope_app::process::ProcessCalls;
 use callscope_app::sweep::Sweep;
 use callscope_cloud::aws::load_sdk_config;
 use callscope_cloud::aws::AwsClients;
 use callscope_cloud::config::{
-    AggregateConfig, FromEnv, IngestConfig, IntakeConfig, InvalidateConfig, ProcessConfig,
-    QueryConfig, SweepConfig,
+    AggregateConfig, DropInConfig, FromEnv, IngestConfig, IntakeConfig, InvalidateConfig,
+    ProcessConfig, QueryConfig, SweepConfig,
 };
 use callscope_cloud::dynamo::{DynamoCalls, DynamoRollups};
 use callscope_cloud::sqs::{SqsBatchHandler, SqsConsumer};
@@ -46,6 +47,8 @@ pub struct LocalPipeline {
     /// The HTTP ingest function's router.
     pub ingest: Router,
     pub intake: SqsConsumer<IntakeCalls>,
+    /// The dropin function: objects the drop-in bucket announces.
+    pub dropin: SqsConsumer<DropIn>,
     pub process: SqsConsumer<ProcessCalls>,
     pub aggregate: SqsConsumer<AggregateRollups>,
     pub sweep: Sweep,
@@ -82,6 +85,10 @@ impl LocalPipeline {
             &IntakeConfig::from_lookup(provisioned.env_of("IntakeFunction")?)?,
             &clients,
         );
+        let dropin = callscope_dropin::consumer(
+            &DropInConfig::from_lookup(provisioned.env_of("DropInFunction")?)?,
+            &clients,
+        );
         let process = callscope_process::consumer(
             &ProcessConfig::from_lookup(provisioned.env_of("ProcessFunction")?)?,
             &clients,
@@ -112,6 +119,7 @@ impl LocalPipeline {
             provisioned,
             ingest,
             intake,
+            dropin,
             process,
             aggregate,
             sweep,
@@ -178,6 +186,35 @@ impl LocalPipeline {
             ..HttpEvent::default()
         };
         call(&self.api, event).await
+    }
+
+    /// The local name of a bucket of the template.
+    pub fn bucket(&self, logical_id: &str) -> &str {
+        &self.provisioned.buckets[logical_id]
+    }
+
+    /// Writes an object into the drop-in bucket as a producer would (S3 then tells the drop-in
+    /// queue, as it does once deployed), with `metadata` as `x-amz-meta-*`.
+    pub async fn drop_object(
+        &self,
+        key: &str,
+        bytes: Vec<u8>,
+        metadata: &[(&str, &str)],
+    ) -> anyhow::Result<()> {
+        let mut put = self
+            .clients
+            .s3
+            .put_object()
+            .bucket(self.bucket("DropInBucket"))
+            .key(key)
+            .body(bytes.into());
+        for (name, value) in metadata {
+            put = put.metadata(*name, *value);
+        }
+        put.send()
+            .await
+            .with_context(|| format!("putting {key} in the drop-in bucket"))?;
+        Ok(())
     }
 
     pub fn queue_url(&self, logical_id: &str) -> &str {
@@ -253,12 +290,18 @@ impl LocalPipeline {
             .with_wait(Duration::ZERO)
     }
 
-    /// Runs intake → process → aggregate until every queue is idle, then the table streams
-    /// into the cache invalidation.
+    /// Runs dropin, then intake → process → aggregate until every queue is idle, then the table
+    /// streams into the cache invalidation.
     pub async fn drain(&self) -> anyhow::Result<BTreeMap<&'static str, PollReport>> {
-        let reports = self
+        let dropped = self
+            .runner("DropInFunction")
+            .run_until_idle(&self.dropin, 1, Duration::from_secs(300))
+            .await
+            .context("running the dropin event source")?;
+        let mut reports = self
             .drain_through(&self.intake, &self.process, &self.aggregate)
             .await?;
+        reports.insert("dropin", dropped);
         self.drain_streams().await?;
         Ok(reports)
     }

@@ -12,10 +12,15 @@ use aws_sdk_dynamodb::types::{
     ProjectionType, ScalarAttributeType, StreamSpecification, StreamViewType,
     TimeToLiveSpecification,
 };
+use aws_sdk_s3::types::{
+    BucketLifecycleConfiguration, Event, ExpirationStatus, FilterRule, FilterRuleName,
+    LifecycleExpiration, LifecycleRule, LifecycleRuleFilter, NotificationConfiguration,
+    NotificationConfigurationFilter, QueueConfiguration, S3KeyFilter,
+};
 use aws_sdk_sqs::types::QueueAttributeName;
 use serde::Serialize;
 
-use crate::template::{EnvValue, LocalTemplate, TableSpec};
+use crate::template::{BucketSpec, EnvValue, LocalTemplate, TableSpec};
 use callscope_cloud::aws::AwsClients;
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
@@ -25,6 +30,8 @@ pub struct Provisioned {
     pub tables: BTreeMap<String, String>,
     /// Stream ARN of each table that has a stream.
     pub streams: BTreeMap<String, String>,
+    /// Each bucket's name (lower-case: `{prefix}{logical id}`).
+    pub buckets: BTreeMap<String, String>,
     pub functions: BTreeMap<String, FunctionWiring>,
 }
 
@@ -179,6 +186,11 @@ pub async fn provision(
         }
         provisioned.tables.insert(table.logical_id.clone(), name);
     }
+    for bucket in &template.buckets {
+        let name = bucket_name(prefix, &bucket.logical_id);
+        create_bucket(clients, bucket, &name, &provisioned).await?;
+        provisioned.buckets.insert(bucket.logical_id.clone(), name);
+    }
     for function in &template.functions {
         function.ensure_environment_resolvable()?;
         let mut wiring = FunctionWiring {
@@ -245,6 +257,127 @@ pub async fn provision(
     Ok(provisioned)
 }
 
+/// A bucket's local name: S3 names are lower-case, 3–63 characters.
+pub fn bucket_name(prefix: &str, logical_id: &str) -> String {
+    let name: String = format!("{prefix}{logical_id}")
+        .to_ascii_lowercase()
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' {
+                c
+            } else {
+                '-'
+            }
+        })
+        .collect();
+    name.chars().take(63).collect()
+}
+
+/// Creates the bucket (idempotent) with the template's queue notifications and expirations.
+async fn create_bucket(
+    clients: &AwsClients,
+    bucket: &BucketSpec,
+    name: &str,
+    provisioned: &Provisioned,
+) -> anyhow::Result<()> {
+    match clients.s3.create_bucket().bucket(name).send().await {
+        Ok(_) => {}
+        Err(error)
+            if error.as_service_error().is_some_and(|e| {
+                e.is_bucket_already_owned_by_you() || e.is_bucket_already_exists()
+            }) => {}
+        Err(error) => {
+            return Err(anyhow::Error::new(error).context(format!("creating bucket {name}")))
+        }
+    }
+    let mut configurations = Vec::new();
+    for (i, notification) in bucket.notifications.iter().enumerate() {
+        let queue = provisioned
+            .queues
+            .get(&notification.queue)
+            .with_context(|| {
+                format!(
+                    "{}: notification to unknown queue {}",
+                    bucket.logical_id, notification.queue
+                )
+            })?;
+        let mut rules = Vec::new();
+        for (rule, value) in [
+            ("prefix", &notification.prefix),
+            ("suffix", &notification.suffix),
+        ] {
+            if let Some(value) = value {
+                rules.push(
+                    FilterRule::builder()
+                        .name(FilterRuleName::from(rule))
+                        .value(value)
+                        .build(),
+                );
+            }
+        }
+        let mut configuration = QueueConfiguration::builder()
+            .id(format!("{}-{i}", bucket.logical_id))
+            .queue_arn(&queue.arn)
+            .events(Event::from(notification.event.as_str()));
+        if !rules.is_empty() {
+            configuration = configuration.filter(
+                NotificationConfigurationFilter::builder()
+                    .key(S3KeyFilter::builder().set_filter_rules(Some(rules)).build())
+                    .build(),
+            );
+        }
+        configurations.push(
+            configuration
+                .build()
+                .context("building a queue notification")?,
+        );
+    }
+    if !configurations.is_empty() {
+        clients
+            .s3
+            .put_bucket_notification_configuration()
+            .bucket(name)
+            .notification_configuration(
+                NotificationConfiguration::builder()
+                    .set_queue_configurations(Some(configurations))
+                    .build(),
+            )
+            .send()
+            .await
+            .with_context(|| format!("configuring notifications of {name}"))?;
+    }
+    if !bucket.expirations.is_empty() {
+        let rules = bucket
+            .expirations
+            .iter()
+            .enumerate()
+            .map(|(i, (prefix, days))| {
+                LifecycleRule::builder()
+                    .id(format!("expire-{i}"))
+                    .status(ExpirationStatus::Enabled)
+                    .filter(LifecycleRuleFilter::builder().prefix(prefix).build())
+                    .expiration(LifecycleExpiration::builder().days(*days).build())
+                    .build()
+                    .context("building a lifecycle rule")
+            })
+            .collect::<anyhow::Result<Vec<_>>>()?;
+        clients
+            .s3
+            .put_bucket_lifecycle_configuration()
+            .bucket(name)
+            .lifecycle_configuration(
+                BucketLifecycleConfiguration::builder()
+                    .set_rules(Some(rules))
+                    .build()
+                    .context("building the lifecycle configuration")?,
+            )
+            .send()
+            .await
+            .with_context(|| format!("configuring the lifecycle of {name}"))?;
+    }
+    Ok(())
+}
+
 /// What `!Ref X` evaluates to: a table's name, a queue's URL, or a parameter's value.
 fn resolve(
     template: &LocalTemplate,
@@ -256,6 +389,9 @@ fn resolve(
     }
     if let Some(queue) = provisioned.queues.get(target) {
         return Ok(queue.url.clone());
+    }
+    if let Some(bucket) = provisioned.buckets.get(target) {
+        return Ok(bucket.clone());
     }
     match template.parameters.get(target) {
         Some(value) => Ok(value.clone()),
@@ -354,6 +490,9 @@ async fn create_table(
 
 /// Deletes what [`provision`] created (tests use unique prefixes and clean up after themselves).
 pub async fn teardown(clients: &AwsClients, provisioned: &Provisioned) -> anyhow::Result<()> {
+    for bucket in provisioned.buckets.values() {
+        empty_and_delete_bucket(clients, bucket).await?;
+    }
     for queue in provisioned.queues.values() {
         clients
             .sqs
@@ -372,5 +511,43 @@ pub async fn teardown(clients: &AwsClients, provisioned: &Provisioned) -> anyhow
             .await
             .with_context(|| format!("deleting {table}"))?;
     }
+    Ok(())
+}
+
+async fn empty_and_delete_bucket(clients: &AwsClients, bucket: &str) -> anyhow::Result<()> {
+    loop {
+        let listed = clients
+            .s3
+            .list_objects_v2()
+            .bucket(bucket)
+            .send()
+            .await
+            .with_context(|| format!("listing {bucket}"))?;
+        let keys: Vec<String> = listed
+            .contents()
+            .iter()
+            .filter_map(|o| o.key().map(str::to_owned))
+            .collect();
+        if keys.is_empty() {
+            break;
+        }
+        for key in keys {
+            clients
+                .s3
+                .delete_object()
+                .bucket(bucket)
+                .key(&key)
+                .send()
+                .await
+                .with_context(|| format!("deleting s3://{bucket}/{key}"))?;
+        }
+    }
+    clients
+        .s3
+        .delete_bucket()
+        .bucket(bucket)
+        .send()
+        .await
+        .with_context(|| format!("deleting bucket {bucket}"))?;
     Ok(())
 }

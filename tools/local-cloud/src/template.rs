@@ -3,6 +3,7 @@
 //! event sources, with parameters, conditions and rules applied as CloudFormation would for one
 //! stack. Local resources are created from this, so local and deployed settings cannot drift.
 
+mod bucket;
 mod conditions;
 mod foreach;
 mod function;
@@ -15,6 +16,7 @@ use std::path::Path;
 use anyhow::{bail, Context};
 use serde_norway::Value;
 
+pub use bucket::{BucketSpec, QueueNotification};
 pub use function::{
     EnvValue, FunctionSpec, HttpEventSpec, ScheduleEventSpec, SqsEventSpec, StreamEventSpec,
 };
@@ -41,6 +43,8 @@ pub struct LocalTemplate {
     /// Queues, tables and functions whose `Condition` holds (or that have none).
     pub queues: Vec<QueueSpec>,
     pub tables: Vec<TableSpec>,
+    /// Buckets with the notifications and expirations the emulator is given.
+    pub buckets: Vec<BucketSpec>,
     pub functions: Vec<FunctionSpec>,
     /// The template as CloudFormation reads it after its transforms' own expansions
     /// (`AWS::LanguageExtensions`' `Fn::ForEach`), for readers of what the local cloud does not
@@ -213,6 +217,7 @@ impl LocalTemplate {
             stack: stack.clone(),
             queues: Vec::new(),
             tables: Vec::new(),
+            buckets: Vec::new(),
             functions: Vec::new(),
             document: Value::Null,
         };
@@ -221,6 +226,9 @@ impl LocalTemplate {
             let parsed = match resource.get("Type").and_then(Value::as_str) {
                 Some("AWS::SQS::Queue") => {
                     queue(id, props, &evaluator).map(|q| template.queues.push(q))
+                }
+                Some("AWS::S3::Bucket") => {
+                    bucket::bucket(id, props, &evaluator).map(|b| template.buckets.push(b))
                 }
                 Some("AWS::DynamoDB::Table") => {
                     table::table(id, props).map(|t| template.tables.push(t))

@@ -9,9 +9,10 @@ use callscope_local::template::{intrinsic, LocalTemplate};
 use serde_norway::Value;
 
 /// The short names of the `function` dimension of the `callscope` metrics (the EMF contract).
-pub const METRIC_FUNCTIONS: [&str; 7] = [
+pub const METRIC_FUNCTIONS: [&str; 8] = [
     "ingest",
     "intake",
+    "dropin",
     "process",
     "aggregate",
     "sweep",
