@@ -4,7 +4,7 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 LOCAL_CLOUD := infra/local-cloud.sh
 
-.PHONY: help demo serve test lint infra-lint tests unit bench pii-report profile analyse local-up local-down local-status sam-build
+.PHONY: help demo serve test lint infra-lint tests unit bench pii-report roles-report profile analyse local-up local-down local-status sam-build
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -57,6 +57,9 @@ bench: ## criterion benchmarks of the analysis engine, then the adversarial suit
 
 pii-report: ## recall and precision of PII redaction per type on the labelled set (generated calls + shared/core/data/pii/eval)
 	cargo run --quiet --release -p callscope-core --example pii_report
+
+roles-report: ## speaker-role inference on labelled calls with the roles hidden: accuracy per set, against the first-speaker rule
+	cargo run --quiet -p callscope-core --example roles_report
 
 profile: ## instructions per analysis stage of the 30-minute call (callgrind: repeatable on a busy machine)
 	infra/profile-analysis.sh

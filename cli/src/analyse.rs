@@ -6,7 +6,16 @@ use std::path::PathBuf;
 
 use anyhow::Context;
 use callscope_core::fidelity::{self, Row};
-use callscope_core::formats::{self, Format};
+use callscope_core::formats::{self, Format, ParseOptions};
+use callscope_core::Role;
+
+fn label_role(raw: &str) -> Result<(String, Role), String> {
+    let (label, role) = raw
+        .split_once('=')
+        .ok_or_else(|| format!("{raw:?}: write LABEL=ROLE, as in ch_0=agent"))?;
+    let role = Role::parse("speaker-role", role).map_err(|e| e.rule)?;
+    Ok((label.trim().to_owned(), role))
+}
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -18,6 +27,10 @@ pub struct Args {
     /// One line of JSON instead of pretty-printed.
     #[arg(long)]
     compact: bool,
+    /// The role of a speaker or channel label, as a source setting would fix it
+    /// (`--speaker-role ch_0=agent`); labels not given are inferred from what they say.
+    #[arg(long = "speaker-role", value_name = "LABEL=ROLE", value_parser = label_role)]
+    speaker_roles: Vec<(String, Role)>,
     /// Print our figures beside the file's `ConversationCharacteristics` (Transcribe Call
     /// Analytics / Contact Lens) instead of the JSON; exits 1 when one is out of tolerance.
     #[arg(long)]
@@ -27,8 +40,13 @@ pub struct Args {
 pub fn run(args: &Args) -> anyhow::Result<()> {
     let bytes = read_input(&args.file)?;
     // The input error already says which field broke which rule: print it as it is.
-    let parsed = formats::parse_transcript(&bytes, args.format).map_err(anyhow::Error::new)?;
-    let analysis = callscope_core::analyse(&parsed.transcript, parsed.duration_seconds);
+    let options = ParseOptions {
+        speaker_roles: args.speaker_roles.iter().cloned().collect(),
+    };
+    let parsed = formats::parse_transcript_with(&bytes, args.format, &options)
+        .map_err(anyhow::Error::new)?;
+    let mut analysis = callscope_core::analyse(&parsed.transcript, parsed.duration_seconds);
+    analysis.roles = parsed.roles;
     if args.compare {
         return compare(&bytes, &analysis);
     }

@@ -208,7 +208,9 @@ pub struct PlainCall {
     #[serde(flatten)]
     call: CallFields,
     /// `Role: text` lines (`Agent: Hello`); a line without a `Word:` label continues the previous
-    /// utterance, blank lines are skipped. Roles as in `speaker`. At most 300,000 bytes of text.
+    /// utterance, blank lines are skipped. Roles as in `speaker`. Names instead of roles
+    /// (`Sam: Hello`, no role word on any line) are accepted too: their roles come from
+    /// `speaker_roles` or are inferred from what they say. At most 300,000 bytes of text.
     #[schema(
         pattern = r"^\s*(Agent|Customer|Other): *[A-Za-z0-9][^:\n]*(\n+(Agent|Customer|Other): *[A-Za-z0-9][^:\n]*)*\s*$"
     )]
@@ -217,6 +219,10 @@ pub struct PlainCall {
     utterances: Option<()>,
     #[schema(schema_with = untimed_or_absent)]
     transcribe: Option<()>,
+    /// Name to role, `{"Sam": "agent"}`, when the lines name people; names it leaves out are
+    /// inferred from what they say.
+    #[schema(value_type = Option<HashMap<String, Speaker>>)]
+    speaker_roles: Option<Value>,
 }
 
 /// Amazon Transcribe output in the call document.
@@ -230,9 +236,10 @@ pub struct TranscribeCall {
     utterances: Option<()>,
     #[schema(schema_with = untimed_or_absent)]
     transcript: Option<()>,
-    /// For standard jobs: speaker label to role, `{"spk_0": "agent", "spk_1": "customer"}`;
-    /// without it the first label to speak is the agent, the second the customer.
-    #[schema(value_type = Option<Object>)]
+    /// For standard jobs: speaker or channel label to role, `{"spk_0": "agent"}`,
+    /// `{"ch_0": "agent", "ch_1": "customer"}`; labels it leaves out are inferred from what
+    /// they say, and the analysis's `roles` says how sure that is.
+    #[schema(value_type = Option<HashMap<String, Speaker>>)]
     speaker_roles: Option<Value>,
 }
 

@@ -13,6 +13,7 @@
 //! | stage | function(s) | use case | ports it needs |
 //! |---|---|---|---|
 //! | admit | `ingest` (HTTP), `intake` (SQS intake queue), `dropin` (S3 objects) | [`admit::AdmitCalls`]; [`intake::IntakeCalls`] reads an intake message into it, [`dropin::DropIn`] a dropped object | `CallRepository`, `Publisher` (process queue), `Clock`; intake and dropin add `DeadLetter`, dropin `ObjectStore` |
+//! | transcribe | none yet (issue 21 item 3: a recordings queue's function) | [`recordings::StartTranscriptions`]: an audio object → its sidecar and a Transcribe job | `TranscriptionJobs`, `RecordingObjects`, `DeadLetter` |
 //! | process | `process` | [`process::ProcessCalls`]: analyse, store, emit `CallAnalysed` | `CallRepository`, `Publisher` (analytics queue), `Clock`, `DeadLetter` |
 //! | aggregate | `aggregate` | [`aggregate::AggregateRollups`]: markers + rollup additions, once per call | `RollupRepository`, `Clock`, `DeadLetter` |
 //! | sweep | `sweep` | [`sweep::Sweep`]: calls left RECEIVED, queued again | `CallRepository`, `Publisher` (process queue), `Clock` |
@@ -35,6 +36,7 @@ pub mod ports;
 pub mod process;
 pub mod query;
 pub mod rate_limit;
+pub mod recordings;
 pub mod sweep;
 pub mod telemetry;
 #[cfg(test)]

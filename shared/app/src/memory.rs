@@ -6,6 +6,7 @@ mod calls;
 mod objects;
 mod queues;
 mod rollups;
+mod transcription;
 
 use std::sync::Mutex;
 
@@ -16,6 +17,7 @@ pub use calls::MemoryCalls;
 pub use objects::MemoryObjects;
 pub use queues::{MemoryDeadLetter, MemoryPublisher};
 pub use rollups::MemoryRollups;
+pub use transcription::MemoryTranscribe;
 
 use crate::ports::Clock;
 

@@ -8,6 +8,7 @@ mod objects;
 mod queries;
 mod queues;
 mod rollups;
+mod transcription;
 
 pub use cache::{
     bumped_within, coalesce_window, key_of, next_generation, BumpEffect, Bumps, Cache, CacheError,
@@ -28,3 +29,4 @@ pub use queues::{
     SendReport, CORRELATION_ID_ATTRIBUTE, FAILURE_REASON_ATTRIBUTE, TENANT_ATTRIBUTE,
 };
 pub use rollups::{ApplyReport, RollupError, RollupRepository, TenantCall};
+pub use transcription::{JobError, JobStarted, RecordingObjects, TranscriptionJobs};

@@ -81,11 +81,7 @@ impl ProcessCalls {
         }
         // Ingest redacted the transcript before storing it; the counts it found travel with it.
         let started = Instant::now();
-        let analysis = self.analyser.analyse(
-            &stored.call.utterances,
-            Some(stored.call.duration_seconds),
-            stored.redactions,
-        );
+        let analysis = self.analyser.analyse_call(&stored.call, stored.redactions);
         telemetry::time(telemetry::ANALYSIS_TIME, started.elapsed());
         let signature = Signature::of(&stored.call.utterances);
         let processed = ProcessedCall {

@@ -233,6 +233,10 @@ pub struct Call {
     pub utterances: Transcript,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub outcome: Option<Outcome>,
+    /// How speaker labels became roles, when the transcript had labels rather than roles
+    /// (standard Transcribe, channels, plain text with names): inferred or configured.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub roles: Option<crate::roles::SpeakerRoles>,
 }
 
 /// The unchecked fields of a call as a format read them; [`Call::from_draft`] turns it into a
@@ -251,6 +255,8 @@ pub struct CallDraft {
     pub duration_seconds: Option<f64>,
     pub utterances: Vec<Utterance>,
     pub outcome: Option<String>,
+    /// How the format turned speaker labels into roles, when it had to.
+    pub roles: Option<crate::roles::SpeakerRoles>,
 }
 
 /// Seconds kept to the microsecond. The duration is stored as a DynamoDB number, which cannot
@@ -302,6 +308,7 @@ impl Call {
                 .outcome
                 .map(|o| Outcome::parse("outcome", &o))
                 .transpose()?,
+            roles: draft.roles,
         })
     }
 

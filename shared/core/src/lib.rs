@@ -10,7 +10,9 @@ pub mod fidelity;
 pub mod formats;
 pub mod objects;
 pub mod pipeline;
+pub mod recordings;
 pub mod redaction;
+pub mod roles;
 pub mod similarity;
 
 pub use analysis::{analyse, CallAnalysis};

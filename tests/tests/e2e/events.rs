@@ -20,9 +20,11 @@ const FUNCTION_EVENTS: &[(&str, &[&str])] = &[
         &[
             "events/apigw/create_call.json",
             "events/apigw/create_calls_bulk.json",
+            "events/apigw/create_upload.json",
         ],
     ),
     ("intake", &["events/sqs/intake_message.json"]),
+    ("dropin", &["events/sqs/dropin_object_created.json"]),
     ("process", &["events/sqs/process_batch.json"]),
     ("aggregate", &["events/sqs/aggregate_batch.json"]),
     ("sweep", &["events/eventbridge/scheduled_sweep.json"]),
@@ -117,6 +119,13 @@ fn every_event_file_reads_as_the_event_its_function_takes() {
                             .unwrap_or_else(|e| panic!("{path}: not a call intake admits: {e}"));
                     }
                 }
+                "dropin" => {
+                    for body in sqs_bodies(path) {
+                        callscope_core::objects::ObjectEvent::parse(&body).unwrap_or_else(|e| {
+                            panic!("{path}: not an S3 event dropin reads: {e}")
+                        });
+                    }
+                }
                 "process" => {
                     for body in sqs_bodies(path) {
                         serde_json::from_str::<ProcessCall>(&body)
@@ -178,7 +187,8 @@ async fn every_http_event_is_answered_by_its_route() {
         let reply = callscope_http::lambda::invoke(&cloud.ingest, event)
             .await
             .expect("a v2 response");
-        assert_eq!(reply.status_code, 202, "{path}: {:?}", reply.body);
+        let expected = if path.contains("upload") { 201 } else { 202 };
+        assert_eq!(reply.status_code, expected, "{path}: {:?}", reply.body);
     }
     cloud.drain().await;
     for path in files_of("query") {

@@ -167,6 +167,37 @@ async fn an_http_call_is_processed_and_counted_in_its_rollups() {
     cloud.cleanup().await;
 }
 
+/// A standard Transcribe job's output carries speaker labels, not roles: the roles are inferred
+/// at ingest, kept with the call, and reported in the analysis the API serves.
+#[tokio::test]
+async fn a_transcribe_call_without_roles_is_analysed_with_inferred_roles_reported() {
+    let cloud = TestCloud::start().await;
+    let output: Value =
+        serde_json::from_str(&fixture("events/calls/transcribe_standard.json")).expect("json");
+    let document = json!({
+        "call_id": "roles-1", "agent_id": "sam", "customer_id": "acme-corp",
+        "start_time": "2026-11-01T14:30:00Z", "transcribe": output,
+    });
+    let reply = cloud
+        .post("/api/v1/calls", &document.to_string(), Some(TENANT))
+        .await;
+    assert_eq!(reply.status, 202, "{}", reply.body);
+    cloud.drain().await;
+    assert_eq!(status_of(&cloud, "roles-1").await, CallStatus::Processed);
+    let reply = cloud.get("/api/v1/calls/roles-1", Some(TENANT)).await;
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    let body = &reply.body;
+    let roles = &body["analysis"]["roles"];
+    assert_eq!(roles["inferred"], true, "{body}");
+    assert_eq!(
+        roles["labels"],
+        json!({"spk_0": "agent", "spk_1": "customer"})
+    );
+    assert_eq!(roles["low_confidence"], false, "{roles}");
+    assert!(roles["evidence"].as_array().is_some_and(|e| !e.is_empty()));
+    cloud.cleanup().await;
+}
+
 #[tokio::test]
 async fn an_intake_message_from_a_producer_reaches_the_rollups_of_its_tenant_only() {
     let cloud = TestCloud::start().await;

@@ -398,3 +398,44 @@ async fn nothing_is_started_once_the_invocation_is_out_of_time() {
     );
     assert!(f.analytics.sent().is_empty());
 }
+
+#[tokio::test]
+async fn roles_inferred_at_ingest_are_reported_in_the_analysis() {
+    let f = fixture_with(&[]).await;
+    let named = callscope_core::formats::parse_value(
+        serde_json::json!({
+            "call_id": "c-names", "agent_id": "ana", "customer_id": "k1",
+            "start_time": "2026-11-02T09:00:00Z",
+            "transcript": "Dana: Hi, I'm calling about my bill.\nSam: Thanks for calling Brightline, this is Sam, how can I help?"
+        }),
+        callscope_core::formats::Format::Auto,
+    )
+    .expect("valid");
+    let clock = Arc::new(FixedClock::at("2026-11-02T10:00:00Z"));
+    AdmitCalls::new(f.calls.clone(), Arc::new(MemoryPublisher::default()), clock)
+        .admit(
+            &tenant("acme"),
+            vec![(named, correlation("c-names"))],
+            Deadline::NONE,
+        )
+        .await;
+    let failed = consume(
+        &f.analyse,
+        &f.dlq,
+        &[received("m1", &request("c-names"), &[])],
+        Deadline::NONE,
+    )
+    .await;
+    assert!(failed.is_empty());
+    let analysis = f
+        .calls
+        .analysis(&tenant("acme"), &call_id("c-names"))
+        .expect("analysis");
+    let roles = analysis.roles.expect("names were labels");
+    assert!(roles.inferred && !roles.low_confidence, "{roles:?}");
+    assert_eq!(roles.labels["Sam"], callscope_core::Role::Agent);
+    assert_eq!(
+        analysis.word_count.customer, 6,
+        "Dana's words count as the customer's"
+    );
+}

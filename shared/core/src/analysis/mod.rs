@@ -12,7 +12,7 @@ mod scoring;
 mod sentiment;
 #[cfg(test)]
 pub(crate) mod test_support;
-mod text;
+pub(crate) mod text;
 mod timeline;
 mod tokens;
 pub mod trackers;
@@ -20,8 +20,9 @@ mod turns;
 
 use serde::{Deserialize, Serialize};
 
-use crate::domain::Transcript;
+use crate::domain::{Call, Transcript};
 use crate::redaction::{self, RedactionCounts};
+use crate::roles::SpeakerRoles;
 
 pub use next_steps::NextStep;
 pub use per_role::PerRole;
@@ -109,6 +110,12 @@ pub struct CallAnalysis {
     /// analyses stored before it existed.
     #[serde(default)]
     pub intervals: Vec<Interval>,
+    /// How speaker labels became roles when the transcript had labels, not roles (standard
+    /// Transcribe, channels, plain text with names): `inferred`, `labels`, `confidence`,
+    /// `low_confidence` (the roles may be swapped) and `evidence`. Absent when the transcript
+    /// named roles itself. Set from the call by [`Analyser::analyse_call`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub roles: Option<SpeakerRoles>,
 }
 
 /// The engine with its configuration prepared once (compiled tracker rules, the sentiment
@@ -131,6 +138,14 @@ impl Analyser {
             trackers: trackers::TrackerSet::new(rules),
             sentiment: sentiment::SentimentScorer::new(),
         }
+    }
+
+    /// Analyses a call as stored: its redacted transcript and duration, with how its speakers'
+    /// roles were decided.
+    pub fn analyse_call(&self, call: &Call, redactions: RedactionCounts) -> CallAnalysis {
+        let mut analysis = self.analyse(&call.utterances, Some(call.duration_seconds), redactions);
+        analysis.roles = call.roles.clone();
+        analysis
     }
 
     /// Analyses one call whose transcript was redacted at ingest (`redactions` says what was
@@ -176,6 +191,7 @@ impl Analyser {
             recommendations: Vec::new(),
             turns,
             intervals,
+            roles: None,
         };
         let assessment = scoring::assess(&analysis);
         analysis.score = assessment.score;

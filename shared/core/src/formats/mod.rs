@@ -5,6 +5,11 @@
 //! A call document is a JSON object with the call's metadata (`call_id, agent_id, customer_id,
 //! team_id?, language?, start_time, duration_seconds?, outcome?`) and exactly one transcript
 //! field. Every rejection names the field (a JSON path) and the rule.
+//!
+//! Transcripts that label speakers without roles (standard Transcribe `spk_0`, channels `ch_0`,
+//! plain text with names) get their roles from `speaker_roles` (the document's field, over the
+//! source's [`ParseOptions`]) or, for labels neither maps, inferred from what is said
+//! ([`crate::roles`]); the call's `roles` says which and how sure.
 
 mod fields;
 mod plain;
@@ -18,8 +23,9 @@ use serde::de::{Deserialize, Deserializer, IgnoredAny, MapAccess, Visitor};
 use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 
-use crate::domain::{Call, CallDraft, Transcript, Utterance, MAX_DOCUMENT_BYTES};
+use crate::domain::{Call, CallDraft, Role, Transcript, Utterance, MAX_DOCUMENT_BYTES};
 use crate::error::InputError;
+use crate::roles::SpeakerRoles;
 
 /// Which format a document is in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -55,6 +61,15 @@ const TRANSCRIPT_FIELDS: [(&str, Format); 3] = [
     ("transcribe", Format::Transcribe),
 ];
 
+/// A source's settings for reading its documents.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ParseOptions {
+    /// Roles of speaker or channel labels this source always uses (`ch_0` → agent for a
+    /// recorder that puts the agent on the left channel); a document's own `speaker_roles`
+    /// overrides them label by label.
+    pub speaker_roles: BTreeMap<String, Role>,
+}
+
 /// A transcript read from any accepted document, with the call when the document had one.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ParsedTranscript {
@@ -63,6 +78,8 @@ pub struct ParsedTranscript {
     /// The format the document turned out to be in.
     pub format: Format,
     pub call: Option<Call>,
+    /// How speaker labels became roles, when the document had labels.
+    pub roles: Option<SpeakerRoles>,
 }
 
 /// Whether a JSON object is bare Amazon Transcribe / Call Analytics / Contact Lens output.
@@ -72,7 +89,16 @@ pub fn is_transcribe_output(object: &Map<String, Value>) -> bool {
 
 /// Parses a whole call (metadata and transcript).
 pub fn parse_call(bytes: &[u8], format: Format) -> Result<Call, InputError> {
-    call_of(read_document(bytes)?, format)
+    parse_call_with(bytes, format, &ParseOptions::default())
+}
+
+/// Parses a whole call with a source's settings.
+pub fn parse_call_with(
+    bytes: &[u8],
+    format: Format,
+    options: &ParseOptions,
+) -> Result<Call, InputError> {
+    call_of(read_document(bytes)?, format, options)
 }
 
 /// Parses a whole call from JSON already read (bulk items).
@@ -86,6 +112,7 @@ pub fn parse_value(value: Value, format: Format) -> Result<Call, InputError> {
             raw_utterances: None,
         },
         format,
+        &ParseOptions::default(),
     )
 }
 
@@ -93,8 +120,8 @@ fn not_an_object() -> InputError {
     InputError::invalid("document", "must be a JSON object with the call's fields")
 }
 
-fn call_of(document: Document, format: Format) -> Result<Call, InputError> {
-    let (_, utterances) = read_transcript_field(&document, format)?;
+fn call_of(document: Document, format: Format, options: &ParseOptions) -> Result<Call, InputError> {
+    let (_, utterances, roles) = read_transcript_field(&document, format, options)?;
     let object = &document.object;
     Call::from_draft(CallDraft {
         call_id: fields::optional_string(object, "call_id")?,
@@ -106,12 +133,58 @@ fn call_of(document: Document, format: Format) -> Result<Call, InputError> {
         duration_seconds: fields::optional_number(object, "duration_seconds")?,
         utterances,
         outcome: fields::optional_string(object, "outcome")?,
+        roles,
     })
+}
+
+/// The labels' configured roles: the source's, overridden by the document's `speaker_roles`.
+fn configured_roles(
+    object: &Map<String, Value>,
+    options: &ParseOptions,
+) -> Result<BTreeMap<String, Role>, InputError> {
+    let mut roles = options.speaker_roles.clone();
+    match object.get("speaker_roles") {
+        None | Some(Value::Null) => {}
+        Some(Value::Object(map)) => {
+            for (label, role) in map {
+                let field = format!("speaker_roles.{label}");
+                roles.insert(
+                    label.clone(),
+                    Role::parse(&field, fields::as_str(role, &field)?)?,
+                );
+            }
+        }
+        Some(_) => {
+            return Err(InputError::invalid(
+                "speaker_roles",
+                "must map speaker labels to roles, e.g. {\"spk_0\": \"agent\"}",
+            ))
+        }
+    }
+    Ok(roles)
+}
+
+/// Reads a plain `Speaker: text` transcript on its own (no call document), with a source's
+/// settings: its utterances, and how names became roles when it had names.
+pub fn parse_plain(
+    text: &str,
+    options: &ParseOptions,
+) -> Result<(Vec<Utterance>, Option<SpeakerRoles>), InputError> {
+    plain::parse(text, &options.speaker_roles)
 }
 
 /// Parses any accepted document down to its transcript: a call document, or a bare Transcribe
 /// / Call Analytics / Contact Lens output file (which has no call metadata).
 pub fn parse_transcript(bytes: &[u8], format: Format) -> Result<ParsedTranscript, InputError> {
+    parse_transcript_with(bytes, format, &ParseOptions::default())
+}
+
+/// [`parse_transcript`] with a source's settings.
+pub fn parse_transcript_with(
+    bytes: &[u8],
+    format: Format,
+    options: &ParseOptions,
+) -> Result<ParsedTranscript, InputError> {
     let document = read_document(bytes)?;
     let is_call_document = TRANSCRIPT_FIELDS
         .iter()
@@ -120,8 +193,9 @@ pub fn parse_transcript(bytes: &[u8], format: Format) -> Result<ParsedTranscript
         && matches!(format, Format::Auto | Format::Transcribe)
         && transcribe::looks_like(&document.object)
     {
+        let fixed = configured_roles(&document.object, options)?;
         let value = Value::Object(document.object);
-        let utterances = transcribe::parse(&value, value.get("speaker_roles"))?;
+        let (utterances, roles) = transcribe::parse(&value, &fixed)?;
         let transcript = Transcript::new(utterances)?;
         let duration_seconds = transcript.timed_length_seconds();
         return Ok(ParsedTranscript {
@@ -129,14 +203,16 @@ pub fn parse_transcript(bytes: &[u8], format: Format) -> Result<ParsedTranscript
             duration_seconds,
             format: Format::Transcribe,
             call: None,
+            roles,
         });
     }
     let (_, detected) = transcript_field(&document, format)?;
-    let call = call_of(document, detected)?;
+    let call = call_of(document, detected, options)?;
     Ok(ParsedTranscript {
         transcript: call.utterances.clone(),
         duration_seconds: Some(call.duration_seconds),
         format: detected,
+        roles: call.roles.clone(),
         call: Some(call),
     })
 }
@@ -258,20 +334,30 @@ fn transcript_field(
 fn read_transcript_field(
     document: &Document,
     format: Format,
-) -> Result<(Format, Vec<Utterance>), InputError> {
+    options: &ParseOptions,
+) -> Result<(Format, Vec<Utterance>, Option<SpeakerRoles>), InputError> {
     let (field, detected) = transcript_field(document, format)?;
     let object = &document.object;
     let raw = object.get(field).unwrap_or(&Value::Null);
-    let utterances = match detected {
-        Format::Plain => plain::parse(fields::as_str(raw, field)?)?,
-        Format::Callscope => match &document.raw_utterances {
-            Some(text) => utterances::parse_text(text.get()),
-            None => utterances::parse(raw),
+    let (utterances, roles) = match detected {
+        Format::Plain => {
+            let fixed = configured_roles(object, options)?;
+            plain::parse(fields::as_str(raw, field)?, &fixed)?
         }
-        .map_err(|e| e.within(field))?,
-        _ => transcribe::parse(raw, object.get("speaker_roles")).map_err(|e| e.within(field))?,
+        Format::Callscope => (
+            match &document.raw_utterances {
+                Some(text) => utterances::parse_text(text.get()),
+                None => utterances::parse(raw),
+            }
+            .map_err(|e| e.within(field))?,
+            None,
+        ),
+        _ => {
+            let fixed = configured_roles(object, options)?;
+            transcribe::parse(raw, &fixed).map_err(|e| e.within(field))?
+        }
     };
-    Ok((detected, utterances))
+    Ok((detected, utterances, roles))
 }
 
 #[cfg(test)]

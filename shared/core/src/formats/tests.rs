@@ -210,7 +210,7 @@ fn standard_jobs_group_words_by_speaker_label_and_map_roles() {
     assert_eq!(
         (u[0].speaker, u[0].text.as_str()),
         (Role::Agent, "Hello."),
-        "first to speak is the agent"
+        "no cues either way: the first to speak, by the prior"
     );
     assert_eq!(
         (u[1].speaker, u[1].text.as_str(), u[1].end),
@@ -294,4 +294,85 @@ fn a_null_transcript_field_is_not_given_but_two_given_ones_are_refused() {
         (error.field.as_str(), error.kind),
         ("transcript", InputErrorKind::Invalid)
     );
+}
+
+#[test]
+fn plain_names_get_inferred_roles_and_a_role_beside_a_name_is_a_typo() {
+    let names =
+        "Dana: Hi, I'm calling about my bill.\nSam: Thanks for calling Brightline, how can I help?";
+    let call = parse_call(&with("transcript", json!(names)), Format::Auto).expect("valid");
+    let speakers: Vec<Role> = call
+        .utterances
+        .utterances()
+        .iter()
+        .map(|u| u.speaker)
+        .collect();
+    assert_eq!(speakers, [Role::Customer, Role::Agent]);
+    let roles = call.roles.expect("names are labels");
+    assert!(roles.inferred && !roles.low_confidence, "{roles:?}");
+    assert_eq!(roles.labels["Sam"], Role::Agent);
+    let mut doc: serde_json::Value =
+        serde_json::from_slice(&with("transcript", json!(names))).expect("json");
+    doc["speaker_roles"] = json!({"Dana": "agent"});
+    let configured = parse_call(doc.to_string().as_bytes(), Format::Auto).expect("valid");
+    assert_eq!(configured.utterances.utterances()[0].speaker, Role::Agent);
+    assert_eq!(
+        configured.utterances.utterances()[1].speaker,
+        Role::Customer
+    );
+    let plain_roles = parse_call(
+        &with("transcript", json!("Agent: hi\nCustomer: hello")),
+        Format::Auto,
+    )
+    .expect("valid");
+    assert_eq!(plain_roles.roles, None, "roles named: nothing inferred");
+    let typo = with("transcript", json!("Agent: hi\nCustomr: hello"));
+    assert!(error_of(&typo).rule.starts_with("line 2: unknown role"));
+}
+
+#[test]
+fn channel_identification_output_is_read_by_channel_and_the_source_can_fix_channels() {
+    let item = |label: &str, word: &str, start: f64| {
+        json!({"channel_label": label, "start_time": format!("{start:.2}"),
+               "end_time": format!("{:.2}", start + 0.3), "type": "pronunciation",
+               "alternatives": [{"confidence": "1.0", "content": word}]})
+    };
+    let punct = |mark: &str| json!({"type": "punctuation", "alternatives": [{"content": mark}]});
+    let results = json!({"channel_labels": {"number_of_channels": 2, "channels": [
+        {"channel_label": "ch_0", "items": [
+            item("ch_0", "I'm", 0.0), item("ch_0", "calling", 0.3), item("ch_0", "about", 0.6),
+            item("ch_0", "my", 0.9), item("ch_0", "bill", 1.2), punct("."),
+            item("ch_0", "Thanks", 6.0), punct("."),
+        ]},
+        {"channel_label": "ch_1", "items": [
+            item("ch_1", "Sure", 2.0), punct(","), item("ch_1", "how", 2.3), item("ch_1", "can", 2.6),
+            item("ch_1", "I", 2.9), item("ch_1", "help", 3.2), punct("?"),
+        ]},
+    ]}});
+    let bare = json!({"results": results}).to_string();
+    let parsed = parse_transcript(bare.as_bytes(), Format::Auto).expect("valid");
+    let turns: Vec<(Role, &str)> = parsed
+        .transcript
+        .utterances()
+        .iter()
+        .map(|u| (u.speaker, u.text.as_str()))
+        .collect();
+    assert_eq!(
+        turns,
+        [
+            (Role::Customer, "I'm calling about my bill."),
+            (Role::Agent, "Sure, how can I help?"),
+            (Role::Customer, "Thanks."),
+        ]
+    );
+    let roles = parsed.roles.expect("channels are labels");
+    assert!(roles.inferred);
+    assert_eq!(parsed.transcript.utterances()[1].word_times.len(), 5);
+    let options = ParseOptions {
+        speaker_roles: [("ch_0".to_owned(), Role::Agent)].into(),
+    };
+    let fixed = parse_transcript_with(bare.as_bytes(), Format::Auto, &options).expect("valid");
+    assert_eq!(fixed.transcript.utterances()[0].speaker, Role::Agent);
+    assert_eq!(fixed.transcript.utterances()[1].speaker, Role::Customer);
+    assert_eq!(fixed.roles.map(|r| r.confidence), Some(1.0));
 }

@@ -6,21 +6,23 @@
 //! - Contact Lens: the same turns with `ParticipantId`, whose role is given in `Participants[]`.
 //! - Standard: `results.items[]` (words with string times, punctuation without) grouped into
 //!   turns by speaker label (`items[].speaker_label`, or the `results.speaker_labels.segments`
-//!   containing the word). Standard jobs have labels, not roles: `speaker_roles` in the call
-//!   document maps them (`{"spk_0": "agent"}`); without it the first label to speak is the agent,
-//!   the second the customer and any other `other`, as agents open most sales calls.
+//!   containing the word), or by channel (`results.channel_labels.channels[]`, channel
+//!   identification). Standard jobs have labels, not roles: `speaker_roles` (in the call
+//!   document, or the source's setting) maps them (`{"spk_0": "agent"}`, `{"ch_0": "agent"}`);
+//!   labels it does not map are inferred from what they say ([`crate::roles`]).
 //!
 //! Word times are kept when the file has them: Call Analytics / Contact Lens `Items[]` of a turn
 //! and every standard-job word. Turns are sorted by start time (stable): channel-split
 //! transcripts list each channel's turns in blocks, and the timeline needs them in order.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 use serde_json::{Map, Value};
 
 use crate::domain::{Role, Utterance, WordTime};
 use crate::error::InputError;
 use crate::formats::fields;
+use crate::roles::{self, SpeakerRoles};
 
 /// Whether a bare JSON object is Transcribe or Contact Lens output.
 pub fn looks_like(object: &Map<String, Value>) -> bool {
@@ -28,17 +30,21 @@ pub fn looks_like(object: &Map<String, Value>) -> bool {
         || object.get("results").is_some_and(Value::is_object)
 }
 
-pub fn parse(raw: &Value, speaker_roles: Option<&Value>) -> Result<Vec<Utterance>, InputError> {
+/// The transcript, and how labels became roles when the file had labels (standard jobs).
+pub fn parse(
+    raw: &Value,
+    fixed: &BTreeMap<String, Role>,
+) -> Result<(Vec<Utterance>, Option<SpeakerRoles>), InputError> {
     let Value::Object(object) = raw else {
         return Err(InputError::invalid(
             "",
             "must be an Amazon Transcribe or Contact Lens output object",
         ));
     };
-    let mut utterances = if let Some(turns) = object.get("Transcript") {
-        parse_turns(object, turns)?
+    let (mut utterances, roles) = if let Some(turns) = object.get("Transcript") {
+        (parse_turns(object, turns)?, None)
     } else if let Some(results) = object.get("results") {
-        parse_standard(results, speaker_roles).map_err(|e| e.within("results"))?
+        parse_standard(results, fixed).map_err(|e| e.within("results"))?
     } else {
         return Err(InputError::unsupported(
             "",
@@ -46,7 +52,7 @@ pub fn parse(raw: &Value, speaker_roles: Option<&Value>) -> Result<Vec<Utterance
         ));
     };
     utterances.sort_by(|a, b| a.start.unwrap_or(0.0).total_cmp(&b.start.unwrap_or(0.0)));
-    Ok(utterances)
+    Ok((utterances, roles))
 }
 
 /// Call Analytics and Contact Lens turns.
@@ -175,45 +181,121 @@ fn role_of(raw: &str, field: &str) -> Result<Role, InputError> {
     }
 }
 
-/// Standard job output: words grouped into turns by speaker label.
+/// A standard job's word (its punctuation appended) and who said it.
+struct Word {
+    label: String,
+    text: String,
+    start: f64,
+    end: f64,
+}
+
+/// Standard job output: words grouped into turns by speaker label (`speaker_labels`) or by
+/// channel (`channel_labels`, channel identification); labels become roles as configured in
+/// `fixed`, the rest inferred from what each label says.
 fn parse_standard(
     results: &Value,
-    speaker_roles: Option<&Value>,
-) -> Result<Vec<Utterance>, InputError> {
+    fixed: &BTreeMap<String, Role>,
+) -> Result<(Vec<Utterance>, Option<SpeakerRoles>), InputError> {
+    let has_speakers = results.get("speaker_labels").is_some_and(|l| !l.is_null());
+    let words = match results.get("channel_labels") {
+        Some(channels) if !has_speakers && !channels.is_null() => {
+            channel_words(channels).map_err(|e| e.within("channel_labels"))?
+        }
+        _ => speaker_words(results)?,
+    };
+    let mut utterances: Vec<Utterance> = Vec::new();
+    let mut labels: Vec<String> = Vec::new();
+    for word in words {
+        match utterances.last_mut() {
+            Some(last) if labels.last() == Some(&word.label) => {
+                last.text.push(' ');
+                last.text.push_str(&word.text);
+                last.end = Some(last.end.unwrap_or(word.end).max(word.end));
+                last.word_times.push(WordTime {
+                    start: word.start,
+                    end: word.end,
+                });
+            }
+            _ => {
+                utterances.push(Utterance {
+                    speaker: Role::Other,
+                    text: word.text,
+                    start: Some(word.start),
+                    end: Some(word.end),
+                    word_times: vec![WordTime {
+                        start: word.start,
+                        end: word.end,
+                    }],
+                });
+                labels.push(word.label);
+            }
+        }
+    }
+    roles::check_labels(&labels, "items")?;
+    let roles = roles::apply(&labels, &mut utterances, fixed);
+    Ok((utterances, roles))
+}
+
+/// One `items[]` entry.
+enum Item {
+    Word {
+        text: String,
+        start: f64,
+        end: f64,
+    },
+    /// Punctuation has no times: it belongs to the word before it.
+    Punctuation(String),
+}
+
+fn read_item(item: &Value, at: &dyn Fn(&str) -> String) -> Result<Item, InputError> {
+    let content = item
+        .get("alternatives")
+        .and_then(|a| a.get(0))
+        .and_then(|a| a.get("content"))
+        .ok_or_else(|| {
+            InputError::invalid(
+                at("alternatives"),
+                "must hold at least one alternative with content",
+            )
+        })?;
+    let content = fields::as_str(content, &at("alternatives[0].content"))?.to_owned();
+    if item.get("type").and_then(Value::as_str) == Some("punctuation") {
+        return Ok(Item::Punctuation(content));
+    }
+    let start = fields::as_number(
+        item.get("start_time").unwrap_or(&Value::Null),
+        &at("start_time"),
+    )?;
+    let end = fields::as_number(
+        item.get("end_time").unwrap_or(&Value::Null),
+        &at("end_time"),
+    )?;
+    Ok(Item::Word {
+        text: content,
+        start,
+        end,
+    })
+}
+
+/// Words of a speaker-labelled job: `results.items[]`, each labelled by its `speaker_label` or
+/// the `speaker_labels` segment its start falls in.
+fn speaker_words(results: &Value) -> Result<Vec<Word>, InputError> {
     let segments = label_segments(results)?;
     let Some(Value::Array(items)) = results.get("items") else {
         return Err(InputError::invalid("items", "is required: the job's words"));
     };
-    let mut roles = RoleAssigner::new(speaker_roles)?;
-    let mut utterances: Vec<Utterance> = Vec::new();
-    let mut current_label: Option<String> = None;
+    let mut words: Vec<Word> = Vec::new();
     for (i, item) in items.iter().enumerate() {
         let at = |field: &str| format!("items[{i}].{field}");
-        let content = item
-            .get("alternatives")
-            .and_then(|a| a.get(0))
-            .and_then(|a| a.get("content"))
-            .ok_or_else(|| {
-                InputError::invalid(
-                    at("alternatives"),
-                    "must hold at least one alternative with content",
-                )
-            })?;
-        let content = fields::as_str(content, &at("alternatives[0].content"))?;
-        if item.get("type").and_then(Value::as_str) == Some("punctuation") {
-            if let Some(last) = utterances.last_mut() {
-                last.text.push_str(content);
+        let (content, start, end) = match read_item(item, &at)? {
+            Item::Word { text, start, end } => (text, start, end),
+            Item::Punctuation(mark) => {
+                if let Some(last) = words.last_mut() {
+                    last.text.push_str(&mark);
+                }
+                continue;
             }
-            continue;
-        }
-        let start = fields::as_number(
-            item.get("start_time").unwrap_or(&Value::Null),
-            &at("start_time"),
-        )?;
-        let end = fields::as_number(
-            item.get("end_time").unwrap_or(&Value::Null),
-            &at("end_time"),
-        )?;
+        };
         let label = match item.get("speaker_label") {
             Some(label) => fields::as_str(label, &at("speaker_label"))?.to_owned(),
             None => segments
@@ -224,26 +306,60 @@ fn parse_standard(
                     InputError::invalid(at("start_time"), "falls in no speaker_labels segment")
                 })?,
         };
-        match utterances.last_mut() {
-            Some(last) if current_label.as_deref() == Some(label.as_str()) => {
-                last.text.push(' ');
-                last.text.push_str(content);
-                last.end = Some(end);
-                last.word_times.push(WordTime { start, end });
-            }
-            _ => {
-                utterances.push(Utterance {
-                    speaker: roles.role(&label)?,
-                    text: content.to_owned(),
-                    start: Some(start),
-                    end: Some(end),
-                    word_times: vec![WordTime { start, end }],
-                });
-                current_label = Some(label);
-            }
+        words.push(Word {
+            label,
+            text: content,
+            start,
+            end,
+        });
+    }
+    Ok(words)
+}
+
+/// Words of a channel-identification job: `channel_labels.channels[].items[]`, each channel's
+/// words labelled by its `channel_label`, merged in time order (stable: a word that starts
+/// when another channel's does follows it in channel order).
+fn channel_words(channel_labels: &Value) -> Result<Vec<Word>, InputError> {
+    let Some(Value::Array(channels)) = channel_labels.get("channels") else {
+        return Err(InputError::invalid(
+            "channels",
+            "is required: each channel's label and words",
+        ));
+    };
+    let mut words: Vec<Word> = Vec::new();
+    for (c, channel) in channels.iter().enumerate() {
+        let label = fields::as_str(
+            channel.get("channel_label").unwrap_or(&Value::Null),
+            &format!("channels[{c}].channel_label"),
+        )?;
+        let Some(Value::Array(items)) = channel.get("items") else {
+            return Err(InputError::invalid(
+                format!("channels[{c}].items"),
+                "must be an array of the channel's words",
+            ));
+        };
+        let first = words.len();
+        for (i, item) in items.iter().enumerate() {
+            let at = |field: &str| format!("channels[{c}].items[{i}].{field}");
+            let (content, start, end) = match read_item(item, &at)? {
+                Item::Word { text, start, end } => (text, start, end),
+                Item::Punctuation(mark) => {
+                    if let Some(last) = words[first..].last_mut() {
+                        last.text.push_str(&mark);
+                    }
+                    continue;
+                }
+            };
+            words.push(Word {
+                label: label.to_owned(),
+                text: content,
+                start,
+                end,
+            });
         }
     }
-    Ok(utterances)
+    words.sort_by(|a, b| a.start.total_cmp(&b.start));
+    Ok(words)
 }
 
 /// `speaker_labels.segments` as (start, end, label).
@@ -254,7 +370,7 @@ fn label_segments(results: &Value) -> Result<Vec<(f64, f64, String)>, InputError
     else {
         return Err(InputError::invalid(
             "speaker_labels",
-            "is required: run the Transcribe job with ShowSpeakerLabels so turns can be told apart",
+            "is required: run the Transcribe job with ShowSpeakerLabels or ChannelIdentification so turns can be told apart",
         ));
     };
     segments
@@ -276,54 +392,4 @@ fn label_segments(results: &Value) -> Result<Vec<(f64, f64, String)>, InputError
             ))
         })
         .collect()
-}
-
-/// Maps standard-job speaker labels to roles: as configured, else in order of first speech.
-struct RoleAssigner {
-    configured: HashMap<String, Role>,
-    seen: Vec<String>,
-}
-
-impl RoleAssigner {
-    fn new(speaker_roles: Option<&Value>) -> Result<Self, InputError> {
-        let mut configured = HashMap::new();
-        if let Some(value) = speaker_roles {
-            let Value::Object(map) = value else {
-                return Err(InputError::invalid(
-                    "speaker_roles",
-                    "must map speaker labels to roles, e.g. {\"spk_0\": \"agent\"}",
-                ));
-            };
-            for (label, role) in map {
-                let field = format!("speaker_roles.{label}");
-                configured.insert(
-                    label.clone(),
-                    Role::parse(&field, fields::as_str(role, &field)?)?,
-                );
-            }
-        }
-        Ok(Self {
-            configured,
-            seen: Vec::new(),
-        })
-    }
-
-    fn role(&mut self, label: &str) -> Result<Role, InputError> {
-        if !self.configured.is_empty() {
-            return self.configured.get(label).copied().ok_or_else(|| {
-                InputError::invalid(
-                    format!("speaker_roles.{label}"),
-                    "is missing: every speaker label needs a role",
-                )
-            });
-        }
-        if !self.seen.iter().any(|s| s == label) {
-            self.seen.push(label.to_owned());
-        }
-        Ok(match self.seen.iter().position(|s| s == label) {
-            Some(0) => Role::Agent,
-            Some(1) => Role::Customer,
-            _ => Role::Other,
-        })
-    }
 }

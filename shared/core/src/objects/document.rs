@@ -14,6 +14,9 @@ use crate::formats::{self, Format};
 /// `NAME.meta.json` holds the metadata of `NAME.json` / `NAME.txt`.
 pub const SIDECAR_SUFFIX: &str = ".meta.json";
 
+/// Label → role for labelled transcripts (a sidecar's; see `crate::roles`).
+const SPEAKER_ROLES: &str = "speaker_roles";
+
 /// The call fields metadata may give.
 const FIELDS: [&str; 8] = [
     "call_id",
@@ -45,9 +48,10 @@ pub fn from_object_metadata(metadata: &BTreeMap<String, String>) -> Metadata {
 /// A sidecar's call fields (other fields are ignored, as in a call document).
 pub fn from_sidecar(bytes: &[u8]) -> Result<Metadata, InputError> {
     match serde_json::from_slice::<Value>(bytes) {
+        // `speaker_roles` too: the transcribe stage fixes a recording's channels this way.
         Ok(Value::Object(object)) => Ok(object
             .into_iter()
-            .filter(|(field, _)| FIELDS.contains(&field.as_str()))
+            .filter(|(field, _)| FIELDS.contains(&field.as_str()) || field == SPEAKER_ROLES)
             .collect()),
         Ok(_) => Err(InputError::invalid(
             "sidecar",
@@ -89,6 +93,11 @@ pub fn call_of_object(
         let given = layers.iter().find_map(|layer| layer.get(field));
         if let Some(value) = given {
             document.insert(field.to_owned(), typed(field, value)?);
+        }
+    }
+    if document.get(SPEAKER_ROLES).is_none_or(Value::is_null) {
+        if let Some(roles) = layers.iter().find_map(|layer| layer.get(SPEAKER_ROLES)) {
+            document.insert(SPEAKER_ROLES.to_owned(), roles.clone());
         }
     }
     if document.get("call_id").is_none_or(Value::is_null) {

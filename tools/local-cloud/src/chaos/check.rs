@@ -101,6 +101,8 @@ pub async fn check(
                     duration_seconds: listing.duration_seconds,
                     utterances: record.transcript,
                     outcome: listing.outcome,
+                    // Chaos calls name their roles; a listing carries none.
+                    roles: None,
                 };
                 let correlation_id = CorrelationId::parse("correlation_id", "check")?;
                 events.push(CallAnalysed::new(

@@ -11,6 +11,7 @@ use callscope_core::domain::{
     Timestamp, Transcript, Utterance,
 };
 use callscope_core::redaction::RedactionCounts;
+use callscope_core::roles::SpeakerRoles;
 use callscope_core::similarity::Signature;
 use serde::{Deserialize, Serialize};
 
@@ -117,6 +118,9 @@ pub struct CallItem {
     /// When the sweeper last queued it again.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_requeued_at: Option<Timestamp>,
+    /// How speaker labels became roles (inferred or configured), when the document had labels.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub roles: Option<SpeakerRoles>,
 }
 
 impl CallItem {
@@ -170,6 +174,7 @@ impl CallItem {
             preview: listing.preview,
             signature: listing.signature,
             failure_reason: listing.failure_reason,
+            roles: call.roles.clone(),
         }
     }
 
@@ -188,6 +193,7 @@ impl CallItem {
             duration_seconds: self.duration_seconds,
             utterances,
             outcome: self.outcome,
+            roles: self.roles,
         };
         StoredCall {
             call,
@@ -423,5 +429,33 @@ mod tests {
             Some((tenant, call_id))
         );
         assert_eq!(parse_call_pk("TENANT#acme#ROLLUP#TENANT"), None);
+    }
+
+    #[test]
+    fn inferred_roles_are_kept_with_the_call_item() {
+        let call = callscope_core::formats::parse_value(
+            serde_json::json!({
+                "call_id": "c-1", "agent_id": "a", "customer_id": "k",
+                "start_time": "2026-11-02T09:00:00Z",
+                "transcript": "Dana: I'm calling about my bill.\nSam: Thanks for calling, how can I help?"
+            }),
+            callscope_core::formats::Format::Auto,
+        )
+        .expect("valid");
+        let roles = call.roles.clone().expect("names are labels");
+        let received = ReceivedCall {
+            tenant: TenantId::parse("tenant", "acme").expect("tenant"),
+            content_hash: call.fingerprint(),
+            call,
+            redactions: RedactionCounts::default(),
+            correlation_id: CorrelationId::parse("correlation_id", "r-1").expect("id"),
+            received_at: Timestamp::parse("received_at", "2026-11-02T10:00:00Z").expect("time"),
+        };
+        let item: HashMap<String, AttributeValue> =
+            serde_dynamo::to_item(CallItem::received(&received)).expect("item");
+        let back: CallItem = serde_dynamo::from_item(item).expect("read back");
+        let stored = back.into_stored(received.call.utterances.clone());
+        assert_eq!(stored.call.roles, Some(roles));
+        assert_eq!(stored.call, received.call);
     }
 }

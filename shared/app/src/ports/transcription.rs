@@ -1,0 +1,49 @@
+//! Amazon Transcribe, as the recordings stage needs it: starting a job, and the two object
+//! operations around it (an audio object's metadata, the job's sidecar).
+
+use std::collections::BTreeMap;
+
+use async_trait::async_trait;
+use callscope_core::recordings::JobPlan;
+
+use super::ObjectError;
+
+/// What starting a job did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum JobStarted {
+    Started,
+    /// A job of this name exists: the object's event was delivered again.
+    AlreadyExists,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum JobError {
+    /// Over the account's rate or concurrent-job quota: try again later.
+    #[error("Transcribe is throttling job starts: {0}")]
+    Throttled(String),
+    /// Transcribe refused the job (bad media, settings, permissions): it never will start.
+    #[error("Transcribe refused the job: {0}")]
+    Rejected(String),
+    #[error("Transcribe is unavailable: {0}")]
+    Unavailable(String),
+}
+
+#[async_trait]
+pub trait TranscriptionJobs: Send + Sync + std::fmt::Debug {
+    /// Starts the planned job (`StartCallAnalyticsJob` or `StartTranscriptionJob`).
+    async fn start(&self, job: &JobPlan) -> Result<JobStarted, JobError>;
+}
+
+#[async_trait]
+pub trait RecordingObjects: Send + Sync + std::fmt::Debug {
+    /// The object's user metadata (`x-amz-meta-*`, names lower-case without the prefix),
+    /// without reading its bytes.
+    async fn metadata(
+        &self,
+        bucket: &str,
+        key: &str,
+    ) -> Result<BTreeMap<String, String>, ObjectError>;
+
+    /// Writes a small JSON object (the job's sidecar).
+    async fn put_json(&self, bucket: &str, key: &str, bytes: Vec<u8>) -> Result<(), ObjectError>;
+}
