@@ -8,6 +8,7 @@ pub mod demo;
 pub mod provision;
 pub mod pump;
 pub mod serve;
+pub mod sql;
 
 use callscope_cloud::config::calls_may_reach_aws;
 use std::path::PathBuf;
@@ -33,6 +34,9 @@ pub enum Command {
     /// Run the pipeline under faults, crashes, duplicates, poison and a Redis outage, then
     /// check that nothing was lost or counted twice (`make chaos`).
     Chaos(chaos::Args),
+    /// Run SQL with DuckDB over the Parquet export in the emulator's S3 (the table is `calls`),
+    /// as Athena runs it over the deployed export (docs/export.md).
+    Sql(sql::Args),
 }
 
 /// The template every local command reads unless told otherwise.
@@ -86,5 +90,6 @@ pub async fn run(command: Command) -> anyhow::Result<()> {
         Command::Cost(args) => cost::run(args).await,
         Command::Pump(args) => pump::run(args).await,
         Command::Chaos(args) => chaos::run(args).await,
+        Command::Sql(args) => sql::run(args).await,
     }
 }

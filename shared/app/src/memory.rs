@@ -3,6 +3,7 @@
 
 mod cache;
 mod calls;
+mod outbound;
 mod queues;
 mod rollups;
 
@@ -12,6 +13,7 @@ use callscope_core::domain::Timestamp;
 
 pub use cache::MemoryCache;
 pub use calls::MemoryCalls;
+pub use outbound::{MemoryBus, MemoryObjects};
 pub use queues::{MemoryDeadLetter, MemoryPublisher};
 pub use rollups::MemoryRollups;
 

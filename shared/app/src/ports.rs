@@ -4,6 +4,7 @@
 mod cache;
 mod calls;
 mod clock;
+mod outbound;
 mod queries;
 mod queues;
 mod rollups;
@@ -16,6 +17,7 @@ pub use calls::{
     StoredCall,
 };
 pub use clock::{Clock, SystemClock};
+pub use outbound::{BusEvent, EventBus, ObjectStore, OutboundError};
 pub use queries::{
     CallListing, CallQueries, CallRecord, Count, ListFilter, Page, PageRequest, Position, Read,
     RollupQueries,

@@ -8,5 +8,7 @@ pub mod backoff;
 pub mod cache;
 pub mod config;
 pub mod dynamo;
+#[cfg(feature = "outbound")]
+pub mod outbound;
 pub mod sqs;
 pub mod telemetry;

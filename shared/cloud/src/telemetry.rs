@@ -25,6 +25,7 @@ pub enum Function {
     Sweep,
     Query,
     Invalidate,
+    Outbound,
 }
 
 impl Function {
@@ -38,6 +39,7 @@ impl Function {
             Function::Sweep => "sweep",
             Function::Query => "query",
             Function::Invalidate => "invalidate",
+            Function::Outbound => "outbound",
         }
     }
 }

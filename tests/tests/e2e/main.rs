@@ -8,6 +8,7 @@ mod cost;
 mod edges;
 mod events;
 mod exactly_once;
+mod export;
 mod faults;
 mod ingest_http;
 mod openapi;

@@ -16,7 +16,10 @@ use aws_sdk_sqs::types::QueueAttributeName;
 use serde::Serialize;
 
 use crate::template::{EnvValue, LocalTemplate, TableSpec};
+
+mod outbound;
 use callscope_cloud::aws::AwsClients;
+pub use outbound::bucket_name;
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct Provisioned {
@@ -25,6 +28,10 @@ pub struct Provisioned {
     pub tables: BTreeMap<String, String>,
     /// Stream ARN of each table that has a stream.
     pub streams: BTreeMap<String, String>,
+    /// Bucket name of each bucket.
+    pub buckets: BTreeMap<String, String>,
+    /// Name of each EventBridge bus.
+    pub event_buses: BTreeMap<String, String>,
     pub functions: BTreeMap<String, FunctionWiring>,
 }
 
@@ -179,6 +186,7 @@ pub async fn provision(
         }
         provisioned.tables.insert(table.logical_id.clone(), name);
     }
+    outbound::provision(template, prefix, &mut provisioned).await?;
     for function in &template.functions {
         function.ensure_environment_resolvable()?;
         let mut wiring = FunctionWiring {
@@ -245,7 +253,8 @@ pub async fn provision(
     Ok(provisioned)
 }
 
-/// What `!Ref X` evaluates to: a table's name, a queue's URL, or a parameter's value.
+/// What `!Ref X` evaluates to: a table's name, a queue's URL, a bucket's or a bus's name, or a
+/// parameter's value.
 fn resolve(
     template: &LocalTemplate,
     provisioned: &Provisioned,
@@ -256,6 +265,13 @@ fn resolve(
     }
     if let Some(queue) = provisioned.queues.get(target) {
         return Ok(queue.url.clone());
+    }
+    if let Some(name) = provisioned
+        .buckets
+        .get(target)
+        .or_else(|| provisioned.event_buses.get(target))
+    {
+        return Ok(name.clone());
     }
     match template.parameters.get(target) {
         Some(value) => Ok(value.clone()),
@@ -354,6 +370,7 @@ async fn create_table(
 
 /// Deletes what [`provision`] created (tests use unique prefixes and clean up after themselves).
 pub async fn teardown(clients: &AwsClients, provisioned: &Provisioned) -> anyhow::Result<()> {
+    outbound::teardown(provisioned).await?;
     for queue in provisioned.queues.values() {
         clients
             .sqs

@@ -1,5 +1,5 @@
 //! Reads infra/template.yaml (SAM) into what the local environment needs: the queues with their
-//! redrive, the tables with keys, indexes, TTL and streams, and each function's environment and
+//! redrive, the tables with keys, indexes, TTL and streams, the buckets and event buses, and each function's environment and
 //! event sources, with parameters, conditions and rules applied as CloudFormation would for one
 //! stack. Local resources are created from this, so local and deployed settings cannot drift.
 
@@ -42,6 +42,10 @@ pub struct LocalTemplate {
     pub queues: Vec<QueueSpec>,
     pub tables: Vec<TableSpec>,
     pub functions: Vec<FunctionSpec>,
+    /// Logical ids of the S3 buckets (created empty; `!Ref` is the bucket's name).
+    pub buckets: Vec<String>,
+    /// Logical ids of the EventBridge buses (`!Ref` is the bus's name).
+    pub event_buses: Vec<String>,
     /// The template as CloudFormation reads it after its transforms' own expansions
     /// (`AWS::LanguageExtensions`' `Fn::ForEach`), for readers of what the local cloud does not
     /// create (alarms, log groups, the dashboard).
@@ -214,6 +218,8 @@ impl LocalTemplate {
             queues: Vec::new(),
             tables: Vec::new(),
             functions: Vec::new(),
+            buckets: Vec::new(),
+            event_buses: Vec::new(),
             document: Value::Null,
         };
         for (id, resource) in included {
@@ -221,6 +227,14 @@ impl LocalTemplate {
             let parsed = match resource.get("Type").and_then(Value::as_str) {
                 Some("AWS::SQS::Queue") => {
                     queue(id, props, &evaluator).map(|q| template.queues.push(q))
+                }
+                Some("AWS::S3::Bucket") => {
+                    template.buckets.push(id.to_owned());
+                    Ok(())
+                }
+                Some("AWS::Events::EventBus") => {
+                    template.event_buses.push(id.to_owned());
+                    Ok(())
                 }
                 Some("AWS::DynamoDB::Table") => {
                     table::table(id, props).map(|t| template.tables.push(t))
