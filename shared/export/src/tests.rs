@@ -11,7 +11,7 @@ use super::*;
 fn row(seed: u64) -> ExportRow {
     let transcript = callscope_samples::generate_call(4, seed);
     let analysis = Analyser::default().analyse(&transcript, None, RedactionCounts::default());
-    let call_id = CallId::parse("call_id", &format!("call-{seed}")).unwrap();
+    let call_id = CallId::parse("call_id", format!("call-{seed}")).unwrap();
     let agent_id = AgentId::parse("agent_id", "sam").unwrap();
     let customer_id = CustomerId::parse("customer_id", "cust").unwrap();
     let language = Language::parse("language", "en").unwrap();

@@ -91,7 +91,10 @@ fn tables_have_keys_indexes_and_ttl() {
     );
     let names: Vec<&str> = calls.indexes.iter().map(|i| i.name.as_str()).collect();
     assert_eq!(names, ["ByAgent", "ByTenant", "ByTeam", "Pending"]);
-    assert_eq!(calls.stream_view_type.as_deref(), Some("NEW_IMAGE"));
+    assert_eq!(
+        calls.stream_view_type.as_deref(),
+        Some("NEW_AND_OLD_IMAGES")
+    );
     let analytics = t
         .tables
         .iter()
