@@ -110,11 +110,12 @@ impl LocalPipeline {
             aws_sdk_s3::Client::new(&sdk),
         );
         let streams_client = aws_sdk_dynamodbstreams::Client::new(&sdk);
-        let outbound_streams = StreamRunner::start_all(
-            &streams_client,
-            &provisioned.functions["OutboundFunction"].stream_sources,
-        )
-        .await?;
+        let outbound_sources = &provisioned
+            .functions
+            .get("OutboundFunction")
+            .context("the template has no OutboundFunction")?
+            .stream_sources;
+        let outbound_streams = StreamRunner::start_all(&streams_client, outbound_sources).await?;
         let mut invalidate = None;
         let mut streams = Vec::new();
         if let Some(wiring) = provisioned.functions.get("InvalidateFunction") {
