@@ -13,6 +13,7 @@
 #   infra/local-cloud.sh lambda-venv  a venv with cargo-lambda and zig only (for `make watch`)
 #   infra/local-cloud.sh browser   Debian's chromium + chromium-driver for the dashboard's tests
 #   infra/local-cloud.sh fuzz-venv    a venv with schemathesis (for `make fuzz`)
+#   infra/local-cloud.sh sql-venv     a venv with DuckDB (for `callscope local sql` and its tests)
 #
 # The same AWS_ENDPOINT_URL works against LocalStack on a machine with Docker.
 set -euo pipefail
@@ -188,8 +189,9 @@ case "${1:-}" in
   lambda-venv) venv_for "$root/infra/requirements-lambda.txt" ;;
   browser) ensure_browser ;;
   fuzz-venv) venv_for "$root/infra/requirements-fuzz.txt" ;;
+  sql-venv) venv_for "$root/infra/requirements-sql.txt" ;;
   *)
-    echo "usage: $0 up|services|down|status|env|run|venv|sam-venv|lambda-venv|browser|fuzz-venv" >&2
+    echo "usage: $0 up|services|down|status|env|run|venv|sam-venv|lambda-venv|browser|fuzz-venv|sql-venv" >&2
     exit 2
     ;;
 esac

@@ -9,6 +9,7 @@ pub mod drop;
 pub mod provision;
 pub mod pump;
 pub mod serve;
+pub mod sql;
 
 use callscope_cloud::config::calls_may_reach_aws;
 use std::path::PathBuf;
@@ -36,6 +37,9 @@ pub enum Command {
     Chaos(chaos::Args),
     /// Put a file in the local drop-in bucket under TENANT/, as a producer would.
     Drop(drop::Args),
+    /// Run SQL with DuckDB over the Parquet export in the emulator's S3 (the table is `calls`),
+    /// as Athena runs it over the deployed export (docs/export.md).
+    Sql(sql::Args),
 }
 
 /// The template every local command reads unless told otherwise.
@@ -90,5 +94,6 @@ pub async fn run(command: Command) -> anyhow::Result<()> {
         Command::Pump(args) => pump::run(args).await,
         Command::Chaos(args) => chaos::run(args).await,
         Command::Drop(args) => drop::run(args).await,
+        Command::Sql(args) => sql::run(args).await,
     }
 }

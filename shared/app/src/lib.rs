@@ -18,6 +18,7 @@
 //! | aggregate | `aggregate` | [`aggregate::AggregateRollups`]: markers + rollup additions, once per call | `RollupRepository`, `Clock`, `DeadLetter` |
 //! | sweep | `sweep` | [`sweep::Sweep`]: calls left RECEIVED, queued again | `CallRepository`, `Publisher` (process queue), `Clock` |
 //! | query | `query` | [`query::Queries`]: the read API's views, cache-aside | `CallQueries`, `RollupQueries`, `Cache` |
+//! | outbound | `outbound` (calls table stream) | [`outbound::Outbound`]: `CallAnalysed` on the EventBridge bus, the call's row in the Parquet export, once per analysis | `CallQueries`, `EventBus`, `ExportStore` |
 //! | invalidate | `invalidate` | [`invalidate::Invalidate`]: table changes → cache generations | `Cache` |
 //!
 //! [`consume`] is the one queue consumer the SQS stages share (read each message into its type,
@@ -32,6 +33,7 @@ pub mod dropin;
 pub mod intake;
 pub mod invalidate;
 pub mod memory;
+pub mod outbound;
 pub mod ports;
 pub mod process;
 pub mod query;

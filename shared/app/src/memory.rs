@@ -4,6 +4,7 @@
 mod cache;
 mod calls;
 mod objects;
+mod outbound;
 mod queues;
 mod rollups;
 mod transcription;
@@ -15,6 +16,7 @@ use callscope_core::domain::Timestamp;
 pub use cache::MemoryCache;
 pub use calls::MemoryCalls;
 pub use objects::MemoryObjects;
+pub use outbound::{MemoryBus, MemoryExport};
 pub use queues::{MemoryDeadLetter, MemoryPublisher};
 pub use rollups::MemoryRollups;
 pub use transcription::MemoryTranscribe;

@@ -5,6 +5,7 @@ mod cache;
 mod calls;
 mod clock;
 mod objects;
+mod outbound;
 mod queries;
 mod queues;
 mod rollups;
@@ -20,6 +21,7 @@ pub use calls::{
 };
 pub use clock::{Clock, SystemClock};
 pub use objects::{ObjectError, ObjectStore, SignedPut, StoredObject, UploadSigner};
+pub use outbound::{BusEvent, EventBus, ExportStore, OutboundError};
 pub use queries::{
     CallListing, CallQueries, CallRecord, Count, ListFilter, Page, PageRequest, Position, Read,
     RollupQueries,

@@ -41,6 +41,10 @@ pub const CACHE_HITS: &str = "CacheHits";
 pub const CACHE_MISSES: &str = "CacheMisses";
 /// Reads whose cache step failed (down, slow, unreadable), served from the tables: api.
 pub const CACHE_ERRORS: &str = "CacheErrors";
+/// `CallAnalysed` events the bus accepted: outbound.
+pub const EVENTS_PUBLISHED: &str = "EventsPublished";
+/// Rows written to the Parquet export: outbound.
+pub const ROWS_EXPORTED: &str = "RowsExported";
 /// The first invocation of a sandbox: every function.
 pub const COLD_STARTS: &str = "ColdStarts";
 
@@ -50,7 +54,7 @@ pub const RULE: &str = "rule";
 pub const QUEUE: &str = "queue";
 
 /// Counters, in their unit.
-pub const COUNTERS: [&str; 13] = [
+pub const COUNTERS: [&str; 15] = [
     CALLS_ACCEPTED,
     CALLS_REJECTED,
     CALL_CONFLICTS,
@@ -63,6 +67,8 @@ pub const COUNTERS: [&str; 13] = [
     CACHE_HITS,
     CACHE_MISSES,
     CACHE_ERRORS,
+    EVENTS_PUBLISHED,
+    ROWS_EXPORTED,
     COLD_STARTS,
 ];
 /// Distributions in milliseconds (percentiles in CloudWatch).

@@ -290,6 +290,44 @@ impl FromEnv for InvalidateConfig {
     }
 }
 
+/// The outbound function: the calls table it reads analyses from, the bus it publishes to and
+/// the bucket it exports into.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutboundConfig {
+    pub calls_table: String,
+    /// `EVENT_BUS_NAME`: the bus `CallAnalysed` events go to.
+    pub event_bus_name: String,
+    /// `EXPORT_BUCKET`: the Parquet export's bucket.
+    pub export_bucket: String,
+    /// `EXPORT_TRANSCRIPT_TENANTS`: tenants whose export rows carry the redacted transcript
+    /// (comma-separated; empty: none). A stand-in until the tenant settings carry the opt-in.
+    pub transcript_tenants: std::collections::BTreeSet<TenantId>,
+}
+
+impl FromEnv for OutboundConfig {
+    fn read(env: &Env<'_>) -> Result<Self, ConfigError> {
+        let transcript_tenants = env
+            .optional("EXPORT_TRANSCRIPT_TENANTS")
+            .unwrap_or_default()
+            .split(',')
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+            .map(|t| {
+                TenantId::parse("tenant", t).map_err(|e| ConfigError::Invalid {
+                    name: "EXPORT_TRANSCRIPT_TENANTS".into(),
+                    reason: e.to_string(),
+                })
+            })
+            .collect::<Result<_, _>>()?;
+        Ok(Self {
+            calls_table: env.required("CALLS_TABLE")?,
+            event_bus_name: env.required("EVENT_BUS_NAME")?,
+            export_bucket: env.required("EXPORT_BUCKET")?,
+            transcript_tenants,
+        })
+    }
+}
+
 /// `AROAEXAMPLE=acme,AIDAEXAMPLE=globex` → unique id → tenant.
 /// Why AWS calls made with this process's environment may reach a real account, or `None` when
 /// every endpoint the SDK will use is a loopback emulator: what `callscope local …` checks

@@ -9,5 +9,7 @@ pub mod cache;
 pub mod config;
 pub mod dynamo;
 pub mod s3;
+#[cfg(feature = "outbound")]
+pub mod outbound;
 pub mod sqs;
 pub mod telemetry;

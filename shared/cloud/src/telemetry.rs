@@ -26,6 +26,7 @@ pub enum Function {
     Sweep,
     Query,
     Invalidate,
+    Outbound,
 }
 
 impl Function {
@@ -40,6 +41,7 @@ impl Function {
             Function::Sweep => "sweep",
             Function::Query => "query",
             Function::Invalidate => "invalidate",
+            Function::Outbound => "outbound",
         }
     }
 }

@@ -2,7 +2,9 @@
 //!
 //! `ingest` sends a [`ProcessCall`] to the process queue; `process` sends a [`CallAnalysed`] to
 //! the analytics queue; `aggregate` folds those into [`RollupTotals`] per [`RollupKey`].
+//! [`events`] are the ones that leave callscope: the integration events on the EventBridge bus.
 
+pub mod events;
 mod messages;
 mod rollup;
 

@@ -10,6 +10,7 @@ mod dropin;
 mod edges;
 mod events;
 mod exactly_once;
+mod export;
 mod faults;
 mod ingest_http;
 mod openapi;

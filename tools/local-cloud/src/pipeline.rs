@@ -19,6 +19,7 @@ use callscope_cloud::aws::load_sdk_config;
 use callscope_cloud::aws::AwsClients;
 use callscope_cloud::config::{
     AggregateConfig, DropInConfig, FromEnv, IngestConfig, IntakeConfig, InvalidateConfig,
+    OutboundConfig,
     ProcessConfig, QueryConfig, SweepConfig,
 };
 use callscope_cloud::dynamo::{DynamoCalls, DynamoRollups};
@@ -58,6 +59,10 @@ pub struct LocalPipeline {
     pub invalidate: Option<callscope_invalidate::StreamHandler>,
     /// The table streams the template wires to invalidate, read from their start.
     pub streams: Vec<StreamRunner>,
+    /// The outbound function: events to the bus, rows to the Parquet export.
+    pub outbound: callscope_outbound::StreamHandler,
+    /// The calls table stream as the template wires it to outbound, read from its start.
+    pub outbound_streams: Vec<StreamRunner>,
 }
 
 impl LocalPipeline {
@@ -105,14 +110,27 @@ impl LocalPipeline {
             &QueryConfig::from_lookup(provisioned.env_of("QueryFunction")?)?,
             &clients,
         )?;
+        let sdk = load_sdk_config().await;
+        let outbound = callscope_outbound::handler(
+            &OutboundConfig::from_lookup(provisioned.env_of("OutboundFunction")?)?,
+            &clients,
+            aws_sdk_eventbridge::Client::new(&sdk),
+            aws_sdk_s3::Client::new(&sdk),
+        );
+        let streams_client = aws_sdk_dynamodbstreams::Client::new(&sdk);
+        let outbound_sources = &provisioned
+            .functions
+            .get("OutboundFunction")
+            .context("the template has no OutboundFunction")?
+            .stream_sources;
+        let outbound_streams = StreamRunner::start_all(&streams_client, outbound_sources).await?;
         let mut invalidate = None;
         let mut streams = Vec::new();
         if let Some(wiring) = provisioned.functions.get("InvalidateFunction") {
             invalidate = Some(callscope_invalidate::handler(
                 &InvalidateConfig::from_lookup(provisioned.env_of("InvalidateFunction")?)?,
             )?);
-            let client = aws_sdk_dynamodbstreams::Client::new(&load_sdk_config().await);
-            streams = StreamRunner::start_all(&client, &wiring.stream_sources).await?;
+            streams = StreamRunner::start_all(&streams_client, &wiring.stream_sources).await?;
         }
         Ok(Self {
             clients,
@@ -126,6 +144,8 @@ impl LocalPipeline {
             api,
             invalidate,
             streams,
+            outbound,
+            outbound_streams,
         })
     }
 
@@ -315,16 +335,33 @@ impl LocalPipeline {
         }
     }
 
-    /// Delivers every stream record written so far to the invalidate function.
+    /// Delivers every stream record written so far to the invalidate function (when there is
+    /// a cache) and to the outbound function.
     pub async fn drain_streams(&self) -> anyhow::Result<usize> {
+        let mut delivered = self.drain_outbound().await?;
         let Some(invalidate) = &self.invalidate else {
-            return Ok(0);
+            return Ok(delivered);
         };
-        let mut delivered = 0;
         loop {
             let mut read = 0;
             for stream in &self.streams {
                 let report = stream.poll_once(invalidate).await?;
+                read += report.read;
+                delivered += report.delivered;
+            }
+            if read == 0 {
+                return Ok(delivered);
+            }
+        }
+    }
+
+    /// Delivers every calls table stream record written so far to the outbound function.
+    pub async fn drain_outbound(&self) -> anyhow::Result<usize> {
+        let mut delivered = 0;
+        loop {
+            let mut read = 0;
+            for stream in &self.outbound_streams {
+                let report = stream.poll_once(&self.outbound).await?;
                 read += report.read;
                 delivered += report.delivered;
             }

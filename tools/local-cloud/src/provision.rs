@@ -21,6 +21,8 @@ use aws_sdk_sqs::types::QueueAttributeName;
 use serde::Serialize;
 
 use crate::template::{BucketSpec, EnvValue, LocalTemplate, TableSpec};
+
+mod buses;
 use callscope_cloud::aws::AwsClients;
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
@@ -32,6 +34,8 @@ pub struct Provisioned {
     pub streams: BTreeMap<String, String>,
     /// Each bucket's name (lower-case: `{prefix}{logical id}`).
     pub buckets: BTreeMap<String, String>,
+    /// Name of each EventBridge bus.
+    pub event_buses: BTreeMap<String, String>,
     pub functions: BTreeMap<String, FunctionWiring>,
 }
 
@@ -191,6 +195,7 @@ pub async fn provision(
         create_bucket(clients, bucket, &name, &provisioned).await?;
         provisioned.buckets.insert(bucket.logical_id.clone(), name);
     }
+    buses::provision(template, prefix, &mut provisioned).await?;
     for function in &template.functions {
         function.ensure_environment_resolvable()?;
         let mut wiring = FunctionWiring {
@@ -378,7 +383,8 @@ async fn create_bucket(
     Ok(())
 }
 
-/// What `!Ref X` evaluates to: a table's name, a queue's URL, or a parameter's value.
+/// What `!Ref X` evaluates to: a table's name, a queue's URL, a bucket's or a bus's name, or a
+/// parameter's value.
 fn resolve(
     template: &LocalTemplate,
     provisioned: &Provisioned,
@@ -390,8 +396,12 @@ fn resolve(
     if let Some(queue) = provisioned.queues.get(target) {
         return Ok(queue.url.clone());
     }
-    if let Some(bucket) = provisioned.buckets.get(target) {
-        return Ok(bucket.clone());
+    if let Some(name) = provisioned
+        .buckets
+        .get(target)
+        .or_else(|| provisioned.event_buses.get(target))
+    {
+        return Ok(name.clone());
     }
     match template.parameters.get(target) {
         Some(value) => Ok(value.clone()),
@@ -493,6 +503,7 @@ pub async fn teardown(clients: &AwsClients, provisioned: &Provisioned) -> anyhow
     for bucket in provisioned.buckets.values() {
         empty_and_delete_bucket(clients, bucket).await?;
     }
+    buses::teardown(provisioned).await?;
     for queue in provisioned.queues.values() {
         clients
             .sqs

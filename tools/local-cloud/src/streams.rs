@@ -27,6 +27,12 @@ impl StreamBatchHandler for callscope_invalidate::StreamHandler {
     }
 }
 
+impl StreamBatchHandler for callscope_outbound::StreamHandler {
+    fn handle(&self, event: Event) -> BoxFuture<'_, DynamoDbEventResponse> {
+        Box::pin(self.handle(event))
+    }
+}
+
 /// One table stream → function wiring, as the template declares it.
 #[derive(Debug, Clone)]
 pub struct StreamSource {

@@ -1,5 +1,5 @@
 //! Reads infra/template.yaml (SAM) into what the local environment needs: the queues with their
-//! redrive, the tables with keys, indexes, TTL and streams, and each function's environment and
+//! redrive, the tables with keys, indexes, TTL and streams, the buckets and event buses, and each function's environment and
 //! event sources, with parameters, conditions and rules applied as CloudFormation would for one
 //! stack. Local resources are created from this, so local and deployed settings cannot drift.
 
@@ -46,6 +46,8 @@ pub struct LocalTemplate {
     /// Buckets with the notifications and expirations the emulator is given.
     pub buckets: Vec<BucketSpec>,
     pub functions: Vec<FunctionSpec>,
+    /// Logical ids of the EventBridge buses (`!Ref` is the bus's name).
+    pub event_buses: Vec<String>,
     /// The template as CloudFormation reads it after its transforms' own expansions
     /// (`AWS::LanguageExtensions`' `Fn::ForEach`), for readers of what the local cloud does not
     /// create (alarms, log groups, the dashboard).
@@ -219,6 +221,7 @@ impl LocalTemplate {
             tables: Vec::new(),
             buckets: Vec::new(),
             functions: Vec::new(),
+            event_buses: Vec::new(),
             document: Value::Null,
         };
         for (id, resource) in included {
@@ -229,6 +232,10 @@ impl LocalTemplate {
                 }
                 Some("AWS::S3::Bucket") => {
                     bucket::bucket(id, props, &evaluator).map(|b| template.buckets.push(b))
+                }
+                Some("AWS::Events::EventBus") => {
+                    template.event_buses.push(id.to_owned());
+                    Ok(())
                 }
                 Some("AWS::DynamoDB::Table") => {
                     table::table(id, props).map(|t| template.tables.push(t))

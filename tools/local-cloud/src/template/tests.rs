@@ -23,7 +23,39 @@ fn queues_carry_their_redrive_and_visibility_from_the_template() {
             max_receive_count: 5
         })
     );
-    assert_eq!(t.queues.len(), 8);
+    // The four source queues (process, analytics, intake, drop-in) with their DLQs, and the
+    // outbound function's failure queue.
+    assert_eq!(t.queues.len(), 9);
+}
+
+#[test]
+fn glue_table_columns_are_the_export_schema() {
+    let t = project_template(BTreeMap::new());
+    let table = &t.document["Resources"]["ExportCallsTable"]["Properties"]["TableInput"];
+    let columns: Vec<(String, String)> = table["StorageDescriptor"]["Columns"]
+        .as_sequence()
+        .expect("columns")
+        .iter()
+        .map(|c| {
+            let text = |k: &str| c[k].as_str().expect("a string").to_owned();
+            (text("Name"), text("Type"))
+        })
+        .collect();
+    assert_eq!(columns, callscope_export::glue_columns());
+    let partitions: Vec<&str> = table["PartitionKeys"]
+        .as_sequence()
+        .expect("partition keys")
+        .iter()
+        .filter_map(|k| k["Name"].as_str())
+        .collect();
+    assert_eq!(partitions, ["tenant", "day"]);
+    let location = table["Parameters"]["storage.location.template"].clone();
+    assert!(
+        format!("{location:?}").contains("calls/tenant=${!tenant}/day=${!day}/"),
+        "{location:?}"
+    );
+    assert!(t.buckets.iter().any(|b| b.logical_id == "ExportBucket"));
+    assert!(t.event_buses.contains(&"EventBus".to_owned()));
 }
 
 #[test]
@@ -60,7 +92,10 @@ fn tables_have_keys_indexes_and_ttl() {
     );
     let names: Vec<&str> = calls.indexes.iter().map(|i| i.name.as_str()).collect();
     assert_eq!(names, ["ByAgent", "ByTenant", "ByTeam", "Pending"]);
-    assert_eq!(calls.stream_view_type.as_deref(), Some("NEW_IMAGE"));
+    assert_eq!(
+        calls.stream_view_type.as_deref(),
+        Some("NEW_AND_OLD_IMAGES")
+    );
     let analytics = t
         .tables
         .iter()

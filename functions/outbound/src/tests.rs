@@ -1,0 +1,63 @@
+//! The stream adapter on in-memory ports, with stream events shaped as Lambda delivers them.
+
+use std::collections::BTreeSet;
+
+use callscope_app::memory::{MemoryBus, MemoryCalls, MemoryExport};
+
+use super::*;
+
+fn event(file: &str) -> Event {
+    let path = format!(
+        "{}/../../events/dynamodb/{file}",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
+    serde_json::from_str(&text).unwrap_or_else(|e| panic!("{path}: {e}"))
+}
+
+#[test]
+fn only_the_change_that_makes_a_call_processed_is_a_transition() {
+    let event = event("calls_became_processed.json");
+    let found: Vec<(String, String)> = event
+        .records
+        .iter()
+        .filter_map(transition)
+        .map(|p| (p.call_id.to_string(), p.analysed_at.to_string()))
+        .collect();
+    // The analysis item, the second PROCESSED write of call-0001 (process ran twice) and a
+    // FAILED call are not.
+    assert_eq!(
+        found,
+        [
+            (
+                "call-0001".to_owned(),
+                "2026-11-02T10:00:00.000Z".to_owned()
+            ),
+            (
+                "call-0002".to_owned(),
+                "2026-11-02T10:00:02.000Z".to_owned()
+            ),
+        ]
+    );
+}
+
+#[tokio::test]
+async fn a_batch_whose_calls_cannot_be_read_is_retried_from_its_first_transition() {
+    let calls = Arc::new(MemoryCalls::default());
+    calls.set_unavailable(true);
+    let bus = Arc::new(MemoryBus::default());
+    let handler = StreamHandler::new(Outbound::new(
+        calls,
+        bus.clone(),
+        Arc::new(MemoryExport::default()),
+        BTreeSet::new(),
+    ));
+    let response = handler.handle(event("calls_became_processed.json")).await;
+    let failed: Vec<_> = response
+        .batch_item_failures
+        .iter()
+        .map(|f| f.item_identifier.clone())
+        .collect();
+    assert_eq!(failed, [Some("4421584500000000017450439102".to_owned())]);
+    assert!(bus.accepted().is_empty());
+}
