@@ -118,11 +118,6 @@ impl NamePatterns {
         Ok(patterns)
     }
 
-    pub fn with(mut self, tenant: &TenantId, pattern: NamePattern) -> Self {
-        self.by_tenant.insert(tenant.as_str().to_owned(), pattern);
-        self
-    }
-
     pub fn for_tenant(&self, tenant: &TenantId) -> Option<&NamePattern> {
         self.by_tenant
             .get(tenant.as_str())
