@@ -34,6 +34,7 @@ pub mod ports;
 pub mod process;
 pub mod query;
 pub mod rate_limit;
+pub mod settings;
 pub mod sweep;
 pub mod telemetry;
 #[cfg(test)]

@@ -5,6 +5,7 @@ mod cache;
 mod calls;
 mod queues;
 mod rollups;
+mod settings;
 
 use std::sync::Mutex;
 
@@ -14,6 +15,7 @@ pub use cache::MemoryCache;
 pub use calls::MemoryCalls;
 pub use queues::{MemoryDeadLetter, MemoryPublisher};
 pub use rollups::MemoryRollups;
+pub use settings::MemorySettings;
 
 use crate::ports::Clock;
 

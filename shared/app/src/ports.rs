@@ -7,6 +7,7 @@ mod clock;
 mod queries;
 mod queues;
 mod rollups;
+mod settings;
 
 pub use cache::{
     bumped_within, key_of, next_generation, Cache, CacheError, CacheHealth, NoCache, Scope,
@@ -25,3 +26,4 @@ pub use queues::{
     SendReport, CORRELATION_ID_ATTRIBUTE, FAILURE_REASON_ATTRIBUTE, TENANT_ATTRIBUTE,
 };
 pub use rollups::{ApplyReport, RollupError, RollupRepository, TenantCall};
+pub use settings::{SettingsStore, SettingsWriteError, StoredSettings};

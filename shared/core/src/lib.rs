@@ -10,6 +10,7 @@ pub mod fidelity;
 pub mod formats;
 pub mod pipeline;
 pub mod redaction;
+pub mod settings;
 pub mod similarity;
 
 pub use analysis::{analyse, CallAnalysis};

@@ -69,6 +69,7 @@ fn model_call() -> CallAnalysis {
         recommendations: Vec::new(),
         turns: Vec::new(),
         intervals: Vec::new(),
+        settings_version: None,
     }
 }
 
