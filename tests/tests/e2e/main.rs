@@ -16,3 +16,4 @@ mod pipeline;
 mod pump;
 mod read_api;
 mod read_bounds;
+mod settings;
