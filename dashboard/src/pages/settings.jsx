@@ -223,7 +223,7 @@ export function Settings() {
     <>
       <h1>Settings</h1>
       <Loaded state={state} what="the settings">
-        {state.data && <Editor doc={state.data} />}
+        {(doc) => <Editor doc={doc} />}
       </Loaded>
     </>
   );

@@ -16,11 +16,8 @@ use callscope_core::analysis::Analyser;
 pub fn consumer(config: &ProcessConfig, clients: &AwsClients) -> SqsConsumer<ProcessCalls> {
     let clock = Arc::new(SystemClock);
     let analyser = Arc::new(Analyser::default());
-    let settings = SettingsCache::new(
-        clients.settings(&config.calls_table),
-        clock.clone(),
-        analyser.clone(),
-    );
+    let settings = SettingsCache::new(clients.settings(&config.calls_table), clock.clone())
+        .with_default_analyser(analyser.clone());
     let process = ProcessCalls::new(
         clients.calls(&config.calls_table),
         clients.queue(&config.analytics_queue_url),

@@ -21,7 +21,6 @@ use callscope_app::settings::{Settings, SettingsCache};
 use callscope_cloud::aws::AwsClients;
 use callscope_cloud::cache::RedisCache;
 use callscope_cloud::config::{ConfigError, QueryConfig};
-use callscope_core::analysis::Analyser;
 use callscope_http::rate_limit::limited;
 use callscope_http::TenantAuth;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
@@ -76,11 +75,7 @@ pub fn router(config: &QueryConfig, clients: &AwsClients) -> Result<Router, Conf
     let store = clients.settings(&config.calls_table);
     let clock = Arc::new(SystemClock);
     // The query function never analyses: the built-in analyser is only the cache's fallback.
-    let settings_cache = SettingsCache::new(
-        store.clone(),
-        clock.clone(),
-        Arc::new(Analyser::new(Vec::new())),
-    );
+    let settings_cache = SettingsCache::new(store.clone(), clock.clone());
     let router = routes(Api {
         queries,
         settings: Settings::new(store, settings_cache, clock),

@@ -25,10 +25,9 @@ pub(crate) fn memory_settings() -> callscope_app::settings::Settings {
     use callscope_app::settings::{Settings, SettingsCache};
     let store = Arc::new(callscope_app::memory::MemorySettings::default());
     let clock = Arc::new(FixedClock::at("2026-11-02T10:00:00Z"));
-    let analyser = Arc::new(callscope_core::analysis::Analyser::new(Vec::new()));
     Settings::new(
         store.clone(),
-        SettingsCache::new(store, clock.clone(), analyser),
+        SettingsCache::new(store, clock.clone()),
         clock,
     )
 }

@@ -29,11 +29,11 @@ pub const SETTINGS_TTL_SECONDS: i64 = 60;
 pub struct TenantConfig {
     pub settings: TenantSettings,
     analyser: OnceLock<Arc<Analyser>>,
-    default_analyser: Arc<Analyser>,
+    default_analyser: Option<Arc<Analyser>>,
 }
 
 impl TenantConfig {
-    fn new(settings: TenantSettings, default_analyser: Arc<Analyser>) -> Self {
+    fn new(settings: TenantSettings, default_analyser: Option<Arc<Analyser>>) -> Self {
         Self {
             settings,
             analyser: OnceLock::new(),
@@ -41,11 +41,15 @@ impl TenantConfig {
         }
     }
 
-    /// The engine for this tenant's calls: the shared built-in one until the tenant writes
-    /// settings.
+    /// The engine for this tenant's calls: the function's shared built-in one until the tenant
+    /// writes settings (built here, once, when the function has none).
     pub fn analyser(&self) -> Arc<Analyser> {
-        if self.settings.version == 0 {
-            return self.default_analyser.clone();
+        if let Some(default) = self
+            .default_analyser
+            .as_ref()
+            .filter(|_| self.settings.version == 0)
+        {
+            return default.clone();
         }
         self.analyser
             .get_or_init(|| Arc::new(self.settings.analyser()))
@@ -64,22 +68,26 @@ struct Entry {
 pub struct SettingsCache {
     store: Arc<dyn SettingsStore>,
     clock: Arc<dyn Clock>,
-    default_analyser: Arc<Analyser>,
+    default_analyser: Option<Arc<Analyser>>,
     entries: Arc<Mutex<HashMap<TenantId, Entry>>>,
 }
 
 impl SettingsCache {
-    pub fn new(
-        store: Arc<dyn SettingsStore>,
-        clock: Arc<dyn Clock>,
-        default_analyser: Arc<Analyser>,
-    ) -> Self {
+    /// A cache for a function that reads settings but never analyses (query): no analyser is
+    /// built unless asked for.
+    pub fn new(store: Arc<dyn SettingsStore>, clock: Arc<dyn Clock>) -> Self {
         Self {
             store,
             clock,
-            default_analyser,
+            default_analyser: None,
             entries: Arc::default(),
         }
+    }
+
+    /// Tenants without settings share `analyser` (the built-in rules, compiled once).
+    pub fn with_default_analyser(mut self, analyser: Arc<Analyser>) -> Self {
+        self.default_analyser = Some(analyser);
+        self
     }
 
     /// The tenant's settings, from this function's memory when loaded less than 60 s ago.

@@ -23,7 +23,8 @@ struct Fixture {
 fn fixture() -> Fixture {
     let store = Arc::new(MemorySettings::default());
     let clock = Arc::new(FixedClock::at("2026-11-02T10:00:00Z"));
-    let cache = SettingsCache::new(store.clone(), clock.clone(), Arc::new(Analyser::default()));
+    let cache = SettingsCache::new(store.clone(), clock.clone())
+        .with_default_analyser(Arc::new(Analyser::default()));
     let settings = Settings::new(store.clone(), cache, clock.clone());
     Fixture {
         store,
