@@ -35,6 +35,8 @@ const FUNCTION_EVENTS: &[(&str, &[&str])] = &[
             "events/apigw/list_agents.json",
             "events/apigw/get_agent.json",
             "events/apigw/get_team.json",
+            "events/apigw/get_settings.json",
+            "events/apigw/get_settings_section.json",
             "events/apigw/put_settings_section.json",
             "events/apigw/health.json",
             "events/apigw/api_health.json",
