@@ -170,7 +170,7 @@ pub async fn get_section(
     put, path = "/api/v1/settings/{section}", tag = "settings",
     params(
         ("section" = String, Path, description = "`trackers`, `scorecard`, `agents` or `retention`", pattern = "^(trackers|scorecard|agents|retention)$"),
-        ("If-Match" = Option<String>, Header, description = "The version the change was made from (`\"N\"`, the ETag of a GET; `\"0\"` before the first write); absent or `*`: write whatever is stored", pattern = r#"^(\*|(W/)?"?[0-9]{1,19}"?)$"#),
+        ("If-Match" = Option<String>, Header, nullable = false, description = "The version the change was made from (`\"N\"`, the ETag of a GET; `\"0\"` before the first write); absent or `*`: write whatever is stored", pattern = r#"^(\*|(W/)?"?[0-9]{1,19}"?)$"#),
     ),
     request_body(content = Object, description = "The section's new value (docs/api.md#settings)", content_type = "application/json"),
     responses(
