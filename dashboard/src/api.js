@@ -50,6 +50,13 @@ export const api = {
   agent: (agentId, params) => send(`api/v1/analytics/agents/${id(agentId)}${query(params)}`),
   team: (teamId, params) => send(`api/v1/analytics/teams/${id(teamId)}${query(params)}`),
   post: (body) => send('api/v1/calls', { method: 'POST', headers: { 'content-type': 'application/json' }, body }),
+  settings: () => send('api/v1/settings'),
+  putSettings: (section, value, version) =>
+    send(`api/v1/settings/${id(section)}`, {
+      method: 'PUT',
+      headers: { 'content-type': 'application/json', 'if-match': `"${version}"` },
+      body: JSON.stringify(value),
+    }),
 };
 
 /** Runs `task` over `items` with at most `width` requests in flight. */

@@ -9,6 +9,7 @@ import { Call } from './pages/call.jsx';
 import { Calls } from './pages/calls.jsx';
 import { Overview } from './pages/overview.jsx';
 import { Pipeline } from './pages/pipeline.jsx';
+import { Settings } from './pages/settings.jsx';
 import { Upload } from './pages/upload.jsx';
 import { route } from './ui.jsx';
 
@@ -18,6 +19,7 @@ const NAV = [
   ['calls', 'Calls'],
   ['pipeline', 'Pipeline'],
   ['upload', 'Upload'],
+  ['settings', 'Settings'],
 ];
 
 function page({ path, query }) {
@@ -33,6 +35,8 @@ function page({ path, query }) {
       return <Pipeline />;
     case 'upload':
       return <Upload />;
+    case 'settings':
+      return <Settings />;
     default:
       return (
         <>

@@ -215,6 +215,45 @@ test('the pipeline counts the calls by status as the list has them', async () =>
   await shot('pipeline');
 });
 
+test('the settings page saves a tracker rule and agent names, and shows the API refusing a scorecard that does not add up', async () => {
+  const before = await getJson('/api/v1/settings');
+  await open('settings');
+  await page.locator('[data-testid=settings-version]').waitFor();
+  assert.equal(Number(await text('[data-testid=settings-version]')), before.version);
+  await page.getByRole('button', { name: 'Add a rule' }).click();
+  const rule = page.locator('[data-testid=rules] tbody tr').last();
+  await rule.getByLabel('Name').fill('ui.zephyr');
+  await rule.getByLabel('Phrases (comma-separated)').fill('zephyr plan, zephyr');
+  await page.getByTestId('save-trackers').click();
+  await page.getByTestId('saved-trackers').waitFor();
+  const trackers = await getJson('/api/v1/settings/trackers');
+  assert.equal(trackers.version, before.version + 1);
+  assert.equal(Number(await text('[data-testid=settings-version]')), trackers.version);
+  assert.deepEqual(trackers.value.rules.find((r) => r.name === 'ui.zephyr').phrases, ['zephyr plan', 'zephyr']);
+  // Weights that add up to 60: the API's 422 names the field and nothing is stored.
+  await page.getByRole('button', { name: 'Add a criterion' }).click();
+  const criterion = page.locator('[data-testid=criteria] tbody tr').last();
+  await criterion.getByLabel('Weight').fill('60');
+  await criterion.getByLabel('Min').fill('3');
+  await page.getByTestId('save-scorecard').click();
+  assert.match(await page.getByTestId('error-scorecard').innerText(), /^criteria: the weights must sum to 100/);
+  assert.equal((await getJson('/api/v1/settings')).version, trackers.version, 'the refused scorecard stored nothing');
+  // A display name: the leaderboard answers it and the agents page shows it.
+  const { agents } = await getJson('/api/v1/analytics/agents');
+  const agentId = agents[0].agent_id;
+  await page.getByRole('button', { name: 'Add an agent' }).click();
+  const agent = page.locator('[data-testid=agents] tbody tr').last();
+  await agent.getByLabel('Agent id').fill(agentId);
+  await agent.getByLabel('Display name').fill('Named In Settings');
+  await page.getByTestId('save-agents').click();
+  await page.getByTestId('saved-agents').waitFor();
+  await shot('settings');
+  const named = await getJson('/api/v1/analytics/agents');
+  assert.equal(named.agents.find((a) => a.agent_id === agentId).name, 'Named In Settings');
+  await open('agents');
+  await page.locator('table.data tbody th', { hasText: 'Named In Settings' }).waitFor();
+});
+
 test('the keyboard reaches the skip link and the pages first, and nothing broke in the console', async () => {
   await page.goto('about:blank');
   await open('overview');

@@ -11,6 +11,7 @@ use callscope_app::query::views::{
     AgentsLeaderboard, CallDetail, CallList, Recommendations, ScopeAnalytics,
 };
 use callscope_app::query::{QueryError, Served};
+use callscope_app::settings::name_agents;
 use callscope_core::InputError;
 use callscope_http::schema::{Problem, Refusal, ValidationProblem};
 use callscope_http::{ApiError, Tenant};
@@ -181,11 +182,16 @@ pub async fn list_agents(
     Params(params): Params<LeaderboardParams>,
 ) -> Result<Response, ApiError> {
     let (range, team) = params.check()?;
-    let served = api
+    let mut served = api
         .queries
         .agents(&tenant, range, team.as_ref())
         .await
         .map_err(failed)?;
+    // Names are decoration: settings that cannot be read leave the ids.
+    match api.settings.cache().get(&tenant).await {
+        Ok(config) => name_agents(&mut served.value, &config.settings.agents),
+        Err(error) => tracing::warn!(%error, "agent names unavailable; answering ids"),
+    }
     Ok(answer(served))
 }
 

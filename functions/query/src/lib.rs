@@ -7,6 +7,7 @@ mod dashboard;
 mod fallback;
 mod handlers;
 pub mod params;
+mod settings;
 
 use std::sync::Arc;
 
@@ -16,6 +17,7 @@ use callscope_app::ports::SystemClock;
 use callscope_app::ports::{Cache, NoCache};
 use callscope_app::query::{CursorKey, Queries};
 use callscope_app::rate_limit::{FixedWindow, RateLimiter};
+use callscope_app::settings::{Settings, SettingsCache};
 use callscope_cloud::aws::AwsClients;
 use callscope_cloud::cache::RedisCache;
 use callscope_cloud::config::{ConfigError, QueryConfig};
@@ -30,6 +32,8 @@ use utoipa_axum::routes;
 #[derive(Debug, Clone)]
 pub struct Api {
     pub queries: Queries,
+    /// Tenant settings: the settings routes, and the names the leaderboard answers.
+    pub settings: Settings,
     pub auth: TenantAuth,
 }
 
@@ -68,8 +72,13 @@ pub fn router(config: &QueryConfig, clients: &AwsClients) -> Result<Router, Conf
         claim: config.tenant_claim.clone(),
         default_tenant: config.default_tenant.clone(),
     };
+    let store = clients.settings(&config.calls_table);
+    let clock = Arc::new(SystemClock);
+    // The query function never analyses: the built-in analyser is only the cache's fallback.
+    let settings_cache = SettingsCache::new(store.clone(), clock.clone());
     let router = routes(Api {
         queries,
+        settings: Settings::new(store, settings_cache, clock),
         auth: auth.clone(),
     });
     Ok(match config.requests_per_minute {
@@ -100,6 +109,7 @@ pub fn rate_limit(cache: Arc<dyn Cache>, per_minute: u32) -> Arc<dyn RateLimiter
     tags(
         (name = "calls", description = "Calls in, calls out"),
         (name = "analytics", description = "Totals and per-day series from the rollups"),
+        (name = "settings", description = "The tenant's tracker rules, scorecard, agent and team names, retention"),
         (name = "service", description = "Health and this document")
     ),
     modifiers(&JwtBearer)
@@ -133,6 +143,8 @@ fn documented() -> (Router<Api>, utoipa::openapi::OpenApi) {
         .routes(routes!(handlers::list_agents))
         .routes(routes!(handlers::get_agent))
         .routes(routes!(handlers::get_team))
+        .routes(routes!(settings::get_settings))
+        .routes(routes!(settings::get_section, settings::put_section))
         .routes(routes!(handlers::health))
         .routes(routes!(handlers::health_v1))
         .routes(routes!(handlers::openapi_document))
@@ -160,3 +172,5 @@ pub fn routes(api: Api) -> Router {
 mod tests;
 #[cfg(test)]
 mod tests_edges;
+#[cfg(test)]
+mod tests_settings;

@@ -20,6 +20,18 @@ struct Fixture {
     admit: AdmitCalls,
 }
 
+/// Settings in memory, for the routes' tests.
+pub(crate) fn memory_settings() -> callscope_app::settings::Settings {
+    use callscope_app::settings::{Settings, SettingsCache};
+    let store = Arc::new(callscope_app::memory::MemorySettings::default());
+    let clock = Arc::new(FixedClock::at("2026-11-02T10:00:00Z"));
+    Settings::new(
+        store.clone(),
+        SettingsCache::new(store, clock.clone()),
+        clock,
+    )
+}
+
 async fn fixture() -> Fixture {
     let calls = Arc::new(MemoryCalls::default());
     let cache = Arc::new(MemoryCache::default());
@@ -47,6 +59,7 @@ async fn fixture() -> Fixture {
         .await;
     let router = routes(Api {
         queries,
+        settings: memory_settings(),
         auth: TenantAuth {
             claim: "tenant_id".into(),
             default_tenant: None,
@@ -242,6 +255,7 @@ async fn every_documented_path_is_served_and_every_route_is_documented() {
             .replace("{call_id}", "c-1")
             .replace("{agent_id}", "ana")
             .replace("{team_id}", "east")
+            .replace("{section}", "trackers")
             .replace("{proxy+}", "app.js");
         if item.get("get").is_some() {
             let reply = get(&f, &concrete, Some("acme")).await;
@@ -265,6 +279,8 @@ async fn every_documented_path_is_served_and_every_route_is_documented() {
             "/api/v1/calls/{call_id}",
             "/api/v1/calls/{call_id}/recommendations",
             "/api/v1/health",
+            "/api/v1/settings",
+            "/api/v1/settings/{section}",
             "/app/{proxy+}",
             "/health",
             "/openapi.json",

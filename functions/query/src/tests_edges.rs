@@ -25,6 +25,7 @@ fn router(cache: Arc<MemoryCache>, per_minute: u32) -> Router {
     limited(
         routes(Api {
             queries,
+            settings: crate::tests::memory_settings(),
             auth: auth.clone(),
         }),
         limiter,

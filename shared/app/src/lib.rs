@@ -39,6 +39,7 @@ pub mod process;
 pub mod query;
 pub mod rate_limit;
 pub mod recordings;
+pub mod settings;
 pub mod sweep;
 pub mod telemetry;
 #[cfg(test)]

@@ -8,6 +8,7 @@ mod outbound;
 mod queues;
 mod rollups;
 mod transcription;
+mod settings;
 
 use std::sync::Mutex;
 
@@ -20,6 +21,7 @@ pub use outbound::{MemoryBus, MemoryExport};
 pub use queues::{MemoryDeadLetter, MemoryPublisher};
 pub use rollups::MemoryRollups;
 pub use transcription::MemoryTranscribe;
+pub use settings::MemorySettings;
 
 use crate::ports::Clock;
 

@@ -185,10 +185,12 @@ impl Outbound {
             outcome: listing.outcome,
             analysed_at: transition.analysed_at,
         };
+        // An expired transcript (the tenant's retention) exports no text.
         let transcript = self
             .transcript_tenants
             .contains(&listing.tenant)
-            .then(|| record.transcript.to_lines());
+            .then(|| record.transcript.as_ref().map(|t| t.to_lines()))
+            .flatten();
         Some(Leaving {
             detail: CallAnalysedDetail::new(&call, &analysis),
             row: ExportRow::new(&facts, &analysis, transcript),

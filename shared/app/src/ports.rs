@@ -10,6 +10,7 @@ mod queries;
 mod queues;
 mod rollups;
 mod transcription;
+mod settings;
 
 pub use cache::{
     bumped_within, coalesce_window, key_of, next_generation, BumpEffect, Bumps, Cache, CacheError,
@@ -32,3 +33,4 @@ pub use queues::{
 };
 pub use rollups::{ApplyReport, RollupError, RollupRepository, TenantCall};
 pub use transcription::{JobError, JobStarted, RecordingObjects, TranscriptionJobs};
+pub use settings::{SettingsStore, SettingsWriteError, StoredSettings};

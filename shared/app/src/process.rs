@@ -14,6 +14,7 @@ use std::time::Instant;
 
 use async_trait::async_trait;
 use callscope_core::analysis::{Analyser, CallAnalysis};
+use callscope_core::domain::{TenantId, Timestamp};
 use callscope_core::pipeline::{CallAnalysed, ProcessCall};
 use callscope_core::similarity::Signature;
 use futures::stream::{self, StreamExt};
@@ -23,6 +24,7 @@ use crate::consumer::{read_json, Consume, Disposition, Refusal};
 use crate::ports::{
     publish_each, CallRepository, CallStatus, Clock, ProcessedCall, Publisher, Received, StoreError,
 };
+use crate::settings::SettingsCache;
 use crate::{telemetry, Deadline};
 
 /// Calls of one batch analysed at once: loads and stores overlap while the CPU analyses.
@@ -36,6 +38,9 @@ pub struct ProcessCalls {
     analytics_queue: Arc<dyn Publisher>,
     clock: Arc<dyn Clock>,
     analyser: Arc<Analyser>,
+    /// The tenants' settings (tracker rules, scorecard, retention); without it every call is
+    /// analysed by `analyser` and kept forever.
+    settings: Option<SettingsCache>,
 }
 
 impl ProcessCalls {
@@ -50,7 +55,28 @@ impl ProcessCalls {
             analytics_queue,
             clock,
             analyser,
+            settings: None,
         }
+    }
+
+    /// Analyses each tenant's calls with its settings, read through `cache`.
+    pub fn with_settings(mut self, cache: SettingsCache) -> Self {
+        self.settings = Some(cache);
+        self
+    }
+
+    /// The analyser for the tenant's calls and when their content expires (epoch seconds).
+    async fn configured_for(
+        &self,
+        tenant: &TenantId,
+        now: Timestamp,
+    ) -> Result<(Arc<Analyser>, Option<i64>), StoreError> {
+        let Some(cache) = &self.settings else {
+            return Ok((self.analyser.clone(), None));
+        };
+        let config = cache.get(tenant).await?;
+        let expires_at = config.settings.retention.expires_at(now.time().timestamp());
+        Ok((config.analyser(), expires_at))
     }
 
     /// Analyses and stores one call.
@@ -79,9 +105,18 @@ impl ProcessCalls {
             // Processed, so its event was sent already: a duplicate delivery has nothing to do.
             return Step::Done;
         }
+        let processed_at = self.clock.now();
+        let (analyser, expires_at) = match self.configured_for(&request.tenant, processed_at).await
+        {
+            Ok(configured) => configured,
+            Err(error) => {
+                tracing::warn!(%error, "the tenant's settings could not be read; will retry");
+                return Step::Retry;
+            }
+        };
         // Ingest redacted the transcript before storing it; the counts it found travel with it.
         let started = Instant::now();
-        let analysis = self.analyser.analyse_call(&stored.call, stored.redactions);
+        let analysis = analyser.analyse_call(&stored.call, stored.redactions);
         telemetry::time(telemetry::ANALYSIS_TIME, started.elapsed());
         let signature = Signature::of(&stored.call.utterances);
         let processed = ProcessedCall {
@@ -89,7 +124,8 @@ impl ProcessCalls {
             call_id: &request.call_id,
             analysis: &analysis,
             signature: &signature,
-            processed_at: self.clock.now(),
+            processed_at,
+            expires_at,
         };
         match self.calls.store_analysis(&processed).await {
             Ok(()) => {}
@@ -113,6 +149,7 @@ impl ProcessCalls {
             event,
             analysis,
             signature,
+            expires_at,
         }))
     }
 
@@ -126,6 +163,7 @@ impl ProcessCalls {
             analysis: &analysed.analysis,
             signature: &analysed.signature,
             processed_at: event.analysed_at.unwrap_or_else(|| self.clock.now()),
+            expires_at: analysed.expires_at,
         };
         match self.calls.mark_processed(&processed).await {
             Ok(()) => {
@@ -204,6 +242,8 @@ struct Analysed {
     event: CallAnalysed,
     analysis: CallAnalysis,
     signature: Signature,
+    /// When the transcript and analysis expire (the tenant's retention), epoch seconds.
+    expires_at: Option<i64>,
 }
 
 #[async_trait]

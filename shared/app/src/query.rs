@@ -152,7 +152,10 @@ impl Queries {
             .get_or_load_reading(tenant, CALL, &scopes, call_id.as_str(), |read| async move {
                 let record = self.calls.record(tenant, call_id, read).await?;
                 Ok::<_, QueryError>(record.map(|r| CallDetail {
-                    call: CallView::new(&r.listing, r.transcript.to_lines()),
+                    call: match &r.transcript {
+                        Some(t) => CallView::new(&r.listing, t.to_lines()),
+                        None => CallView::expired(&r.listing),
+                    },
                     analysis: r.analysis,
                 }))
             })

@@ -10,7 +10,7 @@ use aws_config::timeout::TimeoutConfig;
 use aws_config::{BehaviorVersion, SdkConfig};
 use aws_smithy_runtime_api::client::interceptors::Intercept;
 
-use crate::dynamo::{DynamoCalls, DynamoRollups};
+use crate::dynamo::{DynamoCalls, DynamoRollups, DynamoSettings};
 use crate::s3::{S3Objects, S3Uploads};
 use crate::sqs::{SqsDeadLetter, SqsPublisher};
 
@@ -95,6 +95,14 @@ impl AwsClients {
 impl AwsClients {
     pub fn calls(&self, table: &str) -> Arc<DynamoCalls> {
         Arc::new(DynamoCalls::new(self.dynamodb.clone(), table.to_owned()))
+    }
+
+    /// Tenant settings, kept in the calls table.
+    pub fn settings(&self, calls_table: &str) -> Arc<DynamoSettings> {
+        Arc::new(DynamoSettings::new(
+            self.dynamodb.clone(),
+            calls_table.to_owned(),
+        ))
     }
 
     pub fn rollups(&self, table: &str) -> Arc<DynamoRollups> {

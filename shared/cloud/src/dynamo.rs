@@ -3,11 +3,13 @@
 
 mod calls;
 mod rollups;
+mod settings;
 
 pub use calls::{
     CallBookkeeping, DynamoCalls, FailedCall, FailedCalls, LISTING_ATTRIBUTES, MAX_ITEM_BYTES,
 };
 pub use rollups::{marker_key, rollup_pk, rollup_sk, DynamoRollups};
+pub use settings::{settings_pk, DynamoSettings};
 
 use aws_sdk_dynamodb::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
 use callscope_app::ports::StoreError;

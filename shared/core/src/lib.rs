@@ -13,6 +13,7 @@ pub mod pipeline;
 pub mod recordings;
 pub mod redaction;
 pub mod roles;
+pub mod settings;
 pub mod similarity;
 
 pub use analysis::{analyse, CallAnalysis};

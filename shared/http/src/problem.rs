@@ -15,6 +15,7 @@ pub enum Place {
     Body,
     Query,
     Path,
+    Header,
 }
 
 impl Place {
@@ -23,6 +24,7 @@ impl Place {
             Place::Body => "body",
             Place::Query => "query",
             Place::Path => "path",
+            Place::Header => "header",
         }
     }
 }
@@ -43,6 +45,9 @@ pub enum ApiError {
     MethodNotAllowed,
     #[error("call {0} already exists with different content")]
     Conflict(String),
+    /// A conditional write whose `If-Match` names a version that is no longer current.
+    #[error("the settings are at version {current}, not {expected}: read them again and send If-Match: \"{current}\"")]
+    PreconditionFailed { expected: u64, current: u64 },
     /// The store or queue failed for now; retrying is safe.
     #[error("{0}")]
     Unavailable(String),
@@ -82,6 +87,7 @@ impl ApiError {
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
             ApiError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::Conflict(_) => StatusCode::CONFLICT,
+            ApiError::PreconditionFailed { .. } => StatusCode::PRECONDITION_FAILED,
             ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
         }
@@ -100,6 +106,7 @@ impl ApiError {
             ApiError::NotFound(_) => "not found".into(),
             ApiError::MethodNotAllowed => "method not allowed".into(),
             ApiError::Conflict(_) => "conflict".into(),
+            ApiError::PreconditionFailed { .. } => "stale version".into(),
             ApiError::Unavailable(_) => "unavailable".into(),
             ApiError::TooManyRequests { .. } => "rate limited".into(),
         }

@@ -19,3 +19,4 @@ mod pipeline;
 mod pump;
 mod read_api;
 mod read_bounds;
+mod settings;

@@ -29,6 +29,8 @@ struct Record {
     pending_since: Timestamp,
     attempts: u32,
     failure_reason: Option<String>,
+    /// When the transcript and analysis expire (the table's TTL attribute).
+    expires_at: Option<i64>,
 }
 
 impl Record {
@@ -113,6 +115,13 @@ impl MemoryCalls {
         lock(&self.records)
             .get(&(tenant.clone(), call_id.clone()))
             .map(|r| r.stored.status)
+    }
+
+    /// When the call's transcript and analysis expire, as stored with the analysis.
+    pub fn expires_at(&self, tenant: &TenantId, call_id: &CallId) -> Option<i64> {
+        lock(&self.records)
+            .get(&(tenant.clone(), call_id.clone()))
+            .and_then(|r| r.expires_at)
     }
 
     pub fn analysis(&self, tenant: &TenantId, call_id: &CallId) -> Option<CallAnalysis> {
@@ -221,6 +230,7 @@ impl CallRepository for MemoryCalls {
                 pending_since: call.received_at,
                 attempts: 0,
                 failure_reason: None,
+                expires_at: None,
             },
         );
         Ok(PutOutcome::Created)
@@ -256,6 +266,7 @@ impl CallRepository for MemoryCalls {
                 detail: format!("call {} is not stored", processed.call_id),
             })?;
         record.analysis = Some(processed.analysis.clone());
+        record.expires_at = processed.expires_at;
         Ok(())
     }
 
@@ -429,7 +440,7 @@ impl CallQueries for MemoryCalls {
             .get(&(tenant.clone(), call_id.clone()))
             .map(|r| CallRecord {
                 listing: r.listing(tenant),
-                transcript: r.stored.call.utterances.clone(),
+                transcript: Some(r.stored.call.utterances.clone()),
                 analysis: r.analysis.clone(),
             }))
     }

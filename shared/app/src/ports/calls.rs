@@ -71,6 +71,9 @@ pub struct ProcessedCall<'a> {
     pub analysis: &'a CallAnalysis,
     pub signature: &'a Signature,
     pub processed_at: Timestamp,
+    /// When the transcript and analysis expire under the tenant's retention (epoch seconds,
+    /// the table's TTL attribute); `None` keeps them.
+    pub expires_at: Option<i64>,
 }
 
 /// A call still owed work (RECEIVED: not yet processed, or processed with its event not yet

@@ -150,7 +150,8 @@ pub enum Read {
 #[derive(Debug, Clone, PartialEq)]
 pub struct CallRecord {
     pub listing: CallListing,
-    pub transcript: Transcript,
+    /// `None` once the tenant's retention expired it (with the analysis).
+    pub transcript: Option<Transcript>,
     pub analysis: Option<CallAnalysis>,
 }
 

@@ -127,11 +127,11 @@ impl Queries {
             let ids: Vec<CallId> = chunk.iter().map(|c| c.call_id.clone()).collect();
             let transcripts = self.calls.transcripts(tenant, &ids).await?;
             for call in chunk {
-                let text = transcripts
-                    .get(&call.call_id)
-                    .map(|t| t.to_lines())
-                    .unwrap_or_default();
-                let view = CallView::new(call, text);
+                // A stored call always has its transcript until retention expires it.
+                let view = match transcripts.get(&call.call_id) {
+                    Some(t) => CallView::new(call, t.to_lines()),
+                    None => CallView::expired(call),
+                };
                 bytes += serde_json::to_vec(&view).map_or(0, |json| json.len() + 1);
                 if bytes > max_bytes && !views.is_empty() {
                     let last: &CallListing = &listed[views.len() - 1];

@@ -44,6 +44,10 @@ pub struct CallView {
     pub created_at: String,
     /// When the call last changed (processed, or received).
     pub updated_at: String,
+    /// The call's transcript and analysis are gone under the tenant's retention (DynamoDB TTL):
+    /// `transcript` is empty, the listing's figures stay. Absent while they are kept.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub expired: bool,
 }
 
 impl CallView {
@@ -69,6 +73,15 @@ impl CallView {
                 .processed_at
                 .unwrap_or(listing.received_at)
                 .to_string(),
+            expired: false,
+        }
+    }
+
+    /// The view of a call whose transcript and analysis expired.
+    pub fn expired(listing: &CallListing) -> Self {
+        Self {
+            expired: true,
+            ..Self::new(listing, String::new())
         }
     }
 }
@@ -232,7 +245,8 @@ fn round(value: f64, digits: i32) -> f64 {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct AgentSummary {
     pub agent_id: String,
-    /// The agent's display name; callscope knows agents by id, so this is the id.
+    /// The agent's display name from the tenant's settings (`/api/v1/settings/agents`); the id
+    /// when it has none.
     pub name: String,
     #[serde(flatten)]
     pub summary: Summary,

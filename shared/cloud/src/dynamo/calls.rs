@@ -228,12 +228,15 @@ impl CallRepository for DynamoCalls {
     }
 
     /// The analysis item, compressed. The call item is left as it is until
-    /// [`CallRepository::mark_processed`].
+    /// [`CallRepository::mark_processed`]. Under the tenant's retention the analysis and the
+    /// transcript carry `expires_at`, the table's TTL attribute (the call item never does: the
+    /// listing and the rollups keep the call).
     async fn store_analysis(&self, processed: &ProcessedCall<'_>) -> Result<(), StoreError> {
         let ProcessedCall {
             tenant,
             call_id,
             analysis,
+            expires_at,
             ..
         } = *processed;
         let compressed = items::compressed_json(analysis)
@@ -246,15 +249,41 @@ impl CallRepository for DynamoCalls {
                 limit: MAX_ITEM_BYTES,
             });
         }
+        let expiry = expires_at.map(|t| AttributeValue::N(t.to_string()));
+        let mut item = HashMap::from([
+            ("pk".to_owned(), AttributeValue::S(call_pk(tenant, call_id))),
+            (
+                "sk".to_owned(),
+                AttributeValue::S(items::ANALYSIS_SK.to_owned()),
+            ),
+            (
+                "analysis".to_owned(),
+                AttributeValue::B(Blob::new(compressed)),
+            ),
+        ]);
+        if let Some(expiry) = &expiry {
+            item.insert("expires_at".to_owned(), expiry.clone());
+        }
         self.client
             .put_item()
             .table_name(&self.table)
-            .item("pk", AttributeValue::S(call_pk(tenant, call_id)))
-            .item("sk", AttributeValue::S(items::ANALYSIS_SK.to_owned()))
-            .item("analysis", AttributeValue::B(Blob::new(compressed)))
+            .set_item(Some(item))
             .send()
             .await
             .map_err(|e| unavailable(format!("storing the analysis of call {call_id}"), e))?;
+        if let Some(expiry) = expiry {
+            self.client
+                .update_item()
+                .table_name(&self.table)
+                .key("pk", AttributeValue::S(call_pk(tenant, call_id)))
+                .key("sk", AttributeValue::S(items::TRANSCRIPT_SK.to_owned()))
+                .condition_expression("attribute_exists(pk)")
+                .update_expression("SET expires_at = :at")
+                .expression_attribute_values(":at", expiry)
+                .send()
+                .await
+                .map_err(|e| unavailable(format!("setting the expiry of call {call_id}"), e))?;
+        }
         Ok(())
     }
 
@@ -267,6 +296,7 @@ impl CallRepository for DynamoCalls {
             analysis,
             signature,
             processed_at,
+            ..
         } = *processed;
         let number = |v: f64| AttributeValue::N(v.to_string());
         self.client

@@ -23,6 +23,7 @@ use serde::{Deserialize, Serialize};
 use crate::domain::{Call, Transcript};
 use crate::redaction::{self, RedactionCounts};
 use crate::roles::SpeakerRoles;
+use crate::settings::Scorecard;
 
 pub use next_steps::NextStep;
 pub use per_role::PerRole;
@@ -116,6 +117,10 @@ pub struct CallAnalysis {
     /// named roles itself. Set from the call by [`Analyser::analyse_call`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub roles: Option<SpeakerRoles>,
+    /// The tenant settings version (trackers, scorecard) this analysis was made with; absent
+    /// when it was made with the built-in rules and criteria.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub settings_version: Option<u64>,
 }
 
 /// The engine with its configuration prepared once (compiled tracker rules, the sentiment
@@ -124,6 +129,9 @@ pub struct CallAnalysis {
 pub struct Analyser {
     trackers: trackers::TrackerSet,
     sentiment: sentiment::SentimentScorer,
+    /// A tenant's scorecard in place of the built-in criteria.
+    scorecard: Option<Scorecard>,
+    settings_version: Option<u64>,
 }
 
 impl Default for Analyser {
@@ -134,9 +142,21 @@ impl Default for Analyser {
 
 impl Analyser {
     pub fn new(rules: Vec<TrackerRule>) -> Self {
+        Self::configured(rules, None, None)
+    }
+
+    /// The engine with a tenant's rules and scorecard (validated when they were stored), whose
+    /// analyses record `settings_version`.
+    pub fn configured(
+        rules: Vec<TrackerRule>,
+        scorecard: Option<Scorecard>,
+        settings_version: Option<u64>,
+    ) -> Self {
         Self {
             trackers: trackers::TrackerSet::new(rules),
             sentiment: sentiment::SentimentScorer::new(),
+            scorecard,
+            settings_version,
         }
     }
 
@@ -192,10 +212,20 @@ impl Analyser {
             turns,
             intervals,
             roles: None,
+            settings_version: self.settings_version,
         };
-        let assessment = scoring::assess(&analysis);
-        analysis.score = assessment.score;
-        analysis.recommendations = assessment.recommendations;
+        match &self.scorecard {
+            Some(card) => {
+                let (score, recommendations) = card.assess(&analysis, self.settings_version);
+                analysis.score = score;
+                analysis.recommendations = recommendations;
+            }
+            None => {
+                let assessment = scoring::assess(&analysis);
+                analysis.score = assessment.score;
+                analysis.recommendations = assessment.recommendations;
+            }
+        }
         round_for_output(&mut analysis);
         analysis
     }

@@ -89,6 +89,13 @@ pub async fn check(
         };
         match (record.listing.status, record.analysis) {
             (CallStatus::Processed, Some(analysis)) => {
+                // The chaos run sets no retention: a transcript that is gone was lost.
+                let Some(transcript) = record.transcript else {
+                    verdict
+                        .lost
+                        .push(format!("{tenant}/{call_id} has lost its transcript"));
+                    continue;
+                };
                 verdict.processed += 1;
                 let listing = record.listing;
                 let call = Call {
@@ -99,7 +106,7 @@ pub async fn check(
                     language: listing.language,
                     start_time: listing.start_time.time(),
                     duration_seconds: listing.duration_seconds,
-                    utterances: record.transcript,
+                    utterances: transcript,
                     outcome: listing.outcome,
                     // Chaos calls name their roles; a listing carries none.
                     roles: None,

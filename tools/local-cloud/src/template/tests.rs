@@ -242,7 +242,7 @@ fn a_cache_url_brings_the_invalidator_on_both_streams_filtered_to_what_is_cached
 }
 
 #[test]
-fn only_the_read_routes_need_a_token_not_health_openapi_or_the_dashboard() {
+fn only_the_api_routes_need_a_token_not_health_openapi_or_the_dashboard() {
     let t = project_template(BTreeMap::new());
     let mut routes: Vec<(String, String, bool)> = function(&t, "QueryFunction")
         .expect("QueryFunction")
@@ -261,6 +261,8 @@ fn only_the_read_routes_need_a_token_not_health_openapi_or_the_dashboard() {
         ("/api/v1/calls/{call_id}", true),
         ("/api/v1/calls/{call_id}/recommendations", true),
         ("/api/v1/health", false),
+        ("/api/v1/settings", true),
+        ("/api/v1/settings/{section}", true),
         ("/app/{proxy+}", false),
         ("/health", false),
         ("/openapi.json", false),
@@ -269,7 +271,14 @@ fn only_the_read_routes_need_a_token_not_health_openapi_or_the_dashboard() {
     // What no route takes goes to the function too, without a token, to answer 405 or 404.
     let fallbacks = [("ANY", "/"), ("ANY", "/{proxy+}")]
         .map(|(method, path)| (method.to_owned(), path.to_owned(), false));
-    let expected: Vec<_> = fallbacks.into_iter().chain(expected).collect();
+    // The one write the query function takes: a tenant's settings section (write scope).
+    let writes = [("PUT", "/api/v1/settings/{section}")]
+        .map(|(method, path)| (method.to_owned(), path.to_owned(), true));
+    let expected: Vec<_> = fallbacks
+        .into_iter()
+        .chain(expected)
+        .chain(writes)
+        .collect();
     assert_eq!(routes, expected);
     let ingest = function(&t, "IngestFunction").expect("IngestFunction");
     assert!(ingest

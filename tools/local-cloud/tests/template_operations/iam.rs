@@ -37,6 +37,7 @@ fn readings() -> Vec<Reading> {
 struct Statement {
     actions: Vec<String>,
     resources: Vec<Value>,
+    condition: Value,
 }
 
 /// `value` with this reading's `!If` branches taken (`None`: `AWS::NoValue`).
@@ -70,6 +71,7 @@ fn statements_of(t: &Reading, document: &Value) -> Vec<Statement> {
                 .map(|a| a.as_str().expect("an action").to_owned())
                 .collect(),
             resources: list(&s["Resource"]),
+            condition: s["Condition"].clone(),
         })
         .collect()
 }
@@ -246,7 +248,12 @@ fn the_roles_keep_exactly_the_table_actions_the_functions_use() {
             "ProcessRole",
             &[(
                 "CallsTable",
-                &["dynamodb:PutItem", "dynamodb:Query", "dynamodb:UpdateItem"],
+                &[
+                    "dynamodb:GetItem",
+                    "dynamodb:PutItem",
+                    "dynamodb:Query",
+                    "dynamodb:UpdateItem",
+                ],
             )],
         ),
         (
@@ -280,6 +287,7 @@ fn the_roles_keep_exactly_the_table_actions_the_functions_use() {
                         "dynamodb:BatchGetItem",
                         "dynamodb:GetItem",
                         "dynamodb:Query",
+                        "dynamodb:UpdateItem",
                     ],
                 ),
                 ("${AnalyticsTable.Arn}/index/*", &["dynamodb:Query"]),
@@ -309,6 +317,16 @@ fn the_roles_keep_exactly_the_table_actions_the_functions_use() {
             })
             .collect();
         assert_eq!(granted, expected, "{role}");
+    }
+    // The query function's one write reaches only the tenants' settings items.
+    for s in role_statements(&t, "QueryRole") {
+        if s.actions.iter().any(|a| a == "dynamodb:UpdateItem") {
+            assert_eq!(
+                s.condition["ForAllValues:StringLike"]["dynamodb:LeadingKeys"][0].as_str(),
+                Some("TENANT#*#SETTINGS"),
+                "{s:?}"
+            );
+        }
     }
 }
 

@@ -394,12 +394,16 @@ impl CallQueries for DynamoCalls {
             .into_iter()
             .filter_map(|item| Some((items::string(&item, "sk")?.to_owned(), item)))
             .collect();
-        let (Some(call), Some(transcript)) = (by_sk.remove(CALL_SK), by_sk.get(TRANSCRIPT_SK))
-        else {
+        let Some(call) = by_sk.remove(CALL_SK) else {
             return Ok(None);
         };
-        let transcript =
-            items::transcript(transcript).map_err(|e| corrupt(call_id, e.to_string()))?;
+        // Ingest writes the transcript with the call item; only retention (TTL) removes it.
+        let transcript = match by_sk.get(TRANSCRIPT_SK) {
+            Some(item) => {
+                Some(items::transcript(item).map_err(|e| corrupt(call_id, e.to_string()))?)
+            }
+            None => None,
+        };
         let analysis = match by_sk.get(ANALYSIS_SK) {
             Some(item) => Some(items::analysis(item).map_err(|e| corrupt(call_id, e.to_string()))?),
             None => None,

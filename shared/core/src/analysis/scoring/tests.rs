@@ -70,6 +70,7 @@ fn model_call() -> CallAnalysis {
         turns: Vec::new(),
         intervals: Vec::new(),
         roles: None,
+        settings_version: None,
     }
 }
 

@@ -351,3 +351,47 @@ fn the_phrase_automaton_leaves_other_spacing_and_non_ascii_text_to_the_regexes()
     assert!(AsciiPhrases::applies_to("How much, per seat? ~$60."));
     assert!(AsciiPhrases::new(&[rule("r", &["price", "caf\u{e9}"])]).is_none());
 }
+
+/// The settings limit on phrase bytes (`settings::limits::MAX_TOTAL_PHRASE_BYTES`) is what keeps
+/// a tenant's rules inside the literal matcher's table: the worst case for the table (phrases
+/// that share no prefix, over every printable ASCII byte) still builds it.
+#[test]
+fn the_most_phrase_bytes_settings_allow_still_fit_the_literal_matcher() {
+    use crate::settings::limits::{MAX_PHRASES_PER_RULE, MAX_PHRASE_CHARS, MAX_TOTAL_PHRASE_BYTES};
+    let alphabet: Vec<char> = (b'!'..=b'~')
+        .map(char::from)
+        .filter(|c| !c.is_ascii_uppercase())
+        .collect();
+    let mut state: u64 = 0x9e37_79b9_7f4a_7c15;
+    let mut next = || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        alphabet[(state % alphabet.len() as u64) as usize]
+    };
+    let mut phrases = Vec::new();
+    let mut bytes = 0;
+    while bytes + MAX_PHRASE_CHARS <= MAX_TOTAL_PHRASE_BYTES {
+        // A letter first, so every phrase has a word.
+        let phrase: String = std::iter::once('a')
+            .chain((1..MAX_PHRASE_CHARS).map(|_| next()))
+            .collect();
+        bytes += phrase.len();
+        phrases.push(phrase);
+    }
+    let rules: Vec<TrackerRule> = phrases
+        .chunks(MAX_PHRASES_PER_RULE)
+        .enumerate()
+        .map(|(i, chunk)| TrackerRule {
+            name: format!("r{i}"),
+            category: TrackerCategory::Custom,
+            phrases: chunk.to_vec(),
+            speaker: None,
+            window: None,
+            negation: NegationMode::Exclude,
+            expectation: Expectation::Mention,
+        })
+        .collect();
+    let set = TrackerSet::try_new(rules).expect("valid rules");
+    assert!(set.ascii.is_some(), "the dense table was built");
+}

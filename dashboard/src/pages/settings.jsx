@@ -1,0 +1,230 @@
+// Settings: the tenant's tracker rules, scorecard and agent and team names, edited as forms
+// and saved with PUT /api/v1/settings/{section} and the version read (If-Match), so a change
+// made elsewhere meanwhile is refused (412) instead of overwritten. The API's own refusal
+// (422 naming the field) is shown as it says it.
+import { useState } from 'preact/hooks';
+import { api } from '../api.js';
+import { Loaded, useLoad } from '../ui.jsx';
+
+const CATEGORIES = ['custom', 'pricing', 'competitor', 'objection', 'next_step', 'compliance'];
+const MEASURES = [
+  'agent_talk_ratio', 'questions_agent', 'questions_customer', 'longest_monologue_seconds',
+  'longest_customer_story_seconds', 'interactivity', 'patience_seconds', 'filler_words_per_minute',
+  'customer_sentiment', 'overall_sentiment', 'next_step_agreed', 'tracker_present', 'tracker_absent',
+];
+const YES_NO = ['next_step_agreed', 'tracker_present', 'tracker_absent'];
+
+const number = (s) => (s === '' || s === undefined || s === null ? undefined : Number(s));
+const phrasesOf = (text) => text.split(',').map((p) => p.trim()).filter(Boolean);
+
+/** A criterion as the form holds it → as the API takes it. */
+export function criterionBody(c) {
+  const body = { measure: c.measure, weight: Number(c.weight) };
+  if (YES_NO.includes(c.measure)) {
+    if (c.measure !== 'next_step_agreed') body.tracker = c.tracker;
+  } else {
+    const band = {};
+    if (number(c.min) !== undefined) band.min = number(c.min);
+    if (number(c.max) !== undefined) band.max = number(c.max);
+    body.benchmark = band;
+  }
+  return body;
+}
+
+function Saver({ label, section, version, body, onSaved }) {
+  const [state, setState] = useState({});
+  const save = async () => {
+    setState({ busy: true });
+    try {
+      const reply = await api.putSettings(section, body(), version);
+      setState({ ok: `Saved as version ${reply.version}. New calls use it within a minute.` });
+      onSaved(reply.version);
+    } catch (e) {
+      const msg = e.status === 412 ? `${e.message}. Reload the page to see the other change.` : e.message;
+      setState({ error: msg });
+    }
+  };
+  return (
+    <p class="save">
+      <button type="button" onClick={save} disabled={state.busy} data-testid={`save-${section}`}>
+        {label}
+      </button>{' '}
+      {state.ok && <span role="status" data-testid={`saved-${section}`}>{state.ok}</span>}
+      {state.error && (
+        <span class="error" role="alert" data-testid={`error-${section}`}>
+          {state.error}
+        </span>
+      )}
+    </p>
+  );
+}
+
+function Rows({ rows, setRows, fields, empty, testid }) {
+  const set = (i, k, v) => setRows(rows.map((r, j) => (j === i ? { ...r, [k]: v } : r)));
+  return (
+    <table class="data" data-testid={testid}>
+      <thead>
+        <tr>
+          {fields.map((f) => <th scope="col">{f.label}</th>)}
+          <th scope="col"><span class="visually-hidden">Remove</span></th>
+        </tr>
+      </thead>
+      <tbody>
+        {rows.map((r, i) => (
+          <tr>
+            {fields.map((f) => (
+              <td>
+                {f.options ? (
+                  <select aria-label={f.label} name={f.key} value={r[f.key]} onChange={(e) => set(i, f.key, e.currentTarget.value)}>
+                    {f.options.map((o) => <option value={o}>{o}</option>)}
+                  </select>
+                ) : (
+                  <input aria-label={f.label} name={f.key} value={r[f.key] ?? ''} size={f.size || 12} onInput={(e) => set(i, f.key, e.currentTarget.value)} />
+                )}
+              </td>
+            ))}
+            <td>
+              <button type="button" onClick={() => setRows(rows.filter((_, j) => j !== i))}>Remove</button>
+            </td>
+          </tr>
+        ))}
+        {rows.length === 0 && (
+          <tr>
+            <td colSpan={fields.length + 1}>{empty}</td>
+          </tr>
+        )}
+      </tbody>
+    </table>
+  );
+}
+
+function Editor({ doc }) {
+  const [version, setVersion] = useState(doc.version);
+  const [mode, setMode] = useState(doc.trackers.mode || 'extend');
+  const [rules, setRules] = useState(doc.trackers.rules.map((r) => ({ ...r, phrases: r.phrases.join(', ') })));
+  const [criteria, setCriteria] = useState(
+    (doc.scorecard?.criteria || []).map((c) => ({ ...c, min: c.benchmark?.min ?? '', max: c.benchmark?.max ?? '', tracker: c.tracker ?? '' })),
+  );
+  const [agents, setAgents] = useState(doc.agents.agents.map((a) => ({ ...a, team_id: a.team_id ?? '' })));
+  const [teams, setTeams] = useState(doc.agents.teams);
+  const weights = criteria.reduce((s, c) => s + (Number(c.weight) || 0), 0);
+  return (
+    <>
+      <p class="lead">
+        Settings version <strong data-testid="settings-version">{version}</strong>. Each save moves it on by one; every call processed a minute later uses it, and its analysis says which version.
+      </p>
+      <section aria-labelledby="h-trackers">
+        <h2 id="h-trackers">Tracker rules</h2>
+        <label>
+          Built-in rules{' '}
+          <select name="mode" value={mode} onChange={(e) => setMode(e.currentTarget.value)}>
+            <option value="extend">kept, with these added</option>
+            <option value="replace">replaced by these</option>
+          </select>
+        </label>
+        <Rows
+          testid="rules"
+          rows={rules}
+          setRows={setRules}
+          empty="No rules of your own."
+          fields={[
+            { key: 'name', label: 'Name' },
+            { key: 'category', label: 'Category', options: CATEGORIES },
+            { key: 'phrases', label: 'Phrases (comma-separated)', size: 40 },
+          ]}
+        />
+        <button type="button" onClick={() => setRules([...rules, { name: '', category: 'custom', phrases: '' }])}>
+          Add a rule
+        </button>
+        <Saver
+          label="Save tracker rules"
+          section="trackers"
+          version={version}
+          onSaved={setVersion}
+          body={() => ({ mode, rules: rules.map(({ phrases, ...r }) => ({ ...r, phrases: phrasesOf(phrases) })) })}
+        />
+      </section>
+      <section aria-labelledby="h-scorecard">
+        <h2 id="h-scorecard">Scorecard</h2>
+        <p>
+          {criteria.length === 0 ? 'The built-in criteria score calls.' : `Weights add up to ${weights} (they must add up to 100).`} A criterion earns its weight when the call is within its band (min / max), or for yes/no measures when it holds.
+        </p>
+        <Rows
+          testid="criteria"
+          rows={criteria}
+          setRows={setCriteria}
+          empty="No criteria: the built-in ones apply."
+          fields={[
+            { key: 'measure', label: 'Measure', options: MEASURES },
+            { key: 'weight', label: 'Weight', size: 4 },
+            { key: 'min', label: 'Min', size: 5 },
+            { key: 'max', label: 'Max', size: 5 },
+            { key: 'tracker', label: 'Tracker (present/absent)', size: 12 },
+          ]}
+        />
+        <button type="button" onClick={() => setCriteria([...criteria, { measure: 'questions_agent', weight: '', min: '', max: '', tracker: '' }])}>
+          Add a criterion
+        </button>
+        <Saver
+          label="Save scorecard"
+          section="scorecard"
+          version={version}
+          onSaved={setVersion}
+          body={() => (criteria.length ? { criteria: criteria.map(criterionBody) } : null)}
+        />
+      </section>
+      <section aria-labelledby="h-agents">
+        <h2 id="h-agents">Agents and teams</h2>
+        <Rows
+          testid="agents"
+          rows={agents}
+          setRows={setAgents}
+          empty="No names yet: agents are shown by id."
+          fields={[
+            { key: 'agent_id', label: 'Agent id' },
+            { key: 'name', label: 'Display name', size: 20 },
+            { key: 'team_id', label: 'Team id' },
+          ]}
+        />
+        <button type="button" onClick={() => setAgents([...agents, { agent_id: '', name: '', team_id: '' }])}>
+          Add an agent
+        </button>
+        <Rows
+          testid="teams"
+          rows={teams}
+          setRows={setTeams}
+          empty="No team names."
+          fields={[
+            { key: 'team_id', label: 'Team id' },
+            { key: 'name', label: 'Team name', size: 20 },
+          ]}
+        />
+        <button type="button" onClick={() => setTeams([...teams, { team_id: '', name: '' }])}>
+          Add a team
+        </button>
+        <Saver
+          label="Save agents and teams"
+          section="agents"
+          version={version}
+          onSaved={setVersion}
+          body={() => ({
+            agents: agents.map(({ team_id, ...a }) => (team_id ? { ...a, team_id } : a)),
+            teams,
+          })}
+        />
+      </section>
+    </>
+  );
+}
+
+export function Settings() {
+  const state = useLoad(() => api.settings(), []);
+  return (
+    <>
+      <h1>Settings</h1>
+      <Loaded state={state} what="the settings">
+        {(doc) => <Editor doc={doc} />}
+      </Loaded>
+    </>
+  );
+}

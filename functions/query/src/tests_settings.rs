@@ -1,0 +1,149 @@
+//! The settings routes through the Lambda HTTP conversion: versions and ETags, 412 on a stale
+//! If-Match, 422 naming the field, 404 for an unknown section, tenants apart.
+
+use std::collections::HashMap;
+
+use callscope_http::lambda::{self, HttpEvent, HttpReply};
+use callscope_http::TenantAuth;
+use serde_json::json;
+
+use super::*;
+
+fn router() -> Router {
+    let queries = Queries::new(
+        Arc::new(callscope_app::memory::MemoryCalls::default()),
+        Arc::new(callscope_app::memory::MemoryRollups::default()),
+        Arc::new(callscope_app::memory::MemoryCache::default()),
+        callscope_app::query::CursorKey::new(b"a test stack's cursor secret").expect("key"),
+    );
+    routes(Api {
+        queries,
+        settings: crate::tests::memory_settings(),
+        auth: TenantAuth {
+            claim: "tenant_id".into(),
+            default_tenant: None,
+        },
+    })
+}
+
+async fn send(
+    router: &Router,
+    method: &str,
+    path: &str,
+    tenant: &str,
+    body: Option<serde_json::Value>,
+    if_match: Option<&str>,
+) -> HttpReply {
+    let event = HttpEvent {
+        method: method.into(),
+        path: path.into(),
+        headers: [("content-type".to_owned(), "application/json".to_owned())]
+            .into_iter()
+            .chain(if_match.map(|v| ("if-match".to_owned(), v.to_owned())))
+            .collect(),
+        body: body.map(|b| b.to_string()),
+        claims: Some(HashMap::from([("tenant_id".to_owned(), tenant.to_owned())])),
+        stage: "dev".into(),
+        ..HttpEvent::default()
+    };
+    lambda::call(router, event).await
+}
+
+#[tokio::test]
+async fn a_section_is_written_versioned_and_a_stale_write_is_412() {
+    let r = router();
+    let rules =
+        json!({"rules": [{"name": "zephyr", "category": "competitor", "phrases": ["zephyr"]}]});
+    let first = send(
+        &r,
+        "PUT",
+        "/api/v1/settings/trackers",
+        "acme",
+        Some(rules.clone()),
+        Some("\"0\""),
+    )
+    .await;
+    assert_eq!(first.status, 200, "{}", first.body);
+    assert_eq!(first.body["version"], 1);
+    assert_eq!(first.header("etag"), Some("\"1\""));
+    assert_eq!(first.body["value"]["rules"][0]["name"], "zephyr");
+    let stale = send(
+        &r,
+        "PUT",
+        "/api/v1/settings/retention",
+        "acme",
+        Some(json!({"days": 30})),
+        Some("\"0\""),
+    )
+    .await;
+    assert_eq!(stale.status, 412, "{}", stale.body);
+    assert!(stale.body["detail"]
+        .as_str()
+        .is_some_and(|d| d.contains("version 1")));
+    let read = send(&r, "GET", "/api/v1/settings", "acme", None, None).await;
+    assert_eq!(read.status, 200);
+    assert_eq!(read.body["version"], 1);
+    assert_eq!(
+        read.body["retention"],
+        json!({"days": null}),
+        "the stale write changed nothing"
+    );
+    let other = send(&r, "GET", "/api/v1/settings/trackers", "globex", None, None).await;
+    assert_eq!(
+        (other.status, other.body["version"].clone()),
+        (200, json!(0))
+    );
+    assert_eq!(other.body["value"]["rules"], json!([]));
+}
+
+#[tokio::test]
+async fn bad_settings_are_422_naming_the_field_and_unknown_sections_404() {
+    let r = router();
+    let cases = [
+        (
+            "scorecard",
+            json!({"criteria": [{"measure": "charisma", "weight": 100}]}),
+            json!(["body", "criteria", 0, "measure"]),
+        ),
+        (
+            "scorecard",
+            json!({"criteria": [{"measure": "next_step_agreed", "weight": 40}]}),
+            json!(["body", "criteria"]),
+        ),
+        (
+            "trackers",
+            json!({"rules": [{"name": "x", "category": "custom", "phrases": [""]}]}),
+            json!(["body", "rules", 0, "phrases", 0]),
+        ),
+        ("retention", json!({"days": -1}), json!(["body", "days"])),
+    ];
+    for (section, body, loc) in cases {
+        let reply = send(
+            &r,
+            "PUT",
+            &format!("/api/v1/settings/{section}"),
+            "acme",
+            Some(body),
+            None,
+        )
+        .await;
+        assert_eq!(reply.status, 422, "{section}: {}", reply.body);
+        assert_eq!(reply.body["detail"][0]["loc"], loc, "{section}");
+    }
+    let bad_etag = send(
+        &r,
+        "PUT",
+        "/api/v1/settings/retention",
+        "acme",
+        Some(json!({"days": 3})),
+        Some("yesterday"),
+    )
+    .await;
+    assert_eq!(bad_etag.status, 422);
+    assert_eq!(
+        bad_etag.body["detail"][0]["loc"],
+        json!(["header", "If-Match"])
+    );
+    let unknown = send(&r, "GET", "/api/v1/settings/alerts", "acme", None, None).await;
+    assert_eq!(unknown.status, 404);
+}
