@@ -96,7 +96,7 @@ fn change_of(record: &EventRecord) -> Option<Change> {
         return Some(Change::Call {
             tenant,
             call_id: CallId::parse("call_id", call_id).ok()?,
-            agent_id: image.agent_id?,
+            agent_id: image.agent_id,
             team_id: image.team_id,
         });
     }

@@ -4,6 +4,7 @@
 //! | change | scopes bumped |
 //! |---|---|
 //! | a call (new, processed) | the tenant (lists, recommendations), the call, its agent, its team |
+//! | a call erased (its item removed: the stream has only its keys) | the tenant, the call (its agent's and team's entries move with their rollups) |
 //! | an agent's / team's / tenant's rollup | that agent / team; the tenant (leaderboards) |
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -20,7 +21,8 @@ pub enum Change {
     Call {
         tenant: TenantId,
         call_id: CallId,
-        agent_id: AgentId,
+        /// `None` for a removed call item (a stream REMOVE record carries its keys only).
+        agent_id: Option<AgentId>,
         team_id: Option<TeamId>,
     },
     Rollup {
@@ -44,11 +46,8 @@ impl Change {
                 team_id,
                 ..
             } => {
-                let mut scopes = vec![
-                    Scope::Tenant,
-                    Scope::Call(call_id.clone()),
-                    Scope::Agent(agent_id.clone()),
-                ];
+                let mut scopes = vec![Scope::Tenant, Scope::Call(call_id.clone())];
+                scopes.extend(agent_id.clone().map(Scope::Agent));
                 scopes.extend(team_id.clone().map(Scope::Team));
                 scopes
             }
@@ -109,7 +108,7 @@ mod tests {
         let change = Change::Call {
             tenant: tenant("acme"),
             call_id: call_id("c-1"),
-            agent_id: agent.clone(),
+            agent_id: Some(agent.clone()),
             team_id: Some(team.clone()),
         };
         let rollup = Change::Rollup {

@@ -12,8 +12,8 @@ pub use cache::{
     bumped_within, key_of, next_generation, Cache, CacheError, CacheHealth, NoCache, Scope,
 };
 pub use calls::{
-    CallRepository, CallStatus, PendingCall, ProcessedCall, PutOutcome, ReceivedCall, StoreError,
-    StoredCall,
+    CallHead, CallRepository, CallStatus, PendingCall, ProcessedCall, PutOutcome, ReceivedCall,
+    StoreError, StoredCall,
 };
 pub use clock::{Clock, SystemClock};
 pub use queries::{
@@ -24,4 +24,6 @@ pub use queues::{
     publish_each, Attribute, DeadLetter, OutgoingMessage, Publisher, QueueError, Received,
     SendReport, CORRELATION_ID_ATTRIBUTE, FAILURE_REASON_ATTRIBUTE, TENANT_ATTRIBUTE,
 };
-pub use rollups::{ApplyReport, RollupError, RollupRepository, TenantCall};
+pub use rollups::{
+    ApplyReport, LedgerEntry, RollupError, RollupRepository, Settled, Settlement, TenantCall,
+};

@@ -8,6 +8,12 @@
 //! still RECEIVED and pending: a redelivery (or, after every retry failed, the sweeper) does it
 //! again. Storing is idempotent (the analysis is deterministic) and aggregate counts a re-emitted
 //! event once.
+//!
+//! A re-analysis request (from the reanalyse queue, `revision` set) runs the same path on a
+//! PROCESSED call: the new analysis is stored, its event carries the new revision (aggregate
+//! moves the rollups from the old measures to the new, once), and the call is marked with the
+//! revision. A call that is gone was erased: what a run interrupted by the erasure left behind
+//! is removed, and the message is done.
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -62,23 +68,37 @@ impl ProcessCalls {
         let stored = match self.calls.load(&request.tenant, &request.call_id).await {
             Ok(Some(stored)) => stored,
             Ok(None) => {
-                // Ingest writes the call before it sends this message, so a missing call is not a
-                // race; retrying lets SQS move the message to the DLQ after maxReceiveCount.
-                tracing::error!(
-                    reason = "call not found",
-                    "cannot process call; will retry until the DLQ"
-                );
-                return Step::Retry;
+                // Ingest writes the call before it sends this message, so a missing call was
+                // erased (before or while it was processed). Whatever an interrupted run stored
+                // after the erasure (its analysis) goes too; the event, if one was sent, is
+                // older than the erasure in the call's ledger and counts nothing.
+                return match self.calls.erase(&request.tenant, &request.call_id).await {
+                    Ok(leftovers) => {
+                        tracing::info!(leftovers, "the call was erased; nothing to process");
+                        Step::Done
+                    }
+                    Err(error) => {
+                        tracing::warn!(%error, "the call was erased but its leftovers could not be removed; will retry");
+                        Step::Retry
+                    }
+                };
             }
             Err(error @ StoreError::Corrupt { .. }) => {
                 return self.fail(request, error.to_string()).await
             }
             Err(error) => return self.failed_attempt(request, &error).await,
         };
-        if stored.status == CallStatus::Processed {
+        let revision = match request.revision {
+            // A re-analysis already done (a redelivery), or overtaken by a later one.
+            Some(wanted) if stored.revision >= wanted => return Step::Done,
+            // Only an analysed call is analysed again; one still owed its first analysis gets
+            // it from its own process message.
+            Some(_) if stored.status != CallStatus::Processed => return Step::Done,
+            Some(wanted) => wanted,
             // Processed, so its event was sent already: a duplicate delivery has nothing to do.
-            return Step::Done;
-        }
+            None if stored.status == CallStatus::Processed => return Step::Done,
+            None => 0,
+        };
         // Ingest redacted the transcript before storing it; the counts it found travel with it.
         let started = Instant::now();
         let analysis = self.analyser.analyse(
@@ -94,6 +114,7 @@ impl ProcessCalls {
             analysis: &analysis,
             signature: &signature,
             processed_at: self.clock.now(),
+            revision,
         };
         match self.calls.store_analysis(&processed).await {
             Ok(()) => {}
@@ -113,6 +134,7 @@ impl ProcessCalls {
         );
         event.analysed_at = Some(processed.processed_at);
         event.received_at = Some(stored.received_at);
+        event.revision = revision;
         Step::Publish(Box::new(Analysed {
             event,
             analysis,
@@ -130,6 +152,7 @@ impl ProcessCalls {
             analysis: &analysed.analysis,
             signature: &analysed.signature,
             processed_at: event.analysed_at.unwrap_or_else(|| self.clock.now()),
+            revision: event.revision,
         };
         match self.calls.mark_processed(&processed).await {
             Ok(()) => {
@@ -154,6 +177,11 @@ impl ProcessCalls {
     /// [`MAX_ATTEMPTS`] of them.
     async fn failed_attempt(&self, request: &ProcessCall, error: &StoreError) -> Step {
         tracing::warn!(%error, "processing the call failed; will retry");
+        if request.revision.is_some() {
+            // A re-analysis never marks an analysed call FAILED: it stays as it was, and SQS
+            // moves the request to the reanalyse DLQ after its receives.
+            return Step::Retry;
+        }
         match self
             .calls
             .record_failure(&request.tenant, &request.call_id)
@@ -171,6 +199,16 @@ impl ProcessCalls {
 
     /// Marks the call FAILED with the reason and parks its message once.
     async fn fail(&self, request: &ProcessCall, reason: String) -> Step {
+        if request.revision.is_some() {
+            tracing::error!(
+                reason,
+                "re-analysis failed; the call keeps its analysis, the request is parked"
+            );
+            return Step::Park(Refusal::Failed {
+                call_id: request.call_id.clone(),
+                reason,
+            });
+        }
         let marked = self
             .calls
             .mark_failed(&request.tenant, &request.call_id, &reason, self.clock.now())

@@ -83,6 +83,7 @@ pub async fn analyse(
         analysis: &analysis,
         signature: &signature,
         processed_at: callscope_core::domain::Timestamp::parse("at", at).expect("time"),
+        revision: 0,
     };
     calls.store_analysis(&processed).await.expect("stored");
     if mark {

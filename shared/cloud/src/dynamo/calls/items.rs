@@ -117,6 +117,9 @@ pub struct CallItem {
     /// When the sweeper last queued it again.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_requeued_at: Option<Timestamp>,
+    /// Its analysis revision: absent until it is re-analysed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub revision: Option<u32>,
 }
 
 impl CallItem {
@@ -152,6 +155,7 @@ impl CallItem {
             attempts: None,
             failed_at: None,
             last_requeued_at: None,
+            revision: None,
             tenant: listing.tenant,
             call_id: listing.call_id,
             agent_id: listing.agent_id,
@@ -196,6 +200,7 @@ impl CallItem {
             redactions: self.redactions,
             content_hash: self.content_hash,
             received_at: self.received_at,
+            revision: self.revision.unwrap_or(0),
         }
     }
 }
