@@ -11,6 +11,7 @@ use axum::response::{IntoResponse, Response};
 use axum::Extension;
 use axum::{Json, Router};
 use callscope_app::admit::{Admission, AdmitCalls, Admitted};
+use callscope_app::lifecycle::{CallLifecycle, NoRawObjects};
 use callscope_app::ports::SystemClock;
 use callscope_app::rate_limit::{RateLimiter, TokenBucket};
 use callscope_app::telemetry;
@@ -33,6 +34,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 mod document;
+mod lifecycle;
 
 pub const SINGLE_ROUTE: &str = "/api/v1/calls";
 pub const BULK_ROUTE: &str = "/api/v1/calls/bulk";
@@ -43,6 +45,7 @@ pub const BULK_LIMIT: usize = 1_000;
 #[derive(Debug, Clone)]
 pub struct Ingest {
     pub admit: AdmitCalls,
+    pub lifecycle: CallLifecycle,
     pub auth: TenantAuth,
 }
 
@@ -52,11 +55,20 @@ impl FromRef<Ingest> for TenantAuth {
     }
 }
 
-/// The function as its composition root builds it: DynamoDB, the process queue, the clock.
+/// The function as its composition root builds it: DynamoDB, the process, analytics and
+/// reanalyse queues, the clock. Calls have no raw objects yet (HTTP and intake-queue documents
+/// are stored only as their items).
 pub fn router(config: &IngestConfig, clients: &AwsClients) -> Router {
     let admit = AdmitCalls::new(
         clients.calls(&config.calls_table),
         clients.queue(&config.process_queue_url),
+        Arc::new(SystemClock),
+    );
+    let lifecycle = CallLifecycle::new(
+        clients.calls(&config.calls_table),
+        clients.queue(&config.analytics_queue_url),
+        clients.queue(&config.reanalyse_queue_url),
+        Arc::new(NoRawObjects),
         Arc::new(SystemClock),
     );
     let auth = TenantAuth {
@@ -65,6 +77,7 @@ pub fn router(config: &IngestConfig, clients: &AwsClients) -> Router {
     };
     let router = routes(Ingest {
         admit,
+        lifecycle,
         auth: auth.clone(),
     });
     match config.requests_per_minute {
@@ -85,6 +98,8 @@ fn documented() -> (Router<Ingest>, utoipa::openapi::OpenApi) {
     OpenApiRouter::new()
         .routes(routes!(create_one))
         .routes(routes!(create_many))
+        .routes(routes!(lifecycle::erase_call))
+        .routes(routes!(lifecycle::reanalyse_call))
         .split_for_parts()
 }
 

@@ -15,6 +15,7 @@
 //! | admit | `ingest` (HTTP), `intake` (SQS intake queue) | [`admit::AdmitCalls`]; [`intake::IntakeCalls`] reads an intake message into it | `CallRepository`, `Publisher` (process queue), `Clock`; intake adds `DeadLetter` |
 //! | process | `process` | [`process::ProcessCalls`]: analyse, store, emit `CallAnalysed` | `CallRepository`, `Publisher` (analytics queue), `Clock`, `DeadLetter` |
 //! | aggregate | `aggregate` | [`aggregate::AggregateRollups`]: markers + rollup additions, once per call | `RollupRepository`, `Clock`, `DeadLetter` |
+//! | lifecycle | `ingest` (DELETE, re-analyse) | [`lifecycle::CallLifecycle`]: erase a call everywhere; queue its re-analysis | `CallRepository`, `Publisher` (analytics and reanalyse queues), `RawObjects`, `Clock` |
 //! | sweep | `sweep` | [`sweep::Sweep`]: calls left RECEIVED, queued again | `CallRepository`, `Publisher` (process queue), `Clock` |
 //! | query | `query` | [`query::Queries`]: the read API's views, cache-aside | `CallQueries`, `RollupQueries`, `Cache` |
 //! | invalidate | `invalidate` | [`invalidate::Invalidate`]: table changes → cache generations | `Cache` |
@@ -29,6 +30,7 @@ pub mod consumer;
 pub mod deadline;
 pub mod intake;
 pub mod invalidate;
+pub mod lifecycle;
 pub mod memory;
 pub mod ports;
 pub mod process;

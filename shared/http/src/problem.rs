@@ -43,6 +43,10 @@ pub enum ApiError {
     MethodNotAllowed,
     #[error("call {0} already exists with different content")]
     Conflict(String),
+    /// The resource is not in a state that allows the request (a call not yet PROCESSED
+    /// cannot be re-analysed); the message says which.
+    #[error("{0}")]
+    NotReady(String),
     /// The store or queue failed for now; retrying is safe.
     #[error("{0}")]
     Unavailable(String),
@@ -81,7 +85,7 @@ impl ApiError {
             ApiError::BadTenant(_) => StatusCode::FORBIDDEN,
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
             ApiError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
-            ApiError::Conflict(_) => StatusCode::CONFLICT,
+            ApiError::Conflict(_) | ApiError::NotReady(_) => StatusCode::CONFLICT,
             ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
         }
@@ -100,6 +104,7 @@ impl ApiError {
             ApiError::NotFound(_) => "not found".into(),
             ApiError::MethodNotAllowed => "method not allowed".into(),
             ApiError::Conflict(_) => "conflict".into(),
+            ApiError::NotReady(_) => "not ready".into(),
             ApiError::Unavailable(_) => "unavailable".into(),
             ApiError::TooManyRequests { .. } => "rate limited".into(),
         }

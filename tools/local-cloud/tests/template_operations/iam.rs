@@ -236,7 +236,15 @@ fn the_roles_keep_exactly_the_table_actions_the_functions_use() {
     let expected: [(&str, Grants); 6] = [
         (
             "IngestRole",
-            &[("CallsTable", &["dynamodb:GetItem", "dynamodb:PutItem"])],
+            &[(
+                "CallsTable",
+                &[
+                    "dynamodb:DeleteItem",
+                    "dynamodb:GetItem",
+                    "dynamodb:PutItem",
+                    "dynamodb:Query",
+                ],
+            )],
         ),
         (
             "IntakeRole",
@@ -246,7 +254,12 @@ fn the_roles_keep_exactly_the_table_actions_the_functions_use() {
             "ProcessRole",
             &[(
                 "CallsTable",
-                &["dynamodb:PutItem", "dynamodb:Query", "dynamodb:UpdateItem"],
+                &[
+                    "dynamodb:DeleteItem",
+                    "dynamodb:PutItem",
+                    "dynamodb:Query",
+                    "dynamodb:UpdateItem",
+                ],
             )],
         ),
         (
