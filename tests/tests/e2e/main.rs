@@ -6,6 +6,7 @@
 mod chaos;
 mod cost;
 mod edges;
+mod erasure;
 mod events;
 mod exactly_once;
 mod faults;
