@@ -50,6 +50,7 @@ export const api = {
   agent: (agentId, params) => send(`api/v1/analytics/agents/${id(agentId)}${query(params)}`),
   team: (teamId, params) => send(`api/v1/analytics/teams/${id(teamId)}${query(params)}`),
   post: (body) => send('api/v1/calls', { method: 'POST', headers: { 'content-type': 'application/json' }, body }),
+  erase: (callId) => send(`api/v1/calls/${id(callId)}`, { method: 'DELETE' }),
 };
 
 /** Runs `task` over `items` with at most `width` requests in flight. */
