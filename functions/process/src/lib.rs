@@ -17,6 +17,7 @@ pub fn consumer(config: &ProcessConfig, clients: &AwsClients) -> SqsConsumer<Pro
         clients.queue(&config.analytics_queue_url),
         Arc::new(SystemClock),
         Arc::new(Analyser::default()),
-    );
+    )
+    .with_erasure_ledger(clients.rollups(&config.analytics_table));
     SqsConsumer::new(process, clients.dead_letter(&config.process_dlq_url))
 }

@@ -12,8 +12,9 @@
 //! A re-analysis request (from the reanalyse queue, `revision` set) runs the same path on a
 //! PROCESSED call: the new analysis is stored, its event carries the new revision (aggregate
 //! moves the rollups from the old measures to the new, once), and the call is marked with the
-//! revision. A call that is gone was erased: what a run interrupted by the erasure left behind
-//! is removed, and the message is done.
+//! revision. A call that is gone and whose rollup ledger holds an erasure was erased: what a
+//! run interrupted by the erasure left behind is removed, and the message is done; a call gone
+//! without one was never stored, and its message is retried until the DLQ.
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -27,7 +28,8 @@ use tracing::Instrument;
 
 use crate::consumer::{read_json, Consume, Disposition, Refusal};
 use crate::ports::{
-    publish_each, CallRepository, CallStatus, Clock, ProcessedCall, Publisher, Received, StoreError,
+    publish_each, CallRepository, CallStatus, Clock, ProcessedCall, Publisher, Received,
+    RollupRepository, StoreError,
 };
 use crate::{telemetry, Deadline};
 
@@ -42,6 +44,9 @@ pub struct ProcessCalls {
     analytics_queue: Arc<dyn Publisher>,
     clock: Arc<dyn Clock>,
     analyser: Arc<Analyser>,
+    /// The rollups' ledger, read only when a call is missing: its tombstone says the call was
+    /// erased (done), its absence that it was never stored (retried until the DLQ).
+    erasures: Option<Arc<dyn RollupRepository>>,
 }
 
 impl ProcessCalls {
@@ -56,6 +61,27 @@ impl ProcessCalls {
             analytics_queue,
             clock,
             analyser,
+            erasures: None,
+        }
+    }
+
+    /// Reads the rollups' ledger to tell an erased call from one never stored.
+    pub fn with_erasure_ledger(mut self, rollups: Arc<dyn RollupRepository>) -> Self {
+        self.erasures = Some(rollups);
+        self
+    }
+
+    /// Whether the call's ledger holds an erasure's tombstone (so a missing call was erased).
+    async fn was_erased(&self, request: &ProcessCall) -> bool {
+        let Some(ledger) = &self.erasures else {
+            return false;
+        };
+        match ledger.ledger(&request.tenant, &request.call_id).await {
+            Ok(entry) => entry.is_some_and(|e| e.version.is_erasure()),
+            Err(error) => {
+                tracing::warn!(%error, "the rollup ledger could not be read");
+                false
+            }
         }
     }
 
@@ -67,9 +93,19 @@ impl ProcessCalls {
         }
         let stored = match self.calls.load(&request.tenant, &request.call_id).await {
             Ok(Some(stored)) => stored,
+            Ok(None) if !self.was_erased(request).await => {
+                // Ingest writes the call before it sends this message, so a call missing with no
+                // erasure in its ledger is not a race (or its erasure is not applied yet: the
+                // retry finds it); retrying lets SQS move the message to the DLQ after
+                // maxReceiveCount.
+                tracing::error!(
+                    reason = "call not found",
+                    "cannot process call; will retry until the DLQ"
+                );
+                return Step::Retry;
+            }
             Ok(None) => {
-                // Ingest writes the call before it sends this message, so a missing call was
-                // erased (before or while it was processed). Whatever an interrupted run stored
+                // Erased (before or while it was processed). Whatever an interrupted run stored
                 // after the erasure (its analysis) goes too; the event, if one was sent, is
                 // older than the erasure in the call's ledger and counts nothing.
                 return match self.calls.erase(&request.tenant, &request.call_id).await {
@@ -158,6 +194,23 @@ impl ProcessCalls {
             Ok(()) => {
                 telemetry::count(telemetry::CALLS_PROCESSED, 1);
                 Disposition::Done
+            }
+            Err(_)
+                if matches!(
+                    self.calls.head(&event.tenant, &event.call_id).await,
+                    Ok(None)
+                ) =>
+            {
+                // It was loaded moments ago and only an erasure deletes a call item: erased
+                // while processed. What this run stored after the erasure goes too; its event
+                // is older than the erasure in the call's ledger and counts nothing.
+                match self.calls.erase(&event.tenant, &event.call_id).await {
+                    Ok(_) => {
+                        tracing::info!(call_id = %event.call_id, "the call was erased while processed");
+                        Disposition::Done
+                    }
+                    Err(_) => Disposition::Retry,
+                }
             }
             Err(error) => {
                 tracing::warn!(

@@ -136,6 +136,8 @@ impl FromEnv for IntakeConfig {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ProcessConfig {
     pub calls_table: String,
+    /// Read only for a missing call: its rollup ledger says whether it was erased.
+    pub analytics_table: String,
     pub analytics_queue_url: String,
     pub process_dlq_url: String,
 }
@@ -144,6 +146,7 @@ impl FromEnv for ProcessConfig {
     fn read(env: &Env<'_>) -> Result<Self, ConfigError> {
         Ok(Self {
             calls_table: env.required("CALLS_TABLE")?,
+            analytics_table: env.required("ANALYTICS_TABLE")?,
             analytics_queue_url: env.required("ANALYTICS_QUEUE_URL")?,
             process_dlq_url: env.required("PROCESS_DLQ_URL")?,
         })

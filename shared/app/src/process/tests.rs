@@ -10,8 +10,8 @@ use crate::admit::AdmitCalls;
 use crate::consume;
 use crate::memory::{FixedClock, MemoryCalls, MemoryDeadLetter, MemoryPublisher};
 use crate::ports::{
-    CallRepository, CallStatus, PendingCall, ProcessedCall, PutOutcome, ReceivedCall, StoreError,
-    StoredCall,
+    CallRepository, CallStatus, PendingCall, ProcessedCall, PutOutcome, ReceivedCall,
+    RollupRepository, StoreError, StoredCall,
 };
 use crate::test_support::{call, call_id, correlation, received, tenant};
 use crate::Deadline;
@@ -92,17 +92,58 @@ async fn a_stored_call_is_analysed_marked_processed_and_its_event_sent() {
 }
 
 #[tokio::test]
-async fn a_request_for_a_call_that_is_gone_was_erased_and_is_done() {
+async fn a_request_for_a_call_never_stored_is_retried_until_sqs_moves_it() {
     let f = fixture_with(&["c-1"]).await;
     let batch = [
         received("m1", &request("missing"), &[]),
         received("m2", &request("c-1"), &[]),
     ];
-    assert!(consume(&f.analyse, &f.dlq, &batch, Deadline::NONE)
+    assert_eq!(
+        consume(&f.analyse, &f.dlq, &batch, Deadline::NONE).await,
+        ["m1"]
+    );
+    assert!(f.dlq.parked().is_empty());
+    assert_eq!(f.analytics.sent().len(), 1);
+}
+
+/// The ledger as aggregate leaves it once an erasure of `id` is applied.
+async fn tombstone(id: &str) -> Arc<crate::memory::MemoryRollups> {
+    let rollups = Arc::new(crate::memory::MemoryRollups::default());
+    let settled = rollups
+        .settle(&crate::ports::Settlement {
+            tenant: tenant("acme"),
+            call_id: call_id(id),
+            correlation_id: correlation(id),
+            expected: None,
+            entry: crate::ports::LedgerEntry {
+                version: callscope_core::pipeline::Version::new(
+                    None,
+                    callscope_core::pipeline::Version::ERASED,
+                ),
+                counted: None,
+                legacy: false,
+            },
+            deltas: Default::default(),
+        })
+        .await
+        .expect("settled");
+    assert_eq!(settled, crate::ports::Settled::Written);
+    rollups
+}
+
+#[tokio::test]
+async fn a_request_for_a_call_that_is_gone_with_a_tombstone_was_erased_and_is_done() {
+    let f = fixture_with(&[]).await;
+    let analyse = f
+        .analyse
+        .clone()
+        .with_erasure_ledger(tombstone("c-1").await);
+    let batch = [received("m1", &request("c-1"), &[])];
+    assert!(consume(&analyse, &f.dlq, &batch, Deadline::NONE)
         .await
         .is_empty());
     assert!(f.dlq.parked().is_empty(), "nothing to park: it was erased");
-    assert_eq!(f.analytics.sent().len(), 1, "only the stored call's event");
+    assert!(f.analytics.sent().is_empty());
 }
 
 /// A store whose call is erased right after its analysis is stored: the erasure lands while
@@ -169,12 +210,14 @@ async fn a_call_erased_while_it_is_processed_is_not_brought_back() {
         f.analytics.clone(),
         Arc::new(FixedClock::at("2026-11-02T10:00:00Z")),
         Arc::new(Analyser::default()),
-    );
+    )
+    .with_erasure_ledger(tombstone("c-1").await);
     let batch = [received("m1", &request("c-1"), &[])];
-    assert_eq!(
-        consume(&analyse, &f.dlq, &batch, Deadline::NONE).await,
-        ["m1"],
-        "the PROCESSED mark finds no call: retried"
+    assert!(
+        consume(&analyse, &f.dlq, &batch, Deadline::NONE)
+            .await
+            .is_empty(),
+        "the PROCESSED mark finds no call: erased, done"
     );
     assert!(consume(&analyse, &f.dlq, &batch, Deadline::NONE)
         .await

@@ -33,10 +33,10 @@ fn queues_carry_their_redrive_and_visibility_from_the_template() {
             .redrive
             .as_ref()
             .map(|r| r.dead_letter_queue.as_str()),
-        Some("ProcessDeadLetterQueue"),
-        "re-analyses that keep failing join the process DLQ"
+        Some("ReanalyseDeadLetterQueue"),
+        "each DLQ redrives to one source"
     );
-    assert_eq!(t.queues.len(), 7);
+    assert_eq!(t.queues.len(), 8);
 }
 
 #[test]

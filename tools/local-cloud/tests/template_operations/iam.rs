@@ -252,15 +252,18 @@ fn the_roles_keep_exactly_the_table_actions_the_functions_use() {
         ),
         (
             "ProcessRole",
-            &[(
-                "CallsTable",
-                &[
-                    "dynamodb:DeleteItem",
-                    "dynamodb:PutItem",
-                    "dynamodb:Query",
-                    "dynamodb:UpdateItem",
-                ],
-            )],
+            &[
+                (
+                    "CallsTable",
+                    &[
+                        "dynamodb:DeleteItem",
+                        "dynamodb:PutItem",
+                        "dynamodb:Query",
+                        "dynamodb:UpdateItem",
+                    ],
+                ),
+                ("AnalyticsTable", &["dynamodb:GetItem"]),
+            ],
         ),
         (
             "AggregateRole",
