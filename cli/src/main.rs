@@ -31,7 +31,7 @@ enum Command {
     /// Where the pipeline stands: queue depths and ages, parked messages and their reasons,
     /// calls pending past the sweep threshold, FAILED calls (local cloud or --stack).
     Status(operator::status::Args),
-    /// Calls: where one is (`calls get ID`).
+    /// Calls: where one is (`calls get ID`); erase (`calls delete ID`, `calls erase-customer`); re-analyse (`calls reanalyse`).
     #[command(subcommand)]
     Calls(operator::calls::Command),
     /// Load the HTTP API: ingest generated calls, wait until they are counted, run read

@@ -5,6 +5,7 @@
 pub mod age;
 pub mod calls;
 pub mod dlq;
+pub mod lifecycle;
 pub mod status;
 pub mod target;
 

@@ -57,6 +57,7 @@ export const api = {
       headers: { 'content-type': 'application/json', 'if-match': `"${version}"` },
       body: JSON.stringify(value),
     }),
+  erase: (callId) => send(`api/v1/calls/${id(callId)}`, { method: 'DELETE' }),
 };
 
 /** Runs `task` over `items` with at most `width` requests in flight. */

@@ -254,6 +254,33 @@ test('the settings page saves a tracker rule and agent names, and shows the API 
   await page.locator('table.data tbody th', { hasText: 'Named In Settings' }).waitFor();
 });
 
+test('a call is deleted from its page only after the dialog is confirmed', async () => {
+  const callId = `ui-erase-${Date.now()}`;
+  const posted = await fetch(`${BASE}/api/v1/calls`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({
+      call_id: callId, agent_id: 'ui-eraser', customer_id: 'cust-erase', start_time: '2026-11-03T09:00:00Z',
+      transcript: 'Agent: Hello, how can I help?\nCustomer: Please delete this call afterwards.',
+    }),
+  });
+  assert.equal(posted.status, 202);
+  await open(`calls/${callId}`);
+  await page.locator('[data-testid=delete-call]').click();
+  const dialog = page.locator('[data-testid=delete-dialog]');
+  await dialog.waitFor({ state: 'visible' });
+  assert.match(await dialog.innerText(), /cannot be undone/);
+  await shot('call-delete-dialog');
+  await page.locator('[data-testid=delete-cancel]').click();
+  await dialog.waitFor({ state: 'hidden' });
+  assert.equal((await fetch(`${BASE}/api/v1/calls/${callId}`)).status, 200, 'cancelled: still there');
+  await page.locator('[data-testid=delete-call]').click();
+  await page.locator('[data-testid=delete-confirm]').click();
+  await page.locator('[data-testid=erased-notice]').waitFor();
+  assert.match(await text('[data-testid=erased-notice]'), new RegExp(callId));
+  assert.equal((await fetch(`${BASE}/api/v1/calls/${callId}`)).status, 404, 'deleted: gone from the API');
+});
+
 test('the keyboard reaches the skip link and the pages first, and nothing broke in the console', async () => {
   await page.goto('about:blank');
   await open('overview');

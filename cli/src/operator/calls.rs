@@ -15,6 +15,12 @@ use super::target::TargetArgs;
 pub enum Command {
     /// Print a call's status, failure reason and timeline.
     Get(GetArgs),
+    /// Erase a call everywhere (items, listing, signature, cache, rollups once).
+    Delete(super::lifecycle::DeleteArgs),
+    /// Erase every call of one customer_id (a data subject's request).
+    EraseCustomer(super::lifecycle::EraseCustomerArgs),
+    /// Queue the re-analysis of a call, or of every PROCESSED call in a time range.
+    Reanalyse(super::lifecycle::ReanalyseArgs),
 }
 
 #[derive(Debug, Clone, clap::Args)]
@@ -49,7 +55,12 @@ pub struct Step {
 }
 
 pub async fn run(command: Command) -> anyhow::Result<()> {
-    let Command::Get(args) = command;
+    let args = match command {
+        Command::Get(args) => args,
+        Command::Delete(args) => return super::lifecycle::delete(&args).await,
+        Command::EraseCustomer(args) => return super::lifecycle::erase_customer(&args).await,
+        Command::Reanalyse(args) => return super::lifecycle::reanalyse(&args).await,
+    };
     let report = get(&args).await?;
     let text = if args.json {
         serde_json::to_string_pretty(&report)? + "\n"

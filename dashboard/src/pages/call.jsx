@@ -1,6 +1,6 @@
 // One call: who/when/outcome/score, the figures, the transcript with trackers and next steps
 // marked where they were said, sentiment across the call, similar calls and coaching nudges.
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { api } from '../api.js';
 import * as f from '../format.js';
 import { Chart, Empty, Figures, Loaded, href, useLoad } from '../ui.jsx';
@@ -107,6 +107,49 @@ function Figures2({ a }) {
   );
 }
 
+/** Erases the call after a confirmation dialog; back to the list once the API answered 204. */
+function DeleteCall({ callId }) {
+  const dialog = useRef(null);
+  const [state, setState] = useState({ busy: false, error: null });
+  const confirm = async () => {
+    setState({ busy: true, error: null });
+    try {
+      await api.erase(callId);
+      dialog.current?.close();
+      window.location.hash = `#/calls?erased=${encodeURIComponent(callId)}`;
+    } catch (e) {
+      setState({ busy: false, error: e.message });
+    }
+  };
+  return (
+    <>
+      <button type="button" class="danger" data-testid="delete-call" onClick={() => dialog.current?.showModal()}>
+        Delete call…
+      </button>
+      <dialog ref={dialog} aria-labelledby="erase-title" data-testid="delete-dialog">
+        <h2 id="erase-title">Delete call {callId}?</h2>
+        <p>
+          Its transcript, analysis and listing are erased everywhere, and it is taken out of every total and leaderboard. This
+          cannot be undone.
+        </p>
+        {state.error && (
+          <p class="state error" role="alert">
+            Not deleted: {state.error}
+          </p>
+        )}
+        <form method="dialog" class="actions">
+          <button type="submit" data-testid="delete-cancel" disabled={state.busy}>
+            Cancel
+          </button>
+          <button type="button" class="danger" data-testid="delete-confirm" disabled={state.busy} onClick={confirm}>
+            {state.busy ? 'Deleting…' : 'Delete'}
+          </button>
+        </form>
+      </dialog>
+    </>
+  );
+}
+
 export function Call({ callId }) {
   const [tick, setTick] = useState(0);
   const state = useLoad(() => api.call(callId), [callId, tick]);
@@ -135,6 +178,7 @@ export function Call({ callId }) {
               <h1>
                 Call {c.call_id} <span class={`status ${c.status.toLowerCase()}`}>{c.status.toLowerCase()}</span>
               </h1>
+              <DeleteCall callId={c.call_id} />
               <p class="lead">
                 <a href={href(`agents/${c.agent_id}`)}>{c.agent_id}</a>
                 {c.team_id ? ` (team ${c.team_id})` : ''} with customer {c.customer_id}, {f.when(c.start_time)}, {f.seconds(c.duration_seconds)}, outcome {f.label(c.outcome)}.

@@ -28,6 +28,11 @@ export function Calls({ query }) {
   return (
     <>
       <h1>Calls</h1>
+      {query.get('erased') && (
+        <p class="state" role="status" data-testid="erased-notice">
+          Call {query.get('erased')} was deleted.
+        </p>
+      )}
       <form class="filters" onSubmit={submit} aria-label="Filter calls">
         {FILTERS.map(([name, text, type]) => (
           <label>

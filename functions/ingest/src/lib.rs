@@ -11,6 +11,7 @@ use axum::response::{IntoResponse, Response};
 use axum::Extension;
 use axum::{Json, Router};
 use callscope_app::admit::{Admission, AdmitCalls, Admitted};
+use callscope_app::lifecycle::{CallLifecycle, NoRawObjects};
 use callscope_app::ports::SystemClock;
 use callscope_app::rate_limit::{RateLimiter, TokenBucket};
 use callscope_app::telemetry;
@@ -34,6 +35,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 mod document;
+mod lifecycle;
 mod uploads;
 
 pub use uploads::UPLOADS_ROUTE;
@@ -47,6 +49,7 @@ pub const BULK_LIMIT: usize = 1_000;
 #[derive(Debug, Clone)]
 pub struct Ingest {
     pub admit: AdmitCalls,
+    pub lifecycle: CallLifecycle,
     pub auth: TenantAuth,
     /// Presigned uploads into the drop-in bucket (none: the route answers 503).
     pub uploads: Option<Uploads>,
@@ -58,11 +61,20 @@ impl FromRef<Ingest> for TenantAuth {
     }
 }
 
-/// The function as its composition root builds it: DynamoDB, the process queue, the clock.
+/// The function as its composition root builds it: DynamoDB, the process, analytics and
+/// reanalyse queues, the clock. Calls have no raw objects yet (HTTP and intake-queue documents
+/// are stored only as their items).
 pub fn router(config: &IngestConfig, clients: &AwsClients) -> Router {
     let admit = AdmitCalls::new(
         clients.calls(&config.calls_table),
         clients.queue(&config.process_queue_url),
+        Arc::new(SystemClock),
+    );
+    let lifecycle = CallLifecycle::new(
+        clients.calls(&config.calls_table),
+        clients.queue(&config.analytics_queue_url),
+        clients.queue(&config.reanalyse_queue_url),
+        Arc::new(NoRawObjects),
         Arc::new(SystemClock),
     );
     let auth = TenantAuth {
@@ -78,6 +90,7 @@ pub fn router(config: &IngestConfig, clients: &AwsClients) -> Router {
     });
     let router = routes(Ingest {
         admit,
+        lifecycle,
         auth: auth.clone(),
         uploads,
     });
@@ -100,6 +113,8 @@ fn documented() -> (Router<Ingest>, utoipa::openapi::OpenApi) {
         .routes(routes!(create_one))
         .routes(routes!(create_many))
         .routes(routes!(uploads::create_upload))
+        .routes(routes!(lifecycle::erase_call))
+        .routes(routes!(lifecycle::reanalyse_call))
         .split_for_parts()
 }
 

@@ -14,15 +14,24 @@ use super::*;
 struct Fixture {
     calls: Arc<MemoryCalls>,
     queue: Arc<MemoryPublisher>,
+    analytics: Arc<MemoryPublisher>,
     router: Router,
 }
 
 fn fixture() -> Fixture {
     let calls = Arc::new(MemoryCalls::default());
     let queue = Arc::new(MemoryPublisher::default());
+    let analytics = Arc::new(MemoryPublisher::default());
     let clock = Arc::new(FixedClock::at("2026-11-02T10:00:00Z"));
     let router = routes(Ingest {
-        admit: AdmitCalls::new(calls.clone(), queue.clone(), clock),
+        admit: AdmitCalls::new(calls.clone(), queue.clone(), clock.clone()),
+        lifecycle: CallLifecycle::new(
+            calls.clone(),
+            analytics.clone(),
+            Arc::new(MemoryPublisher::default()),
+            Arc::new(NoRawObjects),
+            clock,
+        ),
         auth: TenantAuth {
             claim: "tenant_id".into(),
             default_tenant: None,
@@ -32,6 +41,7 @@ fn fixture() -> Fixture {
     Fixture {
         calls,
         queue,
+        analytics,
         router,
     }
 }
@@ -293,4 +303,49 @@ async fn a_tenant_past_its_per_sandbox_limit_gets_429_with_retry_after() {
     )
     .await;
     assert_eq!(other.status, 202);
+}
+
+#[tokio::test]
+async fn delete_erases_the_tenants_call_once_and_answers_404_after_and_for_other_tenants() {
+    let f = fixture();
+    let body = call("c-del").to_string();
+    assert_eq!(
+        send(&f, "POST", "/api/v1/calls", &body, Some("acme"))
+            .await
+            .status,
+        202
+    );
+    let other = send(&f, "DELETE", "/api/v1/calls/c-del", "", Some("globex")).await;
+    assert_eq!(other.status, 404, "another tenant's call is not found");
+    let bad = send(&f, "DELETE", "/api/v1/calls/no%20spaces", "", Some("acme")).await;
+    assert_eq!(bad.status, 422);
+    let erased = send(&f, "DELETE", "/api/v1/calls/c-del", "", Some("acme")).await;
+    assert_eq!(erased.status, 204);
+    assert!(f.calls.is_empty());
+    assert_eq!(f.analytics.sent().len(), 1, "one CallErased");
+    assert!(f.analytics.sent()[0].body.contains("erased_at"));
+    let again = send(&f, "DELETE", "/api/v1/calls/c-del", "", Some("acme")).await;
+    assert_eq!(again.status, 404);
+    assert_eq!(f.analytics.sent().len(), 1);
+}
+
+#[tokio::test]
+async fn reanalysing_a_call_not_yet_processed_is_a_409_naming_its_status() {
+    let f = fixture();
+    let body = call("c-re").to_string();
+    send(&f, "POST", "/api/v1/calls", &body, Some("acme")).await;
+    let reply = send(&f, "POST", "/api/v1/calls/c-re/reanalyse", "", Some("acme")).await;
+    assert_eq!(reply.status, 409);
+    assert!(reply.body["detail"]
+        .as_str()
+        .is_some_and(|d| d.contains("RECEIVED")));
+    let missing = send(
+        &f,
+        "POST",
+        "/api/v1/calls/c-none/reanalyse",
+        "",
+        Some("acme"),
+    )
+    .await;
+    assert_eq!(missing.status, 404);
 }

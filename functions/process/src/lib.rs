@@ -24,6 +24,7 @@ pub fn consumer(config: &ProcessConfig, clients: &AwsClients) -> SqsConsumer<Pro
         clock,
         analyser,
     )
-    .with_settings(settings);
+    .with_settings(settings)
+    .with_erasure_ledger(clients.rollups(&config.analytics_table));
     SqsConsumer::new(process, clients.dead_letter(&config.process_dlq_url))
 }

@@ -277,6 +277,7 @@ async fn every_documented_path_is_served_and_every_route_is_documented() {
             "/api/v1/calls",
             "/api/v1/calls/bulk",
             "/api/v1/calls/{call_id}",
+            "/api/v1/calls/{call_id}/reanalyse",
             "/api/v1/calls/{call_id}/recommendations",
             "/api/v1/health",
             "/api/v1/settings",

@@ -202,6 +202,7 @@ impl AdmitCalls {
                     tenant: tenant.clone(),
                     call_id: admitted.call_id.clone(),
                     correlation_id: admitted.correlation_id.clone(),
+                    revision: None,
                 };
                 (index, request)
             })

@@ -4,6 +4,7 @@
 //! | change | scopes bumped |
 //! |---|---|
 //! | a call (new, processed) | the tenant (lists, recommendations), the call |
+//! | a call erased (its item removed: the stream has only its keys) | the tenant, the call (its agent's and team's series move with their rollups) |
 //! | an agent's / team's / tenant's rollup | that agent / team (series); the tenant's analytics (leaderboards) |
 //!
 //! Series and leaderboards are sums of rollups, so only a rollup's change makes them stale: a

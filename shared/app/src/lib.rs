@@ -16,6 +16,7 @@
 //! | transcribe | none yet (issue 21 item 3: a recordings queue's function) | [`recordings::StartTranscriptions`]: an audio object → its sidecar and a Transcribe job | `TranscriptionJobs`, `RecordingObjects`, `DeadLetter` |
 //! | process | `process` | [`process::ProcessCalls`]: analyse, store, emit `CallAnalysed` | `CallRepository`, `Publisher` (analytics queue), `Clock`, `DeadLetter` |
 //! | aggregate | `aggregate` | [`aggregate::AggregateRollups`]: markers + rollup additions, once per call | `RollupRepository`, `Clock`, `DeadLetter` |
+//! | lifecycle | `ingest` (DELETE, re-analyse) | [`lifecycle::CallLifecycle`]: erase a call everywhere; queue its re-analysis | `CallRepository`, `Publisher` (analytics and reanalyse queues), `RawObjects`, `Clock` |
 //! | sweep | `sweep` | [`sweep::Sweep`]: calls left RECEIVED, queued again | `CallRepository`, `Publisher` (process queue), `Clock` |
 //! | query | `query` | [`query::Queries`]: the read API's views, cache-aside | `CallQueries`, `RollupQueries`, `Cache` |
 //! | outbound | `outbound` (calls table stream) | [`outbound::Outbound`]: `CallAnalysed` on the EventBridge bus, the call's row in the Parquet export, once per analysis | `CallQueries`, `EventBus`, `ExportStore` |
@@ -32,6 +33,7 @@ pub mod deadline;
 pub mod dropin;
 pub mod intake;
 pub mod invalidate;
+pub mod lifecycle;
 pub mod memory;
 pub mod outbound;
 pub mod ports;

@@ -7,8 +7,8 @@ mod objects;
 mod outbound;
 mod queues;
 mod rollups;
-mod transcription;
 mod settings;
+mod transcription;
 
 use std::sync::Mutex;
 
@@ -20,8 +20,8 @@ pub use objects::MemoryObjects;
 pub use outbound::{MemoryBus, MemoryExport};
 pub use queues::{MemoryDeadLetter, MemoryPublisher};
 pub use rollups::MemoryRollups;
-pub use transcription::MemoryTranscribe;
 pub use settings::MemorySettings;
+pub use transcription::MemoryTranscribe;
 
 use crate::ports::Clock;
 

@@ -9,16 +9,16 @@ mod outbound;
 mod queries;
 mod queues;
 mod rollups;
-mod transcription;
 mod settings;
+mod transcription;
 
 pub use cache::{
     bumped_within, coalesce_window, key_of, next_generation, BumpEffect, Bumps, Cache, CacheError,
     CacheHealth, GenerationState, NoCache, Scope, COALESCE_WINDOW,
 };
 pub use calls::{
-    CallRepository, CallStatus, PendingCall, ProcessedCall, PutOutcome, ReceivedCall, StoreError,
-    StoredCall,
+    CallHead, CallRepository, CallStatus, PendingCall, ProcessedCall, PutOutcome, ReceivedCall,
+    StoreError, StoredCall,
 };
 pub use clock::{Clock, SystemClock};
 pub use objects::{ObjectError, ObjectStore, SignedPut, StoredObject, UploadSigner};
@@ -31,6 +31,8 @@ pub use queues::{
     publish_each, Attribute, DeadLetter, OutgoingMessage, Publisher, QueueError, Received,
     SendReport, CORRELATION_ID_ATTRIBUTE, FAILURE_REASON_ATTRIBUTE, TENANT_ATTRIBUTE,
 };
-pub use rollups::{ApplyReport, RollupError, RollupRepository, TenantCall};
-pub use transcription::{JobError, JobStarted, RecordingObjects, TranscriptionJobs};
+pub use rollups::{
+    ApplyReport, LedgerEntry, RollupError, RollupRepository, Settled, Settlement, TenantCall,
+};
 pub use settings::{SettingsStore, SettingsWriteError, StoredSettings};
+pub use transcription::{JobError, JobStarted, RecordingObjects, TranscriptionJobs};

@@ -8,6 +8,13 @@
 //! still RECEIVED and pending: a redelivery (or, after every retry failed, the sweeper) does it
 //! again. Storing is idempotent (the analysis is deterministic) and aggregate counts a re-emitted
 //! event once.
+//!
+//! A re-analysis request (from the reanalyse queue, `revision` set) runs the same path on a
+//! PROCESSED call: the new analysis is stored, its event carries the new revision (aggregate
+//! moves the rollups from the old measures to the new, once), and the call is marked with the
+//! revision. A call that is gone and whose rollup ledger holds an erasure was erased: what a
+//! run interrupted by the erasure left behind is removed, and the message is done; a call gone
+//! without one was never stored, and its message is retried until the DLQ.
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -22,7 +29,8 @@ use tracing::Instrument;
 
 use crate::consumer::{read_json, Consume, Disposition, Refusal};
 use crate::ports::{
-    publish_each, CallRepository, CallStatus, Clock, ProcessedCall, Publisher, Received, StoreError,
+    publish_each, CallRepository, CallStatus, Clock, ProcessedCall, Publisher, Received,
+    RollupRepository, StoreError,
 };
 use crate::settings::SettingsCache;
 use crate::{telemetry, Deadline};
@@ -41,6 +49,9 @@ pub struct ProcessCalls {
     /// The tenants' settings (tracker rules, scorecard, retention); without it every call is
     /// analysed by `analyser` and kept forever.
     settings: Option<SettingsCache>,
+    /// The rollups' ledger, read only when a call is missing: its tombstone says the call was
+    /// erased (done), its absence that it was never stored (retried until the DLQ).
+    erasures: Option<Arc<dyn RollupRepository>>,
 }
 
 impl ProcessCalls {
@@ -56,6 +67,27 @@ impl ProcessCalls {
             clock,
             analyser,
             settings: None,
+            erasures: None,
+        }
+    }
+
+    /// Reads the rollups' ledger to tell an erased call from one never stored.
+    pub fn with_erasure_ledger(mut self, rollups: Arc<dyn RollupRepository>) -> Self {
+        self.erasures = Some(rollups);
+        self
+    }
+
+    /// Whether the call's ledger holds an erasure's tombstone (so a missing call was erased).
+    async fn was_erased(&self, request: &ProcessCall) -> bool {
+        let Some(ledger) = &self.erasures else {
+            return false;
+        };
+        match ledger.ledger(&request.tenant, &request.call_id).await {
+            Ok(entry) => entry.is_some_and(|e| e.version.is_erasure()),
+            Err(error) => {
+                tracing::warn!(%error, "the rollup ledger could not be read");
+                false
+            }
         }
     }
 
@@ -87,24 +119,48 @@ impl ProcessCalls {
         }
         let stored = match self.calls.load(&request.tenant, &request.call_id).await {
             Ok(Some(stored)) => stored,
-            Ok(None) => {
-                // Ingest writes the call before it sends this message, so a missing call is not a
-                // race; retrying lets SQS move the message to the DLQ after maxReceiveCount.
+            Ok(None) if !self.was_erased(request).await => {
+                // Ingest writes the call before it sends this message, so a call missing with no
+                // erasure in its ledger is not a race (or its erasure is not applied yet: the
+                // retry finds it); retrying lets SQS move the message to the DLQ after
+                // maxReceiveCount.
                 tracing::error!(
                     reason = "call not found",
                     "cannot process call; will retry until the DLQ"
                 );
                 return Step::Retry;
             }
+            Ok(None) => {
+                // Erased (before or while it was processed). Whatever an interrupted run stored
+                // after the erasure (its analysis) goes too; the event, if one was sent, is
+                // older than the erasure in the call's ledger and counts nothing.
+                return match self.calls.erase(&request.tenant, &request.call_id).await {
+                    Ok(leftovers) => {
+                        tracing::info!(leftovers, "the call was erased; nothing to process");
+                        Step::Done
+                    }
+                    Err(error) => {
+                        tracing::warn!(%error, "the call was erased but its leftovers could not be removed; will retry");
+                        Step::Retry
+                    }
+                };
+            }
             Err(error @ StoreError::Corrupt { .. }) => {
                 return self.fail(request, error.to_string()).await
             }
             Err(error) => return self.failed_attempt(request, &error).await,
         };
-        if stored.status == CallStatus::Processed {
+        let revision = match request.revision {
+            // A re-analysis already done (a redelivery), or overtaken by a later one.
+            Some(wanted) if stored.revision >= wanted => return Step::Done,
+            // Only an analysed call is analysed again; one still owed its first analysis gets
+            // it from its own process message.
+            Some(_) if stored.status != CallStatus::Processed => return Step::Done,
+            Some(wanted) => wanted,
             // Processed, so its event was sent already: a duplicate delivery has nothing to do.
-            return Step::Done;
-        }
+            None if stored.status == CallStatus::Processed => return Step::Done,
+            None => 0,
+        };
         let processed_at = self.clock.now();
         let (analyser, expires_at) = match self.configured_for(&request.tenant, processed_at).await
         {
@@ -126,6 +182,7 @@ impl ProcessCalls {
             signature: &signature,
             processed_at,
             expires_at,
+            revision,
         };
         match self.calls.store_analysis(&processed).await {
             Ok(()) => {}
@@ -145,6 +202,7 @@ impl ProcessCalls {
         );
         event.analysed_at = Some(processed.processed_at);
         event.received_at = Some(stored.received_at);
+        event.revision = revision;
         Step::Publish(Box::new(Analysed {
             event,
             analysis,
@@ -164,11 +222,29 @@ impl ProcessCalls {
             signature: &analysed.signature,
             processed_at: event.analysed_at.unwrap_or_else(|| self.clock.now()),
             expires_at: analysed.expires_at,
+            revision: event.revision,
         };
         match self.calls.mark_processed(&processed).await {
             Ok(()) => {
                 telemetry::count(telemetry::CALLS_PROCESSED, 1);
                 Disposition::Done
+            }
+            Err(_)
+                if matches!(
+                    self.calls.head(&event.tenant, &event.call_id).await,
+                    Ok(None)
+                ) =>
+            {
+                // It was loaded moments ago and only an erasure deletes a call item: erased
+                // while processed. What this run stored after the erasure goes too; its event
+                // is older than the erasure in the call's ledger and counts nothing.
+                match self.calls.erase(&event.tenant, &event.call_id).await {
+                    Ok(_) => {
+                        tracing::info!(call_id = %event.call_id, "the call was erased while processed");
+                        Disposition::Done
+                    }
+                    Err(_) => Disposition::Retry,
+                }
             }
             Err(error) => {
                 tracing::warn!(
@@ -188,6 +264,11 @@ impl ProcessCalls {
     /// [`MAX_ATTEMPTS`] of them.
     async fn failed_attempt(&self, request: &ProcessCall, error: &StoreError) -> Step {
         tracing::warn!(%error, "processing the call failed; will retry");
+        if request.revision.is_some() {
+            // A re-analysis never marks an analysed call FAILED: it stays as it was, and SQS
+            // moves the request to the reanalyse DLQ after its receives.
+            return Step::Retry;
+        }
         match self
             .calls
             .record_failure(&request.tenant, &request.call_id)
@@ -205,6 +286,16 @@ impl ProcessCalls {
 
     /// Marks the call FAILED with the reason and parks its message once.
     async fn fail(&self, request: &ProcessCall, reason: String) -> Step {
+        if request.revision.is_some() {
+            tracing::error!(
+                reason,
+                "re-analysis failed; the call keeps its analysis, the request is parked"
+            );
+            return Step::Park(Refusal::Failed {
+                call_id: request.call_id.clone(),
+                reason,
+            });
+        }
         let marked = self
             .calls
             .mark_failed(&request.tenant, &request.call_id, &reason, self.clock.now())

@@ -322,6 +322,8 @@ impl Queries {
                     .await?;
                 let mut agents: Vec<AgentSummary> = totals
                     .iter()
+                    // An agent whose calls were all erased has rows of zeros: not on the board.
+                    .filter(|(_, totals)| totals.calls > 0)
                     .map(|(agent, totals)| AgentSummary {
                         agent_id: agent.to_string(),
                         name: agent.to_string(),
@@ -385,10 +387,12 @@ impl Queries {
         );
         self.cached
             .get_or_load(tenant, ANALYTICS, &[cache_scope], &params, || async {
-                let series = self
+                let mut series = self
                     .rollups
                     .series(tenant, &rollup_scope, range.from, range.to)
                     .await?;
+                // Days whose calls were all erased keep a row of zeros: no day in the series.
+                series.retain(|_, day| day.calls > 0);
                 let mut totals = RollupTotals::default();
                 for day in series.values() {
                     totals.merge(day);

@@ -90,6 +90,7 @@ impl Sweep {
                     tenant: p.tenant.clone(),
                     call_id: p.call_id.clone(),
                     correlation_id: p.correlation_id.clone(),
+                    revision: None,
                 }
             })
             .collect();

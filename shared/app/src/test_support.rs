@@ -84,6 +84,7 @@ pub async fn analyse(
         signature: &signature,
         processed_at: callscope_core::domain::Timestamp::parse("at", at).expect("time"),
         expires_at: None,
+        revision: 0,
     };
     calls.store_analysis(&processed).await.expect("stored");
     if mark {

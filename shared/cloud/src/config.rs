@@ -56,11 +56,16 @@ impl Env<'_> {
     }
 }
 
-/// The HTTP ingest function: `POST /api/v1/calls` and `/api/v1/calls/bulk`.
+/// The HTTP ingest function: `POST /api/v1/calls` and `/api/v1/calls/bulk`, and the calls'
+/// lifecycle (`DELETE /api/v1/calls/{id}`, `POST /api/v1/calls/{id}/reanalyse`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct IngestConfig {
     pub calls_table: String,
     pub process_queue_url: String,
+    /// Where an erasure's `CallErased` goes (aggregate subtracts it).
+    pub analytics_queue_url: String,
+    /// Where re-analysis requests go (process drains it at a low concurrency).
+    pub reanalyse_queue_url: String,
     /// The JWT claim that carries the tenant (`TENANT_CLAIM`).
     pub tenant_claim: String,
     /// `LOCAL_DEFAULT_TENANT`: only for local runs without an authorizer, against an emulator
@@ -78,6 +83,8 @@ impl FromEnv for IngestConfig {
         Ok(Self {
             calls_table: env.required("CALLS_TABLE")?,
             process_queue_url: env.required("PROCESS_QUEUE_URL")?,
+            analytics_queue_url: env.required("ANALYTICS_QUEUE_URL")?,
+            reanalyse_queue_url: env.required("REANALYSE_QUEUE_URL")?,
             tenant_claim: env.required("TENANT_CLAIM")?,
             default_tenant: default_tenant(env)?,
             requests_per_minute: requests_per_minute(env)?,
@@ -169,6 +176,8 @@ impl FromEnv for IntakeConfig {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ProcessConfig {
     pub calls_table: String,
+    /// Read only for a missing call: its rollup ledger says whether it was erased.
+    pub analytics_table: String,
     pub analytics_queue_url: String,
     pub process_dlq_url: String,
 }
@@ -177,6 +186,7 @@ impl FromEnv for ProcessConfig {
     fn read(env: &Env<'_>) -> Result<Self, ConfigError> {
         Ok(Self {
             calls_table: env.required("CALLS_TABLE")?,
+            analytics_table: env.required("ANALYTICS_TABLE")?,
             analytics_queue_url: env.required("ANALYTICS_QUEUE_URL")?,
             process_dlq_url: env.required("PROCESS_DLQ_URL")?,
         })
@@ -380,6 +390,8 @@ mod tests {
         let base = [
             ("CALLS_TABLE", "c"),
             ("PROCESS_QUEUE_URL", "q"),
+            ("ANALYTICS_QUEUE_URL", "a"),
+            ("REANALYSE_QUEUE_URL", "r"),
             ("TENANT_CLAIM", "tenant_id"),
             ("TENANT_REQUESTS_PER_MINUTE", "0"),
             ("AWS_ENDPOINT_URL", "http://127.0.0.1:4566"),

@@ -8,8 +8,8 @@ pub mod backoff;
 pub mod cache;
 pub mod config;
 pub mod dynamo;
-pub mod s3;
 #[cfg(feature = "outbound")]
 pub mod outbound;
+pub mod s3;
 pub mod sqs;
 pub mod telemetry;

@@ -10,7 +10,7 @@ pub mod schema;
 pub mod tenant;
 
 pub use problem::ApiError;
-pub use tenant::{Tenant, TenantAuth};
+pub use tenant::{Subject, Tenant, TenantAuth};
 
 /// Unknown paths and methods answer as the v1 API does (`{"detail": "Not Found"}`), not with
 /// an empty body.

@@ -48,6 +48,10 @@ pub enum ApiError {
     /// A conditional write whose `If-Match` names a version that is no longer current.
     #[error("the settings are at version {current}, not {expected}: read them again and send If-Match: \"{current}\"")]
     PreconditionFailed { expected: u64, current: u64 },
+    /// The resource is not in a state that allows the request (a call not yet PROCESSED
+    /// cannot be re-analysed); the message says which.
+    #[error("{0}")]
+    NotReady(String),
     /// The store or queue failed for now; retrying is safe.
     #[error("{0}")]
     Unavailable(String),
@@ -86,7 +90,7 @@ impl ApiError {
             ApiError::BadTenant(_) => StatusCode::FORBIDDEN,
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
             ApiError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
-            ApiError::Conflict(_) => StatusCode::CONFLICT,
+            ApiError::Conflict(_) | ApiError::NotReady(_) => StatusCode::CONFLICT,
             ApiError::PreconditionFailed { .. } => StatusCode::PRECONDITION_FAILED,
             ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
@@ -107,6 +111,7 @@ impl ApiError {
             ApiError::MethodNotAllowed => "method not allowed".into(),
             ApiError::Conflict(_) => "conflict".into(),
             ApiError::PreconditionFailed { .. } => "stale version".into(),
+            ApiError::NotReady(_) => "not ready".into(),
             ApiError::Unavailable(_) => "unavailable".into(),
             ApiError::TooManyRequests { .. } => "rate limited".into(),
         }

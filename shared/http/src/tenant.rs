@@ -47,3 +47,25 @@ where
         }
     }
 }
+
+/// Who made the request, for audit lines: the verified JWT's `sub` claim, or `unknown` where no
+/// authorizer ran (local runs with a default tenant).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Subject(pub String);
+
+impl<S: Send + Sync> FromRequestParts<S> for Subject {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        let subject = match parts.extensions.get::<RequestContext>() {
+            Some(RequestContext::ApiGatewayV2(context)) => context
+                .authorizer
+                .as_ref()
+                .and_then(|a| a.jwt.as_ref())
+                .and_then(|jwt| jwt.claims.get("sub"))
+                .cloned(),
+            _ => None,
+        };
+        Ok(Subject(subject.unwrap_or_else(|| "unknown".to_owned())))
+    }
+}

@@ -21,6 +21,9 @@ const FUNCTION_EVENTS: &[(&str, &[&str])] = &[
             "events/apigw/create_call.json",
             "events/apigw/create_calls_bulk.json",
             "events/apigw/create_upload.json",
+            // After the calls are processed, in this order (see below).
+            "events/apigw/reanalyse_call.json",
+            "events/apigw/erase_call.json",
         ],
     ),
     ("intake", &["events/sqs/intake_message.json"]),
@@ -185,7 +188,10 @@ fn every_route_of_the_template_has_an_http_event_with_its_route_key() {
 #[tokio::test]
 async fn every_http_event_is_answered_by_its_route() {
     let cloud = TestCloud::start().await;
-    for path in files_of("ingest") {
+    let (creates, lifecycle): (Vec<&str>, Vec<&str>) = files_of("ingest")
+        .iter()
+        .partition(|path| path.contains("/create_"));
+    for path in creates {
         let event: LambdaRequest = serde_json::from_value(json(path)).expect("an HTTP event");
         let reply = callscope_http::lambda::invoke(&cloud.ingest, event)
             .await
@@ -201,6 +207,14 @@ async fn every_http_event_is_answered_by_its_route() {
             .expect("a v2 response");
         // The catch-all routes' events ask a documented path with a method it does not have.
         let expected = if path.contains("/other_") { 405 } else { 200 };
+        assert_eq!(reply.status_code, expected, "{path}: {:?}", reply.body);
+    }
+    // The processed call re-analysed, then erased.
+    for (path, expected) in lifecycle.into_iter().zip([202, 204]) {
+        let event: LambdaRequest = serde_json::from_value(json(path)).expect("an HTTP event");
+        let reply = callscope_http::lambda::invoke(&cloud.ingest, event)
+            .await
+            .expect("a v2 response");
         assert_eq!(reply.status_code, expected, "{path}: {:?}", reply.body);
     }
     cloud.cleanup().await;

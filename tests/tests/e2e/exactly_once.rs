@@ -77,6 +77,7 @@ async fn duplicated_and_failing_deliveries_still_count_every_call_exactly_once()
             )
             .expect("id"),
             correlation_id: CorrelationId::parse("correlation_id", "duplicate").expect("id"),
+            revision: None,
         };
         cloud
             .send(

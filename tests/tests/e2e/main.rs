@@ -8,6 +8,7 @@ mod chaos;
 mod cost;
 mod dropin;
 mod edges;
+mod erasure;
 mod events;
 mod exactly_once;
 mod export;

@@ -19,8 +19,7 @@ use callscope_cloud::aws::load_sdk_config;
 use callscope_cloud::aws::AwsClients;
 use callscope_cloud::config::{
     AggregateConfig, DropInConfig, FromEnv, IngestConfig, IntakeConfig, InvalidateConfig,
-    OutboundConfig,
-    ProcessConfig, QueryConfig, SweepConfig,
+    OutboundConfig, ProcessConfig, QueryConfig, SweepConfig,
 };
 use callscope_cloud::dynamo::{DynamoCalls, DynamoRollups};
 use callscope_cloud::sqs::{SqsBatchHandler, SqsConsumer};
@@ -192,6 +191,24 @@ impl LocalPipeline {
         call(function, event).await
     }
 
+    /// Sends a request without a body (DELETE, or a POST that needs none) to the ingest
+    /// function, as API Gateway would deliver it.
+    pub async fn send_to_ingest(
+        &self,
+        method: &str,
+        path: &str,
+        tenant: Option<&str>,
+    ) -> HttpReply {
+        let event = HttpEvent {
+            method: method.into(),
+            path: path.to_owned(),
+            claims: tenant.map(|t| HashMap::from([(TENANT_CLAIM.to_owned(), t.to_owned())])),
+            stage: STAGE.into(),
+            ..HttpEvent::default()
+        };
+        call(&self.ingest, event).await
+    }
+
     /// GETs a path (with its query string) from the query API as API Gateway would deliver it.
     pub async fn get(&self, path_and_query: &str, tenant: Option<&str>) -> HttpReply {
         let (path, query) = path_and_query
@@ -298,16 +315,30 @@ impl LocalPipeline {
         Ok(())
     }
 
-    /// The event-source runner for a function's SQS event, as the template wires it.
+    /// The event-source runner for a function's (first) SQS event, as the template wires it.
     pub fn runner(&self, function: &str) -> LocalRunner {
-        let source = &self.provisioned.functions[function].sqs_sources[0];
-        let source = EventSource::provisioned(&self.provisioned, source)
-            .expect("the pipeline provisioned every queue of the template");
-        LocalRunner::new(self.clients.sqs.clone(), source)
-            .with_retry_delay(RETRY_DELAY)
-            // Short polls: the emulator serves one request at a time, and a long poll would hold
-            // every other test's requests behind it for its whole wait.
-            .with_wait(Duration::ZERO)
+        self.runners(function)
+            .into_iter()
+            .next()
+            .expect("the function has an SQS event source")
+    }
+
+    /// A runner per SQS event source of the function (process has two: its queue and the
+    /// reanalyse queue).
+    pub fn runners(&self, function: &str) -> Vec<LocalRunner> {
+        self.provisioned.functions[function]
+            .sqs_sources
+            .iter()
+            .map(|source| {
+                let source = EventSource::provisioned(&self.provisioned, source)
+                    .expect("the pipeline provisioned every queue of the template");
+                LocalRunner::new(self.clients.sqs.clone(), source)
+                    .with_retry_delay(RETRY_DELAY)
+                    // Short polls: the emulator serves one request at a time, and a long poll
+                    // would hold every other test's requests behind it for its whole wait.
+                    .with_wait(Duration::ZERO)
+            })
+            .collect()
     }
 
     /// Runs dropin, then intake → process → aggregate until every queue is idle, then the table
@@ -388,17 +419,18 @@ impl LocalPipeline {
         loop {
             let mut pass_received = 0;
             for (name, function, handler) in stages {
-                let report = self
-                    .runner(function)
-                    .run_until_idle(handler, 1, Duration::from_secs(300))
-                    .await
-                    .with_context(|| format!("running the {name} event source"))?;
-                pass_received += report.received;
-                let total: &mut PollReport = reports.entry(name).or_default();
-                total.received += report.received;
-                total.deleted += report.deleted;
-                total.failed += report.failed;
-                total.invocations += report.invocations;
+                for runner in self.runners(function) {
+                    let report = runner
+                        .run_until_idle(handler, 1, Duration::from_secs(300))
+                        .await
+                        .with_context(|| format!("running the {name} event source"))?;
+                    pass_received += report.received;
+                    let total: &mut PollReport = reports.entry(name).or_default();
+                    total.received += report.received;
+                    total.deleted += report.deleted;
+                    total.failed += report.failed;
+                    total.invocations += report.invocations;
+                }
             }
             if pass_received == 0 {
                 return Ok(reports);

@@ -119,3 +119,165 @@ async fn an_event_older_than_its_marker_may_live_is_parked_not_applied() {
         .is_empty());
     assert_eq!(agent_calls(&rollups), 1);
 }
+
+fn at(when: &str) -> callscope_core::domain::Timestamp {
+    callscope_core::domain::Timestamp::parse("t", when).expect("time")
+}
+
+/// The event of call `id` received at `received` (its incarnation), at `revision`, with
+/// `score` (so moves between revisions show).
+fn versioned(id: &str, received: &str, revision: u32, score: u8) -> String {
+    let mut event: CallAnalysed = serde_json::from_str(&event(id)).expect("json");
+    event.received_at = Some(at(received));
+    event.revision = revision;
+    event.score = score;
+    serde_json::to_string(&event).expect("json")
+}
+
+fn erased(id: &str, received: &str) -> String {
+    serde_json::to_string(&callscope_core::pipeline::CallErased {
+        tenant: tenant("acme"),
+        call_id: crate::test_support::call_id(id),
+        correlation_id: correlation(id),
+        received_at: Some(at(received)),
+        erased_at: at("2026-11-30T00:00:00Z"),
+    })
+    .expect("json")
+}
+
+/// The agent's rollup for the day: (calls, score sum).
+fn agent_totals(rollups: &MemoryRollups) -> (u64, u64) {
+    let key = RollupKey {
+        tenant: tenant("acme"),
+        scope: RollupScope::Agent(AgentId::parse("agent_id", "ana").expect("agent")),
+        day: Day::parse("day", "2026-11-02").expect("day"),
+    };
+    rollups.get(&key).map_or((0, 0), |t| (t.calls, t.score_sum))
+}
+
+async fn deliver(aggregate: &AggregateRollups, bodies: &[&str]) {
+    let dlq = MemoryDeadLetter::default();
+    let batch: Vec<_> = bodies
+        .iter()
+        .enumerate()
+        .map(|(i, body)| received(&format!("m{i}"), body, &[]))
+        .collect();
+    assert!(consume(aggregate, &dlq, &batch, Deadline::NONE)
+        .await
+        .is_empty());
+    assert!(dlq.parked().is_empty());
+}
+
+const FIRST: &str = "2026-11-02T09:00:01Z";
+const AGAIN: &str = "2026-11-03T09:00:01Z";
+
+#[tokio::test]
+async fn an_erasure_subtracts_what_was_counted_once_however_often_it_is_delivered() {
+    let rollups = Arc::new(MemoryRollups::default());
+    let aggregate = AggregateRollups::new(rollups.clone(), clock());
+    deliver(
+        &aggregate,
+        &[
+            &versioned("c-1", FIRST, 0, 70),
+            &versioned("c-2", FIRST, 0, 50),
+        ],
+    )
+    .await;
+    assert_eq!(agent_totals(&rollups), (2, 120));
+    deliver(&aggregate, &[&erased("c-1", FIRST), &erased("c-1", FIRST)]).await;
+    deliver(&aggregate, &[&erased("c-1", FIRST)]).await;
+    assert_eq!(agent_totals(&rollups), (1, 50), "c-1 subtracted once");
+    deliver(&aggregate, &[&versioned("c-1", FIRST, 0, 70)]).await;
+    assert_eq!(
+        agent_totals(&rollups),
+        (1, 50),
+        "a late redelivery of the erased call's analysis counts nothing"
+    );
+}
+
+#[tokio::test]
+async fn an_erasure_before_the_analysis_arrives_leaves_a_tombstone() {
+    let rollups = Arc::new(MemoryRollups::default());
+    let aggregate = AggregateRollups::new(rollups.clone(), clock());
+    deliver(&aggregate, &[&erased("c-1", FIRST)]).await;
+    deliver(&aggregate, &[&versioned("c-1", FIRST, 0, 70)]).await;
+    deliver(&aggregate, &[&versioned("c-1", FIRST, 1, 90)]).await;
+    assert_eq!(agent_totals(&rollups), (0, 0), "never counted");
+    // In one batch, in either order: the same.
+    let rollups = Arc::new(MemoryRollups::default());
+    let aggregate = AggregateRollups::new(rollups.clone(), clock());
+    deliver(
+        &aggregate,
+        &[&erased("c-1", FIRST), &versioned("c-1", FIRST, 0, 70)],
+    )
+    .await;
+    assert_eq!(agent_totals(&rollups), (0, 0));
+    deliver(
+        &aggregate,
+        &[&versioned("c-2", FIRST, 0, 70), &erased("c-2", FIRST)],
+    )
+    .await;
+    assert_eq!(agent_totals(&rollups), (0, 0));
+    assert!(rollups.all().is_empty(), "no rollup counts a call");
+}
+
+#[tokio::test]
+async fn the_same_id_sent_again_after_its_erasure_is_counted_as_a_new_call() {
+    let rollups = Arc::new(MemoryRollups::default());
+    let aggregate = AggregateRollups::new(rollups.clone(), clock());
+    deliver(&aggregate, &[&versioned("c-1", FIRST, 0, 70)]).await;
+    deliver(&aggregate, &[&erased("c-1", FIRST)]).await;
+    deliver(&aggregate, &[&versioned("c-1", AGAIN, 0, 40)]).await;
+    deliver(&aggregate, &[&versioned("c-1", AGAIN, 0, 40)]).await;
+    assert_eq!(agent_totals(&rollups), (1, 40));
+    deliver(
+        &aggregate,
+        &[&versioned("c-1", FIRST, 1, 99), &erased("c-1", FIRST)],
+    )
+    .await;
+    assert_eq!(
+        agent_totals(&rollups),
+        (1, 40),
+        "changes to the erased incarnation do not touch the new one"
+    );
+}
+
+#[tokio::test]
+async fn a_reanalysis_moves_the_rollups_to_the_latest_revision_once() {
+    let rollups = Arc::new(MemoryRollups::default());
+    let aggregate = AggregateRollups::new(rollups.clone(), clock());
+    deliver(&aggregate, &[&versioned("c-1", FIRST, 0, 70)]).await;
+    deliver(&aggregate, &[&versioned("c-1", FIRST, 2, 90)]).await;
+    deliver(
+        &aggregate,
+        &[
+            &versioned("c-1", FIRST, 1, 10),
+            &versioned("c-1", FIRST, 2, 90),
+        ],
+    )
+    .await;
+    deliver(&aggregate, &[&versioned("c-1", FIRST, 0, 70)]).await;
+    assert_eq!(agent_totals(&rollups), (1, 90), "revision 2, counted once");
+    deliver(&aggregate, &[&erased("c-1", FIRST)]).await;
+    assert_eq!(agent_totals(&rollups), (0, 0));
+}
+
+#[tokio::test]
+async fn a_call_counted_before_markers_kept_measures_is_never_counted_twice() {
+    let rollups = Arc::new(MemoryRollups::default());
+    let aggregate = AggregateRollups::new(rollups.clone(), clock());
+    rollups.insert_legacy_marker((tenant("acme"), crate::test_support::call_id("c-1")));
+    deliver(&aggregate, &[&versioned("c-1", FIRST, 1, 90)]).await;
+    assert_eq!(
+        agent_totals(&rollups),
+        (0, 0),
+        "a re-analysis cannot move it"
+    );
+    deliver(&aggregate, &[&erased("c-1", FIRST)]).await;
+    deliver(&aggregate, &[&versioned("c-1", AGAIN, 0, 40)]).await;
+    assert_eq!(
+        agent_totals(&rollups),
+        (1, 40),
+        "sent again after its erasure: counted"
+    );
+}

@@ -10,6 +10,7 @@ use callscope_core::domain::{CallId, TenantId, Timestamp, Transcript};
 use callscope_core::similarity::Signature;
 
 use super::lock;
+use crate::ports::CallHead;
 use crate::ports::{
     CallListing, CallQueries, CallRecord, CallRepository, CallStatus, Count, ListFilter, Page,
     PageRequest, PendingCall, ProcessedCall, PutOutcome, Read, ReceivedCall, StoreError,
@@ -221,6 +222,7 @@ impl CallRepository for MemoryCalls {
                     redactions: call.redactions,
                     content_hash: call.content_hash.clone(),
                     received_at: call.received_at,
+                    revision: 0,
                 },
                 received_at: call.received_at,
                 processed_at: None,
@@ -270,16 +272,44 @@ impl CallRepository for MemoryCalls {
         Ok(())
     }
 
+    async fn head(
+        &self,
+        tenant: &TenantId,
+        call_id: &CallId,
+    ) -> Result<Option<CallHead>, StoreError> {
+        self.check_available("reading a call")?;
+        Ok(lock(&self.records)
+            .get(&(tenant.clone(), call_id.clone()))
+            .map(|r| CallHead {
+                status: r.stored.status,
+                correlation_id: r.stored.correlation_id.clone(),
+                received_at: r.received_at,
+                revision: r.stored.revision,
+            }))
+    }
+
+    async fn erase(&self, tenant: &TenantId, call_id: &CallId) -> Result<bool, StoreError> {
+        self.check_available("erasing a call")?;
+        Ok(lock(&self.records)
+            .remove(&(tenant.clone(), call_id.clone()))
+            .is_some())
+    }
+
     async fn mark_processed(&self, processed: &ProcessedCall<'_>) -> Result<(), StoreError> {
         self.check_available("marking a call processed")?;
         let mut records = lock(&self.records);
         let key = (processed.tenant.clone(), processed.call_id.clone());
         let record = records
             .get_mut(&key)
+            .filter(|r| processed.revision == 0 || r.stored.revision < processed.revision)
             .ok_or_else(|| StoreError::Unavailable {
                 operation: "marking a call processed".to_owned(),
-                detail: format!("call {} is not stored", processed.call_id),
+                detail: format!(
+                    "call {} is not stored, or is at a later revision",
+                    processed.call_id
+                ),
             })?;
+        record.stored.revision = processed.revision;
         record.signature = Some(processed.signature.clone());
         record.processed_at = Some(processed.processed_at);
         record.stored.status = CallStatus::Processed;

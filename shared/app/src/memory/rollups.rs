@@ -1,22 +1,26 @@
 //! The rollup repository and its read side in memory, with the same exactly-once contract: a
 //! marker per call.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::BTreeMap;
 use std::sync::Mutex;
 
 use async_trait::async_trait;
-use callscope_core::domain::{AgentId, Day, TeamId, TenantId};
-use callscope_core::pipeline::{coalesce, CallAnalysed, RollupKey, RollupScope, RollupTotals};
+use callscope_core::domain::{AgentId, CallId, Day, TeamId, TenantId};
+use callscope_core::pipeline::{
+    coalesce, CallAnalysed, RollupKey, RollupScope, RollupTotals, Version,
+};
 
 use super::lock;
 use crate::ports::{
-    ApplyReport, RollupError, RollupQueries, RollupRepository, StoreError, TenantCall,
+    ApplyReport, LedgerEntry, RollupError, RollupQueries, RollupRepository, Settled, Settlement,
+    StoreError, TenantCall,
 };
 
 #[derive(Debug, Default)]
 struct State {
     totals: BTreeMap<RollupKey, RollupTotals>,
-    applied: HashSet<TenantCall>,
+    /// Each call's ledger entry (its marker).
+    applied: BTreeMap<TenantCall, LedgerEntry>,
 }
 
 #[derive(Debug, Default)]
@@ -35,8 +39,28 @@ impl MemoryRollups {
         lock(&self.state).totals.get(key).cloned()
     }
 
+    /// Every rollup that counts at least one call (rows brought back to zero by erasures are
+    /// left out, as readers leave them out).
     pub fn all(&self) -> BTreeMap<RollupKey, RollupTotals> {
-        lock(&self.state).totals.clone()
+        lock(&self.state)
+            .totals
+            .iter()
+            .filter(|(_, t)| t.calls > 0)
+            .map(|(k, t)| (k.clone(), t.clone()))
+            .collect()
+    }
+
+    /// Writes a marker without a version or measures, as markers were written before the
+    /// ledger (for tests of how such calls are treated).
+    pub fn insert_legacy_marker(&self, call: TenantCall) {
+        lock(&self.state).applied.insert(
+            call,
+            LedgerEntry {
+                version: Version::new(None, 0),
+                counted: None,
+                legacy: true,
+            },
+        );
     }
 }
 
@@ -56,7 +80,7 @@ impl RollupRepository for MemoryRollups {
                 let not_applied = events[index..]
                     .iter()
                     .map(|e| (e.tenant.clone(), e.call_id.clone()))
-                    .filter(|c| !state.applied.contains(c))
+                    .filter(|c| !state.applied.contains_key(c))
                     .collect();
                 return Err(RollupError {
                     not_applied,
@@ -64,16 +88,48 @@ impl RollupRepository for MemoryRollups {
                     reason: "the in-memory store stopped as told".to_owned(),
                 });
             }
-            if !state.applied.insert(call.clone()) {
+            if state.applied.contains_key(&call) {
                 report.duplicates.push(call);
                 continue;
             }
+            state.applied.insert(
+                call.clone(),
+                LedgerEntry {
+                    version: Version::new(event.received_at, event.revision),
+                    counted: Some(event.clone()),
+                    legacy: false,
+                },
+            );
             for (key, delta) in coalesce([event]) {
                 state.totals.entry(key).or_default().merge(&delta);
             }
             report.applied.push(call);
         }
         Ok(report)
+    }
+
+    async fn ledger(
+        &self,
+        tenant: &TenantId,
+        call_id: &CallId,
+    ) -> Result<Option<LedgerEntry>, StoreError> {
+        Ok(lock(&self.state)
+            .applied
+            .get(&(tenant.clone(), call_id.clone()))
+            .cloned())
+    }
+
+    async fn settle(&self, settlement: &Settlement) -> Result<Settled, StoreError> {
+        let mut state = lock(&self.state);
+        let call = (settlement.tenant.clone(), settlement.call_id.clone());
+        if state.applied.get(&call).map(|e| e.version) != settlement.expected {
+            return Ok(Settled::Conflict);
+        }
+        state.applied.insert(call, settlement.entry.clone());
+        for (key, delta) in &settlement.deltas {
+            state.totals.entry(key.clone()).or_default().apply(delta);
+        }
+        Ok(Settled::Written)
     }
 }
 

@@ -61,6 +61,18 @@ pub struct StoredCall {
     pub content_hash: String,
     /// When ingest stored it: the start of its end-to-end latency.
     pub received_at: Timestamp,
+    /// Its analysis revision: 0 until re-analysed, one more per re-analysis.
+    pub revision: u32,
+}
+
+/// What erasing or re-analysing a call needs to know of it, from its call item alone (so a call
+/// whose transcript never arrived can still be erased).
+#[derive(Debug, Clone, PartialEq)]
+pub struct CallHead {
+    pub status: CallStatus,
+    pub correlation_id: CorrelationId,
+    pub received_at: Timestamp,
+    pub revision: u32,
 }
 
 /// What processing a call produced.
@@ -74,6 +86,8 @@ pub struct ProcessedCall<'a> {
     /// When the transcript and analysis expire under the tenant's retention (epoch seconds,
     /// the table's TTL attribute); `None` keeps them.
     pub expires_at: Option<i64>,
+    /// The analysis revision this is (0: the first analysis).
+    pub revision: u32,
 }
 
 /// A call still owed work (RECEIVED: not yet processed, or processed with its event not yet
@@ -129,10 +143,24 @@ pub trait CallRepository: Send + Sync + std::fmt::Debug {
     /// [`mark_processed`]: CallRepository::mark_processed
     async fn store_analysis(&self, processed: &ProcessedCall<'_>) -> Result<(), StoreError>;
 
+    /// The call item's bookkeeping, or `None` when no call item is stored.
+    async fn head(
+        &self,
+        tenant: &TenantId,
+        call_id: &CallId,
+    ) -> Result<Option<CallHead>, StoreError>;
+
+    /// Deletes every item of the call (transcript, analysis, then the call item last, so a
+    /// failure part-way leaves the call findable and the erasure can be retried). Returns
+    /// whether anything was deleted. Its listing entries and signature go with the call item.
+    async fn erase(&self, tenant: &TenantId, call_id: &CallId) -> Result<bool, StoreError>;
+
     /// Marks the call PROCESSED with its headline metrics and similarity signature, once its
     /// analysis is stored and its `CallAnalysed` event sent: it is no longer pending. So a
     /// PROCESSED call never owes work, and one write does what a status change and a
-    /// "published" mark did.
+    /// "published" mark did. Only while the call item exists (an erased call is not brought
+    /// back) and, for a re-analysis, only over an earlier revision; otherwise an error, and the
+    /// retried message finds what happened.
     async fn mark_processed(&self, processed: &ProcessedCall<'_>) -> Result<(), StoreError>;
 
     /// Counts one failed attempt at processing the call; returns the attempts so far.

@@ -10,8 +10,8 @@ use crate::admit::AdmitCalls;
 use crate::consume;
 use crate::memory::{FixedClock, MemoryCalls, MemoryDeadLetter, MemoryPublisher};
 use crate::ports::{
-    CallRepository, CallStatus, PendingCall, ProcessedCall, PutOutcome, ReceivedCall, StoreError,
-    StoredCall,
+    CallRepository, CallStatus, PendingCall, ProcessedCall, PutOutcome, ReceivedCall,
+    RollupRepository, StoreError, StoredCall,
 };
 use crate::test_support::{call, call_id, correlation, received, tenant};
 use crate::Deadline;
@@ -58,6 +58,7 @@ fn request(id: &str) -> String {
         tenant: tenant("acme"),
         call_id: call_id(id),
         correlation_id: correlation(id),
+        revision: None,
     })
     .expect("json")
 }
@@ -103,6 +104,183 @@ async fn a_request_for_a_call_never_stored_is_retried_until_sqs_moves_it() {
     );
     assert!(f.dlq.parked().is_empty());
     assert_eq!(f.analytics.sent().len(), 1);
+}
+
+/// The ledger as aggregate leaves it once an erasure of `id` is applied.
+async fn tombstone(id: &str) -> Arc<crate::memory::MemoryRollups> {
+    let rollups = Arc::new(crate::memory::MemoryRollups::default());
+    let settled = rollups
+        .settle(&crate::ports::Settlement {
+            tenant: tenant("acme"),
+            call_id: call_id(id),
+            correlation_id: correlation(id),
+            expected: None,
+            entry: crate::ports::LedgerEntry {
+                version: callscope_core::pipeline::Version::new(
+                    None,
+                    callscope_core::pipeline::Version::ERASED,
+                ),
+                counted: None,
+                legacy: false,
+            },
+            deltas: Default::default(),
+        })
+        .await
+        .expect("settled");
+    assert_eq!(settled, crate::ports::Settled::Written);
+    rollups
+}
+
+#[tokio::test]
+async fn a_request_for_a_call_that_is_gone_with_a_tombstone_was_erased_and_is_done() {
+    let f = fixture_with(&[]).await;
+    let analyse = f
+        .analyse
+        .clone()
+        .with_erasure_ledger(tombstone("c-1").await);
+    let batch = [received("m1", &request("c-1"), &[])];
+    assert!(consume(&analyse, &f.dlq, &batch, Deadline::NONE)
+        .await
+        .is_empty());
+    assert!(f.dlq.parked().is_empty(), "nothing to park: it was erased");
+    assert!(f.analytics.sent().is_empty());
+}
+
+/// A store whose call is erased right after its analysis is stored: the erasure lands while
+/// the call is being processed.
+#[derive(Debug)]
+struct ErasedMidway(Arc<MemoryCalls>);
+
+#[async_trait::async_trait]
+impl CallRepository for ErasedMidway {
+    async fn put_received(&self, call: &ReceivedCall) -> Result<PutOutcome, StoreError> {
+        self.0.put_received(call).await
+    }
+    async fn load(&self, t: &TenantId, c: &CallId) -> Result<Option<StoredCall>, StoreError> {
+        self.0.load(t, c).await
+    }
+    async fn head(
+        &self,
+        t: &TenantId,
+        c: &CallId,
+    ) -> Result<Option<crate::ports::CallHead>, StoreError> {
+        self.0.head(t, c).await
+    }
+    async fn erase(&self, t: &TenantId, c: &CallId) -> Result<bool, StoreError> {
+        self.0.erase(t, c).await
+    }
+    async fn store_analysis(&self, processed: &ProcessedCall<'_>) -> Result<(), StoreError> {
+        self.0.store_analysis(processed).await?;
+        self.0.erase(processed.tenant, processed.call_id).await?;
+        Ok(())
+    }
+    async fn mark_processed(&self, processed: &ProcessedCall<'_>) -> Result<(), StoreError> {
+        self.0.mark_processed(processed).await
+    }
+    async fn record_failure(&self, t: &TenantId, c: &CallId) -> Result<u32, StoreError> {
+        self.0.record_failure(t, c).await
+    }
+    async fn mark_failed(
+        &self,
+        t: &TenantId,
+        c: &CallId,
+        r: &str,
+        at: Timestamp,
+    ) -> Result<(), StoreError> {
+        self.0.mark_failed(t, c, r, at).await
+    }
+    async fn pending_before(
+        &self,
+        cutoff: Timestamp,
+        limit: usize,
+        rotation: u64,
+    ) -> Result<Vec<PendingCall>, StoreError> {
+        self.0.pending_before(cutoff, limit, rotation).await
+    }
+    async fn mark_requeued(&self, call: &PendingCall, at: Timestamp) -> Result<(), StoreError> {
+        self.0.mark_requeued(call, at).await
+    }
+}
+
+#[tokio::test]
+async fn a_call_erased_while_it_is_processed_is_not_brought_back() {
+    let f = fixture_with(&["c-1"]).await;
+    let analyse = ProcessCalls::new(
+        Arc::new(ErasedMidway(f.calls.clone())),
+        f.analytics.clone(),
+        Arc::new(FixedClock::at("2026-11-02T10:00:00Z")),
+        Arc::new(Analyser::default()),
+    )
+    .with_erasure_ledger(tombstone("c-1").await);
+    let batch = [received("m1", &request("c-1"), &[])];
+    assert!(
+        consume(&analyse, &f.dlq, &batch, Deadline::NONE)
+            .await
+            .is_empty(),
+        "the PROCESSED mark finds no call: erased, done"
+    );
+    assert!(consume(&analyse, &f.dlq, &batch, Deadline::NONE)
+        .await
+        .is_empty());
+    assert!(f.calls.is_empty(), "the erased call stays erased");
+    assert!(f.dlq.parked().is_empty());
+    // Its event went out before the erasure was seen: aggregate's ledger orders it before the
+    // erasure, so it counts nothing (aggregate's tests).
+    assert_eq!(f.analytics.sent().len(), 1);
+}
+
+fn reanalyse(id: &str, revision: u32) -> String {
+    serde_json::to_string(&ProcessCall {
+        tenant: tenant("acme"),
+        call_id: call_id(id),
+        correlation_id: correlation(id),
+        revision: Some(revision),
+    })
+    .expect("json")
+}
+
+#[tokio::test]
+async fn a_reanalysis_sends_the_next_revision_once_and_only_for_an_analysed_call() {
+    let f = fixture_with(&["c-1"]).await;
+    let early = [received("r0", &reanalyse("c-1", 1), &[])];
+    assert!(consume(&f.analyse, &f.dlq, &early, Deadline::NONE)
+        .await
+        .is_empty());
+    assert!(
+        f.analytics.sent().is_empty(),
+        "a call not yet analysed is left to its own process message"
+    );
+    consume(
+        &f.analyse,
+        &f.dlq,
+        &[received("m1", &request("c-1"), &[])],
+        Deadline::NONE,
+    )
+    .await;
+    let again = [received("r1", &reanalyse("c-1", 1), &[])];
+    assert!(consume(&f.analyse, &f.dlq, &again, Deadline::NONE)
+        .await
+        .is_empty());
+    assert!(consume(&f.analyse, &f.dlq, &again, Deadline::NONE)
+        .await
+        .is_empty());
+    let sent = f.analytics.sent();
+    let revisions: Vec<u32> = sent
+        .iter()
+        .map(|m| {
+            serde_json::from_str::<CallAnalysed>(&m.body)
+                .expect("event")
+                .revision
+        })
+        .collect();
+    assert_eq!(revisions, [0, 1], "the redelivered request did nothing");
+    let head = f
+        .calls
+        .head(&tenant("acme"), &call_id("c-1"))
+        .await
+        .expect("read")
+        .expect("stored");
+    assert_eq!((head.revision, head.status), (1, CallStatus::Processed));
 }
 
 #[tokio::test]
@@ -345,6 +523,16 @@ impl CallRepository for FlakyStore {
     }
     async fn load(&self, t: &TenantId, c: &CallId) -> Result<Option<StoredCall>, StoreError> {
         self.0.load(t, c).await
+    }
+    async fn head(
+        &self,
+        t: &TenantId,
+        c: &CallId,
+    ) -> Result<Option<crate::ports::CallHead>, StoreError> {
+        self.0.head(t, c).await
+    }
+    async fn erase(&self, t: &TenantId, c: &CallId) -> Result<bool, StoreError> {
+        self.0.erase(t, c).await
     }
     async fn store_analysis(&self, processed: &ProcessedCall<'_>) -> Result<(), StoreError> {
         self.refuse(Failing::StoreAnalysis, "storing an analysis")?;

@@ -206,6 +206,7 @@ async fn a_processed_call_is_scored_by_its_tenants_scorecard_and_expires_with_it
         tenant: acme.clone(),
         call_id: call_id("c-1"),
         correlation_id: correlation("c-1"),
+        revision: None,
     })
     .expect("json");
     let failed = consume(

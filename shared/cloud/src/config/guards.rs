@@ -158,6 +158,8 @@ mod tests {
         let mut all: HashMap<&str, &str> = HashMap::from([
             ("CALLS_TABLE", "c"),
             ("PROCESS_QUEUE_URL", "q"),
+            ("ANALYTICS_QUEUE_URL", "a"),
+            ("REANALYSE_QUEUE_URL", "r"),
             ("TENANT_CLAIM", "tenant_id"),
             ("TENANT_REQUESTS_PER_MINUTE", "0"),
             ("LOCAL_DEFAULT_TENANT", "acme"),

@@ -25,8 +25,8 @@ use async_trait::async_trait;
 use aws_sdk_dynamodb::primitives::Blob;
 use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue};
 use callscope_app::ports::{
-    CallRepository, CallStatus, PendingCall, ProcessedCall, PutOutcome, ReceivedCall, StoreError,
-    StoredCall,
+    CallHead, CallRepository, CallStatus, PendingCall, ProcessedCall, PutOutcome, ReceivedCall,
+    StoreError, StoredCall,
 };
 use callscope_core::analysis::CallAnalysis;
 use callscope_core::domain::{CallId, CorrelationId, TenantId, Timestamp};
@@ -287,8 +287,48 @@ impl CallRepository for DynamoCalls {
         Ok(())
     }
 
+    /// The call item alone, read consistently.
+    async fn head(
+        &self,
+        tenant: &TenantId,
+        call_id: &CallId,
+    ) -> Result<Option<CallHead>, StoreError> {
+        let Some(item) = self.get_call_item(tenant, call_id).await? else {
+            return Ok(None);
+        };
+        let item: CallItem =
+            serde_dynamo::from_item(item).map_err(|e| corrupt(call_id, e.to_string()))?;
+        Ok(Some(CallHead {
+            status: item.status,
+            correlation_id: item.correlation_id,
+            received_at: item.received_at,
+            revision: item.revision.unwrap_or(0),
+        }))
+    }
+
+    /// Every item under the call's key, the call item last (one Query for the keys, one
+    /// DeleteItem each: three at most).
+    async fn erase(&self, tenant: &TenantId, call_id: &CallId) -> Result<bool, StoreError> {
+        let items = self.query_call(tenant, call_id).await?;
+        let mut sort_keys: Vec<&String> = items.keys().collect();
+        // `CALL` last: while it exists the erasure can be found and finished.
+        sort_keys.sort_by_key(|sk| sk.as_str() == CALL_SK);
+        for sk in &sort_keys {
+            self.client
+                .delete_item()
+                .table_name(&self.table)
+                .key("pk", AttributeValue::S(call_pk(tenant, call_id)))
+                .key("sk", AttributeValue::S((*sk).clone()))
+                .send()
+                .await
+                .map_err(|e| unavailable(format!("erasing the {sk} item of call {call_id}"), e))?;
+        }
+        Ok(!sort_keys.is_empty())
+    }
+
     /// One update: PROCESSED with the listing's metrics and the signature, out of the `Pending`
-    /// index, attempts and failure cleared.
+    /// index, attempts and failure cleared; a re-analysis also records its revision, over an
+    /// earlier one only.
     async fn mark_processed(&self, processed: &ProcessedCall<'_>) -> Result<(), StoreError> {
         let ProcessedCall {
             tenant,
@@ -296,18 +336,31 @@ impl CallRepository for DynamoCalls {
             analysis,
             signature,
             processed_at,
+            revision,
             ..
         } = *processed;
         let number = |v: f64| AttributeValue::N(v.to_string());
-        self.client
+        let mut update = self
+            .client
             .update_item()
             .table_name(&self.table)
             .key("pk", AttributeValue::S(call_pk(tenant, call_id)))
-            .key("sk", AttributeValue::S(CALL_SK.to_owned()))
-            .condition_expression("attribute_exists(pk)")
-            .update_expression(
-                "SET #status = :processed, processed_at = :now, agent_talk_ratio = :ratio, customer_sentiment_score = :sentiment, score = :score, signature = :signature REMOVE pending_pk, pending_sk, attempts, failure_reason, failed_at",
-            )
+            .key("sk", AttributeValue::S(CALL_SK.to_owned()));
+        let set_revision = if revision == 0 {
+            update = update.condition_expression("attribute_exists(pk)");
+            ""
+        } else {
+            update = update
+                .condition_expression(
+                    "attribute_exists(pk) AND (attribute_not_exists(revision) OR revision < :revision)",
+                )
+                .expression_attribute_values(":revision", AttributeValue::N(revision.to_string()));
+            ", revision = :revision"
+        };
+        update
+            .update_expression(format!(
+                "SET #status = :processed, processed_at = :now, agent_talk_ratio = :ratio, customer_sentiment_score = :sentiment, score = :score, signature = :signature{set_revision} REMOVE pending_pk, pending_sk, attempts, failure_reason, failed_at",
+            ))
             .expression_attribute_names("#status", "status")
             .expression_attribute_values(
                 ":processed",

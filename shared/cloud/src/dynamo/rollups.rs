@@ -3,7 +3,7 @@
 //! | item | pk | sk |
 //! |---|---|---|
 //! | rollup | `TENANT#{t}#ROLLUP#AGENT#{a}` / `…#ROLLUP#TEAM#{team}` / `…#ROLLUP#TENANT` | `DAY#{yyyy-mm-dd}` |
-//! | idempotency marker | `TENANT#{t}#APPLIED#{call_id}` | `APPLIED` |
+//! | idempotency marker (the call's ledger entry) | `TENANT#{t}#APPLIED#{call_id}` | `APPLIED` |
 //!
 //! A batch is deduplicated, coalesced into one delta per rollup key, and written as one
 //! transaction per chunk: a marker per call (`attribute_not_exists`) plus one `ADD` update per
@@ -11,11 +11,15 @@
 //! the calls already applied, which are dropped before the rest is retried. Numbers are added
 //! with `ADD`, so deltas commute; tracker and outcome counts are flat attributes
 //! (`tracker:{name}`, `outcome:{name}`) because `ADD` cannot create a nested map path.
-//! Markers expire after 35 days ([`MARKER_TTL_DAYS`]): longer than any message lives (14 days
-//! from its first enqueue); a redriven event older than 30 days is parked by the use case.
+//! A marker is the call's ledger entry: the version applied (`inc`, `rev`) and the event it
+//! counted (`counted`, JSON), so an erasure or a re-analysis can subtract exactly that
+//! ([`ledger`]). A counted entry never expires; an erasure's tombstone expires after 35 days
+//! ([`MARKER_TTL_DAYS`](callscope_app::aggregate::MARKER_TTL_DAYS)): longer than any message lives (14 days from its first enqueue); a
+//! redriven change older than 30 days is parked by the use case.
 
 mod applied;
 mod keys;
+mod ledger;
 
 use std::collections::{BTreeMap, HashSet};
 use std::time::Duration;
@@ -24,13 +28,14 @@ use async_trait::async_trait;
 use aws_sdk_dynamodb::error::DisplayErrorContext;
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use aws_sdk_dynamodb::types::{AttributeValue, Put, TransactWriteItem, Update};
-use callscope_app::aggregate::MARKER_TTL_DAYS;
 use callscope_app::ports::{
     ApplyReport, RollupError, RollupQueries, RollupRepository, StoreError, TenantCall,
 };
 use callscope_app::telemetry;
 use callscope_core::domain::{AgentId, Day, TeamId, TenantId};
-use callscope_core::pipeline::{coalesce, CallAnalysed, RollupKey, RollupScope, RollupTotals};
+use callscope_core::pipeline::{
+    coalesce, CallAnalysed, RollupDelta, RollupKey, RollupScope, RollupTotals,
+};
 
 pub use keys::{marker_key, rollup_pk, rollup_sk};
 
@@ -82,7 +87,7 @@ impl DynamoRollups {
             for (key, totals) in &deltas {
                 items.push(
                     TransactWriteItem::builder()
-                        .update(self.update(key, totals)?)
+                        .update(self.update(key, &RollupDelta::from(totals))?)
                         .build(),
                 );
             }
@@ -149,22 +154,24 @@ impl DynamoRollups {
 
     fn marker(&self, event: &CallAnalysed) -> Result<Put, String> {
         let (pk, sk) = marker_key(&event.tenant, &event.call_id);
-        let expires_at = chrono::Utc::now().timestamp() + MARKER_TTL_DAYS * 24 * 3600;
-        Put::builder()
-            .table_name(&self.table)
-            .item("pk", AttributeValue::S(pk))
-            .item("sk", AttributeValue::S(sk))
-            .item(
-                "correlation_id",
-                AttributeValue::S(event.correlation_id.to_string()),
-            )
-            .item("expires_at", AttributeValue::N(expires_at.to_string()))
-            .condition_expression("attribute_not_exists(pk)")
-            .build()
-            .map_err(|e| format!("building an idempotency marker: {e}"))
+        ledger::entry_put(
+            self.table.clone(),
+            pk,
+            sk,
+            &callscope_app::ports::LedgerEntry {
+                version: callscope_core::pipeline::Version::new(event.received_at, event.revision),
+                counted: Some(event.clone()),
+                legacy: false,
+            },
+            &event.correlation_id,
+        )?
+        .condition_expression("attribute_not_exists(pk)")
+        .build()
+        .map_err(|e| format!("building an idempotency marker: {e}"))
     }
 
-    fn update(&self, key: &RollupKey, totals: &RollupTotals) -> Result<Update, String> {
+    /// One `ADD` of a (signed) delta to a rollup, creating it with its keys if new.
+    fn update(&self, key: &RollupKey, totals: &RollupDelta) -> Result<Update, String> {
         let mut adds = vec![
             ("calls", totals.calls.to_string()),
             ("duration_seconds", totals.duration_seconds.to_string()),
@@ -279,6 +286,21 @@ impl RollupRepository for DynamoRollups {
             }
         }
         Ok(report)
+    }
+
+    async fn ledger(
+        &self,
+        tenant: &TenantId,
+        call_id: &callscope_core::domain::CallId,
+    ) -> Result<Option<callscope_app::ports::LedgerEntry>, StoreError> {
+        self.read_ledger(tenant, call_id).await
+    }
+
+    async fn settle(
+        &self,
+        settlement: &callscope_app::ports::Settlement,
+    ) -> Result<callscope_app::ports::Settled, StoreError> {
+        self.write_settlement(settlement).await
     }
 }
 

@@ -135,6 +135,100 @@ pub fn coalesce<'a>(
     deltas
 }
 
+/// A signed change to one rollup: an erased call's measures subtracted, a re-analysed call's
+/// old measures subtracted and its new ones added. Written with DynamoDB's `ADD`, which takes
+/// negative numbers, so deltas still commute.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct RollupDelta {
+    pub calls: i64,
+    pub duration_seconds: f64,
+    pub talk_ratio_sum: f64,
+    pub sentiment_sum: f64,
+    pub score_sum: i64,
+    pub questions_agent: i64,
+    pub questions_customer: i64,
+    pub tracker_hits: BTreeMap<String, i64>,
+    pub outcomes: BTreeMap<String, i64>,
+}
+
+fn signed(value: u64) -> i64 {
+    i64::try_from(value).unwrap_or(i64::MAX)
+}
+
+impl RollupDelta {
+    /// Adds (`sign` 1) or subtracts (`sign` -1) totals.
+    pub fn add_totals(&mut self, totals: &RollupTotals, sign: i64) {
+        let float = sign as f64;
+        self.calls += sign * signed(totals.calls);
+        self.duration_seconds += float * totals.duration_seconds;
+        self.talk_ratio_sum += float * totals.talk_ratio_sum;
+        self.sentiment_sum += float * totals.sentiment_sum;
+        self.score_sum += sign * signed(totals.score_sum);
+        self.questions_agent += sign * signed(totals.questions_agent);
+        self.questions_customer += sign * signed(totals.questions_customer);
+        for (k, v) in &totals.tracker_hits {
+            *self.tracker_hits.entry(k.clone()).or_default() += sign * signed(*v);
+        }
+        for (k, v) in &totals.outcomes {
+            *self.outcomes.entry(k.clone()).or_default() += sign * signed(*v);
+        }
+    }
+}
+
+impl From<&RollupTotals> for RollupDelta {
+    fn from(totals: &RollupTotals) -> Self {
+        let mut delta = Self::default();
+        delta.add_totals(totals, 1);
+        delta
+    }
+}
+
+fn moved(total: u64, delta: i64) -> u64 {
+    u64::try_from(signed(total).saturating_add(delta)).unwrap_or(0)
+}
+
+impl RollupTotals {
+    /// Applies a signed delta (never below zero: a rollup counts what was added to it). Trackers
+    /// and outcomes brought to zero are dropped, so an erased call leaves no empty names behind.
+    pub fn apply(&mut self, delta: &RollupDelta) {
+        self.calls = moved(self.calls, delta.calls);
+        self.duration_seconds += delta.duration_seconds;
+        self.talk_ratio_sum += delta.talk_ratio_sum;
+        self.sentiment_sum += delta.sentiment_sum;
+        self.score_sum = moved(self.score_sum, delta.score_sum);
+        self.questions_agent = moved(self.questions_agent, delta.questions_agent);
+        self.questions_customer = moved(self.questions_customer, delta.questions_customer);
+        for (k, v) in &delta.tracker_hits {
+            let entry = self.tracker_hits.entry(k.clone()).or_default();
+            *entry = moved(*entry, *v);
+        }
+        for (k, v) in &delta.outcomes {
+            let entry = self.outcomes.entry(k.clone()).or_default();
+            *entry = moved(*entry, *v);
+        }
+        self.tracker_hits.retain(|_, v| *v > 0);
+        self.outcomes.retain(|_, v| *v > 0);
+    }
+}
+
+/// The deltas that move a call's rollups from what they count of it (`old`) to `new`: the old
+/// event's measures subtracted from its keys, the new one's added to its keys, one delta per key
+/// (a transaction may touch an item once).
+pub fn settlement(
+    old: Option<&CallAnalysed>,
+    new: Option<&CallAnalysed>,
+) -> BTreeMap<RollupKey, RollupDelta> {
+    let mut deltas: BTreeMap<RollupKey, RollupDelta> = BTreeMap::new();
+    for (event, sign) in [(old, -1), (new, 1)] {
+        let Some(event) = event else { continue };
+        let totals = RollupTotals::of(event);
+        for key in keys_of(event) {
+            deltas.entry(key).or_default().add_totals(&totals, sign);
+        }
+    }
+    deltas
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -158,6 +252,7 @@ mod tests {
             outcome: Some(Outcome::Won),
             analysed_at: None,
             received_at: None,
+            revision: 0,
         }
     }
 
@@ -181,6 +276,48 @@ mod tests {
         assert_eq!(tenant.tracker_hits["pricing"], 6);
         assert_eq!(tenant.outcomes["won"], 3);
         assert_eq!(tenant.duration_seconds, 180.0);
+    }
+
+    #[test]
+    fn a_settlement_moves_a_call_from_its_old_measures_to_its_new_ones() {
+        let old = event("c1", "a1", Some("t1"), 80);
+        let mut new = event("c1", "a2", None, 60);
+        new.revision = 1;
+        let deltas = settlement(Some(&old), Some(&new));
+        let mut totals: BTreeMap<RollupKey, RollupTotals> = coalesce([&old]);
+        for (key, delta) in &deltas {
+            totals.entry(key.clone()).or_default().apply(delta);
+        }
+        totals.retain(|_, t| t.calls > 0);
+        assert_eq!(
+            totals,
+            coalesce([&new]),
+            "as if only the new analysis was counted"
+        );
+        let erased = settlement(Some(&new), None);
+        let mut after: BTreeMap<RollupKey, RollupTotals> = coalesce([&new]);
+        for (key, delta) in &erased {
+            after.entry(key.clone()).or_default().apply(delta);
+        }
+        assert!(after.values().all(|t| t.calls == 0
+            && t.score_sum == 0
+            && t.tracker_hits.is_empty()
+            && t.outcomes.is_empty()));
+    }
+
+    #[test]
+    fn versions_order_incarnations_then_revisions_then_the_erasure() {
+        let at = |ms| {
+            Some(crate::domain::Timestamp::new(
+                chrono::DateTime::from_timestamp_millis(ms).expect("time"),
+            ))
+        };
+        let first = crate::pipeline::Version::new(at(1_000), 0);
+        let reanalysed = crate::pipeline::Version::new(at(1_000), 1);
+        let erased = crate::pipeline::Version::new(at(1_000), crate::pipeline::Version::ERASED);
+        let sent_again = crate::pipeline::Version::new(at(2_000), 0);
+        assert!(first < reanalysed && reanalysed < erased && erased < sent_again);
+        assert!(erased.is_erasure() && !sent_again.is_erasure());
     }
 
     #[test]

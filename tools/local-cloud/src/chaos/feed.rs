@@ -180,6 +180,7 @@ impl Feeder<'_> {
                     tenant: call.tenant.clone(),
                     call_id: call.call_id.clone(),
                     correlation_id: CorrelationId::parse("correlation_id", "chaos-duplicate")?,
+                    revision: None,
                 };
                 *ledger
                     .duplicates

@@ -23,9 +23,22 @@ fn queues_carry_their_redrive_and_visibility_from_the_template() {
             max_receive_count: 5
         })
     );
-    // The four source queues (process, analytics, intake, drop-in) with their DLQs, and the
-    // outbound function's failure queue.
-    assert_eq!(t.queues.len(), 9);
+    let reanalyse = t
+        .queues
+        .iter()
+        .find(|q| q.logical_id == "ReanalyseQueue")
+        .expect("ReanalyseQueue");
+    assert_eq!(
+        reanalyse
+            .redrive
+            .as_ref()
+            .map(|r| r.dead_letter_queue.as_str()),
+        Some("ReanalyseDeadLetterQueue"),
+        "each DLQ redrives to one source"
+    );
+    // The five source queues (process, reanalyse, analytics, intake, drop-in) with their DLQs,
+    // and the outbound function's failure queue.
+    assert_eq!(t.queues.len(), 11);
 }
 
 #[test]
@@ -281,11 +294,21 @@ fn only_the_api_routes_need_a_token_not_health_openapi_or_the_dashboard() {
         .collect();
     assert_eq!(routes, expected);
     let ingest = function(&t, "IngestFunction").expect("IngestFunction");
-    assert!(ingest
+    let mut writes: Vec<(String, String, bool)> = ingest
         .http_events
         .iter()
-        .all(|e| e.method == "POST" && e.authorized));
-    assert_eq!(ingest.http_events.len(), 3);
+        .map(|e| (e.method.clone(), e.path.clone(), e.authorized))
+        .collect();
+    writes.sort();
+    let expected_writes = [
+        ("DELETE", "/api/v1/calls/{call_id}"),
+        ("POST", "/api/v1/calls"),
+        ("POST", "/api/v1/calls/bulk"),
+        ("POST", "/api/v1/calls/{call_id}/reanalyse"),
+        ("POST", "/api/v1/uploads"),
+    ]
+    .map(|(method, path)| (method.to_owned(), path.to_owned(), true));
+    assert_eq!(writes, expected_writes, "every write route needs a token");
 }
 
 #[test]

@@ -238,7 +238,15 @@ fn the_roles_keep_exactly_the_table_actions_the_functions_use() {
     let expected: [(&str, Grants); 6] = [
         (
             "IngestRole",
-            &[("CallsTable", &["dynamodb:GetItem", "dynamodb:PutItem"])],
+            &[(
+                "CallsTable",
+                &[
+                    "dynamodb:DeleteItem",
+                    "dynamodb:GetItem",
+                    "dynamodb:PutItem",
+                    "dynamodb:Query",
+                ],
+            )],
         ),
         (
             "IntakeRole",
@@ -246,15 +254,19 @@ fn the_roles_keep_exactly_the_table_actions_the_functions_use() {
         ),
         (
             "ProcessRole",
-            &[(
-                "CallsTable",
-                &[
-                    "dynamodb:GetItem",
-                    "dynamodb:PutItem",
-                    "dynamodb:Query",
-                    "dynamodb:UpdateItem",
-                ],
-            )],
+            &[
+                (
+                    "CallsTable",
+                    &[
+                        "dynamodb:DeleteItem",
+                        "dynamodb:GetItem",
+                        "dynamodb:PutItem",
+                        "dynamodb:Query",
+                        "dynamodb:UpdateItem",
+                    ],
+                ),
+                ("AnalyticsTable", &["dynamodb:GetItem"]),
+            ],
         ),
         (
             "AggregateRole",

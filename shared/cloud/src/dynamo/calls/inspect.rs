@@ -102,6 +102,61 @@ impl DynamoCalls {
         Ok(Some(item.into()))
     }
 
+    /// The ids of a tenant's calls that started in `[from, to]` (RFC 3339 prefixes; open ends
+    /// when `None`) and, when given, belong to `customer`: one Query of the `ByTenant` index
+    /// (the customer is a filter, so a data subject's calls cost a read of the tenant's
+    /// listing). For operator commands (bulk erase and re-analysis), not for a request path.
+    pub async fn call_ids(
+        &self,
+        tenant: &TenantId,
+        from: Option<&str>,
+        to: Option<&str>,
+        customer: Option<&str>,
+    ) -> Result<Vec<CallId>, StoreError> {
+        let mut ids = Vec::new();
+        let mut start = None;
+        loop {
+            let mut query = self
+                .client
+                .query()
+                .table_name(&self.table)
+                .index_name(BY_TENANT_INDEX)
+                .key_condition_expression("gsi2pk = :pk AND gsi2sk BETWEEN :from AND :to")
+                .expression_attribute_values(":pk", AttributeValue::S(format!("TENANT#{tenant}")))
+                .expression_attribute_values(
+                    ":from",
+                    AttributeValue::S(from.unwrap_or("").to_owned()),
+                )
+                .expression_attribute_values(
+                    ":to",
+                    AttributeValue::S(format!("{}~", to.unwrap_or("~"))),
+                )
+                .projection_expression("pk")
+                .set_exclusive_start_key(start.take());
+            if let Some(customer) = customer {
+                query = query
+                    .filter_expression("customer_id = :customer")
+                    .expression_attribute_values(
+                        ":customer",
+                        AttributeValue::S(customer.to_owned()),
+                    );
+            }
+            let output = query
+                .send()
+                .await
+                .map_err(|e| unavailable(format!("listing the calls of {tenant}"), e))?;
+            for item in output.items.unwrap_or_default() {
+                if let Some((_, call_id)) = items::string(&item, "pk").and_then(parse_call_pk) {
+                    ids.push(call_id);
+                }
+            }
+            start = output.last_evaluated_key;
+            if start.is_none() {
+                return Ok(ids);
+            }
+        }
+    }
+
     /// The tenants that have a call with this id. Ids are unique per tenant only and no index
     /// is keyed by the id alone, so this reads the whole `ByTenant` index: for an operator who
     /// does not know the tenant, not for a request path.

@@ -121,6 +121,9 @@ pub struct CallItem {
     /// How speaker labels became roles (inferred or configured), when the document had labels.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub roles: Option<SpeakerRoles>,
+    /// Its analysis revision: absent until it is re-analysed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub revision: Option<u32>,
 }
 
 impl CallItem {
@@ -156,6 +159,7 @@ impl CallItem {
             attempts: None,
             failed_at: None,
             last_requeued_at: None,
+            revision: None,
             tenant: listing.tenant,
             call_id: listing.call_id,
             agent_id: listing.agent_id,
@@ -202,6 +206,7 @@ impl CallItem {
             redactions: self.redactions,
             content_hash: self.content_hash,
             received_at: self.received_at,
+            revision: self.revision.unwrap_or(0),
         }
     }
 }

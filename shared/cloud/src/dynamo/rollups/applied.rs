@@ -1,6 +1,6 @@
 //! When a call was counted into the rollups, read back from its idempotency marker (for
-//! `callscope calls get`): the marker's expiry is its write time plus [`MARKER_TTL_DAYS`], so
-//! the time is known to the second without the pipeline writing anything more.
+//! `callscope calls get`): its `applied_at`, or, on markers written before it was recorded, the
+//! expiry they had (their write time plus [`MARKER_TTL_DAYS`]).
 
 use aws_sdk_dynamodb::types::AttributeValue;
 use callscope_app::aggregate::MARKER_TTL_DAYS;
@@ -25,10 +25,20 @@ impl DynamoRollups {
             .table_name(&self.table)
             .key("pk", AttributeValue::S(pk))
             .key("sk", AttributeValue::S(sk))
-            .projection_expression("expires_at")
+            .projection_expression("applied_at, expires_at")
             .send()
             .await
             .map_err(|e| unavailable(format!("reading the rollup marker of {call_id}"), e))?;
+        // Markers write when they were applied; older ones only their expiry.
+        if let Some(at) = output
+            .item
+            .as_ref()
+            .and_then(|item| item.get("applied_at"))
+            .and_then(|v| v.as_s().ok())
+            .and_then(|raw| Timestamp::parse("applied_at", raw).ok())
+        {
+            return Ok(Some(at));
+        }
         let expires_at = output
             .item
             .as_ref()

@@ -91,7 +91,9 @@ pub fn totals_of(item: &HashMap<String, AttributeValue>) -> RollupTotals {
         item.iter()
             .filter_map(|(name, value)| {
                 let key = name.strip_prefix(prefix)?;
-                Some((key.to_owned(), value.as_n().ok()?.parse().ok()?))
+                let count: u64 = value.as_n().ok()?.parse().ok()?;
+                // Brought back to zero by an erasure or a re-analysis: no such tracker.
+                (count > 0).then(|| (key.to_owned(), count))
             })
             .collect()
     };
