@@ -6,7 +6,9 @@
 # Two tenants call with bearer tokens (the local gateway reads the claims without verifying,
 # as the deployed JWT authorizer would after verifying): schemathesis removes and forges them
 # to check that every secured route refuses (ignored_auth), and reads one tenant's calls as
-# the other (object_level_authorization).
+# the other (object_level_authorization). Hooks (infra/fuzz_hooks.py) shape positive cases by the
+# rules between fields the document states in words; infra/schemathesis.toml holds the one
+# per-operation setting and says why.
 #
 #   FUZZ_PORT      the port `local serve` listens on (default 3080)
 #   FUZZ_TIME      schemathesis's time budget in seconds (default 100)
@@ -55,7 +57,7 @@ seed=()
 cd "$out"
 # infra/fuzz_hooks.py: the rules between fields that the document states but JSON Schema cannot.
 PYTHONPATH="$root/infra" SCHEMATHESIS_HOOKS=fuzz_hooks \
-"$venv/bin/schemathesis" run "http://127.0.0.1:$port/openapi.json" \
+"$venv/bin/schemathesis" --config-file "$root/infra/schemathesis.toml" run "http://127.0.0.1:$port/openapi.json" \
   --url "http://127.0.0.1:$port" \
   --checks all \
   --auth-wfc "$out/auth.json" \

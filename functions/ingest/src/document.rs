@@ -6,9 +6,12 @@
 //! between fields (times in order, `end` ≥ `start`, the transcript within `duration_seconds`,
 //! the 300,000 bytes of text) are in the descriptions, and break with a 422 naming the field.
 
+use callscope_core::formats::MAX_NUMERIC_ID;
 use serde::Serialize;
 use serde_json::Value;
-use utoipa::openapi::schema::{AnyOfBuilder, ArrayBuilder, Object, ObjectBuilder, Schema, Type};
+use utoipa::openapi::schema::{
+    AnyOfBuilder, ArrayBuilder, Object, ObjectBuilder, OneOfBuilder, Schema, Type,
+};
 use utoipa::openapi::{Ref, RefOr};
 use utoipa::{PartialSchema, ToSchema};
 
@@ -23,19 +26,62 @@ pub enum CallDocument {
     Transcribe(TranscribeCall),
 }
 
+const ID_PATTERN: &str = r"^[A-Za-z0-9._:-]{1,128}$";
+
+/// An id: a string of its characters, or a whole number taken as its decimal text (clients'
+/// data sometimes holds ids as numbers; the parser in `callscope_core::formats` takes them so).
+fn id_one_of(description: &str) -> OneOfBuilder {
+    OneOfBuilder::new()
+        .description(Some(description))
+        .item(
+            ObjectBuilder::new()
+                .schema_type(Type::String)
+                .pattern(Some(ID_PATTERN)),
+        )
+        .item(
+            ObjectBuilder::new()
+                .schema_type(Type::Integer)
+                .minimum(Some(0))
+                .maximum(Some(MAX_NUMERIC_ID)),
+        )
+}
+
+fn call_id_schema() -> Schema {
+    id_one_of(
+        "1–128 of `A-Z a-z 0-9 . _ : -` (or a whole number). The client's id of the call, unique \
+         per tenant: the same id with the same content is a retry (202 again), with other \
+         content a conflict (409).",
+    )
+    .build()
+    .into()
+}
+
+fn id_schema() -> Schema {
+    id_one_of("1–128 of `A-Z a-z 0-9 . _ : -`, or a whole number up to 2^53 − 1")
+        .build()
+        .into()
+}
+
+fn optional_id_schema() -> Schema {
+    id_one_of("1–128 of `A-Z a-z 0-9 . _ : -`, or a whole number up to 2^53 − 1; optional")
+        .item(ObjectBuilder::new().schema_type(Type::Null))
+        .build()
+        .into()
+}
+
 /// The fields of a call beside its transcript.
 #[derive(ToSchema)]
 #[allow(dead_code)]
 pub struct CallFields {
     /// 1–128 of `A-Z a-z 0-9 . _ : -`. The client's id of the call, unique per tenant: the same id with the same content is a
     /// retry (202 again), with other content a conflict (409).
-    #[schema(pattern = r"^[A-Za-z0-9._:-]{1,128}$")]
+    #[schema(schema_with = call_id_schema)]
     call_id: String,
-    #[schema(pattern = r"^[A-Za-z0-9._:-]{1,128}$")]
+    #[schema(schema_with = id_schema)]
     agent_id: String,
-    #[schema(pattern = r"^[A-Za-z0-9._:-]{1,128}$")]
+    #[schema(schema_with = id_schema)]
     customer_id: String,
-    #[schema(pattern = r"^[A-Za-z0-9._:-]{1,128}$")]
+    #[schema(schema_with = optional_id_schema)]
     team_id: Option<String>,
     /// A language tag (`en`, `en-US`); `en` when absent.
     #[schema(pattern = r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$")]

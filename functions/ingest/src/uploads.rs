@@ -27,7 +27,11 @@ pub struct UploadRequest {
     #[schema(minimum = 1, maximum = 16000000)]
     pub size: u64,
     /// `application/json` (any call document or Transcribe / Contact Lens output) or
-    /// `text/plain` (`Agent: …` lines); the PUT must send the same `Content-Type`.
+    /// `text/plain` (`Agent: …` lines); the PUT must send the same `Content-Type`. ASCII case,
+    /// surrounding spaces and parameters (`; charset=utf-8`) are allowed.
+    #[schema(
+        pattern = "^[ \t]*([Aa][Pp][Pp][Ll][Ii][Cc][Aa][Tt][Ii][Oo][Nn]/[Jj][Ss][Oo][Nn]|[Tt][Ee][Xx][Tt]/[Pp][Ll][Aa][Ii][Nn])[ \t]*(;[\\s\\S]*)?$"
+    )]
     pub content_type: String,
 }
 

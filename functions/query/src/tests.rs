@@ -282,6 +282,7 @@ async fn every_documented_path_is_served_and_every_route_is_documented() {
             "/api/v1/health",
             "/api/v1/settings",
             "/api/v1/settings/{section}",
+            "/api/v1/uploads",
             "/app/{proxy+}",
             "/health",
             "/openapi.json",

@@ -64,11 +64,13 @@ impl Uploads {
         size: u64,
         upload_id: &str,
     ) -> Result<Upload, UploadError> {
+        // The media type before any parameters, ASCII case and spaces ignored: exactly what
+        // the request's documented `content_type` pattern allows.
         let media_type = content_type
             .split(';')
             .next()
             .unwrap_or_default()
-            .trim()
+            .trim_matches([' ', '\t'])
             .to_ascii_lowercase();
         let suffix = CONTENT_TYPES
             .iter()

@@ -9,7 +9,9 @@ use callscope_tests::metered_local_pipeline;
 
 /// (minutes, most write units per call, most read units per call): what was measured, with
 /// room for how the local runner happens to batch the rollups (coalescing varies by batch).
-const BUDGETS: [(u32, f64, f64); 2] = [(5, 28.0, 1.5), (30, 40.0, 2.5)];
+/// Reads were 1.0 and 2.0 until the export: the outbound function reads each processed call
+/// once for its Parquet row and event (measured 2.0 and 3.7 since).
+const BUDGETS: [(u32, f64, f64); 2] = [(5, 28.0, 2.5), (30, 40.0, 4.5)];
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_call_costs_what_the_storage_design_says_in_write_and_read_units() {

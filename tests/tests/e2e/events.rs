@@ -53,6 +53,7 @@ const FUNCTION_EVENTS: &[(&str, &[&str])] = &[
         ],
     ),
     ("invalidate", &["events/dynamodb/call_processed.json"]),
+    ("outbound", &["events/dynamodb/calls_became_processed.json"]),
 ];
 
 fn files_of(binary: &str) -> &'static [&'static str] {
@@ -149,7 +150,7 @@ fn every_event_file_reads_as_the_event_its_function_takes() {
                     assert_eq!(event["detail-type"], "Scheduled Event", "{path}");
                     assert_eq!(event["source"], "aws.events", "{path}");
                 }
-                "invalidate" => {
+                "invalidate" | "outbound" => {
                     let event: StreamEvent = serde_json::from_value(json(path))
                         .unwrap_or_else(|e| panic!("{path} is not a DynamoDB stream event: {e}"));
                     assert!(!event.records.is_empty(), "{path} has no records");

@@ -303,6 +303,10 @@ impl Cached {
         }
         let value = load(read).await?;
         let outcome = match serde_json::to_string(&value) {
+            // An absent answer (no such call) is never stored: looking again costs one read,
+            // and a call created a moment later, or erased and sent again, is found at once
+            // instead of staying absent until its stream record is delivered.
+            Ok(json) if json == "null" => CacheOutcome::Miss,
             Ok(json) => match self.cache.put(&key, &json, resource.ttl).await {
                 Ok(()) => {
                     self.store_latest(&latest_key, resource, now, &value).await;

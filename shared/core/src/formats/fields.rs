@@ -44,14 +44,26 @@ pub fn as_number(value: &Value, field: &str) -> Result<f64, InputError> {
 }
 
 /// A string field; absent and `null` are both "not given".
+/// The largest id given as a JSON number: 2^53 − 1, the last whole number every JSON reader
+/// holds exactly.
+pub const MAX_NUMERIC_ID: u64 = 9_007_199_254_740_991;
+
 pub fn optional_string(
     object: &Map<String, Value>,
     field: &str,
 ) -> Result<Option<String>, InputError> {
     match object.get(field) {
         None | Some(Value::Null) => Ok(None),
-        // Ids are sometimes numbers in clients' data; accept them as their decimal text.
-        Some(Value::Number(n)) if field.ends_with("_id") => Ok(Some(n.to_string())),
+        // Ids are sometimes numbers in clients' data; whole ones are taken as their decimal text.
+        Some(Value::Number(n)) if field.ends_with("_id") => {
+            match n.as_u64().filter(|v| *v <= MAX_NUMERIC_ID) {
+                Some(id) => Ok(Some(id.to_string())),
+                None => Err(InputError::invalid(
+                    field,
+                    format!("as a number, must be a whole number from 0 to {MAX_NUMERIC_ID}"),
+                )),
+            }
+        }
         Some(value) => as_str(value, field).map(|s| Some(s.to_owned())),
     }
 }

@@ -12,6 +12,8 @@
 //! ([`crate::roles`]); the call's `roles` says which and how sure.
 
 mod fields;
+
+pub use fields::MAX_NUMERIC_ID;
 mod plain;
 mod transcribe;
 mod utterances;

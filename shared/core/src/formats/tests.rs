@@ -125,6 +125,23 @@ fn metadata_errors_name_their_field() {
     doc["agent_id"] = json!(17);
     doc["outcome"] = json!("maybe");
     assert_eq!(error_of(doc.to_string().as_bytes()).field, "outcome");
+    doc.as_object_mut().expect("object").remove("outcome");
+    // A number as an id is a whole one up to 2^53 − 1, as openapi.json documents.
+    for id in [
+        json!(-9.1e-172),
+        json!(-3),
+        json!(2.5),
+        json!(MAX_NUMERIC_ID + 1),
+    ] {
+        doc["customer_id"] = id.clone();
+        let error = error_of(doc.to_string().as_bytes());
+        assert_eq!(error.field, "customer_id", "{id}");
+        assert!(error.rule.contains("whole number"), "{id}: {}", error.rule);
+    }
+    doc["customer_id"] = json!(MAX_NUMERIC_ID);
+    let call = parse_call(doc.to_string().as_bytes(), Format::Auto).expect("a whole-number id");
+    assert_eq!(call.customer_id.as_str(), "9007199254740991");
+    assert_eq!(call.agent_id.as_str(), "17");
 }
 
 #[test]

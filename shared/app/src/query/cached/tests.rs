@@ -263,3 +263,29 @@ async fn a_calls_detail_is_never_served_stale() {
     );
     assert_ne!(other.cache, CacheOutcome::Stale);
 }
+
+#[tokio::test]
+async fn an_absent_answer_is_not_stored_so_a_call_created_next_is_found_at_once() {
+    let cache = Arc::new(MemoryCache::default());
+    let cached = Cached::new(cache.clone());
+    let scopes = [Scope::Call(call_id("c1"))];
+    let absent = cached
+        .get_or_load(&tenant("acme"), CALL, &scopes, "c1", || async {
+            Ok::<_, std::convert::Infallible>(None::<String>)
+        })
+        .await
+        .expect("infallible");
+    assert_eq!((absent.cache, absent.value), (CacheOutcome::Miss, None));
+    assert!(cache.keys().is_empty(), "nothing stored for an absent call");
+    // The call is stored before its stream record moves any generation: the next read finds it.
+    let created = cached
+        .get_or_load(&tenant("acme"), CALL, &scopes, "c1", || async {
+            Ok::<_, std::convert::Infallible>(Some("the call".to_owned()))
+        })
+        .await
+        .expect("infallible");
+    assert_eq!(
+        (created.cache, created.value.as_deref()),
+        (CacheOutcome::Miss, Some("the call"))
+    );
+}
