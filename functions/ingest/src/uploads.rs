@@ -25,14 +25,35 @@ pub const UPLOADS_ROUTE: &str = "/api/v1/uploads";
 pub struct UploadRequest {
     /// The document's exact size in bytes (the PUT must send exactly this many).
     #[schema(minimum = 1, maximum = 16000000)]
+    #[serde(deserialize_with = "whole_bytes")]
     pub size: u64,
     /// `application/json` (any call document or Transcribe / Contact Lens output) or
     /// `text/plain` (`Agent: …` lines); the PUT must send the same `Content-Type`. ASCII case,
-    /// surrounding spaces and parameters (`; charset=utf-8`) are allowed.
+    /// surrounding spaces and parameters (`; charset=utf-8`, printable ASCII: the value is signed
+    /// into the PUT's headers) are allowed.
     #[schema(
-        pattern = "^[ \t]*([Aa][Pp][Pp][Ll][Ii][Cc][Aa][Tt][Ii][Oo][Nn]/[Jj][Ss][Oo][Nn]|[Tt][Ee][Xx][Tt]/[Pp][Ll][Aa][Ii][Nn])[ \t]*(;[\\s\\S]*)?$"
+        pattern = "^[ \t]*([Aa][Pp][Pp][Ll][Ii][Cc][Aa][Tt][Ii][Oo][Nn]/[Jj][Ss][Oo][Nn]|[Tt][Ee][Xx][Tt]/[Pp][Ll][Aa][Ii][Nn])[ \t]*(;[\t -~]*)?$"
     )]
     pub content_type: String,
+}
+
+/// A size sent as `2500000` or `2500000.0` (JSON does not tell whole numbers apart, and some
+/// writers put a fraction on every number); a real fraction or a negative size is refused.
+fn whole_bytes<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<u64, D::Error> {
+    let number = serde_json::Number::deserialize(deserializer)?;
+    number
+        .as_u64()
+        .or_else(|| {
+            number
+                .as_f64()
+                .filter(|v| v.fract() == 0.0 && *v >= 0.0 && *v < u64::MAX as f64)
+                .map(|v| v as u64)
+        })
+        .ok_or_else(|| {
+            serde::de::Error::custom(format!(
+                "size must be a whole number of bytes, not {number}"
+            ))
+        })
 }
 
 /// 201: where and how to PUT the document.

@@ -72,9 +72,13 @@ impl Uploads {
             .unwrap_or_default()
             .trim_matches([' ', '\t'])
             .to_ascii_lowercase();
+        // The value becomes a signed header of the PUT: printable ASCII (and tabs) only.
+        let header_safe = content_type
+            .chars()
+            .all(|c| c == '\t' || (' '..='~').contains(&c));
         let suffix = CONTENT_TYPES
             .iter()
-            .find(|(t, _)| *t == media_type)
+            .find(|(t, _)| header_safe && *t == media_type)
             .map(|(_, suffix)| *suffix)
             .ok_or_else(|| {
                 InputError::unsupported(
@@ -181,6 +185,15 @@ mod tests {
         };
         assert_eq!(
             field(uploads().presign(&acme, "image/png", 10, "u").await),
+            "content_type"
+        );
+        // A parameter that is not printable ASCII cannot be a signed header value.
+        assert_eq!(
+            field(
+                uploads()
+                    .presign(&acme, "text/plain; x=\u{c}\u{e9}", 10, "u")
+                    .await
+            ),
             "content_type"
         );
         assert_eq!(

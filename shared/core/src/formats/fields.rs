@@ -48,6 +48,16 @@ pub fn as_number(value: &Value, field: &str) -> Result<f64, InputError> {
 /// holds exactly.
 pub const MAX_NUMERIC_ID: u64 = 9_007_199_254_740_991;
 
+/// A JSON number that is a whole one: `12` or `12.0` (JSON does not tell them apart, and some
+/// writers send every number with a fraction).
+fn whole_number(n: &serde_json::Number) -> Option<u64> {
+    n.as_u64().or_else(|| {
+        n.as_f64()
+            .filter(|v| v.fract() == 0.0 && *v >= 0.0 && *v <= MAX_NUMERIC_ID as f64)
+            .map(|v| v as u64)
+    })
+}
+
 pub fn optional_string(
     object: &Map<String, Value>,
     field: &str,
@@ -56,7 +66,7 @@ pub fn optional_string(
         None | Some(Value::Null) => Ok(None),
         // Ids are sometimes numbers in clients' data; whole ones are taken as their decimal text.
         Some(Value::Number(n)) if field.ends_with("_id") => {
-            match n.as_u64().filter(|v| *v <= MAX_NUMERIC_ID) {
+            match whole_number(n).filter(|v| *v <= MAX_NUMERIC_ID) {
                 Some(id) => Ok(Some(id.to_string())),
                 None => Err(InputError::invalid(
                     field,

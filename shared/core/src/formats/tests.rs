@@ -138,6 +138,9 @@ fn metadata_errors_name_their_field() {
         assert_eq!(error.field, "customer_id", "{id}");
         assert!(error.rule.contains("whole number"), "{id}: {}", error.rule);
     }
+    doc["customer_id"] = json!(42.0);
+    let call = parse_call(doc.to_string().as_bytes(), Format::Auto).expect("42.0 is whole");
+    assert_eq!(call.customer_id.as_str(), "42");
     doc["customer_id"] = json!(MAX_NUMERIC_ID);
     let call = parse_call(doc.to_string().as_bytes(), Format::Auto).expect("a whole-number id");
     assert_eq!(call.customer_id.as_str(), "9007199254740991");
