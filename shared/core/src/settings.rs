@@ -160,6 +160,14 @@ impl SectionValue {
 
 /// JSON into `T`, a refusal naming the path of the field that did not fit.
 fn parse<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, InputError> {
+    // serde takes a struct from an array of its fields in order (`[]` would be the defaults):
+    // a section is an object, as documented.
+    if body.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'[') {
+        return Err(InputError::invalid(
+            "",
+            "must be a JSON object, not an array",
+        ));
+    }
     let mut de = serde_json::Deserializer::from_slice(body);
     let value = serde_path_to_error::deserialize(&mut de).map_err(|e| {
         let path = e.path().to_string();

@@ -261,3 +261,11 @@ fn criteria_a_call_cannot_measure_are_left_out_and_the_rest_rescaled() {
         "a 3.5 s monologue misses a 1 s benchmark"
     );
 }
+
+#[test]
+fn a_section_sent_as_an_array_is_refused() {
+    for section in [Section::Trackers, Section::Agents, Section::Retention] {
+        let e = refusal(section, " []");
+        assert!(e.rule.contains("object"), "{}", e.rule);
+    }
+}
