@@ -48,7 +48,11 @@ ensure_venv_support() {
 venv_for() {
   local key python
   key="$(cat "$@" | sha256sum | cut -c1-12)"
-  local dir="$cache/venv-$key"
+  local dir="$cache/venv-$key" lock
+  # One creator at a time: runs started together (parallel worktrees, a test and `make serve`)
+  # would otherwise pip-install into the same directory and break each other's files.
+  exec {lock}>"$dir.lock"
+  flock "$lock"
   if [[ ! -x "$dir/bin/python" || ! -f "$dir/.complete" ]]; then
     python="$(command -v python3)"
     ensure_venv_support "$python"
@@ -61,6 +65,7 @@ venv_for() {
     "$dir/bin/pip" install --quiet --disable-pip-version-check "${args[@]}" >&2
     touch "$dir/.complete"
   fi
+  exec {lock}>&-
   printf '%s\n' "$dir"
 }
 

@@ -215,3 +215,36 @@ async fn a_write_through_the_pipeline_shows_on_every_endpoint_within_its_bound()
     assert_eq!(detail.body["status"], "PROCESSED");
     cloud.cleanup().await;
 }
+
+#[tokio::test]
+async fn an_erased_calls_cached_detail_and_recommendations_go_once_its_erasure_is_delivered() {
+    let cloud = TestCloud::start().await;
+    let mut doc = generate_call_document(1, 900, "f-erased");
+    doc["agent_id"] = json!("ana");
+    cloud.post_bulk_until_accepted(&[doc]).await;
+    cloud.drain().await;
+    let paths = [
+        "/api/v1/calls/f-erased",
+        "/api/v1/calls/f-erased/recommendations",
+    ];
+    for path in paths {
+        cloud.get(path, Some(TENANT)).await;
+        let cached = cloud.get(path, Some(TENANT)).await;
+        assert_eq!(
+            (cached.status, cached.header("x-cache")),
+            (200, Some("hit")),
+            "{path} is served from the cache before the erasure"
+        );
+    }
+    let erased = cloud
+        .send_to_ingest("DELETE", "/api/v1/calls/f-erased", Some(TENANT))
+        .await;
+    assert_eq!(erased.status, 204, "{}", erased.body);
+    // The stated bound: as soon as the erasure's stream record reaches invalidate.
+    cloud.drain().await;
+    for path in paths {
+        let reply = cloud.get(path, Some(TENANT)).await;
+        assert_eq!(reply.status, 404, "{path} still served: {}", reply.body);
+    }
+    cloud.cleanup().await;
+}
