@@ -44,7 +44,7 @@ tests: ## unit, property and integration tests, with the local cloud started for
 # check, ~2 minutes (FUZZ_TIME seconds of fuzzing); infra/fuzz.sh says what it does.
 FUZZ_PORT ?= 3080
 .PHONY: fuzz
-fuzz: ## schemathesis, all checks, against local serve's /openapi.json (~2 min; FUZZ_SEED=… replays; report in target/fuzz/)
+fuzz: ## schemathesis, every check but response time, against local serve's /openapi.json (~2 min; FUZZ_SEED=… replays; report in target/fuzz/)
 	cargo build --quiet --locked -p callscope-cli
 	FUZZ_PORT=$(FUZZ_PORT) $(LOCAL_CLOUD) run infra/fuzz.sh
 

@@ -132,9 +132,14 @@ impl ProcessCalls {
             }
             Ok(None) => {
                 // Erased (before or while it was processed). Whatever an interrupted run stored
-                // after the erasure (its analysis) goes too; the event, if one was sent, is
-                // older than the erasure in the call's ledger and counts nothing.
-                return match self.calls.erase(&request.tenant, &request.call_id).await {
+                // after the erasure (its analysis) goes too, unless the id was sent again in the
+                // meantime; the event, if one was sent, is older than the erasure in the call's
+                // ledger and counts nothing.
+                return match self
+                    .calls
+                    .erase_leftovers(&request.tenant, &request.call_id)
+                    .await
+                {
                     Ok(leftovers) => {
                         tracing::info!(leftovers, "the call was erased; nothing to process");
                         Step::Done
@@ -238,7 +243,11 @@ impl ProcessCalls {
                 // It was loaded moments ago and only an erasure deletes a call item: erased
                 // while processed. What this run stored after the erasure goes too; its event
                 // is older than the erasure in the call's ledger and counts nothing.
-                match self.calls.erase(&event.tenant, &event.call_id).await {
+                match self
+                    .calls
+                    .erase_leftovers(&event.tenant, &event.call_id)
+                    .await
+                {
                     Ok(_) => {
                         tracing::info!(call_id = %event.call_id, "the call was erased while processed");
                         Disposition::Done

@@ -68,6 +68,9 @@ impl CallRepository for ErasedWhileProcessed {
     async fn erase(&self, t: &TenantId, c: &CallId) -> Result<bool, StoreError> {
         self.inner.erase(t, c).await
     }
+    async fn erase_leftovers(&self, t: &TenantId, c: &CallId) -> Result<bool, StoreError> {
+        self.inner.erase_leftovers(t, c).await
+    }
     async fn store_analysis(&self, processed: &ProcessedCall<'_>) -> Result<(), StoreError> {
         self.inner.store_analysis(processed).await?;
         if *processed.call_id == self.victim {
@@ -323,5 +326,60 @@ async fn erased_calls_leave_no_trace_and_the_rollups_equal_the_stored_analyses()
         0,
         "the erased calls' agent counts none"
     );
+    cloud.cleanup().await;
+}
+
+/// What a process run interrupted by an erasure stored after it is removed only while the id
+/// has no call: once the id is sent again, its items belong to the new call.
+#[tokio::test]
+async fn leftovers_of_an_erased_call_go_but_a_call_sent_again_under_its_id_stays() {
+    let cloud = TestCloud::start().await;
+    let calls = cloud.calls_store();
+    cloud
+        .post_bulk_until_accepted(&[document("er-left", "left-agent", 50)])
+        .await;
+    cloud.drain().await;
+    let removed = calls
+        .erase_leftovers(&tenant(), &id("er-left"))
+        .await
+        .expect("erasing leftovers");
+    assert!(!removed, "a stored call has no leftovers");
+    assert!(calls
+        .get_analysis(&tenant(), &id("er-left"))
+        .await
+        .expect("read")
+        .is_some());
+
+    // The call item gone, as after an erasure, and its analysis still there, as a run that
+    // stored it after the erasure leaves it.
+    let pk = format!("TENANT#{TENANT}#CALL#er-left");
+    for sk in ["CALL", "TRANSCRIPT"] {
+        cloud
+            .clients
+            .dynamodb
+            .delete_item()
+            .table_name(cloud.table("CallsTable"))
+            .key("pk", AttributeValue::S(pk.clone()))
+            .key("sk", AttributeValue::S(sk.to_owned()))
+            .send()
+            .await
+            .expect("deleting");
+    }
+    let removed = calls
+        .erase_leftovers(&tenant(), &id("er-left"))
+        .await
+        .expect("erasing leftovers");
+    assert!(removed, "the analysis left behind goes");
+    let left = cloud
+        .clients
+        .dynamodb
+        .query()
+        .table_name(cloud.table("CallsTable"))
+        .key_condition_expression("pk = :pk")
+        .expression_attribute_values(":pk", AttributeValue::S(pk))
+        .send()
+        .await
+        .expect("querying");
+    assert_eq!(left.count, 0, "{:?}", left.items);
     cloud.cleanup().await;
 }

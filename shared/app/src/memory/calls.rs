@@ -295,6 +295,16 @@ impl CallRepository for MemoryCalls {
             .is_some())
     }
 
+    /// A record holds its analysis, so an erased call leaves nothing behind here.
+    async fn erase_leftovers(
+        &self,
+        _tenant: &TenantId,
+        _call_id: &CallId,
+    ) -> Result<bool, StoreError> {
+        self.check_available("erasing a call's leftovers")?;
+        Ok(false)
+    }
+
     async fn mark_processed(&self, processed: &ProcessedCall<'_>) -> Result<(), StoreError> {
         self.check_available("marking a call processed")?;
         let mut records = lock(&self.records);

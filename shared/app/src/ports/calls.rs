@@ -155,6 +155,15 @@ pub trait CallRepository: Send + Sync + std::fmt::Debug {
     /// whether anything was deleted. Its listing entries and signature go with the call item.
     async fn erase(&self, tenant: &TenantId, call_id: &CallId) -> Result<bool, StoreError>;
 
+    /// Removes what a run interrupted by the call's erasure stored after it (its analysis),
+    /// only while the id has no call item: once the same id is sent again the items belong to
+    /// the new call and stay. Returns whether anything was removed.
+    async fn erase_leftovers(
+        &self,
+        tenant: &TenantId,
+        call_id: &CallId,
+    ) -> Result<bool, StoreError>;
+
     /// Marks the call PROCESSED with its headline metrics and similarity signature, once its
     /// analysis is stored and its `CallAnalysed` event sent: it is no longer pending. So a
     /// PROCESSED call never owes work, and one write does what a status change and a

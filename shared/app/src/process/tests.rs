@@ -146,10 +146,19 @@ async fn a_request_for_a_call_that_is_gone_with_a_tombstone_was_erased_and_is_do
     assert!(f.analytics.sent().is_empty());
 }
 
-/// A store whose call is erased right after its analysis is stored: the erasure lands while
-/// the call is being processed.
+/// A store in a race with an erasure.
 #[derive(Debug)]
-struct ErasedMidway(Arc<MemoryCalls>);
+struct ErasedMidway(Arc<MemoryCalls>, Race);
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Race {
+    /// The call is erased right after its analysis is stored: the erasure lands while the call
+    /// is being processed.
+    AfterTheAnalysis,
+    /// The load finds the call erased, and the id is sent again before the run goes on: the
+    /// items then belong to the new call.
+    SentAgainAfterTheLoad,
+}
 
 #[async_trait::async_trait]
 impl CallRepository for ErasedMidway {
@@ -157,6 +166,9 @@ impl CallRepository for ErasedMidway {
         self.0.put_received(call).await
     }
     async fn load(&self, t: &TenantId, c: &CallId) -> Result<Option<StoredCall>, StoreError> {
+        if self.1 == Race::SentAgainAfterTheLoad {
+            return Ok(None);
+        }
         self.0.load(t, c).await
     }
     async fn head(
@@ -169,9 +181,14 @@ impl CallRepository for ErasedMidway {
     async fn erase(&self, t: &TenantId, c: &CallId) -> Result<bool, StoreError> {
         self.0.erase(t, c).await
     }
+    async fn erase_leftovers(&self, t: &TenantId, c: &CallId) -> Result<bool, StoreError> {
+        self.0.erase_leftovers(t, c).await
+    }
     async fn store_analysis(&self, processed: &ProcessedCall<'_>) -> Result<(), StoreError> {
         self.0.store_analysis(processed).await?;
-        self.0.erase(processed.tenant, processed.call_id).await?;
+        if self.1 == Race::AfterTheAnalysis {
+            self.0.erase(processed.tenant, processed.call_id).await?;
+        }
         Ok(())
     }
     async fn mark_processed(&self, processed: &ProcessedCall<'_>) -> Result<(), StoreError> {
@@ -206,7 +223,7 @@ impl CallRepository for ErasedMidway {
 async fn a_call_erased_while_it_is_processed_is_not_brought_back() {
     let f = fixture_with(&["c-1"]).await;
     let analyse = ProcessCalls::new(
-        Arc::new(ErasedMidway(f.calls.clone())),
+        Arc::new(ErasedMidway(f.calls.clone(), Race::AfterTheAnalysis)),
         f.analytics.clone(),
         Arc::new(FixedClock::at("2026-11-02T10:00:00Z")),
         Arc::new(Analyser::default()),
@@ -227,6 +244,30 @@ async fn a_call_erased_while_it_is_processed_is_not_brought_back() {
     // Its event went out before the erasure was seen: aggregate's ledger orders it before the
     // erasure, so it counts nothing (aggregate's tests).
     assert_eq!(f.analytics.sent().len(), 1);
+}
+
+#[tokio::test]
+async fn an_erased_calls_late_message_leaves_the_call_sent_again_under_its_id() {
+    // c-1 here is the new call: the message is the erased one's, whose load saw no call.
+    let f = fixture_with(&["c-1"]).await;
+    let analyse = ProcessCalls::new(
+        Arc::new(ErasedMidway(f.calls.clone(), Race::SentAgainAfterTheLoad)),
+        f.analytics.clone(),
+        Arc::new(FixedClock::at("2026-11-02T10:00:00Z")),
+        Arc::new(Analyser::default()),
+    )
+    .with_erasure_ledger(tombstone("c-1").await);
+    let batch = [received("m1", &request("c-1"), &[])];
+    assert!(consume(&analyse, &f.dlq, &batch, Deadline::NONE)
+        .await
+        .is_empty());
+    let kept = f
+        .calls
+        .head(&tenant("acme"), &call_id("c-1"))
+        .await
+        .expect("read");
+    assert!(kept.is_some(), "the call sent again is kept");
+    assert!(f.dlq.parked().is_empty());
 }
 
 fn reanalyse(id: &str, revision: u32) -> String {
@@ -533,6 +574,9 @@ impl CallRepository for FlakyStore {
     }
     async fn erase(&self, t: &TenantId, c: &CallId) -> Result<bool, StoreError> {
         self.0.erase(t, c).await
+    }
+    async fn erase_leftovers(&self, t: &TenantId, c: &CallId) -> Result<bool, StoreError> {
+        self.0.erase_leftovers(t, c).await
     }
     async fn store_analysis(&self, processed: &ProcessedCall<'_>) -> Result<(), StoreError> {
         self.refuse(Failing::StoreAnalysis, "storing an analysis")?;

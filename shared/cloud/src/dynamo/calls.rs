@@ -22,8 +22,11 @@ pub use items::LISTING_ATTRIBUTES;
 use std::collections::HashMap;
 
 use async_trait::async_trait;
+use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use aws_sdk_dynamodb::primitives::Blob;
-use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue};
+use aws_sdk_dynamodb::types::{
+    AttributeValue, ConditionCheck, Delete, ReturnValue, TransactWriteItem,
+};
 use callscope_app::ports::{
     CallHead, CallRepository, CallStatus, PendingCall, ProcessedCall, PutOutcome, ReceivedCall,
     StoreError, StoredCall,
@@ -324,6 +327,63 @@ impl CallRepository for DynamoCalls {
                 .map_err(|e| unavailable(format!("erasing the {sk} item of call {call_id}"), e))?;
         }
         Ok(!sort_keys.is_empty())
+    }
+
+    /// The analysis item deleted in one transaction with a check that the call item is absent,
+    /// so a call admitted again under the id between the read and the delete keeps its items.
+    async fn erase_leftovers(
+        &self,
+        tenant: &TenantId,
+        call_id: &CallId,
+    ) -> Result<bool, StoreError> {
+        let items = self.query_call(tenant, call_id).await?;
+        if items.contains_key(CALL_SK) || !items.contains_key(items::ANALYSIS_SK) {
+            return Ok(false);
+        }
+        let key = |sk: &str| {
+            HashMap::from([
+                ("pk".to_owned(), AttributeValue::S(call_pk(tenant, call_id))),
+                ("sk".to_owned(), AttributeValue::S(sk.to_owned())),
+            ])
+        };
+        let built = |e: aws_sdk_dynamodb::error::BuildError| corrupt(call_id, e.to_string());
+        let no_call = ConditionCheck::builder()
+            .table_name(&self.table)
+            .set_key(Some(key(CALL_SK)))
+            .condition_expression("attribute_not_exists(pk)")
+            .build()
+            .map_err(built)?;
+        let analysis = Delete::builder()
+            .table_name(&self.table)
+            .set_key(Some(key(items::ANALYSIS_SK)))
+            .build()
+            .map_err(built)?;
+        let erased = self
+            .client
+            .transact_write_items()
+            .transact_items(
+                TransactWriteItem::builder()
+                    .condition_check(no_call)
+                    .build(),
+            )
+            .transact_items(TransactWriteItem::builder().delete(analysis).build())
+            .send()
+            .await;
+        match erased {
+            Ok(_) => Ok(true),
+            Err(error)
+                if matches!(
+                    error.as_service_error(),
+                    Some(TransactWriteItemsError::TransactionCanceledException(_))
+                ) =>
+            {
+                Ok(false)
+            }
+            Err(error) => Err(unavailable(
+                format!("erasing what was left of call {call_id}"),
+                error,
+            )),
+        }
     }
 
     /// One update: PROCESSED with the listing's metrics and the signature, out of the `Pending`
