@@ -2,13 +2,11 @@
 //! `callscope calls get`): its `applied_at`, or, on markers written before it was recorded, the
 //! expiry they had (their write time plus [`MARKER_TTL_DAYS`]).
 
-use aws_sdk_dynamodb::types::AttributeValue;
 use callscope_app::aggregate::MARKER_TTL_DAYS;
 use callscope_app::ports::StoreError;
 use callscope_core::domain::{CallId, TenantId, Timestamp};
 
-use super::{marker_key, DynamoRollups};
-use crate::dynamo::unavailable;
+use super::DynamoRollups;
 
 impl DynamoRollups {
     /// When the call's analysis was applied to the rollups, or `None` if it was not (or its
@@ -18,20 +16,9 @@ impl DynamoRollups {
         tenant: &TenantId,
         call_id: &CallId,
     ) -> Result<Option<Timestamp>, StoreError> {
-        let (pk, sk) = marker_key(tenant, call_id);
-        let output = self
-            .client
-            .get_item()
-            .table_name(&self.table)
-            .key("pk", AttributeValue::S(pk))
-            .key("sk", AttributeValue::S(sk))
-            .projection_expression("applied_at, expires_at")
-            .send()
-            .await
-            .map_err(|e| unavailable(format!("reading the rollup marker of {call_id}"), e))?;
+        let item = self.marker_item(tenant, call_id).await?;
         // Markers write when they were applied; older ones only their expiry.
-        if let Some(at) = output
-            .item
+        if let Some(at) = item
             .as_ref()
             .and_then(|item| item.get("applied_at"))
             .and_then(|v| v.as_s().ok())
@@ -39,8 +26,7 @@ impl DynamoRollups {
         {
             return Ok(Some(at));
         }
-        let expires_at = output
-            .item
+        let expires_at = item
             .as_ref()
             .and_then(|item| item.get("expires_at"))
             .and_then(|v| v.as_n().ok())

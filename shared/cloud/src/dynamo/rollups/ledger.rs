@@ -93,11 +93,13 @@ fn entry_of(item: &HashMap<String, AttributeValue>) -> Result<LedgerEntry, Strin
 }
 
 impl DynamoRollups {
-    pub(super) async fn read_ledger(
+    /// The call's marker item as stored, read consistently: the ledger's entry and when it
+    /// was applied are both read from it.
+    pub(super) async fn marker_item(
         &self,
         tenant: &TenantId,
         call_id: &CallId,
-    ) -> Result<Option<LedgerEntry>, StoreError> {
+    ) -> Result<Option<HashMap<String, AttributeValue>>, StoreError> {
         let (pk, sk) = marker_key(tenant, call_id);
         let output = self
             .client
@@ -109,8 +111,16 @@ impl DynamoRollups {
             .send()
             .await
             .map_err(|e| unavailable(format!("reading the rollup ledger of {call_id}"), e))?;
-        output
-            .item
+        Ok(output.item)
+    }
+
+    pub(super) async fn read_ledger(
+        &self,
+        tenant: &TenantId,
+        call_id: &CallId,
+    ) -> Result<Option<LedgerEntry>, StoreError> {
+        self.marker_item(tenant, call_id)
+            .await?
             .as_ref()
             .map(entry_of)
             .transpose()
