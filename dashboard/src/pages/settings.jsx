@@ -7,10 +7,21 @@ import { api } from '../api.js';
 import { Loaded, useLoad } from '../ui.jsx';
 
 const CATEGORIES = ['custom', 'pricing', 'competitor', 'objection', 'next_step', 'compliance'];
+// [what the API takes, what a coach reads]
 const MEASURES = [
-  'agent_talk_ratio', 'questions_agent', 'questions_customer', 'longest_monologue_seconds',
-  'longest_customer_story_seconds', 'interactivity', 'patience_seconds', 'filler_words_per_minute',
-  'customer_sentiment', 'overall_sentiment', 'next_step_agreed', 'tracker_present', 'tracker_absent',
+  ['agent_talk_ratio', "Agent's share of talk"],
+  ['questions_agent', 'Questions the agent asks'],
+  ['questions_customer', 'Questions the customer asks'],
+  ['longest_monologue_seconds', "Agent's longest monologue (s)"],
+  ['longest_customer_story_seconds', "Customer's longest story (s)"],
+  ['interactivity', 'Interactivity (switches a minute)'],
+  ['patience_seconds', 'Pause before the agent answers (s)'],
+  ['filler_words_per_minute', 'Filler words a minute'],
+  ['customer_sentiment', 'Customer sentiment'],
+  ['overall_sentiment', 'Overall sentiment'],
+  ['next_step_agreed', 'Next step agreed (yes/no)'],
+  ['tracker_present', 'Tracker mentioned (yes/no)'],
+  ['tracker_absent', 'Tracker not mentioned (yes/no)'],
 ];
 const YES_NO = ['next_step_agreed', 'tracker_present', 'tracker_absent'];
 
@@ -76,7 +87,10 @@ function Rows({ rows, setRows, fields, empty, testid }) {
               <td>
                 {f.options ? (
                   <select aria-label={f.label} name={f.key} value={r[f.key]} onChange={(e) => set(i, f.key, e.currentTarget.value)}>
-                    {f.options.map((o) => <option value={o}>{o}</option>)}
+                    {f.options.map((o) => {
+                      const [value, label] = Array.isArray(o) ? o : [o, o];
+                      return <option value={value}>{label}</option>;
+                    })}
                   </select>
                 ) : (
                   <input aria-label={f.label} name={f.key} value={r[f.key] ?? ''} size={f.size || 12} onInput={(e) => set(i, f.key, e.currentTarget.value)} />
