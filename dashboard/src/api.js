@@ -58,7 +58,26 @@ export const api = {
       body: JSON.stringify(value),
     }),
   erase: (callId) => send(`api/v1/calls/${id(callId)}`, { method: 'DELETE' }),
+  upload: (size, contentType) =>
+    send('api/v1/uploads', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ size, content_type: contentType }),
+    }),
 };
+
+/** PUTs `blob` to a presigned upload as `POST api/v1/uploads` described it. */
+export async function putUpload(upload, blob) {
+  // The browser sets content-length itself (a script may not); every other header is signed.
+  const headers = Object.fromEntries(Object.entries(upload.headers).filter(([k]) => k.toLowerCase() !== 'content-length'));
+  let reply;
+  try {
+    reply = await fetch(upload.url, { method: upload.method, headers, body: blob });
+  } catch (e) {
+    throw new ApiError(0, `the upload could not be sent (${e.message})`);
+  }
+  if (!reply.ok) throw new ApiError(reply.status, `the upload was refused: HTTP ${reply.status}`);
+}
 
 /** Runs `task` over `items` with at most `width` requests in flight. */
 export async function each(items, width, task) {

@@ -1,11 +1,36 @@
 // Upload: transcript files in any format `callscope analyse` reads, each POSTed to
 // /api/v1/calls as JSON and followed until it is analysed. Files that carry no call metadata
-// (bare Transcribe / Contact Lens output) get it from the form; the rest go as they are.
+// (bare Transcribe / Contact Lens output) get it from the form; the rest go as they are. A file
+// larger than a request may carry goes straight to S3 with a presigned PUT (POST /api/v1/uploads)
+// and becomes a call when the drop-in path reads it.
 import { useState } from 'preact/hooks';
-import { api } from '../api.js';
+import { api, putUpload } from '../api.js';
 import { href } from '../ui.jsx';
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+/** The most a POST to /api/v1/calls carries (the API's MAX_DOCUMENT_BYTES); larger goes to S3. */
+export const LARGEST_POST = 3_000_000;
+
+/** The call id a document names for itself, if it is a JSON object that does. */
+function namedId(body) {
+  try {
+    const doc = JSON.parse(body);
+    return doc && typeof doc.call_id !== 'undefined' && doc.call_id !== null ? String(doc.call_id) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Sends one body: as a request when it fits, else presigned into S3; answers the call's id. */
+async function sendBody(body) {
+  const blob = new Blob([body]);
+  if (blob.size <= LARGEST_POST) return (await api.post(body)).call_id;
+  const json = namedId(body) !== undefined || body.trimStart().startsWith('{');
+  const upload = await api.upload(blob.size, json ? 'application/json' : 'text/plain');
+  await putUpload(upload, blob);
+  return namedId(body) ?? upload.call_id;
+}
 
 /** The request body for a file: the document as is when it is a call, wrapped otherwise. */
 export function bodyFor(name, text, meta, n) {
@@ -55,9 +80,9 @@ export function Upload() {
       files.map(async (file, k) => {
         const i = start + k;
         try {
-          const reply = await api.post(bodyFor(file.name, await file.text(), meta, i));
-          set(i, { id: reply.call_id, status: 'RECEIVED' });
-          await follow(reply.call_id, (patch) => set(i, patch));
+          const callId = await sendBody(bodyFor(file.name, await file.text(), meta, i));
+          set(i, { id: callId, status: 'RECEIVED' });
+          await follow(callId, (patch) => set(i, patch));
         } catch (e) {
           set(i, { status: 'rejected', reason: e.message });
         }

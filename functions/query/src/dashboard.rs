@@ -129,9 +129,12 @@ fn with_policy() -> HeaderMap {
             .map_or(String::new(), |origin| format!(" {origin}")),
         Err(_) => String::new(),
     };
+    let uploads = upload_origin()
+        .as_ref()
+        .map_or(String::new(), |origin| format!(" {origin}"));
     let policy = format!(
         "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
-         connect-src 'self'{connect}; font-src 'none'; object-src 'none'; base-uri 'none'; \
+         connect-src 'self'{connect}{uploads}; font-src 'none'; object-src 'none'; base-uri 'none'; \
          form-action 'self'; frame-ancestors 'none'"
     );
     if let Ok(value) = HeaderValue::from_str(&policy) {
@@ -153,6 +156,37 @@ fn with_policy() -> HeaderMap {
 /// `oidc`; with a provider, `DASHBOARD_AUTHORIZE_URL`, `DASHBOARD_TOKEN_URL` (https),
 /// `DASHBOARD_CLIENT_ID`, and optionally `DASHBOARD_SCOPES` (default `openid`) and
 /// `DASHBOARD_TOKEN` (`id_token`, the default, or `access_token`: the one sent as Bearer).
+/// Where the upload page PUTs a file too large for a request (a presigned URL of the drop-in
+/// bucket): the emulator's origin when `AWS_ENDPOINT_URL` names one, else the bucket's S3
+/// origin from `DROPIN_BUCKET` and `AWS_REGION`; none without a drop-in bucket.
+fn upload_origin() -> &'static Option<String> {
+    static ORIGIN: OnceLock<Option<String>> = OnceLock::new();
+    ORIGIN.get_or_init(|| {
+        upload_origin_from(|name| std::env::var(name).ok().filter(|v| !v.is_empty()))
+    })
+}
+
+fn upload_origin_from(lookup: impl Fn(&str) -> Option<String>) -> Option<String> {
+    if let Some(endpoint) = lookup("AWS_ENDPOINT_URL") {
+        let (scheme, rest) = endpoint.split_once("://")?;
+        let host = rest.split(['/', '?', '#']).next()?;
+        let safe = matches!(scheme, "http" | "https")
+            && !host.is_empty()
+            && host
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | ':'));
+        return safe.then(|| format!("{scheme}://{host}"));
+    }
+    let bucket = lookup("DROPIN_BUCKET")?;
+    let region = lookup("AWS_REGION")?;
+    let safe = |s: &str| {
+        !s.is_empty()
+            && s.chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '.' | '-'))
+    };
+    (safe(&bucket) && safe(&region)).then(|| format!("https://{bucket}.s3.{region}.amazonaws.com"))
+}
+
 fn auth() -> &'static Result<Value, String> {
     static AUTH: OnceLock<Result<Value, String>> = OnceLock::new();
     AUTH.get_or_init(|| {

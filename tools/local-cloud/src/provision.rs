@@ -13,9 +13,9 @@ use aws_sdk_dynamodb::types::{
     TimeToLiveSpecification,
 };
 use aws_sdk_s3::types::{
-    BucketLifecycleConfiguration, Event, ExpirationStatus, FilterRule, FilterRuleName,
-    LifecycleExpiration, LifecycleRule, LifecycleRuleFilter, NotificationConfiguration,
-    NotificationConfigurationFilter, QueueConfiguration, S3KeyFilter,
+    BucketLifecycleConfiguration, CorsConfiguration, CorsRule, Event, ExpirationStatus, FilterRule,
+    FilterRuleName, LifecycleExpiration, LifecycleRule, LifecycleRuleFilter,
+    NotificationConfiguration, NotificationConfigurationFilter, QueueConfiguration, S3KeyFilter,
 };
 use aws_sdk_sqs::types::QueueAttributeName;
 use serde::Serialize;
@@ -379,6 +379,34 @@ async fn create_bucket(
             .send()
             .await
             .with_context(|| format!("configuring the lifecycle of {name}"))?;
+    }
+    if !bucket.cors.is_empty() {
+        let rules = bucket
+            .cors
+            .iter()
+            .map(|rule| {
+                CorsRule::builder()
+                    .set_allowed_methods(Some(rule.methods.clone()))
+                    .set_allowed_origins(Some(rule.origins.clone()))
+                    .set_allowed_headers(Some(rule.headers.clone()))
+                    .set_max_age_seconds(rule.max_age_seconds)
+                    .build()
+                    .context("building a CORS rule")
+            })
+            .collect::<anyhow::Result<Vec<_>>>()?;
+        clients
+            .s3
+            .put_bucket_cors()
+            .bucket(name)
+            .cors_configuration(
+                CorsConfiguration::builder()
+                    .set_cors_rules(Some(rules))
+                    .build()
+                    .context("building the CORS configuration")?,
+            )
+            .send()
+            .await
+            .with_context(|| format!("configuring CORS of {name}"))?;
     }
     Ok(())
 }

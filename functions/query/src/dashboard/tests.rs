@@ -62,6 +62,46 @@ fn origins_keep_scheme_host_and_port_only() {
     assert_eq!(origin_of("http://a.example"), None);
 }
 
+#[test]
+fn uploads_go_to_the_emulator_or_the_drop_in_buckets_s3_origin() {
+    let from = |pairs: &[(&str, &str)]| {
+        let map: std::collections::HashMap<String, String> = pairs
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect();
+        upload_origin_from(|name| map.get(name).cloned())
+    };
+    assert_eq!(
+        from(&[
+            ("DROPIN_BUCKET", "callscope-dropin-1-abc"),
+            ("AWS_REGION", "eu-west-1")
+        ])
+        .as_deref(),
+        Some("https://callscope-dropin-1-abc.s3.eu-west-1.amazonaws.com")
+    );
+    assert_eq!(
+        from(&[
+            ("AWS_ENDPOINT_URL", "http://127.0.0.1:4566/"),
+            ("DROPIN_BUCKET", "b")
+        ])
+        .as_deref(),
+        Some("http://127.0.0.1:4566")
+    );
+    assert_eq!(
+        from(&[("AWS_REGION", "eu-west-1")]),
+        None,
+        "no bucket, no uploads"
+    );
+    assert_eq!(
+        from(&[
+            ("DROPIN_BUCKET", "b; script-src *"),
+            ("AWS_REGION", "eu-west-1")
+        ]),
+        None
+    );
+    assert_eq!(from(&[("AWS_ENDPOINT_URL", "ftp://x")]), None);
+}
+
 async fn get(path: &str, etag: Option<&str>) -> Response {
     let mut request = Request::get(path);
     if let Some(etag) = etag {

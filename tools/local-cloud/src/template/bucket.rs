@@ -1,4 +1,4 @@
-//! A bucket's queue notifications and expiration from its `AWS::S3::Bucket` resource: what the
+//! A bucket's queue notifications, expiration and CORS rules from its `AWS::S3::Bucket` resource: what the
 //! provisioner puts on the same bucket in the emulator, so objects announce themselves locally
 //! to the queues they do when deployed.
 
@@ -13,6 +13,17 @@ pub struct BucketSpec {
     pub notifications: Vec<QueueNotification>,
     /// The lifecycle rules' expiration, per rule prefix ("" for the whole bucket).
     pub expirations: Vec<(String, i32)>,
+    /// `CorsConfiguration.CorsRules`, as browsers are answered.
+    pub cors: Vec<CorsRule>,
+}
+
+/// One `CorsConfiguration.CorsRules` entry.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct CorsRule {
+    pub methods: Vec<String>,
+    pub origins: Vec<String>,
+    pub headers: Vec<String>,
+    pub max_age_seconds: Option<i32>,
 }
 
 /// One `NotificationConfiguration.QueueConfigurations` entry.
@@ -90,9 +101,35 @@ pub(super) fn bucket(id: &str, props: &Value, evaluator: &Evaluator) -> anyhow::
             .to_owned();
         expirations.push((prefix, days));
     }
+    let strings = |rule: &Value, key: &str| -> Vec<String> {
+        rule.get(key)
+            .and_then(Value::as_sequence)
+            .into_iter()
+            .flatten()
+            .filter_map(Value::as_str)
+            .map(str::to_owned)
+            .collect()
+    };
+    let cors = props
+        .get("CorsConfiguration")
+        .and_then(|c| c.get("CorsRules"))
+        .and_then(Value::as_sequence)
+        .into_iter()
+        .flatten()
+        .map(|rule| CorsRule {
+            methods: strings(rule, "AllowedMethods"),
+            origins: strings(rule, "AllowedOrigins"),
+            headers: strings(rule, "AllowedHeaders"),
+            max_age_seconds: rule
+                .get("MaxAge")
+                .and_then(Value::as_i64)
+                .and_then(|n| i32::try_from(n).ok()),
+        })
+        .collect();
     Ok(BucketSpec {
         logical_id: id.to_owned(),
         notifications,
         expirations,
+        cors,
     })
 }
