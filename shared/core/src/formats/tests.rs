@@ -141,6 +141,12 @@ fn metadata_errors_name_their_field() {
     doc["customer_id"] = json!(42.0);
     let call = parse_call(doc.to_string().as_bytes(), Format::Auto).expect("42.0 is whole");
     assert_eq!(call.customer_id.as_str(), "42");
+    // Near 2^52 a float's step is 0.5 or 1: only a correctly rounded reading keeps it whole.
+    let text = doc
+        .to_string()
+        .replace("\"customer_id\":42.0", "\"customer_id\":4142770878217246.0");
+    let call = parse_call(text.as_bytes(), Format::Auto).expect("a large whole float");
+    assert_eq!(call.customer_id.as_str(), "4142770878217246");
     doc["customer_id"] = json!(MAX_NUMERIC_ID);
     let call = parse_call(doc.to_string().as_bytes(), Format::Auto).expect("a whole-number id");
     assert_eq!(call.customer_id.as_str(), "9007199254740991");
