@@ -9,9 +9,6 @@
 //! event source mapping's maximum concurrency keeps starts under the account's concurrent-job
 //! quota; SQS redelivers after the visibility timeout); a refused job, or an object that is not
 //! a recording, is parked with its reason.
-//!
-//! Not built yet (see the branch's report): the Transcribe adapter, the function and template
-//! wiring, and the job-state rule that marks a failed job's call FAILED.
 
 use std::sync::Arc;
 
