@@ -8,7 +8,7 @@ use aws_sdk_transcribe::types::{
     CallAnalyticsJobSettings, ChannelDefinition, ContentRedaction, LanguageCode, Media,
     MediaFormat, ParticipantRole, RedactionOutput, RedactionType, Settings, Tag,
 };
-use callscope_app::ports::{JobError, JobStarted, TranscriptionJobs};
+use callscope_app::ports::{JobError, JobRecord, JobStarted, TranscriptionJobs};
 use callscope_core::recordings::{JobKind, JobLanguage, JobPlan};
 
 #[derive(Debug, Clone)]
@@ -126,6 +126,40 @@ impl TranscriptionJobs for TranscribeJobs {
             }
         }
     }
+
+    async fn job(&self, name: &str, call_analytics: bool) -> Result<JobRecord, JobError> {
+        let record = |media: Option<&Media>, reason: Option<&str>| JobRecord {
+            media_uri: media.and_then(Media::media_file_uri).map(str::to_owned),
+            failure_reason: reason.map(str::to_owned),
+        };
+        if call_analytics {
+            let got = self
+                .client
+                .get_call_analytics_job()
+                .call_analytics_job_name(name)
+                .send()
+                .await
+                .or_else(failed_read)?;
+            let job = got.call_analytics_job();
+            Ok(record(
+                job.and_then(|j| j.media()),
+                job.and_then(|j| j.failure_reason()),
+            ))
+        } else {
+            let got = self
+                .client
+                .get_transcription_job()
+                .transcription_job_name(name)
+                .send()
+                .await
+                .or_else(failed_read)?;
+            let job = got.transcription_job();
+            Ok(record(
+                job.and_then(|j| j.media()),
+                job.and_then(|j| j.failure_reason()),
+            ))
+        }
+    }
 }
 
 fn language_codes(codes: &[String]) -> Vec<LanguageCode> {
@@ -150,6 +184,14 @@ fn failed<E: ProvideErrorMetadata, R>(error: SdkError<E, R>) -> Result<JobStarte
         // Timeouts, connection failures, unreadable answers: the request may not have reached
         // Transcribe; a retry with the same job name is safe either way.
         other => Err(JobError::Unavailable(other.to_string())),
+    }
+}
+
+/// A failed read of a job: as a start's, where a conflict cannot happen.
+fn failed_read<T, E: ProvideErrorMetadata, R>(error: SdkError<E, R>) -> Result<T, JobError> {
+    match failed(error) {
+        Ok(_) => Err(JobError::Unavailable("an unexpected conflict".into())),
+        Err(error) => Err(error),
     }
 }
 

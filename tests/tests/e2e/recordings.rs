@@ -2,8 +2,10 @@
 //! recordings queue through the emulator's S3 notification, the recordings function writes its
 //! sidecar and starts one Transcribe job (moto records it), a redelivery starts none; the test
 //! then plays Transcribe's part, writing a real-shaped output where the job would, and the
-//! drop-in path makes it the call. moto has no StartCallAnalyticsJob, and its GetTranscriptionJob
-//! answers neither the output key nor the redaction: those are held by the use case's unit tests.
+//! drop-in path makes it the call; a failed job's state change is parked with Transcribe's reason
+//! and the call that will not arrive. moto has no StartCallAnalyticsJob, and its
+//! GetTranscriptionJob answers neither the output key nor the redaction: those are held by the
+//! use case's unit tests.
 
 use callscope_app::ports::{CallRepository, CallStatus, FAILURE_REASON_ATTRIBUTE};
 use callscope_cloud::aws::load_sdk_config;
@@ -227,6 +229,37 @@ async fn a_recording_starts_one_transcribe_job_and_its_output_becomes_the_call()
         .await;
     assert_eq!(reply.status, 200, "{}", reply.body);
     assert_eq!(reply.body["status"], "PROCESSED", "{}", reply.body);
+
+    // A recording whose job fails: EventBridge's job-state event parks it with Transcribe's
+    // reason and the call that will not arrive.
+    let broken = "acme/audio/broken.mp3";
+    cloud
+        .drop_object(broken, b"ID3 not really".to_vec(), &[])
+        .await
+        .expect("drop");
+    runner
+        .run_until_idle(&consumer, 1, Duration::from_secs(120))
+        .await
+        .expect("recordings");
+    let failing = plan_of(&cloud, broken, &config.settings).await;
+    let reason = "The media format provided does not match the detected media format.";
+    let event = json!({"version": "0", "source": "aws.transcribe",
+        "detail-type": "Transcribe Job State Change",
+        "detail": {"TranscriptionJobName": failing.job_name, "TranscriptionJobStatus": "FAILED",
+            "FailureReason": reason}});
+    cloud.send("RecordingsQueue", &event.to_string(), &[]).await;
+    runner
+        .run_until_idle(&consumer, 1, Duration::from_secs(120))
+        .await
+        .expect("recordings");
+    let parked = parked(&cloud, "RecordingsDeadLetterQueue").await;
+    let lost = call_id_of(&bucket, &failing.output_key);
+    assert_eq!(parked.len(), 1, "{parked:?}");
+    assert!(parked[0].contains(reason), "{parked:?}");
+    assert!(
+        parked[0].contains(&format!("call {lost} of tenant acme")),
+        "{parked:?}"
+    );
     cloud.cleanup().await;
 }
 
