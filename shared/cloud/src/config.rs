@@ -453,6 +453,53 @@ mod tests {
     }
 
     #[test]
+    fn recording_settings_come_from_the_templates_parameters_and_bad_ones_are_named() {
+        let base = [
+            ("RECORDINGS_DLQ_URL", "d"),
+            ("CALL_ANALYTICS", "false"),
+            ("AGENT_CHANNEL", ""),
+            ("MAX_SPEAKERS", "2"),
+            ("REDACT_PII", "true"),
+            ("IDENTIFY_LANGUAGE", "true"),
+            ("LANGUAGES", "en-US, es-US"),
+            ("TRANSCRIBE_DATA_ACCESS_ROLE_ARN", ""),
+        ];
+        let config = RecordingsConfig::from_lookup(lookup(&base)).expect("valid");
+        assert_eq!(config.settings.agent_channel, None);
+        assert!(config.settings.redact_pii && config.settings.identify_language);
+        assert_eq!(config.settings.languages, ["en-US", "es-US"]);
+        assert_eq!(config.data_access_role_arn, None);
+        let with = |name: &str, value: &str| {
+            let mut vars = base.to_vec();
+            vars.retain(|(n, _)| *n != name);
+            vars.push((name, value));
+            RecordingsConfig::from_lookup(lookup(&vars))
+        };
+        assert_eq!(
+            with("AGENT_CHANNEL", "1")
+                .expect("valid")
+                .settings
+                .agent_channel,
+            Some(1)
+        );
+        for (name, value) in [
+            ("AGENT_CHANNEL", "2"),
+            ("MAX_SPEAKERS", "31"),
+            ("REDACT_PII", "yes"),
+        ] {
+            assert!(
+                matches!(with(name, value), Err(ConfigError::Invalid { name: n, .. }) if n == name),
+                "{name}={value}"
+            );
+        }
+        // Call Analytics cannot start without the role it runs as.
+        assert_eq!(
+            with("CALL_ANALYTICS", "true").expect_err("no role"),
+            ConfigError::Missing("TRANSCRIBE_DATA_ACCESS_ROLE_ARN".into())
+        );
+    }
+
+    #[test]
     fn a_missing_variable_is_named() {
         let err = AggregateConfig::from_lookup(lookup(&[("ANALYTICS_TABLE", "t")]))
             .expect_err("missing DLQ");
