@@ -43,6 +43,13 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
     let bytes =
         std::fs::read(&args.file).with_context(|| format!("reading {}", args.file.display()))?;
     put(&clients, &bucket, &key, bytes).await?;
+    // A recording is not a document: its call is made from its Transcribe job's output.
+    if callscope_core::recordings::MediaFormat::of_key(&key).is_some() {
+        println!(
+            "put s3://{bucket}/{key}: a recording; under {tenant}/audio/ it starts a Transcribe job whose output, {tenant}/transcribe/callscope-….json, becomes the call"
+        );
+        return Ok(());
+    }
     println!(
         "put s3://{bucket}/{key}: its call is {} unless the document names its own call_id (GET /api/v1/calls/ID)",
         call_id_of(&bucket, &key)

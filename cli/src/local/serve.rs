@@ -1,7 +1,7 @@
 //! `callscope local serve`: the whole system on a laptop. The template's HTTP API on a local
 //! port (each route delivered to its function as API Gateway would), and the template's event
 //! sources running behind it — the SQS queues into intake, dropin (the drop-in bucket's objects),
-//! process and aggregate, the table
+//! recordings (its audio, started as Transcribe jobs), process and aggregate, the table
 //! streams into cache invalidation, the sweeper on its schedule — so a call POSTed is readable,
 //! analysed and counted seconds later. Ctrl-C stops it. Every SDK client is metered, and
 //! `GET /_local/meter` (this local server's only, not the template's) answers the counts so far.
@@ -51,6 +51,7 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
         &[
             "IntakeFunction",
             "DropInFunction",
+            "RecordingsFunction",
             "ProcessFunction",
             "AggregateFunction",
         ],
@@ -95,6 +96,7 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
         ("ProcessFunction", 1),
         ("AggregateFunction", 2),
         ("DropInFunction", 3),
+        ("RecordingsFunction", 4),
     ] {
         let pipeline = pipeline.clone();
         let meter = meter.clone();
@@ -104,7 +106,8 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
                 0 => &pipeline.intake,
                 1 => &pipeline.process,
                 2 => &pipeline.aggregate,
-                _ => &pipeline.dropin,
+                3 => &pipeline.dropin,
+                _ => &pipeline.recordings,
             };
             loop {
                 match runner.poll_once(handler).await {

@@ -119,7 +119,7 @@ impl DropIn {
             }
             ObjectKind::Audio => {
                 return park(
-                    "is audio: recordings need the transcribe stage, which this stack does not run"
+                    "is audio: recordings go to the recordings queue (the transcribe stage), not the drop-in queue; check the bucket's notifications"
                         .into(),
                 )
             }

@@ -13,7 +13,7 @@
 //! | stage | function(s) | use case | ports it needs |
 //! |---|---|---|---|
 //! | admit | `ingest` (HTTP), `intake` (SQS intake queue), `dropin` (S3 objects) | [`admit::AdmitCalls`]; [`intake::IntakeCalls`] reads an intake message into it, [`dropin::DropIn`] a dropped object | `CallRepository`, `Publisher` (process queue), `Clock`; intake and dropin add `DeadLetter`, dropin `ObjectStore` |
-//! | transcribe | none yet (issue 21 item 3: a recordings queue's function) | [`recordings::StartTranscriptions`]: an audio object → its sidecar and a Transcribe job | `TranscriptionJobs`, `RecordingObjects`, `DeadLetter` |
+//! | transcribe | `recordings` (the recordings queue) | [`recordings::StartTranscriptions`]: an audio object → its sidecar and a Transcribe job | `TranscriptionJobs`, `RecordingObjects`, `DeadLetter` |
 //! | process | `process` | [`process::ProcessCalls`]: analyse, store, emit `CallAnalysed` | `CallRepository`, `Publisher` (analytics queue), `Clock`, `DeadLetter` |
 //! | aggregate | `aggregate` | [`aggregate::AggregateRollups`]: markers + rollup additions, once per call | `RollupRepository`, `Clock`, `DeadLetter` |
 //! | lifecycle | `ingest` (DELETE, re-analyse) | [`lifecycle::CallLifecycle`]: erase a call everywhere; queue its re-analysis | `CallRepository`, `Publisher` (analytics and reanalyse queues), `RawObjects`, `Clock` |

@@ -35,4 +35,4 @@ pub use rollups::{
     ApplyReport, LedgerEntry, RollupError, RollupRepository, Settled, Settlement, TenantCall,
 };
 pub use settings::{SettingsStore, SettingsWriteError, StoredSettings};
-pub use transcription::{JobError, JobStarted, RecordingObjects, TranscriptionJobs};
+pub use transcription::{JobError, JobRecord, JobStarted, RecordingObjects, TranscriptionJobs};

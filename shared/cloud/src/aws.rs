@@ -121,6 +121,20 @@ impl AwsClients {
         Arc::new(S3Uploads::new(self.s3.clone(), bucket))
     }
 
+    /// Transcribe jobs, on a client of the same `SdkConfig` (only the recordings function links
+    /// Transcribe).
+    #[cfg(feature = "transcribe")]
+    pub fn transcription_jobs(
+        &self,
+        config: &SdkConfig,
+        data_access_role_arn: Option<String>,
+    ) -> Arc<crate::transcribe::TranscribeJobs> {
+        Arc::new(crate::transcribe::TranscribeJobs::new(
+            aws_sdk_transcribe::Client::new(config),
+            data_access_role_arn,
+        ))
+    }
+
     pub fn dead_letter(&self, url: &str) -> Arc<SqsDeadLetter> {
         Arc::new(SqsDeadLetter::new(self.sqs.clone(), url.to_owned()))
     }

@@ -130,6 +130,80 @@ impl FromEnv for DropInConfig {
     }
 }
 
+/// The recordings function: audio objects S3 announces on the recordings queue, each started as
+/// an Amazon Transcribe job.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RecordingsConfig {
+    pub recordings_dlq_url: String,
+    /// `CALL_ANALYTICS`, `AGENT_CHANNEL`, `MAX_SPEAKERS`, `REDACT_PII`, `IDENTIFY_LANGUAGE`,
+    /// `LANGUAGES`: the template's recording parameters.
+    pub settings: callscope_core::recordings::RecordingSettings,
+    /// `TRANSCRIBE_DATA_ACCESS_ROLE_ARN`: the role Call Analytics jobs run as (required with
+    /// `CALL_ANALYTICS=true`).
+    pub data_access_role_arn: Option<String>,
+}
+
+impl FromEnv for RecordingsConfig {
+    fn read(env: &Env<'_>) -> Result<Self, ConfigError> {
+        let invalid = |name: &str, reason: String| ConfigError::Invalid {
+            name: name.to_owned(),
+            reason,
+        };
+        let flag = |name: &str| match env.optional(name).as_deref().map(str::trim) {
+            None | Some("false") => Ok(false),
+            Some("true") => Ok(true),
+            Some(other) => Err(invalid(name, format!("{other:?} is not true or false"))),
+        };
+        let agent_channel = match env.optional("AGENT_CHANNEL").as_deref().map(str::trim) {
+            None => None,
+            Some("0") => Some(0),
+            Some("1") => Some(1),
+            Some(other) => {
+                return Err(invalid(
+                    "AGENT_CHANNEL",
+                    format!("{other:?} is not 0, 1 or empty (mixed audio)"),
+                ))
+            }
+        };
+        let max_speakers = whole_number(env, "MAX_SPEAKERS", 2)?;
+        if max_speakers > 30 {
+            return Err(invalid(
+                "MAX_SPEAKERS",
+                format!("{max_speakers} is more than Transcribe tells apart (30)"),
+            ));
+        }
+        let languages: Vec<String> = env
+            .required("LANGUAGES")?
+            .split(',')
+            .map(str::trim)
+            .filter(|l| !l.is_empty())
+            .map(str::to_owned)
+            .collect();
+        if languages.is_empty() {
+            return Err(invalid("LANGUAGES", "names no language code".into()));
+        }
+        let settings = callscope_core::recordings::RecordingSettings {
+            call_analytics: flag("CALL_ANALYTICS")?,
+            agent_channel,
+            max_speakers: u8::try_from(max_speakers).unwrap_or(30),
+            redact_pii: flag("REDACT_PII")?,
+            identify_language: flag("IDENTIFY_LANGUAGE")?,
+            languages,
+        };
+        let data_access_role_arn = env.optional("TRANSCRIBE_DATA_ACCESS_ROLE_ARN");
+        if settings.call_analytics && data_access_role_arn.is_none() {
+            return Err(ConfigError::Missing(
+                "TRANSCRIBE_DATA_ACCESS_ROLE_ARN".to_owned(),
+            ));
+        }
+        Ok(Self {
+            recordings_dlq_url: env.required("RECORDINGS_DLQ_URL")?,
+            settings,
+            data_access_role_arn,
+        })
+    }
+}
+
 /// The intake function: calls dropped on the intake queue by trusted producers.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct IntakeConfig {
@@ -376,6 +450,53 @@ mod tests {
             .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
             .collect();
         move |name| vars.get(name).cloned()
+    }
+
+    #[test]
+    fn recording_settings_come_from_the_templates_parameters_and_bad_ones_are_named() {
+        let base = [
+            ("RECORDINGS_DLQ_URL", "d"),
+            ("CALL_ANALYTICS", "false"),
+            ("AGENT_CHANNEL", ""),
+            ("MAX_SPEAKERS", "2"),
+            ("REDACT_PII", "true"),
+            ("IDENTIFY_LANGUAGE", "true"),
+            ("LANGUAGES", "en-US, es-US"),
+            ("TRANSCRIBE_DATA_ACCESS_ROLE_ARN", ""),
+        ];
+        let config = RecordingsConfig::from_lookup(lookup(&base)).expect("valid");
+        assert_eq!(config.settings.agent_channel, None);
+        assert!(config.settings.redact_pii && config.settings.identify_language);
+        assert_eq!(config.settings.languages, ["en-US", "es-US"]);
+        assert_eq!(config.data_access_role_arn, None);
+        let with = |name: &str, value: &str| {
+            let mut vars = base.to_vec();
+            vars.retain(|(n, _)| *n != name);
+            vars.push((name, value));
+            RecordingsConfig::from_lookup(lookup(&vars))
+        };
+        assert_eq!(
+            with("AGENT_CHANNEL", "1")
+                .expect("valid")
+                .settings
+                .agent_channel,
+            Some(1)
+        );
+        for (name, value) in [
+            ("AGENT_CHANNEL", "2"),
+            ("MAX_SPEAKERS", "31"),
+            ("REDACT_PII", "yes"),
+        ] {
+            assert!(
+                matches!(with(name, value), Err(ConfigError::Invalid { name: n, .. }) if n == name),
+                "{name}={value}"
+            );
+        }
+        // Call Analytics cannot start without the role it runs as.
+        assert_eq!(
+            with("CALL_ANALYTICS", "true").expect_err("no role"),
+            ConfigError::Missing("TRANSCRIBE_DATA_ACCESS_ROLE_ARN".into())
+        );
     }
 
     #[test]

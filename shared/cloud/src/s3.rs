@@ -1,12 +1,16 @@
 //! S3 behind the object ports: reading a dropped object within a size limit (the body streamed,
-//! never past the limit), and presigning the PUT of an upload.
+//! never past the limit), a recording's metadata and its job's sidecar, and presigning the PUT
+//! of an upload.
 
+use std::collections::BTreeMap;
 use std::time::Duration;
 
 use async_trait::async_trait;
 use aws_sdk_s3::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_s3::presigning::PresigningConfig;
-use callscope_app::ports::{ObjectError, ObjectStore, SignedPut, StoredObject, UploadSigner};
+use callscope_app::ports::{
+    ObjectError, ObjectStore, RecordingObjects, SignedPut, StoredObject, UploadSigner,
+};
 
 #[derive(Debug, Clone)]
 pub struct S3Objects {
@@ -75,6 +79,46 @@ impl ObjectStore for S3Objects {
             etag: output.e_tag.map(|e| e.trim_matches('"').to_owned()),
             version_id: output.version_id,
         })
+    }
+}
+
+#[async_trait]
+impl RecordingObjects for S3Objects {
+    async fn metadata(
+        &self,
+        bucket: &str,
+        key: &str,
+    ) -> Result<BTreeMap<String, String>, ObjectError> {
+        let output = self
+            .client
+            .head_object()
+            .bucket(bucket)
+            .key(key)
+            .send()
+            .await
+            .map_err(|e| {
+                let not_found = e.as_service_error().is_some_and(|s| s.is_not_found());
+                read_error(e, not_found)
+            })?;
+        Ok(output
+            .metadata
+            .unwrap_or_default()
+            .into_iter()
+            .map(|(k, v)| (k.to_ascii_lowercase(), v))
+            .collect())
+    }
+
+    async fn put_json(&self, bucket: &str, key: &str, bytes: Vec<u8>) -> Result<(), ObjectError> {
+        self.client
+            .put_object()
+            .bucket(bucket)
+            .key(key)
+            .content_type("application/json")
+            .body(bytes.into())
+            .send()
+            .await
+            .map_err(|e| read_error(e, false))?;
+        Ok(())
     }
 }
 

@@ -20,4 +20,5 @@ mod pipeline;
 mod pump;
 mod read_api;
 mod read_bounds;
+mod recordings;
 mod settings;

@@ -14,12 +14,13 @@ use callscope_app::aggregate::AggregateRollups;
 use callscope_app::dropin::DropIn;
 use callscope_app::intake::IntakeCalls;
 use callscope_app::process::ProcessCalls;
+use callscope_app::recordings::StartTranscriptions;
 use callscope_app::sweep::Sweep;
 use callscope_cloud::aws::load_sdk_config;
 use callscope_cloud::aws::AwsClients;
 use callscope_cloud::config::{
     AggregateConfig, DropInConfig, FromEnv, IngestConfig, IntakeConfig, InvalidateConfig,
-    OutboundConfig, ProcessConfig, QueryConfig, SweepConfig,
+    OutboundConfig, ProcessConfig, QueryConfig, RecordingsConfig, SweepConfig,
 };
 use callscope_cloud::dynamo::{DynamoCalls, DynamoRollups};
 use callscope_cloud::sqs::{SqsBatchHandler, SqsConsumer};
@@ -49,6 +50,8 @@ pub struct LocalPipeline {
     pub intake: SqsConsumer<IntakeCalls>,
     /// The dropin function: objects the drop-in bucket announces.
     pub dropin: SqsConsumer<DropIn>,
+    /// The recordings function: audio the drop-in bucket announces, started as Transcribe jobs.
+    pub recordings: SqsConsumer<StartTranscriptions>,
     pub process: SqsConsumer<ProcessCalls>,
     pub aggregate: SqsConsumer<AggregateRollups>,
     pub sweep: Sweep,
@@ -110,6 +113,11 @@ impl LocalPipeline {
             &clients,
         )?;
         let sdk = load_sdk_config().await;
+        let recordings = callscope_recordings::consumer(
+            &RecordingsConfig::from_lookup(provisioned.env_of("RecordingsFunction")?)?,
+            &sdk,
+            &clients,
+        );
         let outbound = callscope_outbound::handler(
             &OutboundConfig::from_lookup(provisioned.env_of("OutboundFunction")?)?,
             &clients,
@@ -137,6 +145,7 @@ impl LocalPipeline {
             ingest,
             intake,
             dropin,
+            recordings,
             process,
             aggregate,
             sweep,
@@ -341,9 +350,14 @@ impl LocalPipeline {
             .collect()
     }
 
-    /// Runs dropin, then intake → process → aggregate until every queue is idle, then the table
-    /// streams into the cache invalidation.
+    /// Runs recordings and dropin, then intake → process → aggregate until every queue is idle,
+    /// then the table streams into the cache invalidation.
     pub async fn drain(&self) -> anyhow::Result<BTreeMap<&'static str, PollReport>> {
+        let recorded = self
+            .runner("RecordingsFunction")
+            .run_until_idle(&self.recordings, 1, Duration::from_secs(300))
+            .await
+            .context("running the recordings event source")?;
         let dropped = self
             .runner("DropInFunction")
             .run_until_idle(&self.dropin, 1, Duration::from_secs(300))
@@ -353,6 +367,7 @@ impl LocalPipeline {
             .drain_through(&self.intake, &self.process, &self.aggregate)
             .await?;
         reports.insert("dropin", dropped);
+        reports.insert("recordings", recorded);
         self.drain_streams().await?;
         Ok(reports)
     }

@@ -9,7 +9,7 @@ use callscope_core::recordings::JobPlan;
 
 use super::MemoryObjects;
 use crate::ports::{
-    JobError, JobStarted, ObjectError, ObjectStore, RecordingObjects, StoredObject,
+    JobError, JobRecord, JobStarted, ObjectError, ObjectStore, RecordingObjects, StoredObject,
     TranscriptionJobs,
 };
 
@@ -18,6 +18,8 @@ pub struct MemoryTranscribe {
     started: Mutex<Vec<JobPlan>>,
     /// The next starts fail with this, until cleared.
     failing: Mutex<Option<JobError>>,
+    /// Jobs that failed, with Transcribe's reason.
+    failures: Mutex<BTreeMap<String, String>>,
 }
 
 impl MemoryTranscribe {
@@ -26,6 +28,14 @@ impl MemoryTranscribe {
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .clone()
+    }
+
+    /// Transcribe fails the started job of this name with `reason`.
+    pub fn fail_job(&self, name: &str, reason: &str) {
+        self.failures
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(name.to_owned(), reason.to_owned());
     }
 
     pub fn fail_with(&self, error: Option<JobError>) {
@@ -50,6 +60,31 @@ impl TranscriptionJobs for MemoryTranscribe {
         }
         started.push(job.clone());
         Ok(JobStarted::Started)
+    }
+
+    async fn job(&self, name: &str, _call_analytics: bool) -> Result<JobRecord, JobError> {
+        if let Some(error) = self
+            .failing
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+        {
+            return Err(error);
+        }
+        let started = self.started.lock().unwrap_or_else(|e| e.into_inner());
+        let job = started
+            .iter()
+            .find(|j| j.job_name == name)
+            .ok_or_else(|| JobError::Rejected(format!("no job named {name}")))?;
+        Ok(JobRecord {
+            media_uri: Some(job.media_uri.clone()),
+            failure_reason: self
+                .failures
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .get(name)
+                .cloned(),
+        })
     }
 }
 

@@ -1,5 +1,5 @@
-//! Amazon Transcribe, as the recordings stage needs it: starting a job, and the two object
-//! operations around it (an audio object's metadata, the job's sidecar).
+//! Amazon Transcribe, as the recordings stage needs it: starting a job, reading a failed one,
+//! and the two object operations around it (an audio object's metadata, the job's sidecar).
 
 use std::collections::BTreeMap;
 
@@ -28,10 +28,22 @@ pub enum JobError {
     Unavailable(String),
 }
 
+/// What Transcribe keeps of a job: where its audio is, and why it failed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct JobRecord {
+    /// `s3://bucket/key` of the recording.
+    pub media_uri: Option<String>,
+    pub failure_reason: Option<String>,
+}
+
 #[async_trait]
 pub trait TranscriptionJobs: Send + Sync + std::fmt::Debug {
     /// Starts the planned job (`StartCallAnalyticsJob` or `StartTranscriptionJob`).
     async fn start(&self, job: &JobPlan) -> Result<JobStarted, JobError>;
+
+    /// The job as Transcribe keeps it (`GetTranscriptionJob` or `GetCallAnalyticsJob`); a job
+    /// Transcribe does not know is `Rejected`.
+    async fn job(&self, name: &str, call_analytics: bool) -> Result<JobRecord, JobError>;
 }
 
 #[async_trait]

@@ -191,3 +191,72 @@ async fn what_is_not_a_recording_is_parked_and_an_unavailable_store_retried() {
     assert_eq!(failed, ["m3"]);
     assert!(f.jobs.started().is_empty());
 }
+
+fn job_state(id: &str, name: &str, status: &str) -> crate::ports::Received {
+    let body = json!({"version": "0", "source": "aws.transcribe",
+        "detail-type": "Transcribe Job State Change",
+        "detail": {"TranscriptionJobName": name, "TranscriptionJobStatus": status}});
+    received(id, &body.to_string(), &[])
+}
+
+#[tokio::test]
+async fn a_failed_job_is_parked_with_transcribes_reason_and_the_call_it_would_have_been() {
+    let f = fixture(RecordingSettings::default());
+    put_audio(&f, "acme/audio/c1.wav");
+    let failed = consume(
+        &f.start,
+        &f.dlq,
+        &[event("m1", "acme/audio/c1.wav")],
+        Deadline::NONE,
+    )
+    .await;
+    assert!(failed.is_empty());
+    let job = f.jobs.started()[0].clone();
+    f.jobs.fail_job(
+        &job.job_name,
+        "The media format provided does not match the detected media format.",
+    );
+    // A completed job's event is acknowledged; the failed one's reason comes from the job,
+    // since the event carries none.
+    let failed = consume(
+        &f.start,
+        &f.dlq,
+        &[
+            job_state("s1", &job.job_name, "COMPLETED"),
+            job_state("s2", &job.job_name, "FAILED"),
+        ],
+        Deadline::NONE,
+    )
+    .await;
+    assert!(failed.is_empty());
+    let parked = f.dlq.parked();
+    assert_eq!(parked.len(), 1, "{parked:?}");
+    let call_id = callscope_core::objects::call_id_of(BUCKET, &job.output_key);
+    let reason = &parked[0].1;
+    assert!(
+        reason.contains("does not match the detected media format"),
+        "{reason}"
+    );
+    assert!(
+        reason.contains(&format!("call {call_id} of tenant acme")),
+        "{reason}"
+    );
+    assert!(
+        reason.starts_with("object s3://drop/acme/audio/c1.wav"),
+        "{reason}"
+    );
+
+    // Transcribe unavailable: retried, not parked.
+    f.jobs.fail_with(Some(JobError::Unavailable(
+        "InternalFailureException".into(),
+    )));
+    let failed = consume(
+        &f.start,
+        &f.dlq,
+        &[job_state("s3", &job.job_name, "FAILED")],
+        Deadline::NONE,
+    )
+    .await;
+    assert_eq!(failed, ["s3"]);
+    assert_eq!(f.dlq.parked().len(), 1);
+}

@@ -36,9 +36,9 @@ fn queues_carry_their_redrive_and_visibility_from_the_template() {
         Some("ReanalyseDeadLetterQueue"),
         "each DLQ redrives to one source"
     );
-    // The five source queues (process, reanalyse, analytics, intake, drop-in) with their DLQs,
-    // and the outbound function's failure queue.
-    assert_eq!(t.queues.len(), 11);
+    // The six source queues (process, reanalyse, analytics, intake, drop-in, recordings) with
+    // their DLQs, and the outbound function's failure queue.
+    assert_eq!(t.queues.len(), 13);
 }
 
 #[test]
