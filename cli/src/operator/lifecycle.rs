@@ -6,9 +6,10 @@
 use std::sync::Arc;
 
 use anyhow::Context;
-use callscope_app::lifecycle::{CallLifecycle, LifecycleError, NoRawObjects};
+use callscope_app::lifecycle::{CallLifecycle, LifecycleError, NoRawObjects, RawObjects};
 use callscope_app::ports::SystemClock;
 use callscope_cloud::dynamo::DynamoCalls;
+use callscope_cloud::s3::S3RawObjects;
 use callscope_cloud::sqs::SqsPublisher;
 use callscope_core::domain::{CallId, TenantId};
 
@@ -69,11 +70,17 @@ async fn lifecycle(target: &TargetArgs) -> anyhow::Result<Lifecycle> {
     };
     let reanalyse_queue = queue("ReanalyseQueue")?;
     let calls = DynamoCalls::new(dynamodb, target.calls_table.clone());
+    // The same client setup as the functions' (path-style against an emulator).
+    let s3 = callscope_cloud::aws::AwsClients::from_config(&sdk).s3;
+    let raw_objects: Arc<dyn RawObjects> = match &target.dropin_bucket {
+        Some(bucket) => Arc::new(S3RawObjects::new(s3, bucket.clone())),
+        None => Arc::new(NoRawObjects),
+    };
     let lifecycle = CallLifecycle::new(
         Arc::new(calls.clone()),
         Arc::new(SqsPublisher::new(sqs.clone(), queue("AnalyticsQueue")?)),
         Arc::new(SqsPublisher::new(sqs.clone(), reanalyse_queue.clone())),
-        Arc::new(NoRawObjects),
+        raw_objects,
         Arc::new(SystemClock),
     );
     Ok(Lifecycle {

@@ -44,6 +44,8 @@ pub struct Target {
     pub analytics_table: String,
     /// The sweeper's threshold (`StaleAfterSeconds`), when the stack or template says it.
     pub stale_after_seconds: Option<i64>,
+    /// The drop-in bucket, whose objects an erasure deletes with their calls.
+    pub dropin_bucket: Option<String>,
 }
 
 impl Target {
@@ -110,6 +112,11 @@ async fn resolve_local(args: &TargetArgs, sdk: &SdkConfig) -> anyhow::Result<Tar
             .parameters
             .get("StaleAfterSeconds")
             .and_then(|s| s.parse().ok()),
+        dropin_bucket: template
+            .buckets
+            .iter()
+            .any(|b| b.logical_id == "DropInBucket")
+            .then(|| callscope_local::provision::bucket_name(&args.prefix, "DropInBucket")),
     })
 }
 
@@ -194,6 +201,10 @@ pub fn from_stack(
         stale_after_seconds: parameters
             .get("StaleAfterSeconds")
             .and_then(|s| s.parse().ok()),
+        dropin_bucket: resources
+            .iter()
+            .find(|r| r.resource_type == "AWS::S3::Bucket" && r.logical_id == "DropInBucket")
+            .map(|r| r.physical_id.clone()),
     })
 }
 
@@ -224,6 +235,7 @@ mod tests {
                 "https://sqs/1/prod-dlq",
             ),
             resource("ProcessFunction", "AWS::Lambda::Function", "prod-Process"),
+            resource("DropInBucket", "AWS::S3::Bucket", "callscope-dropin-1-abc"),
         ];
         let parameters = BTreeMap::from([("StaleAfterSeconds".to_owned(), "600".to_owned())]);
         let target = from_stack("prod", &resources, &parameters).expect("a callscope stack");
@@ -235,6 +247,10 @@ mod tests {
         );
         assert_eq!(target.queues.len(), 1, "only queues are queues");
         assert_eq!(target.stale_after_seconds, Some(600));
+        assert_eq!(
+            target.dropin_bucket.as_deref(),
+            Some("callscope-dropin-1-abc")
+        );
     }
 
     #[test]

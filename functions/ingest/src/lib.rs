@@ -11,7 +11,7 @@ use axum::response::{IntoResponse, Response};
 use axum::Extension;
 use axum::{Json, Router};
 use callscope_app::admit::{Admission, AdmitCalls, Admitted};
-use callscope_app::lifecycle::{CallLifecycle, NoRawObjects};
+use callscope_app::lifecycle::{CallLifecycle, NoRawObjects, RawObjects};
 use callscope_app::ports::SystemClock;
 use callscope_app::rate_limit::{RateLimiter, TokenBucket};
 use callscope_app::telemetry;
@@ -19,6 +19,7 @@ use callscope_app::uploads::Uploads;
 use callscope_app::Deadline;
 use callscope_cloud::aws::AwsClients;
 use callscope_cloud::config::IngestConfig;
+use callscope_cloud::s3::S3RawObjects;
 use callscope_core::domain::{Call, CorrelationId, TenantId, MAX_DOCUMENT_BYTES};
 use callscope_core::error::InputError;
 use callscope_core::formats::{self, Format};
@@ -62,8 +63,8 @@ impl FromRef<Ingest> for TenantAuth {
 }
 
 /// The function as its composition root builds it: DynamoDB, the process, analytics and
-/// reanalyse queues, the clock. Calls have no raw objects yet (HTTP and intake-queue documents
-/// are stored only as their items).
+/// reanalyse queues, the drop-in bucket (uploads, and the raw objects erasure deletes), the
+/// clock.
 pub fn router(config: &IngestConfig, clients: &AwsClients) -> Router {
     let admit = AdmitCalls::new(
         clients.calls(&config.calls_table),
@@ -74,7 +75,7 @@ pub fn router(config: &IngestConfig, clients: &AwsClients) -> Router {
         clients.calls(&config.calls_table),
         clients.queue(&config.analytics_queue_url),
         clients.queue(&config.reanalyse_queue_url),
-        Arc::new(NoRawObjects),
+        raw_objects(config, clients),
         Arc::new(SystemClock),
     );
     let auth = TenantAuth {
@@ -97,6 +98,14 @@ pub fn router(config: &IngestConfig, clients: &AwsClients) -> Router {
     match config.requests_per_minute {
         0 => router,
         limit => limited(router, rate_limit(limit), auth),
+    }
+}
+
+/// The drop-in bucket's objects, deleted with the calls read from them (no bucket: none).
+fn raw_objects(config: &IngestConfig, clients: &AwsClients) -> Arc<dyn RawObjects> {
+    match &config.dropin_bucket {
+        Some(bucket) => Arc::new(S3RawObjects::new(clients.s3.clone(), bucket.clone())),
+        None => Arc::new(NoRawObjects),
     }
 }
 

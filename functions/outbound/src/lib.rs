@@ -1,17 +1,18 @@
 //! The outbound function's event adapter: calls table stream records read into the
-//! transitions to PROCESSED the outbound use case sends out; everything else (transcripts,
-//! analyses, calls that were PROCESSED already or are not yet) is skipped.
+//! transitions to PROCESSED the outbound use case sends out, and the removals of PROCESSED call
+//! items (erasures) whose rows leave the export; everything else (transcripts, analyses, calls
+//! that were PROCESSED already or are not yet) is skipped.
 
 use std::collections::HashMap;
 use std::sync::Arc;
 
 use aws_lambda_events::event::dynamodb::{Event, EventRecord};
 use aws_lambda_events::event::streams::{DynamoDbBatchItemFailure, DynamoDbEventResponse};
-use callscope_app::outbound::{Outbound, Processed};
+use callscope_app::outbound::{ErasedCall, ExportErasure, Outbound, Processed};
 use callscope_cloud::aws::AwsClients;
 use callscope_cloud::config::OutboundConfig;
 use callscope_cloud::outbound::{EventBridgeBus, S3Export};
-use callscope_core::domain::{CallId, TenantId, Timestamp};
+use callscope_core::domain::{CallId, Day, TenantId, Timestamp};
 use serde::Deserialize;
 
 /// The function as its composition root builds it.
@@ -21,56 +22,97 @@ pub fn handler(
     events: aws_sdk_eventbridge::Client,
     s3: aws_sdk_s3::Client,
 ) -> StreamHandler {
-    StreamHandler {
-        outbound: Outbound::new(
-            clients.calls(&config.calls_table),
-            Arc::new(EventBridgeBus::new(events, config.event_bus_name.clone())),
-            Arc::new(S3Export::new(s3, config.export_bucket.clone())),
-            config.transcript_tenants.clone(),
-        ),
-    }
+    let export = Arc::new(S3Export::new(s3, config.export_bucket.clone()));
+    StreamHandler::new(Outbound::new(
+        clients.calls(&config.calls_table),
+        Arc::new(EventBridgeBus::new(events, config.event_bus_name.clone())),
+        export.clone(),
+        config.transcript_tenants.clone(),
+    ))
+    .with_erasure(ExportErasure::new(export))
 }
 
 #[derive(Debug, Clone)]
 pub struct StreamHandler {
     outbound: Outbound,
+    /// Erased calls' rows out of the export (none: removals are logged and skipped).
+    erasure: Option<ExportErasure>,
 }
 
 impl StreamHandler {
     pub fn new(outbound: Outbound) -> Self {
-        Self { outbound }
+        Self {
+            outbound,
+            erasure: None,
+        }
+    }
+
+    pub fn with_erasure(mut self, erasure: ExportErasure) -> Self {
+        self.erasure = Some(erasure);
+        self
     }
 
     /// Sends the batch's transitions out; reports the first one not sent, so Lambda retries
     /// the batch from it (the records before it are done).
     pub async fn handle(&self, event: Event) -> DynamoDbEventResponse {
         let mut response = DynamoDbEventResponse::default();
-        let transitions: Vec<(Processed, Option<String>)> = event
+        // The record index of the first record to retry.
+        let mut retry: Option<usize> = None;
+        let transitions: Vec<(Processed, Option<String>, usize)> = event
             .records
             .iter()
-            .filter_map(|r| transition(r).map(|t| (t, r.change.sequence_number.clone())))
+            .enumerate()
+            .filter_map(|(i, r)| transition(r).map(|t| (t, r.change.sequence_number.clone(), i)))
             .collect();
-        let Some(first) = transitions.first() else {
-            return response;
-        };
-        let last = transitions.last().map_or(&first.1, |t| &t.1);
-        let batch_name = format!(
-            "{}-{}",
-            first.1.as_deref().unwrap_or("0"),
-            last.as_deref().unwrap_or("0")
-        );
-        let batch: Vec<Processed> = transitions.iter().map(|(t, _)| t.clone()).collect();
-        let report = self.outbound.handle(&batch, &batch_name).await;
-        tracing::info!(
-            records = event.records.len(),
-            published = report.published,
-            exported_rows = report.exported_rows,
-            files = report.files.len(),
-            "processed calls sent out"
-        );
-        if let Some(from) = report.retry_from {
+        if let (Some(first), Some(last)) = (transitions.first(), transitions.last()) {
+            let batch_name = format!(
+                "{}-{}",
+                first.1.as_deref().unwrap_or("0"),
+                last.1.as_deref().unwrap_or("0")
+            );
+            let batch: Vec<Processed> = transitions.iter().map(|(t, ..)| t.clone()).collect();
+            let report = self.outbound.handle(&batch, &batch_name).await;
+            tracing::info!(
+                records = event.records.len(),
+                published = report.published,
+                exported_rows = report.exported_rows,
+                files = report.files.len(),
+                "processed calls sent out"
+            );
+            retry = report
+                .retry_from
+                .and_then(|from| transitions.get(from).map(|t| t.2));
+        }
+        // After the export, so that a row this batch wrote from a read of a call erased since
+        // (an eventually consistent read) is taken out too.
+        let erased: Vec<(ErasedCall, usize)> = event
+            .records
+            .iter()
+            .enumerate()
+            .filter_map(|(i, r)| erasure(r).map(|e| (e, i)))
+            .collect();
+        match (&self.erasure, erased.is_empty()) {
+            (_, true) => {}
+            (None, false) => {
+                tracing::warn!(
+                    erased = erased.len(),
+                    "erased calls' export rows left: no export erasure configured"
+                )
+            }
+            (Some(erasure), false) => {
+                let batch: Vec<ErasedCall> = erased.iter().map(|(e, _)| e.clone()).collect();
+                let report = erasure.erase(&batch).await;
+                if let Some(at) = report
+                    .retry_from
+                    .and_then(|from| erased.get(from).map(|e| e.1))
+                {
+                    retry = Some(retry.map_or(at, |r| r.min(at)));
+                }
+            }
+        }
+        if let Some(index) = retry {
             let mut failure = DynamoDbBatchItemFailure::default();
-            failure.item_identifier = transitions.get(from).and_then(|(_, seq)| seq.clone());
+            failure.item_identifier = event.records[index].change.sequence_number.clone();
             response.batch_item_failures.push(failure);
         }
         response
@@ -107,6 +149,36 @@ fn transition(record: &EventRecord) -> Option<Processed> {
         tenant: TenantId::parse("tenant", tenant).ok()?,
         call_id: CallId::parse("call_id", call_id).ok()?,
         analysed_at: new.processed_at?,
+    })
+}
+
+/// The attributes of a removed call item this function reads from its old image.
+#[derive(Debug, Deserialize)]
+struct RemovedImage {
+    pk: String,
+    sk: String,
+    status: Option<String>,
+    processed_at: Option<Timestamp>,
+    start_time: Timestamp,
+}
+
+/// The PROCESSED call this record shows erased, if it does: only those were exported.
+fn erasure(record: &EventRecord) -> Option<ErasedCall> {
+    if record.event_name != "REMOVE" {
+        return None;
+    }
+    let item: HashMap<String, serde_dynamo::AttributeValue> =
+        record.change.old_image.clone().into_inner();
+    let old: RemovedImage = serde_dynamo::from_item(serde_dynamo::Item::from(item)).ok()?;
+    if old.sk != "CALL" || old.status.as_deref() != Some("PROCESSED") {
+        return None;
+    }
+    let (tenant, call_id) = old.pk.strip_prefix("TENANT#")?.split_once("#CALL#")?;
+    Some(ErasedCall {
+        tenant: TenantId::parse("tenant", tenant).ok()?,
+        call_id: CallId::parse("call_id", call_id).ok()?,
+        day: Day::of(old.start_time.time()),
+        analysed_until: old.processed_at?,
     })
 }
 

@@ -61,3 +61,40 @@ async fn a_batch_whose_calls_cannot_be_read_is_retried_from_its_first_transition
     assert_eq!(failed, [Some("4421584500000000017450439102".to_owned())]);
     assert!(bus.accepted().is_empty());
 }
+
+#[test]
+fn only_the_removal_of_a_processed_call_item_is_an_erasure_for_the_export() {
+    let event = event("call_erased.json");
+    let found: Vec<ErasedCall> = event.records.iter().filter_map(erasure).collect();
+    // The analysis item's removal, and a call that was never PROCESSED (never exported), are not.
+    assert_eq!(
+        found,
+        [ErasedCall {
+            tenant: TenantId::parse("tenant", "acme").unwrap(),
+            call_id: CallId::parse("call_id", "call-0001").unwrap(),
+            day: Day::parse("day", "2026-11-02").unwrap(),
+            analysed_until: Timestamp::parse("at", "2026-11-02T10:00:00Z").unwrap(),
+        }]
+    );
+    assert!(event.records.iter().all(|r| transition(r).is_none()));
+}
+
+#[tokio::test]
+async fn an_erasure_the_export_cannot_take_yet_is_retried_from_its_record() {
+    let export = Arc::new(MemoryExport::default());
+    export.set_unavailable(true);
+    let handler = StreamHandler::new(Outbound::new(
+        Arc::new(MemoryCalls::default()),
+        Arc::new(MemoryBus::default()),
+        export.clone(),
+        BTreeSet::new(),
+    ))
+    .with_erasure(ExportErasure::new(export));
+    let response = handler.handle(event("call_erased.json")).await;
+    let failed: Vec<_> = response
+        .batch_item_failures
+        .iter()
+        .map(|f| f.item_identifier.clone())
+        .collect();
+    assert_eq!(failed, [Some("4421584500000000017450439202".to_owned())]);
+}

@@ -9,6 +9,7 @@
 use std::sync::Arc;
 
 use callscope_core::domain::{Call, CallId, CorrelationId, TenantId};
+use callscope_core::objects::SourceObject;
 use callscope_core::pipeline::ProcessCall;
 use callscope_core::InputError;
 use futures::stream::{self, StreamExt};
@@ -74,9 +75,21 @@ impl AdmitCalls {
         calls: Vec<(Call, CorrelationId)>,
         deadline: Deadline,
     ) -> Vec<Admitted> {
+        let calls = calls.into_iter().map(|(call, id)| (call, id, None));
+        self.admit_from(tenant, calls.collect(), deadline).await
+    }
+
+    /// [`admit`](Self::admit) for calls read from objects: each remembers its object, which
+    /// erasing the call deletes.
+    pub async fn admit_from(
+        &self,
+        tenant: &TenantId,
+        calls: Vec<(Call, CorrelationId, Option<SourceObject>)>,
+        deadline: Deadline,
+    ) -> Vec<Admitted> {
         let stores: Vec<_> = calls
             .into_iter()
-            .map(|(call, correlation_id)| {
+            .map(|(call, correlation_id, source)| {
                 // Every line about this call carries its ids, wherever it was admitted from (at
                 // ERROR so that no log level filters the span, and its fields, out).
                 let span = tracing::error_span!(
@@ -85,7 +98,7 @@ impl AdmitCalls {
                     call_id = %call.call_id,
                     tenant = %tenant,
                 );
-                self.store(tenant, call, correlation_id, deadline)
+                self.store(tenant, call, correlation_id, source, deadline)
                     .instrument(span)
             })
             .collect();
@@ -104,6 +117,7 @@ impl AdmitCalls {
         tenant: &TenantId,
         call: Call,
         correlation_id: CorrelationId,
+        source: Option<SourceObject>,
         deadline: Deadline,
     ) -> (Admitted, bool) {
         if !deadline.allows_more_work() {
@@ -126,6 +140,7 @@ impl AdmitCalls {
             redactions,
             correlation_id,
             received_at: self.clock.now(),
+            source,
         };
         let result = self.calls.put_received(&received).await;
         let admitted = |correlation_id, admission| Admitted {

@@ -13,7 +13,7 @@ use async_trait::async_trait;
 use callscope_core::domain::{CorrelationId, TenantId};
 use callscope_core::objects::{
     self, call_of_object, from_object_metadata, from_sidecar, Metadata, NamePatterns,
-    ObjectCreated, ObjectEvent, ObjectKind, MAX_OBJECT_BYTES, MAX_SIDECAR_BYTES,
+    ObjectCreated, ObjectEvent, ObjectKind, SourceObject, MAX_OBJECT_BYTES, MAX_SIDECAR_BYTES,
 };
 use callscope_core::InputError;
 use futures::stream::{self, StreamExt};
@@ -146,6 +146,17 @@ impl DropIn {
             Err(error) => return park(error.to_string()),
         };
         let mut layers: Vec<Metadata> = vec![from_object_metadata(&stored.metadata)];
+        let mut read_from = SourceObject {
+            bucket: object.bucket.clone(),
+            key: object.key.clone(),
+            // An unversioned bucket answers "null" or nothing.
+            version_id: stored
+                .version_id
+                .clone()
+                .or_else(|| object.version_id.clone())
+                .filter(|v| v != "null"),
+            sidecar_key: None,
+        };
         if source.is_none() {
             let sidecar = objects::sidecar_key(&object.key);
             match self
@@ -154,7 +165,10 @@ impl DropIn {
                 .await
             {
                 Ok(read) => match from_sidecar(&read.bytes) {
-                    Ok(fields) => layers.push(fields),
+                    Ok(fields) => {
+                        layers.push(fields);
+                        read_from.sidecar_key = Some(sidecar);
+                    }
                     Err(error) => return park(format!("its sidecar {sidecar}: {error}")),
                 },
                 Err(ObjectError::NotFound) => {}
@@ -182,7 +196,11 @@ impl DropIn {
         let call_id = call.call_id.clone();
         let admitted = self
             .admit
-            .admit(&tenant, vec![(call, correlation_id.clone())], deadline)
+            .admit_from(
+                &tenant,
+                vec![(call, correlation_id.clone(), Some(read_from))],
+                deadline,
+            )
             .await;
         match admitted.into_iter().next().map(|a| a.admission) {
             Some(Admission::Accepted) => Disposition::Done,

@@ -20,6 +20,7 @@
 //! | sweep | `sweep` | [`sweep::Sweep`]: calls left RECEIVED, queued again | `CallRepository`, `Publisher` (process queue), `Clock` |
 //! | query | `query` | [`query::Queries`]: the read API's views, cache-aside | `CallQueries`, `RollupQueries`, `Cache` |
 //! | outbound | `outbound` (calls table stream) | [`outbound::Outbound`]: `CallAnalysed` on the EventBridge bus, the call's row in the Parquet export, once per analysis | `CallQueries`, `EventBus`, `ExportStore` |
+//! | outbound | `outbound` (erased calls on the stream) | [`outbound::ExportErasure`]: an erased call's rows out of the export's files | `ExportFiles` |
 //! | invalidate | `invalidate` | [`invalidate::Invalidate`]: table changes → cache generations | `Cache` |
 //!
 //! [`consume`] is the one queue consumer the SQS stages share (read each message into its type,

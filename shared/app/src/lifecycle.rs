@@ -19,25 +19,40 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use callscope_core::domain::{CallId, CorrelationId, TenantId};
+use callscope_core::objects::SourceObject;
 use callscope_core::pipeline::{CallErased, ProcessCall};
 
 use crate::ports::{publish_each, CallRepository, CallStatus, Clock, Publisher, StoreError};
 
-/// Where a call's raw object (the file it was ingested from) lives, to delete it with the call.
+/// Where a call's raw object (the file it was ingested from, and its sidecar) lives, to delete
+/// it with the call.
 #[async_trait]
 pub trait RawObjects: Send + Sync + std::fmt::Debug {
-    /// Deletes the call's raw object, if it has one; deleting what is not there succeeds.
-    async fn delete(&self, tenant: &TenantId, call_id: &CallId) -> Result<(), StoreError>;
+    /// Deletes the object the call was read from and its sidecar; deleting what is not there
+    /// succeeds.
+    async fn delete(
+        &self,
+        tenant: &TenantId,
+        call_id: &CallId,
+        object: &SourceObject,
+    ) -> Result<(), StoreError>;
 }
 
-/// No raw objects: calls arrive over HTTP and the intake queue as documents, stored only as
-/// their redacted items. The S3 intake path plugs its adapter in here.
+/// No store of raw objects (a stack without a drop-in bucket): a call that names one keeps it,
+/// and the log says so.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct NoRawObjects;
 
 #[async_trait]
 impl RawObjects for NoRawObjects {
-    async fn delete(&self, _tenant: &TenantId, _call_id: &CallId) -> Result<(), StoreError> {
+    async fn delete(
+        &self,
+        tenant: &TenantId,
+        call_id: &CallId,
+        object: &SourceObject,
+    ) -> Result<(), StoreError> {
+        tracing::warn!(%tenant, %call_id, bucket = %object.bucket, key = %object.key,
+            "raw object not deleted: this deployment has no drop-in bucket configured");
         Ok(())
     }
 }
@@ -121,7 +136,9 @@ impl CallLifecycle {
         if sent != [true] {
             return Err(LifecycleError::NotSent("analytics"));
         }
-        self.raw_objects.delete(tenant, call_id).await?;
+        if let Some(object) = &head.source {
+            self.raw_objects.delete(tenant, call_id, object).await?;
+        }
         self.calls.erase(tenant, call_id).await?;
         // The audit trail: who, what, when; no content. At ERROR's neighbour WARN so that no
         // usual log level filters it.

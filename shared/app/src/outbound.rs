@@ -27,6 +27,9 @@ use futures::stream::{self, StreamExt};
 use crate::ports::{BusEvent, CallQueries, CallRecord, EventBus, ExportStore, OutboundError, Read};
 use crate::telemetry;
 
+mod erasure;
+pub use erasure::{ErasedCall, ErasureReport, ExportErasure};
+
 /// Calls of one batch read at once.
 const LOAD_CONCURRENCY: usize = 8;
 /// Entries of one PutEvents request (EventBridge's limit).

@@ -4,6 +4,7 @@
 mod cache;
 mod calls;
 mod clock;
+mod export_files;
 mod objects;
 mod outbound;
 mod queries;
@@ -21,6 +22,7 @@ pub use calls::{
     StoreError, StoredCall,
 };
 pub use clock::{Clock, SystemClock};
+pub use export_files::{ExportFile, ExportFiles, Swapped};
 pub use objects::{ObjectError, ObjectStore, SignedPut, StoredObject, UploadSigner};
 pub use outbound::{BusEvent, EventBus, ExportStore, OutboundError};
 pub use queries::{

@@ -1,11 +1,15 @@
 //! The outbound adapters: the EventBridge bus (`PutEvents`, ten entries a request, entries the
-//! bus failed retried with jitter) and the S3 export bucket (`PutObject`).
+//! bus failed retried with jitter) and the S3 export bucket (`PutObject`; for erasure
+//! `ListObjectsV2`, `GetObject`, and `PutObject` / `DeleteObject` conditional on the ETag read).
 
 use std::time::Duration;
 
 use async_trait::async_trait;
 use aws_sdk_eventbridge::types::PutEventsRequestEntry;
-use callscope_app::ports::{BusEvent, EventBus, ExportStore, OutboundError};
+use aws_sdk_s3::error::ProvideErrorMetadata;
+use callscope_app::ports::{
+    BusEvent, EventBus, ExportFile, ExportFiles, ExportStore, OutboundError, Swapped,
+};
 use callscope_core::pipeline::events::EVENT_SOURCE;
 
 use crate::backoff;
@@ -133,5 +137,135 @@ impl ExportStore for S3Export {
                 detail: aws_sdk_s3::error::DisplayErrorContext(&e).to_string(),
             })?;
         Ok(())
+    }
+}
+
+impl S3Export {
+    fn failed<E>(
+        &self,
+        operation: &str,
+        key: &str,
+        error: &aws_sdk_s3::error::SdkError<E>,
+    ) -> OutboundError
+    where
+        E: std::error::Error + 'static,
+    {
+        OutboundError {
+            operation: format!("{operation} s3://{}/{key}", self.bucket),
+            detail: aws_sdk_s3::error::DisplayErrorContext(error).to_string(),
+        }
+    }
+}
+
+/// The service's error code, if the service answered.
+fn code_of<E: ProvideErrorMetadata, R>(error: &aws_sdk_s3::error::SdkError<E, R>) -> Option<&str> {
+    error.as_service_error().and_then(|e| e.code())
+}
+
+/// The file changed since it was read (412), or a conditional write raced another (409).
+fn changed(code: Option<&str>) -> bool {
+    matches!(
+        code,
+        Some("PreconditionFailed" | "ConditionalRequestConflict")
+    )
+}
+
+#[async_trait]
+impl ExportFiles for S3Export {
+    async fn list(&self, prefix: &str) -> Result<Vec<String>, OutboundError> {
+        let mut keys = Vec::new();
+        let mut pages = self
+            .client
+            .list_objects_v2()
+            .bucket(&self.bucket)
+            .prefix(prefix)
+            .into_paginator()
+            .send();
+        while let Some(page) = pages.next().await {
+            let page = page.map_err(|e| self.failed("ListObjectsV2", prefix, &e))?;
+            keys.extend(
+                page.contents()
+                    .iter()
+                    .filter_map(|o| o.key().map(str::to_owned)),
+            );
+        }
+        Ok(keys)
+    }
+
+    async fn read(&self, key: &str) -> Result<Option<ExportFile>, OutboundError> {
+        let output = match self
+            .client
+            .get_object()
+            .bucket(&self.bucket)
+            .key(key)
+            .send()
+            .await
+        {
+            Ok(output) => output,
+            Err(e) if e.as_service_error().is_some_and(|s| s.is_no_such_key()) => return Ok(None),
+            Err(e) => return Err(self.failed("GetObject", key, &e)),
+        };
+        let etag = output.e_tag.clone().unwrap_or_default();
+        let bytes = output
+            .body
+            .collect()
+            .await
+            .map_err(|e| OutboundError {
+                operation: format!("reading s3://{}/{key}", self.bucket),
+                detail: e.to_string(),
+            })?
+            .into_bytes()
+            .to_vec();
+        Ok(Some(ExportFile {
+            key: key.to_owned(),
+            bytes,
+            etag,
+        }))
+    }
+
+    async fn swap(
+        &self,
+        key: &str,
+        etag: &str,
+        bytes: Option<Vec<u8>>,
+    ) -> Result<Swapped, OutboundError> {
+        match bytes {
+            Some(bytes) => {
+                let put = self
+                    .client
+                    .put_object()
+                    .bucket(&self.bucket)
+                    .key(key)
+                    .if_match(etag)
+                    .content_type("application/vnd.apache.parquet")
+                    .body(bytes.into())
+                    .send()
+                    .await;
+                match put {
+                    Ok(_) => Ok(Swapped::Done),
+                    // Gone since it was read: another erasure deleted it.
+                    Err(e) if changed(code_of(&e)) || code_of(&e) == Some("NoSuchKey") => {
+                        Ok(Swapped::Changed)
+                    }
+                    Err(e) => Err(self.failed("PutObject", key, &e)),
+                }
+            }
+            None => {
+                let delete = self
+                    .client
+                    .delete_object()
+                    .bucket(&self.bucket)
+                    .key(key)
+                    .if_match(etag)
+                    .send()
+                    .await;
+                match delete {
+                    Ok(_) => Ok(Swapped::Done),
+                    Err(e) if code_of(&e) == Some("NoSuchKey") => Ok(Swapped::Done),
+                    Err(e) if changed(code_of(&e)) => Ok(Swapped::Changed),
+                    Err(e) => Err(self.failed("DeleteObject", key, &e)),
+                }
+            }
+        }
     }
 }

@@ -1,6 +1,6 @@
 //! S3 behind the object ports: reading a dropped object within a size limit (the body streamed,
-//! never past the limit), a recording's metadata and its job's sidecar, and presigning the PUT
-//! of an upload.
+//! never past the limit), a recording's metadata and its job's sidecar, presigning the PUT of an
+//! upload, and deleting an erased call's raw object.
 
 use std::collections::BTreeMap;
 use std::time::Duration;
@@ -8,9 +8,13 @@ use std::time::Duration;
 use async_trait::async_trait;
 use aws_sdk_s3::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_s3::presigning::PresigningConfig;
+use callscope_app::lifecycle::RawObjects;
 use callscope_app::ports::{
-    ObjectError, ObjectStore, RecordingObjects, SignedPut, StoredObject, UploadSigner,
+    ObjectError, ObjectStore, RecordingObjects, SignedPut, StoreError, StoredObject,
+    UploadSigner,
 };
+use callscope_core::domain::{CallId, TenantId};
+use callscope_core::objects::SourceObject;
 
 #[derive(Debug, Clone)]
 pub struct S3Objects {
@@ -192,5 +196,67 @@ impl UploadSigner for S3Uploads {
                 .map(|(k, v)| (k.to_ascii_lowercase(), v.to_owned()))
                 .collect(),
         })
+    }
+}
+
+/// The drop-in bucket's raw objects. Objects of other configured sources (Amazon Connect's
+/// bucket) are the tenant's own records, not callscope's copy: they are left, and logged.
+#[derive(Debug, Clone)]
+pub struct S3RawObjects {
+    client: aws_sdk_s3::Client,
+    bucket: String,
+}
+
+impl S3RawObjects {
+    pub fn new(client: aws_sdk_s3::Client, bucket: impl Into<String>) -> Self {
+        Self {
+            client,
+            bucket: bucket.into(),
+        }
+    }
+
+    /// DeleteObject answers success for a key that is not there, so a retried erase succeeds.
+    async fn delete_one(&self, key: &str, version_id: Option<&str>) -> Result<(), StoreError> {
+        self.client
+            .delete_object()
+            .bucket(&self.bucket)
+            .key(key)
+            .set_version_id(version_id.map(str::to_owned))
+            .send()
+            .await
+            .map_err(|e| StoreError::Unavailable {
+                operation: format!("DeleteObject s3://{}/{key}", self.bucket),
+                detail: aws_sdk_s3::error::DisplayErrorContext(&e).to_string(),
+            })?;
+        Ok(())
+    }
+}
+
+#[async_trait]
+impl RawObjects for S3RawObjects {
+    async fn delete(
+        &self,
+        tenant: &TenantId,
+        call_id: &CallId,
+        object: &SourceObject,
+    ) -> Result<(), StoreError> {
+        if object.bucket != self.bucket {
+            tracing::warn!(%tenant, %call_id, bucket = %object.bucket, key = %object.key,
+                "raw object left: it is in a configured source's bucket, not the drop-in bucket");
+            return Ok(());
+        }
+        // Drop-in keys start with their tenant; anything else was not this tenant's to delete.
+        if !object.key.starts_with(&format!("{tenant}/")) {
+            return Err(StoreError::Rejected {
+                operation: format!("deleting the raw object of call {call_id}"),
+                reason: format!("{} is not under the tenant's prefix {tenant}/", object.key),
+            });
+        }
+        self.delete_one(&object.key, object.version_id.as_deref())
+            .await?;
+        if let Some(sidecar) = &object.sidecar_key {
+            self.delete_one(sidecar, None).await?;
+        }
+        Ok(())
     }
 }

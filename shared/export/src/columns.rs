@@ -21,6 +21,9 @@ pub enum ExportError {
     Columns(#[from] arrow_schema::ArrowError),
     #[error("writing the Parquet file failed: {0}")]
     Parquet(#[from] parquet::errors::ParquetError),
+    /// A file read back lacks a column erasure goes by (not a file this export wrote).
+    #[error("the Parquet file has no {0} column of the export's type")]
+    Unreadable(&'static str),
 }
 
 fn utc_micros() -> DataType {
@@ -264,12 +267,16 @@ pub fn record_batch(rows: &[ExportRow]) -> Result<RecordBatch, ExportError> {
 /// The rows as one Snappy-compressed Parquet file, in memory (a batch is a few MB at most).
 pub fn to_parquet(rows: &[ExportRow]) -> Result<Vec<u8>, ExportError> {
     let batch = record_batch(rows)?;
-    let properties = WriterProperties::builder()
-        .set_compression(Compression::SNAPPY)
-        .build();
     let mut bytes = Vec::new();
-    let mut writer = ArrowWriter::try_new(&mut bytes, schema(), Some(properties))?;
+    let mut writer = ArrowWriter::try_new(&mut bytes, schema(), Some(writer_properties()))?;
     writer.write(&batch)?;
     writer.close()?;
     Ok(bytes)
+}
+
+/// How every export file is written (and rewritten by erasure).
+pub(crate) fn writer_properties() -> WriterProperties {
+    WriterProperties::builder()
+        .set_compression(Compression::SNAPPY)
+        .build()
 }

@@ -9,9 +9,11 @@
 //! both turn back into columns.
 
 mod columns;
+mod erase;
 mod row;
 
 pub use columns::{glue_columns, schema, to_parquet, ExportError};
+pub use erase::{without_rows, Rewrite};
 pub use row::{CallFacts, ExportRow, NextStepRow, TrackerRow};
 
 use callscope_core::domain::{Day, TenantId};

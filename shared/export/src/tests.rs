@@ -92,3 +92,72 @@ fn object_keys_are_hive_partitions_by_tenant_and_day() {
         "calls/tenant=acme/day=2026-11-02/part-1.parquet"
     );
 }
+
+fn read_back(bytes: Vec<u8>) -> arrow_array::RecordBatch {
+    let reader = ParquetRecordBatchReaderBuilder::try_new(Bytes::from(bytes))
+        .unwrap()
+        .build()
+        .unwrap();
+    let batches: Vec<_> = reader.map(Result::unwrap).collect();
+    arrow_select::concat::concat_batches(&schema(), &batches).unwrap()
+}
+
+#[test]
+fn erasure_rewrites_a_file_without_the_erased_calls_rows_and_keeps_the_rest_whole() {
+    let rows: Vec<ExportRow> = (1..=5).map(row).collect();
+    let file = to_parquet(&rows).unwrap();
+    let rewrite = without_rows(file, |call_id, _| {
+        call_id == "call-2" || call_id == "call-4"
+    });
+    let Ok(Rewrite::Rewritten {
+        removed: 2,
+        kept: 3,
+        bytes,
+    }) = rewrite
+    else {
+        panic!("expected two rows removed, three kept: {rewrite:?}");
+    };
+    let others: Vec<ExportRow> = rows
+        .into_iter()
+        .filter(|r| r.call_id != "call-2" && r.call_id != "call-4")
+        .collect();
+    assert_eq!(read_back(bytes), columns::record_batch(&others).unwrap());
+}
+
+#[test]
+fn erasure_leaves_a_file_without_the_call_alone_and_empties_one_with_only_it() {
+    let file = to_parquet(&[row(1), row(2)]).unwrap();
+    assert_eq!(
+        without_rows(file.clone(), |call_id, _| call_id == "call-9").unwrap(),
+        Rewrite::Unchanged { rows: 2 }
+    );
+    assert_eq!(
+        without_rows(file, |call_id, _| call_id.starts_with("call-")).unwrap(),
+        Rewrite::Empty { removed: 2 }
+    );
+}
+
+#[test]
+fn erasure_can_keep_a_later_analysis_of_the_same_call_id() {
+    // The erased incarnation was analysed at 09:00; the call sent again under its id since
+    // was analysed at 10:00, and must stay.
+    let mut again = row(1);
+    again.analysed_at = "2026-11-02T10:00:00Z".parse().unwrap();
+    let file = to_parquet(&[row(1), again.clone()]).unwrap();
+    let cutoff: chrono::DateTime<chrono::Utc> = "2026-11-02T09:00:00Z".parse().unwrap();
+    let rewrite = without_rows(file, |call_id, at| call_id == "call-1" && at <= cutoff).unwrap();
+    let Rewrite::Rewritten {
+        removed: 1,
+        kept: 1,
+        bytes,
+    } = rewrite
+    else {
+        panic!("expected the earlier row removed: {rewrite:?}");
+    };
+    assert_eq!(read_back(bytes), columns::record_batch(&[again]).unwrap());
+}
+
+#[test]
+fn a_file_that_is_not_parquet_is_an_error_not_a_panic() {
+    assert!(without_rows(b"not parquet".to_vec(), |_, _| true).is_err());
+}

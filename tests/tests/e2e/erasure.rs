@@ -1,8 +1,10 @@
 //! Erasing and re-analysing calls against the local cloud, through the same functions, queues
 //! and tables a deployment uses: a call erased before, during and after it is processed, erased
 //! twice, erased and sent again, and re-analysed twice; afterwards no table holds an erased
-//! call (but its tombstone: ids only), the API no longer serves it, and every rollup equals the
-//! sum of the analyses stored for the calls that remain.
+//! call (but its tombstone: ids only), the API no longer serves it, the Parquet export has no
+//! row of it (and one of every call that remains), and every rollup equals the sum of the
+//! analyses stored for the calls that remain. A call dropped in the bucket leaves it when
+//! erased: its object, its sidecar and its exported row.
 //!
 //! This is the proof the erasure docs name:
 //! `cargo test -p callscope-tests --test e2e erasure::`.
@@ -22,6 +24,7 @@ use callscope_cloud::dynamo::DynamoCalls;
 use callscope_cloud::sqs::SqsConsumer;
 use callscope_core::analysis::Analyser;
 use callscope_core::domain::{CallId, CorrelationId, TenantId, Timestamp};
+use callscope_core::objects::call_id_of;
 use callscope_core::pipeline::{CallAnalysed, CallErased, RollupScope};
 use callscope_local::expected;
 use callscope_samples::generate_call_document;
@@ -282,6 +285,24 @@ async fn erased_calls_leave_no_trace_and_the_rollups_equal_the_stored_analyses()
     ids.sort_unstable();
     assert_eq!(ids, ["er-again", "er-kept", "er-reanalysed"]);
 
+    // The export: the outbound function saw each erased PROCESSED call item's removal and
+    // rewrote its day's files; `er-again`'s first incarnation left, its second stayed, and the
+    // re-analysed call is one row.
+    cloud.drain_streams().await;
+    let exported = crate::export::duckdb(
+        &cloud,
+        "SELECT call_id, COUNT(*) AS n FROM calls WHERE call_id LIKE 'er-%' GROUP BY call_id ORDER BY call_id",
+    )
+    .await;
+    assert_eq!(
+        exported,
+        [
+            json!({"call_id": "er-again", "n": 1}),
+            json!({"call_id": "er-kept", "n": 1}),
+            json!({"call_id": "er-reanalysed", "n": 1}),
+        ]
+    );
+
     // The rollups are the stored analyses of the calls that remain, and nothing else.
     let mut events = Vec::new();
     for remaining in ids {
@@ -381,5 +402,90 @@ async fn leftovers_of_an_erased_call_go_but_a_call_sent_again_under_its_id_stays
         .await
         .expect("querying");
     assert_eq!(left.count, 0, "{:?}", left.items);
+    cloud.cleanup().await;
+}
+
+/// Whether the drop-in bucket holds `key`.
+async fn in_bucket(cloud: &TestCloud, key: &str) -> bool {
+    match cloud
+        .clients
+        .s3
+        .head_object()
+        .bucket(cloud.bucket("DropInBucket"))
+        .key(key)
+        .send()
+        .await
+    {
+        Ok(_) => true,
+        Err(e) if e.as_service_error().is_some_and(|s| s.is_not_found()) => false,
+        Err(e) => panic!("HeadObject {key}: {e:?}"),
+    }
+}
+
+#[tokio::test]
+async fn a_call_dropped_in_the_bucket_leaves_the_bucket_and_the_export_when_erased() {
+    let cloud = TestCloud::start().await;
+    // A document naming no call id (so its id is the object's) and no customer (its sidecar's).
+    let document = |seed: u64| {
+        let mut doc = generate_call_document(2, seed, "unused");
+        let fields = doc.as_object_mut().expect("an object");
+        fields.remove("call_id");
+        fields.remove("customer_id");
+        fields.insert("start_time".into(), json!("2026-11-06T10:00:00Z"));
+        doc.to_string().into_bytes()
+    };
+    let sidecar = |customer: &str| json!({"customer_id": customer}).to_string().into_bytes();
+    // Two calls of one day, each an object with its sidecar; the export puts both in one file
+    // of that day.
+    for (name, seed) in [("gone", 11), ("kept", 12)] {
+        cloud
+            .drop_object(
+                &format!("{TENANT}/erase/{name}.meta.json"),
+                sidecar(name),
+                &[],
+            )
+            .await
+            .expect("drop");
+        cloud
+            .drop_object(&format!("{TENANT}/erase/{name}.json"), document(seed), &[])
+            .await
+            .expect("drop");
+    }
+    cloud.drain().await;
+    cloud.drain_streams().await;
+    let bucket = cloud.bucket("DropInBucket").to_owned();
+    let gone = call_id_of(&bucket, &format!("{TENANT}/erase/gone.json"));
+    let kept = call_id_of(&bucket, &format!("{TENANT}/erase/kept.json"));
+    let query = "SELECT call_id FROM calls WHERE call_id LIKE 's3-%' ORDER BY call_id";
+    let mut both = vec![
+        json!({"call_id": gone.as_str()}),
+        json!({"call_id": kept.as_str()}),
+    ];
+    both.sort_by_key(|v| v["call_id"].as_str().unwrap_or_default().to_owned());
+    assert_eq!(crate::export::duckdb(&cloud, query).await, both, "exported");
+
+    let reply = cloud
+        .send_to_ingest("DELETE", &format!("/api/v1/calls/{gone}"), Some(TENANT))
+        .await;
+    assert_eq!(reply.status, 204, "{}", reply.body);
+    cloud.drain().await;
+    cloud.drain_streams().await;
+
+    assert!(!in_bucket(&cloud, &format!("{TENANT}/erase/gone.json")).await);
+    assert!(!in_bucket(&cloud, &format!("{TENANT}/erase/gone.meta.json")).await);
+    assert!(in_bucket(&cloud, &format!("{TENANT}/erase/kept.json")).await);
+    assert!(in_bucket(&cloud, &format!("{TENANT}/erase/kept.meta.json")).await);
+    assert_eq!(
+        crate::export::duckdb(&cloud, query).await,
+        [json!({"call_id": kept.as_str()})],
+        "the erased call's row left the export, the other stayed"
+    );
+    let traces = traces_of(&cloud, gone.as_str()).await;
+    assert!(traces.is_empty(), "{gone} is still stored: {traces:#?}");
+    // A second DELETE finds nothing: the erasure is done everywhere.
+    let reply = cloud
+        .send_to_ingest("DELETE", &format!("/api/v1/calls/{gone}"), Some(TENANT))
+        .await;
+    assert_eq!(reply.status, 404);
     cloud.cleanup().await;
 }

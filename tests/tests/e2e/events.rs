@@ -53,7 +53,13 @@ const FUNCTION_EVENTS: &[(&str, &[&str])] = &[
         ],
     ),
     ("invalidate", &["events/dynamodb/call_processed.json"]),
-    ("outbound", &["events/dynamodb/calls_became_processed.json"]),
+    (
+        "outbound",
+        &[
+            "events/dynamodb/calls_became_processed.json",
+            "events/dynamodb/call_erased.json",
+        ],
+    ),
 ];
 
 fn files_of(binary: &str) -> &'static [&'static str] {

@@ -220,7 +220,8 @@ fn documented_queries() -> Vec<String> {
     queries
 }
 
-async fn duckdb(cloud: &TestCloud, query: &str) -> Vec<Value> {
+/// DuckDB's answer to `query` over the export bucket's files (the `calls` view).
+pub async fn duckdb(cloud: &TestCloud, query: &str) -> Vec<Value> {
     let s3 = aws_sdk_s3::Client::new(&load_sdk_config().await);
     let answer = sql::query(
         &s3,

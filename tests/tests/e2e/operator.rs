@@ -43,6 +43,7 @@ async fn store_received(cloud: &TestCloud, call_id: &str, ago: chrono::Duration)
         redactions,
         correlation_id: CorrelationId::parse("correlation_id", call_id).expect("id"),
         received_at: Timestamp::new(chrono::Utc::now() - ago),
+        source: None,
     };
     cloud
         .calls_store()

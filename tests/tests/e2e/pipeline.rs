@@ -404,6 +404,7 @@ async fn a_parked_message_is_processed_once_redriven_after_its_cause_is_fixed() 
         redactions,
         correlation_id: CorrelationId::parse("correlation_id", "late").expect("id"),
         received_at: FixedClock::at("2026-11-07T10:00:00Z").now(),
+        source: None,
     };
     cloud
         .calls_store()

@@ -44,6 +44,7 @@ async fn seed(calls: &dyn CallRepository, tenant: &str, n: usize) {
                     redactions,
                     correlation_id: CorrelationId::parse("c", format!("c-{i}")).expect("id"),
                     received_at: Timestamp::new(start),
+                    source: None,
                 };
                 calls.put_received(&received).await.expect("stored");
             }

@@ -301,3 +301,47 @@ async fn the_s3_test_event_is_acknowledged() {
     let failed = consume(&f.dropin, &f.dlq, &[test], Deadline::NONE).await;
     assert!(failed.is_empty() && f.dlq.parked().is_empty());
 }
+
+#[tokio::test]
+async fn a_call_remembers_the_object_and_sidecar_it_was_read_from_for_erasure() {
+    let f = fixture();
+    put(&f, BUCKET, "acme/in/c-1.json", &call_document("c-1"), &[]);
+    put(&f, BUCKET, "acme/x/call.txt", PLAIN, &[]);
+    let sidecar =
+        json!({"agent_id": "a", "customer_id": "c9", "start_time": "2026-11-02T08:00:00Z"});
+    put(
+        &f,
+        BUCKET,
+        "acme/x/call.meta.json",
+        sidecar.to_string().as_bytes(),
+        &[],
+    );
+    let batch = [
+        event("a", BUCKET, "acme/in/c-1.json"),
+        event("b", BUCKET, "acme/x/call.txt"),
+    ];
+    let failed = consume(&f.dropin, &f.dlq, &batch, Deadline::NONE).await;
+    assert!(failed.is_empty() && f.dlq.parked().is_empty());
+    let acme = tenant("acme");
+    let head = |id: callscope_core::domain::CallId| {
+        let calls = f.calls.clone();
+        let acme = acme.clone();
+        async move { calls.head(&acme, &id).await.unwrap().expect("stored") }
+    };
+    let plain = head(crate::test_support::call_id("c-1")).await;
+    assert_eq!(
+        plain.source,
+        Some(SourceObject {
+            bucket: BUCKET.into(),
+            key: "acme/in/c-1.json".into(),
+            version_id: None,
+            sidecar_key: None,
+        }),
+        "no sidecar was there, so none is remembered"
+    );
+    let with_sidecar = head(objects::call_id_of(BUCKET, "acme/x/call.txt")).await;
+    assert_eq!(
+        with_sidecar.source.and_then(|s| s.sidecar_key).as_deref(),
+        Some("acme/x/call.meta.json")
+    );
+}

@@ -8,7 +8,9 @@ use super::*;
 use crate::admit::AdmitCalls;
 use crate::aggregate::AggregateRollups;
 use crate::consume;
-use crate::memory::{FixedClock, MemoryCalls, MemoryDeadLetter, MemoryPublisher, MemoryRollups};
+use crate::memory::{
+    FixedClock, MemoryCalls, MemoryDeadLetter, MemoryObjects, MemoryPublisher, MemoryRollups,
+};
 use crate::ports::{OutgoingMessage, Received};
 use crate::process::ProcessCalls;
 use crate::test_support::{call, call_id, correlation, tenant};
@@ -20,6 +22,7 @@ struct Pipeline {
     process_queue: Arc<MemoryPublisher>,
     analytics: Arc<MemoryPublisher>,
     reanalyse: Arc<MemoryPublisher>,
+    objects: Arc<MemoryObjects>,
     admit: AdmitCalls,
     process: ProcessCalls,
     aggregate: AggregateRollups,
@@ -33,6 +36,7 @@ fn pipeline() -> Pipeline {
     let process_queue = Arc::new(MemoryPublisher::default());
     let analytics = Arc::new(MemoryPublisher::default());
     let reanalyse = Arc::new(MemoryPublisher::default());
+    let objects = Arc::new(MemoryObjects::default());
     Pipeline {
         admit: AdmitCalls::new(calls.clone(), process_queue.clone(), clock.clone()),
         process: ProcessCalls::new(
@@ -47,9 +51,10 @@ fn pipeline() -> Pipeline {
             calls.clone(),
             analytics.clone(),
             reanalyse.clone(),
-            Arc::new(NoRawObjects),
+            objects.clone(),
             clock,
         ),
+        objects,
         calls,
         rollups,
         process_queue,
@@ -223,4 +228,52 @@ async fn a_reanalysis_is_queued_for_processed_calls_only_with_the_next_revision(
         .reanalyse(&tenant("acme"), &call_id("c-9"))
         .await;
     assert!(matches!(missing, Err(LifecycleError::NotFound(_))));
+}
+
+#[tokio::test]
+async fn erasing_a_call_read_from_an_object_deletes_the_object_and_its_sidecar_retryably() {
+    let p = pipeline();
+    let source = SourceObject {
+        bucket: "drop".into(),
+        key: "acme/in/c-1.txt".into(),
+        version_id: None,
+        sidecar_key: Some("acme/in/c-1.meta.json".into()),
+    };
+    for key in [
+        "acme/in/c-1.txt",
+        "acme/in/c-1.meta.json",
+        "acme/in/c-2.txt",
+    ] {
+        p.objects.put("drop", key, Default::default());
+    }
+    p.admit
+        .admit_from(
+            &tenant("acme"),
+            vec![(call("c-1", "ana"), correlation("c-1"), Some(source))],
+            Deadline::NONE,
+        )
+        .await;
+    // The store of raw objects is down: the call stays, to be erased by the retry.
+    p.objects.set_unavailable(true);
+    let failed = p
+        .lifecycle
+        .erase(&tenant("acme"), &call_id("c-1"), "user-1")
+        .await;
+    assert!(
+        matches!(failed, Err(LifecycleError::Store(_))),
+        "{failed:?}"
+    );
+    assert_eq!(p.calls.len(), 1);
+    p.objects.set_unavailable(false);
+    p.lifecycle
+        .erase(&tenant("acme"), &call_id("c-1"), "user-1")
+        .await
+        .expect("erased");
+    assert!(p.calls.is_empty());
+    assert!(!p.objects.contains("drop", "acme/in/c-1.txt"));
+    assert!(!p.objects.contains("drop", "acme/in/c-1.meta.json"));
+    assert!(
+        p.objects.contains("drop", "acme/in/c-2.txt"),
+        "another object stays"
+    );
 }

@@ -7,6 +7,7 @@ use std::sync::Mutex;
 use async_trait::async_trait;
 use callscope_core::analysis::CallAnalysis;
 use callscope_core::domain::{CallId, TenantId, Timestamp, Transcript};
+use callscope_core::objects::SourceObject;
 use callscope_core::similarity::Signature;
 
 use super::lock;
@@ -32,6 +33,7 @@ struct Record {
     failure_reason: Option<String>,
     /// When the transcript and analysis expire (the table's TTL attribute).
     expires_at: Option<i64>,
+    source: Option<SourceObject>,
 }
 
 impl Record {
@@ -233,6 +235,7 @@ impl CallRepository for MemoryCalls {
                 attempts: 0,
                 failure_reason: None,
                 expires_at: None,
+                source: call.source.clone(),
             },
         );
         Ok(PutOutcome::Created)
@@ -285,6 +288,7 @@ impl CallRepository for MemoryCalls {
                 correlation_id: r.stored.correlation_id.clone(),
                 received_at: r.received_at,
                 revision: r.stored.revision,
+                source: r.source.clone(),
             }))
     }
 

@@ -1,12 +1,16 @@
-//! Objects in memory: a bucket map with a switch to make reads fail for now.
+//! Objects in memory: a bucket map with a switch to make reads (and erasure's deletes) fail
+//! for now.
 
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Mutex;
 
 use async_trait::async_trait;
+use callscope_core::domain::{CallId, TenantId};
+use callscope_core::objects::SourceObject;
 
-use crate::ports::{ObjectError, ObjectStore, StoredObject};
+use crate::lifecycle::RawObjects;
+use crate::ports::{ObjectError, ObjectStore, StoreError, StoredObject};
 
 #[derive(Debug, Default)]
 pub struct MemoryObjects {
@@ -20,6 +24,13 @@ impl MemoryObjects {
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .insert((bucket.to_owned(), key.to_owned()), object);
+    }
+
+    pub fn contains(&self, bucket: &str, key: &str) -> bool {
+        self.objects
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .contains_key(&(bucket.to_owned(), key.to_owned()))
     }
 
     pub fn set_unavailable(&self, unavailable: bool) {
@@ -51,5 +62,27 @@ impl ObjectStore for MemoryObjects {
             });
         }
         Ok(object.clone())
+    }
+}
+
+#[async_trait]
+impl RawObjects for MemoryObjects {
+    async fn delete(
+        &self,
+        _tenant: &TenantId,
+        _call_id: &CallId,
+        object: &SourceObject,
+    ) -> Result<(), StoreError> {
+        if self.unavailable.load(Ordering::SeqCst) {
+            return Err(StoreError::Unavailable {
+                operation: format!("deleting {}", object.key),
+                detail: "switched off".into(),
+            });
+        }
+        let mut objects = self.objects.lock().unwrap_or_else(|e| e.into_inner());
+        for key in std::iter::once(&object.key).chain(object.sidecar_key.as_ref()) {
+            objects.remove(&(object.bucket.clone(), key.clone()));
+        }
+        Ok(())
     }
 }

@@ -1,5 +1,6 @@
 //! The outbound ports in memory: a bus that keeps what it accepted (and can refuse events
-//! whose detail contains a marker), an object store that keeps what was written.
+//! whose detail contains a marker), an object store that keeps what was written (and lists,
+//! reads and conditionally replaces it for erasure, its ETag a hash of the bytes).
 
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -8,7 +9,9 @@ use std::sync::Mutex;
 use async_trait::async_trait;
 
 use super::lock;
-use crate::ports::{BusEvent, EventBus, ExportStore, OutboundError};
+use crate::ports::{
+    BusEvent, EventBus, ExportFile, ExportFiles, ExportStore, OutboundError, Swapped,
+};
 
 #[derive(Debug, Default)]
 pub struct MemoryBus {
@@ -75,5 +78,68 @@ impl ExportStore for MemoryExport {
         }
         lock(&self.objects).insert(key.to_owned(), bytes);
         Ok(())
+    }
+}
+
+impl MemoryExport {
+    fn check_available(&self, operation: &str) -> Result<(), OutboundError> {
+        if self.unavailable.load(Ordering::SeqCst) {
+            return Err(OutboundError {
+                operation: operation.to_owned(),
+                detail: "the in-memory store is switched off".into(),
+            });
+        }
+        Ok(())
+    }
+}
+
+fn etag_of(bytes: &[u8]) -> String {
+    use std::hash::{Hash, Hasher};
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    bytes.hash(&mut hasher);
+    format!("{:016x}", hasher.finish())
+}
+
+#[async_trait]
+impl ExportFiles for MemoryExport {
+    async fn list(&self, prefix: &str) -> Result<Vec<String>, OutboundError> {
+        self.check_available(&format!("ListObjectsV2 {prefix}"))?;
+        Ok(lock(&self.objects)
+            .keys()
+            .filter(|k| k.starts_with(prefix))
+            .cloned()
+            .collect())
+    }
+
+    async fn read(&self, key: &str) -> Result<Option<ExportFile>, OutboundError> {
+        self.check_available(&format!("GetObject {key}"))?;
+        Ok(lock(&self.objects).get(key).map(|bytes| ExportFile {
+            key: key.to_owned(),
+            etag: etag_of(bytes),
+            bytes: bytes.clone(),
+        }))
+    }
+
+    async fn swap(
+        &self,
+        key: &str,
+        etag: &str,
+        bytes: Option<Vec<u8>>,
+    ) -> Result<Swapped, OutboundError> {
+        self.check_available(&format!("PutObject {key}"))?;
+        let mut objects = lock(&self.objects);
+        match (objects.get(key), bytes) {
+            (None, None) => Ok(Swapped::Done),
+            (Some(now), _) if etag_of(now) != etag => Ok(Swapped::Changed),
+            (None, Some(_)) => Ok(Swapped::Changed),
+            (Some(_), None) => {
+                objects.remove(key);
+                Ok(Swapped::Done)
+            }
+            (Some(_), Some(bytes)) => {
+                objects.insert(key.to_owned(), bytes);
+                Ok(Swapped::Done)
+            }
+        }
     }
 }

@@ -30,6 +30,7 @@ async fn world(ids: &[&str], transcript_tenants: &[&str]) -> World {
             redactions: RedactionCounts::default(),
             correlation_id: correlation(&format!("corr-{id}")),
             received_at: Timestamp::parse("at", AT).unwrap(),
+            source: None,
         };
         calls.put_received(&received).await.unwrap();
         analyse(&calls, &acme, id, AT, true).await;

@@ -4,6 +4,7 @@
 use async_trait::async_trait;
 use callscope_core::analysis::CallAnalysis;
 use callscope_core::domain::{Call, CallId, CorrelationId, TenantId, Timestamp};
+use callscope_core::objects::SourceObject;
 use callscope_core::redaction::RedactionCounts;
 use callscope_core::similarity::Signature;
 
@@ -38,6 +39,8 @@ pub struct ReceivedCall {
     pub redactions: RedactionCounts,
     pub correlation_id: CorrelationId,
     pub received_at: Timestamp,
+    /// The object it was read from (none: it arrived as a document over HTTP or a queue).
+    pub source: Option<SourceObject>,
 }
 
 /// What a conditional put of a new call found.
@@ -73,6 +76,8 @@ pub struct CallHead {
     pub correlation_id: CorrelationId,
     pub received_at: Timestamp,
     pub revision: u32,
+    /// The object it was read from, which erasing it deletes.
+    pub source: Option<SourceObject>,
 }
 
 /// What processing a call produced.

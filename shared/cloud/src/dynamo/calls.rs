@@ -306,6 +306,7 @@ impl CallRepository for DynamoCalls {
             correlation_id: item.correlation_id,
             received_at: item.received_at,
             revision: item.revision.unwrap_or(0),
+            source: item.source_object,
         }))
     }
 

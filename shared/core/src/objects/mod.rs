@@ -8,7 +8,7 @@ mod pattern;
 #[cfg(test)]
 mod tests;
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::domain::{CallId, TenantId};
@@ -23,6 +23,20 @@ pub const MAX_OBJECT_BYTES: u64 = 16_000_000;
 
 /// A sidecar's limit: it holds a few metadata fields.
 pub const MAX_SIDECAR_BYTES: u64 = 64_000;
+
+/// The object a call was read from (and its sidecar, when the call's metadata came from one):
+/// what erasing the call deletes. Stored on the call item.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SourceObject {
+    pub bucket: String,
+    pub key: String,
+    /// The version read, in a versioned bucket.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub version_id: Option<String>,
+    /// `NAME.meta.json` beside it, when it was read for the call.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sidecar_key: Option<String>,
+}
 
 /// One object S3 says was created.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -10,6 +10,7 @@ use callscope_core::domain::{
     AgentId, Call, CallId, CorrelationId, CustomerId, Language, Outcome, TeamId, TenantId,
     Timestamp, Transcript, Utterance,
 };
+use callscope_core::objects::SourceObject;
 use callscope_core::redaction::RedactionCounts;
 use callscope_core::roles::SpeakerRoles;
 use callscope_core::similarity::Signature;
@@ -124,6 +125,10 @@ pub struct CallItem {
     /// Its analysis revision: absent until it is re-analysed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub revision: Option<u32>,
+    /// The drop-in object the call was read from (erasing the call deletes it); absent for
+    /// calls sent as documents, and on items written before it was recorded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source_object: Option<SourceObject>,
 }
 
 impl CallItem {
@@ -135,6 +140,7 @@ impl CallItem {
             redactions,
             correlation_id,
             received_at,
+            source,
         } = received;
         let listing = CallListing::of(tenant, call, CallStatus::Received, *received_at);
         let sort_key = format!("{}#{}", listing.start_time, listing.call_id);
@@ -160,6 +166,7 @@ impl CallItem {
             failed_at: None,
             last_requeued_at: None,
             revision: None,
+            source_object: source.clone(),
             tenant: listing.tenant,
             call_id: listing.call_id,
             agent_id: listing.agent_id,
@@ -455,6 +462,7 @@ mod tests {
             redactions: RedactionCounts::default(),
             correlation_id: CorrelationId::parse("correlation_id", "r-1").expect("id"),
             received_at: Timestamp::parse("received_at", "2026-11-02T10:00:00Z").expect("time"),
+            source: None,
         };
         let item: HashMap<String, AttributeValue> =
             serde_dynamo::to_item(CallItem::received(&received)).expect("item");
@@ -462,5 +470,41 @@ mod tests {
         let stored = back.into_stored(received.call.utterances.clone());
         assert_eq!(stored.call.roles, Some(roles));
         assert_eq!(stored.call, received.call);
+    }
+
+    #[test]
+    fn the_source_object_is_kept_and_an_item_without_one_still_reads() {
+        let call = callscope_core::formats::parse_value(
+            serde_json::json!({
+                "call_id": "c-2", "agent_id": "a", "customer_id": "k",
+                "start_time": "2026-11-02T09:00:00Z",
+                "transcript": "Agent: Hello.\nCustomer: Hi."
+            }),
+            callscope_core::formats::Format::Auto,
+        )
+        .expect("valid");
+        let source = SourceObject {
+            bucket: "drop".into(),
+            key: "acme/x.json".into(),
+            version_id: Some("v1".into()),
+            sidecar_key: Some("acme/x.meta.json".into()),
+        };
+        let received = ReceivedCall {
+            tenant: TenantId::parse("tenant", "acme").expect("tenant"),
+            content_hash: call.fingerprint(),
+            call,
+            redactions: RedactionCounts::default(),
+            correlation_id: CorrelationId::parse("correlation_id", "r-2").expect("id"),
+            received_at: Timestamp::parse("received_at", "2026-11-02T10:00:00Z").expect("time"),
+            source: Some(source.clone()),
+        };
+        let mut item: HashMap<String, AttributeValue> =
+            serde_dynamo::to_item(CallItem::received(&received)).expect("item");
+        let back: CallItem = serde_dynamo::from_item(item.clone()).expect("read back");
+        assert_eq!(back.source_object, Some(source));
+        // Items written before the attribute existed.
+        item.remove("source_object");
+        let old: CallItem = serde_dynamo::from_item(item).expect("read back");
+        assert_eq!(old.source_object, None);
     }
 }

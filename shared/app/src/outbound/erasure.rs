@@ -1,0 +1,148 @@
+//! Erasure in the Parquet export (the outbound function): when a PROCESSED call's item leaves
+//! the calls table (its REMOVE on the stream, whose old image names the tenant, the start day
+//! and the last analysis time), its rows leave the export. Only the files of that tenant's day
+//! can hold them (`partition_prefix`); each is read, and written back without the call's rows,
+//! or deleted when nothing else is left.
+//!
+//! Idempotent, so at-least-once is enough: a second pass finds no row to remove. Each rewrite
+//! is conditional on the file being the version read (S3's If-Match), so two erasures rewriting
+//! one file at once (records of different calls are on different shards) cannot undo each
+//! other: the loser reads the file again. Rows analysed after the erased incarnation's last
+//! analysis belong to a call sent again under the same id, and stay.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use callscope_core::domain::{CallId, Day, TenantId, Timestamp};
+use callscope_export::{partition_prefix, without_rows, Rewrite};
+
+use crate::ports::{ExportFiles, OutboundError, Swapped};
+
+/// Reads of one file before a rewrite gives up for this batch (then the record is retried).
+const ATTEMPTS: u32 = 5;
+
+/// A PROCESSED call the stream shows erased.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ErasedCall {
+    pub tenant: TenantId,
+    pub call_id: CallId,
+    /// The UTC day it started: its partition.
+    pub day: Day,
+    /// Its last analysis (the old image's `processed_at`): rows analysed up to then are its.
+    pub analysed_until: Timestamp,
+}
+
+/// What an erasure batch did: `retry_from` is the first erased call (by index) to retry.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ErasureReport {
+    pub rows_removed: usize,
+    pub files_rewritten: usize,
+    pub files_deleted: usize,
+    /// Files in a partition that are not the export's Parquet (left, and logged at ERROR).
+    pub unreadable: Vec<String>,
+    pub retry_from: Option<usize>,
+}
+
+#[derive(Debug, Clone)]
+pub struct ExportErasure {
+    files: Arc<dyn ExportFiles>,
+}
+
+impl ExportErasure {
+    pub fn new(files: Arc<dyn ExportFiles>) -> Self {
+        Self { files }
+    }
+
+    /// Takes the calls' rows out of the export, partition by partition.
+    pub async fn erase(&self, batch: &[ErasedCall]) -> ErasureReport {
+        let mut report = ErasureReport::default();
+        let mut partitions: BTreeMap<(&TenantId, Day), Vec<(usize, &ErasedCall)>> = BTreeMap::new();
+        for (index, call) in batch.iter().enumerate() {
+            partitions
+                .entry((&call.tenant, call.day))
+                .or_default()
+                .push((index, call));
+        }
+        for ((tenant, day), calls) in partitions {
+            let prefix = format!("{}/", partition_prefix(tenant, day));
+            let erased: Vec<&ErasedCall> = calls.iter().map(|(_, c)| *c).collect();
+            if let Err(error) = self.erase_in(&prefix, &erased, &mut report).await {
+                tracing::warn!(%error, %prefix, "erased calls' rows not yet out of the export; will retry");
+                let first = calls.iter().map(|(i, _)| *i).min().unwrap_or(0);
+                report.retry_from = Some(report.retry_from.map_or(first, |r| r.min(first)));
+            }
+        }
+        if report.rows_removed > 0 {
+            tracing::info!(
+                rows = report.rows_removed,
+                rewritten = report.files_rewritten,
+                deleted = report.files_deleted,
+                "erased calls' rows taken out of the export"
+            );
+        }
+        report
+    }
+
+    async fn erase_in(
+        &self,
+        prefix: &str,
+        calls: &[&ErasedCall],
+        report: &mut ErasureReport,
+    ) -> Result<(), OutboundError> {
+        let keys = self.files.list(prefix).await?;
+        for key in keys.iter().filter(|k| k.ends_with(".parquet")) {
+            self.rewrite(key, calls, report).await?;
+        }
+        Ok(())
+    }
+
+    /// One file without the calls' rows; read again when it changed under the rewrite.
+    async fn rewrite(
+        &self,
+        key: &str,
+        calls: &[&ErasedCall],
+        report: &mut ErasureReport,
+    ) -> Result<(), OutboundError> {
+        let erased = |call_id: &str, at: chrono::DateTime<chrono::Utc>| {
+            calls
+                .iter()
+                .any(|c| c.call_id.as_str() == call_id && at <= c.analysed_until.time())
+        };
+        for _ in 0..ATTEMPTS {
+            let Some(file) = self.files.read(key).await? else {
+                return Ok(());
+            };
+            let (bytes, removed) = match without_rows(file.bytes, erased) {
+                Ok(Rewrite::Unchanged { .. }) => return Ok(()),
+                Ok(Rewrite::Empty { removed }) => (None, removed),
+                Ok(Rewrite::Rewritten { removed, bytes, .. }) => (Some(bytes), removed),
+                // Retrying cannot make it readable; an operator has to look at it.
+                Err(error) => {
+                    tracing::error!(%error, key, "a file in the export is not its Parquet; erasure left it");
+                    report.unreadable.push(key.to_owned());
+                    return Ok(());
+                }
+            };
+            let deleting = bytes.is_none();
+            match self.files.swap(key, &file.etag, bytes).await? {
+                Swapped::Done => {
+                    report.rows_removed += removed;
+                    if deleting {
+                        report.files_deleted += 1;
+                    } else {
+                        report.files_rewritten += 1;
+                    }
+                    return Ok(());
+                }
+                Swapped::Changed => {}
+            }
+        }
+        Err(OutboundError {
+            operation: format!("rewriting {key}"),
+            detail: format!("it changed under the rewrite {ATTEMPTS} times in a row"),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests;

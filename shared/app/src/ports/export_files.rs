@@ -1,0 +1,42 @@
+//! The export bucket's files as erasure rewrites them: listed under a partition, read with the
+//! version they are, and replaced or deleted only while still that version, so two rewrites of
+//! one file at once (two erasures on different stream shards) cannot undo each other.
+
+use async_trait::async_trait;
+
+use super::OutboundError;
+
+/// An exported file as read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExportFile {
+    pub key: String,
+    pub bytes: Vec<u8>,
+    /// The version read (S3's ETag): what a replacement is conditional on.
+    pub etag: String,
+}
+
+/// What a conditional replacement found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Swapped {
+    Done,
+    /// The file changed (or went) since it was read: read it again.
+    Changed,
+}
+
+#[async_trait]
+pub trait ExportFiles: Send + Sync + std::fmt::Debug {
+    /// The keys under `prefix`, every page of them.
+    async fn list(&self, prefix: &str) -> Result<Vec<String>, OutboundError>;
+
+    /// The file, or `None` when it is not there (any more).
+    async fn read(&self, key: &str) -> Result<Option<ExportFile>, OutboundError>;
+
+    /// Replaces the file at `key` with `bytes` (`None`: deletes it), only if it is still the
+    /// version `etag`. Deleting a file that is already gone is `Done`.
+    async fn swap(
+        &self,
+        key: &str,
+        etag: &str,
+        bytes: Option<Vec<u8>>,
+    ) -> Result<Swapped, OutboundError>;
+}
