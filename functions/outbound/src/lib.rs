@@ -7,7 +7,9 @@ use std::sync::Arc;
 
 use aws_lambda_events::event::dynamodb::{Event, EventRecord};
 use aws_lambda_events::event::streams::{DynamoDbBatchItemFailure, DynamoDbEventResponse};
-use callscope_app::outbound::{Outbound, Processed};
+use callscope_app::outbound::{Alerts, Outbound, Processed};
+use callscope_app::ports::SystemClock;
+use callscope_app::settings::SettingsCache;
 use callscope_cloud::aws::AwsClients;
 use callscope_cloud::config::OutboundConfig;
 use callscope_cloud::outbound::{EventBridgeBus, S3Export};
@@ -27,7 +29,11 @@ pub fn handler(
             Arc::new(EventBridgeBus::new(events, config.event_bus_name.clone())),
             Arc::new(S3Export::new(s3, config.export_bucket.clone())),
             config.transcript_tenants.clone(),
-        ),
+        )
+        .with_alerts(Alerts::new(SettingsCache::new(
+            clients.settings(&config.calls_table),
+            Arc::new(SystemClock),
+        ))),
     }
 }
 
@@ -64,6 +70,7 @@ impl StreamHandler {
         tracing::info!(
             records = event.records.len(),
             published = report.published,
+            alerts = report.alerts,
             exported_rows = report.exported_rows,
             files = report.files.len(),
             "processed calls sent out"
