@@ -19,7 +19,7 @@ pub struct CallAlertDetail {
     pub version: u32,
     /// `{tenant}/{call_id}/{analysed_at}/{rule_id}`: the same for every delivery of one rule
     /// firing on one analysis, however often process or the stream ran; a re-analysis (a later
-    /// `analysed_at`) is a new analysis and may alert again.
+    /// `analysed_at`) is a new analysis, so its alerts are new ones.
     pub event_id: String,
     /// The `event_id` of the `CallAnalysed` event of the same analysis.
     pub analysis_event_id: String,
