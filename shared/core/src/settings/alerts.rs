@@ -176,7 +176,7 @@ impl Condition {
     fn validate(&self) -> Result<(), InputError> {
         match self {
             Condition::ScoreBelow { score } if !(1..=100).contains(score) => Err(
-                InputError::invalid("score", "must be 1–100 (a score below 0 never happens)"),
+                InputError::invalid("score", "must be 1–100 (no call scores below 0)"),
             ),
             Condition::TrackerHit { tracker } => name(tracker, "tracker"),
             Condition::ClosingSentimentBelow { sentiment }
