@@ -270,6 +270,29 @@ test('the settings page saves a tracker rule and agent names, and shows the API 
   await page.locator('table.data tbody th', { hasText: 'Named In Settings' }).waitFor();
 });
 
+test('the settings page saves an alert rule and shows the API refusing one out of range', async () => {
+  await open('settings');
+  await page.locator('[data-testid=settings-version]').waitFor();
+  await page.getByRole('button', { name: 'Add an alert rule' }).click();
+  const rule = page.locator('[data-testid=alerts] tbody tr').last();
+  await rule.getByLabel('Rule id').fill('ui-low');
+  await rule.getByLabel('Rule name').fill('Score under 101');
+  await rule.getByLabel('Value').fill('101');
+  await page.getByTestId('save-alerts').click();
+  assert.match(await page.getByTestId('error-alerts').innerText(), /^rules\.\d+\.condition\.score: must be 1–100/);
+  await rule.getByLabel('Value').fill('40');
+  await rule.getByLabel('When').selectOption('interruptions_at_least');
+  await rule.getByLabel('Interrupted by').selectOption('any');
+  await page.getByTestId('save-alerts').click();
+  await page.getByTestId('saved-alerts').waitFor();
+  const alerts = await getJson('/api/v1/settings/alerts');
+  assert.deepEqual(alerts.value.rules.find((r) => r.id === 'ui-low'), {
+    id: 'ui-low', name: 'Score under 101', enabled: true,
+    condition: { kind: 'interruptions_at_least', count: 40, by: 'any' },
+  });
+  assert.equal(Number(await text('[data-testid=settings-version]')), alerts.version);
+});
+
 test('a call is deleted from its page only after the dialog is confirmed', async () => {
   const callId = `ui-erase-${Date.now()}`;
   const posted = await fetch(`${BASE}/api/v1/calls`, {

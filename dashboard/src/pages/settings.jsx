@@ -1,4 +1,4 @@
-// Settings: the tenant's tracker rules, scorecard and agent and team names, edited as forms
+// Settings: the tenant's tracker rules, scorecard, agent and team names and alert rules, edited as forms
 // and saved with PUT /api/v1/settings/{section} and the version read (If-Match), so a change
 // made elsewhere meanwhile is refused (412) instead of overwritten. The API's own refusal
 // (422 naming the field) is shown as it says it.
@@ -24,6 +24,12 @@ const MEASURES = [
   ['tracker_absent', 'Tracker not mentioned (yes/no)'],
 ];
 const YES_NO = ['next_step_agreed', 'tracker_present', 'tracker_absent'];
+// Each alert condition's one field (docs/alerts.md#alert-rules); the form holds it as `value`.
+const ALERT_FIELDS = {
+  score_below: 'score', tracker_hit: 'tracker', category_hit: 'category',
+  closing_sentiment_below: 'sentiment', interruptions_at_least: 'count', outcome_is: 'outcome',
+};
+const NUMERIC_ALERT_FIELDS = ['score', 'sentiment', 'count'];
 
 const number = (s) => (s === '' || s === undefined || s === null ? undefined : Number(s));
 const phrasesOf = (text) => text.split(',').map((p) => p.trim()).filter(Boolean);
@@ -41,6 +47,21 @@ export function criterionBody(c) {
   }
   return body;
 }
+
+/** An alert rule as the form holds it → as the API takes it. */
+export function alertRuleBody(r) {
+  const field = ALERT_FIELDS[r.kind];
+  const value = NUMERIC_ALERT_FIELDS.includes(field) ? number(r.value) : r.value;
+  const condition = { kind: r.kind, [field]: value };
+  if (r.kind === 'interruptions_at_least') condition.by = r.by;
+  return { id: r.id, name: r.name, enabled: r.enabled !== 'no', condition };
+}
+
+/** An alert rule as the API answers it → as the form holds it. */
+const alertRuleRow = (r) => ({
+  id: r.id, name: r.name, enabled: r.enabled === false ? 'no' : 'yes', kind: r.condition.kind,
+  value: String(r.condition[ALERT_FIELDS[r.condition.kind]] ?? ''), by: r.condition.by || 'agent',
+});
 
 function Saver({ label, section, version, body, onSaved }) {
   const [state, setState] = useState({});
@@ -121,6 +142,7 @@ function Editor({ doc }) {
   );
   const [agents, setAgents] = useState(doc.agents.agents.map((a) => ({ ...a, team_id: a.team_id ?? '' })));
   const [teams, setTeams] = useState(doc.agents.teams);
+  const [alerts, setAlerts] = useState((doc.alerts?.rules || []).map(alertRuleRow));
   const weights = criteria.reduce((s, c) => s + (Number(c.weight) || 0), 0);
   return (
     <>
@@ -225,6 +247,36 @@ function Editor({ doc }) {
             agents: agents.map(({ team_id, ...a }) => (team_id ? { ...a, team_id } : a)),
             teams,
           })}
+        />
+      </section>
+      <section aria-labelledby="h-alerts">
+        <h2 id="h-alerts">Alert rules</h2>
+        <p>
+          Each rule a call breaks raises a CallAlert event on the stack's EventBridge bus, with the evidence. Value: the score (1–100) for score_below, a tracker's name for tracker_hit, a category for category_hit, the customer's closing sentiment (-1 to 1) for closing_sentiment_below, a count for interruptions_at_least (by whom), an outcome for outcome_is.
+        </p>
+        <Rows
+          testid="alerts"
+          rows={alerts}
+          setRows={setAlerts}
+          empty="No alert rules."
+          fields={[
+            { key: 'id', label: 'Rule id', size: 10 },
+            { key: 'name', label: 'Rule name', size: 20 },
+            { key: 'kind', label: 'When', options: Object.keys(ALERT_FIELDS) },
+            { key: 'value', label: 'Value', size: 10 },
+            { key: 'by', label: 'Interrupted by', options: ['agent', 'customer', 'any'] },
+            { key: 'enabled', label: 'Enabled', options: ['yes', 'no'] },
+          ]}
+        />
+        <button type="button" onClick={() => setAlerts([...alerts, { id: '', name: '', kind: 'score_below', value: '', by: 'agent', enabled: 'yes' }])}>
+          Add an alert rule
+        </button>
+        <Saver
+          label="Save alert rules"
+          section="alerts"
+          version={version}
+          onSaved={setVersion}
+          body={() => ({ rules: alerts.map(alertRuleBody) })}
         />
       </section>
     </>

@@ -8,7 +8,9 @@ use std::sync::Arc;
 
 use aws_lambda_events::event::dynamodb::{Event, EventRecord};
 use aws_lambda_events::event::streams::{DynamoDbBatchItemFailure, DynamoDbEventResponse};
-use callscope_app::outbound::{ErasedCall, ExportErasure, Outbound, Processed};
+use callscope_app::outbound::{Alerts, ErasedCall, ExportErasure, Outbound, Processed};
+use callscope_app::ports::SystemClock;
+use callscope_app::settings::SettingsCache;
 use callscope_cloud::aws::AwsClients;
 use callscope_cloud::config::OutboundConfig;
 use callscope_cloud::outbound::{EventBridgeBus, S3Export};
@@ -23,12 +25,18 @@ pub fn handler(
     s3: aws_sdk_s3::Client,
 ) -> StreamHandler {
     let export = Arc::new(S3Export::new(s3, config.export_bucket.clone()));
-    StreamHandler::new(Outbound::new(
-        clients.calls(&config.calls_table),
-        Arc::new(EventBridgeBus::new(events, config.event_bus_name.clone())),
-        export.clone(),
-        config.transcript_tenants.clone(),
-    ))
+    StreamHandler::new(
+        Outbound::new(
+            clients.calls(&config.calls_table),
+            Arc::new(EventBridgeBus::new(events, config.event_bus_name.clone())),
+            export.clone(),
+            config.transcript_tenants.clone(),
+        )
+        .with_alerts(Alerts::new(SettingsCache::new(
+            clients.settings(&config.calls_table),
+            Arc::new(SystemClock),
+        ))),
+    )
     .with_erasure(ExportErasure::new(export))
 }
 
@@ -75,6 +83,7 @@ impl StreamHandler {
             tracing::info!(
                 records = event.records.len(),
                 published = report.published,
+                alerts = report.alerts,
                 exported_rows = report.exported_rows,
                 files = report.files.len(),
                 "processed calls sent out"

@@ -37,12 +37,15 @@ pub struct SettingsDocument {
     /// `{days}`: days a call's transcript and analysis are kept; `null` keeps them.
     #[schema(value_type = Object)]
     pub retention: serde_json::Value,
+    /// `{rules: [{id, name, enabled, condition: {kind, …}}]}`: the tenant's alert rules.
+    #[schema(value_type = Object)]
+    pub alerts: serde_json::Value,
 }
 
 /// One section and the version of the document it belongs to (also sent as `ETag: "N"`).
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct SettingsSection {
-    /// `trackers`, `scorecard`, `agents` or `retention`.
+    /// `trackers`, `scorecard`, `agents`, `retention` or `alerts`.
     pub section: String,
     pub version: u64,
     /// The section's value; `null` for a scorecard left to the built-in criteria.
@@ -53,7 +56,7 @@ pub struct SettingsSection {
 fn section_of(raw: &str) -> Result<Section, ApiError> {
     Section::parse(raw).ok_or_else(|| {
         ApiError::NotFound(format!(
-            "No settings section {raw:?}: one of trackers, scorecard, agents, retention"
+            "No settings section {raw:?}: one of trackers, scorecard, agents, retention, alerts"
         ))
     })
 }
@@ -128,6 +131,7 @@ pub async fn get_settings(
             scorecard: value(Section::Scorecard),
             agents: value(Section::Agents),
             retention: value(Section::Retention),
+            alerts: value(Section::Alerts),
         }),
     ))
 }
@@ -135,7 +139,7 @@ pub async fn get_settings(
 /// One settings section of the caller's tenant.
 #[utoipa::path(
     get, path = "/api/v1/settings/{section}", tag = "settings",
-    params(("section" = String, Path, description = "`trackers`, `scorecard`, `agents` or `retention`", pattern = "^(trackers|scorecard|agents|retention)$")),
+    params(("section" = String, Path, description = "`trackers`, `scorecard`, `agents`, `retention` or `alerts`", pattern = "^(trackers|scorecard|agents|retention|alerts)$")),
     responses(
         (status = 200, description = "The section and the document's version", body = SettingsSection,
             headers(("ETag" = String, description = "The version, quoted: send it back as If-Match"))),
@@ -169,7 +173,7 @@ pub async fn get_section(
 #[utoipa::path(
     put, path = "/api/v1/settings/{section}", tag = "settings",
     params(
-        ("section" = String, Path, description = "`trackers`, `scorecard`, `agents` or `retention`", pattern = "^(trackers|scorecard|agents|retention)$"),
+        ("section" = String, Path, description = "`trackers`, `scorecard`, `agents`, `retention` or `alerts`", pattern = "^(trackers|scorecard|agents|retention|alerts)$"),
         ("If-Match" = Option<String>, Header, nullable = false, description = "The version the change was made from (`\"N\"`, the ETag of a GET; `\"0\"` before the first write); absent or `*`: write whatever is stored", pattern = r#"^(\*|(W/)?"?[0-9]{1,19}"?)$"#),
     ),
     request_body(content = Object, description = "The section's new value (docs/api.md#settings)", content_type = "application/json"),
@@ -180,7 +184,7 @@ pub async fn get_section(
         (status = 404, description = "No such section", body = Problem),
         (status = 412, description = "If-Match names a version that is no longer current: read again, reapply, retry", body = Problem),
         (status = 413, description = "The body is over 256 KB", body = ValidationProblem),
-        (status = 422, description = "A value breaks its rule or a limit (too many rules or phrases, an empty phrase, weights not summing to 100, an unknown measure, a bad benchmark band); `detail[0].loc` names the field", body = ValidationProblem),
+        (status = 422, description = "A value breaks its rule or a limit (too many rules or phrases, an empty phrase, weights not summing to 100, an unknown measure, a bad benchmark band, an alert threshold out of range); `detail[0].loc` names the field", body = ValidationProblem),
         (status = 401, description = "No token, or one without the tenant claim", body = Refusal),
         (status = 403, description = "The token lacks the write scope, or its tenant claim is not a valid tenant id", body = Refusal),
         (status = 503, description = "The settings cannot be written now; retrying is safe", body = Problem,

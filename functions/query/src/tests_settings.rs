@@ -116,6 +116,11 @@ async fn bad_settings_are_422_naming_the_field_and_unknown_sections_404() {
             json!(["body", "rules", 0, "phrases", 0]),
         ),
         ("retention", json!({"days": -1}), json!(["body", "days"])),
+        (
+            "alerts",
+            json!({"rules": [{"id": "low", "name": "Low", "condition": {"kind": "score_below", "score": 0}}]}),
+            json!(["body", "rules", 0, "condition", "score"]),
+        ),
     ];
     for (section, body, loc) in cases {
         let reply = send(
@@ -144,6 +149,39 @@ async fn bad_settings_are_422_naming_the_field_and_unknown_sections_404() {
         bad_etag.body["detail"][0]["loc"],
         json!(["header", "If-Match"])
     );
-    let unknown = send(&r, "GET", "/api/v1/settings/alerts", "acme", None, None).await;
+    let unknown = send(&r, "GET", "/api/v1/settings/billing", "acme", None, None).await;
     assert_eq!(unknown.status, 404);
+}
+
+#[tokio::test]
+async fn alert_rules_are_written_and_read_back_with_their_version() {
+    let r = router();
+    let rules = json!({"rules": [
+        {"id": "low-score", "name": "Low score", "condition": {"kind": "score_below", "score": 40}},
+        {"id": "lost", "name": "Deal lost", "enabled": false,
+         "condition": {"kind": "outcome_is", "outcome": "lost"}}]});
+    let put = send(
+        &r,
+        "PUT",
+        "/api/v1/settings/alerts",
+        "acme",
+        Some(rules.clone()),
+        Some("\"0\""),
+    )
+    .await;
+    assert_eq!(
+        (put.status, put.header("etag")),
+        (200, Some("\"1\"")),
+        "{}",
+        put.body
+    );
+    let mut stored = rules.clone();
+    stored["rules"][0]["enabled"] = json!(true);
+    let read = send(&r, "GET", "/api/v1/settings/alerts", "acme", None, None).await;
+    assert_eq!(
+        read.body["value"], stored,
+        "read back with its defaults filled"
+    );
+    let document = send(&r, "GET", "/api/v1/settings", "acme", None, None).await;
+    assert_eq!(document.body["alerts"], stored);
 }

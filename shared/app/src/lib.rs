@@ -19,7 +19,7 @@
 //! | lifecycle | `ingest` (DELETE, re-analyse) | [`lifecycle::CallLifecycle`]: erase a call everywhere; queue its re-analysis | `CallRepository`, `Publisher` (analytics and reanalyse queues), `RawObjects`, `Clock` |
 //! | sweep | `sweep` | [`sweep::Sweep`]: calls left RECEIVED, queued again | `CallRepository`, `Publisher` (process queue), `Clock` |
 //! | query | `query` | [`query::Queries`]: the read API's views, cache-aside | `CallQueries`, `RollupQueries`, `Cache` |
-//! | outbound | `outbound` (calls table stream) | [`outbound::Outbound`]: `CallAnalysed` on the EventBridge bus, the call's row in the Parquet export, once per analysis | `CallQueries`, `EventBus`, `ExportStore` |
+//! | outbound | `outbound` (calls table stream) | [`outbound::Outbound`]: `CallAnalysed` and the tenant's `CallAlert`s on the EventBridge bus, the call's row in the Parquet export, once per analysis | `CallQueries`, `EventBus`, `ExportStore`, `SettingsStore` (through `SettingsCache`) |
 //! | outbound | `outbound` (erased calls on the stream) | [`outbound::ExportErasure`]: an erased call's rows out of the export's files | `ExportFiles` |
 //! | invalidate | `invalidate` | [`invalidate::Invalidate`]: table changes → cache generations | `Cache` |
 //!

@@ -1,6 +1,7 @@
 //! The outbound use case (the outbound function): each call that became PROCESSED leaves
 //! callscope twice — as a `CallAnalysed` event on the EventBridge bus, and as a row of the
-//! Parquet export in S3 (one file per tenant and day per batch).
+//! Parquet export in S3 (one file per tenant and day per batch) — and raises a `CallAlert` event
+//! for each of its tenant's alert rules it fires ([`alerts`]).
 //!
 //! Exactly once per analysis: the function reads the calls table's stream, and only the change
 //! that turns a call PROCESSED (its old image was not) is a [`Processed`] transition. Process
@@ -13,8 +14,11 @@
 //! carries a stable `event_id`.
 //!
 //! Order: load every call of the batch, write the export files (an overwrite on retry: the
-//! file is named after the batch's first record), then publish in stream order; the batch
-//! reports the first record not published, so Lambda retries from there.
+//! file is named after the batch's first record), then publish in stream order (a call's
+//! `CallAnalysed`, then its alerts); the batch reports the first record not fully published,
+//! so Lambda retries from there.
+
+mod alerts;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
@@ -23,6 +27,8 @@ use callscope_core::domain::{CallId, Day, TenantId, Timestamp};
 use callscope_core::pipeline::events::{AnalysedCall, CallAnalysedDetail, CALL_ANALYSED};
 use callscope_export::{object_key, to_parquet, CallFacts, ExportRow};
 use futures::stream::{self, StreamExt};
+
+pub use alerts::Alerts;
 
 use crate::ports::{BusEvent, CallQueries, CallRecord, EventBus, ExportStore, OutboundError, Read};
 use crate::telemetry;
@@ -48,6 +54,8 @@ pub struct Processed {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct OutboundReport {
     pub published: usize,
+    /// `CallAlert` events among `published`.
+    pub alerts: usize,
     pub exported_rows: usize,
     pub files: Vec<String>,
     pub retry_from: Option<usize>,
@@ -60,12 +68,14 @@ pub struct Outbound {
     export: Arc<dyn ExportStore>,
     /// Tenants that opted in to the transcript column.
     transcript_tenants: BTreeSet<TenantId>,
+    alerts: Option<Alerts>,
 }
 
 /// A call with its analysis, ready to leave.
 struct Leaving {
     detail: CallAnalysedDetail,
     row: ExportRow,
+    alerts: Vec<BusEvent>,
 }
 
 impl Outbound {
@@ -80,13 +90,24 @@ impl Outbound {
             bus,
             export,
             transcript_tenants,
+            alerts: None,
         }
+    }
+
+    /// Raises `CallAlert`s from the tenants' alert rules, read through `alerts`.
+    pub fn with_alerts(mut self, alerts: Alerts) -> Self {
+        self.alerts = Some(alerts);
+        self
     }
 
     /// Sends the batch's transitions out; `batch_name` (the first record's sequence number)
     /// names the files, so a retry of the same records overwrites them.
     pub async fn handle(&self, batch: &[Processed], batch_name: &str) -> OutboundReport {
         let mut report = OutboundReport::default();
+        let rules = match &self.alerts {
+            Some(alerts) => alerts.load(batch).await,
+            None => alerts::BatchRules::default(),
+        };
         let loads: Vec<_> = batch
             .iter()
             .map(|p| self.calls.record(&p.tenant, &p.call_id, Read::Eventual))
@@ -98,8 +119,12 @@ impl Outbound {
         // Everything up to the first call that could not be read leaves now; the rest is retried.
         let mut leaving: Vec<(usize, Leaving)> = Vec::new();
         for (index, (transition, result)) in batch.iter().zip(loaded).enumerate() {
+            if rules.unreadable_from == Some(index) {
+                report.retry_from = Some(index);
+                break;
+            }
             match result {
-                Ok(Some(record)) => match self.leaving(transition, record) {
+                Ok(Some(record)) => match self.leaving(transition, record, &rules) {
                     Some(l) => leaving.push((index, l)),
                     None => {
                         tracing::warn!(call_id = %transition.call_id, tenant = %transition.tenant,
@@ -125,28 +150,37 @@ impl Outbound {
             report.retry_from = Some(0);
             return report;
         }
-        let events: Vec<BusEvent> = leaving
+        // Each event with the position in `leaving` of the call it belongs to.
+        let events: Vec<(usize, BusEvent)> = leaving
             .iter()
-            .map(|(_, l)| BusEvent {
-                detail_type: CALL_ANALYSED.to_owned(),
-                detail: serde_json::to_string(&l.detail).unwrap_or_default(),
-                tenant: l.detail.tenant.clone(),
+            .enumerate()
+            .flat_map(|(at, (_, l))| {
+                let analysed = BusEvent {
+                    detail_type: CALL_ANALYSED.to_owned(),
+                    detail: serde_json::to_string(&l.detail).unwrap_or_default(),
+                    tenant: l.detail.tenant.clone(),
+                };
+                std::iter::once(analysed)
+                    .chain(l.alerts.iter().cloned())
+                    .map(move |e| (at, e))
             })
             .collect();
         // A request at a time, stopping at the first that had an entry refused: what follows is
         // retried from that entry. Entries after it in the same request that the bus accepted
         // are sent again then, with the same event id.
-        let mut position = 0;
         for chunk in events.chunks(EVENTS_PER_REQUEST) {
-            let results = self.bus.put(chunk).await;
+            let entries: Vec<BusEvent> = chunk.iter().map(|(_, e)| e.clone()).collect();
+            let results = self.bus.put(&entries).await;
             let mut refused = false;
-            for result in results {
-                let (index, l) = &leaving[position];
-                position += 1;
+            for ((at, event), result) in chunk.iter().zip(results) {
+                let (index, l) = &leaving[*at];
                 match result {
-                    Ok(()) => report.published += 1,
+                    Ok(()) => {
+                        report.published += 1;
+                        report.alerts += usize::from(event.detail_type != CALL_ANALYSED);
+                    }
                     Err(error) if !refused => {
-                        tracing::warn!(%error, call_id = %l.detail.call_id, "CallAnalysed not published; will retry from it");
+                        tracing::warn!(%error, call_id = %l.detail.call_id, detail_type = %event.detail_type, "event not published; will retry from its call");
                         report.retry_from =
                             Some(report.retry_from.map_or(*index, |r| r.min(*index)));
                         refused = true;
@@ -163,7 +197,12 @@ impl Outbound {
         report
     }
 
-    fn leaving(&self, transition: &Processed, record: CallRecord) -> Option<Leaving> {
+    fn leaving(
+        &self,
+        transition: &Processed,
+        record: CallRecord,
+        rules: &alerts::BatchRules,
+    ) -> Option<Leaving> {
         let analysis = record.analysis?;
         let listing = &record.listing;
         let call = AnalysedCall {
@@ -197,6 +236,7 @@ impl Outbound {
         Some(Leaving {
             detail: CallAnalysedDetail::new(&call, &analysis),
             row: ExportRow::new(&facts, &analysis, transcript),
+            alerts: rules.events(&call, &analysis),
         })
     }
 

@@ -7,6 +7,7 @@
 //! [`Version`]. [`events`] are the ones that leave callscope: the integration events on the
 //! EventBridge bus.
 
+pub mod call_alert;
 pub mod events;
 mod messages;
 mod rollup;

@@ -1,5 +1,5 @@
 //! Tenant settings: the sections a tenant configures (tracker rules, scorecard, agent and team
-//! names, retention), each validated with limits before it is stored, and the analyser built
+//! names, retention, alert rules), each validated with limits before it is stored, and the analyser built
 //! from them.
 //!
 //! One document per tenant with one `version`: every write of any section moves it on, and an
@@ -8,6 +8,7 @@
 //! offending field (`rules[3].phrases[0]`, `criteria[1].weight`). Adding a section: a variant of
 //! [`Section`] and [`SectionValue`], a field of [`TenantSettings`], its type with a `validate`.
 
+mod alerts;
 mod directory;
 pub mod limits;
 mod retention;
@@ -19,6 +20,10 @@ use serde::{Deserialize, Serialize};
 use crate::analysis::Analyser;
 use crate::error::InputError;
 
+pub use alerts::{
+    evaluate as evaluate_alerts, AlertRule, AlertRules, Condition, Evidence, FiredAlert,
+    Interrupter, Measured, MentionEvidence, MAX_EVIDENCE_MENTIONS,
+};
 pub use directory::{AgentEntry, Directory, TeamEntry};
 pub use retention::Retention;
 pub use scorecard::{Band, Criterion, Measure, Scorecard};
@@ -33,6 +38,8 @@ pub struct TenantSettings {
     pub scorecard: Option<Scorecard>,
     pub agents: Directory,
     pub retention: Retention,
+    #[serde(default)]
+    pub alerts: AlertRules,
 }
 
 impl TenantSettings {
@@ -53,6 +60,7 @@ impl TenantSettings {
             Section::Scorecard => SectionValue::Scorecard(self.scorecard.clone()),
             Section::Agents => SectionValue::Agents(self.agents.clone()),
             Section::Retention => SectionValue::Retention(self.retention),
+            Section::Alerts => SectionValue::Alerts(self.alerts.clone()),
         }
     }
 
@@ -63,6 +71,7 @@ impl TenantSettings {
             SectionValue::Scorecard(v) => self.scorecard = v,
             SectionValue::Agents(v) => self.agents = v,
             SectionValue::Retention(v) => self.retention = v,
+            SectionValue::Alerts(v) => self.alerts = v,
         }
     }
 }
@@ -75,14 +84,16 @@ pub enum Section {
     Scorecard,
     Agents,
     Retention,
+    Alerts,
 }
 
 impl Section {
-    pub const ALL: [Section; 4] = [
+    pub const ALL: [Section; 5] = [
         Section::Trackers,
         Section::Scorecard,
         Section::Agents,
         Section::Retention,
+        Section::Alerts,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -91,6 +102,7 @@ impl Section {
             Section::Scorecard => "scorecard",
             Section::Agents => "agents",
             Section::Retention => "retention",
+            Section::Alerts => "alerts",
         }
     }
 
@@ -133,6 +145,11 @@ impl Section {
                 v.validate()?;
                 Ok(SectionValue::Retention(v))
             }
+            Section::Alerts => {
+                let v: AlertRules = parse(body)?;
+                v.validate()?;
+                Ok(SectionValue::Alerts(v))
+            }
         }
     }
 }
@@ -145,6 +162,7 @@ pub enum SectionValue {
     Scorecard(Option<Scorecard>),
     Agents(Directory),
     Retention(Retention),
+    Alerts(AlertRules),
 }
 
 impl SectionValue {
@@ -154,6 +172,7 @@ impl SectionValue {
             SectionValue::Scorecard(_) => Section::Scorecard,
             SectionValue::Agents(_) => Section::Agents,
             SectionValue::Retention(_) => Section::Retention,
+            SectionValue::Alerts(_) => Section::Alerts,
         }
     }
 }

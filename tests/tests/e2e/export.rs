@@ -40,7 +40,7 @@ fn documents() -> Vec<Value> {
 
 /// Process running twice on the same batch at once: both runs find the calls RECEIVED, analyse,
 /// store, send and mark them PROCESSED.
-struct Twice<'a>(&'a dyn SqsBatchHandler);
+pub(crate) struct Twice<'a>(pub(crate) &'a dyn SqsBatchHandler);
 
 impl SqsBatchHandler for Twice<'_> {
     fn handle(
@@ -57,7 +57,7 @@ impl SqsBatchHandler for Twice<'_> {
 }
 
 /// A subscriber's rule on the stack's bus: every callscope event into a queue of the test's own.
-async fn subscribe(cloud: &TestCloud) -> String {
+pub(crate) async fn subscribe(cloud: &TestCloud) -> String {
     let sdk = load_sdk_config().await;
     let events = aws_sdk_eventbridge::Client::new(&sdk);
     let bus = &cloud.provisioned.event_buses["EventBus"];
@@ -111,7 +111,7 @@ async fn subscribe(cloud: &TestCloud) -> String {
     queue
 }
 
-async fn received_events(cloud: &TestCloud, queue: &str) -> Vec<Value> {
+pub(crate) async fn received_events(cloud: &TestCloud, queue: &str) -> Vec<Value> {
     let mut events = Vec::new();
     loop {
         let batch = cloud
@@ -145,7 +145,7 @@ async fn received_events(cloud: &TestCloud, queue: &str) -> Vec<Value> {
 
 /// What the schema in events/schemas says of a value, checked by hand: required keys present,
 /// no key it does not list, types as declared (the subset of JSON Schema the file uses).
-fn conforms(schema: &Value, value: &Value, path: &str) -> Result<(), String> {
+pub(crate) fn conforms(schema: &Value, value: &Value, path: &str) -> Result<(), String> {
     let kinds: Vec<&str> = match &schema["type"] {
         Value::String(s) => vec![s.as_str()],
         Value::Array(a) => a.iter().filter_map(Value::as_str).collect(),

@@ -3,6 +3,7 @@
 //! each test binary links the AWS SDK, axum and every function crate, and on a 2-core machine
 //! linking eleven of them was most of a fresh `make test`.
 
+mod alerts;
 mod cache_freshness;
 mod chaos;
 mod cost;

@@ -27,3 +27,9 @@ pub const MAX_AGENTS: usize = 5_000;
 pub const MAX_TEAMS: usize = 500;
 /// Longest retention, in days (ten years).
 pub const MAX_RETENTION_DAYS: u32 = 3_650;
+/// Alert rules a tenant may define.
+pub const MAX_ALERT_RULES: usize = 50;
+/// Characters in an alert rule's id (it is part of every alert's event id).
+pub const MAX_ALERT_RULE_ID_CHARS: usize = 64;
+/// Largest interruption count an alert rule may ask for.
+pub const MAX_ALERT_INTERRUPTIONS: u32 = 10_000;
