@@ -10,7 +10,7 @@ use aws_config::timeout::TimeoutConfig;
 use aws_config::{BehaviorVersion, SdkConfig};
 use aws_smithy_runtime_api::client::interceptors::Intercept;
 
-use crate::dynamo::{DynamoCalls, DynamoRollups, DynamoSettings};
+use crate::dynamo::{DynamoCalls, DynamoRollups, DynamoSettings, DynamoWebhookSecrets};
 use crate::s3::{S3Objects, S3Uploads};
 use crate::sqs::{SqsDeadLetter, SqsPublisher};
 
@@ -119,6 +119,13 @@ impl AwsClients {
 
     pub fn uploads(&self, bucket: &str) -> Arc<S3Uploads> {
         Arc::new(S3Uploads::new(self.s3.clone(), bucket))
+    }
+
+    pub fn webhook_secrets(&self, calls_table: &str) -> Arc<DynamoWebhookSecrets> {
+        Arc::new(DynamoWebhookSecrets::new(
+            self.dynamodb.clone(),
+            calls_table.to_owned(),
+        ))
     }
 
     pub fn dead_letter(&self, url: &str) -> Arc<SqsDeadLetter> {

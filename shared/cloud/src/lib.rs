@@ -13,3 +13,5 @@ pub mod outbound;
 pub mod s3;
 pub mod sqs;
 pub mod telemetry;
+#[cfg(feature = "webhooks")]
+pub mod webhooks;

@@ -27,6 +27,7 @@ pub enum Function {
     Query,
     Invalidate,
     Outbound,
+    Webhooks,
 }
 
 impl Function {
@@ -42,6 +43,7 @@ impl Function {
             Function::Query => "query",
             Function::Invalidate => "invalidate",
             Function::Outbound => "outbound",
+            Function::Webhooks => "webhooks",
         }
     }
 }

@@ -1,5 +1,5 @@
 //! Tenant settings: the sections a tenant configures (tracker rules, scorecard, agent and team
-//! names, retention), each validated with limits before it is stored, and the analyser built
+//! names, retention, webhooks), each validated with limits before it is stored, and the analyser built
 //! from them.
 //!
 //! One document per tenant with one `version`: every write of any section moves it on, and an
@@ -13,6 +13,7 @@ pub mod limits;
 mod retention;
 mod scorecard;
 mod trackers;
+mod webhooks;
 
 use serde::{Deserialize, Serialize};
 
@@ -23,6 +24,7 @@ pub use directory::{AgentEntry, Directory, TeamEntry};
 pub use retention::Retention;
 pub use scorecard::{Band, Criterion, Measure, Scorecard};
 pub use trackers::{TrackerMode, TrackerSettings};
+pub use webhooks::{endpoint, EndpointPolicy, Webhooks, EVENT_KINDS};
 
 /// A tenant's whole settings document. `version` 0 means "never written" (all defaults).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -33,6 +35,8 @@ pub struct TenantSettings {
     pub scorecard: Option<Scorecard>,
     pub agents: Directory,
     pub retention: Retention,
+    #[serde(default)]
+    pub webhooks: Webhooks,
 }
 
 impl TenantSettings {
@@ -53,6 +57,7 @@ impl TenantSettings {
             Section::Scorecard => SectionValue::Scorecard(self.scorecard.clone()),
             Section::Agents => SectionValue::Agents(self.agents.clone()),
             Section::Retention => SectionValue::Retention(self.retention),
+            Section::Webhooks => SectionValue::Webhooks(self.webhooks.clone()),
         }
     }
 
@@ -63,6 +68,7 @@ impl TenantSettings {
             SectionValue::Scorecard(v) => self.scorecard = v,
             SectionValue::Agents(v) => self.agents = v,
             SectionValue::Retention(v) => self.retention = v,
+            SectionValue::Webhooks(v) => self.webhooks = v,
         }
     }
 }
@@ -75,14 +81,16 @@ pub enum Section {
     Scorecard,
     Agents,
     Retention,
+    Webhooks,
 }
 
 impl Section {
-    pub const ALL: [Section; 4] = [
+    pub const ALL: [Section; 5] = [
         Section::Trackers,
         Section::Scorecard,
         Section::Agents,
         Section::Retention,
+        Section::Webhooks,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -91,6 +99,7 @@ impl Section {
             Section::Scorecard => "scorecard",
             Section::Agents => "agents",
             Section::Retention => "retention",
+            Section::Webhooks => "webhooks",
         }
     }
 
@@ -133,6 +142,11 @@ impl Section {
                 v.validate()?;
                 Ok(SectionValue::Retention(v))
             }
+            Section::Webhooks => {
+                let v: Webhooks = parse(body)?;
+                v.validate()?;
+                Ok(SectionValue::Webhooks(v))
+            }
         }
     }
 }
@@ -145,6 +159,7 @@ pub enum SectionValue {
     Scorecard(Option<Scorecard>),
     Agents(Directory),
     Retention(Retention),
+    Webhooks(Webhooks),
 }
 
 impl SectionValue {
@@ -154,6 +169,7 @@ impl SectionValue {
             SectionValue::Scorecard(_) => Section::Scorecard,
             SectionValue::Agents(_) => Section::Agents,
             SectionValue::Retention(_) => Section::Retention,
+            SectionValue::Webhooks(_) => Section::Webhooks,
         }
     }
 }

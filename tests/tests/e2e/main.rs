@@ -21,3 +21,4 @@ mod pump;
 mod read_api;
 mod read_bounds;
 mod settings;
+mod webhooks;

@@ -27,3 +27,5 @@ pub const MAX_AGENTS: usize = 5_000;
 pub const MAX_TEAMS: usize = 500;
 /// Longest retention, in days (ten years).
 pub const MAX_RETENTION_DAYS: u32 = 3_650;
+/// Characters in a webhook endpoint URL.
+pub const MAX_URL_CHARS: usize = 2_048;
