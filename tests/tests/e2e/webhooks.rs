@@ -188,6 +188,17 @@ async fn deliver(cloud: &TestCloud, consumer: &BackoffConsumer) {
         .expect("running the webhook queue");
 }
 
+/// The webhook DLQ's messages, left in place (`callscope webhooks parked`).
+async fn parked_in_dlq(cloud: &TestCloud) -> Vec<callscope_cloud::sqs::ParkedMessage> {
+    callscope_cloud::sqs::peek(
+        &cloud.clients.sqs,
+        cloud.queue_url("WebhookDeadLetterQueue"),
+        10,
+    )
+    .await
+    .expect("peeking the webhook DLQ")
+}
+
 /// HMAC-SHA256 as Python's standard library computes it: an implementation the code under
 /// test does not share.
 fn python_hmac(secret: &str, message: &str) -> String {
@@ -246,7 +257,28 @@ async fn a_2xx_receiver_gets_exactly_one_signed_delivery_that_verifies() {
     assert_eq!(python_hmac(&secret, &format!("{t}.{}", delivery.body)), v1);
     let age = chrono::Utc::now().timestamp() - t.parse::<i64>().expect("t is seconds");
     assert!((0..300).contains(&age), "t is {age} s old");
-    assert!(cloud.peek_all("WebhookDeadLetterQueue").await.is_empty());
+    assert!(parked_in_dlq(&cloud).await.is_empty());
+
+    // `callscope webhooks test`: one signed test event through the same use case, now.
+    let tested = callscope_cli::operator::webhooks::send_test(
+        &cloud.clients,
+        cloud.table("CallsTable"),
+        &callscope_core::domain::TenantId::parse("tenant", "acme").expect("a tenant"),
+        "CallAnalysed",
+        callscope_core::settings::EndpointPolicy::AllowLoopbackHttp,
+    )
+    .await
+    .expect("the test event is sent");
+    assert!(
+        matches!(tested, callscope_app::webhooks::Attempt::Delivered(ref a) if a.status == 204),
+        "{tested:?}"
+    );
+    let got = deliveries.lock().expect("lock").clone();
+    assert_eq!(got.len(), 2, "{got:?}");
+    let test: Value = serde_json::from_str(&got[1].body).expect("JSON");
+    assert_eq!(test["test"], true);
+    let (t, v1) = got[1].signature[2..].split_once(",v1=").expect("t=…,v1=…");
+    assert_eq!(python_hmac(&secret, &format!("{t}.{}", got[1].body)), v1);
     cloud.cleanup().await;
 }
 
@@ -269,18 +301,13 @@ async fn failing_silent_and_unreachable_receivers_end_in_the_dlq_with_their_answ
     let mut parked = Vec::new();
     while parked.len() < 3 && tokio::time::Instant::now() < deadline {
         deliver(&cloud, &consumer).await;
-        parked = cloud.peek_all("WebhookDeadLetterQueue").await;
+        parked = parked_in_dlq(&cloud).await;
     }
     let reasons: HashMap<String, String> = parked
         .iter()
         .map(|m| {
-            let body: Value = serde_json::from_str(m.body().unwrap_or_default()).expect("JSON");
-            let reason = m
-                .message_attributes()
-                .and_then(|a| a.get("failure_reason"))
-                .and_then(|v| v.string_value())
-                .unwrap_or_default()
-                .to_owned();
+            let body: Value = serde_json::from_str(&m.body).expect("JSON");
+            let reason = m.failure_reason.clone().unwrap_or_default();
             (
                 body["detail"]["tenant"]
                     .as_str()
@@ -326,5 +353,37 @@ async fn failing_silent_and_unreachable_receivers_end_in_the_dlq_with_their_answ
             board.body
         );
     }
+    // acme's receiver fixed: `callscope webhooks redrive` sends the parked deliveries back with
+    // all their attempts; acme's goes through, the others are parked again.
+    subscribe(&cloud, "acme", &format!("http://127.0.0.1:{port}/ok")).await;
+    let outcome = callscope_cli::operator::dlq::redrive::redrive(
+        &cloud.clients.sqs,
+        cloud.queue_url("WebhookDeadLetterQueue"),
+        Some(cloud.queue_url("WebhookQueue")),
+        None,
+    )
+    .await
+    .expect("the redrive runs");
+    assert_eq!(outcome.moved, Some(3), "{outcome:?}");
+    // A function instance uses the settings it loaded for up to 60 s: a fresh one (as after
+    // that bound) reads the new endpoint.
+    let consumer = webhooks(&cloud);
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(120);
+    let mut parked = Vec::new();
+    while parked.len() < 2 && tokio::time::Instant::now() < deadline {
+        deliver(&cloud, &consumer).await;
+        parked = parked_in_dlq(&cloud).await;
+    }
+    deliver(&cloud, &consumer).await;
+    assert_eq!(parked_in_dlq(&cloud).await.len(), 2);
+    let ok: Vec<Delivery> = deliveries
+        .lock()
+        .expect("lock")
+        .iter()
+        .filter(|d| d.path == "ok")
+        .cloned()
+        .collect();
+    assert_eq!(ok.len(), 1, "{ok:?}");
+    assert!(ok[0].event_id.starts_with("acme/wh-1/"), "{ok:?}");
     cloud.cleanup().await;
 }
