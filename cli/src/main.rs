@@ -28,6 +28,9 @@ enum Command {
     /// Dead-letter queues: peek at parked messages, redrive them.
     #[command(subcommand)]
     Dlq(operator::dlq::Command),
+    /// Webhooks: deliveries parked with the receiver's answer, redrive them, send a test event.
+    #[command(subcommand)]
+    Webhooks(operator::webhooks::Command),
     /// Where the pipeline stands: queue depths and ages, parked messages and their reasons,
     /// calls pending past the sweep threshold, FAILED calls (local cloud or --stack).
     Status(operator::status::Args),
@@ -51,6 +54,7 @@ async fn main() -> ExitCode {
         Command::Analyse(args) => analyse::run(&args),
         Command::Local(command) => local::run(command).await,
         Command::Dlq(command) => operator::dlq::run(command).await,
+        Command::Webhooks(command) => operator::webhooks::run(command).await,
         Command::Status(args) => operator::status::run(args).await,
         Command::Calls(command) => operator::calls::run(command).await,
         Command::Load(args) => load::run(args).await,

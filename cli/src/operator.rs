@@ -1,6 +1,7 @@
 //! The operator's commands: where the pipeline stands (`status`), where one call is
 //! (`calls get`), and a dead-letter queue's parked messages read and sent back (`dlq peek`,
-//! `dlq redrive`), on the local cloud or a deployed stack ([`target`]).
+//! `dlq redrive`), webhook deliveries (`webhooks parked`, `redrive`, `test`), on the local
+//! cloud or a deployed stack ([`target`]).
 
 pub mod age;
 pub mod calls;
@@ -8,6 +9,7 @@ pub mod dlq;
 pub mod lifecycle;
 pub mod status;
 pub mod target;
+pub mod webhooks;
 
 use aws_config::{BehaviorVersion, SdkConfig};
 

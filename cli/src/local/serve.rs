@@ -1,8 +1,8 @@
 //! `callscope local serve`: the whole system on a laptop. The template's HTTP API on a local
 //! port (each route delivered to its function as API Gateway would), and the template's event
 //! sources running behind it — the SQS queues into intake, dropin (the drop-in bucket's objects),
-//! recordings (its audio, started as Transcribe jobs), process and aggregate, the table
-//! streams into cache invalidation, the sweeper on its schedule — so a call POSTed is readable,
+//! recordings (its audio, started as Transcribe jobs), process, aggregate and webhooks (the bus's
+//! events to the tenants' endpoints), the table streams into cache invalidation, the sweeper on its schedule — so a call POSTed is readable,
 //! analysed and counted seconds later. Ctrl-C stops it. Every SDK client is metered, and
 //! `GET /_local/meter` (this local server's only, not the template's) answers the counts so far.
 
@@ -54,6 +54,7 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
             "RecordingsFunction",
             "ProcessFunction",
             "AggregateFunction",
+            "WebhooksFunction",
         ],
     );
     let clients = AwsClients::from_config_with(&sdk, meter.write_path.clone());
@@ -97,17 +98,22 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
         ("AggregateFunction", 2),
         ("DropInFunction", 3),
         ("RecordingsFunction", 4),
+        ("WebhooksFunction", 5),
     ] {
         let pipeline = pipeline.clone();
         let meter = meter.clone();
         tasks.push(tokio::spawn(async move {
-            let runner = pipeline.runner(function);
+            let runner = match handler {
+                5 => pipeline.webhook_runner(),
+                _ => pipeline.runner(function),
+            };
             let handler: &dyn SqsBatchHandler = match handler {
                 0 => &pipeline.intake,
                 1 => &pipeline.process,
                 2 => &pipeline.aggregate,
                 3 => &pipeline.dropin,
-                _ => &pipeline.recordings,
+                4 => &pipeline.recordings,
+                _ => &pipeline.webhooks,
             };
             loop {
                 match runner.poll_once(handler).await {

@@ -78,7 +78,10 @@ pub fn router(config: &QueryConfig, clients: &AwsClients) -> Result<Router, Conf
     let settings_cache = SettingsCache::new(store.clone(), clock.clone());
     let router = routes(Api {
         queries,
-        settings: Settings::new(store, settings_cache, clock),
+        settings: Settings::new(store, settings_cache, clock).with_webhooks(
+            clients.webhook_secrets(&config.calls_table),
+            config.webhook_endpoints,
+        ),
         auth: auth.clone(),
     });
     Ok(match config.requests_per_minute {
@@ -109,7 +112,7 @@ pub fn rate_limit(cache: Arc<dyn Cache>, per_minute: u32) -> Arc<dyn RateLimiter
     tags(
         (name = "calls", description = "Calls in, calls out"),
         (name = "analytics", description = "Totals and per-day series from the rollups"),
-        (name = "settings", description = "The tenant's tracker rules, scorecard, agent and team names, retention"),
+        (name = "settings", description = "The tenant's tracker rules, scorecard, agent and team names, retention, webhooks"),
         (name = "service", description = "Health and this document")
     ),
     modifiers(&JwtBearer)
@@ -145,6 +148,7 @@ fn documented() -> (Router<Api>, utoipa::openapi::OpenApi) {
         .routes(routes!(handlers::get_team))
         .routes(routes!(settings::get_settings))
         .routes(routes!(settings::get_section, settings::put_section))
+        .routes(routes!(settings::rotate_webhook_secret))
         .routes(routes!(handlers::health))
         .routes(routes!(handlers::health_v1))
         .routes(routes!(handlers::openapi_document))

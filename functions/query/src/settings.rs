@@ -1,10 +1,12 @@
 //! The settings routes: `GET /api/v1/settings`, `GET` and `PUT /api/v1/settings/{section}`.
 //! A PUT is validated (422 naming the field), versioned (`If-Match: "N"` → 412 when the
 //! settings moved on) and in force in every function within 60 s (their settings caches).
+//! `POST /api/v1/settings/webhooks/secret` makes a new webhook signing secret and answers it,
+//! the only time it is shown.
 
 use axum::body::Bytes;
 use axum::extract::{Path, State};
-use axum::http::{header, HeaderMap, HeaderValue};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use callscope_app::settings::SettingsError;
@@ -40,12 +42,24 @@ pub struct SettingsDocument {
     /// `{rules: [{id, name, enabled, condition: {kind, …}}]}`: the tenant's alert rules.
     #[schema(value_type = Object)]
     pub alerts: serde_json::Value,
+    /// `{endpoints: {CallAnalysed: url, CallAlert: url}}`: where each event kind is POSTed
+    /// (docs/webhooks.md). The signing secret is never part of it.
+    #[schema(value_type = Object)]
+    pub webhooks: serde_json::Value,
+}
+
+/// A new webhook signing secret: shown in this answer only.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct WebhookSecret {
+    /// `whsec_` and 64 hex digits: the HMAC-SHA256 key of `callscope-signature`.
+    pub secret: String,
+    pub created_at: String,
 }
 
 /// One section and the version of the document it belongs to (also sent as `ETag: "N"`).
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct SettingsSection {
-    /// `trackers`, `scorecard`, `agents`, `retention` or `alerts`.
+    /// `trackers`, `scorecard`, `agents`, `retention`, `alerts` or `webhooks`.
     pub section: String,
     pub version: u64,
     /// The section's value; `null` for a scorecard left to the built-in criteria.
@@ -56,7 +70,7 @@ pub struct SettingsSection {
 fn section_of(raw: &str) -> Result<Section, ApiError> {
     Section::parse(raw).ok_or_else(|| {
         ApiError::NotFound(format!(
-            "No settings section {raw:?}: one of trackers, scorecard, agents, retention, alerts"
+            "No settings section {raw:?}: one of trackers, scorecard, agents, retention, alerts, webhooks"
         ))
     })
 }
@@ -132,6 +146,7 @@ pub async fn get_settings(
             agents: value(Section::Agents),
             retention: value(Section::Retention),
             alerts: value(Section::Alerts),
+            webhooks: value(Section::Webhooks),
         }),
     ))
 }
@@ -139,7 +154,7 @@ pub async fn get_settings(
 /// One settings section of the caller's tenant.
 #[utoipa::path(
     get, path = "/api/v1/settings/{section}", tag = "settings",
-    params(("section" = String, Path, description = "`trackers`, `scorecard`, `agents`, `retention` or `alerts`", pattern = "^(trackers|scorecard|agents|retention|alerts)$")),
+    params(("section" = String, Path, description = "`trackers`, `scorecard`, `agents`, `retention`, `alerts` or `webhooks`", pattern = "^(trackers|scorecard|agents|retention|alerts|webhooks)$")),
     responses(
         (status = 200, description = "The section and the document's version", body = SettingsSection,
             headers(("ETag" = String, description = "The version, quoted: send it back as If-Match"))),
@@ -173,7 +188,7 @@ pub async fn get_section(
 #[utoipa::path(
     put, path = "/api/v1/settings/{section}", tag = "settings",
     params(
-        ("section" = String, Path, description = "`trackers`, `scorecard`, `agents`, `retention` or `alerts`", pattern = "^(trackers|scorecard|agents|retention|alerts)$"),
+        ("section" = String, Path, description = "`trackers`, `scorecard`, `agents`, `retention`, `alerts` or `webhooks`", pattern = "^(trackers|scorecard|agents|retention|alerts|webhooks)$"),
         ("If-Match" = Option<String>, Header, nullable = false, description = "The version the change was made from (`\"N\"`, the ETag of a GET; `\"0\"` before the first write); absent or `*`: write whatever is stored", pattern = r#"^(\*|(W/)?"?[0-9]{1,19}"?)$"#),
     ),
     request_body(content = Object, description = "The section's new value (docs/api.md#settings)", content_type = "application/json"),
@@ -184,7 +199,7 @@ pub async fn get_section(
         (status = 404, description = "No such section", body = Problem),
         (status = 412, description = "If-Match names a version that is no longer current: read again, reapply, retry", body = Problem),
         (status = 413, description = "The body is over 256 KB", body = ValidationProblem),
-        (status = 422, description = "A value breaks its rule or a limit (too many rules or phrases, an empty phrase, weights not summing to 100, an unknown measure, a bad benchmark band, an alert threshold out of range); `detail[0].loc` names the field", body = ValidationProblem),
+        (status = 422, description = "A value breaks its rule or a limit (too many rules or phrases, an empty phrase, weights not summing to 100, an unknown measure, a bad benchmark band, an alert threshold out of range, a webhook endpoint that is not https://); `detail[0].loc` names the field", body = ValidationProblem),
         (status = 401, description = "No token, or one without the tenant claim", body = Refusal),
         (status = 403, description = "The token lacks the write scope, or its tenant claim is not a valid tenant id", body = Refusal),
         (status = 503, description = "The settings cannot be written now; retrying is safe", body = Problem,
@@ -216,4 +231,41 @@ pub async fn put_section(
         }
         Err(SettingsError::Store(e)) => Err(unavailable(e)),
     }
+}
+
+/// Makes a new webhook signing secret for the caller's tenant (write scope) and answers it:
+/// the only time it is shown. The previous secret stops signing at once.
+#[utoipa::path(
+    post, path = "/api/v1/settings/webhooks/secret", tag = "settings",
+    responses(
+        (status = 201, description = "The new secret: keep it; it cannot be read again (rotate again if lost)", body = WebhookSecret),
+        (status = 401, description = "No token, or one without the tenant claim", body = Refusal),
+        (status = 403, description = "The token lacks the write scope, or its tenant claim is not a valid tenant id", body = Refusal),
+        (status = 503, description = "The secret cannot be written now; retrying is safe", body = Problem,
+            headers(("Retry-After" = u32, description = "Seconds to wait"))),
+    ),
+    security(("jwt" = []))
+)]
+pub async fn rotate_webhook_secret(
+    State(api): State<Api>,
+    Tenant(tenant): Tenant,
+) -> Result<Response, ApiError> {
+    let stored = api
+        .settings
+        .rotate_webhook_secret(&tenant)
+        .await
+        .map_err(unavailable)?;
+    let mut response = (
+        StatusCode::CREATED,
+        Json(WebhookSecret {
+            secret: stored.secret.expose().to_owned(),
+            created_at: stored.created_at.to_string(),
+        }),
+    )
+        .into_response();
+    // A secret must not stay in any cache on the way.
+    response
+        .headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    Ok(response)
 }

@@ -30,6 +30,10 @@ pub(crate) fn memory_settings() -> callscope_app::settings::Settings {
         SettingsCache::new(store, clock.clone()),
         clock,
     )
+    .with_webhooks(
+        Arc::new(callscope_app::memory::MemorySecrets::default()),
+        callscope_core::settings::EndpointPolicy::HttpsOnly,
+    )
 }
 
 async fn fixture() -> Fixture {

@@ -185,3 +185,96 @@ async fn alert_rules_are_written_and_read_back_with_their_version() {
     let document = send(&r, "GET", "/api/v1/settings", "acme", None, None).await;
     assert_eq!(document.body["alerts"], stored);
 }
+
+#[tokio::test]
+async fn webhook_endpoints_must_be_https_and_the_refusal_names_the_kind() {
+    let r = router();
+    let ok = json!({"endpoints": {"CallAnalysed": "https://hooks.example.com/in", "CallAlert": "https://hooks.example.com/alerts"}});
+    let stored = send(
+        &r,
+        "PUT",
+        "/api/v1/settings/webhooks",
+        "acme",
+        Some(ok.clone()),
+        None,
+    )
+    .await;
+    assert_eq!(stored.status, 200, "{}", stored.body);
+    assert_eq!(stored.body["value"], ok);
+    let document = send(&r, "GET", "/api/v1/settings", "acme", None, None).await;
+    assert_eq!(document.body["webhooks"], ok);
+    for (kind, url, rule) in [
+        (
+            "CallAnalysed",
+            "http://hooks.example.com/",
+            "must be an https:// URL",
+        ),
+        // A deployed API (HttpsOnly) refuses loopback http too.
+        ("CallAlert", "http://127.0.0.1:8080/", "local emulator"),
+        (
+            "CallLost",
+            "https://hooks.example.com/",
+            "is not an event kind",
+        ),
+    ] {
+        let body = json!({"endpoints": {kind: url}});
+        let refused = send(
+            &r,
+            "PUT",
+            "/api/v1/settings/webhooks",
+            "acme",
+            Some(body),
+            None,
+        )
+        .await;
+        assert_eq!(refused.status, 422, "{}", refused.body);
+        let detail = &refused.body["detail"][0];
+        assert_eq!(
+            detail["loc"],
+            json!(["body", "endpoints", kind]),
+            "{}",
+            refused.body
+        );
+        assert!(
+            detail["msg"].as_str().unwrap_or_default().contains(rule),
+            "{}",
+            refused.body
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_rotated_secret_is_answered_once_and_never_in_the_settings() {
+    let r = router();
+    let first = send(
+        &r,
+        "POST",
+        "/api/v1/settings/webhooks/secret",
+        "acme",
+        None,
+        None,
+    )
+    .await;
+    assert_eq!(first.status, 201, "{}", first.body);
+    assert_eq!(first.header("cache-control"), Some("no-store"));
+    let secret = first.body["secret"].as_str().expect("a secret").to_owned();
+    let second = send(
+        &r,
+        "POST",
+        "/api/v1/settings/webhooks/secret",
+        "acme",
+        None,
+        None,
+    )
+    .await;
+    assert_ne!(second.body["secret"].as_str(), Some(secret.as_str()));
+    for path in ["/api/v1/settings", "/api/v1/settings/webhooks"] {
+        let read = send(&r, "GET", path, "acme", None, None).await;
+        assert_eq!(read.status, 200, "{}", read.body);
+        assert!(
+            !read.body.to_string().contains(&secret),
+            "{path}: {}",
+            read.body
+        );
+    }
+}

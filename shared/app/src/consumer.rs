@@ -52,6 +52,9 @@ pub enum Refusal {
     /// would move it to the DLQ as received.
     #[error("still failing on receive {receives} (the store or queue was unavailable each time); parked before the queue's maxReceiveCount would move it: redrive it once the cause is fixed")]
     Exhausted { receives: u32 },
+    /// A webhook that was not delivered: its last attempt's answer, or why it cannot be sent.
+    #[error("webhook not delivered: {0}")]
+    Webhook(String),
 }
 
 impl Refusal {
@@ -73,6 +76,7 @@ impl Refusal {
             Refusal::TooOld { .. } => "too old: its idempotency marker may have expired".into(),
             Refusal::Failed { .. } => "failed: the call was marked FAILED".into(),
             Refusal::Exhausted { receives } => format!("exhausted: failing on receive {receives}"),
+            Refusal::Webhook(_) => "webhook: not delivered".into(),
         }
     }
 }

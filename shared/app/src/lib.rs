@@ -48,6 +48,7 @@ pub mod telemetry;
 #[cfg(test)]
 mod test_support;
 pub mod uploads;
+pub mod webhooks;
 
 pub use consumer::{consume, Consume, Disposition, Refusal, UnreadableMessage};
 pub use deadline::Deadline;

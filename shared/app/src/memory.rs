@@ -9,6 +9,7 @@ mod queues;
 mod rollups;
 mod settings;
 mod transcription;
+mod webhooks;
 
 use std::sync::Mutex;
 
@@ -22,6 +23,7 @@ pub use queues::{MemoryDeadLetter, MemoryPublisher};
 pub use rollups::MemoryRollups;
 pub use settings::MemorySettings;
 pub use transcription::MemoryTranscribe;
+pub use webhooks::{MemoryReceiver, MemorySecrets};
 
 use crate::ports::Clock;
 

@@ -12,6 +12,7 @@ mod queues;
 mod rollups;
 mod settings;
 mod transcription;
+mod webhooks;
 
 pub use cache::{
     bumped_within, coalesce_window, key_of, next_generation, BumpEffect, Bumps, Cache, CacheError,
@@ -38,3 +39,7 @@ pub use rollups::{
 };
 pub use settings::{SettingsStore, SettingsWriteError, StoredSettings};
 pub use transcription::{JobError, JobRecord, JobStarted, RecordingObjects, TranscriptionJobs};
+pub use webhooks::{
+    SendError, SigningSecret, StoredSecret, WebhookAnswer, WebhookRequest, WebhookSecrets,
+    WebhookSender,
+};

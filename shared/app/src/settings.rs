@@ -14,10 +14,13 @@ use std::sync::{Arc, Mutex, OnceLock};
 
 use callscope_core::analysis::Analyser;
 use callscope_core::domain::{TenantId, Timestamp};
-use callscope_core::settings::{Directory, Section, SectionValue, TenantSettings};
+use callscope_core::settings::{Directory, EndpointPolicy, Section, SectionValue, TenantSettings};
 use callscope_core::InputError;
 
-use crate::ports::{Clock, SettingsStore, SettingsWriteError, StoreError, StoredSettings};
+use crate::ports::{
+    Clock, SettingsStore, SettingsWriteError, StoreError, StoredSecret, StoredSettings,
+    WebhookSecrets,
+};
 use crate::query::views::AgentsLeaderboard;
 
 /// How long a function uses settings it loaded before it loads them again.
@@ -182,6 +185,10 @@ pub struct Settings {
     store: Arc<dyn SettingsStore>,
     cache: SettingsCache,
     clock: Arc<dyn Clock>,
+    /// Where webhook signing secrets are kept; `None`: this API cannot make one.
+    secrets: Option<Arc<dyn WebhookSecrets>>,
+    /// Which webhook endpoints a write may set (loopback `http://` only against an emulator).
+    endpoints: EndpointPolicy,
 }
 
 impl Settings {
@@ -190,7 +197,38 @@ impl Settings {
             store,
             cache,
             clock,
+            secrets: None,
+            endpoints: EndpointPolicy::HttpsOnly,
         }
+    }
+
+    /// With webhook signing secrets kept in `secrets`, and endpoints held to `endpoints`.
+    pub fn with_webhooks(
+        mut self,
+        secrets: Arc<dyn WebhookSecrets>,
+        endpoints: EndpointPolicy,
+    ) -> Self {
+        self.secrets = Some(secrets);
+        self.endpoints = endpoints;
+        self
+    }
+
+    /// Replaces the tenant's webhook signing secret with a new random one and returns it: the
+    /// only answer that ever carries it (docs/webhooks.md#the-signing-secret).
+    pub async fn rotate_webhook_secret(
+        &self,
+        tenant: &TenantId,
+    ) -> Result<StoredSecret, StoreError> {
+        let secrets = self
+            .secrets
+            .as_ref()
+            .ok_or_else(|| StoreError::Unavailable {
+                operation: "rotating the webhook secret".into(),
+                detail: "this API has no secret store".into(),
+            })?;
+        let stored = secrets.rotate(tenant, self.clock.now()).await?;
+        tracing::info!("webhook signing secret rotated");
+        Ok(stored)
     }
 
     /// The cache the query views read names through.
@@ -215,6 +253,9 @@ impl Settings {
         expected: Option<u64>,
     ) -> Result<(u64, SectionValue), SettingsError> {
         let value = section.read(body)?;
+        if let SectionValue::Webhooks(webhooks) = &value {
+            webhooks.check(self.endpoints)?;
+        }
         let version = self
             .store
             .put_section(tenant, &value, expected, self.clock.now())

@@ -10,7 +10,7 @@ use aws_config::timeout::TimeoutConfig;
 use aws_config::{BehaviorVersion, SdkConfig};
 use aws_smithy_runtime_api::client::interceptors::Intercept;
 
-use crate::dynamo::{DynamoCalls, DynamoRollups, DynamoSettings};
+use crate::dynamo::{DynamoCalls, DynamoRollups, DynamoSettings, DynamoWebhookSecrets};
 use crate::s3::{S3Objects, S3Uploads};
 use crate::sqs::{SqsDeadLetter, SqsPublisher};
 
@@ -132,6 +132,13 @@ impl AwsClients {
         Arc::new(crate::transcribe::TranscribeJobs::new(
             aws_sdk_transcribe::Client::new(config),
             data_access_role_arn,
+        ))
+    }
+
+    pub fn webhook_secrets(&self, calls_table: &str) -> Arc<DynamoWebhookSecrets> {
+        Arc::new(DynamoWebhookSecrets::new(
+            self.dynamodb.clone(),
+            calls_table.to_owned(),
         ))
     }
 

@@ -8,6 +8,7 @@ mod guards;
 use std::collections::BTreeMap;
 
 use callscope_core::domain::TenantId;
+use callscope_core::settings::EndpointPolicy;
 
 use guards::{cache_namespace, cache_url, default_tenant, requests_per_minute, whole_number};
 
@@ -321,6 +322,9 @@ pub struct QueryConfig {
     /// template passes the `CursorSecret` parameter (16 characters or more), else the calls
     /// table's generated name: unique per stack and never shown to API clients.
     pub cursor_secret: Secret,
+    /// Which webhook endpoints a settings write may set: loopback `http://` only when the
+    /// function's AWS calls go to an emulator (as for `LOCAL_DEFAULT_TENANT`), never in AWS.
+    pub webhook_endpoints: EndpointPolicy,
 }
 
 /// A value that never shows in logs or `Debug` output.
@@ -354,6 +358,7 @@ impl FromEnv for QueryConfig {
             cache_namespace: cache_namespace(env)?,
             requests_per_minute: requests_per_minute(env)?,
             cursor_secret: cursor_secret(env)?,
+            webhook_endpoints: webhook_endpoints(env),
         })
     }
 }
@@ -408,6 +413,49 @@ impl FromEnv for OutboundConfig {
             event_bus_name: env.required("EVENT_BUS_NAME")?,
             export_bucket: env.required("EXPORT_BUCKET")?,
             transcript_tenants,
+        })
+    }
+}
+
+/// Loopback `http://` endpoints are for a receiver on the laptop that runs the emulator.
+fn webhook_endpoints(env: &Env<'_>) -> EndpointPolicy {
+    match guards::not_an_emulator(env) {
+        None => EndpointPolicy::AllowLoopbackHttp,
+        Some(_) => EndpointPolicy::HttpsOnly,
+    }
+}
+
+/// The webhooks function: the webhook queue's events POSTed to the tenants' endpoints.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WebhooksConfig {
+    /// `CALLS_TABLE`: where the tenants' settings and signing secrets are.
+    pub calls_table: String,
+    /// `WEBHOOK_QUEUE_URL`: the queue whose messages are hidden for the backoff delay.
+    pub webhook_queue_url: String,
+    /// `WEBHOOK_DLQ_URL`: where an event is parked after its last attempt.
+    pub webhook_dlq_url: String,
+    /// `WEBHOOK_MAX_ATTEMPTS`, `WEBHOOK_BACKOFF_SECONDS` (the first wait, doubled each time),
+    /// `WEBHOOK_MAX_BACKOFF_SECONDS`, `WEBHOOK_TIMEOUT_SECONDS` (one POST).
+    pub retry: callscope_app::webhooks::RetryPolicy,
+    pub endpoints: EndpointPolicy,
+}
+
+impl FromEnv for WebhooksConfig {
+    fn read(env: &Env<'_>) -> Result<Self, ConfigError> {
+        let seconds = |name: &str, min: u32| {
+            guards::whole_number(env, name, min).map(|n| std::time::Duration::from_secs(n.into()))
+        };
+        Ok(Self {
+            calls_table: env.required("CALLS_TABLE")?,
+            webhook_queue_url: env.required("WEBHOOK_QUEUE_URL")?,
+            webhook_dlq_url: env.required("WEBHOOK_DLQ_URL")?,
+            retry: callscope_app::webhooks::RetryPolicy {
+                max_attempts: guards::whole_number(env, "WEBHOOK_MAX_ATTEMPTS", 1)?,
+                base_delay: seconds("WEBHOOK_BACKOFF_SECONDS", 0)?,
+                max_delay: seconds("WEBHOOK_MAX_BACKOFF_SECONDS", 0)?,
+                timeout: seconds("WEBHOOK_TIMEOUT_SECONDS", 1)?,
+            },
+            endpoints: webhook_endpoints(env),
         })
     }
 }

@@ -4,12 +4,14 @@
 mod calls;
 mod rollups;
 mod settings;
+mod webhook_secrets;
 
 pub use calls::{
     CallBookkeeping, DynamoCalls, FailedCall, FailedCalls, LISTING_ATTRIBUTES, MAX_ITEM_BYTES,
 };
 pub use rollups::{marker_key, rollup_pk, rollup_sk, DynamoRollups};
 pub use settings::{settings_pk, DynamoSettings};
+pub use webhook_secrets::{generate as generate_webhook_secret, DynamoWebhookSecrets};
 
 use aws_sdk_dynamodb::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
 use callscope_app::ports::StoreError;

@@ -15,3 +15,5 @@ pub mod sqs;
 pub mod telemetry;
 #[cfg(feature = "transcribe")]
 pub mod transcribe;
+#[cfg(feature = "webhooks")]
+pub mod webhooks;

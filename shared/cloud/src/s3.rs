@@ -10,8 +10,7 @@ use aws_sdk_s3::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_s3::presigning::PresigningConfig;
 use callscope_app::lifecycle::RawObjects;
 use callscope_app::ports::{
-    ObjectError, ObjectStore, RecordingObjects, SignedPut, StoreError, StoredObject,
-    UploadSigner,
+    ObjectError, ObjectStore, RecordingObjects, SignedPut, StoreError, StoredObject, UploadSigner,
 };
 use callscope_core::domain::{CallId, TenantId};
 use callscope_core::objects::SourceObject;

@@ -28,6 +28,7 @@ pub enum Function {
     Invalidate,
     Outbound,
     Recordings,
+    Webhooks,
 }
 
 impl Function {
@@ -44,6 +45,7 @@ impl Function {
             Function::Invalidate => "invalidate",
             Function::Outbound => "outbound",
             Function::Recordings => "recordings",
+            Function::Webhooks => "webhooks",
         }
     }
 }

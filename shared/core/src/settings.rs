@@ -1,5 +1,5 @@
 //! Tenant settings: the sections a tenant configures (tracker rules, scorecard, agent and team
-//! names, retention, alert rules), each validated with limits before it is stored, and the analyser built
+//! names, retention, alert rules, webhooks), each validated with limits before it is stored, and the analyser built
 //! from them.
 //!
 //! One document per tenant with one `version`: every write of any section moves it on, and an
@@ -14,6 +14,7 @@ pub mod limits;
 mod retention;
 mod scorecard;
 mod trackers;
+mod webhooks;
 
 use serde::{Deserialize, Serialize};
 
@@ -28,6 +29,7 @@ pub use directory::{AgentEntry, Directory, TeamEntry};
 pub use retention::Retention;
 pub use scorecard::{Band, Criterion, Measure, Scorecard};
 pub use trackers::{TrackerMode, TrackerSettings};
+pub use webhooks::{endpoint, EndpointPolicy, Webhooks, EVENT_KINDS};
 
 /// A tenant's whole settings document. `version` 0 means "never written" (all defaults).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -40,6 +42,7 @@ pub struct TenantSettings {
     pub retention: Retention,
     #[serde(default)]
     pub alerts: AlertRules,
+    pub webhooks: Webhooks,
 }
 
 impl TenantSettings {
@@ -61,6 +64,7 @@ impl TenantSettings {
             Section::Agents => SectionValue::Agents(self.agents.clone()),
             Section::Retention => SectionValue::Retention(self.retention),
             Section::Alerts => SectionValue::Alerts(self.alerts.clone()),
+            Section::Webhooks => SectionValue::Webhooks(self.webhooks.clone()),
         }
     }
 
@@ -72,6 +76,7 @@ impl TenantSettings {
             SectionValue::Agents(v) => self.agents = v,
             SectionValue::Retention(v) => self.retention = v,
             SectionValue::Alerts(v) => self.alerts = v,
+            SectionValue::Webhooks(v) => self.webhooks = v,
         }
     }
 }
@@ -85,15 +90,17 @@ pub enum Section {
     Agents,
     Retention,
     Alerts,
+    Webhooks,
 }
 
 impl Section {
-    pub const ALL: [Section; 5] = [
+    pub const ALL: [Section; 6] = [
         Section::Trackers,
         Section::Scorecard,
         Section::Agents,
         Section::Retention,
         Section::Alerts,
+        Section::Webhooks,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -103,6 +110,7 @@ impl Section {
             Section::Agents => "agents",
             Section::Retention => "retention",
             Section::Alerts => "alerts",
+            Section::Webhooks => "webhooks",
         }
     }
 
@@ -150,6 +158,11 @@ impl Section {
                 v.validate()?;
                 Ok(SectionValue::Alerts(v))
             }
+            Section::Webhooks => {
+                let v: Webhooks = parse(body)?;
+                v.validate()?;
+                Ok(SectionValue::Webhooks(v))
+            }
         }
     }
 }
@@ -163,6 +176,7 @@ pub enum SectionValue {
     Agents(Directory),
     Retention(Retention),
     Alerts(AlertRules),
+    Webhooks(Webhooks),
 }
 
 impl SectionValue {
@@ -173,6 +187,7 @@ impl SectionValue {
             SectionValue::Agents(_) => Section::Agents,
             SectionValue::Retention(_) => Section::Retention,
             SectionValue::Alerts(_) => Section::Alerts,
+            SectionValue::Webhooks(_) => Section::Webhooks,
         }
     }
 }

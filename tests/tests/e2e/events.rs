@@ -7,6 +7,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use aws_lambda_events::event::dynamodb::Event as StreamEvent;
 use aws_lambda_events::event::sqs::SqsEvent;
 use callscope_core::formats::{parse_call, Format};
+use callscope_core::pipeline::events::CallAnalysedDetail;
 use callscope_core::pipeline::{CallAnalysed, ProcessCall};
 use callscope_local::template::LocalTemplate;
 use callscope_tests::{fixture, workspace_root, TestCloud};
@@ -43,6 +44,7 @@ const FUNCTION_EVENTS: &[(&str, &[&str])] = &[
             "events/apigw/get_settings.json",
             "events/apigw/get_settings_section.json",
             "events/apigw/put_settings_section.json",
+            "events/apigw/rotate_webhook_secret.json",
             "events/apigw/health.json",
             "events/apigw/api_health.json",
             "events/apigw/openapi.json",
@@ -60,6 +62,7 @@ const FUNCTION_EVENTS: &[(&str, &[&str])] = &[
             "events/dynamodb/call_erased.json",
         ],
     ),
+    ("webhooks", &["events/sqs/webhook_delivery.json"]),
 ];
 
 fn files_of(binary: &str) -> &'static [&'static str] {
@@ -151,6 +154,15 @@ fn every_event_file_reads_as_the_event_its_function_takes() {
                             .unwrap_or_else(|e| panic!("{path}: not a CallAnalysed event: {e}"));
                     }
                 }
+                "webhooks" => {
+                    for body in sqs_bodies(path) {
+                        let event: Value = serde_json::from_str(&body)
+                            .unwrap_or_else(|e| panic!("{path}: not JSON: {e}"));
+                        assert_eq!(event["detail-type"], "CallAnalysed", "{path}");
+                        serde_json::from_value::<CallAnalysedDetail>(event["detail"].clone())
+                            .unwrap_or_else(|e| panic!("{path}: detail is not CallAnalysed: {e}"));
+                    }
+                }
                 "sweep" => {
                     let event = json(path);
                     assert_eq!(event["detail-type"], "Scheduled Event", "{path}");
@@ -213,7 +225,14 @@ async fn every_http_event_is_answered_by_its_route() {
             .await
             .expect("a v2 response");
         // The catch-all routes' events ask a documented path with a method it does not have.
-        let expected = if path.contains("/other_") { 405 } else { 200 };
+        let expected = if path.contains("/other_") {
+            405
+        } else if path.contains("/rotate_") {
+            // A new signing secret is created.
+            201
+        } else {
+            200
+        };
         assert_eq!(reply.status_code, expected, "{path}: {:?}", reply.body);
     }
     // The processed call re-analysed, then erased.

@@ -23,3 +23,4 @@ mod read_api;
 mod read_bounds;
 mod recordings;
 mod settings;
+mod webhooks;

@@ -20,7 +20,7 @@ use callscope_cloud::aws::load_sdk_config;
 use callscope_cloud::aws::AwsClients;
 use callscope_cloud::config::{
     AggregateConfig, DropInConfig, FromEnv, IngestConfig, IntakeConfig, InvalidateConfig,
-    OutboundConfig, ProcessConfig, QueryConfig, RecordingsConfig, SweepConfig,
+    OutboundConfig, ProcessConfig, QueryConfig, RecordingsConfig, SweepConfig, WebhooksConfig,
 };
 use callscope_cloud::dynamo::{DynamoCalls, DynamoRollups};
 use callscope_cloud::sqs::{SqsBatchHandler, SqsConsumer};
@@ -65,6 +65,8 @@ pub struct LocalPipeline {
     pub outbound: callscope_outbound::StreamHandler,
     /// The calls table stream as the template wires it to outbound, read from its start.
     pub outbound_streams: Vec<StreamRunner>,
+    /// The webhooks function: the bus's events POSTed to the tenants' endpoints.
+    pub webhooks: callscope_cloud::webhooks::BackoffConsumer,
 }
 
 impl LocalPipeline {
@@ -124,6 +126,11 @@ impl LocalPipeline {
             aws_sdk_eventbridge::Client::new(&sdk),
             aws_sdk_s3::Client::new(&sdk),
         );
+        let webhooks = callscope_webhooks::consumer(
+            &WebhooksConfig::from_lookup(provisioned.env_of("WebhooksFunction")?)?,
+            &clients,
+        )
+        .map_err(|e| anyhow::anyhow!("building the webhooks function: {e}"))?;
         let streams_client = aws_sdk_dynamodbstreams::Client::new(&sdk);
         let outbound_sources = &provisioned
             .functions
@@ -154,6 +161,7 @@ impl LocalPipeline {
             streams,
             outbound,
             outbound_streams,
+            webhooks,
         })
     }
 
@@ -322,6 +330,13 @@ impl LocalPipeline {
             .await
             .with_context(|| format!("sending to {queue_logical_id}"))?;
         Ok(())
+    }
+
+    /// The webhook queue's runner: the webhooks function sets each retry's delay (its backoff)
+    /// itself, as on Lambda, so the runner does not.
+    pub fn webhook_runner(&self) -> LocalRunner {
+        self.runner("WebhooksFunction")
+            .leaving_retry_delays_to_the_handler()
     }
 
     /// The event-source runner for a function's (first) SQS event, as the template wires it.

@@ -60,7 +60,17 @@ impl Provisioned {
             .env
             .clone();
         env.remove("LOCAL_DEFAULT_TENANT");
-        Ok(move |name: &str| env.get(name).cloned())
+        // Where the SDK sends the in-process function's calls is this process's say (its
+        // AWS_ENDPOINT_URL…), as a function's own environment is on Lambda: the guards that
+        // allow local-only settings (loopback webhook endpoints) read the same variables.
+        Ok(move |name: &str| {
+            env.get(name).cloned().or_else(|| {
+                (name.starts_with("AWS_ENDPOINT_URL")
+                    || name == "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS")
+                    .then(|| std::env::var(name).ok())
+                    .flatten()
+            })
+        })
     }
 }
 

@@ -60,6 +60,9 @@ pub struct LocalRunner {
     /// Locally, a failed message is made visible again after this delay instead of the queue's
     /// visibility timeout (minutes), so retries and DLQ moves happen within a test's time.
     retry_delay: Duration,
+    /// The handler hides a failed message for its own retry delay (the webhooks function's
+    /// backoff): the runner leaves its visibility as the handler set it.
+    handler_sets_retry_delay: bool,
     wait: Duration,
 }
 
@@ -69,12 +72,19 @@ impl LocalRunner {
             sqs,
             source,
             retry_delay: Duration::ZERO,
+            handler_sets_retry_delay: false,
             wait: Duration::from_secs(1),
         }
     }
 
     pub fn with_retry_delay(mut self, delay: Duration) -> Self {
         self.retry_delay = delay;
+        self
+    }
+
+    /// For a handler that sets each failed message's visibility itself, as Lambda leaves it.
+    pub fn leaving_retry_delays_to_the_handler(mut self) -> Self {
+        self.handler_sets_retry_delay = true;
         self
     }
 
@@ -151,7 +161,9 @@ impl LocalRunner {
             .filter(|(id, _)| !failed.contains(id))
             .collect();
         self.delete(&to_delete).await?;
-        self.retry_later(&failed, &receipts).await?;
+        if !self.handler_sets_retry_delay {
+            self.retry_later(&failed, &receipts).await?;
+        }
         Ok(PollReport {
             received: receipts.len(),
             deleted: to_delete.len(),

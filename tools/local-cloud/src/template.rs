@@ -48,6 +48,8 @@ pub struct LocalTemplate {
     pub functions: Vec<FunctionSpec>,
     /// Logical ids of the EventBridge buses (`!Ref` is the bus's name).
     pub event_buses: Vec<String>,
+    /// The rules on those buses that target queues.
+    pub event_rules: Vec<RuleSpec>,
     /// The template as CloudFormation reads it after its transforms' own expansions
     /// (`AWS::LanguageExtensions`' `Fn::ForEach`), for readers of what the local cloud does not
     /// create (alarms, log groups, the dashboard).
@@ -222,6 +224,7 @@ impl LocalTemplate {
             buckets: Vec::new(),
             functions: Vec::new(),
             event_buses: Vec::new(),
+            event_rules: Vec::new(),
             document: Value::Null,
         };
         for (id, resource) in included {
@@ -237,6 +240,7 @@ impl LocalTemplate {
                     template.event_buses.push(id.to_owned());
                     Ok(())
                 }
+                Some("AWS::Events::Rule") => rule(id, props).map(|r| template.event_rules.push(r)),
                 Some("AWS::DynamoDB::Table") => {
                     table::table(id, props).map(|t| template.tables.push(t))
                 }
@@ -258,6 +262,56 @@ impl LocalTemplate {
         template.document = doc.clone();
         Ok(template)
     }
+}
+
+/// An EventBridge rule on one of the template's buses whose targets are its queues: the
+/// emulator delivers matching events to them as EventBridge does (moto's `PutEvents` sends
+/// to SQS targets).
+#[derive(Debug, Clone, PartialEq)]
+pub struct RuleSpec {
+    pub logical_id: String,
+    /// The bus's logical id (`EventBusName: !Ref Bus`).
+    pub bus: String,
+    /// `EventPattern` as JSON.
+    pub pattern: serde_json::Value,
+    /// (target id, queue logical id) of each `Arn: !GetAtt Queue.Arn` target.
+    pub queue_targets: Vec<(String, String)>,
+}
+
+fn rule(id: &str, props: &Value) -> anyhow::Result<RuleSpec> {
+    let bus = props
+        .get("EventBusName")
+        .and_then(intrinsics::reference)
+        .context("EventBusName must be !Ref of the template's bus")?;
+    let pattern = serde_json::to_value(
+        props
+            .get("EventPattern")
+            .context("EventPattern is required")?,
+    )
+    .context("EventPattern")?;
+    let queue_targets = props
+        .get("Targets")
+        .and_then(Value::as_sequence)
+        .context("Targets is required")?
+        .iter()
+        .map(|target| {
+            let target_id = target
+                .get("Id")
+                .and_then(Value::as_str)
+                .context("a target has no Id")?;
+            let (queue, _) = target
+                .get("Arn")
+                .and_then(get_att)
+                .context("a target's Arn must be !GetAtt Queue.Arn")?;
+            Ok((target_id.to_owned(), queue))
+        })
+        .collect::<anyhow::Result<_>>()?;
+    Ok(RuleSpec {
+        logical_id: id.to_owned(),
+        bus,
+        pattern,
+        queue_targets,
+    })
 }
 
 /// Each `AWS::Serverless::HttpApi`, and whether its routes need a token unless they say otherwise.

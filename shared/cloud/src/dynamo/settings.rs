@@ -3,7 +3,7 @@
 //!
 //! | pk | sk | attributes |
 //! |---|---|---|
-//! | `TENANT#{t}#SETTINGS` | `SETTINGS` | `version` (N), `updated_at`, `trackers`, `scorecard`, `agents`, `retention`, `alerts` (JSON) |
+//! | `TENANT#{t}#SETTINGS` | `SETTINGS` | `version` (N), `updated_at`, `trackers`, `scorecard`, `agents`, `retention`, `alerts`, `webhooks` (JSON); `webhook_secret` (S, never in a section) |
 //!
 //! The table's stream filter passes only `sk = CALL`, so settings writes never invoke the
 //! invalidate function; functions read settings through their own cache (app `settings`).
@@ -78,6 +78,9 @@ fn read(
             }
             Section::Alerts => {
                 SectionValue::Alerts(serde_json::from_str(json).map_err(parse_error)?)
+            }
+            Section::Webhooks => {
+                SectionValue::Webhooks(serde_json::from_str(json).map_err(parse_error)?)
             }
         };
         settings.set(value);

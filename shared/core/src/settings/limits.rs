@@ -33,3 +33,5 @@ pub const MAX_ALERT_RULES: usize = 50;
 pub const MAX_ALERT_RULE_ID_CHARS: usize = 64;
 /// Largest interruption count an alert rule may ask for.
 pub const MAX_ALERT_INTERRUPTIONS: u32 = 10_000;
+/// Characters in a webhook endpoint URL.
+pub const MAX_URL_CHARS: usize = 2_048;

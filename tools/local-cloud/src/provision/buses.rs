@@ -1,5 +1,5 @@
-//! The template's EventBridge buses in the emulator: created under the prefix, deleted with
-//! their rules on teardown.
+//! The template's EventBridge buses in the emulator: created under the prefix with the rules
+//! that target its queues, deleted with their rules on teardown.
 
 use anyhow::Context;
 
@@ -29,6 +29,39 @@ pub(super) async fn provision(
             }
         }
         provisioned.event_buses.insert(logical_id.clone(), name);
+    }
+    for rule in &template.event_rules {
+        let name = format!("{prefix}{}", rule.logical_id);
+        let bus = provisioned
+            .event_buses
+            .get(&rule.bus)
+            .with_context(|| format!("rule {}: {} is not a bus", rule.logical_id, rule.bus))?;
+        events
+            .put_rule()
+            .name(&name)
+            .event_bus_name(bus)
+            .event_pattern(rule.pattern.to_string())
+            .send()
+            .await
+            .with_context(|| format!("creating rule {name}"))?;
+        let mut put = events.put_targets().rule(&name).event_bus_name(bus);
+        for (id, queue) in &rule.queue_targets {
+            let arn = &provisioned
+                .queues
+                .get(queue)
+                .with_context(|| format!("rule {}: {queue} is not a queue", rule.logical_id))?
+                .arn;
+            put = put.targets(
+                aws_sdk_eventbridge::types::Target::builder()
+                    .id(id)
+                    .arn(arn)
+                    .build()
+                    .context("building a rule target")?,
+            );
+        }
+        put.send()
+            .await
+            .with_context(|| format!("targeting rule {name}"))?;
     }
     Ok(())
 }

@@ -36,9 +36,9 @@ fn queues_carry_their_redrive_and_visibility_from_the_template() {
         Some("ReanalyseDeadLetterQueue"),
         "each DLQ redrives to one source"
     );
-    // The six source queues (process, reanalyse, analytics, intake, drop-in, recordings) with
-    // their DLQs, and the outbound function's failure queue.
-    assert_eq!(t.queues.len(), 13);
+    // The seven source queues (process, reanalyse, analytics, intake, drop-in, recordings,
+    // webhook) with their DLQs, and the outbound function's failure queue.
+    assert_eq!(t.queues.len(), 15);
 }
 
 #[test]
@@ -284,9 +284,13 @@ fn only_the_api_routes_need_a_token_not_health_openapi_or_the_dashboard() {
     // What no route takes goes to the function too, without a token, to answer 405 or 404.
     let fallbacks = [("ANY", "/"), ("ANY", "/{proxy+}")]
         .map(|(method, path)| (method.to_owned(), path.to_owned(), false));
-    // The one write the query function takes: a tenant's settings section (write scope).
-    let writes = [("PUT", "/api/v1/settings/{section}")]
-        .map(|(method, path)| (method.to_owned(), path.to_owned(), true));
+    // The writes the query function takes (write scope): a tenant's settings section, and a
+    // new webhook signing secret.
+    let writes = [
+        ("POST", "/api/v1/settings/webhooks/secret"),
+        ("PUT", "/api/v1/settings/{section}"),
+    ]
+    .map(|(method, path)| (method.to_owned(), path.to_owned(), true));
     let expected: Vec<_> = fallbacks
         .into_iter()
         .chain(expected)

@@ -1,0 +1,79 @@
+//! What webhook delivery needs from the outside: each tenant's signing secret, and an HTTP
+//! client that POSTs one signed body and says what the receiver answered.
+
+use std::time::Duration;
+
+use async_trait::async_trait;
+use callscope_core::domain::{TenantId, Timestamp};
+
+use crate::ports::StoreError;
+
+/// A tenant's webhook signing secret. Never printed: `Debug` shows no bytes.
+#[derive(Clone, PartialEq, Eq)]
+pub struct SigningSecret(String);
+
+impl SigningSecret {
+    pub fn new(secret: String) -> Self {
+        Self(secret)
+    }
+
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for SigningSecret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("SigningSecret(..)")
+    }
+}
+
+/// The secret with when it was made.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredSecret {
+    pub secret: SigningSecret,
+    pub created_at: Timestamp,
+}
+
+#[async_trait]
+pub trait WebhookSecrets: Send + Sync + std::fmt::Debug {
+    /// The tenant's current secret; `None` before the first rotation.
+    async fn current(&self, tenant: &TenantId) -> Result<Option<StoredSecret>, StoreError>;
+
+    /// Generates a new random secret in place of the tenant's current one (which stops signing
+    /// at once) and returns it: the only time it leaves the store towards a client.
+    async fn rotate(&self, tenant: &TenantId, at: Timestamp) -> Result<StoredSecret, StoreError>;
+}
+
+/// One POST as the sender makes it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct WebhookRequest {
+    pub url: String,
+    pub headers: Vec<(&'static str, String)>,
+    pub body: String,
+    pub timeout: Duration,
+}
+
+/// What the receiver answered: its status and the first bytes of its body.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WebhookAnswer {
+    pub status: u16,
+    pub body_start: String,
+}
+
+/// Why no answer came.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SendError {
+    #[error("no answer within {0:?}")]
+    Timeout(Duration),
+    #[error("could not connect: {0}")]
+    Connect(String),
+    #[error("the request failed: {0}")]
+    Other(String),
+}
+
+#[async_trait]
+pub trait WebhookSender: Send + Sync + std::fmt::Debug {
+    /// POSTs the request; an answer of any status is `Ok`. Redirects are not followed.
+    async fn post(&self, request: WebhookRequest) -> Result<WebhookAnswer, SendError>;
+}
