@@ -1,7 +1,8 @@
 //! The outbound function's event adapter: calls table stream records read into the
-//! transitions to PROCESSED the outbound use case sends out, and the removals of PROCESSED call
-//! items (erasures) whose rows leave the export; everything else (transcripts, analyses, calls
-//! that were PROCESSED already or are not yet) is skipped.
+//! transitions to PROCESSED (a first analysis, or a re-analysis's later revision) the outbound
+//! use case sends out, and the rows that leave the export: a PROCESSED call item's removal (an
+//! erasure) and a re-analysed call's earlier rows; everything else (transcripts, analyses, a
+//! PROCESSED call written again at its revision, calls not yet PROCESSED) is skipped.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -98,7 +99,7 @@ impl StreamHandler {
             .records
             .iter()
             .enumerate()
-            .filter_map(|(i, r)| erasure(r).map(|e| (e, i)))
+            .filter_map(|(i, r)| erasure(r).or_else(|| superseded(r)).map(|e| (e, i)))
             .collect();
         match (&self.erasure, erased.is_empty()) {
             (_, true) => {}
@@ -135,6 +136,16 @@ struct Image {
     sk: String,
     status: Option<String>,
     processed_at: Option<Timestamp>,
+    /// Set by a re-analysis (absent: the first analysis, revision 0).
+    #[serde(default)]
+    revision: u32,
+    start_time: Option<Timestamp>,
+}
+
+impl Image {
+    fn is_processed_call(&self) -> bool {
+        self.sk == "CALL" && self.status.as_deref() == Some("PROCESSED")
+    }
 }
 
 fn image(map: &serde_dynamo::Item) -> Option<Image> {
@@ -142,15 +153,16 @@ fn image(map: &serde_dynamo::Item) -> Option<Image> {
     serde_dynamo::from_item(serde_dynamo::Item::from(item)).ok()
 }
 
-/// The call this record shows becoming PROCESSED, if it does.
+/// The call this record shows becoming PROCESSED, or analysed again (a later revision), if it
+/// does. Process running twice writes PROCESSED over PROCESSED at the same revision: no
+/// transition.
 fn transition(record: &EventRecord) -> Option<Processed> {
     let new = image(&record.change.new_image)?;
-    if new.sk != "CALL" || new.status.as_deref() != Some("PROCESSED") {
+    if !new.is_processed_call() {
         return None;
     }
-    let was_processed = image(&record.change.old_image)
-        .is_some_and(|old| old.status.as_deref() == Some("PROCESSED"));
-    if was_processed {
+    let old = image(&record.change.old_image).filter(Image::is_processed_call);
+    if old.is_some_and(|old| old.revision >= new.revision) {
         return None;
     }
     let (tenant, call_id) = new.pk.strip_prefix("TENANT#")?.split_once("#CALL#")?;
@@ -169,6 +181,23 @@ struct RemovedImage {
     status: Option<String>,
     processed_at: Option<Timestamp>,
     start_time: Timestamp,
+}
+
+/// The analysis a re-analysis replaced, as an erasure of the rows up to it: the new analysis's
+/// row is written first (the export before erasures), so the call keeps one row, the latest.
+fn superseded(record: &EventRecord) -> Option<ErasedCall> {
+    let new = image(&record.change.new_image)?;
+    let old = image(&record.change.old_image)?;
+    if !(new.is_processed_call() && old.is_processed_call() && new.revision > old.revision) {
+        return None;
+    }
+    let (tenant, call_id) = old.pk.strip_prefix("TENANT#")?.split_once("#CALL#")?;
+    Some(ErasedCall {
+        tenant: TenantId::parse("tenant", tenant).ok()?,
+        call_id: CallId::parse("call_id", call_id).ok()?,
+        day: Day::of(old.start_time?.time()),
+        analysed_until: old.processed_at?,
+    })
 }
 
 /// The PROCESSED call this record shows erased, if it does: only those were exported.

@@ -41,6 +41,27 @@ fn only_the_change_that_makes_a_call_processed_is_a_transition() {
     );
 }
 
+#[test]
+fn a_re_analysis_is_sent_out_again_and_its_earlier_rows_leave_the_export() {
+    let reanalysed = event("call_reanalysed.json");
+    let record = &reanalysed.records[0];
+    let sent = transition(record).expect("a later revision is a transition");
+    assert_eq!(
+        (sent.call_id.as_str(), sent.analysed_at.to_string().as_str()),
+        ("call-0001", "2026-11-09T08:00:00.000Z")
+    );
+    let replaced = superseded(record).expect("the earlier analysis's rows go");
+    assert_eq!(
+        replaced.analysed_until.to_string(),
+        "2026-11-02T10:00:01.000Z"
+    );
+    assert_eq!(replaced.day.to_string(), "2026-11-02");
+    // Process running twice (the same revision) neither sends nor removes anything.
+    let batch = event("calls_became_processed.json");
+    let twice = &batch.records[2];
+    assert!(transition(twice).is_none() && superseded(twice).is_none());
+}
+
 #[tokio::test]
 async fn a_batch_whose_calls_cannot_be_read_is_retried_from_its_first_transition() {
     let calls = Arc::new(MemoryCalls::default());

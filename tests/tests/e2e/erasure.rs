@@ -254,6 +254,7 @@ async fn erased_calls_leave_no_trace_and_the_rollups_equal_the_stored_analyses()
         .await;
 
     // Re-analysed twice: the rollups move, the call counts once.
+    let before_reanalysis = chrono::Utc::now().timestamp_millis();
     for revision in [1, 2] {
         let reply = cloud
             .post("/api/v1/calls/er-reanalysed/reanalyse", "", Some(TENANT))
@@ -301,6 +302,17 @@ async fn erased_calls_leave_no_trace_and_the_rollups_equal_the_stored_analyses()
             json!({"call_id": "er-kept", "n": 1}),
             json!({"call_id": "er-reanalysed", "n": 1}),
         ]
+    );
+    // ... and that row is the latest analysis's, not the first one's.
+    let latest = crate::export::duckdb(
+        &cloud,
+        "SELECT epoch_ms(analysed_at) AS at FROM calls WHERE call_id = 'er-reanalysed'",
+    )
+    .await;
+    let at = latest[0]["at"].as_i64().expect("a time");
+    assert!(
+        at > before_reanalysis,
+        "{latest:?}: the first analysis's row"
     );
 
     // The rollups are the stored analyses of the calls that remain, and nothing else.

@@ -60,9 +60,11 @@ const FUNCTION_EVENTS: &[(&str, &[&str])] = &[
         &[
             "events/dynamodb/calls_became_processed.json",
             "events/dynamodb/call_erased.json",
+            "events/dynamodb/call_reanalysed.json",
         ],
     ),
     ("webhooks", &["events/sqs/webhook_delivery.json"]),
+    ("recordings", &["events/sqs/recordings_batch.json"]),
 ];
 
 fn files_of(binary: &str) -> &'static [&'static str] {
@@ -140,6 +142,20 @@ fn every_event_file_reads_as_the_event_its_function_takes() {
                         callscope_core::objects::ObjectEvent::parse(&body).unwrap_or_else(|e| {
                             panic!("{path}: not an S3 event dropin reads: {e}")
                         });
+                    }
+                }
+                "recordings" => {
+                    for body in sqs_bodies(path) {
+                        let event: Value = serde_json::from_str(&body)
+                            .unwrap_or_else(|e| panic!("{path}: not JSON: {e}"));
+                        if event.get("detail-type").is_some() {
+                            callscope_core::recordings::JobStateChange::parse(&event)
+                                .unwrap_or_else(|e| panic!("{path}: not a job state: {e}"));
+                        } else {
+                            callscope_core::objects::ObjectEvent::parse(&body).unwrap_or_else(
+                                |e| panic!("{path}: not an S3 event recordings reads: {e}"),
+                            );
+                        }
                     }
                 }
                 "process" => {

@@ -240,7 +240,9 @@ impl LocalTemplate {
                     template.event_buses.push(id.to_owned());
                     Ok(())
                 }
-                Some("AWS::Events::Rule") => rule(id, props).map(|r| template.event_rules.push(r)),
+                Some("AWS::Events::Rule") => {
+                    rule(id, props).map(|r| template.event_rules.extend(r))
+                }
                 Some("AWS::DynamoDB::Table") => {
                     table::table(id, props).map(|t| template.tables.push(t))
                 }
@@ -278,11 +280,15 @@ pub struct RuleSpec {
     pub queue_targets: Vec<(String, String)>,
 }
 
-fn rule(id: &str, props: &Value) -> anyhow::Result<RuleSpec> {
-    let bus = props
-        .get("EventBusName")
-        .and_then(intrinsics::reference)
-        .context("EventBusName must be !Ref of the template's bus")?;
+/// `None` for a rule on the account's default bus (no `EventBusName`): AWS services' events
+/// (Transcribe's job states) arrive there, which the emulator never sends; tests deliver what
+/// such a rule would to its queue instead.
+fn rule(id: &str, props: &Value) -> anyhow::Result<Option<RuleSpec>> {
+    let Some(bus) = props.get("EventBusName") else {
+        return Ok(None);
+    };
+    let bus =
+        intrinsics::reference(bus).context("EventBusName must be !Ref of the template's bus")?;
     let pattern = serde_json::to_value(
         props
             .get("EventPattern")
@@ -306,12 +312,12 @@ fn rule(id: &str, props: &Value) -> anyhow::Result<RuleSpec> {
             Ok((target_id.to_owned(), queue))
         })
         .collect::<anyhow::Result<_>>()?;
-    Ok(RuleSpec {
+    Ok(Some(RuleSpec {
         logical_id: id.to_owned(),
         bus,
         pattern,
         queue_targets,
-    })
+    }))
 }
 
 /// Each `AWS::Serverless::HttpApi`, and whether its routes need a token unless they say otherwise.
