@@ -285,6 +285,7 @@ async fn every_documented_path_is_served_and_every_route_is_documented() {
             "/api/v1/calls/{call_id}/recommendations",
             "/api/v1/health",
             "/api/v1/settings",
+            "/api/v1/settings/webhooks/secret",
             "/api/v1/settings/{section}",
             "/api/v1/uploads",
             "/app/{proxy+}",
