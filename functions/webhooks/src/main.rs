@@ -3,9 +3,8 @@
 use callscope_cloud::{
     aws,
     config::{FromEnv, WebhooksConfig},
-    telemetry,
+    sqs, telemetry,
     telemetry::Function,
-    webhooks,
 };
 
 #[tokio::main]
@@ -14,5 +13,5 @@ async fn main() -> Result<(), lambda_runtime::Error> {
     let config = WebhooksConfig::from_env()?;
     let sdk = aws::load_sdk_config().await;
     let consumer = callscope_webhooks::consumer(&config, &aws::AwsClients::from_config(&sdk))?;
-    webhooks::run(telemetry, consumer).await
+    sqs::run(telemetry, consumer).await
 }

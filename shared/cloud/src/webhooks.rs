@@ -11,10 +11,8 @@ use callscope_app::ports::{SendError, WebhookAnswer, WebhookRequest, WebhookSend
 use callscope_app::webhooks::{DeliverWebhooks, RetryPolicy};
 use callscope_app::Deadline;
 use futures::future::BoxFuture;
-use lambda_runtime::{service_fn, LambdaEvent};
 
 use crate::sqs::{failed_ids, SqsBatchHandler, SqsConsumer};
-use crate::telemetry::Telemetry;
 
 /// Bytes of an answer's body read (the reason keeps fewer).
 const BODY_BYTES: usize = 1_024;
@@ -154,21 +152,14 @@ impl SqsBatchHandler for BackoffConsumer {
         &self,
         event: SqsEvent,
     ) -> BoxFuture<'_, Result<SqsBatchResponse, lambda_runtime::Error>> {
-        Box::pin(async move { Ok(self.handle_batch(event, Deadline::NONE).await) })
+        self.handle_before(event, Deadline::NONE)
     }
-}
 
-/// Runs the webhook consumer as the function's Lambda handler (as [`crate::sqs::run`]).
-pub async fn run(
-    telemetry: Telemetry,
-    consumer: BackoffConsumer,
-) -> Result<(), lambda_runtime::Error> {
-    let consumer = &consumer;
-    lambda_runtime::run(
-        telemetry.wrap(service_fn(|event: LambdaEvent<SqsEvent>| async move {
-            let deadline = Deadline::from_epoch_millis(event.context.deadline);
-            Ok::<_, lambda_runtime::Error>(consumer.handle_batch(event.payload, deadline).await)
-        })),
-    )
-    .await
+    fn handle_before(
+        &self,
+        event: SqsEvent,
+        deadline: Deadline,
+    ) -> BoxFuture<'_, Result<SqsBatchResponse, lambda_runtime::Error>> {
+        Box::pin(async move { Ok(self.handle_batch(event, deadline).await) })
+    }
 }

@@ -20,6 +20,17 @@ pub trait SqsBatchHandler: Send + Sync {
         &self,
         event: SqsEvent,
     ) -> BoxFuture<'_, Result<SqsBatchResponse, lambda_runtime::Error>>;
+
+    /// The batch within the invocation's `deadline`: what cannot be done before it is reported
+    /// for retry. A handler with no notion of time takes the whole batch.
+    fn handle_before(
+        &self,
+        event: SqsEvent,
+        deadline: Deadline,
+    ) -> BoxFuture<'_, Result<SqsBatchResponse, lambda_runtime::Error>> {
+        let _ = deadline;
+        self.handle(event)
+    }
 }
 
 /// A use case wired to its queue's dead-letter queue, as a Lambda SQS handler.
@@ -57,23 +68,30 @@ impl<C: Consume> SqsBatchHandler for SqsConsumer<C> {
         &self,
         event: SqsEvent,
     ) -> BoxFuture<'_, Result<SqsBatchResponse, lambda_runtime::Error>> {
-        Box::pin(async move { Ok(self.handle_batch(event, Deadline::NONE).await) })
+        self.handle_before(event, Deadline::NONE)
+    }
+
+    fn handle_before(
+        &self,
+        event: SqsEvent,
+        deadline: Deadline,
+    ) -> BoxFuture<'_, Result<SqsBatchResponse, lambda_runtime::Error>> {
+        Box::pin(async move { Ok(self.handle_batch(event, deadline).await) })
     }
 }
 
 /// Runs `consumer` as the function's Lambda handler until the sandbox ends: each SQS batch
-/// through the use case before the invocation's deadline, answered with a partial batch
-/// response, with logs and metrics from `telemetry`. The tail of every SQS function's
-/// composition root.
-pub async fn run<C: Consume>(
+/// through it before the invocation's deadline, answered with a partial batch response, with
+/// logs and metrics from `telemetry`. The tail of every SQS function's composition root.
+pub async fn run<H: SqsBatchHandler>(
     telemetry: Telemetry,
-    consumer: SqsConsumer<C>,
+    consumer: H,
 ) -> Result<(), lambda_runtime::Error> {
     let consumer = &consumer;
     lambda_runtime::run(
         telemetry.wrap(service_fn(|event: LambdaEvent<SqsEvent>| async move {
             let deadline = Deadline::from_epoch_millis(event.context.deadline);
-            Ok::<_, lambda_runtime::Error>(consumer.handle_batch(event.payload, deadline).await)
+            consumer.handle_before(event.payload, deadline).await
         })),
     )
     .await
