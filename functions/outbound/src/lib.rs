@@ -9,12 +9,14 @@ use std::sync::Arc;
 
 use aws_lambda_events::event::dynamodb::{Event, EventRecord};
 use aws_lambda_events::event::streams::{DynamoDbBatchItemFailure, DynamoDbEventResponse};
+use callscope_app::lifecycle::RawRetention;
 use callscope_app::outbound::{Alerts, ErasedCall, ExportErasure, Outbound, Processed};
 use callscope_app::ports::SystemClock;
 use callscope_app::settings::SettingsCache;
 use callscope_cloud::aws::AwsClients;
 use callscope_cloud::config::OutboundConfig;
 use callscope_cloud::outbound::{EventBridgeBus, S3Export};
+use callscope_cloud::s3::S3RawObjects;
 use callscope_core::domain::{CallId, Day, TenantId, Timestamp};
 use serde::Deserialize;
 
@@ -25,8 +27,8 @@ pub fn handler(
     events: aws_sdk_eventbridge::Client,
     s3: aws_sdk_s3::Client,
 ) -> StreamHandler {
-    let export = Arc::new(S3Export::new(s3, config.export_bucket.clone()));
-    StreamHandler::new(
+    let export = Arc::new(S3Export::new(s3.clone(), config.export_bucket.clone()));
+    let handler = StreamHandler::new(
         Outbound::new(
             clients.calls(&config.calls_table),
             Arc::new(EventBridgeBus::new(events, config.event_bus_name.clone())),
@@ -38,7 +40,14 @@ pub fn handler(
             Arc::new(SystemClock),
         ))),
     )
-    .with_erasure(ExportErasure::new(export))
+    .with_erasure(ExportErasure::new(export));
+    match &config.dropin_bucket {
+        Some(bucket) => handler.with_raw_retention(RawRetention::new(
+            clients.calls(&config.calls_table),
+            Arc::new(S3RawObjects::new(s3, bucket.clone())),
+        )),
+        None => handler,
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -46,6 +55,8 @@ pub struct StreamHandler {
     outbound: Outbound,
     /// Erased calls' rows out of the export (none: removals are logged and skipped).
     erasure: Option<ExportErasure>,
+    /// Raw objects of calls whose transcript expired (none: no drop-in bucket).
+    raw_retention: Option<RawRetention>,
 }
 
 impl StreamHandler {
@@ -53,11 +64,17 @@ impl StreamHandler {
         Self {
             outbound,
             erasure: None,
+            raw_retention: None,
         }
     }
 
     pub fn with_erasure(mut self, erasure: ExportErasure) -> Self {
         self.erasure = Some(erasure);
+        self
+    }
+
+    pub fn with_raw_retention(mut self, raw_retention: RawRetention) -> Self {
+        self.raw_retention = Some(raw_retention);
         self
     }
 
@@ -117,6 +134,21 @@ impl StreamHandler {
                     .and_then(|from| erased.get(from).map(|e| e.1))
                 {
                     retry = Some(retry.map_or(at, |r| r.min(at)));
+                }
+            }
+        }
+        if let Some(raw) = &self.raw_retention {
+            for (i, record) in event.records.iter().enumerate() {
+                let Some((tenant, call_id)) = transcript_expired(record) else {
+                    continue;
+                };
+                if retry.is_some_and(|r| r <= i) {
+                    break;
+                }
+                if let Err(error) = raw.transcript_expired(&tenant, &call_id).await {
+                    tracing::warn!(%error, %tenant, %call_id, "an expired call's raw object not deleted; will retry");
+                    retry = Some(retry.map_or(i, |r| r.min(i)));
+                    break;
                 }
             }
         }
@@ -198,6 +230,32 @@ fn superseded(record: &EventRecord) -> Option<ErasedCall> {
         day: Day::of(old.start_time?.time()),
         analysed_until: old.processed_at?,
     })
+}
+
+/// The call whose transcript DynamoDB's TTL removed (the tenant's retention), if this record
+/// is that: a removal by the service itself, not by an erasure (which deletes the raw object).
+fn transcript_expired(record: &EventRecord) -> Option<(TenantId, CallId)> {
+    let by_ttl = record
+        .user_identity
+        .as_ref()
+        .is_some_and(|who| who.principal_id == "dynamodb.amazonaws.com");
+    if record.event_name != "REMOVE" || !by_ttl {
+        return None;
+    }
+    let pk = record.change.keys.get("pk")?;
+    let sk = record.change.keys.get("sk")?;
+    let (serde_dynamo::AttributeValue::S(pk), serde_dynamo::AttributeValue::S(sk)) = (pk, sk)
+    else {
+        return None;
+    };
+    if sk != "TRANSCRIPT" {
+        return None;
+    }
+    let (tenant, call_id) = pk.strip_prefix("TENANT#")?.split_once("#CALL#")?;
+    Some((
+        TenantId::parse("tenant", tenant).ok()?,
+        CallId::parse("call_id", call_id).ok()?,
+    ))
 }
 
 /// The PROCESSED call this record shows erased, if it does: only those were exported.

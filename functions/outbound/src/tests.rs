@@ -119,3 +119,65 @@ async fn an_erasure_the_export_cannot_take_yet_is_retried_from_its_record() {
         .collect();
     assert_eq!(failed, [Some("4421584500000000017450439202".to_owned())]);
 }
+
+#[tokio::test]
+async fn a_transcript_expired_by_the_tenants_retention_takes_its_raw_object_along() {
+    use callscope_app::memory::MemoryObjects;
+    use callscope_app::ports::{CallRepository, ReceivedCall, StoredObject};
+    use callscope_core::formats::{self, Format};
+    use callscope_core::objects::SourceObject;
+
+    let calls = Arc::new(MemoryCalls::default());
+    let objects = Arc::new(MemoryObjects::default());
+    for (id, key) in [
+        ("call-0007", "acme/calls/7.json"),
+        ("call-0008", "acme/calls/8.json"),
+    ] {
+        let doc = serde_json::json!({"call_id": id, "agent_id": "ana", "customer_id": "c-1",
+            "start_time": "2026-11-02T10:00:00Z", "transcript": "Agent: Hello.\nCustomer: Hi."});
+        let source = SourceObject {
+            bucket: "dropin".into(),
+            key: key.into(),
+            version_id: None,
+            sidecar_key: None,
+        };
+        calls
+            .put_received(&ReceivedCall {
+                tenant: TenantId::parse("tenant", "acme").unwrap(),
+                call: formats::parse_value(doc, Format::Auto).expect("a call"),
+                content_hash: format!("hash-{id}"),
+                redactions: Default::default(),
+                correlation_id: callscope_core::domain::CorrelationId::parse("correlation_id", id)
+                    .expect("an id"),
+                received_at: Timestamp::parse("at", "2026-11-02T10:00:01Z").unwrap(),
+                source: Some(source),
+            })
+            .await
+            .expect("stored");
+        objects.put("dropin", key, StoredObject::default());
+    }
+    let handler = StreamHandler::new(Outbound::new(
+        calls.clone(),
+        Arc::new(MemoryBus::default()),
+        Arc::new(MemoryExport::default()),
+        BTreeSet::new(),
+    ))
+    .with_raw_retention(RawRetention::new(calls, objects.clone()));
+    let response = handler.handle(event("transcript_expired.json")).await;
+    assert!(response.batch_item_failures.is_empty());
+    // The TTL's removal of call-0007's transcript takes its object; the erasure's removal of
+    // call-0008's (the erasure deletes its object itself) and the TTL's analysis do not.
+    assert!(!objects.contains("dropin", "acme/calls/7.json"));
+    assert!(objects.contains("dropin", "acme/calls/8.json"));
+
+    // A store that cannot delete now: the record is retried.
+    objects.put("dropin", "acme/calls/7.json", StoredObject::default());
+    objects.set_unavailable(true);
+    let response = handler.handle(event("transcript_expired.json")).await;
+    let failed: Vec<_> = response
+        .batch_item_failures
+        .iter()
+        .map(|f| f.item_identifier.clone())
+        .collect();
+    assert_eq!(failed, [Some("4421584500000000017450439301".to_owned())]);
+}

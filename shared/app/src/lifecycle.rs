@@ -57,6 +57,40 @@ impl RawObjects for NoRawObjects {
     }
 }
 
+/// Raw objects follow the tenant's retention: when DynamoDB's TTL removes a call's transcript
+/// (the tenant's N days), the object the call was read from goes too, instead of keeping the
+/// unredacted original until the bucket-wide `RawRetentionDays`. The outbound function sees the
+/// expiry on the calls stream and hands the call here.
+#[derive(Debug, Clone)]
+pub struct RawRetention {
+    calls: Arc<dyn CallRepository>,
+    raw_objects: Arc<dyn RawObjects>,
+}
+
+impl RawRetention {
+    pub fn new(calls: Arc<dyn CallRepository>, raw_objects: Arc<dyn RawObjects>) -> Self {
+        Self { calls, raw_objects }
+    }
+
+    /// Deletes the raw object of a call whose transcript expired; says whether it had one (a
+    /// call sent over HTTP, or one erased since, has none). Deleting twice succeeds.
+    pub async fn transcript_expired(
+        &self,
+        tenant: &TenantId,
+        call_id: &CallId,
+    ) -> Result<bool, StoreError> {
+        let Some(head) = self.calls.head(tenant, call_id).await? else {
+            return Ok(false);
+        };
+        let Some(object) = &head.source else {
+            return Ok(false);
+        };
+        self.raw_objects.delete(tenant, call_id, object).await?;
+        tracing::info!(%tenant, %call_id, key = %object.key, "raw object deleted: its transcript expired");
+        Ok(true)
+    }
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum LifecycleError {
     #[error("call {0} not found")]

@@ -391,6 +391,9 @@ pub struct OutboundConfig {
     /// `EXPORT_TRANSCRIPT_TENANTS`: tenants whose export rows carry the redacted transcript
     /// (comma-separated; empty: none). A stand-in until the tenant settings carry the opt-in.
     pub transcript_tenants: std::collections::BTreeSet<TenantId>,
+    /// `DROPIN_BUCKET`: where a call's raw object is deleted once its transcript expires
+    /// (unset: no drop-in bucket, nothing to delete).
+    pub dropin_bucket: Option<String>,
 }
 
 impl FromEnv for OutboundConfig {
@@ -413,6 +416,7 @@ impl FromEnv for OutboundConfig {
             event_bus_name: env.required("EVENT_BUS_NAME")?,
             export_bucket: env.required("EXPORT_BUCKET")?,
             transcript_tenants,
+            dropin_bucket: env.optional("DROPIN_BUCKET"),
         })
     }
 }

@@ -61,6 +61,7 @@ const FUNCTION_EVENTS: &[(&str, &[&str])] = &[
             "events/dynamodb/calls_became_processed.json",
             "events/dynamodb/call_erased.json",
             "events/dynamodb/call_reanalysed.json",
+            "events/dynamodb/transcript_expired.json",
         ],
     ),
     ("webhooks", &["events/sqs/webhook_delivery.json"]),
