@@ -60,7 +60,7 @@ pub struct AlertLinks {
 
 impl CallAlertDetail {
     pub fn new(call: &AnalysedCall<'_>, settings_version: u64, fired: FiredAlert) -> Self {
-        let analysis_event_id = format!("{}/{}/{}", call.tenant, call.call_id, call.analysed_at);
+        let analysis_event_id = call.event_id();
         Self {
             version: CALL_ALERT_VERSION,
             event_id: format!("{analysis_event_id}/{}", fired.rule_id),

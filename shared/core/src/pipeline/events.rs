@@ -95,6 +95,14 @@ pub struct AnalysedCall<'a> {
     pub analysed_at: Timestamp,
 }
 
+impl AnalysedCall<'_> {
+    /// `{tenant}/{call_id}/{analysed_at}`: the `CallAnalysed` event id of this analysis, which
+    /// its alerts carry as `analysis_event_id` and extend into their own ids.
+    pub fn event_id(&self) -> String {
+        format!("{}/{}/{}", self.tenant, self.call_id, self.analysed_at)
+    }
+}
+
 impl CallAnalysedDetail {
     pub fn new(call: &AnalysedCall<'_>, analysis: &CallAnalysis) -> Self {
         let category = |c| {
@@ -105,7 +113,7 @@ impl CallAnalysedDetail {
         };
         Self {
             version: CALL_ANALYSED_VERSION,
-            event_id: format!("{}/{}/{}", call.tenant, call.call_id, call.analysed_at),
+            event_id: call.event_id(),
             tenant: call.tenant.clone(),
             call_id: call.call_id.clone(),
             agent_id: call.agent_id.clone(),
