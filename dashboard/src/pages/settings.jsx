@@ -30,6 +30,15 @@ const ALERT_FIELDS = {
   closing_sentiment_below: 'sentiment', interruptions_at_least: 'count', outcome_is: 'outcome',
 };
 const NUMERIC_ALERT_FIELDS = ['score', 'sentiment', 'count'];
+// [what the API takes, what a coach reads]
+const ALERT_KINDS = [
+  ['score_below', 'Score below'],
+  ['tracker_hit', 'Tracker mentioned'],
+  ['category_hit', 'Tracker category mentioned'],
+  ['closing_sentiment_below', 'Customer sentiment at the end below'],
+  ['interruptions_at_least', 'Interruptions at least'],
+  ['outcome_is', 'Outcome is'],
+];
 
 const number = (s) => (s === '' || s === undefined || s === null ? undefined : Number(s));
 const phrasesOf = (text) => text.split(',').map((p) => p.trim()).filter(Boolean);
@@ -252,7 +261,7 @@ function Editor({ doc }) {
       <section aria-labelledby="h-alerts">
         <h2 id="h-alerts">Alert rules</h2>
         <p>
-          Each rule a call breaks raises a CallAlert event on the stack's EventBridge bus, with the evidence. Value: the score (1–100) for score_below, a tracker's name for tracker_hit, a category for category_hit, the customer's closing sentiment (-1 to 1) for closing_sentiment_below, a count for interruptions_at_least (by whom), an outcome for outcome_is.
+          Each rule a call breaks raises a CallAlert event on the stack's EventBridge bus, with the evidence. Value: a score from 1 to 100; a tracker's name; a category; the customer's sentiment in the last quarter of the call, from -1 to 1; a number of interruptions (by whom); an outcome: won, lost, follow_up or no_decision.
         </p>
         <Rows
           testid="alerts"
@@ -262,7 +271,7 @@ function Editor({ doc }) {
           fields={[
             { key: 'id', label: 'Rule id', size: 10 },
             { key: 'name', label: 'Rule name', size: 20 },
-            { key: 'kind', label: 'When', options: Object.keys(ALERT_FIELDS) },
+            { key: 'kind', label: 'When', options: ALERT_KINDS },
             { key: 'value', label: 'Value', size: 10 },
             { key: 'by', label: 'Interrupted by', options: ['agent', 'customer', 'any'] },
             { key: 'enabled', label: 'Enabled', options: ['yes', 'no'] },
