@@ -58,6 +58,7 @@ export const api = {
       body: JSON.stringify(value),
     }),
   erase: (callId) => send(`api/v1/calls/${id(callId)}`, { method: 'DELETE' }),
+  parkedDeliveries: () => send('api/v1/webhooks/parked'),
   upload: (size, contentType) =>
     send('api/v1/uploads', {
       method: 'POST',

@@ -113,8 +113,12 @@ async function json(base, path, init) {
   return body;
 }
 
-/** Posts the calls (in bulks of 25), then waits until each is analysed and the rollups count them. */
+/** A webhook endpoint without a signing secret: each call's CallAnalysed delivery is parked at once, with why. */
+const PARKED_WEBHOOK = { endpoints: { CallAnalysed: 'http://127.0.0.1:9/hook' } };
+
+/** Sets the webhook endpoint, posts the calls (in bulks of 25), then waits until each is analysed and the rollups count them. */
 export async function seed(base, calls = [...sampleCalls(), ...generatedCalls()]) {
+  await json(base, '/api/v1/settings/webhooks', { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify(PARKED_WEBHOOK) });
   for (let i = 0; i < calls.length; i += 25) {
     await json(base, '/api/v1/calls/bulk', {
       method: 'POST',

@@ -231,6 +231,25 @@ test('the pipeline counts the calls by status as the list has them', async () =>
   await shot('pipeline');
 });
 
+test('the pipeline lists the webhook deliveries parked as the API has them, with why', async () => {
+  // The seed set an endpoint but no signing secret: each CallAnalysed delivery is parked once outbound and the webhooks function have run.
+  let parked;
+  for (const until = Date.now() + 60_000; ; await new Promise((r) => setTimeout(r, 1000))) {
+    parked = await getJson('/api/v1/webhooks/parked');
+    if (parked.parked.length > 0 || Date.now() > until) break;
+  }
+  assert.ok(parked.parked.length > 0, 'the seed parks deliveries');
+  await open('pipeline');
+  await page.locator('[data-testid=webhooks-parked]').waitFor();
+  const shown = Number(await value('[data-testid=webhooks-parked]'));
+  assert.ok(shown >= parked.parked.length, `${shown} shown, ${parked.parked.length} parked before`);
+  // Grouped by why: here one reason, every parked delivery in it.
+  const groups = page.locator('[data-testid=webhook-parked]');
+  assert.equal(await groups.count(), new Set(parked.parked.map((w) => w.reason)).size);
+  assert.equal(Number(await groups.first().getAttribute('data-value')), shown);
+  assert.match(await groups.first().innerText(), /\(CallAnalysed, the newest parked .+ after 1 attempt\): .*no webhook signing secret[^]*Calls: \S+/);
+});
+
 test('the settings page saves a tracker rule and agent names, and shows the API refusing a scorecard that does not add up', async () => {
   const before = await getJson('/api/v1/settings');
   await open('settings');

@@ -128,6 +128,7 @@ pub async fn send_test(
     let deliver = DeliverWebhooks::new(
         SettingsCache::new(clients.settings(calls_table), clock.clone()),
         clients.webhook_secrets(calls_table),
+        clients.parked_deliveries(calls_table),
         Arc::new(HttpSender::new().context("building the HTTP client")?),
         clock,
         policy,

@@ -8,6 +8,7 @@ mod fallback;
 mod handlers;
 pub mod params;
 mod settings;
+mod webhooks;
 
 use std::sync::Arc;
 
@@ -80,6 +81,7 @@ pub fn router(config: &QueryConfig, clients: &AwsClients) -> Result<Router, Conf
         queries,
         settings: Settings::new(store, settings_cache, clock).with_webhooks(
             clients.webhook_secrets(&config.calls_table),
+            clients.parked_deliveries(&config.calls_table),
             config.webhook_endpoints,
         ),
         auth: auth.clone(),
@@ -149,6 +151,7 @@ fn documented() -> (Router<Api>, utoipa::openapi::OpenApi) {
         .routes(routes!(settings::get_settings))
         .routes(routes!(settings::get_section, settings::put_section))
         .routes(routes!(settings::rotate_webhook_secret))
+        .routes(routes!(webhooks::parked_deliveries))
         .routes(routes!(handlers::health))
         .routes(routes!(handlers::health_v1))
         .routes(routes!(handlers::openapi_document))

@@ -32,6 +32,7 @@ pub(crate) fn memory_settings() -> callscope_app::settings::Settings {
     )
     .with_webhooks(
         Arc::new(callscope_app::memory::MemorySecrets::default()),
+        Arc::new(callscope_app::memory::MemoryParked::default()),
         callscope_core::settings::EndpointPolicy::HttpsOnly,
     )
 }
@@ -288,6 +289,7 @@ async fn every_documented_path_is_served_and_every_route_is_documented() {
             "/api/v1/settings/webhooks/secret",
             "/api/v1/settings/{section}",
             "/api/v1/uploads",
+            "/api/v1/webhooks/parked",
             "/app/{proxy+}",
             "/health",
             "/openapi.json",

@@ -21,6 +21,7 @@ pub fn consumer(
     let deliver = DeliverWebhooks::new(
         SettingsCache::new(clients.settings(&config.calls_table), clock.clone()),
         clients.webhook_secrets(&config.calls_table),
+        clients.parked_deliveries(&config.calls_table),
         Arc::new(HttpSender::new()?),
         clock,
         config.endpoints,

@@ -23,7 +23,7 @@ pub use queues::{MemoryDeadLetter, MemoryPublisher};
 pub use rollups::MemoryRollups;
 pub use settings::MemorySettings;
 pub use transcription::MemoryTranscribe;
-pub use webhooks::{MemoryReceiver, MemorySecrets};
+pub use webhooks::{MemoryParked, MemoryReceiver, MemorySecrets};
 
 use crate::ports::Clock;
 

@@ -40,6 +40,6 @@ pub use rollups::{
 pub use settings::{SettingsStore, SettingsWriteError, StoredSettings};
 pub use transcription::{JobError, JobRecord, JobStarted, RecordingObjects, TranscriptionJobs};
 pub use webhooks::{
-    SendError, SigningSecret, StoredSecret, WebhookAnswer, WebhookRequest, WebhookSecrets,
-    WebhookSender,
+    ParkedDeliveries, ParkedDelivery, SendError, SigningSecret, StoredSecret, WebhookAnswer,
+    WebhookRequest, WebhookSecrets, WebhookSender,
 };

@@ -18,8 +18,8 @@ use callscope_core::settings::{Directory, EndpointPolicy, Section, SectionValue,
 use callscope_core::InputError;
 
 use crate::ports::{
-    Clock, SettingsStore, SettingsWriteError, StoreError, StoredSecret, StoredSettings,
-    WebhookSecrets,
+    Clock, ParkedDeliveries, ParkedDelivery, SettingsStore, SettingsWriteError, StoreError,
+    StoredSecret, StoredSettings, WebhookSecrets,
 };
 use crate::query::views::AgentsLeaderboard;
 
@@ -187,6 +187,8 @@ pub struct Settings {
     clock: Arc<dyn Clock>,
     /// Where webhook signing secrets are kept; `None`: this API cannot make one.
     secrets: Option<Arc<dyn WebhookSecrets>>,
+    /// The tenants' records of parked webhook deliveries; `None`: this API has none to show.
+    parked: Option<Arc<dyn ParkedDeliveries>>,
     /// Which webhook endpoints a write may set (loopback `http://` only against an emulator).
     endpoints: EndpointPolicy,
 }
@@ -198,6 +200,7 @@ impl Settings {
             cache,
             clock,
             secrets: None,
+            parked: None,
             endpoints: EndpointPolicy::HttpsOnly,
         }
     }
@@ -206,11 +209,26 @@ impl Settings {
     pub fn with_webhooks(
         mut self,
         secrets: Arc<dyn WebhookSecrets>,
+        parked: Arc<dyn ParkedDeliveries>,
         endpoints: EndpointPolicy,
     ) -> Self {
         self.secrets = Some(secrets);
+        self.parked = Some(parked);
         self.endpoints = endpoints;
         self
+    }
+
+    /// Up to `limit` of the tenant's webhook deliveries parked after their last attempt,
+    /// newest first, and whether there are more (docs/webhooks.md#parked-deliveries).
+    pub async fn parked_deliveries(
+        &self,
+        tenant: &TenantId,
+        limit: usize,
+    ) -> Result<(Vec<ParkedDelivery>, bool), StoreError> {
+        match &self.parked {
+            Some(parked) => parked.list(tenant, limit).await,
+            None => Ok((Vec::new(), false)),
+        }
     }
 
     /// Replaces the tenant's webhook signing secret with a new random one and returns it: the

@@ -5,7 +5,9 @@
 //! backoff: the message goes back to the queue and the function's adapter hides it for
 //! [`RetryPolicy::delay_after`] of its receive count. After [`RetryPolicy::max_attempts`] it is
 //! parked in the webhook DLQ with the receiver's last answer as its reason, where an operator
-//! reads and redrives it (`callscope webhooks`). The queue sits between the bus and the
+//! reads and redrives it (`callscope webhooks`); the tenant's record of it
+//! ([`ParkedDeliveries`]) lets the tenant see its own (`GET /api/v1/webhooks/parked`) until
+//! the event is delivered after all or its DLQ message expires. The queue sits between the bus and the
 //! receiver, so a slow or dead receiver holds only its own messages, never the pipeline.
 
 pub mod signature;
@@ -21,8 +23,8 @@ use serde::Deserialize;
 use serde_json::value::RawValue;
 
 use crate::ports::{
-    Clock, Received, SendError, StoreError, WebhookAnswer, WebhookRequest, WebhookSecrets,
-    WebhookSender,
+    Clock, ParkedDeliveries, ParkedDelivery, Received, SendError, StoreError, WebhookAnswer,
+    WebhookRequest, WebhookSecrets, WebhookSender,
 };
 use crate::settings::SettingsCache;
 use crate::{Consume, Deadline, Disposition, Refusal, UnreadableMessage};
@@ -60,6 +62,8 @@ pub struct WebhookEvent {
     pub kind: String,
     pub tenant: TenantId,
     pub event_id: String,
+    /// The call the event is about, when its detail names one.
+    pub call_id: Option<String>,
     /// The event's `detail` exactly as published: the body the receiver gets and the signature
     /// covers.
     pub body: String,
@@ -81,6 +85,7 @@ struct Envelope<'a> {
 struct DetailHead {
     tenant: String,
     event_id: Option<String>,
+    call_id: Option<String>,
 }
 
 /// What one attempt came to.
@@ -102,6 +107,7 @@ pub enum Attempt {
 pub struct DeliverWebhooks {
     settings: SettingsCache,
     secrets: Arc<dyn WebhookSecrets>,
+    parked: Arc<dyn ParkedDeliveries>,
     sender: Arc<dyn WebhookSender>,
     clock: Arc<dyn Clock>,
     policy: EndpointPolicy,
@@ -112,6 +118,7 @@ impl DeliverWebhooks {
     pub fn new(
         settings: SettingsCache,
         secrets: Arc<dyn WebhookSecrets>,
+        parked: Arc<dyn ParkedDeliveries>,
         sender: Arc<dyn WebhookSender>,
         clock: Arc<dyn Clock>,
         policy: EndpointPolicy,
@@ -120,6 +127,7 @@ impl DeliverWebhooks {
         Self {
             settings,
             secrets,
+            parked,
             sender,
             clock,
             policy,
@@ -199,15 +207,17 @@ impl DeliverWebhooks {
         let attempt = self
             .attempt(&event.tenant, &event.kind, &event.event_id, &event.body)
             .await;
-        match attempt {
-            Attempt::Delivered(_) | Attempt::NoEndpoint => Disposition::Done,
-            Attempt::Refused(reason) => Disposition::Park(Refusal::Webhook(reason)),
-            Attempt::Failed(reason) if event.receive >= self.retry.max_attempts => {
-                Disposition::Park(Refusal::Webhook(format!(
-                    "attempt {} of {} failed: {reason}",
-                    event.receive, self.retry.max_attempts
-                )))
+        let reason = match attempt {
+            Attempt::Delivered(_) => {
+                self.forget_parked(event).await;
+                return Disposition::Done;
             }
+            Attempt::NoEndpoint => return Disposition::Done,
+            Attempt::Refused(reason) => reason,
+            Attempt::Failed(reason) if event.receive >= self.retry.max_attempts => format!(
+                "attempt {} of {} failed: {reason}",
+                event.receive, self.retry.max_attempts
+            ),
             Attempt::Failed(reason) => {
                 tracing::warn!(
                     event_id = %event.event_id,
@@ -215,8 +225,41 @@ impl DeliverWebhooks {
                     reason = %reason,
                     "webhook delivery failed; retrying later"
                 );
-                Disposition::Retry
+                return Disposition::Retry;
             }
+        };
+        self.record_parked(event, &reason).await;
+        Disposition::Park(Refusal::Webhook(reason))
+    }
+
+    /// A delivered event's record, if it was parked before and redriven since.
+    async fn forget_parked(&self, event: &WebhookEvent) {
+        if let Err(error) = self.parked.forget(&event.tenant, &event.event_id).await {
+            tracing::warn!(
+                event_id = %event.event_id,
+                %error,
+                "forgetting the delivered event's parked record failed; it goes with its TTL"
+            );
+        }
+    }
+
+    /// The tenant's record of a delivery about to be parked. The DLQ message is the delivery
+    /// itself: a record that cannot be written is logged, never a reason to keep retrying.
+    async fn record_parked(&self, event: &WebhookEvent, reason: &str) {
+        let parked = ParkedDelivery {
+            event_id: event.event_id.clone(),
+            kind: event.kind.clone(),
+            call_id: event.call_id.clone(),
+            reason: reason.to_owned(),
+            attempts: event.receive,
+            parked_at: self.clock.now(),
+        };
+        if let Err(error) = self.parked.record(&event.tenant, &parked).await {
+            tracing::warn!(
+                event_id = %event.event_id,
+                %error,
+                "recording the parked delivery for its tenant failed; it is parked in the DLQ"
+            );
         }
     }
 }
@@ -273,6 +316,7 @@ impl Consume for DeliverWebhooks {
             kind: envelope.detail_type,
             tenant,
             event_id,
+            call_id: head.call_id,
             body,
             receive: message.receive_count.unwrap_or(1).max(1),
         })

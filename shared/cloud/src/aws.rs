@@ -10,7 +10,9 @@ use aws_config::timeout::TimeoutConfig;
 use aws_config::{BehaviorVersion, SdkConfig};
 use aws_smithy_runtime_api::client::interceptors::Intercept;
 
-use crate::dynamo::{DynamoCalls, DynamoRollups, DynamoSettings, DynamoWebhookSecrets};
+use crate::dynamo::{
+    DynamoCalls, DynamoParkedDeliveries, DynamoRollups, DynamoSettings, DynamoWebhookSecrets,
+};
 use crate::s3::{S3Objects, S3Uploads};
 use crate::sqs::{SqsDeadLetter, SqsPublisher};
 
@@ -137,6 +139,13 @@ impl AwsClients {
 
     pub fn webhook_secrets(&self, calls_table: &str) -> Arc<DynamoWebhookSecrets> {
         Arc::new(DynamoWebhookSecrets::new(
+            self.dynamodb.clone(),
+            calls_table.to_owned(),
+        ))
+    }
+
+    pub fn parked_deliveries(&self, calls_table: &str) -> Arc<DynamoParkedDeliveries> {
+        Arc::new(DynamoParkedDeliveries::new(
             self.dynamodb.clone(),
             calls_table.to_owned(),
         ))

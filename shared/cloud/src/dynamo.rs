@@ -2,6 +2,7 @@
 //! repository ports.
 
 mod calls;
+mod parked_deliveries;
 mod rollups;
 mod settings;
 mod webhook_secrets;
@@ -9,6 +10,7 @@ mod webhook_secrets;
 pub use calls::{
     CallBookkeeping, DynamoCalls, FailedCall, FailedCalls, LISTING_ATTRIBUTES, MAX_ITEM_BYTES,
 };
+pub use parked_deliveries::DynamoParkedDeliveries;
 pub use rollups::{marker_key, rollup_pk, rollup_sk, DynamoRollups};
 pub use settings::{settings_pk, DynamoSettings};
 pub use webhook_secrets::{generate as generate_webhook_secret, DynamoWebhookSecrets};

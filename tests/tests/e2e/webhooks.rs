@@ -336,6 +336,23 @@ async fn failing_silent_and_unreachable_receivers_end_in_the_dlq_with_their_answ
         "{}",
         reasons["initech"]
     );
+    // Each tenant sees its own parked delivery, with the same reason, and no other tenant's.
+    for (tenant, reason) in &reasons {
+        let listed = api(&cloud, "GET", "/api/v1/webhooks/parked", None, tenant).await;
+        assert_eq!(listed.status, 200, "{}", listed.body);
+        let parked = listed.body["parked"].as_array().expect("parked");
+        assert_eq!(parked.len(), 1, "{tenant}: {}", listed.body);
+        assert_eq!(parked[0]["call_id"], "wh-1", "{}", listed.body);
+        assert_eq!(parked[0]["kind"], "CallAnalysed");
+        assert_eq!(parked[0]["attempts"], 3);
+        assert_eq!(
+            format!(
+                "webhook not delivered: {}",
+                parked[0]["reason"].as_str().unwrap_or("")
+            ),
+            *reason
+        );
+    }
     let got = deliveries.lock().expect("lock").clone();
     for mode in ["fail", "slow"] {
         assert_eq!(
@@ -385,5 +402,16 @@ async fn failing_silent_and_unreachable_receivers_end_in_the_dlq_with_their_answ
         .collect();
     assert_eq!(ok.len(), 1, "{ok:?}");
     assert!(ok[0].event_id.starts_with("acme/wh-1/"), "{ok:?}");
+    // Delivered after all: acme's record is gone; the others' stay, parked again.
+    let listed = |tenant| api(&cloud, "GET", "/api/v1/webhooks/parked", None, tenant);
+    assert_eq!(listed("acme").await.body["parked"], json!([]));
+    for tenant in ["globex", "initech"] {
+        let parked = listed(tenant).await.body["parked"].clone();
+        assert_eq!(
+            parked.as_array().map(Vec::len),
+            Some(1),
+            "{tenant}: {parked}"
+        );
+    }
     cloud.cleanup().await;
 }

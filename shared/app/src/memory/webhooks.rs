@@ -1,7 +1,8 @@
-//! Webhook secrets and a webhook receiver in memory: the receiver records every request and
-//! answers what the test scripted.
+//! Webhook secrets, parked-delivery records and a webhook receiver in memory: the receiver
+//! records every request and answers what the test scripted.
 
 use std::collections::{HashMap, VecDeque};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Mutex;
 
 use async_trait::async_trait;
@@ -9,8 +10,8 @@ use callscope_core::domain::{TenantId, Timestamp};
 
 use super::lock;
 use crate::ports::{
-    SendError, SigningSecret, StoreError, StoredSecret, WebhookAnswer, WebhookRequest,
-    WebhookSecrets, WebhookSender,
+    ParkedDeliveries, ParkedDelivery, SendError, SigningSecret, StoreError, StoredSecret,
+    WebhookAnswer, WebhookRequest, WebhookSecrets, WebhookSender,
 };
 
 #[derive(Debug, Default)]
@@ -62,5 +63,54 @@ impl WebhookSender for MemoryReceiver {
             status: 204,
             body_start: String::new(),
         }))
+    }
+}
+
+/// Parked-delivery records in memory, with a switch to make writes fail.
+#[derive(Debug, Default)]
+pub struct MemoryParked {
+    records: Mutex<HashMap<(TenantId, String), ParkedDelivery>>,
+    failing: AtomicBool,
+}
+
+impl MemoryParked {
+    /// Makes every record fail (or work again).
+    pub fn fail(&self, failing: bool) {
+        self.failing.store(failing, Ordering::SeqCst);
+    }
+}
+
+#[async_trait]
+impl ParkedDeliveries for MemoryParked {
+    async fn record(&self, tenant: &TenantId, parked: &ParkedDelivery) -> Result<(), StoreError> {
+        if self.failing.load(Ordering::SeqCst) {
+            return Err(StoreError::Unavailable {
+                operation: "recording a parked delivery".into(),
+                detail: "the memory store was told to fail".into(),
+            });
+        }
+        lock(&self.records).insert((tenant.clone(), parked.event_id.clone()), parked.clone());
+        Ok(())
+    }
+
+    async fn list(
+        &self,
+        tenant: &TenantId,
+        limit: usize,
+    ) -> Result<(Vec<ParkedDelivery>, bool), StoreError> {
+        let mut parked: Vec<ParkedDelivery> = lock(&self.records)
+            .iter()
+            .filter(|((t, _), _)| t == tenant)
+            .map(|(_, p)| p.clone())
+            .collect();
+        parked.sort_by_key(|p| std::cmp::Reverse(p.parked_at));
+        let more = parked.len() > limit;
+        parked.truncate(limit);
+        Ok((parked, more))
+    }
+
+    async fn forget(&self, tenant: &TenantId, event_id: &str) -> Result<(), StoreError> {
+        lock(&self.records).remove(&(tenant.clone(), event_id.to_owned()));
+        Ok(())
     }
 }

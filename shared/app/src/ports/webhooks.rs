@@ -77,3 +77,38 @@ pub trait WebhookSender: Send + Sync + std::fmt::Debug {
     /// POSTs the request; an answer of any status is `Ok`. Redirects are not followed.
     async fn post(&self, request: WebhookRequest) -> Result<WebhookAnswer, SendError>;
 }
+
+/// A delivery parked after its last attempt, as its tenant sees it: which event, why, when. The
+/// event itself stays in the webhook DLQ, the truth an operator redrives from.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ParkedDelivery {
+    pub event_id: String,
+    /// The event kind (`CallAnalysed`, `CallAlert`).
+    pub kind: String,
+    /// The call the event is about, when its detail names one.
+    pub call_id: Option<String>,
+    /// The receiver's last answer, or why no attempt could be made.
+    pub reason: String,
+    pub attempts: u32,
+    pub parked_at: Timestamp,
+}
+
+/// The tenants' record of parked deliveries, kept beside the webhook DLQ so a tenant can see
+/// its own (the DLQ holds every tenant's). A record goes when its event is delivered after all
+/// (redriven) or when its DLQ message would (the queue's retention).
+#[async_trait]
+pub trait ParkedDeliveries: Send + Sync + std::fmt::Debug {
+    async fn record(&self, tenant: &TenantId, parked: &ParkedDelivery) -> Result<(), StoreError>;
+
+    /// Up to `limit` of the tenant's parked deliveries, newest first among those read, and
+    /// whether it has more.
+    async fn list(
+        &self,
+        tenant: &TenantId,
+        limit: usize,
+    ) -> Result<(Vec<ParkedDelivery>, bool), StoreError>;
+
+    /// The record of an event now delivered, if there is one (most delivered events have none,
+    /// so this should cost a read, not a write, when there is nothing to forget).
+    async fn forget(&self, tenant: &TenantId, event_id: &str) -> Result<(), StoreError>;
+}

@@ -7,7 +7,9 @@ use callscope_core::settings::Section;
 use super::signature::{sign, verify, SignatureError, TOLERANCE_SECONDS};
 use super::*;
 use crate::consume;
-use crate::memory::{FixedClock, MemoryDeadLetter, MemoryReceiver, MemorySecrets, MemorySettings};
+use crate::memory::{
+    FixedClock, MemoryDeadLetter, MemoryParked, MemoryReceiver, MemorySecrets, MemorySettings,
+};
 use crate::ports::{SettingsStore, SigningSecret, StoredSecret};
 use crate::test_support::{received, tenant};
 
@@ -74,6 +76,7 @@ fn backoff_doubles_from_the_base_up_to_the_cap() {
 struct Fixture {
     receiver: Arc<MemoryReceiver>,
     secrets: Arc<MemorySecrets>,
+    parked: Arc<MemoryParked>,
     settings: Arc<MemorySettings>,
     dlq: MemoryDeadLetter,
     deliver: DeliverWebhooks,
@@ -96,9 +99,11 @@ async fn fixture(endpoint: Option<&str>, with_secret: bool) -> Fixture {
         secrets.rotate(&acme, clock.now()).await.expect("rotated");
     }
     let receiver = Arc::new(MemoryReceiver::default());
+    let parked = Arc::new(MemoryParked::default());
     let deliver = DeliverWebhooks::new(
         SettingsCache::new(settings.clone(), clock.clone()),
         secrets.clone(),
+        parked.clone(),
         receiver.clone(),
         clock,
         EndpointPolicy::HttpsOnly,
@@ -112,6 +117,7 @@ async fn fixture(endpoint: Option<&str>, with_secret: bool) -> Fixture {
     Fixture {
         receiver,
         secrets,
+        parked,
         settings,
         dlq: MemoryDeadLetter::default(),
         deliver,
@@ -207,6 +213,7 @@ async fn a_failing_receiver_is_retried_then_parked_with_its_answer() {
         )
         .await;
         assert_eq!(failed, ["m1"], "receive {receive} is retried");
+        assert_eq!(records(&f).await, [], "nothing parked on receive {receive}");
     }
     f.receiver
         .answer(Err(SendError::Timeout(Duration::from_secs(5))));
@@ -225,6 +232,65 @@ async fn a_failing_receiver_is_retried_then_parked_with_its_answer() {
         "webhook not delivered: attempt 3 of 3 failed: https://hooks.example.com/in: no answer within 5s"
     );
     assert_eq!(f.receiver.requests().len(), 3);
+    // The tenant's record says the same, and which call's event it was.
+    assert_eq!(
+        records(&f).await,
+        [ParkedDelivery {
+            event_id: "acme/c1/2026-12-05T02:59:00.000Z".into(),
+            kind: "CallAnalysed".into(),
+            call_id: Some("c1".into()),
+            reason: "attempt 3 of 3 failed: https://hooks.example.com/in: no answer within 5s"
+                .into(),
+            attempts: 3,
+            parked_at: FixedClock::at("2026-12-05T03:00:00Z").now(),
+        }]
+    );
+}
+
+async fn records(f: &Fixture) -> Vec<ParkedDelivery> {
+    f.parked.list(&tenant("acme"), 10).await.expect("listed").0
+}
+
+#[tokio::test]
+async fn a_parked_event_delivered_after_a_redrive_leaves_no_record() {
+    let f = fixture(Some("https://hooks.example.com/"), true).await;
+    f.receiver.answer(Ok(WebhookAnswer {
+        status: 500,
+        body_start: "down".into(),
+    }));
+    consume(
+        &f.deliver,
+        &f.dlq,
+        &[event("CallAnalysed", 3)],
+        Deadline::NONE,
+    )
+    .await;
+    assert_eq!(records(&f).await.len(), 1);
+    // Redriven: a new message, received for the first time, and the receiver is back.
+    let failed = consume(
+        &f.deliver,
+        &f.dlq,
+        &[event("CallAnalysed", 1)],
+        Deadline::NONE,
+    )
+    .await;
+    assert!(failed.is_empty());
+    assert_eq!(records(&f).await, []);
+}
+
+#[tokio::test]
+async fn a_record_that_cannot_be_written_still_parks_the_delivery() {
+    let f = fixture(Some("https://hooks.example.com/"), false).await;
+    f.parked.fail(true);
+    let failed = consume(
+        &f.deliver,
+        &f.dlq,
+        &[event("CallAnalysed", 1)],
+        Deadline::NONE,
+    )
+    .await;
+    assert!(failed.is_empty(), "not retried for the record's sake");
+    assert_eq!(f.dlq.parked().len(), 1);
 }
 
 #[tokio::test]
@@ -261,6 +327,9 @@ async fn without_a_secret_or_with_a_forbidden_endpoint_the_event_is_parked_at_on
     .await;
     assert!(f.dlq.parked()[0].1.contains("no webhook signing secret"));
     assert!(f.receiver.requests().is_empty());
+    assert!(records(&f).await[0]
+        .reason
+        .contains("no webhook signing secret"));
 
     // Stored while running against an emulator, read by a deployed function.
     let f = fixture(Some("http://127.0.0.1:9/"), true).await;

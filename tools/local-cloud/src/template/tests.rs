@@ -276,6 +276,7 @@ fn only_the_api_routes_need_a_token_not_health_openapi_or_the_dashboard() {
         ("/api/v1/health", false),
         ("/api/v1/settings", true),
         ("/api/v1/settings/{section}", true),
+        ("/api/v1/webhooks/parked", true),
         ("/app/{proxy+}", false),
         ("/health", false),
         ("/openapi.json", false),
