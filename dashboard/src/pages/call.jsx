@@ -184,7 +184,12 @@ export function Call({ callId }) {
                 {c.team_id ? ` (team ${c.team_id})` : ''} with customer {c.customer_id}, {f.when(c.start_time)}, {f.seconds(c.duration_seconds)}, outcome {f.label(c.outcome)}.
               </p>
               {c.status === 'RECEIVED' && <p class="state" role="status">Waiting to be analysed; this page refreshes until it is.</p>}
-              {c.status === 'FAILED' && <p class="state error" role="alert">The analysis failed: {c.failure_reason || 'no reason was recorded'}.</p>}
+              {c.status === 'FAILED' && (
+                <p class="state error" role="alert" data-testid="call-failed">
+                  {/* A recording whose transcription failed has no transcript to analyse. */}
+                  {turns.length ? 'The analysis failed' : 'No transcript was made'}: {c.failure_reason || 'no reason was recorded'}.
+                </p>
+              )}
               {a && (
                 <>
                   <Figures
@@ -231,14 +236,20 @@ export function Call({ callId }) {
               <div class="columns">
                 <section aria-labelledby="transcript">
                   <h2 id="transcript">Transcript</h2>
-                  <p class="muted">
-                    Redacted. <mark class="tracker">Trackers</mark> and <mark class="next-step">next steps</mark> are marked where they were said.
-                  </p>
-                  <ol class="transcript">
-                    {turns.map((t, i) => (
-                      <Turn turn={t} marks={marks[i]} index={i} timed={timed?.[i]} />
-                    ))}
-                  </ol>
+                  {turns.length === 0 ? (
+                    <Empty>{c.expired ? 'Removed under the retention of this tenant.' : 'This call has no transcript.'}</Empty>
+                  ) : (
+                    <>
+                      <p class="muted">
+                        Redacted. <mark class="tracker">Trackers</mark> and <mark class="next-step">next steps</mark> are marked where they were said.
+                      </p>
+                      <ol class="transcript">
+                        {turns.map((t, i) => (
+                          <Turn turn={t} marks={marks[i]} index={i} timed={timed?.[i]} />
+                        ))}
+                      </ol>
+                    </>
+                  )}
                 </section>
                 <aside aria-label="Recommendations">
                   <Loaded state={recs} what="the recommendations">

@@ -11,31 +11,35 @@
 //! a recording, is parked with its reason.
 //!
 //! The same queue carries Transcribe's job state changes for callscope's jobs that failed (an
-//! EventBridge rule), told apart by their shape. A failed job's call never arrives: its event is
-//! parked with Transcribe's `FailureReason` and the id the call would have had (the id the
-//! drop-in path gives the job's output), so the DLQ's alarm and `callscope dlq peek` show which
-//! call is missing and why. No call item is created for it: a call without a transcript has no
-//! place in the listings and rollups yet.
+//! EventBridge rule), told apart by their shape; [`failed`] makes each failed job's recording
+//! the FAILED call its output would have been, with Transcribe's reason.
 
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use callscope_core::objects::{self, ObjectCreated, ObjectEvent};
+use callscope_core::domain::CorrelationId;
+use callscope_core::objects::{ObjectCreated, ObjectEvent};
 use callscope_core::recordings::{self, JobStateChange, RecordingSettings};
 
 use crate::consumer::{Consume, Disposition, Refusal};
 use crate::dropin::DropMessage;
 use crate::intake::correlation_id_of;
 use crate::ports::{
-    JobError, JobStarted, ObjectError, Received, RecordingObjects, TranscriptionJobs,
+    CallRepository, Clock, JobError, JobStarted, ObjectError, Received, RecordingObjects,
+    TranscriptionJobs,
 };
+
+mod failed;
 
 /// A recordings queue message, read: an object's event from S3, or a job's state from
 /// EventBridge.
 #[derive(Debug, Clone, PartialEq)]
 pub enum RecordingMessage {
     Object(DropMessage),
-    JobState(JobStateChange),
+    JobState {
+        change: JobStateChange,
+        correlation_id: CorrelationId,
+    },
 }
 use crate::Deadline;
 
@@ -43,6 +47,9 @@ use crate::Deadline;
 pub struct StartTranscriptions {
     jobs: Arc<dyn TranscriptionJobs>,
     objects: Arc<dyn RecordingObjects>,
+    /// Where a failed job's call is stored FAILED.
+    calls: Arc<dyn CallRepository>,
+    clock: Arc<dyn Clock>,
     settings: RecordingSettings,
 }
 
@@ -50,11 +57,15 @@ impl StartTranscriptions {
     pub fn new(
         jobs: Arc<dyn TranscriptionJobs>,
         objects: Arc<dyn RecordingObjects>,
+        calls: Arc<dyn CallRepository>,
+        clock: Arc<dyn Clock>,
         settings: RecordingSettings,
     ) -> Self {
         Self {
             jobs,
             objects,
+            calls,
+            clock,
             settings,
         }
     }
@@ -125,81 +136,6 @@ impl StartTranscriptions {
     }
 }
 
-impl StartTranscriptions {
-    /// A job's state change: nothing to do unless it failed; a failed job's call is named, with
-    /// Transcribe's reason, in the parked event.
-    async fn job_state(&self, change: &JobStateChange) -> Disposition {
-        if !change.failed() {
-            tracing::info!(job = %change.job_name, status = %change.status, "job state acknowledged");
-            return Disposition::Done;
-        }
-        let park = |uri: String, reason: String| Disposition::Park(Refusal::Object { uri, reason });
-        let job = match self.jobs.job(&change.job_name, change.call_analytics).await {
-            Ok(job) => job,
-            Err(error @ (JobError::Throttled(_) | JobError::Unavailable(_))) => {
-                tracing::warn!(reason = %error, "reading the failed job failed; retrying");
-                return Disposition::Retry;
-            }
-            Err(error) => {
-                return park(
-                    format!("transcribe:{}", change.job_name),
-                    format!("the job failed ({}), and {error}", reason_of(change, None)),
-                )
-            }
-        };
-        let reason = reason_of(change, job.failure_reason.as_deref());
-        let Some((bucket, key)) = job
-            .media_uri
-            .as_deref()
-            .and_then(|uri| uri.strip_prefix("s3://"))
-            .and_then(|rest| rest.split_once('/'))
-        else {
-            return park(
-                format!("transcribe:{}", change.job_name),
-                format!("Transcribe job {} failed: {reason}", change.job_name),
-            );
-        };
-        let uri = format!("s3://{bucket}/{key}");
-        let tenant = match objects::tenant_of(key) {
-            Ok(tenant) => tenant,
-            Err(error) => return park(uri, format!("Transcribe job failed: {reason}; {error}")),
-        };
-        // The id the drop-in path would have given the job's output: the recording's own
-        // call_id when its metadata names one, else the output object's.
-        let output_key = format!("{tenant}/transcribe/{}.json", change.job_name);
-        let named = match self.objects.metadata(bucket, key).await {
-            Ok(metadata) => objects::from_object_metadata(&metadata)
-                .get("call_id")
-                .and_then(|v| v.as_str())
-                .map(str::to_owned),
-            Err(ObjectError::Unavailable(why)) => {
-                tracing::warn!(reason = %why, "reading the recording's metadata failed; retrying");
-                return Disposition::Retry;
-            }
-            Err(_) => None,
-        };
-        let call_id = named.unwrap_or_else(|| objects::call_id_of(bucket, &output_key).to_string());
-        tracing::warn!(job = %change.job_name, %tenant, call_id, "transcription job failed");
-        park(
-            uri,
-            format!(
-                "Transcribe job {} failed: {reason}; call {call_id} of tenant {tenant} will not arrive (write the recording again, fixed, under a new key)",
-                change.job_name
-            ),
-        )
-    }
-}
-
-/// Transcribe's reason: the event's, else the job's.
-fn reason_of(change: &JobStateChange, job: Option<&str>) -> String {
-    change
-        .failure_reason
-        .as_deref()
-        .or(job)
-        .unwrap_or("Transcribe gave no reason")
-        .to_owned()
-}
-
 #[async_trait]
 impl Consume for StartTranscriptions {
     type Message = RecordingMessage;
@@ -214,7 +150,10 @@ impl Consume for StartTranscriptions {
         // EventBridge's events carry a detail-type; S3's notifications never do.
         if let Ok(event) = serde_json::from_str::<serde_json::Value>(body) {
             if event.get("detail-type").is_some() {
-                return Ok(RecordingMessage::JobState(JobStateChange::parse(&event)?));
+                return Ok(RecordingMessage::JobState {
+                    change: JobStateChange::parse(&event)?,
+                    correlation_id: correlation_id_of(message),
+                });
             }
         }
         Ok(RecordingMessage::Object(DropMessage {
@@ -232,8 +171,11 @@ impl Consume for StartTranscriptions {
             }
             let message = match message {
                 RecordingMessage::Object(message) => message,
-                RecordingMessage::JobState(change) => {
-                    dispositions.push(self.job_state(change).await);
+                RecordingMessage::JobState {
+                    change,
+                    correlation_id,
+                } => {
+                    dispositions.push(self.job_state(change, correlation_id).await);
                     continue;
                 }
             };

@@ -136,6 +136,8 @@ impl FromEnv for DropInConfig {
 #[derive(Debug, Clone, PartialEq)]
 pub struct RecordingsConfig {
     pub recordings_dlq_url: String,
+    /// Where a failed job's call is stored FAILED.
+    pub calls_table: String,
     /// `CALL_ANALYTICS`, `AGENT_CHANNEL`, `MAX_SPEAKERS`, `REDACT_PII`, `IDENTIFY_LANGUAGE`,
     /// `LANGUAGES`: the template's recording parameters.
     pub settings: callscope_core::recordings::RecordingSettings,
@@ -199,6 +201,7 @@ impl FromEnv for RecordingsConfig {
         }
         Ok(Self {
             recordings_dlq_url: env.required("RECORDINGS_DLQ_URL")?,
+            calls_table: env.required("CALLS_TABLE")?,
             settings,
             data_access_role_arn,
         })
@@ -508,6 +511,7 @@ mod tests {
     fn recording_settings_come_from_the_templates_parameters_and_bad_ones_are_named() {
         let base = [
             ("RECORDINGS_DLQ_URL", "d"),
+            ("CALLS_TABLE", "calls"),
             ("CALL_ANALYTICS", "false"),
             ("AGENT_CHANNEL", ""),
             ("MAX_SPEAKERS", "2"),

@@ -267,8 +267,8 @@ fn to_microseconds(seconds: f64) -> f64 {
 }
 
 impl Call {
-    pub fn from_draft(draft: CallDraft) -> Result<Self, InputError> {
-        let transcript = Transcript::new(draft.utterances)?;
+    pub fn from_draft(mut draft: CallDraft) -> Result<Self, InputError> {
+        let transcript = Transcript::new(std::mem::take(&mut draft.utterances))?;
         let duration_seconds = to_microseconds(match draft.duration_seconds {
             Some(d) => limits::check_duration(d)?,
             None => transcript.timed_length_seconds().unwrap_or(0.0),
@@ -286,6 +286,27 @@ impl Call {
                 ));
             }
         }
+        Self::of_fields(draft, transcript, duration_seconds)
+    }
+
+    /// The one call without utterances: a recording whose transcription failed, known only by
+    /// its fields (from the recording's metadata). It is stored FAILED with the reason and never
+    /// analysed, so nothing reads its empty transcript as speech. The same field rules as
+    /// [`Call::from_draft`]; the draft's utterances are ignored, the duration is 0 unless given.
+    pub fn untranscribed(draft: CallDraft) -> Result<Self, InputError> {
+        let duration_seconds = to_microseconds(match draft.duration_seconds {
+            Some(d) => limits::check_duration(d)?,
+            None => 0.0,
+        });
+        Self::of_fields(draft, Transcript(Vec::new()), duration_seconds)
+    }
+
+    /// The draft's fields checked, around a transcript and duration already checked.
+    fn of_fields(
+        draft: CallDraft,
+        transcript: Transcript,
+        duration_seconds: f64,
+    ) -> Result<Self, InputError> {
         Ok(Self {
             call_id: CallId::parse("call_id", required("call_id", draft.call_id)?)?,
             agent_id: AgentId::parse("agent_id", required("agent_id", draft.agent_id)?)?,

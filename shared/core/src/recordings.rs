@@ -15,13 +15,15 @@
 //!   ([`crate::roles`]).
 //! - The tenant and the source key also travel as job tags, so the job-state rule can find the
 //!   call when Transcribe fails.
+//! - A failed job's recording becomes a FAILED call ([`failed_call`]): the call its output would
+//!   have been (same id, same fields, from the sidecar), without a transcript.
 
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-use crate::domain::TenantId;
+use crate::domain::{Call, TenantId};
 use crate::error::InputError;
 
 /// Transcribe's `MediaFormat` for the suffixes callscope accepts.
@@ -245,6 +247,16 @@ fn tag_value(raw: &str) -> String {
         .collect();
     let chars: Vec<char> = cleaned.chars().collect();
     chars[chars.len().saturating_sub(256)..].iter().collect()
+}
+
+/// The call a recording stands for when its job failed: the fields its output's call would have
+/// had, read from the job's sidecar (`sidecar`, the bytes written before the job started), and
+/// its id the one the drop-in path would have given the output at `output_key` (the sidecar's
+/// `call_id`, else the output object's stable id); no transcript ([`Call::untranscribed`]).
+/// An unreadable sidecar, or one that lacks a required field, is an error naming it.
+pub fn failed_call(bucket: &str, output_key: &str, sidecar: &[u8]) -> Result<Call, InputError> {
+    let fields = crate::objects::from_sidecar(sidecar)?;
+    crate::objects::untranscribed_call(&[fields], &crate::objects::call_id_of(bucket, output_key))
 }
 
 /// A Transcribe job's state change as EventBridge delivers it (`source: aws.transcribe`,
@@ -511,6 +523,56 @@ mod tests {
             JobStateChange::parse(&no_name).expect_err("no name").field,
             "detail.TranscriptionJobName"
         );
+    }
+
+    #[test]
+    fn a_failed_jobs_call_is_the_one_its_output_would_have_been_without_a_transcript() {
+        let metadata = meta(&[
+            ("agent-id", "sam"),
+            ("customer-id", "acme-corp"),
+            ("team-id", "west"),
+            ("start-time", "2026-11-02T10:00:00Z"),
+            ("duration-seconds", "61.5"),
+        ]);
+        let s = RecordingSettings {
+            agent_channel: Some(1),
+            ..RecordingSettings::default()
+        };
+        let job = plan("b", "acme/audio/c1.wav", "e", &metadata, &s)
+            .expect("ok")
+            .expect("audio");
+        let sidecar = job.sidecar.to_string();
+        let call = failed_call("b", &job.output_key, sidecar.as_bytes()).expect("a call");
+        assert_eq!(
+            call.call_id,
+            crate::objects::call_id_of("b", &job.output_key),
+            "the id the drop-in path gives the output"
+        );
+        assert_eq!(call.agent_id.as_str(), "sam");
+        assert_eq!(call.customer_id.as_str(), "acme-corp");
+        assert_eq!(call.team_id.as_ref().map(|t| t.as_str()), Some("west"));
+        assert_eq!(call.start_time.to_rfc3339(), "2026-11-02T10:00:00+00:00");
+        assert_eq!(call.duration_seconds, 61.5);
+        assert!(call.utterances.utterances().is_empty());
+
+        let named = failed_call(
+            "b",
+            &job.output_key,
+            br#"{"call_id": "crm-42", "agent_id": "sam", "customer_id": "k", "start_time": "2026-11-02T10:00:00Z"}"#,
+        )
+        .expect("a call");
+        assert_eq!(named.call_id.as_str(), "crm-42", "the recording's own id");
+        assert_eq!(named.duration_seconds, 0.0);
+
+        let no_start = failed_call(
+            "b",
+            &job.output_key,
+            br#"{"agent_id": "sam", "customer_id": "k"}"#,
+        )
+        .expect_err("start_time is required");
+        assert_eq!(no_start.field, "start_time");
+        let unreadable = failed_call("b", &job.output_key, b"not json").expect_err("unreadable");
+        assert_eq!(unreadable.field, "sidecar");
     }
 
     #[test]

@@ -62,6 +62,14 @@ impl CallRepository for ErasedWhileProcessed {
     async fn put_received(&self, call: &ReceivedCall) -> Result<PutOutcome, StoreError> {
         self.inner.put_received(call).await
     }
+    async fn put_failed(
+        &self,
+        call: &ReceivedCall,
+        reason: &str,
+        at: Timestamp,
+    ) -> Result<PutOutcome, StoreError> {
+        self.inner.put_failed(call, reason, at).await
+    }
     async fn load(&self, t: &TenantId, c: &CallId) -> Result<Option<StoredCall>, StoreError> {
         self.inner.load(t, c).await
     }

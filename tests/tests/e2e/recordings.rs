@@ -2,8 +2,9 @@
 //! recordings queue through the emulator's S3 notification, the recordings function writes its
 //! sidecar and starts one Transcribe job (moto records it), a redelivery starts none; the test
 //! then plays Transcribe's part, writing a real-shaped output where the job would, and the
-//! drop-in path makes it the call; a failed job's state change is parked with Transcribe's reason
-//! and the call that will not arrive. moto has no StartCallAnalyticsJob, and its
+//! drop-in path makes it the call; a failed job's state change (delivered twice) makes its
+//! recording one FAILED call with Transcribe's reason, listed, never counted, erasable. moto has
+//! no StartCallAnalyticsJob, and its
 //! GetTranscriptionJob answers neither the output key nor the redaction: those are held by the
 //! use case's unit tests.
 
@@ -13,6 +14,7 @@ use callscope_cloud::config::{FromEnv, RecordingsConfig};
 use callscope_core::domain::TenantId;
 use callscope_core::objects::call_id_of;
 use callscope_core::recordings::{self, JobPlan};
+use callscope_samples::generate_call_document;
 use callscope_tests::{attribute, TestCloud, TENANT};
 use serde_json::{json, Value};
 use std::time::Duration;
@@ -230,35 +232,168 @@ async fn a_recording_starts_one_transcribe_job_and_its_output_becomes_the_call()
     assert_eq!(reply.status, 200, "{}", reply.body);
     assert_eq!(reply.body["status"], "PROCESSED", "{}", reply.body);
 
-    // A recording whose job fails: EventBridge's job-state event parks it with Transcribe's
-    // reason and the call that will not arrive.
-    let broken = "acme/audio/broken.mp3";
+    cloud.cleanup().await;
+}
+
+/// Whether the drop-in bucket holds `key`.
+async fn in_bucket(cloud: &TestCloud, key: &str) -> bool {
+    match cloud
+        .clients
+        .s3
+        .head_object()
+        .bucket(cloud.bucket("DropInBucket"))
+        .key(key)
+        .send()
+        .await
+    {
+        Ok(_) => true,
+        Err(e) if e.as_service_error().is_some_and(|s| s.is_not_found()) => false,
+        Err(e) => panic!("HeadObject {key}: {e:?}"),
+    }
+}
+
+#[tokio::test]
+async fn a_failed_transcription_is_one_failed_call_listed_with_transcribes_reason_and_never_counted(
+) {
+    let cloud = TestCloud::start().await;
+    // A call that is counted, of the same team and day, so the rollups have something to show.
+    let mut counted = generate_call_document(2, 7, "rec-counted");
+    counted["agent_id"] = json!("ana");
+    counted["team_id"] = json!("east");
+    counted["start_time"] = json!("2026-11-03T10:00:00Z");
     cloud
-        .drop_object(broken, b"ID3 not really".to_vec(), &[])
+        .drop_object(
+            &format!("{TENANT}/calls/counted.json"),
+            counted.to_string().into_bytes(),
+            &[],
+        )
         .await
         .expect("drop");
+    let broken = format!("{TENANT}/audio/broken.mp3");
+    cloud
+        .drop_object(
+            &broken,
+            b"ID3 not really".to_vec(),
+            &[
+                ("agent-id", "lee"),
+                ("customer-id", "globex-ana"),
+                ("team-id", "east"),
+                ("start-time", "2026-11-03T11:00:00Z"),
+            ],
+        )
+        .await
+        .expect("drop");
+    let config =
+        RecordingsConfig::from_lookup(cloud.provisioned.env_of("RecordingsFunction").expect("env"))
+            .expect("config");
+    let sdk = load_sdk_config().await;
+    let consumer = callscope_recordings::consumer(&config, &sdk, &cloud.clients);
+    let runner = cloud.runner("RecordingsFunction");
     runner
         .run_until_idle(&consumer, 1, Duration::from_secs(120))
         .await
         .expect("recordings");
-    let failing = plan_of(&cloud, broken, &config.settings).await;
+
+    // Transcribe fails the job; EventBridge delivers its state change, twice.
+    let failing = plan_of(&cloud, &broken, &config.settings).await;
     let reason = "The media format provided does not match the detected media format.";
     let event = json!({"version": "0", "source": "aws.transcribe",
         "detail-type": "Transcribe Job State Change",
         "detail": {"TranscriptionJobName": failing.job_name, "TranscriptionJobStatus": "FAILED",
             "FailureReason": reason}});
-    cloud.send("RecordingsQueue", &event.to_string(), &[]).await;
-    runner
-        .run_until_idle(&consumer, 1, Duration::from_secs(120))
-        .await
-        .expect("recordings");
-    let parked = parked(&cloud, "RecordingsDeadLetterQueue").await;
-    let lost = call_id_of(&bucket, &failing.output_key);
-    assert_eq!(parked.len(), 1, "{parked:?}");
-    assert!(parked[0].contains(reason), "{parked:?}");
-    assert!(
-        parked[0].contains(&format!("call {lost} of tenant acme")),
-        "{parked:?}"
+    for _ in 0..2 {
+        cloud.send("RecordingsQueue", &event.to_string(), &[]).await;
+        let report = runner
+            .run_until_idle(&consumer, 1, Duration::from_secs(120))
+            .await
+            .expect("recordings");
+        assert_eq!((report.received, report.deleted), (1, 1), "{report:?}");
+    }
+    cloud.drain().await;
+    for dlq in [
+        "RecordingsDeadLetterQueue",
+        "DropInDeadLetterQueue",
+        "ProcessDeadLetterQueue",
+        "AnalyticsDeadLetterQueue",
+    ] {
+        assert_eq!(parked(&cloud, dlq).await, Vec::<String>::new(), "{dlq}");
+    }
+
+    // The call its output would have been: FAILED with Transcribe's reason, no transcript.
+    let bucket = cloud.bucket("DropInBucket").to_owned();
+    let id = call_id_of(&bucket, &failing.output_key);
+    let detail = cloud
+        .get(&format!("/api/v1/calls/{id}"), Some(TENANT))
+        .await;
+    assert_eq!(detail.status, 200, "{}", detail.body);
+    assert_eq!(detail.body["status"], "FAILED", "{}", detail.body);
+    let stored_reason = detail.body["failure_reason"].as_str().unwrap_or_default();
+    assert!(stored_reason.contains(reason), "{}", detail.body);
+    assert_eq!(detail.body["agent_id"], "lee");
+    assert_eq!(detail.body["customer_id"], "globex-ana");
+    assert_eq!(detail.body["start_time"], "2026-11-03T11:00:00.000Z");
+    assert_eq!(detail.body["transcript"], "");
+    assert!(detail.body["analysis"].is_null(), "{}", detail.body);
+    assert!(detail.body.get("expired").is_none(), "{}", detail.body);
+
+    // Listed once (the second delivery stored nothing new), beside the counted call.
+    let listed = cloud.get("/api/v1/calls?limit=10", Some(TENANT)).await;
+    assert_eq!(listed.status, 200, "{}", listed.body);
+    let rows: Vec<(&str, &str)> = listed.body["calls"]
+        .as_array()
+        .expect("calls")
+        .iter()
+        .map(|c| {
+            (
+                c["call_id"].as_str().unwrap_or_default(),
+                c["status"].as_str().unwrap_or_default(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        rows,
+        [(id.as_str(), "FAILED"), ("rec-counted", "PROCESSED")],
+        "{}",
+        listed.body
+    );
+    assert_eq!(listed.body["total"], 2);
+
+    // Never counted: the team's leaderboard has the processed call's agent only.
+    let agents = cloud
+        .get("/api/v1/analytics/agents?team_id=east", Some(TENANT))
+        .await;
+    let counts: Vec<(&str, u64)> = agents.body["agents"]
+        .as_array()
+        .expect("agents")
+        .iter()
+        .map(|a| {
+            (
+                a["agent_id"].as_str().unwrap_or_default(),
+                a["total_calls"].as_u64().unwrap_or_default(),
+            )
+        })
+        .collect();
+    assert_eq!(counts, [("ana", 1)], "{}", agents.body);
+
+    // Erased like any call: the call, its recording and the job's sidecar go.
+    assert!(in_bucket(&cloud, &broken).await);
+    let reply = cloud
+        .send_to_ingest("DELETE", &format!("/api/v1/calls/{id}"), Some(TENANT))
+        .await;
+    assert_eq!(reply.status, 204, "{}", reply.body);
+    cloud.drain().await;
+    assert_eq!(
+        cloud
+            .get(&format!("/api/v1/calls/{id}"), Some(TENANT))
+            .await
+            .status,
+        404
+    );
+    assert!(!in_bucket(&cloud, &broken).await);
+    assert!(!in_bucket(&cloud, &failing.sidecar_key).await);
+    assert_eq!(
+        parked(&cloud, "AnalyticsDeadLetterQueue").await,
+        Vec::<String>::new()
     );
     cloud.cleanup().await;
 }

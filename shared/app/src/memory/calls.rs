@@ -114,6 +114,48 @@ impl MemoryCalls {
         *lock(&self.transcript_limit) = Some(bytes);
     }
 
+    /// The conditional put both writes share: RECEIVED and pending, or FAILED with its reason.
+    fn put_new(&self, call: &ReceivedCall, failed: Option<&str>) -> PutOutcome {
+        let mut records = lock(&self.records);
+        let key = (call.tenant.clone(), call.call.call_id.clone());
+        if let Some(existing) = records.get(&key) {
+            return PutOutcome::AlreadyExists {
+                same_content: existing.stored.content_hash == call.content_hash,
+                status: existing.stored.status,
+                correlation_id: existing.stored.correlation_id.clone(),
+            };
+        }
+        records.insert(
+            key,
+            Record {
+                stored: StoredCall {
+                    call: call.call.clone(),
+                    status: if failed.is_some() {
+                        CallStatus::Failed
+                    } else {
+                        CallStatus::Received
+                    },
+                    correlation_id: call.correlation_id.clone(),
+                    redactions: call.redactions,
+                    content_hash: call.content_hash.clone(),
+                    received_at: call.received_at,
+                    revision: 0,
+                },
+                received_at: call.received_at,
+                processed_at: None,
+                analysis: None,
+                signature: None,
+                pending: failed.is_none(),
+                pending_since: call.received_at,
+                attempts: 0,
+                failure_reason: failed.map(str::to_owned),
+                expires_at: None,
+                source: call.source.clone(),
+            },
+        );
+        PutOutcome::Created
+    }
+
     pub fn status(&self, tenant: &TenantId, call_id: &CallId) -> Option<CallStatus> {
         lock(&self.records)
             .get(&(tenant.clone(), call_id.clone()))
@@ -205,40 +247,17 @@ impl CallRepository for MemoryCalls {
                 });
             }
         }
-        let mut records = lock(&self.records);
-        let key = (call.tenant.clone(), call.call.call_id.clone());
-        if let Some(existing) = records.get(&key) {
-            return Ok(PutOutcome::AlreadyExists {
-                same_content: existing.stored.content_hash == call.content_hash,
-                status: existing.stored.status,
-                correlation_id: existing.stored.correlation_id.clone(),
-            });
-        }
-        records.insert(
-            key,
-            Record {
-                stored: StoredCall {
-                    call: call.call.clone(),
-                    status: CallStatus::Received,
-                    correlation_id: call.correlation_id.clone(),
-                    redactions: call.redactions,
-                    content_hash: call.content_hash.clone(),
-                    received_at: call.received_at,
-                    revision: 0,
-                },
-                received_at: call.received_at,
-                processed_at: None,
-                analysis: None,
-                signature: None,
-                pending: true,
-                pending_since: call.received_at,
-                attempts: 0,
-                failure_reason: None,
-                expires_at: None,
-                source: call.source.clone(),
-            },
-        );
-        Ok(PutOutcome::Created)
+        Ok(self.put_new(call, None))
+    }
+
+    async fn put_failed(
+        &self,
+        call: &ReceivedCall,
+        reason: &str,
+        _at: Timestamp,
+    ) -> Result<PutOutcome, StoreError> {
+        self.check_available("storing a failed call")?;
+        Ok(self.put_new(call, Some(reason)))
     }
 
     async fn load(

@@ -134,6 +134,19 @@ pub trait CallRepository: Send + Sync + std::fmt::Debug {
     /// whether the stored content is the same.
     async fn put_received(&self, call: &ReceivedCall) -> Result<PutOutcome, StoreError>;
 
+    /// Stores a new call already FAILED with `reason` (a recording whose transcription failed:
+    /// its transcript has no utterances), unless the id exists: then says what is stored, as
+    /// [`put_received`] does, and leaves it as it is. Never pending: nothing processes it, and
+    /// no rollup counts it. The same conditional write as [`put_received`].
+    ///
+    /// [`put_received`]: CallRepository::put_received
+    async fn put_failed(
+        &self,
+        call: &ReceivedCall,
+        reason: &str,
+        at: Timestamp,
+    ) -> Result<PutOutcome, StoreError>;
+
     /// The call with its transcript, or `None` when it was never stored.
     async fn load(
         &self,

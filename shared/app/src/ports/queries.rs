@@ -122,7 +122,9 @@ impl CallListing {
             agent_talk_ratio: None,
             customer_sentiment_score: None,
             score: None,
-            preview: Some(call.utterances.preview(Self::PREVIEW_CHARS)),
+            // A call without utterances (its recording's transcription failed) has no preview.
+            preview: (!call.utterances.utterances().is_empty())
+                .then(|| call.utterances.preview(Self::PREVIEW_CHARS)),
             signature: None,
             failure_reason: None,
         }

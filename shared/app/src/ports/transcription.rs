@@ -1,12 +1,12 @@
 //! Amazon Transcribe, as the recordings stage needs it: starting a job, reading a failed one,
-//! and the two object operations around it (an audio object's metadata, the job's sidecar).
+//! and the object operations around it (an audio object's metadata, the job's sidecar).
 
 use std::collections::BTreeMap;
 
 use async_trait::async_trait;
 use callscope_core::recordings::JobPlan;
 
-use super::ObjectError;
+use super::{ObjectError, ObjectStore};
 
 /// What starting a job did.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -46,8 +46,10 @@ pub trait TranscriptionJobs: Send + Sync + std::fmt::Debug {
     async fn job(&self, name: &str, call_analytics: bool) -> Result<JobRecord, JobError>;
 }
 
+/// The drop-in bucket as the recordings stage uses it: reading objects (a job's sidecar, when
+/// the job failed) as the drop-in path does, and the two operations below.
 #[async_trait]
-pub trait RecordingObjects: Send + Sync + std::fmt::Debug {
+pub trait RecordingObjects: ObjectStore {
     /// The object's user metadata (`x-amz-meta-*`, names lower-case without the prefix),
     /// without reading its bytes.
     async fn metadata(

@@ -165,6 +165,14 @@ impl CallRepository for ErasedMidway {
     async fn put_received(&self, call: &ReceivedCall) -> Result<PutOutcome, StoreError> {
         self.0.put_received(call).await
     }
+    async fn put_failed(
+        &self,
+        call: &ReceivedCall,
+        reason: &str,
+        at: Timestamp,
+    ) -> Result<PutOutcome, StoreError> {
+        self.0.put_failed(call, reason, at).await
+    }
     async fn load(&self, t: &TenantId, c: &CallId) -> Result<Option<StoredCall>, StoreError> {
         if self.1 == Race::SentAgainAfterTheLoad {
             return Ok(None);
@@ -561,6 +569,14 @@ impl FlakyStore {
 impl CallRepository for FlakyStore {
     async fn put_received(&self, call: &ReceivedCall) -> Result<PutOutcome, StoreError> {
         self.0.put_received(call).await
+    }
+    async fn put_failed(
+        &self,
+        call: &ReceivedCall,
+        reason: &str,
+        at: Timestamp,
+    ) -> Result<PutOutcome, StoreError> {
+        self.0.put_failed(call, reason, at).await
     }
     async fn load(&self, t: &TenantId, c: &CallId) -> Result<Option<StoredCall>, StoreError> {
         self.0.load(t, c).await

@@ -1,5 +1,6 @@
 //! The recordings consumer on in-memory ports: audio starts one job with the right settings and
-//! its sidecar, redeliveries start none, throttling is retried and refusals parked.
+//! its sidecar, redeliveries start none, throttling is retried and refusals parked; a failed
+//! job's recording becomes its FAILED call once, or is parked when it cannot.
 
 use std::sync::Arc;
 
@@ -8,15 +9,19 @@ use serde_json::json;
 
 use super::*;
 use crate::consume;
-use crate::memory::{MemoryDeadLetter, MemoryObjects, MemoryTranscribe};
-use crate::ports::{ObjectStore, StoredObject};
-use crate::test_support::received;
+use crate::memory::{FixedClock, MemoryCalls, MemoryDeadLetter, MemoryObjects, MemoryTranscribe};
+use crate::ports::{
+    CallQueries, CallRepository, CallStatus, ObjectStore, Read, ReceivedCall, StoredObject,
+};
+use crate::test_support::{call, correlation, received, tenant};
 
 const BUCKET: &str = "drop";
 
 struct Fixture {
     objects: Arc<MemoryObjects>,
     jobs: Arc<MemoryTranscribe>,
+    calls: Arc<MemoryCalls>,
+    clock: Arc<FixedClock>,
     dlq: MemoryDeadLetter,
     start: StartTranscriptions,
 }
@@ -24,10 +29,20 @@ struct Fixture {
 fn fixture(settings: RecordingSettings) -> Fixture {
     let objects = Arc::new(MemoryObjects::default());
     let jobs = Arc::new(MemoryTranscribe::default());
+    let calls = Arc::new(MemoryCalls::default());
+    let clock = Arc::new(FixedClock::at("2026-11-02T10:05:00Z"));
     Fixture {
-        start: StartTranscriptions::new(jobs.clone(), objects.clone(), settings),
+        start: StartTranscriptions::new(
+            jobs.clone(),
+            objects.clone(),
+            calls.clone(),
+            clock.clone(),
+            settings,
+        ),
         objects,
         jobs,
+        calls,
+        clock,
         dlq: MemoryDeadLetter::default(),
     }
 }
@@ -199,25 +214,29 @@ fn job_state(id: &str, name: &str, status: &str) -> crate::ports::Received {
     received(id, &body.to_string(), &[])
 }
 
-#[tokio::test]
-async fn a_failed_job_is_parked_with_transcribes_reason_and_the_call_it_would_have_been() {
-    let f = fixture(RecordingSettings::default());
-    put_audio(&f, "acme/audio/c1.wav");
-    let failed = consume(
-        &f.start,
-        &f.dlq,
-        &[event("m1", "acme/audio/c1.wav")],
-        Deadline::NONE,
-    )
-    .await;
+const MEDIA_MISMATCH: &str = "The media format provided does not match the detected media format.";
+
+/// A recording under `key` whose job was started, then failed with [`MEDIA_MISMATCH`].
+async fn failed_job(f: &Fixture, key: &str) -> callscope_core::recordings::JobPlan {
+    put_audio(f, key);
+    let failed = consume(&f.start, &f.dlq, &[event("m1", key)], Deadline::NONE).await;
     assert!(failed.is_empty());
-    let job = f.jobs.started()[0].clone();
-    f.jobs.fail_job(
-        &job.job_name,
-        "The media format provided does not match the detected media format.",
-    );
+    let job = f
+        .jobs
+        .started()
+        .into_iter()
+        .find(|j| j.media_uri.ends_with(key))
+        .expect("started");
+    f.jobs.fail_job(&job.job_name, MEDIA_MISMATCH);
+    job
+}
+
+#[tokio::test]
+async fn a_failed_jobs_recording_becomes_its_failed_call_once_with_transcribes_reason() {
+    let f = fixture(RecordingSettings::default());
+    let job = failed_job(&f, "acme/audio/c1.wav").await;
     // A completed job's event is acknowledged; the failed one's reason comes from the job,
-    // since the event carries none.
+    // since the event carries none. The failure delivered twice stores one call, unchanged.
     let failed = consume(
         &f.start,
         &f.dlq,
@@ -229,27 +248,7 @@ async fn a_failed_job_is_parked_with_transcribes_reason_and_the_call_it_would_ha
     )
     .await;
     assert!(failed.is_empty());
-    let parked = f.dlq.parked();
-    assert_eq!(parked.len(), 1, "{parked:?}");
-    let call_id = callscope_core::objects::call_id_of(BUCKET, &job.output_key);
-    let reason = &parked[0].1;
-    assert!(
-        reason.contains("does not match the detected media format"),
-        "{reason}"
-    );
-    assert!(
-        reason.contains(&format!("call {call_id} of tenant acme")),
-        "{reason}"
-    );
-    assert!(
-        reason.starts_with("object s3://drop/acme/audio/c1.wav"),
-        "{reason}"
-    );
-
-    // Transcribe unavailable: retried, not parked.
-    f.jobs.fail_with(Some(JobError::Unavailable(
-        "InternalFailureException".into(),
-    )));
+    f.clock.advance(chrono::Duration::minutes(5));
     let failed = consume(
         &f.start,
         &f.dlq,
@@ -257,6 +256,181 @@ async fn a_failed_job_is_parked_with_transcribes_reason_and_the_call_it_would_ha
         Deadline::NONE,
     )
     .await;
+    assert!(failed.is_empty());
+    assert!(f.dlq.parked().is_empty(), "{:?}", f.dlq.parked());
+    assert_eq!(f.calls.len(), 1);
+
+    let id = callscope_core::objects::call_id_of(BUCKET, &job.output_key);
+    let acme = tenant("acme");
+    assert_eq!(f.calls.status(&acme, &id), Some(CallStatus::Failed));
+    let reason = f.calls.failure_reason(&acme, &id).expect("a reason");
+    assert!(reason.contains(MEDIA_MISMATCH), "{reason}");
+    assert!(reason.contains(&job.job_name), "{reason}");
+    let record = f
+        .calls
+        .record(&acme, &id, Read::Strong)
+        .await
+        .expect("read")
+        .expect("the call");
+    assert_eq!(record.listing.agent_id.as_str(), "sam");
+    assert_eq!(record.listing.customer_id.as_str(), "acme-corp");
+    assert_eq!(
+        record.listing.start_time.to_string(),
+        "2026-11-02T10:00:00.000Z"
+    );
+    assert_eq!(
+        record.listing.received_at.to_string(),
+        "2026-11-02T10:05:00.000Z",
+        "the second delivery left it as it was"
+    );
+    assert_eq!(record.listing.preview, None);
+    assert!(record.analysis.is_none());
+    assert!(record.transcript.is_some_and(|t| t.utterances().is_empty()));
+    // Never pending: nothing processes it, so nothing counts it.
+    let later =
+        callscope_core::domain::Timestamp::parse("now", "2027-01-01T00:00:00Z").expect("time");
+    assert!(f
+        .calls
+        .pending_before(later, 10, 0)
+        .await
+        .expect("pending")
+        .is_empty());
+    // Its raw object is the recording and the job's sidecar: erasing the call deletes them.
+    let head = f.calls.head(&acme, &id).await.expect("head").expect("call");
+    let source = head.source.expect("the recording");
+    assert_eq!(source.key, "acme/audio/c1.wav");
+    assert_eq!(
+        source.sidecar_key.as_deref(),
+        Some(job.sidecar_key.as_str())
+    );
+}
+
+#[tokio::test]
+async fn a_failed_job_whose_call_cannot_be_made_is_parked_with_the_call_that_will_not_arrive() {
+    let f = fixture(RecordingSettings::default());
+    let job = failed_job(&f, "acme/audio/c1.wav").await;
+    // The sidecar lost its start time: no call can be made of it.
+    f.objects.put(
+        BUCKET,
+        &job.sidecar_key,
+        StoredObject {
+            bytes: br#"{"agent_id": "sam", "customer_id": "acme-corp"}"#.to_vec(),
+            ..StoredObject::default()
+        },
+    );
+    let failed = consume(
+        &f.start,
+        &f.dlq,
+        &[job_state("s1", &job.job_name, "FAILED")],
+        Deadline::NONE,
+    )
+    .await;
+    assert!(failed.is_empty());
+    assert_eq!(f.calls.len(), 0);
+    let parked = f.dlq.parked();
+    assert_eq!(parked.len(), 1, "{parked:?}");
+    let call_id = callscope_core::objects::call_id_of(BUCKET, &job.output_key);
+    let reason = &parked[0].1;
+    assert!(
+        reason.starts_with("object s3://drop/acme/audio/c1.wav"),
+        "{reason}"
+    );
+    assert!(reason.contains(MEDIA_MISMATCH), "{reason}");
+    assert!(
+        reason.contains(&format!("call {call_id} of tenant acme will not arrive")),
+        "{reason}"
+    );
+    assert!(reason.contains("start_time"), "{reason}");
+
+    // Transcribe, or the calls table, unavailable: retried, not parked.
+    f.jobs.fail_with(Some(JobError::Unavailable(
+        "InternalFailureException".into(),
+    )));
+    let failed = consume(
+        &f.start,
+        &f.dlq,
+        &[job_state("s2", &job.job_name, "FAILED")],
+        Deadline::NONE,
+    )
+    .await;
+    assert_eq!(failed, ["s2"]);
+    f.jobs.fail_with(None);
+    let other = failed_job(&f, "acme/audio/c2.wav").await;
+    f.calls.set_unavailable(true);
+    let failed = consume(
+        &f.start,
+        &f.dlq,
+        &[job_state("s3", &other.job_name, "FAILED")],
+        Deadline::NONE,
+    )
+    .await;
     assert_eq!(failed, ["s3"]);
     assert_eq!(f.dlq.parked().len(), 1);
+}
+
+#[tokio::test]
+async fn a_failed_job_leaves_a_call_already_stored_under_its_id_as_it_is() {
+    let f = fixture(RecordingSettings::default());
+    // The recording names its call, and a call of that id was already sent as a document.
+    f.objects.put(
+        BUCKET,
+        "acme/audio/c1.wav",
+        StoredObject {
+            bytes: b"RIFF....WAVE".to_vec(),
+            metadata: [
+                ("call-id".to_owned(), "c-1".to_owned()),
+                ("agent-id".to_owned(), "sam".to_owned()),
+                ("customer-id".to_owned(), "acme-corp".to_owned()),
+                ("start-time".to_owned(), "2026-11-02T10:00:00Z".to_owned()),
+            ]
+            .into(),
+            etag: Some("e1".into()),
+            version_id: None,
+        },
+    );
+    let existing = call("c-1", "sam");
+    f.calls
+        .put_received(&ReceivedCall {
+            tenant: tenant("acme"),
+            content_hash: existing.fingerprint(),
+            call: existing,
+            redactions: Default::default(),
+            correlation_id: correlation("r-1"),
+            received_at: f.clock.now(),
+            source: None,
+        })
+        .await
+        .expect("stored");
+    let failed = consume(
+        &f.start,
+        &f.dlq,
+        &[event("m1", "acme/audio/c1.wav")],
+        Deadline::NONE,
+    )
+    .await;
+    assert!(failed.is_empty());
+    let job = f.jobs.started()[0].clone();
+    f.jobs.fail_job(&job.job_name, MEDIA_MISMATCH);
+    let failed = consume(
+        &f.start,
+        &f.dlq,
+        &[job_state("s1", &job.job_name, "FAILED")],
+        Deadline::NONE,
+    )
+    .await;
+    assert!(failed.is_empty());
+    let c1 = callscope_core::domain::CallId::parse("call_id", "c-1").expect("id");
+    assert_eq!(
+        f.calls.status(&tenant("acme"), &c1),
+        Some(CallStatus::Received)
+    );
+    assert_eq!(f.calls.failure_reason(&tenant("acme"), &c1), None);
+    let parked = f.dlq.parked();
+    assert_eq!(parked.len(), 1, "{parked:?}");
+    assert!(
+        parked[0]
+            .1
+            .contains("call c-1 of tenant acme already exists (RECEIVED)"),
+        "{parked:?}"
+    );
 }

@@ -89,45 +89,13 @@ impl DynamoCalls {
         Ok(output.item)
     }
 
-    /// Every item of one call, by sort key.
-    async fn query_call(
+    /// The call item, conditional on the call being new, then its transcript (see
+    /// [`CallRepository::put_received`]): the one write of a new call, RECEIVED or FAILED.
+    async fn put_new(
         &self,
-        tenant: &TenantId,
-        call_id: &CallId,
-    ) -> Result<HashMap<String, HashMap<String, AttributeValue>>, StoreError> {
-        let output = self
-            .client
-            .query()
-            .table_name(&self.table)
-            .key_condition_expression("pk = :pk")
-            .expression_attribute_values(":pk", AttributeValue::S(call_pk(tenant, call_id)))
-            .consistent_read(true)
-            .send()
-            .await
-            .map_err(|e| unavailable(format!("loading call {call_id}"), e))?;
-        Ok(output
-            .items
-            .unwrap_or_default()
-            .into_iter()
-            .filter_map(|item| Some((items::string(&item, "sk")?.to_owned(), item)))
-            .collect())
-    }
-}
-
-fn corrupt(call_id: &CallId, reason: impl Into<String>) -> StoreError {
-    StoreError::Corrupt {
-        call_id: call_id.clone(),
-        reason: reason.into(),
-    }
-}
-
-#[async_trait]
-impl CallRepository for DynamoCalls {
-    /// The call item, conditional on the call being new, then its transcript. No transaction:
-    /// a call is accepted only once both are stored, a retry of the same content stores the
-    /// transcript again, and a call whose transcript never arrived fails when processed with a
-    /// reason that says to send it again.
-    async fn put_received(&self, received: &ReceivedCall) -> Result<PutOutcome, StoreError> {
+        received: &ReceivedCall,
+        item: CallItem,
+    ) -> Result<PutOutcome, StoreError> {
         let call = &received.call;
         let transcript_item = transcript_item(&received.tenant, call)
             .map_err(|e| corrupt(&call.call_id, e.to_string()))?;
@@ -140,8 +108,8 @@ impl CallRepository for DynamoCalls {
                 limit: MAX_ITEM_BYTES,
             });
         }
-        let call_item = serde_dynamo::to_item(CallItem::received(received))
-            .map_err(|e| corrupt(&call.call_id, e.to_string()))?;
+        let call_item =
+            serde_dynamo::to_item(item).map_err(|e| corrupt(&call.call_id, e.to_string()))?;
         let put = self
             .client
             .put_item()
@@ -206,6 +174,61 @@ impl CallRepository for DynamoCalls {
                 )
             })?;
         Ok(outcome)
+    }
+
+    /// Every item of one call, by sort key.
+    async fn query_call(
+        &self,
+        tenant: &TenantId,
+        call_id: &CallId,
+    ) -> Result<HashMap<String, HashMap<String, AttributeValue>>, StoreError> {
+        let output = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .key_condition_expression("pk = :pk")
+            .expression_attribute_values(":pk", AttributeValue::S(call_pk(tenant, call_id)))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(|e| unavailable(format!("loading call {call_id}"), e))?;
+        Ok(output
+            .items
+            .unwrap_or_default()
+            .into_iter()
+            .filter_map(|item| Some((items::string(&item, "sk")?.to_owned(), item)))
+            .collect())
+    }
+}
+
+fn corrupt(call_id: &CallId, reason: impl Into<String>) -> StoreError {
+    StoreError::Corrupt {
+        call_id: call_id.clone(),
+        reason: reason.into(),
+    }
+}
+
+#[async_trait]
+impl CallRepository for DynamoCalls {
+    /// The call item, conditional on the call being new, then its transcript. No transaction:
+    /// a call is accepted only once both are stored, a retry of the same content stores the
+    /// transcript again, and a call whose transcript never arrived fails when processed with a
+    /// reason that says to send it again.
+    async fn put_received(&self, received: &ReceivedCall) -> Result<PutOutcome, StoreError> {
+        self.put_new(received, CallItem::received(received)).await
+    }
+
+    /// The same writes as [`CallRepository::put_received`], the call item FAILED: a repeated
+    /// failure finds it and writes its (empty) transcript again; another call under the id is
+    /// left as it is.
+    async fn put_failed(
+        &self,
+        received: &ReceivedCall,
+        reason: &str,
+        at: Timestamp,
+    ) -> Result<PutOutcome, StoreError> {
+        self.put_new(received, CallItem::failed(received, reason, at))
+            .await
     }
 
     async fn load(
@@ -532,7 +555,7 @@ impl CallRepository for DynamoCalls {
             "SET #status = :failed, failure_reason = :reason, failed_at = :at REMOVE pending_pk, pending_sk",
             [
                 (":failed", AttributeValue::S(CallStatus::Failed.as_str().to_owned())),
-                (":reason", AttributeValue::S(reason.chars().take(1_000).collect())),
+                (":reason", AttributeValue::S(items::failure_reason(reason))),
                 (":at", AttributeValue::S(at.to_string())),
             ],
             "marking a call FAILED",

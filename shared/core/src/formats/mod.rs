@@ -124,8 +124,16 @@ fn not_an_object() -> InputError {
 
 fn call_of(document: Document, format: Format, options: &ParseOptions) -> Result<Call, InputError> {
     let (_, utterances, roles) = read_transcript_field(&document, format, options)?;
-    let object = &document.object;
     Call::from_draft(CallDraft {
+        utterances,
+        roles,
+        ..draft_fields(&document.object)?
+    })
+}
+
+/// A document's call fields (everything but its transcript and roles), typed as a document's.
+pub(crate) fn draft_fields(object: &Map<String, Value>) -> Result<CallDraft, InputError> {
+    Ok(CallDraft {
         call_id: fields::optional_string(object, "call_id")?,
         agent_id: fields::optional_string(object, "agent_id")?,
         customer_id: fields::optional_string(object, "customer_id")?,
@@ -133,9 +141,9 @@ fn call_of(document: Document, format: Format, options: &ParseOptions) -> Result
         language: fields::optional_string(object, "language")?,
         start_time: fields::optional_string(object, "start_time")?,
         duration_seconds: fields::optional_number(object, "duration_seconds")?,
-        utterances,
+        utterances: Vec::new(),
         outcome: fields::optional_string(object, "outcome")?,
-        roles,
+        roles: None,
     })
 }
 

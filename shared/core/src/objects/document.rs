@@ -86,6 +86,30 @@ pub fn call_of_object(
             ))
         }
     };
+    complete(&mut document, layers, default_call_id)?;
+    formats::parse_value(Value::Object(document), Format::Auto)
+}
+
+/// The call an object would have been when it has no document, known by its metadata alone
+/// (a recording whose transcription failed): the fields from `layers` in order, typed and
+/// checked as a document's, `default_call_id` when nothing names it, and no transcript
+/// ([`Call::untranscribed`]).
+pub fn untranscribed_call(
+    layers: &[Metadata],
+    default_call_id: &CallId,
+) -> Result<Call, InputError> {
+    let mut fields = Map::new();
+    complete(&mut fields, layers, default_call_id)?;
+    Call::untranscribed(formats::draft_fields(&fields)?)
+}
+
+/// Fills the call fields (and `speaker_roles`) a document lacks from the first layer that gives
+/// each, and the call id from `default_call_id` when none does.
+fn complete(
+    document: &mut Map<String, Value>,
+    layers: &[Metadata],
+    default_call_id: &CallId,
+) -> Result<(), InputError> {
     for field in FIELDS {
         if document.get(field).is_some_and(|v| !v.is_null()) {
             continue;
@@ -106,7 +130,7 @@ pub fn call_of_object(
             Value::String(default_call_id.as_str().to_owned()),
         );
     }
-    formats::parse_value(Value::Object(document), Format::Auto)
+    Ok(())
 }
 
 /// A JSON object: a call document as it is, or bare Transcribe / Call Analytics / Contact Lens

@@ -14,7 +14,10 @@ use sha2::{Digest, Sha256};
 use crate::domain::{CallId, TenantId};
 use crate::error::InputError;
 
-pub use document::{call_of_object, from_object_metadata, from_sidecar, Metadata, SIDECAR_SUFFIX};
+pub use document::{
+    call_of_object, from_object_metadata, from_sidecar, untranscribed_call, Metadata,
+    SIDECAR_SUFFIX,
+};
 pub use pattern::{NamePattern, NamePatterns};
 
 /// The largest object read (a dropped or uploaded document): an hour of standard Transcribe

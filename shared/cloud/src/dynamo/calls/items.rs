@@ -189,6 +189,20 @@ impl CallItem {
         }
     }
 
+    /// The item of a call stored already FAILED (a recording whose transcription failed): as
+    /// [`CallItem::received`] but with its reason, out of the `Pending` index, without preview.
+    pub fn failed(received: &ReceivedCall, reason: &str, at: Timestamp) -> Self {
+        Self {
+            status: CallStatus::Failed,
+            pending_pk: None,
+            pending_sk: None,
+            preview: None,
+            failure_reason: Some(failure_reason(reason)),
+            failed_at: Some(at),
+            ..Self::received(received)
+        }
+    }
+
     /// The stored call rebuilt from this item and its transcript.
     pub fn into_stored(self, utterances: Transcript) -> StoredCall {
         // The parts were validated on the way in and keep their types in the item; the call is
@@ -216,6 +230,12 @@ impl CallItem {
             revision: self.revision.unwrap_or(0),
         }
     }
+}
+
+/// A failure reason as stored: its first 1,000 characters (a reason is for people; the item
+/// stays small).
+pub fn failure_reason(reason: &str) -> String {
+    reason.chars().take(1_000).collect()
 }
 
 /// The listing attributes the `ByAgent`, `ByTenant` and `ByTeam` indexes project (INCLUDE):
