@@ -15,6 +15,7 @@ mod retention;
 mod scorecard;
 mod trackers;
 mod webhooks;
+mod whole;
 
 use serde::{Deserialize, Serialize};
 

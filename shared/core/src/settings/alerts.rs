@@ -49,7 +49,10 @@ fn enabled() -> bool {
 #[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
 pub enum Condition {
     /// The call's 0–100 score is below `score`.
-    ScoreBelow { score: u8 },
+    ScoreBelow {
+        #[serde(deserialize_with = "crate::settings::whole::u8")]
+        score: u8,
+    },
     /// The tracker named `tracker` matched at least once.
     TrackerHit { tracker: String },
     /// Any tracker of `category` matched at least once.
@@ -58,6 +61,7 @@ pub enum Condition {
     ClosingSentimentBelow { sentiment: f64 },
     /// `by` (agent, customer or any) interrupted at least `count` times.
     InterruptionsAtLeast {
+        #[serde(deserialize_with = "crate::settings::whole::u32")]
         count: u32,
         #[serde(default)]
         by: Interrupter,

@@ -11,6 +11,7 @@ use crate::settings::limits::MAX_RETENTION_DAYS;
 pub struct Retention {
     /// Days a call's transcript and analysis are kept after it is processed; `null` keeps
     /// them forever (the default).
+    #[serde(default, deserialize_with = "crate::settings::whole::option_u32")]
     pub days: Option<u32>,
 }
 
