@@ -96,7 +96,10 @@ pub enum BodyRefusal {
 #[cfg(feature = "openapi")]
 #[derive(Debug, utoipa::IntoResponses)]
 pub enum Refused {
-    #[response(status = 401, description = "No token, or one without the tenant claim")]
+    #[response(
+        status = 401,
+        description = "No token, or one without the tenant claim"
+    )]
     NoTenant(Refusal),
     #[response(
         status = 403,
