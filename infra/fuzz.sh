@@ -9,8 +9,8 @@
 # as the deployed JWT authorizer would after verifying): schemathesis removes and forges them
 # to check that every secured route refuses (ignored_auth), and reads one tenant's calls as
 # the other (object_level_authorization). Hooks (infra/fuzz_hooks.py) shape positive cases by the
-# rules between fields the document states in words; infra/schemathesis.toml holds the one
-# per-operation setting and says why.
+# rules between fields the document states in words; infra/schemathesis.toml holds the
+# per-operation settings and says why.
 #
 #   FUZZ_PORT      the port `local serve` listens on (default 3080)
 #   FUZZ_TIME      schemathesis's time budget in seconds (default 100)

@@ -26,7 +26,7 @@ use callscope_core::formats::{self, Format};
 use callscope_http::lambda::StagePrefix;
 use callscope_http::problem::{input_detail, Place};
 use callscope_http::rate_limit::limited;
-use callscope_http::schema::{BodyRefusal, Problem, Refusal, ValidationProblem};
+use callscope_http::schema::{BodyRefusal, Problem, Refused, ValidationProblem};
 use callscope_http::{ApiError, Tenant, TenantAuth};
 use document::{
     Accepted, AcceptedStatus, BulkAnswer, BulkDocument, BulkResult, BulkStatus, CallDocument,
@@ -151,14 +151,11 @@ pub fn routes(ingest: Ingest) -> Router {
         (status = 202, description = "Stored and queued for analysis (or the same call again)", body = Accepted,
             headers(("Location" = String, description = "The call's URL"))),
         (status = 400, description = "Not JSON", body = ValidationProblem),
-        (status = 401, description = "No token, or one without the tenant claim", body = Refusal),
-        (status = 403, description = "The token lacks the route's scope, or its tenant claim is not a valid tenant id", body = Refusal),
+        Refused,
         (status = 409, description = "The call_id exists with other content", body = Problem),
         (status = 413, description = "Over a size limit: the document, the utterances or their text", body = BodyRefusal),
         (status = 415, description = "Content-Type is not application/json", body = Problem),
         (status = 422, description = "A field breaks a rule; `detail[0].loc` names it", body = ValidationProblem),
-        (status = 429, description = "Too many requests; retry after `Retry-After` seconds", body = Refusal,
-            headers(("Retry-After" = u32, description = "Seconds to wait"))),
         (status = 503, description = "Not stored or not queued now; retrying is safe", body = Problem,
             headers(("Retry-After" = u32, description = "Seconds to wait"))),
     ),
@@ -207,13 +204,10 @@ async fn create_one(
     responses(
         (status = 202, description = "Each call's answer: accepted, rejected (with the rule), conflict or retry", body = BulkAnswer),
         (status = 400, description = "Not JSON", body = ValidationProblem),
-        (status = 401, description = "No token, or one without the tenant claim", body = Refusal),
-        (status = 403, description = "The token lacks the route's scope, or its tenant claim is not a valid tenant id", body = Refusal),
+        Refused,
         (status = 413, description = "Over the document limit", body = BodyRefusal),
         (status = 415, description = "Content-Type is not application/json", body = Problem),
         (status = 422, description = "Not 1–1,000 calls in an array or `{\"calls\": [...]}`", body = ValidationProblem),
-        (status = 429, description = "Too many requests; retry after `Retry-After` seconds", body = Refusal,
-            headers(("Retry-After" = u32, description = "Seconds to wait"))),
     ),
     security(("jwt" = []))
 )]

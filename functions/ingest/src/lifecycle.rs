@@ -8,7 +8,7 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use callscope_app::lifecycle::LifecycleError;
 use callscope_core::domain::CallId;
-use callscope_http::schema::{Problem, Refusal, ValidationProblem};
+use callscope_http::schema::{Problem, Refused, ValidationProblem};
 use callscope_http::{ApiError, Subject, Tenant};
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -39,12 +39,9 @@ fn failed(error: LifecycleError) -> ApiError {
     params(("call_id" = String, Path, description = "The call's id: 1–128 of `A-Z a-z 0-9 . _ : -`", pattern = r"^[A-Za-z0-9._:-]{1,128}$")),
     responses(
         (status = 204, description = "Erased. Its rollups are corrected by the analytics queue within seconds; an erasure retried after a 503 finishes it"),
-        (status = 401, description = "No token, or one without the tenant claim", body = Refusal),
-        (status = 403, description = "The token lacks the route's scope, or its tenant claim is not a valid tenant id", body = Refusal),
+        Refused,
         (status = 404, description = "No such call for this tenant (never stored, another tenant's, or already erased: a repeated DELETE answers 404)", body = Problem),
         (status = 422, description = "The call id breaks its rule", body = ValidationProblem),
-        (status = 429, description = "Too many requests; retry after `Retry-After` seconds", body = Refusal,
-            headers(("Retry-After" = u32, description = "Seconds to wait"))),
         (status = 503, description = "Not finished now; the call is still there and retrying is safe", body = Problem,
             headers(("Retry-After" = u32, description = "Seconds to wait"))),
     ),
@@ -83,13 +80,10 @@ pub struct ReanalysisQueued {
     params(("call_id" = String, Path, description = "The call's id: 1–128 of `A-Z a-z 0-9 . _ : -`", pattern = r"^[A-Za-z0-9._:-]{1,128}$")),
     responses(
         (status = 202, description = "Queued on the reanalyse queue (drained at a low concurrency, after new calls' needs)", body = ReanalysisQueued),
-        (status = 401, description = "No token, or one without the tenant claim", body = Refusal),
-        (status = 403, description = "The token lacks the route's scope, or its tenant claim is not a valid tenant id", body = Refusal),
+        Refused,
         (status = 404, description = "No such call for this tenant", body = Problem),
         (status = 409, description = "The call is not PROCESSED yet (RECEIVED or FAILED)", body = Problem),
         (status = 422, description = "The call id breaks its rule", body = ValidationProblem),
-        (status = 429, description = "Too many requests; retry after `Retry-After` seconds", body = Refusal,
-            headers(("Retry-After" = u32, description = "Seconds to wait"))),
         (status = 503, description = "Not queued now; retrying is safe", body = Problem,
             headers(("Retry-After" = u32, description = "Seconds to wait"))),
     ),

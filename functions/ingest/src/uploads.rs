@@ -10,7 +10,7 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use callscope_app::uploads::UploadError;
 use callscope_core::error::InputError;
-use callscope_http::schema::{BodyRefusal, Problem, Refusal, ValidationProblem};
+use callscope_http::schema::{BodyRefusal, Problem, Refused, ValidationProblem};
 use callscope_http::{ApiError, Tenant};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -81,13 +81,10 @@ pub struct UploadAnswer {
     responses(
         (status = 201, description = "A presigned PUT into the tenant's prefix", body = UploadAnswer),
         (status = 400, description = "Not JSON", body = ValidationProblem),
-        (status = 401, description = "No token, or one without the tenant claim", body = Refusal),
-        (status = 403, description = "The token lacks the route's scope, or its tenant claim is not a valid tenant id", body = Refusal),
+        Refused,
         (status = 413, description = "`size` is over 16,000,000 bytes", body = BodyRefusal),
         (status = 415, description = "Content-Type is not application/json", body = Problem),
         (status = 422, description = "A field breaks a rule (`content_type` not application/json or text/plain, `size` 0); `detail[0].loc` names it", body = ValidationProblem),
-        (status = 429, description = "Too many requests; retry after `Retry-After` seconds", body = Refusal,
-            headers(("Retry-After" = u32, description = "Seconds to wait"))),
         (status = 503, description = "Uploads are not available now; retrying is safe", body = Problem,
             headers(("Retry-After" = u32, description = "Seconds to wait"))),
     ),

@@ -13,6 +13,7 @@ mod webhooks;
 use std::sync::Arc;
 
 use axum::extract::FromRef;
+use axum::routing::get;
 use axum::Router;
 use callscope_app::ports::SystemClock;
 use callscope_app::ports::{Cache, NoCache};
@@ -23,6 +24,7 @@ use callscope_cloud::aws::AwsClients;
 use callscope_cloud::cache::RedisCache;
 use callscope_cloud::config::{ConfigError, QueryConfig};
 use callscope_http::rate_limit::limited;
+use callscope_http::schema::{GatewayMessage, Problem, Refusal};
 use callscope_http::TenantAuth;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
@@ -117,6 +119,9 @@ pub fn rate_limit(cache: Arc<dyn Cache>, per_minute: u32) -> Arc<dyn RateLimiter
         (name = "settings", description = "The tenant's tracker rules, scorecard, agent and team names, retention, webhooks"),
         (name = "service", description = "Health and this document")
     ),
+    // The bodies of the answers every secured route shares (`callscope_http::schema::Refused`,
+    // whose responses name them but cannot register them).
+    components(schemas(Refusal, Problem, GatewayMessage)),
     modifiers(&JwtBearer)
 )]
 struct ApiDoc;
@@ -149,7 +154,17 @@ fn documented() -> (Router<Api>, utoipa::openapi::OpenApi) {
         .routes(routes!(handlers::get_agent))
         .routes(routes!(handlers::get_team))
         .routes(routes!(settings::get_settings))
-        .routes(routes!(settings::get_section, settings::put_section))
+        .routes(routes!(settings::get_trackers, settings::put_trackers))
+        .routes(routes!(settings::get_scorecard, settings::put_scorecard))
+        .routes(routes!(settings::get_agents, settings::put_agents))
+        .routes(routes!(settings::get_retention, settings::put_retention))
+        .routes(routes!(settings::get_alerts, settings::put_alerts))
+        .routes(routes!(settings::get_webhooks, settings::put_webhooks))
+        // Any other name: 404 naming the sections (undocumented: it names no resource).
+        .route(
+            "/api/v1/settings/{section}",
+            get(settings::get_section).put(settings::put_section),
+        )
         .routes(routes!(settings::rotate_webhook_secret))
         .routes(routes!(webhooks::parked_deliveries))
         .routes(routes!(handlers::health))
@@ -163,7 +178,30 @@ fn documented() -> (Router<Api>, utoipa::openapi::OpenApi) {
 /// together once, by `callscope openapi`, into the committed openapi.json that
 /// `GET /openapi.json` serves.
 pub fn openapi() -> utoipa::openapi::OpenApi {
-    documented().1
+    let mut document = documented().1;
+    close_variants(&mut document, &["Condition", "TimeWindow"]);
+    document
+}
+
+/// Marks each object of these `oneOf` schemas `additionalProperties: false`: serde refuses a
+/// key beside an enum variant's own (`deny_unknown_fields` on `Condition`; one key per
+/// externally tagged `TimeWindow`), and utoipa says so only for structs.
+fn close_variants(document: &mut utoipa::openapi::OpenApi, names: &[&str]) {
+    use utoipa::openapi::schema::{AdditionalProperties, Schema};
+    use utoipa::openapi::RefOr;
+    let Some(components) = document.components.as_mut() else {
+        return;
+    };
+    for name in names {
+        if let Some(RefOr::T(Schema::OneOf(one_of))) = components.schemas.get_mut(*name) {
+            for item in &mut one_of.items {
+                if let RefOr::T(Schema::Object(object)) = item {
+                    object.additional_properties =
+                        Some(Box::new(AdditionalProperties::FreeForm(false)));
+                }
+            }
+        }
+    }
 }
 
 /// The routes over any ports (tests hand in in-memory ones).

@@ -1,5 +1,6 @@
 //! The settings routes through the Lambda HTTP conversion: versions and ETags, 412 on a stale
-//! If-Match, 422 naming the field, 404 for an unknown section, tenants apart.
+//! If-Match, 422 naming the field, 404 for an unknown section, tenants apart, and each
+//! section documented with its own schema.
 
 use std::collections::HashMap;
 
@@ -277,4 +278,82 @@ async fn a_rotated_secret_is_answered_once_and_never_in_the_settings() {
             read.body
         );
     }
+}
+
+#[tokio::test]
+async fn whole_numbers_written_as_floats_are_read_as_the_schemas_integers() {
+    let r = router();
+    let days = send(
+        &r,
+        "PUT",
+        "/api/v1/settings/retention",
+        "acme",
+        Some(json!({"days": 30.0})),
+        None,
+    )
+    .await;
+    assert_eq!(
+        (days.status, days.body["value"].clone()),
+        (200, json!({"days": 30}))
+    );
+    let rules = json!({"rules": [
+        {"id": "low", "name": "Low", "condition": {"kind": "score_below", "score": 50.0}},
+        {"id": "cut", "name": "Cut off", "condition": {"kind": "interruptions_at_least", "count": 3.0}},
+    ]});
+    let alerts = send(
+        &r,
+        "PUT",
+        "/api/v1/settings/alerts",
+        "acme",
+        Some(rules),
+        None,
+    )
+    .await;
+    assert_eq!(alerts.status, 200, "{}", alerts.body);
+    assert_eq!(alerts.body["value"]["rules"][0]["condition"]["score"], 50);
+    let half = send(
+        &r,
+        "PUT",
+        "/api/v1/settings/retention",
+        "acme",
+        Some(json!({"days": 30.5})),
+        None,
+    )
+    .await;
+    assert_eq!(
+        (half.status, half.body["detail"][0]["loc"].clone()),
+        (422, json!(["body", "days"]))
+    );
+}
+
+#[test]
+fn each_section_is_documented_with_its_own_schema() {
+    let document = serde_json::to_value(openapi()).expect("JSON");
+    for (section, schema) in [
+        ("trackers", "TrackerSettings"),
+        ("scorecard", "ScorecardValue"),
+        ("agents", "Directory"),
+        ("retention", "Retention"),
+        ("alerts", "AlertRules"),
+        ("webhooks", "Webhooks"),
+    ] {
+        let item = &document["paths"][format!("/api/v1/settings/{section}")];
+        let body = &item["put"]["requestBody"];
+        assert_eq!(body["required"], json!(true), "{section}");
+        assert_eq!(
+            body["content"]["application/json"]["schema"]["$ref"],
+            json!(format!("#/components/schemas/{schema}")),
+            "{section}"
+        );
+        for method in ["get", "put"] {
+            assert_eq!(
+                item[method]["responses"]["200"]["content"]["application/json"]["schema"]["$ref"],
+                json!(format!("#/components/schemas/SettingsSection_{schema}")),
+                "{method} {section}"
+            );
+        }
+    }
+    assert!(document["paths"]
+        .get("/api/v1/settings/{section}")
+        .is_none());
 }

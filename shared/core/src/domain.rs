@@ -22,6 +22,7 @@ pub use time::{Day, Timestamp};
 /// Who is speaking.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum Role {
     Agent,
     Customer,
@@ -56,6 +57,8 @@ impl Role {
 /// How a call ended, when the client says so.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", schema(as = CallOutcome))]
 pub enum Outcome {
     Won,
     Lost,

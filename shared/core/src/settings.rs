@@ -15,6 +15,7 @@ mod retention;
 mod scorecard;
 mod trackers;
 mod webhooks;
+mod whole;
 
 use serde::{Deserialize, Serialize};
 
@@ -29,6 +30,8 @@ pub use directory::{AgentEntry, Directory, TeamEntry};
 pub use retention::Retention;
 pub use scorecard::{Band, Criterion, Measure, Scorecard};
 pub use trackers::{TrackerMode, TrackerSettings};
+#[cfg(feature = "openapi")]
+pub use webhooks::WebhookEndpoints;
 pub use webhooks::{endpoint, EndpointPolicy, Webhooks, EVENT_KINDS};
 
 /// A tenant's whole settings document. `version` 0 means "never written" (all defaults).

@@ -90,6 +90,30 @@ pub enum BodyRefusal {
     Gateway(GatewayMessage),
 }
 
+/// The answers every secured route can give before its handler runs, in one place for the
+/// routes' annotations (`responses(..., Refused, ...)`): 401 without a tenant, 403 without the
+/// route's scope, 429 past the tenant's rate limit or the stage's throttle.
+#[cfg(feature = "openapi")]
+#[derive(Debug, utoipa::IntoResponses)]
+pub enum Refused {
+    #[response(
+        status = 401,
+        description = "No token, or one without the tenant claim"
+    )]
+    NoTenant(Refusal),
+    #[response(
+        status = 403,
+        description = "The token lacks the route's scope, or its tenant claim is not a valid tenant id"
+    )]
+    Forbidden(Refusal),
+    #[response(
+        status = 429,
+        description = "Too many requests; retry after `Retry-After` seconds",
+        headers(("Retry-After" = u32, description = "Seconds to wait"))
+    )]
+    TooMany(Refusal),
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -31,6 +31,11 @@ fn the_documented_routes_are_the_templates_http_api_routes() {
         .map(|e| (e.method.to_ascii_lowercase(), e.path.clone(), e.authorized))
         .collect();
     let document = serde_json::to_value(callscope_cli::openapi::document()).expect("JSON");
+    // Each documented operation as the gateway route that takes it: the settings sections are
+    // documented one path each (each its own body schema) and deployed as one
+    // `/api/v1/settings/{section}` route.
+    let routes: Vec<String> = deployed.iter().map(|(_, path, _)| path.clone()).collect();
+    let routes = routes.as_slice();
     let documented: BTreeSet<(String, String, bool)> = document["paths"]
         .as_object()
         .expect("paths")
@@ -41,7 +46,7 @@ fn the_documented_routes_are_the_templates_http_api_routes() {
                 .iter()
                 .map(move |(method, operation)| {
                     let secured = operation.get("security").is_some();
-                    (method.clone(), path.clone(), secured)
+                    (method.clone(), route_of(routes, path), secured)
                 })
         })
         .collect();
@@ -49,4 +54,25 @@ fn the_documented_routes_are_the_templates_http_api_routes() {
         documented, deployed,
         "the OpenAPI document and infra/template.yaml's routes (and which need a token) drifted"
     );
+}
+
+/// The route of `routes` that API Gateway matches `path` to: itself when deployed, else the one
+/// whose `{parameter}` segments take the path's segments.
+fn route_of(routes: &[String], path: &str) -> String {
+    if routes.iter().any(|r| r == path) {
+        return path.to_owned();
+    }
+    let segments: Vec<&str> = path.split('/').collect();
+    routes
+        .iter()
+        .find(|route| {
+            let template: Vec<&str> = route.split('/').collect();
+            template.len() == segments.len()
+                && template
+                    .iter()
+                    .zip(&segments)
+                    .all(|(t, s)| t == s || (t.starts_with('{') && !t.ends_with("+}")))
+        })
+        .cloned()
+        .unwrap_or_else(|| path.to_owned())
 }

@@ -23,17 +23,30 @@ pub const MAX_EVIDENCE_MENTIONS: usize = 5;
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct AlertRules {
+    /// At most 50 rules, each `id` once.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(max_items = 50))]
     pub rules: Vec<AlertRule>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct AlertRule {
     /// Stable id (letters, digits, `-`, `_`): part of every alert's `event_id`, so renaming a
     /// rule keeps its alerts' identity.
+    #[cfg_attr(feature = "openapi", schema(pattern = "^[A-Za-z0-9_-]{1,64}$"))]
     pub id: String,
+    /// 1–100 characters, not blank.
+    #[cfg_attr(
+        feature = "openapi",
+        schema(
+            max_length = 100,
+            pattern = r"[^\t\n\u000b\f\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]"
+        )
+    )]
     pub name: String,
     #[serde(default = "enabled")]
     pub enabled: bool,
@@ -47,28 +60,51 @@ fn enabled() -> bool {
 /// What makes a rule fire; `kind` names it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum Condition {
     /// The call's 0–100 score is below `score`.
-    ScoreBelow { score: u8 },
+    ScoreBelow {
+        #[cfg_attr(feature = "openapi", schema(minimum = 1, maximum = 100))]
+        #[serde(deserialize_with = "crate::settings::whole::u8")]
+        score: u8,
+    },
     /// The tracker named `tracker` matched at least once.
-    TrackerHit { tracker: String },
+    TrackerHit {
+        #[cfg_attr(
+            feature = "openapi",
+            schema(
+                max_length = 100,
+                pattern = r"[^\t\n\u000b\f\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]"
+            )
+        )]
+        tracker: String,
+    },
     /// Any tracker of `category` matched at least once.
     CategoryHit { category: TrackerCategory },
     /// The customer's sentiment in the last quarter of the call is below `sentiment`.
-    ClosingSentimentBelow { sentiment: f64 },
+    ClosingSentimentBelow {
+        #[cfg_attr(feature = "openapi", schema(exclusive_minimum = -1, maximum = 1))]
+        sentiment: f64,
+    },
     /// `by` (agent, customer or any) interrupted at least `count` times.
     InterruptionsAtLeast {
+        #[cfg_attr(feature = "openapi", schema(minimum = 1, maximum = 10000))]
+        #[serde(deserialize_with = "crate::settings::whole::u32")]
         count: u32,
         #[serde(default)]
         by: Interrupter,
     },
     /// The call's outcome (given by the client at ingest) is `outcome`.
-    OutcomeIs { outcome: Outcome },
+    OutcomeIs {
+        #[cfg_attr(feature = "openapi", schema(inline))]
+        outcome: Outcome,
+    },
 }
 
 /// Whose interruptions a rule counts.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum Interrupter {
     /// The agent cutting the customer off (the coaching case).
     #[default]

@@ -10,27 +10,53 @@ use crate::settings::limits::{MAX_AGENTS, MAX_NAME_CHARS, MAX_TEAMS};
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Directory {
+    /// At most 5 000, each `agent_id` once.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(max_items = 5000))]
     pub agents: Vec<AgentEntry>,
+    /// At most 500, each `team_id` once.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(max_items = 500))]
     pub teams: Vec<TeamEntry>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct AgentEntry {
+    #[cfg_attr(feature = "openapi", schema(value_type = String, pattern = r"^[A-Za-z0-9._:-]{1,128}$"))]
     pub agent_id: AgentId,
+    /// 1–100 characters, not blank.
+    #[cfg_attr(
+        feature = "openapi",
+        schema(
+            max_length = 100,
+            pattern = r"[^\t\n\u000b\f\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]"
+        )
+    )]
     pub name: String,
     /// The team the agent belongs to (listed in `teams`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, pattern = r"^[A-Za-z0-9._:-]{1,128}$"))]
     pub team_id: Option<TeamId>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct TeamEntry {
+    #[cfg_attr(feature = "openapi", schema(value_type = String, pattern = r"^[A-Za-z0-9._:-]{1,128}$"))]
     pub team_id: TeamId,
+    /// 1–100 characters, not blank.
+    #[cfg_attr(
+        feature = "openapi",
+        schema(
+            max_length = 100,
+            pattern = r"[^\t\n\u000b\f\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]"
+        )
+    )]
     pub name: String,
 }
 

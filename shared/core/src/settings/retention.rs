@@ -8,9 +8,12 @@ use crate::settings::limits::MAX_RETENTION_DAYS;
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Retention {
     /// Days a call's transcript and analysis are kept after it is processed; `null` keeps
     /// them forever (the default).
+    #[cfg_attr(feature = "openapi", schema(minimum = 1, maximum = 3650))]
+    #[serde(default, deserialize_with = "crate::settings::whole::option_u32")]
     pub days: Option<u32>,
 }
 

@@ -14,26 +14,55 @@ use crate::settings::limits::{MAX_CRITERIA, MAX_MESSAGE_CHARS, MAX_NAME_CHARS};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Scorecard {
+    /// 1–30 criteria whose weights sum to 100.
+    #[cfg_attr(feature = "openapi", schema(min_items = 1, max_items = 30))]
     pub criteria: Vec<Criterion>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Criterion {
-    /// What is measured; one of [`Measure::ALL`]'s names.
+    /// What is measured; one of [`Measure::ALL`]'s names. `tracker_present` and
+    /// `tracker_absent` take a `tracker` and no `benchmark`; `next_step_agreed` takes neither;
+    /// every other measure takes a `benchmark` and no `tracker`.
+    #[cfg_attr(
+        feature = "openapi",
+        schema(
+            pattern = "^(agent_talk_ratio|questions_agent|questions_customer|longest_monologue_seconds|longest_customer_story_seconds|interactivity|patience_seconds|filler_words_per_minute|customer_sentiment|overall_sentiment|next_step_agreed|tracker_present|tracker_absent)$"
+        )
+    )]
     pub measure: String,
     /// Share of the score, out of 100 (all criteria's weights sum to 100).
+    #[cfg_attr(feature = "openapi", schema(exclusive_minimum = 0, maximum = 100))]
     pub weight: f64,
     /// The range that passes, for numeric measures; not taken by `next_step_agreed`,
     /// `tracker_present` and `tracker_absent`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub benchmark: Option<Band>,
-    /// The tracker rule `tracker_present` / `tracker_absent` look for.
+    /// The tracker rule `tracker_present` / `tracker_absent` look for (1–100 characters, not
+    /// blank).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(
+            max_length = 100,
+            pattern = r"[^\t\n\u000b\f\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]"
+        )
+    )]
     pub tracker: Option<String>,
-    /// The coaching nudge when the call misses; a sentence is made from the benchmark if absent.
+    /// The coaching nudge when the call misses (1–500 characters, not blank); a sentence is
+    /// made from the benchmark if absent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(
+            max_length = 500,
+            pattern = r"[^\t\n\u000b\f\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]"
+        )
+    )]
     pub message: Option<String>,
     #[serde(default = "medium")]
     pub priority: Priority,
@@ -43,9 +72,11 @@ fn medium() -> Priority {
     Priority::Medium
 }
 
-/// Inclusive bounds; at least one.
+/// Inclusive bounds; at least one, `min` <= `max`, both within the measure's values
+/// (`agent_talk_ratio` 0–1, the sentiments -1–1, the others >= 0).
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Band {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub min: Option<f64>,

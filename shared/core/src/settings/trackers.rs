@@ -16,6 +16,7 @@ use crate::settings::limits::{
 /// How the tenant's rules combine with the built-in set.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum TrackerMode {
     /// The built-in rules and the tenant's; a tenant rule named like a built-in one replaces it.
     #[default]
@@ -26,10 +27,15 @@ pub enum TrackerMode {
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct TrackerSettings {
     #[serde(default)]
     pub mode: TrackerMode,
+    /// At most 200 rules with distinct names; all phrases of the rules the analyser runs (the
+    /// built-in ones included when extending) come to at most 16 384 bytes (the tracker
+    /// matcher's table).
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(max_items = 200))]
     pub rules: Vec<TrackerRule>,
 }
 

@@ -14,11 +14,37 @@ pub const EVENT_KINDS: [&str; 2] = ["CallAnalysed", "CallAlert"];
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Webhooks {
     /// Event kind (`CallAnalysed`, `CallAlert`) → the URL its events are POSTed to. A kind
     /// without an entry is not delivered.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(value_type = WebhookEndpoints))]
     pub endpoints: BTreeMap<String, String>,
+}
+
+/// How the OpenAPI document describes [`Webhooks::endpoints`]: one optional URL per event kind.
+/// The pattern is the https:// URLs every deployment takes (a host of letters, digits and
+/// single `-`, a port, a path, a query); any other absolute https:// URL without credentials or
+/// `#fragment` is taken too, and `http://` to a loopback host when running against a local
+/// emulator. A kind is left out rather than `null`.
+#[cfg(feature = "openapi")]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+#[allow(non_snake_case, dead_code)]
+pub struct WebhookEndpoints {
+    #[schema(
+        max_length = 2048,
+        pattern = r#"^https://[A-Za-z][A-Za-z0-9]*(-[A-Za-z0-9]+)*(\.[A-Za-z][A-Za-z0-9]*(-[A-Za-z0-9]+)*)*(:[0-9]{1,4})?(/[A-Za-z0-9._~%!$&'()*+,;=:@-]*)*(\?[A-Za-z0-9._~%!$&'()*+,;=:@/?-]*)?$"#
+    )]
+    #[serde(default)]
+    CallAnalysed: String,
+    #[schema(
+        max_length = 2048,
+        pattern = r#"^https://[A-Za-z][A-Za-z0-9]*(-[A-Za-z0-9]+)*(\.[A-Za-z][A-Za-z0-9]*(-[A-Za-z0-9]+)*)*(:[0-9]{1,4})?(/[A-Za-z0-9._~%!$&'()*+,;=:@-]*)*(\?[A-Za-z0-9._~%!$&'()*+,;=:@/?-]*)?$"#
+    )]
+    #[serde(default)]
+    CallAlert: String,
 }
 
 /// Which endpoints a deployment may deliver to.

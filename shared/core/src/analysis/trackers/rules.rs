@@ -8,6 +8,7 @@ use crate::error::InputError;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum TrackerCategory {
     Pricing,
     Competitor,
@@ -20,6 +21,7 @@ pub enum TrackerCategory {
 /// How negated mentions count.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum NegationMode {
     /// Negated mentions do not count ("we are not interested in price" is not pricing interest).
     #[default]
@@ -32,6 +34,7 @@ pub enum NegationMode {
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum Expectation {
     /// Report mentions when there are any.
     #[default]
@@ -43,11 +46,29 @@ pub enum Expectation {
 /// Where in the call a mention counts, relative to the call's start and end.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum TimeWindow {
+    /// The first N seconds.
+    #[cfg_attr(feature = "openapi", schema(value_type = WindowSeconds))]
     FirstSeconds(f64),
+    /// The last N seconds.
+    #[cfg_attr(feature = "openapi", schema(value_type = WindowSeconds))]
     LastSeconds(f64),
-    Between { from_seconds: f64, to_seconds: f64 },
+    /// From `from_seconds` to `to_seconds` (`from_seconds` <= `to_seconds`).
+    Between {
+        #[cfg_attr(feature = "openapi", schema(minimum = 0))]
+        from_seconds: f64,
+        #[cfg_attr(feature = "openapi", schema(minimum = 0))]
+        to_seconds: f64,
+    },
 }
+
+/// How the OpenAPI document describes a window's length: seconds, at least 0.
+#[cfg(feature = "openapi")]
+#[derive(Debug, utoipa::ToSchema)]
+#[schema(minimum = 0)]
+#[allow(dead_code)]
+pub struct WindowSeconds(f64);
 
 impl TimeWindow {
     /// Whether an utterance starting at `start` lies in the window of a call of `duration`.
@@ -64,9 +85,24 @@ impl TimeWindow {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct TrackerRule {
+    /// 1–100 characters, not blank; unique among the tenant's rules (a rule named like a
+    /// built-in one replaces it when extending).
+    #[cfg_attr(
+        feature = "openapi",
+        schema(
+            max_length = 100,
+            pattern = r"[^\t\n\u000b\f\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]"
+        )
+    )]
     pub name: String,
     pub category: TrackerCategory,
+    /// 1–100 phrases of at most 100 characters, each with a letter or digit.
+    #[cfg_attr(
+        feature = "openapi",
+        schema(min_items = 1, max_items = 100, max_length = 100)
+    )]
     pub phrases: Vec<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub speaker: Option<Role>,
