@@ -5,7 +5,7 @@
 use axum::extract::State;
 use axum::Json;
 use callscope_app::ports::ParkedDelivery;
-use callscope_http::schema::{Problem, Refusal};
+use callscope_http::schema::{Problem, Refused};
 use callscope_http::{ApiError, Tenant};
 use serde::Serialize;
 
@@ -57,8 +57,7 @@ impl From<ParkedDelivery> for ParkedDeliveryView {
     get, path = "/api/v1/webhooks/parked", tag = "settings",
     responses(
         (status = 200, description = "The parked deliveries, newest first", body = ParkedDeliveries),
-        (status = 401, description = "No token, or one without the tenant claim", body = Refusal),
-        (status = 403, description = "The token lacks the route's scope, or its tenant claim is not a valid tenant id", body = Refusal),
+        Refused,
         (status = 503, description = "The records cannot be read now; retrying is safe", body = Problem,
             headers(("Retry-After" = u32, description = "Seconds to wait"))),
     ),
