@@ -33,7 +33,9 @@ pub use alerts::Alerts;
 use crate::ports::{BusEvent, CallQueries, CallRecord, EventBus, ExportStore, OutboundError, Read};
 use crate::telemetry;
 
+mod compaction;
 mod erasure;
+pub use compaction::{Compacted, ExportCompaction, FULL_BYTES};
 pub use erasure::{ErasedCall, ErasureReport, ExportErasure};
 
 /// Calls of one batch read at once.

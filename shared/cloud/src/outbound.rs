@@ -1,6 +1,7 @@
 //! The outbound adapters: the EventBridge bus (`PutEvents`, ten entries a request, entries the
-//! bus failed retried with jitter) and the S3 export bucket (`PutObject`; for erasure
-//! `ListObjectsV2`, `GetObject`, and `PutObject` / `DeleteObject` conditional on the ETag read).
+//! bus failed retried with jitter) and the S3 export bucket (`PutObject`; for erasure and
+//! compaction `ListObjectsV2`, `GetObject`, `HeadObject`, and `PutObject` / `DeleteObject`
+//! conditional on the ETag read).
 
 use std::time::Duration;
 
@@ -221,6 +222,21 @@ impl ExportFiles for S3Export {
             bytes,
             etag,
         }))
+    }
+
+    async fn version(&self, key: &str) -> Result<Option<String>, OutboundError> {
+        match self
+            .client
+            .head_object()
+            .bucket(&self.bucket)
+            .key(key)
+            .send()
+            .await
+        {
+            Ok(output) => Ok(Some(output.e_tag.unwrap_or_default())),
+            Err(e) if e.as_service_error().is_some_and(|s| s.is_not_found()) => Ok(None),
+            Err(e) => Err(self.failed("HeadObject", key, &e)),
+        }
     }
 
     async fn swap(

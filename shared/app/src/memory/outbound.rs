@@ -120,6 +120,11 @@ impl ExportFiles for MemoryExport {
         }))
     }
 
+    async fn version(&self, key: &str) -> Result<Option<String>, OutboundError> {
+        self.check_available(&format!("HeadObject {key}"))?;
+        Ok(lock(&self.objects).get(key).map(|bytes| etag_of(bytes)))
+    }
+
     async fn swap(
         &self,
         key: &str,

@@ -148,6 +148,13 @@ struct Racing {
 }
 
 #[async_trait]
+impl crate::ports::ExportStore for Racing {
+    async fn put(&self, key: &str, bytes: Vec<u8>) -> Result<(), OutboundError> {
+        self.inner.put(key, bytes).await
+    }
+}
+
+#[async_trait]
 impl ExportFiles for Racing {
     async fn list(&self, prefix: &str) -> Result<Vec<String>, OutboundError> {
         self.inner.list(prefix).await
@@ -155,6 +162,10 @@ impl ExportFiles for Racing {
 
     async fn read(&self, key: &str) -> Result<Option<ExportFile>, OutboundError> {
         self.inner.read(key).await
+    }
+
+    async fn version(&self, key: &str) -> Result<Option<String>, OutboundError> {
+        self.inner.version(key).await
     }
 
     async fn swap(
