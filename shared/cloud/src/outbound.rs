@@ -9,7 +9,7 @@ use async_trait::async_trait;
 use aws_sdk_eventbridge::types::PutEventsRequestEntry;
 use aws_sdk_s3::error::ProvideErrorMetadata;
 use callscope_app::ports::{
-    BusEvent, EventBus, ExportFile, ExportFiles, ExportStore, OutboundError, Swapped,
+    BusEvent, EventBus, ExportFile, ExportFiles, ExportStore, Listed, OutboundError, Swapped,
 };
 use callscope_core::pipeline::events::EVENT_SOURCE;
 
@@ -173,7 +173,7 @@ fn changed(code: Option<&str>) -> bool {
 
 #[async_trait]
 impl ExportFiles for S3Export {
-    async fn list(&self, prefix: &str) -> Result<Vec<String>, OutboundError> {
+    async fn list(&self, prefix: &str) -> Result<Vec<Listed>, OutboundError> {
         let mut keys = Vec::new();
         let mut pages = self
             .client
@@ -184,11 +184,12 @@ impl ExportFiles for S3Export {
             .send();
         while let Some(page) = pages.next().await {
             let page = page.map_err(|e| self.failed("ListObjectsV2", prefix, &e))?;
-            keys.extend(
-                page.contents()
-                    .iter()
-                    .filter_map(|o| o.key().map(str::to_owned)),
-            );
+            keys.extend(page.contents().iter().filter_map(|o| {
+                o.key().map(|key| Listed {
+                    key: key.to_owned(),
+                    size: o.size().and_then(|s| u64::try_from(s).ok()).unwrap_or(0),
+                })
+            }));
         }
         Ok(keys)
     }

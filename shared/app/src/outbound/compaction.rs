@@ -27,7 +27,7 @@ use crate::ports::{ExportFile, ExportFiles, OutboundError, Swapped};
 
 /// A file this large is full: left as it is, not read again by every compaction of its day.
 /// (Athena reads files of 100 MB or more best; a busy tenant's day is a few tens of MB.)
-pub const FULL_BYTES: usize = 64 << 20;
+pub const FULL_BYTES: u64 = 64 << 20;
 /// Attempts at one partition when an erasure keeps rewriting its inputs.
 const ATTEMPTS: u32 = 3;
 
@@ -90,20 +90,26 @@ impl ExportCompaction {
         force: bool,
     ) -> Result<Compacted, OutboundError> {
         let prefix = format!("{}/", partition_prefix(tenant, day));
+        let small: Vec<String> = self
+            .files
+            .list(&prefix)
+            .await?
+            .into_iter()
+            .filter(|f| f.key.ends_with(".parquet") && f.size < FULL_BYTES)
+            .map(|f| f.key)
+            .collect();
+        let enough = if force { 2 } else { self.threshold + 1 };
+        if small.len() < enough {
+            return Ok(Compacted::NotNeeded { files: small.len() });
+        }
         let mut inputs: Vec<ExportFile> = Vec::new();
-        for key in self.files.list(&prefix).await? {
-            if !key.ends_with(".parquet") {
-                continue;
-            }
+        for key in small {
             // Gone since the listing (an erasure emptied it, another compaction took it).
             if let Some(file) = self.files.read(&key).await? {
-                if file.bytes.len() < FULL_BYTES {
-                    inputs.push(file);
-                }
+                inputs.push(file);
             }
         }
-        let enough = if force { 2 } else { self.threshold + 1 };
-        if inputs.len() < enough {
+        if inputs.len() < 2 {
             return Ok(Compacted::NotNeeded {
                 files: inputs.len(),
             });

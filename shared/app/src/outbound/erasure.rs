@@ -112,9 +112,13 @@ impl ExportErasure {
     ) -> Result<(), OutboundError> {
         let mut seen: std::collections::BTreeSet<String> = std::collections::BTreeSet::new();
         for _ in 0..PASSES {
-            let keys = self.files.list(prefix).await?;
+            let listed = self.files.list(prefix).await?;
             let mut settled = true;
-            for key in keys.iter().filter(|k| k.ends_with(".parquet")) {
+            for key in listed
+                .iter()
+                .map(|f| &f.key)
+                .filter(|k| k.ends_with(".parquet"))
+            {
                 // Files seen in an earlier pass were rewritten or held no row then; only other
                 // erasures (which take rows out) rewrite them since.
                 if !seen.insert(key.clone()) {

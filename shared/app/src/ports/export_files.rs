@@ -16,6 +16,14 @@ pub struct ExportFile {
     pub etag: String,
 }
 
+/// A file as listed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Listed {
+    pub key: String,
+    /// Its size: compaction leaves full files alone without reading them.
+    pub size: u64,
+}
+
 /// What a conditional replacement found.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Swapped {
@@ -27,8 +35,8 @@ pub enum Swapped {
 #[async_trait]
 /// Besides `ExportStore::put`, which compaction writes its new file with.
 pub trait ExportFiles: ExportStore + Send + Sync + std::fmt::Debug {
-    /// The keys under `prefix`, every page of them.
-    async fn list(&self, prefix: &str) -> Result<Vec<String>, OutboundError>;
+    /// The files under `prefix`, every page of them.
+    async fn list(&self, prefix: &str) -> Result<Vec<Listed>, OutboundError>;
 
     /// The file, or `None` when it is not there (any more).
     async fn read(&self, key: &str) -> Result<Option<ExportFile>, OutboundError>;

@@ -165,3 +165,33 @@ proptest! {
         prop_assert_eq!(folded_rows(healed), out);
     }
 }
+
+/// `cargo test --release -p callscope-export fold_time -- --ignored --nocapture`: what one
+/// compaction of nine 1,000-call files costs in CPU (docs/export.md, Compaction's cost).
+#[test]
+#[ignore = "a measurement, not a check"]
+fn fold_time() {
+    let t = template();
+    let files: Vec<Vec<u8>> = (0..9)
+        .map(|f| {
+            let rows: Vec<ExportRow> = (0..1000)
+                .map(|i| ExportRow {
+                    call_id: format!("call-{f}-{i}"),
+                    score: i,
+                    ..t.clone()
+                })
+                .collect();
+            to_parquet(&rows).unwrap()
+        })
+        .collect();
+    let bytes: usize = files.iter().map(Vec::len).sum();
+    let start = std::time::Instant::now();
+    let folded = fold(files).unwrap();
+    eprintln!(
+        "fold: 9 files, {} rows, {bytes} bytes → {} rows, {} bytes in {:?}",
+        folded.rows_in,
+        folded.rows_out,
+        folded.bytes.as_ref().map_or(0, Vec::len),
+        start.elapsed()
+    );
+}

@@ -9,7 +9,7 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use callscope_app::outbound::{Compacted, ErasedCall, ExportCompaction, ExportErasure};
-use callscope_app::ports::{ExportFile, ExportFiles, ExportStore, OutboundError, Swapped};
+use callscope_app::ports::{ExportFile, ExportFiles, ExportStore, Listed, OutboundError, Swapped};
 use callscope_cloud::aws::load_sdk_config;
 use callscope_cloud::outbound::S3Export;
 use callscope_core::domain::{CallId, Day, TenantId, Timestamp};
@@ -60,7 +60,7 @@ impl ExportStore for ErasedBeforeWrite {
 
 #[async_trait]
 impl ExportFiles for ErasedBeforeWrite {
-    async fn list(&self, prefix: &str) -> Result<Vec<String>, OutboundError> {
+    async fn list(&self, prefix: &str) -> Result<Vec<Listed>, OutboundError> {
         self.inner.list(prefix).await
     }
     async fn read(&self, key: &str) -> Result<Option<ExportFile>, OutboundError> {
@@ -114,7 +114,13 @@ async fn a_days_small_files_fold_into_one_with_the_stored_analyses_and_a_racing_
         cloud.drain().await;
         cloud.drain_streams().await;
     }
-    let batches = export.list(&prefix).await.expect("list");
+    let batches: Vec<String> = export
+        .list(&prefix)
+        .await
+        .expect("list")
+        .into_iter()
+        .map(|f| f.key)
+        .collect();
     assert_eq!(batches.len(), 3, "{batches:?}");
     // The first batch (cp-0, cp-1) written again under another name (a retry after the bus
     // refused an entry).

@@ -14,7 +14,7 @@ use callscope_export::without_rows;
 use super::*;
 use crate::memory::{MemoryBus, MemoryCalls, MemoryExport};
 use crate::outbound::{ErasedCall, ExportErasure, Outbound, Processed};
-use crate::ports::{CallRepository, ExportStore, ReceivedCall};
+use crate::ports::{CallRepository, ExportStore, Listed, ReceivedCall};
 use crate::test_support::{analyse, call, call_id, correlation, tenant};
 
 const AT: &str = "2026-11-02T10:00:00Z";
@@ -198,7 +198,7 @@ impl ExportStore for Racing {
 
 #[async_trait]
 impl ExportFiles for Racing {
-    async fn list(&self, prefix: &str) -> Result<Vec<String>, OutboundError> {
+    async fn list(&self, prefix: &str) -> Result<Vec<Listed>, OutboundError> {
         self.inner.list(prefix).await
     }
 
@@ -293,7 +293,7 @@ impl ExportStore for CompactedUnder {
 
 #[async_trait]
 impl ExportFiles for CompactedUnder {
-    async fn list(&self, prefix: &str) -> Result<Vec<String>, OutboundError> {
+    async fn list(&self, prefix: &str) -> Result<Vec<Listed>, OutboundError> {
         self.inner.list(prefix).await
     }
 
