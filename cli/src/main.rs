@@ -31,6 +31,9 @@ enum Command {
     /// Webhooks: deliveries parked with the receiver's answer, redrive them, send a test event.
     #[command(subcommand)]
     Webhooks(operator::webhooks::Command),
+    /// The Parquet export: compact a tenant's day now (`export compact`).
+    #[command(subcommand)]
+    Export(operator::export::Command),
     /// Where the pipeline stands: queue depths and ages, parked messages and their reasons,
     /// calls pending past the sweep threshold, FAILED calls (local cloud or --stack).
     Status(operator::status::Args),
@@ -55,6 +58,7 @@ async fn main() -> ExitCode {
         Command::Local(command) => local::run(command).await,
         Command::Dlq(command) => operator::dlq::run(command).await,
         Command::Webhooks(command) => operator::webhooks::run(command).await,
+        Command::Export(command) => operator::export::run(command).await,
         Command::Status(args) => operator::status::run(args).await,
         Command::Calls(command) => operator::calls::run(command).await,
         Command::Load(args) => load::run(args).await,

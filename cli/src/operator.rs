@@ -1,11 +1,13 @@
 //! The operator's commands: where the pipeline stands (`status`), where one call is
 //! (`calls get`), and a dead-letter queue's parked messages read and sent back (`dlq peek`,
-//! `dlq redrive`), webhook deliveries (`webhooks parked`, `redrive`, `test`), on the local
-//! cloud or a deployed stack ([`target`]).
+//! `dlq redrive`), webhook deliveries (`webhooks parked`, `redrive`, `test`), a partition of the
+//! Parquet export compacted now (`export compact`), on the local cloud or a deployed stack
+//! ([`target`]).
 
 pub mod age;
 pub mod calls;
 pub mod dlq;
+pub mod export;
 pub mod lifecycle;
 pub mod status;
 pub mod target;

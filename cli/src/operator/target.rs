@@ -46,6 +46,8 @@ pub struct Target {
     pub stale_after_seconds: Option<i64>,
     /// The drop-in bucket, whose objects an erasure deletes with their calls.
     pub dropin_bucket: Option<String>,
+    /// The Parquet export's bucket (`export compact`).
+    pub export_bucket: Option<String>,
 }
 
 impl Target {
@@ -117,6 +119,11 @@ async fn resolve_local(args: &TargetArgs, sdk: &SdkConfig) -> anyhow::Result<Tar
             .iter()
             .any(|b| b.logical_id == "DropInBucket")
             .then(|| callscope_local::provision::bucket_name(&args.prefix, "DropInBucket")),
+        export_bucket: template
+            .buckets
+            .iter()
+            .any(|b| b.logical_id == "ExportBucket")
+            .then(|| callscope_local::provision::bucket_name(&args.prefix, "ExportBucket")),
     })
 }
 
@@ -204,6 +211,10 @@ pub fn from_stack(
         dropin_bucket: resources
             .iter()
             .find(|r| r.resource_type == "AWS::S3::Bucket" && r.logical_id == "DropInBucket")
+            .map(|r| r.physical_id.clone()),
+        export_bucket: resources
+            .iter()
+            .find(|r| r.resource_type == "AWS::S3::Bucket" && r.logical_id == "ExportBucket")
             .map(|r| r.physical_id.clone()),
     })
 }

@@ -2,7 +2,9 @@
 //! transitions to PROCESSED (a first analysis, or a re-analysis's later revision) the outbound
 //! use case sends out, and the rows that leave the export: a PROCESSED call item's removal (an
 //! erasure) and a re-analysed call's earlier rows; everything else (transcripts, analyses, a
-//! PROCESSED call written again at its revision, calls not yet PROCESSED) is skipped.
+//! PROCESSED call written again at its revision, calls not yet PROCESSED) is skipped. Then each
+//! partition the batch wrote a file to is compacted once it holds more than
+//! [`COMPACT_OVER_FILES`] small files (docs/export.md, "Small files").
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -10,7 +12,9 @@ use std::sync::Arc;
 use aws_lambda_events::event::dynamodb::{Event, EventRecord};
 use aws_lambda_events::event::streams::{DynamoDbBatchItemFailure, DynamoDbEventResponse};
 use callscope_app::lifecycle::RawRetention;
-use callscope_app::outbound::{Alerts, ErasedCall, ExportErasure, Outbound, Processed};
+use callscope_app::outbound::{
+    Alerts, Compacted, ErasedCall, ExportCompaction, ExportErasure, Outbound, Processed,
+};
 use callscope_app::ports::SystemClock;
 use callscope_app::settings::SettingsCache;
 use callscope_cloud::aws::AwsClients;
@@ -19,6 +23,9 @@ use callscope_cloud::outbound::{EventBridgeBus, S3Export};
 use callscope_cloud::s3::S3RawObjects;
 use callscope_core::domain::{CallId, Day, TenantId, Timestamp};
 use serde::Deserialize;
+
+/// Small files a tenant's day may hold before the batch that wrote the next one compacts it.
+pub const COMPACT_OVER_FILES: usize = 8;
 
 /// The function as its composition root builds it.
 pub fn handler(
@@ -40,7 +47,8 @@ pub fn handler(
             Arc::new(SystemClock),
         ))),
     )
-    .with_erasure(ExportErasure::new(export));
+    .with_erasure(ExportErasure::new(export.clone()))
+    .with_compaction(ExportCompaction::new(export, COMPACT_OVER_FILES));
     match &config.dropin_bucket {
         Some(bucket) => handler.with_raw_retention(RawRetention::new(
             clients.calls(&config.calls_table),
@@ -57,6 +65,8 @@ pub struct StreamHandler {
     erasure: Option<ExportErasure>,
     /// Raw objects of calls whose transcript expired (none: no drop-in bucket).
     raw_retention: Option<RawRetention>,
+    /// Partitions past their file threshold folded into one file (none: never compacted).
+    compaction: Option<ExportCompaction>,
 }
 
 impl StreamHandler {
@@ -65,7 +75,13 @@ impl StreamHandler {
             outbound,
             erasure: None,
             raw_retention: None,
+            compaction: None,
         }
+    }
+
+    pub fn with_compaction(mut self, compaction: ExportCompaction) -> Self {
+        self.compaction = Some(compaction);
+        self
     }
 
     pub fn with_erasure(mut self, erasure: ExportErasure) -> Self {
@@ -84,6 +100,7 @@ impl StreamHandler {
         let mut response = DynamoDbEventResponse::default();
         // The record index of the first record to retry.
         let mut retry: Option<usize> = None;
+        let mut written = Vec::new();
         let transitions: Vec<(Processed, Option<String>, usize)> = event
             .records
             .iter()
@@ -109,6 +126,11 @@ impl StreamHandler {
             retry = report
                 .retry_from
                 .and_then(|from| transitions.get(from).map(|t| t.2));
+            written = report
+                .partitions
+                .into_iter()
+                .map(|p| (p, batch_name.clone()))
+                .collect();
         }
         // After the export, so that a row this batch wrote from a read of a call erased since
         // (an eventually consistent read) is taken out too.
@@ -149,6 +171,21 @@ impl StreamHandler {
                     tracing::warn!(%error, %tenant, %call_id, "an expired call's raw object not deleted; will retry");
                     retry = Some(retry.map_or(i, |r| r.min(i)));
                     break;
+                }
+            }
+        }
+        // Last, and never a reason to retry the batch: what it had to do is done, and a
+        // compaction left undone is tried again by the next batch writing to the partition.
+        if let Some(compaction) = &self.compaction {
+            for ((tenant, day), run) in written {
+                match compaction.compact(&tenant, day, &run, false).await {
+                    Ok(Compacted::Done { .. } | Compacted::NotNeeded { .. }) => {}
+                    Ok(Compacted::Withdrawn { changed }) => {
+                        tracing::warn!(%tenant, %day, changed, "compaction withdrawn; the next batch tries again")
+                    }
+                    Err(error) => {
+                        tracing::warn!(%error, %tenant, %day, "compaction failed; the next batch tries again")
+                    }
                 }
             }
         }

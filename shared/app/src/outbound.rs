@@ -33,7 +33,9 @@ pub use alerts::Alerts;
 use crate::ports::{BusEvent, CallQueries, CallRecord, EventBus, ExportStore, OutboundError, Read};
 use crate::telemetry;
 
+mod compaction;
 mod erasure;
+pub use compaction::{Compacted, ExportCompaction, FULL_BYTES};
 pub use erasure::{ErasedCall, ErasureReport, ExportErasure};
 
 /// Calls of one batch read at once.
@@ -58,6 +60,8 @@ pub struct OutboundReport {
     pub alerts: usize,
     pub exported_rows: usize,
     pub files: Vec<String>,
+    /// The partitions (tenant, day) those files went to: what compaction looks at next.
+    pub partitions: Vec<(TenantId, Day)>,
     pub retry_from: Option<usize>,
 }
 
@@ -146,6 +150,7 @@ impl Outbound {
         if let Err(error) = self.export(&leaving, batch_name, &mut report).await {
             tracing::warn!(%error, "export files not written; the batch will be retried");
             report.files.clear();
+            report.partitions.clear();
             report.exported_rows = 0;
             report.retry_from = Some(0);
             return report;
@@ -263,6 +268,7 @@ impl Outbound {
             self.export.put(&key, bytes).await?;
             report.exported_rows += rows.len();
             report.files.push(key);
+            report.partitions.push((tenant, day));
         }
         Ok(())
     }

@@ -23,7 +23,7 @@ pub use calls::{
     StoreError, StoredCall,
 };
 pub use clock::{Clock, SystemClock};
-pub use export_files::{ExportFile, ExportFiles, Swapped};
+pub use export_files::{ExportFile, ExportFiles, Listed, Swapped};
 pub use objects::{ObjectError, ObjectStore, SignedPut, StoredObject, UploadSigner};
 pub use outbound::{BusEvent, EventBus, ExportStore, OutboundError};
 pub use queries::{

@@ -1,6 +1,7 @@
 //! The outbound adapters: the EventBridge bus (`PutEvents`, ten entries a request, entries the
-//! bus failed retried with jitter) and the S3 export bucket (`PutObject`; for erasure
-//! `ListObjectsV2`, `GetObject`, and `PutObject` / `DeleteObject` conditional on the ETag read).
+//! bus failed retried with jitter) and the S3 export bucket (`PutObject`; for erasure and
+//! compaction `ListObjectsV2`, `GetObject`, `HeadObject`, and `PutObject` / `DeleteObject`
+//! conditional on the ETag read).
 
 use std::time::Duration;
 
@@ -8,7 +9,7 @@ use async_trait::async_trait;
 use aws_sdk_eventbridge::types::PutEventsRequestEntry;
 use aws_sdk_s3::error::ProvideErrorMetadata;
 use callscope_app::ports::{
-    BusEvent, EventBus, ExportFile, ExportFiles, ExportStore, OutboundError, Swapped,
+    BusEvent, EventBus, ExportFile, ExportFiles, ExportStore, Listed, OutboundError, Swapped,
 };
 use callscope_core::pipeline::events::EVENT_SOURCE;
 
@@ -172,7 +173,7 @@ fn changed(code: Option<&str>) -> bool {
 
 #[async_trait]
 impl ExportFiles for S3Export {
-    async fn list(&self, prefix: &str) -> Result<Vec<String>, OutboundError> {
+    async fn list(&self, prefix: &str) -> Result<Vec<Listed>, OutboundError> {
         let mut keys = Vec::new();
         let mut pages = self
             .client
@@ -183,11 +184,12 @@ impl ExportFiles for S3Export {
             .send();
         while let Some(page) = pages.next().await {
             let page = page.map_err(|e| self.failed("ListObjectsV2", prefix, &e))?;
-            keys.extend(
-                page.contents()
-                    .iter()
-                    .filter_map(|o| o.key().map(str::to_owned)),
-            );
+            keys.extend(page.contents().iter().filter_map(|o| {
+                o.key().map(|key| Listed {
+                    key: key.to_owned(),
+                    size: o.size().and_then(|s| u64::try_from(s).ok()).unwrap_or(0),
+                })
+            }));
         }
         Ok(keys)
     }
@@ -221,6 +223,21 @@ impl ExportFiles for S3Export {
             bytes,
             etag,
         }))
+    }
+
+    async fn version(&self, key: &str) -> Result<Option<String>, OutboundError> {
+        match self
+            .client
+            .head_object()
+            .bucket(&self.bucket)
+            .key(key)
+            .send()
+            .await
+        {
+            Ok(output) => Ok(Some(output.e_tag.unwrap_or_default())),
+            Err(e) if e.as_service_error().is_some_and(|s| s.is_not_found()) => Ok(None),
+            Err(e) => Err(self.failed("HeadObject", key, &e)),
+        }
     }
 
     async fn swap(

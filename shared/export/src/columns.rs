@@ -24,6 +24,9 @@ pub enum ExportError {
     /// A file read back lacks a column erasure goes by (not a file this export wrote).
     #[error("the Parquet file has no {0} column of the export's type")]
     Unreadable(&'static str),
+    /// Files of one partition written with different schemas: compaction leaves them.
+    #[error("the partition's files do not share one schema")]
+    Mismatched,
 }
 
 fn utc_micros() -> DataType {

@@ -69,6 +69,20 @@ fn keep_mask(
     batch: &RecordBatch,
     erase: &impl Fn(&str, DateTime<Utc>) -> bool,
 ) -> Result<BooleanArray, ExportError> {
+    let (call_ids, analysed) = identity_columns(batch)?;
+    Ok((0..batch.num_rows())
+        .map(|i| {
+            let at = DateTime::from_timestamp_micros(analysed.value(i)).unwrap_or_default();
+            Some(call_ids.is_null(i) || !erase(call_ids.value(i), at))
+        })
+        .collect())
+}
+
+/// The columns that say which analysis of which call a row is: what erasure and compaction
+/// go by.
+pub(crate) fn identity_columns(
+    batch: &RecordBatch,
+) -> Result<(&StringArray, &TimestampMicrosecondArray), ExportError> {
     let column = |name: &'static str| {
         batch
             .column_by_name(name)
@@ -82,10 +96,5 @@ fn keep_mask(
         .as_any()
         .downcast_ref::<TimestampMicrosecondArray>()
         .ok_or(ExportError::Unreadable("analysed_at"))?;
-    Ok((0..batch.num_rows())
-        .map(|i| {
-            let at = DateTime::from_timestamp_micros(analysed.value(i)).unwrap_or_default();
-            Some(call_ids.is_null(i) || !erase(call_ids.value(i), at))
-        })
-        .collect())
+    Ok((call_ids, analysed))
 }

@@ -9,10 +9,12 @@
 //! both turn back into columns.
 
 mod columns;
+mod compact;
 mod erase;
 mod row;
 
 pub use columns::{glue_columns, schema, to_parquet, ExportError};
+pub use compact::{fold, Folded};
 pub use erase::{without_rows, Rewrite};
 pub use row::{CallFacts, ExportRow, NextStepRow, TrackerRow};
 

@@ -17,6 +17,8 @@ use callscope_tests::{fixture, workspace_root, TestCloud, TENANT};
 use futures::future::BoxFuture;
 use serde_json::{json, Value};
 
+mod compaction;
+
 /// Small: each call crosses three queues, a stream and the bus in moto.
 const CALLS: usize = 12;
 const AGENTS: [&str; 3] = ["ana", "ben", "chen"];

@@ -10,7 +10,7 @@ use async_trait::async_trait;
 
 use super::lock;
 use crate::ports::{
-    BusEvent, EventBus, ExportFile, ExportFiles, ExportStore, OutboundError, Swapped,
+    BusEvent, EventBus, ExportFile, ExportFiles, ExportStore, Listed, OutboundError, Swapped,
 };
 
 #[derive(Debug, Default)]
@@ -102,12 +102,15 @@ fn etag_of(bytes: &[u8]) -> String {
 
 #[async_trait]
 impl ExportFiles for MemoryExport {
-    async fn list(&self, prefix: &str) -> Result<Vec<String>, OutboundError> {
+    async fn list(&self, prefix: &str) -> Result<Vec<Listed>, OutboundError> {
         self.check_available(&format!("ListObjectsV2 {prefix}"))?;
         Ok(lock(&self.objects)
-            .keys()
-            .filter(|k| k.starts_with(prefix))
-            .cloned()
+            .iter()
+            .filter(|(k, _)| k.starts_with(prefix))
+            .map(|(key, bytes)| Listed {
+                key: key.clone(),
+                size: bytes.len() as u64,
+            })
             .collect())
     }
 
@@ -118,6 +121,11 @@ impl ExportFiles for MemoryExport {
             etag: etag_of(bytes),
             bytes: bytes.clone(),
         }))
+    }
+
+    async fn version(&self, key: &str) -> Result<Option<String>, OutboundError> {
+        self.check_available(&format!("HeadObject {key}"))?;
+        Ok(lock(&self.objects).get(key).map(|bytes| etag_of(bytes)))
     }
 
     async fn swap(

@@ -9,6 +9,13 @@
 //! one file at once (records of different calls are on different shards) cannot undo each
 //! other: the loser reads the file again. Rows analysed after the erased incarnation's last
 //! analysis belong to a call sent again under the same id, and stay.
+//!
+//! Alongside compaction (which writes a partition's rows into a new file, then deletes the old
+//! ones): a pass that took a row out, or found a listed file gone, lists the partition again and
+//! reads the files it had not seen, until a pass finds neither. A compacted file written from a
+//! read made before this erasure's rewrite is then either listed by the next pass, or withdrawn
+//! by the compaction itself, which checks its inputs' versions before deleting them
+//! (`compaction.rs` and docs/export.md walk through the interleavings).
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -20,6 +27,20 @@ use crate::ports::{ExportFiles, OutboundError, Swapped};
 
 /// Reads of one file before a rewrite gives up for this batch (then the record is retried).
 const ATTEMPTS: u32 = 5;
+/// Listings of one partition before an erasure gives up for this batch (each after a pass that
+/// took a row out or found a file gone: a compaction may have moved rows into a new file).
+const PASSES: u32 = 5;
+
+/// What one file's rewrite found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Found {
+    /// No row of the erased calls (or not the export's Parquet).
+    Nothing,
+    /// Rows taken out.
+    Removed,
+    /// Gone when read: its rows may be in a compacted file this pass did not list.
+    Gone,
+}
 
 /// A PROCESSED call the stream shows erased.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -89,11 +110,30 @@ impl ExportErasure {
         calls: &[&ErasedCall],
         report: &mut ErasureReport,
     ) -> Result<(), OutboundError> {
-        let keys = self.files.list(prefix).await?;
-        for key in keys.iter().filter(|k| k.ends_with(".parquet")) {
-            self.rewrite(key, calls, report).await?;
+        let mut seen: std::collections::BTreeSet<String> = std::collections::BTreeSet::new();
+        for _ in 0..PASSES {
+            let listed = self.files.list(prefix).await?;
+            let mut settled = true;
+            for key in listed
+                .iter()
+                .map(|f| &f.key)
+                .filter(|k| k.ends_with(".parquet"))
+            {
+                // Files seen in an earlier pass were rewritten or held no row then; only other
+                // erasures (which take rows out) rewrite them since.
+                if !seen.insert(key.clone()) {
+                    continue;
+                }
+                settled &= self.rewrite(key, calls, report).await? == Found::Nothing;
+            }
+            if settled {
+                return Ok(());
+            }
         }
-        Ok(())
+        Err(OutboundError {
+            operation: format!("erasing under {prefix}"),
+            detail: format!("files still changing after {PASSES} passes"),
+        })
     }
 
     /// One file without the calls' rows; read again when it changed under the rewrite.
@@ -102,7 +142,7 @@ impl ExportErasure {
         key: &str,
         calls: &[&ErasedCall],
         report: &mut ErasureReport,
-    ) -> Result<(), OutboundError> {
+    ) -> Result<Found, OutboundError> {
         let erased = |call_id: &str, at: chrono::DateTime<chrono::Utc>| {
             calls
                 .iter()
@@ -110,17 +150,17 @@ impl ExportErasure {
         };
         for _ in 0..ATTEMPTS {
             let Some(file) = self.files.read(key).await? else {
-                return Ok(());
+                return Ok(Found::Gone);
             };
             let (bytes, removed) = match without_rows(file.bytes, erased) {
-                Ok(Rewrite::Unchanged { .. }) => return Ok(()),
+                Ok(Rewrite::Unchanged { .. }) => return Ok(Found::Nothing),
                 Ok(Rewrite::Empty { removed }) => (None, removed),
                 Ok(Rewrite::Rewritten { removed, bytes, .. }) => (Some(bytes), removed),
                 // Retrying cannot make it readable; an operator has to look at it.
                 Err(error) => {
                     tracing::error!(%error, key, "a file in the export is not its Parquet; erasure left it");
                     report.unreadable.push(key.to_owned());
-                    return Ok(());
+                    return Ok(Found::Nothing);
                 }
             };
             let deleting = bytes.is_none();
@@ -132,7 +172,7 @@ impl ExportErasure {
                     } else {
                         report.files_rewritten += 1;
                     }
-                    return Ok(());
+                    return Ok(Found::Removed);
                 }
                 Swapped::Changed => {}
             }

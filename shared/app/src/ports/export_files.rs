@@ -1,10 +1,11 @@
-//! The export bucket's files as erasure rewrites them: listed under a partition, read with the
-//! version they are, and replaced or deleted only while still that version, so two rewrites of
-//! one file at once (two erasures on different stream shards) cannot undo each other.
+//! The export bucket's files as erasure and compaction rewrite them: listed under a partition,
+//! read with the version they are, and replaced or deleted only while still that version, so two
+//! rewrites of one file at once (two erasures on different stream shards, or an erasure and a
+//! compaction) cannot undo each other.
 
 use async_trait::async_trait;
 
-use super::OutboundError;
+use super::{ExportStore, OutboundError};
 
 /// An exported file as read.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -13,6 +14,14 @@ pub struct ExportFile {
     pub bytes: Vec<u8>,
     /// The version read (S3's ETag): what a replacement is conditional on.
     pub etag: String,
+}
+
+/// A file as listed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Listed {
+    pub key: String,
+    /// Its size: compaction leaves full files alone without reading them.
+    pub size: u64,
 }
 
 /// What a conditional replacement found.
@@ -24,12 +33,17 @@ pub enum Swapped {
 }
 
 #[async_trait]
-pub trait ExportFiles: Send + Sync + std::fmt::Debug {
-    /// The keys under `prefix`, every page of them.
-    async fn list(&self, prefix: &str) -> Result<Vec<String>, OutboundError>;
+/// Besides `ExportStore::put`, which compaction writes its new file with.
+pub trait ExportFiles: ExportStore + Send + Sync + std::fmt::Debug {
+    /// The files under `prefix`, every page of them.
+    async fn list(&self, prefix: &str) -> Result<Vec<Listed>, OutboundError>;
 
     /// The file, or `None` when it is not there (any more).
     async fn read(&self, key: &str) -> Result<Option<ExportFile>, OutboundError>;
+
+    /// The file's current version (S3's ETag, by `HeadObject`), or `None` when it is gone:
+    /// what compaction checks its inputs against before deleting them.
+    async fn version(&self, key: &str) -> Result<Option<String>, OutboundError>;
 
     /// Replaces the file at `key` with `bytes` (`None`: deletes it), only if it is still the
     /// version `etag`. Deleting a file that is already gone is `Done`.

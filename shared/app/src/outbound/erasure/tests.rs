@@ -11,7 +11,7 @@ use callscope_core::redaction::RedactionCounts;
 use super::*;
 use crate::memory::{MemoryBus, MemoryCalls, MemoryExport};
 use crate::outbound::{Outbound, Processed};
-use crate::ports::{CallRepository, ExportFile, ReceivedCall};
+use crate::ports::{CallRepository, ExportFile, Listed, ReceivedCall};
 use crate::test_support::{analyse, call, call_id, correlation, tenant};
 
 const AT: &str = "2026-11-02T10:00:00Z";
@@ -148,13 +148,24 @@ struct Racing {
 }
 
 #[async_trait]
+impl crate::ports::ExportStore for Racing {
+    async fn put(&self, key: &str, bytes: Vec<u8>) -> Result<(), OutboundError> {
+        self.inner.put(key, bytes).await
+    }
+}
+
+#[async_trait]
 impl ExportFiles for Racing {
-    async fn list(&self, prefix: &str) -> Result<Vec<String>, OutboundError> {
+    async fn list(&self, prefix: &str) -> Result<Vec<Listed>, OutboundError> {
         self.inner.list(prefix).await
     }
 
     async fn read(&self, key: &str) -> Result<Option<ExportFile>, OutboundError> {
         self.inner.read(key).await
+    }
+
+    async fn version(&self, key: &str) -> Result<Option<String>, OutboundError> {
+        self.inner.version(key).await
     }
 
     async fn swap(
