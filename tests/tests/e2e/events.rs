@@ -45,6 +45,7 @@ const FUNCTION_EVENTS: &[(&str, &[&str])] = &[
             "events/apigw/get_settings_section.json",
             "events/apigw/put_settings_section.json",
             "events/apigw/rotate_webhook_secret.json",
+            "events/apigw/list_parked_deliveries.json",
             "events/apigw/health.json",
             "events/apigw/api_health.json",
             "events/apigw/openapi.json",
