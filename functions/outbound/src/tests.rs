@@ -140,6 +140,7 @@ async fn a_transcript_expired_by_the_tenants_retention_takes_its_raw_object_alon
             key: key.into(),
             version_id: None,
             sidecar_key: None,
+            recording_key: None,
         };
         calls
             .put_received(&ReceivedCall {

@@ -156,6 +156,7 @@ impl DropIn {
                 .or_else(|| object.version_id.clone())
                 .filter(|v| v != "null"),
             sidecar_key: None,
+            recording_key: None,
         };
         if source.is_none() {
             let sidecar = objects::sidecar_key(&object.key);
@@ -168,6 +169,9 @@ impl DropIn {
                     Ok(fields) => {
                         layers.push(fields);
                         read_from.sidecar_key = Some(sidecar);
+                        // Only a recording of this tenant's: the erasure deletes what it names.
+                        read_from.recording_key = objects::recording_key_of_sidecar(&read.bytes)
+                            .filter(|key| key.starts_with(&format!("{tenant}/")));
                     }
                     Err(error) => return park(format!("its sidecar {sidecar}: {error}")),
                 },

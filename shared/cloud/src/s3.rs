@@ -245,16 +245,19 @@ impl RawObjects for S3RawObjects {
             return Ok(());
         }
         // Drop-in keys start with their tenant; anything else was not this tenant's to delete.
-        if !object.key.starts_with(&format!("{tenant}/")) {
+        if let Some(foreign) = object
+            .keys()
+            .find(|key| !key.starts_with(&format!("{tenant}/")))
+        {
             return Err(StoreError::Rejected {
                 operation: format!("deleting the raw object of call {call_id}"),
-                reason: format!("{} is not under the tenant's prefix {tenant}/", object.key),
+                reason: format!("{foreign} is not under the tenant's prefix {tenant}/"),
             });
         }
         self.delete_one(&object.key, object.version_id.as_deref())
             .await?;
-        if let Some(sidecar) = &object.sidecar_key {
-            self.delete_one(sidecar, None).await?;
+        for other in object.keys().skip(1) {
+            self.delete_one(other, None).await?;
         }
         Ok(())
     }

@@ -196,6 +196,11 @@ pub fn plan(
             }),
         );
     }
+    // The output's call remembers its recording through this, so erasing it deletes the audio.
+    sidecar.insert(
+        crate::objects::RECORDING_KEY.to_owned(),
+        Value::String(key.to_owned()),
+    );
     let prefix = format!("{tenant}/transcribe/{job_name}");
     let tags = BTreeMap::from([
         ("callscope:tenant".to_owned(), tenant.to_string()),
@@ -408,9 +413,20 @@ mod tests {
             serde_json::json!({
                 "agent_id": "sam", "customer_id": "acme-corp",
                 "start_time": "2026-11-02T10:00:00Z",
-                "speaker_roles": {"ch_1": "agent", "ch_0": "customer"}
+                "speaker_roles": {"ch_1": "agent", "ch_0": "customer"},
+                "recording_key": "acme/audio/c1.wav"
             })
         );
+        // The output's call is read with this sidecar: it names the recording, which is no
+        // call field.
+        let bytes = job.sidecar.to_string().into_bytes();
+        assert_eq!(
+            crate::objects::recording_key_of_sidecar(&bytes).as_deref(),
+            Some("acme/audio/c1.wav")
+        );
+        assert!(!crate::objects::from_sidecar(&bytes)
+            .expect("fields")
+            .contains_key("recording_key"));
         assert_eq!(job.tags["callscope:tenant"], "acme");
         assert_eq!(job.tags["callscope:source-key"], "acme/audio/c1.wav");
 

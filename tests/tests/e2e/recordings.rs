@@ -232,6 +232,24 @@ async fn a_recording_starts_one_transcribe_job_and_its_output_becomes_the_call()
     assert_eq!(reply.status, 200, "{}", reply.body);
     assert_eq!(reply.body["status"], "PROCESSED", "{}", reply.body);
 
+    // Erased: the transcript's document, the job's sidecar and the recording itself go.
+    let held = [key, job.output_key.as_str(), job.sidecar_key.as_str()];
+    for object in held {
+        assert!(
+            in_bucket(&cloud, object).await,
+            "{object} before the erasure"
+        );
+    }
+    let reply = cloud
+        .send_to_ingest("DELETE", &format!("/api/v1/calls/{call_id}"), Some(TENANT))
+        .await;
+    assert_eq!(reply.status, 204, "{}", reply.body);
+    for object in held {
+        assert!(
+            !in_bucket(&cloud, object).await,
+            "{object} after the erasure"
+        );
+    }
     cloud.cleanup().await;
 }
 

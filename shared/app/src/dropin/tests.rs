@@ -316,9 +316,26 @@ async fn a_call_remembers_the_object_and_sidecar_it_was_read_from_for_erasure() 
         sidecar.to_string().as_bytes(),
         &[],
     );
+    // A transcript of a recording: its sidecar names the recording (one of another tenant's
+    // is not taken: the erasure deletes what is named).
+    put(&f, BUCKET, "acme/t/job.txt", PLAIN, &[]);
+    put(&f, BUCKET, "acme/t/other.txt", PLAIN, &[]);
+    for (name, recording) in [("job", "acme/audio/r.wav"), ("other", "globex/audio/r.wav")] {
+        let mut with_recording = sidecar.clone();
+        with_recording["recording_key"] = json!(recording);
+        put(
+            &f,
+            BUCKET,
+            &format!("acme/t/{name}.meta.json"),
+            with_recording.to_string().as_bytes(),
+            &[],
+        );
+    }
     let batch = [
         event("a", BUCKET, "acme/in/c-1.json"),
         event("b", BUCKET, "acme/x/call.txt"),
+        event("c", BUCKET, "acme/t/job.txt"),
+        event("d", BUCKET, "acme/t/other.txt"),
     ];
     let failed = consume(&f.dropin, &f.dlq, &batch, Deadline::NONE).await;
     assert!(failed.is_empty() && f.dlq.parked().is_empty());
@@ -336,6 +353,7 @@ async fn a_call_remembers_the_object_and_sidecar_it_was_read_from_for_erasure() 
             key: "acme/in/c-1.json".into(),
             version_id: None,
             sidecar_key: None,
+            recording_key: None,
         }),
         "no sidecar was there, so none is remembered"
     );
@@ -344,4 +362,11 @@ async fn a_call_remembers_the_object_and_sidecar_it_was_read_from_for_erasure() 
         with_sidecar.source.and_then(|s| s.sidecar_key).as_deref(),
         Some("acme/x/call.meta.json")
     );
+    let transcribed = head(objects::call_id_of(BUCKET, "acme/t/job.txt")).await;
+    assert_eq!(
+        transcribed.source.and_then(|s| s.recording_key).as_deref(),
+        Some("acme/audio/r.wav")
+    );
+    let foreign = head(objects::call_id_of(BUCKET, "acme/t/other.txt")).await;
+    assert_eq!(foreign.source.and_then(|s| s.recording_key), None);
 }

@@ -238,6 +238,7 @@ async fn erasing_a_call_read_from_an_object_deletes_the_object_and_its_sidecar_r
         key: "acme/in/c-1.txt".into(),
         version_id: None,
         sidecar_key: Some("acme/in/c-1.meta.json".into()),
+        recording_key: None,
     };
     for key in [
         "acme/in/c-1.txt",

@@ -80,7 +80,7 @@ impl RawObjects for MemoryObjects {
             });
         }
         let mut objects = self.objects.lock().unwrap_or_else(|e| e.into_inner());
-        for key in std::iter::once(&object.key).chain(object.sidecar_key.as_ref()) {
+        for key in object.keys() {
             objects.remove(&(object.bucket.clone(), key.clone()));
         }
         Ok(())

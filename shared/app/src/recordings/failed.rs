@@ -155,6 +155,8 @@ impl StartTranscriptions {
                 key: (*key).to_owned(),
                 version_id: None,
                 sidecar_key: Some(sidecar_key),
+                // The object is the recording itself.
+                recording_key: None,
             }),
         };
         let stored_reason = format!(

@@ -109,7 +109,8 @@ async fn a_recording_starts_one_job_with_its_settings_and_sidecar_even_when_rede
         sidecar,
         json!({"agent_id": "sam", "customer_id": "acme-corp",
             "start_time": "2026-11-02T10:00:00Z",
-            "speaker_roles": {"ch_0": "agent", "ch_1": "customer"}})
+            "speaker_roles": {"ch_0": "agent", "ch_1": "customer"},
+            "recording_key": "acme/audio/c1.wav"})
     );
     assert!(f.dlq.parked().is_empty());
 }

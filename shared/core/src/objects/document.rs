@@ -16,6 +16,9 @@ pub const SIDECAR_SUFFIX: &str = ".meta.json";
 
 /// Label → role for labelled transcripts (a sidecar's; see `crate::roles`).
 const SPEAKER_ROLES: &str = "speaker_roles";
+/// The sidecar field naming the recording a transcript was made from (written by the
+/// recordings stage); not a call field.
+pub const RECORDING_KEY: &str = "recording_key";
 
 /// The call fields metadata may give.
 const FIELDS: [&str; 8] = [
@@ -61,6 +64,17 @@ pub fn from_sidecar(bytes: &[u8]) -> Result<Metadata, InputError> {
             "sidecar",
             format!("is not valid JSON: {e}"),
         )),
+    }
+}
+
+/// The recording a sidecar names ([`RECORDING_KEY`]), if any; `None` for anything else.
+pub fn recording_key_of_sidecar(bytes: &[u8]) -> Option<String> {
+    match serde_json::from_slice::<Value>(bytes) {
+        Ok(Value::Object(mut object)) => match object.remove(RECORDING_KEY) {
+            Some(Value::String(key)) => Some(key),
+            _ => None,
+        },
+        _ => None,
     }
 }
 

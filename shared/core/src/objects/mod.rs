@@ -15,8 +15,8 @@ use crate::domain::{CallId, TenantId};
 use crate::error::InputError;
 
 pub use document::{
-    call_of_object, from_object_metadata, from_sidecar, untranscribed_call, Metadata,
-    SIDECAR_SUFFIX,
+    call_of_object, from_object_metadata, from_sidecar, recording_key_of_sidecar,
+    untranscribed_call, Metadata, RECORDING_KEY, SIDECAR_SUFFIX,
 };
 pub use pattern::{NamePattern, NamePatterns};
 
@@ -39,6 +39,19 @@ pub struct SourceObject {
     /// `NAME.meta.json` beside it, when it was read for the call.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sidecar_key: Option<String>,
+    /// The recording (same bucket) the document was transcribed from, when its sidecar names
+    /// it ([`RECORDING_KEY`]): the call's most personal object, erased with it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub recording_key: Option<String>,
+}
+
+impl SourceObject {
+    /// Every key erasing the call deletes: the object, its sidecar, its recording.
+    pub fn keys(&self) -> impl Iterator<Item = &String> {
+        std::iter::once(&self.key)
+            .chain(self.sidecar_key.as_ref())
+            .chain(self.recording_key.as_ref())
+    }
 }
 
 /// One object S3 says was created.

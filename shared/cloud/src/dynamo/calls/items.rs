@@ -508,6 +508,7 @@ mod tests {
             key: "acme/x.json".into(),
             version_id: Some("v1".into()),
             sidecar_key: Some("acme/x.meta.json".into()),
+            recording_key: None,
         };
         let received = ReceivedCall {
             tenant: TenantId::parse("tenant", "acme").expect("tenant"),
