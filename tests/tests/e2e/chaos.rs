@@ -1,8 +1,11 @@
-//! The chaos run, small: a few hundred calls through the whole pipeline under every kind of
-//! fault it injects (SDK faults in the stores and queues, invocations crashing partway, cut
-//! off past their deadline or run twice, messages failed before and after their work, poison,
-//! a Redis outage, the sweeper firing mid-flight), after which nothing accepted is lost, every
-//! refusal is explained and no call is counted twice. `make chaos` runs the same with more.
+//! The chaos run, small: a few hundred calls through the whole pipeline (HTTP, the intake queue
+//! and objects in the drop-in bucket; some erased before, while and after they are processed,
+//! some re-analysed before and after the tenants' scorecards change) under every kind of fault
+//! it injects (SDK faults in the stores and queues, invocations crashing partway, cut off past
+//! their deadline or run twice, messages failed before and after their work, poison, a Redis
+//! outage, the sweeper firing mid-flight), after which nothing accepted is lost, erased calls
+//! are gone everywhere, every refusal is explained and no call is counted twice. `make chaos`
+//! runs the same with more.
 
 use callscope_local::chaos::{self, ChaosPlan};
 use callscope_tests::workspace_root;
