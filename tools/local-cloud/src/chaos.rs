@@ -208,8 +208,8 @@ async fn run_on(
     let poll_errors = AtomicUsize::new(0);
 
     // While the calls go in: the feed, the event sources (two pollers each for the process and
-    // analytics queues, as Lambda runs several; one for the others), and the timeline of
-    // outages and sweeps.
+    // analytics queues, as Lambda runs several; one for the others, the quiet ones polled less
+    // often), and the timeline of outages and sweeps.
     let feeding = async {
         let ledger = feeder.feed(calls).await;
         fed.store(true, Ordering::Relaxed);
@@ -223,15 +223,18 @@ async fn run_on(
         ("aggregate", "AggregateFunction", handlers.aggregate),
     ] {
         for runner in pipeline.runners(function) {
-            let busy = [
-                pipeline.queue_url("ProcessQueue"),
-                pipeline.queue_url("AnalyticsQueue"),
-            ]
-            .contains(&runner.queue_url());
-            for _ in 0..if busy { 2 } else { 1 } {
+            let queue = |id| pipeline.queue_url(id) == runner.queue_url();
+            let (pollers_of_queue, idle) = if queue("ProcessQueue") || queue("AnalyticsQueue") {
+                (2, sources::IDLE_BUSY)
+            } else if queue("IntakeQueue") {
+                (1, sources::IDLE_BUSY)
+            } else {
+                (1, sources::IDLE_QUIET)
+            };
+            for _ in 0..pollers_of_queue {
                 pollers.push(sources::poll_while_feeding(
                     runner.clone(),
-                    stage,
+                    (stage, idle),
                     handler,
                     (&fed, &poll_errors),
                     &deliveries,

@@ -61,10 +61,10 @@ fn erasure_of(call: &PlannedCall, plan: &ChaosPlan) -> Option<Erasure> {
     if !alone || plan.fails(i) {
         return None;
     }
-    match (call.route, i % 20) {
+    match (call.route, i % 40) {
         (Route::HttpBulk, 3) => Some(Erasure::BeforeProcessing),
         (Route::HttpSingle, 11) => Some(Erasure::InFlight),
-        (Route::HttpBulk, 15) if i % 40 == 15 => Some(Erasure::AfterProcessing),
+        (Route::HttpBulk, 15) if i % 80 == 15 => Some(Erasure::AfterProcessing),
         // Objects never put again.
         (Route::S3Object, _) if i % 80 == 29 => Some(Erasure::AfterProcessing),
         _ => None,
@@ -73,7 +73,7 @@ fn erasure_of(call: &PlannedCall, plan: &ChaosPlan) -> Option<Erasure> {
 
 /// Every other erased call gets a second DELETE (a client repeating itself): 404.
 fn erased_twice(call: &PlannedCall) -> bool {
-    call.index % 40 < 20
+    call.index % 80 < 40
 }
 
 /// Some erased calls are sent again under the same id: one erased before processing in every
@@ -85,19 +85,19 @@ fn sent_again(call: &PlannedCall) -> bool {
 /// Re-analysed two rounds after being sent (processed by then, or answered 409 and re-analysed
 /// at the end).
 fn reanalysed_while_feeding(call: &PlannedCall) -> bool {
-    call.index % 20 == 2
+    call.index % 40 == 2
 }
 
-/// Re-analysed once the pipeline settled and the scorecards changed: one in two of those
-/// re-analysed before (a second revision), others for the first time, one in two objects put
-/// twice.
+/// Re-analysed once the pipeline settled and the scorecards changed: every call re-analysed
+/// before (its second revision) and, for the first time, a bulk call and an object put twice
+/// in every four rounds.
 fn reanalysed_after(call: &PlannedCall) -> bool {
-    matches!(call.index % 40, 2 | 12) || call.index % 80 == 9
+    call.index % 40 == 2 || matches!(call.index % 80, 9 | 12)
 }
 
 /// Every other re-analysis is requested twice in a row (a client repeating itself).
 fn reanalysed_twice(call: &PlannedCall) -> bool {
-    call.index % 40 < 20
+    call.index % 80 < 40
 }
 
 /// The scorecard the tenants change to before the last re-analyses: other criteria than the
@@ -119,8 +119,7 @@ impl Feeder<'_> {
         ledger: &mut Ledger,
     ) {
         for call in calls {
-            let accepted = ledger.accepted.contains_key(&key(call));
-            if accepted && erasure_of(call, self.plan) == Some(Erasure::BeforeProcessing) {
+            if erasure_of(call, self.plan) == Some(Erasure::BeforeProcessing) {
                 self.erase(call, ledger).await;
             }
         }
@@ -185,8 +184,12 @@ impl Feeder<'_> {
         Ok(())
     }
 
-    /// Erases the call as a client does (a 503 retried), and maybe repeats the DELETE.
+    /// Erases the call as a client does (a 503 retried), and maybe repeats the DELETE. A call
+    /// never accepted (its refusal is already a failure) is left alone.
     async fn erase(&self, call: &PlannedCall, ledger: &mut Ledger) {
+        if !ledger.accepted.contains_key(&key(call)) {
+            return;
+        }
         let status = match self.calls.head(&call.tenant, &call.call_id).await {
             Ok(Some(head)) => head.status.as_str(),
             Ok(None) => "not stored",
@@ -256,6 +259,9 @@ impl Feeder<'_> {
     /// Queues the call's re-analysis as a client does (a 503 retried), twice for some; a call
     /// not processed yet (409) is re-analysed at the end.
     async fn reanalyse(&self, call: &PlannedCall, ledger: &mut Ledger) {
+        if !ledger.accepted.contains_key(&key(call)) {
+            return;
+        }
         let times = if reanalysed_twice(call) { 2 } else { 1 };
         let path = format!("/api/v1/calls/{}/reanalyse", call.call_id);
         for _ in 0..times {
