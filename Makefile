@@ -19,7 +19,7 @@ serve: ## the whole API on http://127.0.0.1:3000 with every event source behind 
 
 # CALLS=N for another size; the default is sized to finish in about ten minutes on moto.
 .PHONY: chaos
-chaos: ## the chaos run: calls in under injected faults, crashes, cut-offs, duplicates, poison and a Redis outage; prints the account and fails if a call is lost or counted twice
+chaos: ## the chaos run: calls in (HTTP, queue, S3), erased and re-analysed under injected faults, crashes, cut-offs, duplicates, poison and a Redis outage; prints the account and fails if a call is lost, left behind when erased or counted twice
 	cargo build --quiet --locked -p callscope-cli
 	$(LOCAL_CLOUD) run target/debug/callscope local chaos $(if $(CALLS),--calls $(CALLS))
 

@@ -1,7 +1,7 @@
-//! `callscope local chaos`: the chaos run on the local cloud — calls in over HTTP, bulk and the
-//! intake queue under injected faults, crashes, cut-offs, duplicates, poison and a Redis outage
-//! — then the invariants checked and the account printed as a table (exits non-zero when one
-//! does not hold).
+//! `callscope local chaos`: the chaos run on the local cloud — calls in over HTTP, bulk, the
+//! intake queue and the drop-in bucket, some erased and re-analysed, under injected faults,
+//! crashes, cut-offs, duplicates, poison and a Redis outage — then the invariants checked and
+//! the account printed as a table (exits non-zero when one does not hold).
 
 use std::path::PathBuf;
 

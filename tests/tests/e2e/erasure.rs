@@ -9,7 +9,7 @@
 //! This is the proof the erasure docs name:
 //! `cargo test -p callscope-tests --test e2e erasure::`.
 
-use std::collections::BTreeMap;
+use std::collections::BTreeSet;
 use std::sync::Arc;
 
 use async_trait::async_trait;
@@ -26,7 +26,7 @@ use callscope_core::analysis::Analyser;
 use callscope_core::domain::{CallId, CorrelationId, TenantId, Timestamp};
 use callscope_core::objects::call_id_of;
 use callscope_core::pipeline::{CallAnalysed, CallErased, RollupScope};
-use callscope_local::expected;
+use callscope_local::{expected, traces};
 use callscope_samples::generate_call_document;
 use callscope_tests::{TestCloud, TENANT};
 use serde_json::{json, Value};
@@ -120,51 +120,14 @@ impl CallRepository for ErasedWhileProcessed {
     }
 }
 
-/// Every item of a table, by its `pk` and `sk`, with every string attribute.
-async fn scan(cloud: &TestCloud, table: &str) -> Vec<BTreeMap<String, String>> {
-    let mut pages = cloud
-        .clients
-        .dynamodb
-        .scan()
-        .table_name(cloud.table(table))
-        .into_paginator()
-        .items()
-        .send();
-    let mut items = Vec::new();
-    while let Some(item) = pages.next().await {
-        let item = item.expect("scanning");
-        items.push(
-            item.into_iter()
-                .filter_map(|(k, v)| match v {
-                    AttributeValue::S(s) => Some((k, s)),
-                    AttributeValue::N(n) => Some((k, n)),
-                    _ => None,
-                })
-                .collect(),
-        );
-    }
-    items
-}
-
-/// Where an erased call still shows in the tables: any item with its id in any string
-/// attribute, except its rollup ledger's tombstone (ids and versions, no measures).
+/// Where an erased call still shows in the tables (but its tombstone).
 async fn traces_of(cloud: &TestCloud, call: &str) -> Vec<String> {
-    let mut found = Vec::new();
-    let mentions = |item: &BTreeMap<String, String>| item.values().any(|v| v.contains(call));
-    for item in scan(cloud, "CallsTable").await {
-        if mentions(&item) {
-            found.push(format!("CallsTable {} {}", item["pk"], item["sk"]));
-        }
-    }
-    for item in scan(cloud, "AnalyticsTable").await {
-        let tombstone = item["pk"].ends_with(&format!("#APPLIED#{call}"))
-            && !item.contains_key("counted")
-            && item.get("rev").map(String::as_str) == Some("4294967295");
-        if mentions(&item) && !tombstone {
-            found.push(format!("AnalyticsTable {} {}", item["pk"], item["sk"]));
-        }
-    }
-    found
+    let calls = BTreeSet::from([call.to_owned()]);
+    traces::traces_of(cloud, &cloud.clients.dynamodb, &calls)
+        .await
+        .expect("scanning the tables")
+        .remove(call)
+        .unwrap_or_default()
 }
 
 #[tokio::test]
@@ -427,19 +390,9 @@ async fn leftovers_of_an_erased_call_go_but_a_call_sent_again_under_its_id_stays
 
 /// Whether the drop-in bucket holds `key`.
 async fn in_bucket(cloud: &TestCloud, key: &str) -> bool {
-    match cloud
-        .clients
-        .s3
-        .head_object()
-        .bucket(cloud.bucket("DropInBucket"))
-        .key(key)
-        .send()
+    traces::in_drop_in_bucket(cloud, &cloud.clients.s3, key)
         .await
-    {
-        Ok(_) => true,
-        Err(e) if e.as_service_error().is_some_and(|s| s.is_not_found()) => false,
-        Err(e) => panic!("HeadObject {key}: {e:?}"),
-    }
+        .expect("HeadObject")
 }
 
 #[tokio::test]

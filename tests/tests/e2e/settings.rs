@@ -8,7 +8,7 @@
 use std::collections::HashMap;
 
 use aws_sdk_dynamodb::types::AttributeValue;
-use callscope_http::lambda::{self, HttpEvent, HttpReply};
+use callscope_http::lambda::HttpReply;
 use callscope_tests::{TestCloud, TENANT};
 use serde_json::{json, Value};
 
@@ -21,18 +21,9 @@ async fn put(
     if_match: Option<&str>,
     tenant: &str,
 ) -> HttpReply {
-    let mut headers = vec![("content-type".to_owned(), "application/json".to_owned())];
-    headers.extend(if_match.map(|v| ("if-match".to_owned(), v.to_owned())));
-    let event = HttpEvent {
-        method: "PUT".into(),
-        path: format!("/api/v1/settings/{section}"),
-        headers,
-        body: Some(body.to_string()),
-        claims: Some(HashMap::from([("tenant_id".to_owned(), tenant.to_owned())])),
-        stage: "dev".into(),
-        ..HttpEvent::default()
-    };
-    lambda::call(&cloud.api, event).await
+    cloud
+        .put_settings(section, &body.to_string(), if_match, Some(tenant))
+        .await
 }
 
 fn call_document(id: &str) -> String {

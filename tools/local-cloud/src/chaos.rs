@@ -1,15 +1,20 @@
 //! The chaos run (`callscope local chaos`, `make chaos`, and a small one in `make test`): calls
-//! go in over HTTP (one and bulk) and the intake queue while the functions run behind them,
-//! faults are injected into every DynamoDB and SQS request the functions make, invocations
-//! crash partway, are cut off past their deadline or run twice on the same batch, messages are
-//! failed before and after their work, poison is mixed in, the sweeper fires while work is in
-//! flight, and the cache's Redis is stopped and started again. Then the pipeline drains (what
-//! SQS parked after maxReceiveCount is redriven, as an operator would) and the check holds it
-//! to the invariants: nothing accepted lost, nothing counted twice, every refusal explained.
+//! go in over HTTP (one and bulk), the intake queue and the drop-in bucket (S3 objects, one put
+//! twice) while the functions run behind them, and some are erased (before, while and after
+//! they are processed; some twice; some sent again) and re-analysed (some twice, the last ones
+//! after the tenants' scorecards change); faults are injected into every DynamoDB and SQS
+//! request the functions make, invocations crash partway, are cut off past their deadline or
+//! run twice on the same batch, messages are failed before and after their work, poison is
+//! mixed in, the sweeper fires while work is in flight, and the cache's Redis is stopped and
+//! started again. Then the pipeline drains (what SQS parked after maxReceiveCount is redriven,
+//! as an operator would), the table streams reach the cache invalidation and the export, and
+//! the check holds it to the invariants: nothing accepted lost, erased calls gone everywhere,
+//! nothing counted twice, every refusal explained.
 
 mod check;
 mod client;
 mod feed;
+mod lifecycle;
 mod mischief;
 mod poison;
 mod report;
@@ -27,9 +32,12 @@ use aws_sdk_sqs::types::QueueAttributeName;
 use callscope_app::sweep::Sweep;
 use callscope_cloud::aws::{load_sdk_config, AwsClients};
 use callscope_cloud::config::{FromEnv, SweepConfig};
+use callscope_cloud::dynamo::DynamoCalls;
+use callscope_cloud::sqs::SqsBatchHandler;
 
 pub use check::Verdict;
 pub use feed::{Route, RouteCounts};
+pub use lifecycle::LifecycleCounts;
 pub use mischief::{silence_injected_panics, InjectedCrash, Mischief, MischiefCounts, Schedule};
 pub use poison::{PoisonKind, POISON_TAG};
 pub use report::{ChaosReport, StageChaos};
@@ -61,6 +69,11 @@ pub struct ChaosPlan {
 }
 
 impl ChaosPlan {
+    /// Whether the call of this index can never be stored processed (see `fail_one_in`).
+    pub fn fails(&self, index: usize) -> bool {
+        index % self.fail_one_in.max(1) == self.fail_one_in / 2
+    }
+
     pub fn sized(calls: usize) -> Self {
         Self {
             calls,
@@ -91,11 +104,9 @@ pub async fn run(
 ) -> anyhow::Result<ChaosReport> {
     silence_injected_panics();
     let started = Instant::now();
-    let calls = feed::planned_calls(plan)?;
-    let failing: Vec<&feed::PlannedCall> = calls
-        .iter()
-        .filter(|c| c.index % plan.fail_one_in.max(1) == plan.fail_one_in / 2)
-        .collect();
+    let drop_in_bucket = crate::provision::bucket_name(prefix, "DropInBucket");
+    let calls = feed::planned_calls(plan, &drop_in_bucket)?;
+    let failing: Vec<&feed::PlannedCall> = calls.iter().filter(|c| plan.fails(c.index)).collect();
     let faults = FaultInjector::new(rules::fault_rules(plan, &failing));
     let mut redis = OwnRedis::start().await;
     let overrides = BTreeMap::from([
@@ -111,6 +122,11 @@ pub async fn run(
         prefix,
     )
     .await?;
+    anyhow::ensure!(
+        pipeline.bucket("DropInBucket") == drop_in_bucket,
+        "the drop-in bucket is {}, not {drop_in_bucket} as the planned calls' ids assume",
+        pipeline.bucket("DropInBucket")
+    );
     let outcome = run_on(&pipeline, &clean, &mut redis, plan, &calls, &faults).await;
     if !keep {
         pipeline.teardown().await?;
@@ -118,6 +134,23 @@ pub async fn run(
     let mut report = outcome?;
     report.elapsed = started.elapsed();
     Ok(report)
+}
+
+/// The functions' handlers as the event sources invoke them in a phase of the run.
+#[derive(Clone, Copy)]
+struct Handlers<'a> {
+    intake: &'a dyn SqsBatchHandler,
+    dropin: &'a dyn SqsBatchHandler,
+    process: &'a dyn SqsBatchHandler,
+    aggregate: &'a dyn SqsBatchHandler,
+}
+
+/// What one drain to the end did.
+#[derive(Debug, Default)]
+struct Settled {
+    redriven: usize,
+    swept: usize,
+    rounds: usize,
 }
 
 async fn run_on(
@@ -129,91 +162,193 @@ async fn run_on(
     faults: &FaultInjector,
 ) -> anyhow::Result<ChaosReport> {
     let started = Instant::now();
+    // A second sandbox of the process function, cold until the scorecards change: it runs the
+    // last re-analyses with the new settings (a warm one may keep the old ones for a minute).
+    let cold_process = pipeline.process_sandbox()?;
     let flaky = [
         Flaky::new(&pipeline.intake, plan.flaky_percent, plan.seed),
+        Flaky::new(&pipeline.dropin, plan.flaky_percent, plan.seed + 3),
         Flaky::new(&pipeline.process, plan.flaky_percent, plan.seed + 1),
         Flaky::new(&pipeline.aggregate, plan.flaky_percent, plan.seed + 2),
+        Flaky::new(&cold_process, plan.flaky_percent, plan.seed + 4),
     ];
     let schedule = Schedule {
         period: plan.mischief_period,
     };
     let stages = [
-        (
-            "intake",
-            "IntakeFunction",
-            Mischief::new(&flaky[0], schedule),
-        ),
-        (
-            "process",
-            "ProcessFunction",
-            Mischief::new(&flaky[1], schedule),
-        ),
-        (
-            "aggregate",
-            "AggregateFunction",
-            Mischief::new(&flaky[2], schedule),
-        ),
-    ];
+        "intake",
+        "dropin",
+        "process",
+        "aggregate",
+        "process, cold sandbox",
+    ]
+    .into_iter()
+    .zip(&flaky)
+    .map(|(name, flaky)| (name, Mischief::new(flaky, schedule)))
+    .collect::<Vec<_>>();
+    let handlers = Handlers {
+        intake: &stages[0].1,
+        dropin: &stages[1].1,
+        process: &stages[2].1,
+        aggregate: &stages[3].1,
+    };
     let deliveries: Mutex<BTreeMap<&'static str, PollReport>> = Mutex::default();
     let sweep = sweeper(pipeline, SWEEP_AFTER_SECONDS)?;
     let feeder = feed::Feeder {
         pipeline,
-        producer: &clean.sqs,
+        producer: clean,
+        calls: DynamoCalls::new(
+            clean.dynamodb.clone(),
+            pipeline.table("CallsTable").to_owned(),
+        ),
         plan,
         fed: AtomicUsize::new(0),
     };
     let fed = AtomicBool::new(false);
     let poll_errors = AtomicUsize::new(0);
 
-    // While the calls go in: the feed, the event sources (two pollers each for process and
-    // aggregate, as Lambda runs several), and the timeline of outages and sweeps.
+    // While the calls go in: the feed, the event sources (two pollers each for the process and
+    // analytics queues, as Lambda runs several; one for the others, the quiet ones polled less
+    // often), and the timeline of outages and sweeps.
     let feeding = async {
         let ledger = feeder.feed(calls).await;
         fed.store(true, Ordering::Relaxed);
         ledger
     };
-    let polling = futures::future::join_all(
-        stages
-            .iter()
-            .flat_map(|(name, function, handler)| {
-                let pollers = if *name == "intake" { 1 } else { 2 };
-                (0..pollers).map(move |_| (*name, *function, handler))
-            })
-            .map(|(name, function, handler)| {
-                sources::poll_while_feeding(
-                    pipeline.runner(function),
-                    name,
+    let mut pollers = Vec::new();
+    for (stage, function, handler) in [
+        ("intake", "IntakeFunction", handlers.intake),
+        ("dropin", "DropInFunction", handlers.dropin),
+        ("process", "ProcessFunction", handlers.process),
+        ("aggregate", "AggregateFunction", handlers.aggregate),
+    ] {
+        for runner in pipeline.runners(function) {
+            let queue = |id| pipeline.queue_url(id) == runner.queue_url();
+            let (pollers_of_queue, idle) = if queue("ProcessQueue") || queue("AnalyticsQueue") {
+                (2, sources::IDLE_BUSY)
+            } else if queue("IntakeQueue") {
+                (1, sources::IDLE_BUSY)
+            } else {
+                (1, sources::IDLE_QUIET)
+            };
+            for _ in 0..pollers_of_queue {
+                pollers.push(sources::poll_while_feeding(
+                    runner.clone(),
+                    (stage, idle),
                     handler,
                     (&fed, &poll_errors),
                     &deliveries,
-                )
-            }),
-    );
+                ));
+            }
+        }
+    }
+    let polling = futures::future::join_all(pollers);
     let outage = timeline::run(pipeline, redis, &feeder, &fed, &sweep, plan);
     let (ledger, _, outage) = tokio::join!(feeding, polling, outage);
-    let ledger = ledger?;
+    let mut ledger = ledger?;
     let mut outage = outage?;
     let mut phases = vec![("calls in, with the functions running", started.elapsed())];
 
-    // Then until nothing is left: drain (the mischief goes on), redrive what SQS parked
-    // without a reason, sweep what is still pending, and wait out messages still in flight
-    // (a runner that could not make a failed message visible again leaves it hidden for the
-    // queue's visibility timeout: late, not lost).
+    // Then until nothing is left (the mischief goes on).
     let final_sweep = sweeper(pipeline, FINAL_SWEEP_AFTER_SECONDS)?;
-    let (mut redriven, mut swept, mut rounds) = (0, 0, 0);
+    let first = settle(
+        pipeline,
+        clean,
+        handlers,
+        &final_sweep,
+        &deliveries,
+        &poll_errors,
+    )
+    .await?;
+    phases.push(("drained, redriven and swept", started.elapsed()));
+
+    // Processed calls erased, some sent again, the scorecards changed and calls re-analysed
+    // (by the cold sandbox, which loads the new scorecards), and again until nothing is left.
+    feeder
+        .lifecycle_after_processing(calls, &mut ledger)
+        .await?;
+    let last = Handlers {
+        process: &stages[4].1,
+        ..handlers
+    };
+    let second = settle(
+        pipeline,
+        clean,
+        last,
+        &final_sweep,
+        &deliveries,
+        &poll_errors,
+    )
+    .await?;
+    phases.push((
+        "erased, re-analysed with new scorecards, drained again",
+        started.elapsed(),
+    ));
+    pipeline.drain_streams().await?;
+    pipeline.settle().await;
+    outage.after = timeline::read_api(pipeline).await;
+    phases.push((
+        "streams into the cache invalidation and the export",
+        started.elapsed(),
+    ));
+
+    let verdict = check::check(pipeline, clean, &ledger).await?;
+    phases.push(("checked", started.elapsed()));
+    let deliveries = deliveries.into_inner().unwrap_or_default();
+    Ok(ChaosReport::new(
+        plan,
+        ledger,
+        faults.injected(),
+        stages
+            .iter()
+            .zip(&flaky)
+            .map(|((name, m), f)| (*name, StageChaos::of(m, f)))
+            .collect(),
+        deliveries,
+        outage,
+        first.redriven + second.redriven,
+        first.swept + second.swept,
+        first.rounds + second.rounds,
+        poll_errors.into_inner(),
+        phases,
+        verdict,
+    ))
+}
+
+/// Drains (the mischief goes on), redrives what SQS parked without a reason, sweeps what is
+/// still pending, and waits out messages still in flight (a runner that could not make a failed
+/// message visible again leaves it hidden for the queue's visibility timeout: late, not lost),
+/// until a round finds nothing left.
+async fn settle(
+    pipeline: &LocalPipeline,
+    clean: &AwsClients,
+    handlers: Handlers<'_>,
+    final_sweep: &Sweep,
+    deliveries: &Mutex<BTreeMap<&'static str, PollReport>>,
+    poll_errors: &AtomicUsize,
+) -> anyhow::Result<Settled> {
+    let mut settled = Settled::default();
     let settle_by = Instant::now() + SETTLE_WITHIN;
     loop {
-        rounds += 1;
+        settled.rounds += 1;
         anyhow::ensure!(
             Instant::now() < settle_by,
             "the pipeline did not settle within {} s",
             SETTLE_WITHIN.as_secs()
         );
-        match pipeline
-            .drain_through(&stages[0].2, &stages[1].2, &stages[2].2)
-            .await
-        {
-            Ok(drained) => sources::add_reports(&deliveries, drained),
+        let dropped = pipeline
+            .runner("DropInFunction")
+            .run_until_idle(handlers.dropin, 1, Duration::from_secs(300))
+            .await;
+        let drained = pipeline
+            .drain_through(handlers.intake, handlers.process, handlers.aggregate)
+            .await;
+        match dropped.and_then(|dropped| {
+            let mut drained = drained?;
+            drained.insert("dropin", dropped);
+            Ok(drained)
+        }) {
+            Ok(drained) => sources::add_reports(deliveries, drained),
             // As while the calls went in: the event source polls again.
             Err(error) => {
                 poll_errors.fetch_add(1, Ordering::Relaxed);
@@ -232,8 +367,8 @@ async fn run_on(
                 1
             }
         };
-        redriven += moved;
-        swept += requeued;
+        settled.redriven += moved;
+        settled.swept += requeued;
         let in_flight = feed::messages_in(
             pipeline,
             &clean.sqs,
@@ -244,38 +379,12 @@ async fn run_on(
         )
         .await?;
         if moved == 0 && requeued == 0 && in_flight == 0 {
-            break;
+            return Ok(settled);
         }
         if in_flight > 0 {
             tokio::time::sleep(Duration::from_secs(2)).await;
         }
     }
-    phases.push(("drained, redriven and swept", started.elapsed()));
-    pipeline.drain_streams().await?;
-    outage.after = timeline::read_api(pipeline).await;
-    phases.push(("streams into the cache invalidation", started.elapsed()));
-
-    let verdict = check::check(pipeline, clean, &ledger).await?;
-    phases.push(("checked", started.elapsed()));
-    let deliveries = deliveries.into_inner().unwrap_or_default();
-    Ok(ChaosReport::new(
-        plan,
-        ledger,
-        faults.injected(),
-        stages
-            .iter()
-            .zip(&flaky)
-            .map(|((name, _, m), f)| (*name, StageChaos::of(m, f)))
-            .collect(),
-        deliveries,
-        outage,
-        redriven,
-        swept,
-        rounds,
-        poll_errors.into_inner(),
-        phases,
-        verdict,
-    ))
 }
 
 /// The sweep function with its age set to `seconds`.

@@ -98,10 +98,7 @@ impl LocalPipeline {
             &DropInConfig::from_lookup(provisioned.env_of("DropInFunction")?)?,
             &clients,
         );
-        let process = callscope_process::consumer(
-            &ProcessConfig::from_lookup(provisioned.env_of("ProcessFunction")?)?,
-            &clients,
-        );
+        let process = process_function(&provisioned, &clients)?;
         let aggregate = aggregate::consumer(
             &AggregateConfig::from_lookup(provisioned.env_of("AggregateFunction")?)?,
             &clients,
@@ -165,6 +162,13 @@ impl LocalPipeline {
         })
     }
 
+    /// Another sandbox of the process function, cold: its settings cache is empty, so it
+    /// analyses with the tenants' settings as they are now (a warm one keeps what it loaded for
+    /// up to a minute).
+    pub fn process_sandbox(&self) -> anyhow::Result<SqsConsumer<ProcessCalls>> {
+        process_function(&self.provisioned, &self.clients)
+    }
+
     /// Deletes what `start` created.
     pub async fn teardown(&self) -> anyhow::Result<()> {
         provision::teardown(&self.clients, &self.provisioned).await
@@ -226,6 +230,29 @@ impl LocalPipeline {
         call(&self.ingest, event).await
     }
 
+    /// PUTs a tenant settings section through the query API (`/api/v1/settings/{section}`), as
+    /// API Gateway would deliver it, with `If-Match` when given.
+    pub async fn put_settings(
+        &self,
+        section: &str,
+        body: &str,
+        if_match: Option<&str>,
+        tenant: Option<&str>,
+    ) -> HttpReply {
+        let mut headers = vec![("content-type".to_owned(), "application/json".to_owned())];
+        headers.extend(if_match.map(|v| ("if-match".to_owned(), v.to_owned())));
+        let event = HttpEvent {
+            method: "PUT".into(),
+            path: format!("/api/v1/settings/{section}"),
+            headers,
+            body: Some(body.to_owned()),
+            claims: tenant.map(|t| HashMap::from([(TENANT_CLAIM.to_owned(), t.to_owned())])),
+            stage: STAGE.into(),
+            ..HttpEvent::default()
+        };
+        call(&self.api, event).await
+    }
+
     /// GETs a path (with its query string) from the query API as API Gateway would deliver it.
     pub async fn get(&self, path_and_query: &str, tenant: Option<&str>) -> HttpReply {
         let (path, query) = path_and_query
@@ -255,9 +282,19 @@ impl LocalPipeline {
         bytes: Vec<u8>,
         metadata: &[(&str, &str)],
     ) -> anyhow::Result<()> {
-        let mut put = self
-            .clients
-            .s3
+        self.drop_object_with(&self.clients.s3, key, bytes, metadata)
+            .await
+    }
+
+    /// The same through `s3`: a producer's own client, outside the functions' (faulty) ones.
+    pub async fn drop_object_with(
+        &self,
+        s3: &aws_sdk_s3::Client,
+        key: &str,
+        bytes: Vec<u8>,
+        metadata: &[(&str, &str)],
+    ) -> anyhow::Result<()> {
+        let mut put = s3
             .put_object()
             .bucket(self.bucket("DropInBucket"))
             .key(key)
@@ -492,6 +529,17 @@ impl LocalPipeline {
             messages.extend(batch);
         }
     }
+}
+
+/// The process function as its composition root builds it.
+fn process_function(
+    provisioned: &Provisioned,
+    clients: &AwsClients,
+) -> anyhow::Result<SqsConsumer<ProcessCalls>> {
+    Ok(callscope_process::consumer(
+        &ProcessConfig::from_lookup(provisioned.env_of("ProcessFunction")?)?,
+        clients,
+    ))
 }
 
 /// A string message attribute of a received message.

@@ -1,12 +1,16 @@
-//! After the run: every accepted call PROCESSED, or FAILED with its reason and its message
-//! parked; every poison message in its DLQ with a reason that names what is wrong; every
-//! rollup equal to the one computed directly from the stored analyses; no call counted twice;
-//! and the query API (its cache restarted empty mid-run) agreeing with the rollups.
+//! After the run: every accepted call not erased PROCESSED, or FAILED with its reason and its
+//! message parked; every erased call gone from every table (but its tombstone), from the API
+//! and from the bucket; every re-analysis queued done; every poison message in its DLQ with a
+//! reason that names what is wrong; every rollup equal to the one computed directly from the
+//! stored analyses of the calls that remain; no call counted twice; and the query API (its
+//! cache restarted empty mid-run) agreeing with the rollups.
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use anyhow::Context;
-use callscope_app::ports::{CallQueries, CallStatus, RollupQueries, FAILURE_REASON_ATTRIBUTE};
+use callscope_app::ports::{
+    CallQueries, CallRepository, CallStatus, RollupQueries, FAILURE_REASON_ATTRIBUTE,
+};
 use callscope_cloud::aws::AwsClients;
 use callscope_cloud::dynamo::{DynamoCalls, DynamoRollups};
 use callscope_core::domain::{AgentId, Call, CallId, CorrelationId, TenantId};
@@ -14,13 +18,15 @@ use callscope_core::pipeline::{CallAnalysed, RollupKey, RollupScope};
 
 use super::feed::Ledger;
 use super::poison::{process_request, POISON_TAG};
-use crate::{attribute, expected, LocalPipeline};
+use crate::{attribute, expected, traces, LocalPipeline};
 
 type Calls = BTreeSet<(TenantId, CallId)>;
 
-pub const DEAD_LETTER_QUEUES: [&str; 3] = [
+pub const DEAD_LETTER_QUEUES: [&str; 5] = [
     "IntakeDeadLetterQueue",
+    "DropInDeadLetterQueue",
     "ProcessDeadLetterQueue",
+    "ReanalyseDeadLetterQueue",
     "AnalyticsDeadLetterQueue",
 ];
 
@@ -31,8 +37,15 @@ pub struct Verdict {
     pub failed: usize,
     /// Messages in each DLQ: poison, FAILED calls' process requests, anything else.
     pub parked: BTreeMap<&'static str, (usize, usize, usize)>,
-    /// Accepted calls neither PROCESSED nor FAILED, and poison found in no DLQ.
+    /// Accepted calls neither PROCESSED nor FAILED, poison found in no DLQ, and re-analyses
+    /// queued but never done.
     pub lost: Vec<String>,
+    /// Calls erased and not sent again: all of them must be gone.
+    pub erased: usize,
+    /// Where an erased call still shows: a table item, the API, the bucket.
+    pub erased_remaining: Vec<String>,
+    /// Re-analysed calls whose analysis a tenant's changed scorecard made.
+    pub reanalysed_with_new_settings: usize,
     /// FAILED calls without a reason, or without their parked message.
     pub failed_unexplained: Vec<String>,
     /// Parked messages without a reason, or whose reason does not say what is wrong.
@@ -50,6 +63,7 @@ pub struct Verdict {
 impl Verdict {
     pub fn holds(&self) -> bool {
         self.lost.is_empty()
+            && self.erased_remaining.is_empty()
             && self.failed_unexplained.is_empty()
             && self.parked_unexplained.is_empty()
             && self.double_counted == 0
@@ -77,6 +91,12 @@ pub async fn check(
     let mut events = Vec::new();
     let mut failed = Calls::new();
     for (tenant, call_id) in ledger.accepted.keys() {
+        if ledger
+            .erased
+            .contains_key(&(tenant.clone(), call_id.clone()))
+        {
+            continue;
+        }
         let record = calls
             .record(tenant, call_id, callscope_app::ports::Read::Strong)
             .await
@@ -141,13 +161,88 @@ pub async fn check(
     let settled: Calls = ledger
         .accepted
         .keys()
-        .filter(|k| !failed.contains(*k))
+        .filter(|k| !failed.contains(*k) && !ledger.erased.contains_key(*k))
         .cloned()
         .collect();
+    check_reanalysed(&calls, ledger, &mut verdict).await?;
+    check_erased(pipeline, clean, ledger, &mut verdict).await?;
     check_parked(pipeline, ledger, (&failed, &settled), &mut verdict).await?;
     check_rollups(&rollups, &events, &mut verdict).await?;
     check_api(pipeline, &events, &mut verdict).await;
     Ok(verdict)
+}
+
+/// Every re-analysis answered 202 was done: the call's revision reached the one answered.
+async fn check_reanalysed(
+    calls: &DynamoCalls,
+    ledger: &Ledger,
+    verdict: &mut Verdict,
+) -> anyhow::Result<()> {
+    for ((tenant, call_id), &revision) in &ledger.reanalysed {
+        if ledger
+            .erased
+            .contains_key(&(tenant.clone(), call_id.clone()))
+        {
+            continue;
+        }
+        let head = calls
+            .head(tenant, call_id)
+            .await
+            .with_context(|| format!("reading call {call_id}"))?;
+        let analysis = calls
+            .get_analysis(tenant, call_id)
+            .await
+            .with_context(|| format!("reading the analysis of {call_id}"))?;
+        match head {
+            Some(head) if head.revision >= revision => {
+                if analysis.is_some_and(|a| a.settings_version.is_some()) {
+                    verdict.reanalysed_with_new_settings += 1;
+                }
+            }
+            found => verdict.lost.push(format!(
+                "{tenant}/{call_id}: re-analysis {revision} was queued but the call is at {:?}",
+                found.map(|h| h.revision)
+            )),
+        }
+    }
+    Ok(())
+}
+
+/// Every erased call gone: no item of the tables names it (but its rollup-ledger tombstone),
+/// the API answers 404 for it, and the object it came from left the bucket.
+async fn check_erased(
+    pipeline: &LocalPipeline,
+    clean: &AwsClients,
+    ledger: &Ledger,
+    verdict: &mut Verdict,
+) -> anyhow::Result<()> {
+    verdict.erased = ledger.erased.len();
+    let ids: BTreeSet<String> = ledger.erased.keys().map(|(_, c)| c.to_string()).collect();
+    for (call, items) in traces::traces_of(pipeline, &clean.dynamodb, &ids).await? {
+        verdict.erased_remaining.push(format!(
+            "erased {call} is still stored: {}",
+            items.join(", ")
+        ));
+    }
+    for ((tenant, call_id), object) in &ledger.erased {
+        let reply = pipeline
+            .get(&format!("/api/v1/calls/{call_id}"), Some(tenant.as_str()))
+            .await;
+        if reply.status != 404 {
+            verdict.erased_remaining.push(format!(
+                "erased {tenant}/{call_id} is answered {} by the API",
+                reply.status
+            ));
+        }
+        if let Some(key) = object {
+            if traces::in_drop_in_bucket(pipeline, &clean.s3, key).await? {
+                verdict.erased_remaining.push(format!(
+                    "erased {tenant}/{call_id}: its object {key} is still in the bucket"
+                ));
+            }
+        }
+    }
+    Ok(())
 }
 
 async fn check_parked(

@@ -1,6 +1,6 @@
-//! The chaos run's account: what went in by route, what was injected by kind, what the event
-//! sources retried, what was parked, and the verdict (lost and double-counted must be 0),
-//! printed as a table.
+//! The chaos run's account: what went in by route, what was erased and re-analysed, what was
+//! injected by kind, what the event sources retried, what was parked, and the verdict (lost,
+//! erased-but-present and double-counted must be 0), printed as a table.
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -113,6 +113,14 @@ impl ChaosReport {
         .map(|f| format!("SDK fault {f:?}"))
         .collect();
         let total = |pick: fn(&StageChaos) -> usize| self.stages.values().map(pick).sum::<usize>();
+        let erased_while = |status: &str| {
+            self.ledger
+                .lifecycle
+                .erased
+                .get(status)
+                .copied()
+                .unwrap_or(0)
+        };
         for (what, n) in [
             ("a crash (error) mid-batch", total(|s| s.crashed_with_error)),
             ("a crash (panic) mid-batch", total(|s| s.crashed_with_panic)),
@@ -128,6 +136,33 @@ impl ChaosReport {
             ),
             ("a read while Redis was down", self.outage.while_down.reads),
             ("a FAILED call", self.verdict.failed),
+            ("an S3 object", self.ledger.lifecycle.s3_objects),
+            (
+                "an identical S3 object put again",
+                self.ledger
+                    .duplicates
+                    .get("identical S3 object put again")
+                    .copied()
+                    .unwrap_or(0),
+            ),
+            (
+                "a call erased before it was processed",
+                erased_while("RECEIVED"),
+            ),
+            (
+                "a call erased after it was processed",
+                erased_while("PROCESSED"),
+            ),
+            ("a DELETE repeated", self.ledger.lifecycle.deleted_again),
+            (
+                "an erased call sent again",
+                self.ledger.lifecycle.sent_again,
+            ),
+            ("a re-analysis", self.ledger.lifecycle.reanalyses),
+            (
+                "a re-analysis with a changed scorecard",
+                self.verdict.reanalysed_with_new_settings,
+            ),
         ] {
             if n == 0 {
                 missing.push(what.to_owned());
@@ -149,12 +184,14 @@ impl ChaosReport {
         let mut failures: Vec<String> = v
             .lost
             .iter()
+            .chain(&v.erased_remaining)
             .chain(&v.failed_unexplained)
             .chain(&v.parked_unexplained)
             .chain(&v.rollup_mismatches)
             .chain(&v.api_mismatches)
             .chain(&self.ledger.refused)
             .chain(&self.ledger.http_invalid_mishandled)
+            .chain(&self.ledger.lifecycle_misanswered)
             .cloned()
             .collect();
         if v.double_counted > 0 {
@@ -238,6 +275,57 @@ impl fmt::Display for ChaosReport {
         for (kind, n) in poison {
             writeln!(f, "  poison: {kind:<39} {n:>5}")?;
         }
+        let c = &l.lifecycle;
+        writeln!(f, "\nlifecycle")?;
+        writeln!(
+            f,
+            "  S3 objects put in the drop-in bucket          {:>5}",
+            c.s3_objects
+        )?;
+        writeln!(
+            f,
+            "  DELETEs sent (retries and repeats included)   {:>5}",
+            c.deletes
+        )?;
+        for (status, n) in &c.erased {
+            writeln!(f, "  calls erased while {status:<27} {n:>5}")?;
+        }
+        writeln!(
+            f,
+            "  DELETEs repeated after the erasure (404)      {:>5}",
+            c.deleted_again
+        )?;
+        writeln!(
+            f,
+            "  erased calls sent again under the same id     {:>5}",
+            c.sent_again
+        )?;
+        writeln!(
+            f,
+            "  re-analyses queued (202, repeats included)    {:>5}",
+            c.reanalyses
+        )?;
+        writeln!(
+            f,
+            "  re-analyses answered 409 (not processed yet)  {:>5}",
+            c.reanalyses_not_ready
+        )?;
+        writeln!(
+            f,
+            "  scorecards changed before the last re-analyses {:>4}",
+            c.settings_changed
+        )?;
+        writeln!(
+            f,
+            "  calls re-analysed, with a changed scorecard   {:>5} {:>5}",
+            l.reanalysed.len(),
+            self.verdict.reanalysed_with_new_settings
+        )?;
+        writeln!(
+            f,
+            "  lifecycle requests answered 503 and retried   {:>5}",
+            c.client_retries
+        )?;
         writeln!(
             f,
             "\nfaults injected (SDK, into the functions' DynamoDB and SQS requests)"
@@ -299,12 +387,18 @@ impl fmt::Display for ChaosReport {
         let v = &self.verdict;
         writeln!(
             f,
-            "\nfinal state: {} PROCESSED, {} FAILED with a reason, of {} accepted",
+            "\nfinal state: {} PROCESSED, {} FAILED with a reason, {} erased, of {} accepted",
             v.processed,
             v.failed,
+            v.erased,
             l.accepted.len()
         )?;
         writeln!(f, "lost            {:>6}   (must be 0)", self.lost())?;
+        writeln!(
+            f,
+            "erased but present {:>3}   (must be 0)",
+            v.erased_remaining.len()
+        )?;
         writeln!(f, "double-counted  {:>6}   (must be 0)", v.double_counted)?;
         writeln!(f, "rollups differing from the stored analyses: {}; leaderboards differing through the API: {}", v.rollup_mismatches.len(), v.api_mismatches.len())?;
         let failures = self.failures();

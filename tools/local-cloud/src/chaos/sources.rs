@@ -10,11 +10,18 @@ use callscope_cloud::sqs::SqsBatchHandler;
 
 use crate::runner::{LocalRunner, PollReport};
 
-/// One poller of an event source until the feed is done; an error of the emulator is logged
-/// and the poll tried again, as Lambda's event source mapping does.
+/// The pause after an empty poll of a busy queue (process, analytics, intake), and of a
+/// quiet one (drop-in, reanalyse): every empty receive is a request the single-threaded
+/// emulator serves instead of the functions' own.
+pub const IDLE_BUSY: Duration = Duration::from_millis(200);
+pub const IDLE_QUIET: Duration = Duration::from_secs(1);
+
+/// One poller of an event source until the feed is done, pausing `idle` after an empty poll;
+/// an error of the emulator is logged and the poll tried again, as Lambda's event source
+/// mapping does.
 pub async fn poll_while_feeding(
     runner: LocalRunner,
-    stage: &'static str,
+    (stage, idle): (&'static str, Duration),
     handler: &dyn SqsBatchHandler,
     (fed, errors): (&AtomicBool, &AtomicUsize),
     deliveries: &Mutex<BTreeMap<&'static str, PollReport>>,
@@ -24,7 +31,7 @@ pub async fn poll_while_feeding(
             Ok(report) => {
                 add_reports(deliveries, BTreeMap::from([(stage, report)]));
                 if report.received == 0 {
-                    tokio::time::sleep(Duration::from_millis(200)).await;
+                    tokio::time::sleep(idle).await;
                 }
             }
             Err(error) => {
