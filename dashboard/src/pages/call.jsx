@@ -178,7 +178,6 @@ export function Call({ callId }) {
               <h1>
                 Call {c.call_id} <span class={`status ${c.status.toLowerCase()}`}>{c.status.toLowerCase()}</span>
               </h1>
-              <DeleteCall callId={c.call_id} />
               <p class="lead">
                 <a href={href(`agents/${c.agent_id}`)}>{c.agent_id}</a>
                 {c.team_id ? ` (team ${c.team_id})` : ''} with customer {c.customer_id}, {f.when(c.start_time)}, {f.seconds(c.duration_seconds)}, outcome {f.label(c.outcome)}.
@@ -290,6 +289,11 @@ export function Call({ callId }) {
                   </Loaded>
                 </aside>
               </div>
+              <section aria-labelledby="erase" class="erase">
+                <h2 id="erase">Erase this call</h2>
+                <p class="muted">For a data subject's request, or a call recorded by mistake: it goes from every table, total and export.</p>
+                <DeleteCall callId={c.call_id} />
+              </section>
             </>
           );
         }}

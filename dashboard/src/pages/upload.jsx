@@ -109,7 +109,7 @@ export function Upload() {
             Team <input name="team_id" defaultValue="" size="8" />
           </label>
           <label>
-            Started <input name="start_time" type="datetime-local" />
+            Started, in your time zone (empty: now) <input name="start_time" type="datetime-local" />
           </label>
         </fieldset>
       </form>
