@@ -3,7 +3,10 @@
 //!
 //! | pk | sk | attributes |
 //! |---|---|---|
-//! | `TENANT#{t}#SETTINGS` | `SETTINGS` | `version` (N), `updated_at`, `trackers`, `scorecard`, `agents`, `retention`, `alerts`, `webhooks` (JSON); `webhook_secret` (S, never in a section) |
+//! | `TENANT#{t}#SETTINGS` | `SETTINGS` | `version` (N), `updated_at`, `trackers`, `scorecard`, `agents`, `retention`, `alerts`, `webhooks` (JSON) |
+//!
+//! The webhook signing secret and the parked-delivery records are items of their own under the
+//! same key (`webhook_secrets.rs`, `parked_deliveries.rs`): no settings read loads them.
 //!
 //! The table's stream filter passes only `sk = CALL`, so settings writes never invoke the
 //! invalidate function; functions read settings through their own cache (app `settings`).
