@@ -3,6 +3,8 @@
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 LOCAL_CLOUD := infra/local-cloud.sh
+# Where cargo builds the CLI: a worktree with its own CARGO_TARGET_DIR runs its own build.
+CALLSCOPE := $(or $(CARGO_TARGET_DIR),target)/debug/callscope
 
 .PHONY: help demo serve test lint infra-lint tests unit bench pii-report roles-report profile analyse local-up local-down local-status sam-build
 
@@ -11,17 +13,17 @@ help: ## list the targets
 
 demo: ## the write path end to end on the local cloud: calls in, analyses and rollups out
 	cargo build --quiet --locked -p callscope-cli
-	$(LOCAL_CLOUD) run target/debug/callscope local demo
+	$(LOCAL_CLOUD) run $(CALLSCOPE) local demo
 
 serve: ## the whole API on http://127.0.0.1:3000 with every event source behind it (tenant acme without a token); Ctrl-C stops it
 	cargo build --quiet --locked -p callscope-cli
-	$(LOCAL_CLOUD) run target/debug/callscope local serve --default-tenant acme
+	$(LOCAL_CLOUD) run $(CALLSCOPE) local serve --default-tenant acme
 
 # CALLS=N for another size; the default is sized to finish in about ten minutes on moto.
 .PHONY: chaos
 chaos: ## the chaos run: calls in (HTTP, queue, S3), erased and re-analysed under injected faults, crashes, cut-offs, duplicates, poison and a Redis outage; prints the account and fails if a call is lost, left behind when erased or counted twice
 	cargo build --quiet --locked -p callscope-cli
-	$(LOCAL_CLOUD) run target/debug/callscope local chaos $(if $(CALLS),--calls $(CALLS))
+	$(LOCAL_CLOUD) run $(CALLSCOPE) local chaos $(if $(CALLS),--calls $(CALLS))
 
 test: lint infra-lint dashboard-check tests ui-test fuzz ## everything CI runs: format, clippy, template lint, the dashboard's build and browser tests, unit, property and integration tests, the API fuzzer
 
@@ -105,10 +107,10 @@ LOAD_QUERIES ?= 1000
 .PHONY: load
 load: ## load run: local serve on LOAD_PORT, then callscope load (LOAD_CALLS=300 LOAD_QUERIES=1000; report in target/load.json, serve log in target/load-serve.log)
 	cargo build --quiet --locked -p callscope-cli
-	$(LOCAL_CLOUD) run bash -c 'target/debug/callscope local serve --default-tenant acme --port $(LOAD_PORT) > target/load-serve.log 2>&1 & serve=$$!; \
+	$(LOCAL_CLOUD) run bash -c '$(CALLSCOPE) local serve --default-tenant acme --port $(LOAD_PORT) > target/load-serve.log 2>&1 & serve=$$!; \
 	  trap "kill -INT $$serve; wait $$serve" EXIT; \
 	  until (exec 3<>/dev/tcp/127.0.0.1/$(LOAD_PORT)) 2>/dev/null; do kill -0 $$serve 2>/dev/null || { cat target/load-serve.log; exit 1; }; sleep 0.5; done; \
-	  target/debug/callscope load --base-url http://127.0.0.1:$(LOAD_PORT) --calls $(LOAD_CALLS) --queries $(LOAD_QUERIES) --json target/load.json'
+	  $(CALLSCOPE) load --base-url http://127.0.0.1:$(LOAD_PORT) --calls $(LOAD_CALLS) --queries $(LOAD_QUERIES) --json target/load.json'
 
 # --- The dashboard (dashboard/): built by esbuild into dashboard/dist, which is committed and
 # embedded by the query function, so cargo and sam never need Node.
@@ -130,7 +132,7 @@ define with_ui_serve
 	$(LOCAL_CLOUD) browser
 	cd dashboard && npm ci --no-audit --no-fund
 	mkdir -p target/ui
-	$(LOCAL_CLOUD) run bash -c '$${CARGO_TARGET_DIR:-target}/debug/callscope local serve --default-tenant acme --port $(UI_PORT) --prefix $(UI_PREFIX) > target/ui/serve.log 2>&1 & serve=$$!; \
+	$(LOCAL_CLOUD) run bash -c '$(CALLSCOPE) local serve --default-tenant acme --port $(UI_PORT) --prefix $(UI_PREFIX) > target/ui/serve.log 2>&1 & serve=$$!; \
 	  trap "kill -TERM $$serve; wait $$serve" EXIT; \
 	  until (exec 3<>/dev/tcp/127.0.0.1/$(UI_PORT)) 2>/dev/null; do kill -0 $$serve 2>/dev/null || { cat target/ui/serve.log; exit 1; }; sleep 0.5; done; \
 	  cd dashboard && export CALLSCOPE_UI_BASE=http://127.0.0.1:$(UI_PORT) CHROME_PATH=/usr/bin/chromium && $(1)'
