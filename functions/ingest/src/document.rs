@@ -168,8 +168,11 @@ pub struct TimedUtterances(Vec<TimedUtterance>);
 #[allow(dead_code)]
 pub struct Utterance {
     speaker: Speaker,
-    /// What was said: not blank (U+0085 counts as blank, as in Rust and Unicode).
-    #[schema(pattern = r"[^\s\u0085]")]
+    /// What was said: not blank (a character outside Unicode's White_Space, listed in full:
+    /// Python's `\s` also takes U+001C–U+001F, which Rust's `trim` keeps).
+    #[schema(
+        pattern = r"[^\t\n\u000b\f\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]"
+    )]
     text: String,
     #[schema(schema_with = untimed)]
     start: Option<()>,
@@ -200,8 +203,11 @@ fn untimed_or_absent() -> Object {
 #[allow(dead_code)]
 pub struct TimedUtterance {
     speaker: Speaker,
-    /// What was said: not blank (U+0085 counts as blank, as in Rust and Unicode).
-    #[schema(pattern = r"[^\s\u0085]")]
+    /// What was said: not blank (a character outside Unicode's White_Space, listed in full:
+    /// Python's `\s` also takes U+001C–U+001F, which Rust's `trim` keeps).
+    #[schema(
+        pattern = r"[^\t\n\u000b\f\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]"
+    )]
     text: String,
     /// Seconds from the call's start, not before the previous utterance's start.
     #[schema(minimum = 0, maximum = 86400)]
@@ -309,8 +315,11 @@ pub struct TranscribeTurn {
     /// `ParticipantId` listed in `Participants` instead.)
     #[serde(rename = "ParticipantRole")]
     participant_role: ParticipantRole,
-    /// What was said: not blank (U+0085 counts as blank, as in Rust and Unicode).
-    #[schema(pattern = r"[^\s\u0085]")]
+    /// What was said: not blank (a character outside Unicode's White_Space, listed in full:
+    /// Python's `\s` also takes U+001C–U+001F, which Rust's `trim` keeps).
+    #[schema(
+        pattern = r"[^\t\n\u000b\f\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]"
+    )]
     #[serde(rename = "Content")]
     content: String,
     /// Milliseconds from the call's start.
