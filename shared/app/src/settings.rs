@@ -225,10 +225,14 @@ impl Settings {
         tenant: &TenantId,
         limit: usize,
     ) -> Result<(Vec<ParkedDelivery>, bool), StoreError> {
-        match &self.parked {
-            Some(parked) => parked.list(tenant, limit).await,
-            None => Ok((Vec::new(), false)),
-        }
+        let Some(store) = &self.parked else {
+            return Ok((Vec::new(), false));
+        };
+        let (mut parked, unread) = store.list(tenant).await?;
+        parked.sort_by_key(|p| std::cmp::Reverse(p.parked_at));
+        let more = unread || parked.len() > limit;
+        parked.truncate(limit);
+        Ok((parked, more))
     }
 
     /// Replaces the tenant's webhook signing secret with a new random one and returns it: the

@@ -93,20 +93,13 @@ impl ParkedDeliveries for MemoryParked {
         Ok(())
     }
 
-    async fn list(
-        &self,
-        tenant: &TenantId,
-        limit: usize,
-    ) -> Result<(Vec<ParkedDelivery>, bool), StoreError> {
-        let mut parked: Vec<ParkedDelivery> = lock(&self.records)
+    async fn list(&self, tenant: &TenantId) -> Result<(Vec<ParkedDelivery>, bool), StoreError> {
+        let parked = lock(&self.records)
             .iter()
             .filter(|((t, _), _)| t == tenant)
             .map(|(_, p)| p.clone())
             .collect();
-        parked.sort_by_key(|p| std::cmp::Reverse(p.parked_at));
-        let more = parked.len() > limit;
-        parked.truncate(limit);
-        Ok((parked, more))
+        Ok((parked, false))
     }
 
     async fn forget(&self, tenant: &TenantId, event_id: &str) -> Result<(), StoreError> {

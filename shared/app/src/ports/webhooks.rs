@@ -100,13 +100,9 @@ pub struct ParkedDelivery {
 pub trait ParkedDeliveries: Send + Sync + std::fmt::Debug {
     async fn record(&self, tenant: &TenantId, parked: &ParkedDelivery) -> Result<(), StoreError>;
 
-    /// Up to `limit` of the tenant's parked deliveries, newest first among those read, and
-    /// whether it has more.
-    async fn list(
-        &self,
-        tenant: &TenantId,
-        limit: usize,
-    ) -> Result<(Vec<ParkedDelivery>, bool), StoreError>;
+    /// The tenant's parked deliveries as read, in no order, up to a bound the store keeps its
+    /// read cost within, and whether more were left unread.
+    async fn list(&self, tenant: &TenantId) -> Result<(Vec<ParkedDelivery>, bool), StoreError>;
 
     /// The record of an event now delivered, if there is one (most delivered events have none,
     /// so this should cost a read, not a write, when there is nothing to forget).

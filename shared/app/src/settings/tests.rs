@@ -235,3 +235,43 @@ async fn a_processed_call_is_scored_by_its_tenants_scorecard_and_expires_with_it
         Some(now + 30 * 86_400)
     );
 }
+
+#[tokio::test]
+async fn parked_deliveries_are_listed_newest_first_up_to_the_limit() {
+    use crate::memory::{MemoryParked, MemorySecrets};
+    use crate::ports::{ParkedDeliveries, ParkedDelivery};
+    let f = fixture();
+    let parked = Arc::new(MemoryParked::default());
+    let settings = f.settings.with_webhooks(
+        Arc::new(MemorySecrets::default()),
+        parked.clone(),
+        callscope_core::settings::EndpointPolicy::HttpsOnly,
+    );
+    let acme = tenant("acme");
+    assert_eq!(
+        settings.parked_deliveries(&acme, 2).await.expect("listed"),
+        (vec![], false)
+    );
+    for (event, at) in [
+        ("e-1", "2026-11-02T10:00:00Z"),
+        ("e-3", "2026-11-02T12:00:00Z"),
+        ("e-2", "2026-11-02T11:00:00Z"),
+    ] {
+        let record = ParkedDelivery {
+            event_id: event.into(),
+            kind: "CallAnalysed".into(),
+            call_id: None,
+            reason: "down".into(),
+            attempts: 8,
+            parked_at: FixedClock::at(at).now(),
+        };
+        parked.record(&acme, &record).await.expect("recorded");
+    }
+    let (listed, more) = settings.parked_deliveries(&acme, 2).await.expect("listed");
+    let ids: Vec<&str> = listed.iter().map(|p| p.event_id.as_str()).collect();
+    assert_eq!((ids, more), (vec!["e-3", "e-2"], true));
+    let (all, more) = settings.parked_deliveries(&acme, 3).await.expect("listed");
+    assert_eq!((all.len(), more), (3, false));
+    let other = settings.parked_deliveries(&tenant("globex"), 3).await;
+    assert_eq!(other.expect("listed"), (vec![], false));
+}

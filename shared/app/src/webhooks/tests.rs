@@ -248,7 +248,7 @@ async fn a_failing_receiver_is_retried_then_parked_with_its_answer() {
 }
 
 async fn records(f: &Fixture) -> Vec<ParkedDelivery> {
-    f.parked.list(&tenant("acme"), 10).await.expect("listed").0
+    f.parked.list(&tenant("acme")).await.expect("listed").0
 }
 
 #[tokio::test]

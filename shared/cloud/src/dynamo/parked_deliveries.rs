@@ -92,11 +92,7 @@ impl ParkedDeliveries for DynamoParkedDeliveries {
         Ok(())
     }
 
-    async fn list(
-        &self,
-        tenant: &TenantId,
-        limit: usize,
-    ) -> Result<(Vec<ParkedDelivery>, bool), StoreError> {
+    async fn list(&self, tenant: &TenantId) -> Result<(Vec<ParkedDelivery>, bool), StoreError> {
         let output = self
             .client
             .query()
@@ -113,15 +109,12 @@ impl ParkedDeliveries for DynamoParkedDeliveries {
                     e,
                 )
             })?;
-        let mut parked = output
+        let parked = output
             .items()
             .iter()
             .map(|item| read(tenant, item))
             .collect::<Result<Vec<_>, _>>()?;
-        parked.sort_by_key(|p| std::cmp::Reverse(p.parked_at));
-        let more = parked.len() > limit || output.last_evaluated_key().is_some();
-        parked.truncate(limit);
-        Ok((parked, more))
+        Ok((parked, output.last_evaluated_key().is_some()))
     }
 
     async fn forget(&self, tenant: &TenantId, event_id: &str) -> Result<(), StoreError> {
