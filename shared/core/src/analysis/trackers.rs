@@ -23,7 +23,7 @@ use crate::domain::Role;
 use crate::error::InputError;
 
 pub use rules::{
-    default_rules, Expectation, NegationMode, TimeWindow, TrackerCategory, TrackerRule,
+    default_rules, Expectation, NegationMode, TimeWindow, TrackerCategory, TrackerRule, WindowRange,
 };
 
 /// At most this many mentions are listed per hit; `count` stays exact.

@@ -117,6 +117,22 @@ fn a_wrongly_typed_field_is_refused_by_its_path() {
 }
 
 #[test]
+fn an_unknown_key_in_a_tracker_rule_is_refused_by_its_path() {
+    let e = refusal(
+        Section::Trackers,
+        r#"{"rules": [{"name": "x", "category": "custom", "phrases": ["ok"], "negate": "include"}]}"#,
+    );
+    assert_eq!(e.field, "rules[0].negate");
+    assert!(e.to_string().contains("unknown field"), "{e}");
+    let e = refusal(
+        Section::Trackers,
+        r#"{"rules": [{"name": "x", "category": "custom", "phrases": ["ok"],
+            "window": {"between": {"from_seconds": 0, "to_seconds": 5, "until": 9}}}]}"#,
+    );
+    assert_eq!(e.field, "rules[0].window.between.until");
+}
+
+#[test]
 fn an_agent_in_an_unlisted_team_is_refused() {
     let e = refusal(
         Section::Agents,

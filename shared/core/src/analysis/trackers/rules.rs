@@ -55,12 +55,20 @@ pub enum TimeWindow {
     #[cfg_attr(feature = "openapi", schema(value_type = WindowSeconds))]
     LastSeconds(f64),
     /// From `from_seconds` to `to_seconds` (`from_seconds` <= `to_seconds`).
-    Between {
-        #[cfg_attr(feature = "openapi", schema(minimum = 0))]
-        from_seconds: f64,
-        #[cfg_attr(feature = "openapi", schema(minimum = 0))]
-        to_seconds: f64,
-    },
+    Between(WindowRange),
+}
+
+// Its own type, not inline in the variant, so that the OpenAPI document (utoipa closes structs
+// only) refuses the keys the parser refuses.
+/// A window's bounds, in seconds from the call's start.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct WindowRange {
+    #[cfg_attr(feature = "openapi", schema(minimum = 0))]
+    pub from_seconds: f64,
+    #[cfg_attr(feature = "openapi", schema(minimum = 0))]
+    pub to_seconds: f64,
 }
 
 /// How the OpenAPI document describes a window's length: seconds, at least 0.
@@ -76,15 +84,18 @@ impl TimeWindow {
         match self {
             TimeWindow::FirstSeconds(s) => start <= s,
             TimeWindow::LastSeconds(s) => start >= duration - s,
-            TimeWindow::Between {
+            TimeWindow::Between(WindowRange {
                 from_seconds,
                 to_seconds,
-            } => (from_seconds..=to_seconds).contains(&start),
+            }) => (from_seconds..=to_seconds).contains(&start),
         }
     }
 }
 
+/// A misspelt key (`phrase`, `negate`) would otherwise change nothing without a word, so unknown
+/// keys are refused, as in every other settings section.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct TrackerRule {
     /// 1–100 characters, not blank; unique among the tenant's rules (a rule named like a
@@ -143,10 +154,10 @@ impl TrackerRule {
                     "seconds must be a number >= 0",
                 ))
             }
-            Some(TimeWindow::Between {
+            Some(TimeWindow::Between(WindowRange {
                 from_seconds,
                 to_seconds,
-            }) if bad_seconds(from_seconds)
+            })) if bad_seconds(from_seconds)
                 || bad_seconds(to_seconds)
                 || from_seconds > to_seconds =>
             {

@@ -153,10 +153,10 @@ fn invalid_rules_are_refused_with_the_field() {
     let err = TrackerSet::try_new(vec![rule("none", &[])]).expect_err("no phrases");
     assert_eq!(err.field, "trackers[0].phrases");
     let mut backwards = rule("w", &["a"]);
-    backwards.window = Some(TimeWindow::Between {
+    backwards.window = Some(TimeWindow::Between(WindowRange {
         from_seconds: 10.0,
         to_seconds: 5.0,
-    });
+    }));
     assert_eq!(
         TrackerSet::try_new(vec![backwards])
             .expect_err("window")
