@@ -3,6 +3,7 @@
 
 mod cache;
 mod calls;
+mod hooked;
 mod objects;
 mod outbound;
 mod queues;
@@ -17,6 +18,7 @@ use callscope_core::domain::Timestamp;
 
 pub use cache::MemoryCache;
 pub use calls::MemoryCalls;
+pub use hooked::{ExportCall, HookRun, HookedExport, Once};
 pub use objects::MemoryObjects;
 pub use outbound::{MemoryBus, MemoryExport};
 pub use queues::{MemoryDeadLetter, MemoryPublisher};
