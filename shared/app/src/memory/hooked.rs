@@ -31,19 +31,6 @@ pub enum ExportCall<'a> {
     },
 }
 
-impl ExportCall<'_> {
-    pub fn key(&self) -> &str {
-        match *self {
-            Self::Put(k)
-            | Self::Mark(k)
-            | Self::List(k)
-            | Self::Read(k)
-            | Self::Version(k)
-            | Self::Swap { key: k, .. } => k,
-        }
-    }
-}
-
 /// What a hook runs before a call; an error fails the call with it, the store untouched.
 pub type HookRun = BoxFuture<'static, Result<(), OutboundError>>;
 type Hook = Box<dyn Fn(&ExportCall<'_>) -> Option<HookRun> + Send + Sync>;

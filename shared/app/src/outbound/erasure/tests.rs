@@ -206,7 +206,7 @@ async fn an_erasure_marks_its_call_before_any_rewrite_and_a_superseded_analysis_
         if matches!(call, ExportCall::Mark(_) | ExportCall::Swap { .. }) {
             log.lock()
                 .unwrap()
-                .push(*call == ExportCall::Mark(call.key()));
+                .push(matches!(call, ExportCall::Mark(_)));
         }
         None
     });
