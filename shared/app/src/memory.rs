@@ -1,5 +1,7 @@
 //! In-memory implementations of the ports, for unit tests of the use cases: fast, no services,
 //! and with switches to make them fail the way the real stores and queues can.
+//! [`HookedExport`] wraps any `ExportFiles` (these or the S3 adapter, for the e2e tests) to land
+//! another use case, or a crash, at an exact step.
 
 mod cache;
 mod calls;
