@@ -66,11 +66,17 @@ fn summary(outcome: &Compacted) -> String {
             inputs,
             rows_in,
             rows_out,
+            erased,
             file,
             kept,
         } => format!(
-            "{inputs} files, {rows_in} rows → {} with {rows_out} rows{}",
+            "{inputs} files, {rows_in} rows → {} with {rows_out} rows{}{}",
             file.as_deref().unwrap_or("no file"),
+            if *erased == 0 {
+                String::new()
+            } else {
+                format!(" ({erased} erased row(s) left out)")
+            },
             if kept.is_empty() {
                 String::new()
             } else {

@@ -13,7 +13,7 @@ use aws_lambda_events::event::dynamodb::{Event, EventRecord};
 use aws_lambda_events::event::streams::{DynamoDbBatchItemFailure, DynamoDbEventResponse};
 use callscope_app::lifecycle::RawRetention;
 use callscope_app::outbound::{
-    Alerts, Compacted, ErasedCall, ExportCompaction, ExportErasure, Outbound, Processed,
+    Alerts, Compacted, ErasedCall, ExportCompaction, ExportErasure, Outbound, Processed, Removal,
 };
 use callscope_app::ports::SystemClock;
 use callscope_app::settings::SettingsCache;
@@ -266,6 +266,7 @@ fn superseded(record: &EventRecord) -> Option<ErasedCall> {
         call_id: CallId::parse("call_id", call_id).ok()?,
         day: Day::of(old.start_time?.time()),
         analysed_until: old.processed_at?,
+        removal: Removal::Superseded,
     })
 }
 
@@ -312,6 +313,7 @@ fn erasure(record: &EventRecord) -> Option<ErasedCall> {
         call_id: CallId::parse("call_id", call_id).ok()?,
         day: Day::of(old.start_time.time()),
         analysed_until: old.processed_at?,
+        removal: Removal::Erased,
     })
 }
 

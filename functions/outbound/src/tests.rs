@@ -56,6 +56,11 @@ fn a_re_analysis_is_sent_out_again_and_its_earlier_rows_leave_the_export() {
         "2026-11-02T10:00:01.000Z"
     );
     assert_eq!(replaced.day.to_string(), "2026-11-02");
+    assert_eq!(
+        replaced.removal,
+        Removal::Superseded,
+        "no erasure mark for it"
+    );
     // Process running twice (the same revision) neither sends nor removes anything.
     let batch = event("calls_became_processed.json");
     let twice = &batch.records[2];
@@ -95,6 +100,7 @@ fn only_the_removal_of_a_processed_call_item_is_an_erasure_for_the_export() {
             call_id: CallId::parse("call_id", "call-0001").unwrap(),
             day: Day::parse("day", "2026-11-02").unwrap(),
             analysed_until: Timestamp::parse("at", "2026-11-02T10:00:00Z").unwrap(),
+            removal: Removal::Erased,
         }]
     );
     assert!(event.records.iter().all(|r| transition(r).is_none()));

@@ -1,8 +1,11 @@
 //! In-memory implementations of the ports, for unit tests of the use cases: fast, no services,
 //! and with switches to make them fail the way the real stores and queues can.
+//! [`HookedExport`] wraps any `ExportFiles` (these or the S3 adapter, for the e2e tests) to land
+//! another use case, or a crash, at an exact step.
 
 mod cache;
 mod calls;
+mod hooked;
 mod objects;
 mod outbound;
 mod queues;
@@ -17,6 +20,7 @@ use callscope_core::domain::Timestamp;
 
 pub use cache::MemoryCache;
 pub use calls::MemoryCalls;
+pub use hooked::{ExportCall, HookRun, HookedExport, Once};
 pub use objects::MemoryObjects;
 pub use outbound::{MemoryBus, MemoryExport};
 pub use queues::{MemoryDeadLetter, MemoryPublisher};

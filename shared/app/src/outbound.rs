@@ -36,7 +36,7 @@ use crate::telemetry;
 mod compaction;
 mod erasure;
 pub use compaction::{Compacted, ExportCompaction, FULL_BYTES};
-pub use erasure::{ErasedCall, ErasureReport, ExportErasure};
+pub use erasure::{ErasedCall, ErasureReport, ExportErasure, Removal};
 
 /// Calls of one batch read at once.
 const LOAD_CONCURRENCY: usize = 8;

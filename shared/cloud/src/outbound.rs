@@ -1,7 +1,7 @@
 //! The outbound adapters: the EventBridge bus (`PutEvents`, ten entries a request, entries the
 //! bus failed retried with jitter) and the S3 export bucket (`PutObject`; for erasure and
-//! compaction `ListObjectsV2`, `GetObject`, `HeadObject`, and `PutObject` / `DeleteObject`
-//! conditional on the ETag read).
+//! compaction `ListObjectsV2`, `GetObject`, `HeadObject`, `PutObject` / `DeleteObject`
+//! conditional on the ETag read, and an empty `PutObject` for each erasure mark).
 
 use std::time::Duration;
 
@@ -238,6 +238,18 @@ impl ExportFiles for S3Export {
             Err(e) if e.as_service_error().is_some_and(|s| s.is_not_found()) => Ok(None),
             Err(e) => Err(self.failed("HeadObject", key, &e)),
         }
+    }
+
+    async fn mark(&self, key: &str) -> Result<(), OutboundError> {
+        self.client
+            .put_object()
+            .bucket(&self.bucket)
+            .key(key)
+            .body(Vec::new().into())
+            .send()
+            .await
+            .map_err(|e| self.failed("PutObject", key, &e))?;
+        Ok(())
     }
 
     async fn swap(

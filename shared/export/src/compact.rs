@@ -7,7 +7,9 @@
 //! (until erasure's rewrite takes the old one out). The row with the latest `analysed_at` is the
 //! call's current analysis; equal times are one analysis written twice, and the first in file
 //! order is kept, so folding the same files always gives the same bytes. Only rows of the input
-//! files are ever written: a row absent from every input (erased) cannot come back.
+//! files are ever written: a row absent from every input (erased) cannot come back, and rows an
+//! erasure mark covers are dropped ([`fold_without`]): a folded file written from a read made
+//! before an erasure cannot carry the erased row into the next fold.
 
 use std::collections::HashMap;
 
@@ -15,6 +17,7 @@ use arrow_array::{Array, BooleanArray, RecordBatch, RecordBatchReader};
 use arrow_schema::SchemaRef;
 use arrow_select::filter::filter_record_batch;
 use bytes::Bytes;
+use chrono::{DateTime, Utc};
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use parquet::arrow::ArrowWriter;
 
@@ -27,6 +30,8 @@ use crate::ExportError;
 pub struct Folded {
     pub rows_in: usize,
     pub rows_out: usize,
+    /// Rows left out because they are erased (the `erased` of [`fold_without`]).
+    pub erased: usize,
     /// The folded file; `None` when the inputs held no row.
     pub bytes: Option<Vec<u8>>,
 }
@@ -34,6 +39,15 @@ pub struct Folded {
 /// The files, in the order given (ties keep the earlier file's row), as one file with one row
 /// per call: its latest analysis.
 pub fn fold(files: Vec<Vec<u8>>) -> Result<Folded, ExportError> {
+    fold_without(files, |_, _| false)
+}
+
+/// [`fold`], leaving out every row `erased(call_id, analysed_at)` picks (the calls an erasure
+/// mark covers) before choosing each call's latest row.
+pub fn fold_without(
+    files: Vec<Vec<u8>>,
+    erased: impl Fn(&str, DateTime<Utc>) -> bool,
+) -> Result<Folded, ExportError> {
     let mut schema: Option<SchemaRef> = None;
     let mut batches: Vec<RecordBatch> = Vec::new();
     for file in files {
@@ -50,6 +64,7 @@ pub fn fold(files: Vec<Vec<u8>>) -> Result<Folded, ExportError> {
     let rows_in = batches.iter().map(RecordBatch::num_rows).sum();
     // Per call: (analysed_at in µs, batch, row) of the row kept so far.
     let mut latest: HashMap<&str, (i64, usize, usize)> = HashMap::new();
+    let mut erased_rows = 0;
     let mut identities = Vec::with_capacity(batches.len());
     for batch in &batches {
         identities.push(identity_columns(batch)?);
@@ -59,7 +74,13 @@ pub fn fold(files: Vec<Vec<u8>>) -> Result<Folded, ExportError> {
             if call_ids.is_null(row) {
                 continue;
             }
-            let candidate = (analysed.value(row), b, row);
+            let at = analysed.value(row);
+            let time = DateTime::from_timestamp_micros(at).unwrap_or_default();
+            if erased(call_ids.value(row), time) {
+                erased_rows += 1;
+                continue;
+            }
+            let candidate = (at, b, row);
             latest
                 .entry(call_ids.value(row))
                 .and_modify(|kept| {
@@ -85,6 +106,7 @@ pub fn fold(files: Vec<Vec<u8>>) -> Result<Folded, ExportError> {
         return Ok(Folded {
             rows_in,
             rows_out: 0,
+            erased: erased_rows,
             bytes: None,
         });
     };
@@ -100,6 +122,7 @@ pub fn fold(files: Vec<Vec<u8>>) -> Result<Folded, ExportError> {
     Ok(Folded {
         rows_in,
         rows_out,
+        erased: erased_rows,
         bytes: Some(bytes),
     })
 }

@@ -6,16 +6,19 @@
 //! columns (arrays of structs); the transcript is a column that stays null unless the tenant
 //! opted in. `tenant` and `day` are not in the files: they are the Hive partition folders
 //! (`tenant=…/day=…/`), which Athena's partition projection and DuckDB's `hive_partitioning`
-//! both turn back into columns.
+//! both turn back into columns. Erasure marks ([`ErasureMark`]) live beside `calls/`, never in
+//! it.
 
 mod columns;
 mod compact;
 mod erase;
+mod marks;
 mod row;
 
 pub use columns::{glue_columns, schema, to_parquet, ExportError};
-pub use compact::{fold, Folded};
+pub use compact::{fold, fold_without, Folded};
 pub use erase::{without_rows, Rewrite};
+pub use marks::{erasure_prefix, ErasureMark, ERASURES_PREFIX, MARK_DAYS};
 pub use row::{CallFacts, ExportRow, NextStepRow, TrackerRow};
 
 use callscope_core::domain::{Day, TenantId};

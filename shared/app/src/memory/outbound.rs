@@ -128,6 +128,12 @@ impl ExportFiles for MemoryExport {
         Ok(lock(&self.objects).get(key).map(|bytes| etag_of(bytes)))
     }
 
+    async fn mark(&self, key: &str) -> Result<(), OutboundError> {
+        self.check_available(&format!("PutObject {key}"))?;
+        lock(&self.objects).insert(key.to_owned(), Vec::new());
+        Ok(())
+    }
+
     async fn swap(
         &self,
         key: &str,

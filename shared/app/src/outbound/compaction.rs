@@ -16,11 +16,15 @@
 //! file; one before step 3 is seen by step 3; an input that vanished under an erasure's pass
 //! makes that erasure list again (erasure.rs). A crash after step 2 leaves the folded file beside
 //! its inputs: readers see those rows twice until the next compaction folds them (by call id).
+//! If an erasure finished between steps 1 and 2, that folded file also holds the erased call's
+//! row, and nothing of this compaction is left to withdraw it: step 1 therefore also lists the
+//! day's erasure marks (which an erasure writes before its first rewrite) and the fold drops
+//! every row a mark covers, so the next compaction of the day takes the row out.
 
 use std::sync::Arc;
 
 use callscope_core::domain::{Day, TenantId};
-use callscope_export::{fold, object_key, partition_prefix};
+use callscope_export::{erasure_prefix, fold_without, object_key, partition_prefix, ErasureMark};
 use sha2::{Digest, Sha256};
 
 use crate::ports::{ExportFile, ExportFiles, OutboundError, Swapped};
@@ -40,6 +44,8 @@ pub enum Compacted {
         inputs: usize,
         rows_in: usize,
         rows_out: usize,
+        /// Rows left out because an erasure mark covers them.
+        erased: usize,
         /// The folded file (none: the inputs held no row).
         file: Option<String>,
         /// Inputs that changed between the check and their delete: kept, folded next time.
@@ -114,8 +120,10 @@ impl ExportCompaction {
                 files: inputs.len(),
             });
         }
-        let folded =
-            fold(inputs.iter().map(|f| f.bytes.clone()).collect()).map_err(|e| OutboundError {
+        let marks = self.marks(tenant, day).await?;
+        let erased = |call_id: &str, at| marks.iter().any(|m| m.covers(call_id, at));
+        let folded = fold_without(inputs.iter().map(|f| f.bytes.clone()).collect(), erased)
+            .map_err(|e| OutboundError {
                 operation: format!("folding {prefix}"),
                 detail: e.to_string(),
             })?;
@@ -145,14 +153,37 @@ impl ExportCompaction {
         }
         let file = (folded.rows_out > 0).then_some(key);
         tracing::info!(%tenant, %day, inputs = inputs.len(), rows_in = folded.rows_in,
-            rows_out = folded.rows_out, ?file, kept = kept.len(), "export partition compacted");
+            rows_out = folded.rows_out, erased = folded.erased, ?file, kept = kept.len(),
+            "export partition compacted");
         Ok(Compacted::Done {
             inputs: inputs.len(),
             rows_in: folded.rows_in,
             rows_out: folded.rows_out,
+            erased: folded.erased,
             file,
             kept,
         })
+    }
+
+    /// The day's erasure marks (one listing; a key that is no mark is skipped and logged).
+    async fn marks(&self, tenant: &TenantId, day: Day) -> Result<Vec<ErasureMark>, OutboundError> {
+        let listed = self
+            .files
+            .list(&format!("{}/", erasure_prefix(tenant, day)))
+            .await?;
+        Ok(listed
+            .into_iter()
+            .filter_map(|f| {
+                let mark = ErasureMark::parse(&f.key);
+                if mark.is_none() {
+                    tracing::error!(
+                        key = f.key,
+                        "not an erasure mark under erasures/; compaction ignores it"
+                    );
+                }
+                mark
+            })
+            .collect())
     }
 
     /// Deletes the folded file again: every row of it is still in the inputs. (An erasure may

@@ -15,13 +15,18 @@
 //! reads the files it had not seen, until a pass finds neither. A compacted file written from a
 //! read made before this erasure's rewrite is then either listed by the next pass, or withdrawn
 //! by the compaction itself, which checks its inputs' versions before deleting them
-//! (`compaction.rs` and docs/export.md walk through the interleavings).
+//! (`compaction.rs` and docs/export.md walk through the interleavings). One such file can still
+//! outlive both: when the compaction dies between its write and that check. So an erasure first
+//! leaves a durable mark of the call (`callscope_export::ErasureMark`), before any rewrite, and
+//! every compaction drops the rows a mark of its day covers: the next one folds that file
+//! without the call. A re-analysis's removal of the earlier rows leaves no mark: in any fold the
+//! later row wins anyway.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use callscope_core::domain::{CallId, Day, TenantId, Timestamp};
-use callscope_export::{partition_prefix, without_rows, Rewrite};
+use callscope_export::{partition_prefix, without_rows, ErasureMark, Rewrite};
 
 use crate::ports::{ExportFiles, OutboundError, Swapped};
 
@@ -42,7 +47,17 @@ enum Found {
     Gone,
 }
 
-/// A PROCESSED call the stream shows erased.
+/// Why a call's rows leave the export.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Removal {
+    /// The call was erased: its rows must never come back, so a mark is left first.
+    Erased,
+    /// A re-analysis replaced the analysis: any fold keeps the later row over these, so they
+    /// need no mark.
+    Superseded,
+}
+
+/// A PROCESSED call the stream shows erased (or an analysis of it replaced).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ErasedCall {
     pub tenant: TenantId,
@@ -51,6 +66,17 @@ pub struct ErasedCall {
     pub day: Day,
     /// Its last analysis (the old image's `processed_at`): rows analysed up to then are its.
     pub analysed_until: Timestamp,
+    pub removal: Removal,
+}
+
+impl ErasedCall {
+    /// The mark an erasure leaves (none for a superseded analysis).
+    fn mark(&self) -> Option<ErasureMark> {
+        (self.removal == Removal::Erased).then(|| ErasureMark {
+            call_id: self.call_id.as_str().to_owned(),
+            analysed_until: self.analysed_until.time(),
+        })
+    }
 }
 
 /// What an erasure batch did: `retry_from` is the first erased call (by index) to retry.
@@ -59,6 +85,8 @@ pub struct ErasureReport {
     pub rows_removed: usize,
     pub files_rewritten: usize,
     pub files_deleted: usize,
+    /// Erasure marks written (one per erased call, again on a retry).
+    pub marks: usize,
     /// Files in a partition that are not the export's Parquet (left, and logged at ERROR).
     pub unreadable: Vec<String>,
     pub retry_from: Option<usize>,
@@ -87,7 +115,11 @@ impl ExportErasure {
         for ((tenant, day), calls) in partitions {
             let prefix = format!("{}/", partition_prefix(tenant, day));
             let erased: Vec<&ErasedCall> = calls.iter().map(|(_, c)| *c).collect();
-            if let Err(error) = self.erase_in(&prefix, &erased, &mut report).await {
+            let done = match self.mark(tenant, day, &erased, &mut report).await {
+                Ok(()) => self.erase_in(&prefix, &erased, &mut report).await,
+                Err(error) => Err(error),
+            };
+            if let Err(error) = done {
                 tracing::warn!(%error, %prefix, "erased calls' rows not yet out of the export; will retry");
                 let first = calls.iter().map(|(i, _)| *i).min().unwrap_or(0);
                 report.retry_from = Some(report.retry_from.map_or(first, |r| r.min(first)));
@@ -102,6 +134,23 @@ impl ExportErasure {
             );
         }
         report
+    }
+
+    /// The marks of the erased calls, before any of their rows is taken out: a compaction that
+    /// read them before the rewrite and dies after writing its file leaves them to the next
+    /// compaction, which must know they are erased. Retried with the record if one fails.
+    async fn mark(
+        &self,
+        tenant: &TenantId,
+        day: Day,
+        calls: &[&ErasedCall],
+        report: &mut ErasureReport,
+    ) -> Result<(), OutboundError> {
+        for mark in calls.iter().filter_map(|c| c.mark()) {
+            self.files.mark(&mark.key(tenant, day)).await?;
+            report.marks += 1;
+        }
+        Ok(())
     }
 
     async fn erase_in(

@@ -1,7 +1,9 @@
 //! The export bucket's files as erasure and compaction rewrite them: listed under a partition,
 //! read with the version they are, and replaced or deleted only while still that version, so two
 //! rewrites of one file at once (two erasures on different stream shards, or an erasure and a
-//! compaction) cannot undo each other.
+//! compaction) cannot undo each other. And the erasure marks (`callscope_export::ErasureMark`):
+//! written before an erasure's rewrites, listed by compaction, so a file folded from a read made
+//! before the erasure cannot keep the erased rows.
 
 use async_trait::async_trait;
 
@@ -44,6 +46,10 @@ pub trait ExportFiles: ExportStore + Send + Sync + std::fmt::Debug {
     /// The file's current version (S3's ETag, by `HeadObject`), or `None` when it is gone:
     /// what compaction checks its inputs against before deleting them.
     async fn version(&self, key: &str) -> Result<Option<String>, OutboundError>;
+
+    /// Writes the empty object `key` (an erasure mark: its key is all it says), overwriting
+    /// one already there.
+    async fn mark(&self, key: &str) -> Result<(), OutboundError>;
 
     /// Replaces the file at `key` with `bytes` (`None`: deletes it), only if it is still the
     /// version `etag`. Deleting a file that is already gone is `Done`.

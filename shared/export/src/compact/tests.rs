@@ -119,11 +119,30 @@ fn files_without_rows_fold_to_nothing_and_foreign_files_are_errors() {
         Folded {
             rows_in: 0,
             rows_out: 0,
+            erased: 0,
             bytes: None
         }
     );
     let t = template();
     assert!(fold(vec![file(&t, &[(1, 0, 1)]), b"not parquet".to_vec()]).is_err());
+}
+
+#[test]
+fn erased_rows_are_left_out_before_each_calls_latest_is_chosen() {
+    let t = template();
+    let base: DateTime<Utc> = AT.parse().unwrap();
+    let first = file(&t, &[(1, 0, 10), (2, 0, 20)]);
+    // Call 1 erased as analysed at 09:00, then sent again and analysed at 09:03.
+    let again = file(&t, &[(1, 3, 13), (2, 0, 21)]);
+    let erased = |id: &str, at: DateTime<Utc>| id == "call-1" && at <= base;
+    let folded = fold_without(vec![first.clone(), again], erased).unwrap();
+    assert_eq!((folded.rows_in, folded.rows_out, folded.erased), (4, 2, 1));
+    assert_eq!(
+        rows_of(&folded.bytes.unwrap()),
+        [("call-1".to_owned(), 3, 13), ("call-2".to_owned(), 0, 20)]
+    );
+    let only = fold_without(vec![file(&t, &[(1, 0, 10)])], erased).unwrap();
+    assert_eq!((only.rows_out, only.erased, only.bytes), (0, 1, None));
 }
 
 fn files_strategy() -> impl Strategy<Value = Vec<Vec<Spec>>> {

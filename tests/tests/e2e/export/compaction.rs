@@ -2,18 +2,18 @@
 //! batch written again under a new name, a file still holding a re-analysed call's earlier row —
 //! fold into one file through the S3 adapter, and DuckDB reads back one row per call equal to
 //! the stored analyses; an erasure landing between compaction's read and its write leaves the
-//! erased call in no file.
+//! erased call in no file, and so does one landing there when the compaction then dies right
+//! after its write (the erasure's mark makes the next compaction drop the row).
 
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
-use async_trait::async_trait;
-use callscope_app::outbound::{Compacted, ErasedCall, ExportCompaction, ExportErasure};
-use callscope_app::ports::{ExportFile, ExportFiles, ExportStore, Listed, OutboundError, Swapped};
+use callscope_app::memory::{ExportCall, HookedExport};
+use callscope_app::outbound::{Compacted, ErasedCall, ExportCompaction, ExportErasure, Removal};
+use callscope_app::ports::{ExportFiles, ExportStore, OutboundError};
 use callscope_cloud::aws::load_sdk_config;
 use callscope_cloud::outbound::S3Export;
 use callscope_core::domain::{CallId, Day, TenantId, Timestamp};
-use callscope_export::{partition_prefix, without_rows, Rewrite};
+use callscope_export::{erasure_prefix, partition_prefix, without_rows, ErasureMark, Rewrite};
 use callscope_samples::generate_call_document;
 use callscope_tests::{TestCloud, TENANT};
 use serde_json::{json, Value};
@@ -30,52 +30,33 @@ fn day() -> Day {
     Day::parse("day", DAY).expect("day")
 }
 
-/// The S3 export, with one erasure of `victim` run on it just before compaction writes its
-/// folded file (after it read its inputs).
-#[derive(Debug)]
-struct ErasedBeforeWrite {
-    inner: Arc<S3Export>,
-    victim: CallId,
-    raced: AtomicBool,
+/// Compaction's write of its folded file.
+fn folded_write(call: &ExportCall<'_>) -> bool {
+    matches!(call, ExportCall::Put(key) if key.contains("compacted-"))
 }
 
-#[async_trait]
-impl ExportStore for ErasedBeforeWrite {
-    async fn put(&self, key: &str, bytes: Vec<u8>) -> Result<(), OutboundError> {
-        if !self.raced.swap(true, Ordering::SeqCst) {
-            let erased = ErasedCall {
-                tenant: tenant(),
-                call_id: self.victim.clone(),
-                day: day(),
-                analysed_until: Timestamp::new(chrono::Utc::now()),
-            };
-            let report = ExportErasure::new(self.inner.clone())
-                .erase(&[erased])
-                .await;
-            assert_eq!((report.rows_removed, report.retry_from), (1, None));
-        }
-        self.inner.put(key, bytes).await
-    }
+async fn s3_export(cloud: &TestCloud) -> Arc<S3Export> {
+    Arc::new(S3Export::new(
+        aws_sdk_s3::Client::new(&load_sdk_config().await),
+        cloud.provisioned.buckets["ExportBucket"].clone(),
+    ))
 }
 
-#[async_trait]
-impl ExportFiles for ErasedBeforeWrite {
-    async fn list(&self, prefix: &str) -> Result<Vec<Listed>, OutboundError> {
-        self.inner.list(prefix).await
-    }
-    async fn read(&self, key: &str) -> Result<Option<ExportFile>, OutboundError> {
-        self.inner.read(key).await
-    }
-    async fn version(&self, key: &str) -> Result<Option<String>, OutboundError> {
-        self.inner.version(key).await
-    }
-    async fn swap(
-        &self,
-        key: &str,
-        etag: &str,
-        bytes: Option<Vec<u8>>,
-    ) -> Result<Swapped, OutboundError> {
-        self.inner.swap(key, etag, bytes).await
+/// `ids` through the pipeline and the outbound function, two calls a batch: a file each.
+async fn export_in_batches(cloud: &TestCloud, ids: &[String]) {
+    for pair in ids.chunks(2) {
+        let docs: Vec<Value> = pair
+            .iter()
+            .enumerate()
+            .map(|(i, id)| {
+                let mut doc = generate_call_document(2, 300 + i as u64, id);
+                doc["start_time"] = json!(format!("{DAY}T10:0{i}:00Z"));
+                doc
+            })
+            .collect();
+        cloud.post_bulk_until_accepted(&docs).await;
+        cloud.drain().await;
+        cloud.drain_streams().await;
     }
 }
 
@@ -93,27 +74,11 @@ async fn rows(cloud: &TestCloud) -> Vec<Value> {
 #[tokio::test]
 async fn a_days_small_files_fold_into_one_with_the_stored_analyses_and_a_racing_erasure_wins() {
     let cloud = TestCloud::start().await;
-    let export = Arc::new(S3Export::new(
-        aws_sdk_s3::Client::new(&load_sdk_config().await),
-        cloud.provisioned.buckets["ExportBucket"].clone(),
-    ));
+    let export = s3_export(&cloud).await;
     let prefix = format!("{}/", partition_prefix(&tenant(), day()));
     // Three outbound batches of one day: three files.
     let ids: Vec<String> = (0..6).map(|i| format!("cp-{i}")).collect();
-    for pair in ids.chunks(2) {
-        let docs: Vec<Value> = pair
-            .iter()
-            .enumerate()
-            .map(|(i, id)| {
-                let mut doc = generate_call_document(2, 300 + i as u64, id);
-                doc["start_time"] = json!(format!("{DAY}T10:0{i}:00Z"));
-                doc
-            })
-            .collect();
-        cloud.post_bulk_until_accepted(&docs).await;
-        cloud.drain().await;
-        cloud.drain_streams().await;
-    }
+    export_in_batches(&cloud, &ids).await;
     let batches: Vec<String> = export
         .list(&prefix)
         .await
@@ -164,15 +129,27 @@ async fn a_days_small_files_fold_into_one_with_the_stored_analyses_and_a_racing_
         .send_to_ingest("DELETE", "/api/v1/calls/cp-5", Some(TENANT))
         .await;
     assert_eq!(reply.status, 204, "{}", reply.body);
-    let racing = Arc::new(ErasedBeforeWrite {
-        inner: export.clone(),
-        victim: CallId::parse("call_id", "cp-5").expect("id"),
-        raced: AtomicBool::new(false),
-    });
-    let done = ExportCompaction::new(racing, 3)
+    let erase = {
+        let export = export.clone();
+        move || async move {
+            let erased = ErasedCall {
+                tenant: tenant(),
+                call_id: CallId::parse("call_id", "cp-5").expect("id"),
+                day: day(),
+                analysed_until: Timestamp::new(chrono::Utc::now()),
+                removal: Removal::Erased,
+            };
+            let report = ExportErasure::new(export).erase(&[erased]).await;
+            assert_eq!((report.rows_removed, report.retry_from), (1, None));
+            Ok(())
+        }
+    };
+    let (racing, raced) = HookedExport::once(export.clone(), folded_write, erase);
+    let done = ExportCompaction::new(Arc::new(racing), 3)
         .compact(&tenant(), day(), "e2e", false)
         .await
         .expect("compaction");
+    assert!(raced.fired());
     assert!(
         matches!(done, Compacted::Done { rows_out: 5, ref kept, .. } if kept.is_empty()),
         "withdrawn once, then folded without cp-5: {done:?}"
@@ -203,4 +180,85 @@ async fn a_days_small_files_fold_into_one_with_the_stored_analyses_and_a_racing_
     cloud.drain_streams().await;
     assert_eq!(rows(&cloud).await, after);
     cloud.cleanup().await;
+}
+
+#[tokio::test]
+async fn a_compaction_that_died_after_its_write_cannot_keep_a_call_erased_meanwhile() {
+    let cloud = Arc::new(TestCloud::start().await);
+    let export = s3_export(&cloud).await;
+    let prefix = format!("{}/", partition_prefix(&tenant(), day()));
+    // Two outbound batches of one day: two files.
+    let ids: Vec<String> = (0..4).map(|i| format!("cd-{i}")).collect();
+    export_in_batches(&cloud, &ids).await;
+    assert_eq!(export.list(&prefix).await.expect("list").len(), 2);
+
+    // cd-3 erased; the outbound function takes it out of the export (its stream record) after
+    // compaction read the files and before it writes the folded file; then the compaction dies
+    // before checking its inputs (its first HeadObject fails: it stops where a crash would).
+    let reply = cloud
+        .send_to_ingest("DELETE", "/api/v1/calls/cd-3", Some(TENANT))
+        .await;
+    assert_eq!(reply.status, 204, "{}", reply.body);
+    let outbound_erasure = {
+        let cloud = cloud.clone();
+        move || async move {
+            cloud.drain_streams().await;
+            Ok(())
+        }
+    };
+    let (erasing, erased) = HookedExport::once(export.clone(), folded_write, outbound_erasure);
+    let (dying, died) = HookedExport::once(
+        Arc::new(erasing),
+        |call| matches!(call, ExportCall::Version(_)),
+        || async {
+            Err(OutboundError {
+                operation: "HeadObject".into(),
+                detail: "the function died".into(),
+            })
+        },
+    );
+    let result = ExportCompaction::new(Arc::new(dying), 1)
+        .compact(&tenant(), day(), "died", false)
+        .await;
+    assert!(
+        result.is_err() && erased.fired() && died.fired(),
+        "{result:?}"
+    );
+    // The window: cd-3 is back, in the dead compaction's file (the rest of it twice).
+    let ids_of = |rows: &[Value]| -> Vec<String> {
+        rows.iter()
+            .filter_map(|r| r["call_id"].as_str().map(str::to_owned))
+            .collect()
+    };
+    let after_crash = ids_of(&rows(&cloud).await);
+    assert!(after_crash.iter().any(|id| id == "cd-3"), "{after_crash:?}");
+    let marks = export
+        .list(&format!("{}/", erasure_prefix(&tenant(), day())))
+        .await
+        .expect("list");
+    let mark = marks
+        .iter()
+        .find_map(|m| ErasureMark::parse(&m.key))
+        .expect("the erasure's mark");
+    assert_eq!((marks.len(), mark.call_id.as_str()), (1, "cd-3"));
+
+    // The next compaction of the day (the retried batch's, or `callscope export compact`).
+    let done = ExportCompaction::new(export.clone(), 1)
+        .compact(&tenant(), day(), "next", false)
+        .await
+        .expect("compaction");
+    assert!(
+        matches!(done, Compacted::Done { erased: 1, ref kept, .. } if kept.is_empty()),
+        "{done:?}"
+    );
+    assert_eq!(export.list(&prefix).await.expect("list").len(), 1);
+    assert_eq!(
+        ids_of(&rows(&cloud).await),
+        ["cd-0", "cd-1", "cd-2"],
+        "each call once, cd-3 in no file"
+    );
+    // The hooks that held the cloud went with the dead compaction.
+    if let Ok(cloud) = Arc::try_unwrap(cloud) {
+        cloud.cleanup().await;
+    }
 }

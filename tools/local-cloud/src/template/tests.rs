@@ -72,6 +72,41 @@ fn glue_table_columns_are_the_export_schema() {
 }
 
 #[test]
+fn erasure_marks_sit_outside_the_glue_table_and_expire_after_mark_days() {
+    let t = project_template(BTreeMap::new());
+    let resources = &t.document["Resources"];
+    let location = format!(
+        "{:?}",
+        resources["ExportCallsTable"]["Properties"]["TableInput"]["StorageDescriptor"]["Location"]
+    );
+    assert!(
+        location.contains(&format!("/{}/", callscope_export::CALLS_PREFIX)),
+        "{location}"
+    );
+    assert_ne!(
+        callscope_export::ERASURES_PREFIX,
+        callscope_export::CALLS_PREFIX
+    );
+    let rules = resources["ExportBucket"]["Properties"]["LifecycleConfiguration"]["Rules"]
+        .as_sequence()
+        .expect("the export bucket's lifecycle rules");
+    let marks = rules
+        .iter()
+        .find(|r| r["Prefix"].as_str() == Some(&format!("{}/", callscope_export::ERASURES_PREFIX)))
+        .expect("a rule for the erasure marks");
+    assert_eq!(
+        marks["ExpirationInDays"].as_u64(),
+        Some(u64::from(callscope_export::MARK_DAYS))
+    );
+    // The outbound function may write and list them.
+    let policy = format!("{:?}", resources["OutboundRole"]["Properties"]["Policies"]);
+    assert!(
+        policy.contains("/erasures/*") && policy.contains("erasures/*"),
+        "{policy}"
+    );
+}
+
+#[test]
 fn parameter_overrides_replace_defaults() {
     let t = project_template(BTreeMap::from([(
         "MaxReceiveCount".to_owned(),

@@ -1,24 +1,24 @@
 //! Compaction on in-memory ports: files written by the outbound use case (a batch retried under
 //! a new name, a re-analysed call), folded into one; and erasures landing at each step of a
-//! compaction, after which the erased call is in no file.
+//! compaction, after which the erased call is in no file — also when the compaction dies right
+//! after writing its folded file.
 
 use std::collections::BTreeSet;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Mutex;
 
-use async_trait::async_trait;
 use callscope_core::domain::Timestamp;
 use callscope_core::redaction::RedactionCounts;
-use callscope_export::without_rows;
+use callscope_export::{fold, without_rows};
 
 use super::*;
-use crate::memory::{MemoryBus, MemoryCalls, MemoryExport};
-use crate::outbound::{ErasedCall, ExportErasure, Outbound, Processed};
-use crate::ports::{CallRepository, ExportStore, Listed, ReceivedCall};
+use crate::memory::{ExportCall, HookedExport, MemoryBus, MemoryCalls, MemoryExport};
+use crate::outbound::{ErasedCall, ExportErasure, Outbound, Processed, Removal};
+use crate::ports::{CallRepository, ExportStore, ReceivedCall};
 use crate::test_support::{analyse, call, call_id, correlation, tenant};
 
 const AT: &str = "2026-11-02T10:00:00Z";
 const LATER: &str = "2026-11-02T11:00:00Z";
+const NOON: &str = "2026-11-02T12:00:00Z";
 
 fn day() -> Day {
     Day::parse("day", "2026-11-02").unwrap()
@@ -65,10 +65,43 @@ async fn exported() -> Arc<MemoryExport> {
     export
 }
 
+/// One more outbound batch, `name`, exporting call `id` analysed at `at`.
+async fn export_batch(export: &Arc<MemoryExport>, name: &str, id: &str, at: &str) {
+    let calls = Arc::new(MemoryCalls::default());
+    let acme = tenant("acme");
+    let received = ReceivedCall {
+        tenant: acme.clone(),
+        call: call(id, "sam"),
+        content_hash: format!("hash-{id}-{at}"),
+        redactions: RedactionCounts::default(),
+        correlation_id: correlation(id),
+        received_at: Timestamp::parse("at", at).unwrap(),
+        source: None,
+    };
+    calls.put_received(&received).await.unwrap();
+    analyse(&calls, &acme, id, at, true).await;
+    let outbound = Outbound::new(
+        calls,
+        Arc::new(MemoryBus::default()),
+        export.clone(),
+        BTreeSet::new(),
+    );
+    let sent = Processed {
+        tenant: acme,
+        call_id: call_id(id),
+        analysed_at: Timestamp::parse("at", at).unwrap(),
+    };
+    assert_eq!(outbound.handle(&[sent], name).await.retry_from, None);
+}
+
 /// Every row of the export as (file, call, analysed at), by file.
 fn rows(export: &MemoryExport) -> Vec<(String, String, String)> {
     let mut all = Vec::new();
     for (key, bytes) in export.objects() {
+        // Erasure marks are no files of the export.
+        if !key.ends_with(".parquet") {
+            continue;
+        }
         let found = Mutex::new(Vec::new());
         without_rows(bytes, |id, at| {
             found.lock().unwrap().push((id.to_owned(), at.to_rfc3339()));
@@ -107,7 +140,17 @@ fn erased(id: &str, until: &str) -> ErasedCall {
         call_id: call_id(id),
         day: day(),
         analysed_until: Timestamp::parse("at", until).unwrap(),
+        removal: Removal::Erased,
     }
+}
+
+/// The export's files (not its erasure marks).
+fn files(export: &MemoryExport) -> Vec<String> {
+    export
+        .objects()
+        .into_keys()
+        .filter(|k| k.ends_with(".parquet"))
+        .collect()
 }
 
 #[tokio::test]
@@ -123,6 +166,7 @@ async fn a_partition_past_the_threshold_becomes_one_file_with_each_calls_latest_
         inputs: 4,
         rows_in: 5,
         rows_out: 3,
+        erased: 0,
         file: Some(file),
         kept,
     } = done
@@ -130,7 +174,7 @@ async fn a_partition_past_the_threshold_becomes_one_file_with_each_calls_latest_
         panic!("expected four files folded into one: {done:?}");
     };
     assert!(kept.is_empty());
-    assert_eq!(export.objects().keys().collect::<Vec<_>>(), [&file]);
+    assert_eq!(files(&export), [file]);
     assert_eq!(
         calls_in(&export),
         [
@@ -169,72 +213,43 @@ enum Moment {
     BeforeDelete,
 }
 
-/// The export as compaction sees it, with one erasure run on the real files at `moment`.
-#[derive(Debug)]
-struct Racing {
-    inner: Arc<MemoryExport>,
-    moment: Moment,
-    raced: AtomicBool,
-}
-
-impl Racing {
-    async fn maybe_erase(&self, now: Moment) {
-        if now == self.moment && !self.raced.swap(true, Ordering::SeqCst) {
-            let report = ExportErasure::new(self.inner.clone())
-                .erase(&[erased("c-1", AT)])
-                .await;
-            assert_eq!(report.retry_from, None);
-        }
+/// An erasure of c-1 (analysed at 10:00) run on the real files, as a hook's work.
+fn erase_c1(
+    export: &Arc<MemoryExport>,
+) -> impl std::future::Future<Output = Result<(), OutboundError>> {
+    let export = export.clone();
+    async move {
+        let report = ExportErasure::new(export).erase(&[erased("c-1", AT)]).await;
+        assert_eq!(report.retry_from, None);
+        Ok(())
     }
 }
 
-#[async_trait]
-impl ExportStore for Racing {
-    async fn put(&self, key: &str, bytes: Vec<u8>) -> Result<(), OutboundError> {
-        self.maybe_erase(Moment::BeforeWrite).await;
-        self.inner.put(key, bytes).await
-    }
+/// Compaction's write of its folded file (step 2).
+fn folded_write(call: &ExportCall<'_>) -> bool {
+    matches!(call, ExportCall::Put(key) if key.contains("compacted-"))
 }
 
-#[async_trait]
-impl ExportFiles for Racing {
-    async fn list(&self, prefix: &str) -> Result<Vec<Listed>, OutboundError> {
-        self.inner.list(prefix).await
-    }
-
-    async fn read(&self, key: &str) -> Result<Option<ExportFile>, OutboundError> {
-        self.inner.read(key).await
-    }
-
-    async fn version(&self, key: &str) -> Result<Option<String>, OutboundError> {
-        self.inner.version(key).await
-    }
-
-    async fn swap(
-        &self,
-        key: &str,
-        etag: &str,
-        bytes: Option<Vec<u8>>,
-    ) -> Result<Swapped, OutboundError> {
-        if bytes.is_none() && !key.contains("compacted-") {
-            self.maybe_erase(Moment::BeforeDelete).await;
-        }
-        self.inner.swap(key, etag, bytes).await
-    }
+/// Compaction's first delete of an input (step 4).
+fn input_delete(call: &ExportCall<'_>) -> bool {
+    matches!(call, ExportCall::Swap { key, delete: true } if !key.contains("compacted-"))
 }
 
 async fn raced_at(moment: Moment) -> (Arc<MemoryExport>, Compacted) {
     let export = exported().await;
-    let racing = Arc::new(Racing {
-        inner: export.clone(),
-        moment,
-        raced: AtomicBool::new(false),
+    let at = match moment {
+        Moment::BeforeWrite => folded_write,
+        Moment::BeforeDelete => input_delete,
+    };
+    let (racing, erasure) = HookedExport::once(export.clone(), at, {
+        let export = export.clone();
+        move || erase_c1(&export)
     });
-    let done = ExportCompaction::new(racing.clone(), 1)
+    let done = ExportCompaction::new(Arc::new(racing), 1)
         .compact(&tenant("acme"), day(), "run", false)
         .await
         .unwrap();
-    assert!(racing.raced.load(Ordering::SeqCst), "the erasure ran");
+    assert!(erasure.fired(), "the erasure ran");
     (export, done)
 }
 
@@ -276,60 +291,50 @@ async fn an_erasure_between_compactions_check_and_its_deletes_still_takes_the_ca
     );
 }
 
-/// The export as an erasure sees it, with a whole compaction run on the real files between its
-/// listing and its first read.
-#[derive(Debug)]
-struct CompactedUnder {
-    inner: Arc<MemoryExport>,
-    raced: AtomicBool,
-}
-
-#[async_trait]
-impl ExportStore for CompactedUnder {
-    async fn put(&self, key: &str, bytes: Vec<u8>) -> Result<(), OutboundError> {
-        self.inner.put(key, bytes).await
-    }
-}
-
-#[async_trait]
-impl ExportFiles for CompactedUnder {
-    async fn list(&self, prefix: &str) -> Result<Vec<Listed>, OutboundError> {
-        self.inner.list(prefix).await
-    }
-
-    async fn read(&self, key: &str) -> Result<Option<ExportFile>, OutboundError> {
-        if !self.raced.swap(true, Ordering::SeqCst) {
-            let done = ExportCompaction::new(self.inner.clone(), 1)
-                .compact(&tenant("acme"), day(), "under", false)
-                .await
-                .unwrap();
-            assert!(matches!(done, Compacted::Done { .. }), "{done:?}");
-        }
-        self.inner.read(key).await
-    }
-
-    async fn version(&self, key: &str) -> Result<Option<String>, OutboundError> {
-        self.inner.version(key).await
-    }
-
-    async fn swap(
-        &self,
-        key: &str,
-        etag: &str,
-        bytes: Option<Vec<u8>>,
-    ) -> Result<Swapped, OutboundError> {
-        self.inner.swap(key, etag, bytes).await
-    }
-}
-
 #[tokio::test]
 async fn an_erasure_whose_files_were_compacted_under_it_lists_again_and_finds_the_row() {
+    use futures::channel::oneshot;
     let export = exported().await;
-    let under = Arc::new(CompactedUnder {
-        inner: export.clone(),
-        raced: AtomicBool::new(false),
-    });
-    let report = ExportErasure::new(under).erase(&[erased("c-1", AT)]).await;
+    // A compaction reads its inputs before the erasure writes its mark (so its fold keeps c-1),
+    // and commits (writes, checks, deletes) between the erasure's listing and its first read.
+    let (read, erasure_may_start) = oneshot::channel::<()>();
+    let (listed, compaction_may_write) = oneshot::channel::<()>();
+    let (committed, erasure_may_read) = oneshot::channel::<()>();
+    let (compacting, paused) =
+        HookedExport::once(export.clone(), folded_write, move || async move {
+            let _ = read.send(());
+            let _ = compaction_may_write.await;
+            Ok(())
+        });
+    let (erasing, waited) = HookedExport::once(
+        export.clone(),
+        |call| matches!(call, ExportCall::Read(_)),
+        move || async move {
+            let _ = listed.send(());
+            let _ = erasure_may_read.await;
+            Ok(())
+        },
+    );
+    let compaction = async {
+        let done = ExportCompaction::new(Arc::new(compacting), 1)
+            .compact(&tenant("acme"), day(), "under", false)
+            .await
+            .unwrap();
+        let _ = committed.send(());
+        done
+    };
+    let erasure = async {
+        let _ = erasure_may_start.await;
+        ExportErasure::new(Arc::new(erasing))
+            .erase(&[erased("c-1", AT)])
+            .await
+    };
+    let (done, report) = futures::join!(compaction, erasure);
+    assert!(paused.fired() && waited.fired());
+    assert!(
+        matches!(done, Compacted::Done { erased: 0, ref kept, .. } if kept.is_empty()),
+        "{done:?}"
+    );
     assert_eq!(report.retry_from, None);
     assert_eq!(report.rows_removed, 1, "taken out of the folded file");
     assert_eq!(
@@ -356,11 +361,97 @@ async fn a_compaction_that_died_before_its_deletes_is_healed_by_the_next() {
         .compact(&tenant("acme"), day(), "next", false)
         .await
         .unwrap();
-    assert_eq!(export.objects().len(), 1);
+    assert_eq!(files(&export).len(), 1);
     assert_eq!(
         calls_in(&export),
         [
             ("c-1".into(), at(AT)),
+            ("c-2".into(), at(LATER)),
+            ("c-3".into(), at(AT))
+        ]
+    );
+}
+
+/// The crash erasure marks are for: an erasure of c-1 runs whole between compaction's read of
+/// its inputs and its write of the folded file, and the process dies right after that write,
+/// before it checks its inputs (the check fails here: the compaction stops where a crash would,
+/// with the folded file written and nothing withdrawn or deleted).
+async fn died_after_its_write_with_c1_erased_meanwhile(export: &Arc<MemoryExport>) {
+    let (erasing, erasure) = HookedExport::once(export.clone(), folded_write, {
+        let export = export.clone();
+        move || erase_c1(&export)
+    });
+    let (dying, died) = HookedExport::once(
+        Arc::new(erasing),
+        |call| matches!(call, ExportCall::Version(_)),
+        || async {
+            Err(OutboundError {
+                operation: "HeadObject".into(),
+                detail: "the function died".into(),
+            })
+        },
+    );
+    let result = ExportCompaction::new(Arc::new(dying), 1)
+        .compact(&tenant("acme"), day(), "died", false)
+        .await;
+    assert!(
+        result.is_err() && erasure.fired() && died.fired(),
+        "{result:?}"
+    );
+    // What the crash leaves: the folded file holds c-1's row (read before the erasure), beside
+    // its inputs, the erasure done everywhere else.
+    let c1: Vec<String> = rows(export)
+        .into_iter()
+        .filter(|(_, id, _)| id == "c-1")
+        .map(|(file, ..)| file)
+        .collect();
+    assert!(
+        c1.len() == 1 && c1[0].starts_with("compacted-"),
+        "{:?}",
+        rows(export)
+    );
+}
+
+#[tokio::test]
+async fn a_compaction_that_died_after_writing_a_file_an_erasure_missed_cannot_keep_the_erased_row()
+{
+    let export = exported().await;
+    died_after_its_write_with_c1_erased_meanwhile(&export).await;
+    // The next compaction of the day folds the dead one's file with its inputs: c-1's mark
+    // drops the row.
+    let done = ExportCompaction::new(export.clone(), 1)
+        .compact(&tenant("acme"), day(), "next", false)
+        .await
+        .unwrap();
+    assert!(
+        matches!(done, Compacted::Done { erased: 1, ref kept, .. } if kept.is_empty()),
+        "{done:?}"
+    );
+    assert_eq!(files(&export).len(), 1);
+    assert_eq!(
+        calls_in(&export),
+        [("c-2".into(), at(LATER)), ("c-3".into(), at(AT))]
+    );
+}
+
+#[tokio::test]
+async fn a_call_sent_again_under_an_erased_id_keeps_its_newer_row() {
+    let export = exported().await;
+    died_after_its_write_with_c1_erased_meanwhile(&export).await;
+    // c-1 sent again under the same id and analysed at noon: a new call, after the mark.
+    export_batch(&export, "b4", "c-1", NOON).await;
+    let done = ExportCompaction::new(export.clone(), 1)
+        .compact(&tenant("acme"), day(), "next", false)
+        .await
+        .unwrap();
+    assert!(
+        matches!(done, Compacted::Done { erased: 1, .. }),
+        "{done:?}"
+    );
+    assert_eq!(
+        calls_in(&export),
+        [
+            ("c-1".into(), at(NOON)),
             ("c-2".into(), at(LATER)),
             ("c-3".into(), at(AT))
         ]

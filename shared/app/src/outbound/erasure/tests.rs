@@ -2,16 +2,15 @@
 //! rewritten without erased calls' rows.
 
 use std::collections::BTreeSet;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Mutex;
 
-use async_trait::async_trait;
 use callscope_core::domain::Timestamp;
 use callscope_core::redaction::RedactionCounts;
 
 use super::*;
-use crate::memory::{MemoryBus, MemoryCalls, MemoryExport};
+use crate::memory::{ExportCall, HookedExport, MemoryBus, MemoryCalls, MemoryExport};
 use crate::outbound::{Outbound, Processed};
-use crate::ports::{CallRepository, ExportFile, Listed, ReceivedCall};
+use crate::ports::{CallRepository, ReceivedCall};
 use crate::test_support::{analyse, call, call_id, correlation, tenant};
 
 const AT: &str = "2026-11-02T10:00:00Z";
@@ -60,6 +59,7 @@ fn erased(id: &str, analysed_until: &str) -> ErasedCall {
         call_id: call_id(id),
         day: Day::parse("day", "2026-11-02").unwrap(),
         analysed_until: Timestamp::parse("at", analysed_until).unwrap(),
+        removal: Removal::Erased,
     }
 }
 
@@ -68,6 +68,8 @@ fn rows(export: &MemoryExport) -> Vec<(String, Vec<String>)> {
     export
         .objects()
         .into_iter()
+        // Erasure marks are no files of the export.
+        .filter(|(key, _)| key.ends_with(".parquet"))
         .map(|(key, bytes)| {
             let ids = std::cell::RefCell::new(Vec::new());
             let _ = without_rows(bytes, |id, _| {
@@ -102,6 +104,7 @@ async fn erased_calls_leave_their_files_and_the_other_rows_stay() {
             rows_removed: 2,
             files_rewritten: 1,
             files_deleted: 1,
+            marks: 2,
             unreadable: vec![],
             retry_from: None,
         }
@@ -110,9 +113,15 @@ async fn erased_calls_leave_their_files_and_the_other_rows_stay() {
         rows(&export),
         [(format!("{DAY}first.parquet"), vec!["c-2".to_owned()])]
     );
-    // Delivered again: nothing more to do.
+    // Delivered again: nothing more to do but the marks, written again over themselves.
     let again = erasure.erase(&batch).await;
-    assert_eq!(again, ErasureReport::default());
+    assert_eq!(
+        again,
+        ErasureReport {
+            marks: 2,
+            ..ErasureReport::default()
+        }
+    );
 }
 
 #[tokio::test]
@@ -139,58 +148,26 @@ async fn an_export_that_cannot_be_reached_retries_from_the_first_erased_call() {
     assert_eq!(rows(&export)[0].1, ["c-1", "c-2"], "nothing half done");
 }
 
-/// An export whose file changes once between erasure's read and its rewrite, as when another
-/// erasure rewrites it at the same time.
-#[derive(Debug)]
-struct Racing {
-    inner: Arc<MemoryExport>,
-    raced: AtomicBool,
-}
-
-#[async_trait]
-impl crate::ports::ExportStore for Racing {
-    async fn put(&self, key: &str, bytes: Vec<u8>) -> Result<(), OutboundError> {
-        self.inner.put(key, bytes).await
-    }
-}
-
-#[async_trait]
-impl ExportFiles for Racing {
-    async fn list(&self, prefix: &str) -> Result<Vec<Listed>, OutboundError> {
-        self.inner.list(prefix).await
-    }
-
-    async fn read(&self, key: &str) -> Result<Option<ExportFile>, OutboundError> {
-        self.inner.read(key).await
-    }
-
-    async fn version(&self, key: &str) -> Result<Option<String>, OutboundError> {
-        self.inner.version(key).await
-    }
-
-    async fn swap(
-        &self,
-        key: &str,
-        etag: &str,
-        bytes: Option<Vec<u8>>,
-    ) -> Result<Swapped, OutboundError> {
-        if !self.raced.swap(true, Ordering::SeqCst) {
-            // The other erasure (of c-2) lands first.
-            let other = ExportErasure::new(self.inner.clone());
-            other.erase(&[erased("c-2", AT)]).await;
-        }
-        self.inner.swap(key, etag, bytes).await
-    }
-}
-
 #[tokio::test]
 async fn two_erasures_rewriting_one_file_at_once_both_take_effect() {
     let export = exported().await;
-    let racing = Arc::new(Racing {
-        inner: export.clone(),
-        raced: AtomicBool::new(false),
-    });
-    let report = ExportErasure::new(racing).erase(&[erased("c-1", AT)]).await;
+    // The other erasure (of c-2) lands between this one's read and its rewrite.
+    let other = {
+        let export = export.clone();
+        move || async move {
+            ExportErasure::new(export).erase(&[erased("c-2", AT)]).await;
+            Ok(())
+        }
+    };
+    let (racing, raced) = HookedExport::once(
+        export.clone(),
+        |call| matches!(call, ExportCall::Swap { .. }),
+        other,
+    );
+    let report = ExportErasure::new(Arc::new(racing))
+        .erase(&[erased("c-1", AT)])
+        .await;
+    assert!(raced.fired());
     assert_eq!(report.retry_from, None);
     assert_eq!(
         report.files_deleted, 1,
@@ -218,4 +195,41 @@ async fn a_file_that_is_not_the_exports_parquet_is_reported_and_left() {
     assert_eq!(report.unreadable, [format!("{DAY}stray.parquet")]);
     assert_eq!(report.rows_removed, 1);
     assert_eq!(report.retry_from, None);
+}
+
+#[tokio::test]
+async fn an_erasure_marks_its_call_before_any_rewrite_and_a_superseded_analysis_leaves_no_mark() {
+    let export = exported().await;
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let log = seen.clone();
+    let hooked = HookedExport::new(export.clone(), move |call| {
+        if matches!(call, ExportCall::Mark(_) | ExportCall::Swap { .. }) {
+            log.lock()
+                .unwrap()
+                .push(matches!(call, ExportCall::Mark(_)));
+        }
+        None
+    });
+    let superseded = ErasedCall {
+        removal: Removal::Superseded,
+        ..erased("c-3", AT)
+    };
+    let report = ExportErasure::new(Arc::new(hooked))
+        .erase(&[erased("c-1", AT), superseded])
+        .await;
+    assert_eq!((report.rows_removed, report.marks), (2, 1));
+    assert_eq!(
+        *seen.lock().unwrap(),
+        [true, false, false],
+        "the mark, then the rewrites"
+    );
+    let marks: Vec<String> = export
+        .objects()
+        .into_keys()
+        .filter(|k| !k.ends_with(".parquet"))
+        .collect();
+    assert_eq!(
+        marks,
+        ["erasures/tenant=acme/day=2026-11-02/c-1/2026-11-02T10:00:00.000000Z"]
+    );
 }
