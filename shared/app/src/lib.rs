@@ -17,6 +17,7 @@
 //! | process | `process` | [`process::ProcessCalls`]: analyse, store, emit `CallAnalysed` | `CallRepository`, `Publisher` (analytics queue), `Clock`, `DeadLetter` |
 //! | aggregate | `aggregate` | [`aggregate::AggregateRollups`]: markers + rollup additions, once per call | `RollupRepository`, `Clock`, `DeadLetter` |
 //! | lifecycle | `ingest` (DELETE, re-analyse) | [`lifecycle::CallLifecycle`]: erase a call everywhere; queue its re-analysis | `CallRepository`, `Publisher` (analytics and reanalyse queues), `RawObjects`, `Clock` |
+//! | erasure | `ingest` (POST/GET `/api/v1/erasures`), `erasures` (the erasure queue) | [`erasure::CustomerErasures`]: a customer's calls erased page by page through `CallLifecycle::erase`, each page recorded once | `ErasureRequests`, `CustomerCalls`, `Publisher` (erasure queue), the lifecycle's ports, `Clock`, `DeadLetter` |
 //! | sweep | `sweep` | [`sweep::Sweep`]: calls left RECEIVED, queued again | `CallRepository`, `Publisher` (process queue), `Clock` |
 //! | query | `query` | [`query::Queries`]: the read API's views, cache-aside | `CallQueries`, `RollupQueries`, `Cache` |
 //! | outbound | `outbound` (calls table stream) | [`outbound::Outbound`]: `CallAnalysed` and the tenant's `CallAlert`s on the EventBridge bus, the call's row in the Parquet export, once per analysis | `CallQueries`, `EventBus`, `ExportStore`, `SettingsStore` (through `SettingsCache`) |
@@ -32,6 +33,7 @@ pub mod aggregate;
 pub mod consumer;
 pub mod deadline;
 pub mod dropin;
+pub mod erasure;
 pub mod intake;
 pub mod invalidate;
 pub mod lifecycle;

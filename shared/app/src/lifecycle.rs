@@ -22,7 +22,10 @@ use callscope_core::domain::{CallId, CorrelationId, TenantId};
 use callscope_core::objects::SourceObject;
 use callscope_core::pipeline::{CallErased, ProcessCall};
 
-use crate::ports::{publish_each, CallRepository, CallStatus, Clock, Publisher, StoreError};
+use crate::ports::{
+    publish_each, CallRepository, CallStatus, Clock, OutgoingMessage, Publisher, SendReport,
+    StoreError,
+};
 
 /// Where a call's raw object (the file it was ingested from, and its sidecar) lives, to delete
 /// it with the call.
@@ -91,6 +94,22 @@ impl RawRetention {
     }
 }
 
+/// No queue: every message is reported not sent.
+#[derive(Debug, Clone, Copy)]
+struct NoQueue;
+
+#[async_trait]
+impl Publisher for NoQueue {
+    async fn publish(&self, messages: Vec<OutgoingMessage>) -> SendReport {
+        SendReport {
+            failed: messages
+                .into_iter()
+                .map(|m| (m.id, "this function has no such queue".to_owned()))
+                .collect(),
+        }
+    }
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum LifecycleError {
     #[error("call {0} not found")]
@@ -140,6 +159,23 @@ impl CallLifecycle {
             raw_objects,
             clock,
         }
+    }
+
+    /// A lifecycle that only erases (the erasures function): it has no reanalyse queue, and a
+    /// re-analysis asked of it is not sent.
+    pub fn eraser(
+        calls: Arc<dyn CallRepository>,
+        analytics_queue: Arc<dyn Publisher>,
+        raw_objects: Arc<dyn RawObjects>,
+        clock: Arc<dyn Clock>,
+    ) -> Self {
+        Self::new(
+            calls,
+            analytics_queue,
+            Arc::new(NoQueue),
+            raw_objects,
+            clock,
+        )
     }
 
     /// Erases the call everywhere (see the module's comment); `who` is the audit line's subject.

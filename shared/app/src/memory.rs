@@ -5,6 +5,7 @@
 
 mod cache;
 mod calls;
+mod erasures;
 mod hooked;
 mod objects;
 mod outbound;
@@ -20,6 +21,7 @@ use callscope_core::domain::Timestamp;
 
 pub use cache::MemoryCache;
 pub use calls::MemoryCalls;
+pub use erasures::MemoryErasures;
 pub use hooked::{ExportCall, HookRun, HookedExport, Once};
 pub use objects::MemoryObjects;
 pub use outbound::{MemoryBus, MemoryExport};

@@ -4,6 +4,7 @@
 mod cache;
 mod calls;
 mod clock;
+mod erasures;
 mod export_files;
 mod objects;
 mod outbound;
@@ -23,6 +24,9 @@ pub use calls::{
     StoreError, StoredCall,
 };
 pub use clock::{Clock, SystemClock};
+pub use erasures::{
+    CustomerCalls, CustomerCallsPage, ErasureRequest, ErasureRequests, ErasureStatus, PageEnd,
+};
 pub use export_files::{ExportFile, ExportFiles, Listed, Swapped};
 pub use objects::{ObjectError, ObjectStore, SignedPut, StoredObject, UploadSigner};
 pub use outbound::{BusEvent, EventBus, ExportStore, OutboundError};

@@ -508,3 +508,36 @@ impl CallQueries for MemoryCalls {
             }))
     }
 }
+
+#[async_trait]
+impl crate::ports::CustomerCalls for MemoryCalls {
+    /// The tenant's calls in id order (the cursor is the last id looked at); like DynamoDB's
+    /// Query with a Limit, a page that reached its limit has a cursor even when nothing follows.
+    async fn customer_page(
+        &self,
+        tenant: &TenantId,
+        customer: &callscope_core::domain::CustomerId,
+        cursor: Option<&str>,
+        limit: u32,
+    ) -> Result<crate::ports::CustomerCallsPage, StoreError> {
+        self.check_available("listing a customer's calls")?;
+        let records = lock(&self.records);
+        let looked_at: Vec<(&CallId, &Record)> = records
+            .iter()
+            .filter(|((t, id), _)| t == tenant && cursor.is_none_or(|c| id.as_str() > c))
+            .map(|((_, id), record)| (id, record))
+            .take(limit as usize)
+            .collect();
+        let next = (looked_at.len() == limit as usize)
+            .then(|| looked_at.last().map(|(id, _)| id.to_string()))
+            .flatten();
+        Ok(crate::ports::CustomerCallsPage {
+            calls: looked_at
+                .into_iter()
+                .filter(|(_, record)| record.stored.call.customer_id == *customer)
+                .map(|(id, _)| id.clone())
+                .collect(),
+            next,
+        })
+    }
+}

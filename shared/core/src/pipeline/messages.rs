@@ -89,6 +89,21 @@ pub struct CallErased {
     pub erased_at: Timestamp,
 }
 
+/// Body of an erasure-queue message: one page of a customer erasure request to expand. It
+/// names the request and where the page starts, nothing else: the customer id and the
+/// requester are read from the request item, so a message holds no personal data.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ErasurePage {
+    pub tenant: TenantId,
+    pub erasure_id: String,
+    /// 0 for the first page; one more per page.
+    pub page: u32,
+    /// Where the page starts in the tenant's listing (opaque to all but the store's adapter);
+    /// none for the first page.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cursor: Option<String>,
+}
+
 /// A change to the rollups, as the analytics queue carries it: a call counted (or counted
 /// again, re-analysed) or a call erased. Read by shape: an erasure has `erased_at`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
