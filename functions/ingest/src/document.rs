@@ -62,6 +62,11 @@ fn id_schema() -> Schema {
         .into()
 }
 
+/// A customer id as a call document and an erasure request take it.
+pub(crate) fn customer_id_schema() -> Schema {
+    id_schema()
+}
+
 fn optional_id_schema() -> Schema {
     id_one_of("1–128 of `A-Z a-z 0-9 . _ : -`, or a whole number up to 2^53 − 1; optional")
         .item(ObjectBuilder::new().schema_type(Type::Null))

@@ -11,6 +11,7 @@ use axum::response::{IntoResponse, Response};
 use axum::Extension;
 use axum::{Json, Router};
 use callscope_app::admit::{Admission, AdmitCalls, Admitted};
+use callscope_app::erasure::CustomerErasures;
 use callscope_app::lifecycle::{CallLifecycle, NoRawObjects, RawObjects};
 use callscope_app::ports::SystemClock;
 use callscope_app::rate_limit::{RateLimiter, TokenBucket};
@@ -36,9 +37,11 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 mod document;
+mod erasures;
 mod lifecycle;
 mod uploads;
 
+pub use erasures::ERASURES_ROUTE;
 pub use uploads::UPLOADS_ROUTE;
 
 pub const SINGLE_ROUTE: &str = "/api/v1/calls";
@@ -51,6 +54,8 @@ pub const BULK_LIMIT: usize = 1_000;
 pub struct Ingest {
     pub admit: AdmitCalls,
     pub lifecycle: CallLifecycle,
+    /// Customer erasures: requests stored and their first page queued; progress read.
+    pub erasures: CustomerErasures,
     pub auth: TenantAuth,
     /// Presigned uploads into the drop-in bucket (none: the route answers 503).
     pub uploads: Option<Uploads>,
@@ -62,9 +67,9 @@ impl FromRef<Ingest> for TenantAuth {
     }
 }
 
-/// The function as its composition root builds it: DynamoDB, the process, analytics and
-/// reanalyse queues, the drop-in bucket (uploads, and the raw objects erasure deletes), the
-/// clock.
+/// The function as its composition root builds it: DynamoDB, the process, analytics,
+/// reanalyse and erasure queues, the drop-in bucket (uploads, and the raw objects erasure
+/// deletes), the clock.
 pub fn router(config: &IngestConfig, clients: &AwsClients) -> Router {
     let admit = AdmitCalls::new(
         clients.calls(&config.calls_table),
@@ -76,6 +81,13 @@ pub fn router(config: &IngestConfig, clients: &AwsClients) -> Router {
         clients.queue(&config.analytics_queue_url),
         clients.queue(&config.reanalyse_queue_url),
         raw_objects(config, clients),
+        Arc::new(SystemClock),
+    );
+    let erasures = CustomerErasures::new(
+        clients.erasures(&config.calls_table),
+        clients.calls(&config.calls_table),
+        lifecycle.clone(),
+        clients.queue(&config.erasure_queue_url),
         Arc::new(SystemClock),
     );
     let auth = TenantAuth {
@@ -92,6 +104,7 @@ pub fn router(config: &IngestConfig, clients: &AwsClients) -> Router {
     let router = routes(Ingest {
         admit,
         lifecycle,
+        erasures,
         auth: auth.clone(),
         uploads,
     });
@@ -124,6 +137,8 @@ fn documented() -> (Router<Ingest>, utoipa::openapi::OpenApi) {
         .routes(routes!(uploads::create_upload))
         .routes(routes!(lifecycle::erase_call))
         .routes(routes!(lifecycle::reanalyse_call))
+        .routes(routes!(erasures::create_erasure))
+        .routes(routes!(erasures::get_erasure))
         .split_for_parts()
 }
 

@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use callscope_app::memory::{FixedClock, MemoryCalls, MemoryPublisher};
+use callscope_app::memory::{FixedClock, MemoryCalls, MemoryErasures, MemoryPublisher};
 use callscope_http::lambda::{self, HttpEvent, HttpReply};
 use lambda_http::aws_lambda_events::encodings::Body;
 use serde_json::{json, Value};
@@ -15,6 +15,7 @@ struct Fixture {
     calls: Arc<MemoryCalls>,
     queue: Arc<MemoryPublisher>,
     analytics: Arc<MemoryPublisher>,
+    erasure_queue: Arc<MemoryPublisher>,
     router: Router,
 }
 
@@ -22,16 +23,25 @@ fn fixture() -> Fixture {
     let calls = Arc::new(MemoryCalls::default());
     let queue = Arc::new(MemoryPublisher::default());
     let analytics = Arc::new(MemoryPublisher::default());
+    let erasure_queue = Arc::new(MemoryPublisher::default());
     let clock = Arc::new(FixedClock::at("2026-11-02T10:00:00Z"));
+    let lifecycle = CallLifecycle::new(
+        calls.clone(),
+        analytics.clone(),
+        Arc::new(MemoryPublisher::default()),
+        Arc::new(NoRawObjects),
+        clock.clone(),
+    );
     let router = routes(Ingest {
         admit: AdmitCalls::new(calls.clone(), queue.clone(), clock.clone()),
-        lifecycle: CallLifecycle::new(
+        erasures: CustomerErasures::new(
+            Arc::new(MemoryErasures::default()),
             calls.clone(),
-            analytics.clone(),
-            Arc::new(MemoryPublisher::default()),
-            Arc::new(NoRawObjects),
+            lifecycle.clone(),
+            erasure_queue.clone(),
             clock,
         ),
+        lifecycle,
         auth: TenantAuth {
             claim: "tenant_id".into(),
             default_tenant: None,
@@ -42,6 +52,7 @@ fn fixture() -> Fixture {
         calls,
         queue,
         analytics,
+        erasure_queue,
         router,
     }
 }
@@ -348,4 +359,59 @@ async fn reanalysing_a_call_not_yet_processed_is_a_409_naming_its_status() {
     )
     .await;
     assert_eq!(missing.status, 404);
+}
+
+#[tokio::test]
+async fn an_erasure_is_accepted_with_its_location_and_read_back_by_its_tenant_only() {
+    let f = fixture();
+    let reply = send(
+        &f,
+        "POST",
+        "/api/v1/erasures",
+        r#"{"customer_id": "alice"}"#,
+        Some("acme"),
+    )
+    .await;
+    assert_eq!(reply.status, 202, "{:?}", reply.body);
+    assert_eq!(reply.body["status"], "running");
+    assert_eq!(reply.body["erased"], 0);
+    assert_eq!(reply.body["customer_id"], "alice");
+    assert_eq!(reply.body["requested_by"], "unknown");
+    let id = reply.body["erasure_id"].as_str().expect("an id").to_owned();
+    let location = reply
+        .headers
+        .get("location")
+        .expect("a Location header")
+        .to_owned();
+    assert!(location.ends_with(&format!("/api/v1/erasures/{id}")), "{location}");
+    assert_eq!(f.erasure_queue.sent().len(), 1, "the first page");
+    let read = send(&f, "GET", &format!("/api/v1/erasures/{id}"), "", Some("acme")).await;
+    assert_eq!(read.status, 200);
+    assert_eq!(read.body["erasure_id"], id.as_str());
+    let other = send(&f, "GET", &format!("/api/v1/erasures/{id}"), "", Some("globex")).await;
+    assert_eq!(other.status, 404);
+    let bad = send(&f, "GET", "/api/v1/erasures/a.b", "", Some("acme")).await;
+    assert_eq!(bad.status, 422);
+    assert_eq!(bad.body["detail"][0]["loc"][1], "erasure_id");
+}
+
+#[tokio::test]
+async fn an_erasure_without_a_valid_customer_id_is_a_422_naming_it() {
+    let f = fixture();
+    for (body, field) in [
+        (r#"{}"#, "customer_id"),
+        (r#"{"customer_id": ""}"#, "customer_id"),
+        (r#"{"customer_id": "a#b"}"#, "customer_id"),
+        (r#"{"customer_id": true}"#, "customer_id"),
+        (r#"{"customer_id": "a", "tenant": "globex"}"#, "tenant"),
+        (r#"[]"#, "body"),
+    ] {
+        let reply = send(&f, "POST", "/api/v1/erasures", body, Some("acme")).await;
+        assert_eq!(reply.status, 422, "{body}: {:?}", reply.body);
+        assert_eq!(reply.body["detail"][0]["loc"][1], field, "{body}");
+    }
+    let number = send(&f, "POST", "/api/v1/erasures", r#"{"customer_id": 42}"#, Some("acme")).await;
+    assert_eq!(number.status, 202, "a whole number, as calls take it");
+    assert_eq!(number.body["customer_id"], "42");
+    assert_eq!(f.erasure_queue.sent().len(), 1);
 }

@@ -11,7 +11,7 @@ use aws_config::{BehaviorVersion, SdkConfig};
 use aws_smithy_runtime_api::client::interceptors::Intercept;
 
 use crate::dynamo::{
-    DynamoCalls, DynamoParkedDeliveries, DynamoRollups, DynamoSettings, DynamoWebhookSecrets,
+    DynamoCalls, DynamoErasures, DynamoParkedDeliveries, DynamoRollups, DynamoSettings, DynamoWebhookSecrets,
 };
 use crate::s3::{S3Objects, S3Uploads};
 use crate::sqs::{SqsDeadLetter, SqsPublisher};
@@ -146,6 +146,14 @@ impl AwsClients {
 
     pub fn parked_deliveries(&self, calls_table: &str) -> Arc<DynamoParkedDeliveries> {
         Arc::new(DynamoParkedDeliveries::new(
+            self.dynamodb.clone(),
+            calls_table.to_owned(),
+        ))
+    }
+
+    /// Customer erasure requests, kept in the calls table.
+    pub fn erasures(&self, calls_table: &str) -> Arc<DynamoErasures> {
+        Arc::new(DynamoErasures::new(
             self.dynamodb.clone(),
             calls_table.to_owned(),
         ))

@@ -67,6 +67,9 @@ pub struct IngestConfig {
     pub analytics_queue_url: String,
     /// Where re-analysis requests go (process drains it at a low concurrency).
     pub reanalyse_queue_url: String,
+    /// `ERASURE_QUEUE_URL`: where a customer erasure's first page goes (the erasures function
+    /// drains it).
+    pub erasure_queue_url: String,
     /// The JWT claim that carries the tenant (`TENANT_CLAIM`).
     pub tenant_claim: String,
     /// `LOCAL_DEFAULT_TENANT`: only for local runs without an authorizer, against an emulator
@@ -86,6 +89,7 @@ impl FromEnv for IngestConfig {
             process_queue_url: env.required("PROCESS_QUEUE_URL")?,
             analytics_queue_url: env.required("ANALYTICS_QUEUE_URL")?,
             reanalyse_queue_url: env.required("REANALYSE_QUEUE_URL")?,
+            erasure_queue_url: env.required("ERASURE_QUEUE_URL")?,
             tenant_claim: env.required("TENANT_CLAIM")?,
             default_tenant: default_tenant(env)?,
             requests_per_minute: requests_per_minute(env)?,
@@ -267,6 +271,31 @@ impl FromEnv for ProcessConfig {
             analytics_table: env.required("ANALYTICS_TABLE")?,
             analytics_queue_url: env.required("ANALYTICS_QUEUE_URL")?,
             process_dlq_url: env.required("PROCESS_DLQ_URL")?,
+        })
+    }
+}
+
+/// The erasures function: customer erasure requests, page by page, from the erasure queue.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ErasuresConfig {
+    pub calls_table: String,
+    /// Where each erased call's `CallErased` goes (aggregate subtracts it).
+    pub analytics_queue_url: String,
+    /// Where the next page of a request goes (its own queue).
+    pub erasure_queue_url: String,
+    pub erasure_dlq_url: String,
+    /// `DROPIN_BUCKET`: the raw objects erased calls were read from (unset: none deleted).
+    pub dropin_bucket: Option<String>,
+}
+
+impl FromEnv for ErasuresConfig {
+    fn read(env: &Env<'_>) -> Result<Self, ConfigError> {
+        Ok(Self {
+            calls_table: env.required("CALLS_TABLE")?,
+            analytics_queue_url: env.required("ANALYTICS_QUEUE_URL")?,
+            erasure_queue_url: env.required("ERASURE_QUEUE_URL")?,
+            erasure_dlq_url: env.required("ERASURE_DLQ_URL")?,
+            dropin_bucket: env.optional("DROPIN_BUCKET"),
         })
     }
 }

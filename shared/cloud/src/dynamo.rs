@@ -2,6 +2,7 @@
 //! repository ports.
 
 mod calls;
+mod erasures;
 mod parked_deliveries;
 mod rollups;
 mod settings;
@@ -10,6 +11,7 @@ mod webhook_secrets;
 pub use calls::{
     CallBookkeeping, DynamoCalls, FailedCall, FailedCalls, LISTING_ATTRIBUTES, MAX_ITEM_BYTES,
 };
+pub use erasures::DynamoErasures;
 pub use parked_deliveries::DynamoParkedDeliveries;
 pub use rollups::{marker_key, rollup_pk, rollup_sk, DynamoRollups};
 pub use settings::{settings_pk, DynamoSettings};

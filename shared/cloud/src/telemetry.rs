@@ -29,6 +29,7 @@ pub enum Function {
     Outbound,
     Recordings,
     Webhooks,
+    Erasures,
 }
 
 impl Function {
@@ -46,6 +47,7 @@ impl Function {
             Function::Outbound => "outbound",
             Function::Recordings => "recordings",
             Function::Webhooks => "webhooks",
+            Function::Erasures => "erasures",
         }
     }
 }

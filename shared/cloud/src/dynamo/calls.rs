@@ -18,6 +18,8 @@ mod queries;
 
 pub use inspect::{CallBookkeeping, FailedCall, FailedCalls};
 pub use items::LISTING_ATTRIBUTES;
+pub(super) use inspect::BY_TENANT_INDEX;
+pub(super) use items::parse_call_pk as parse_pk;
 
 use std::collections::HashMap;
 
@@ -54,6 +56,15 @@ pub struct DynamoCalls {
 impl DynamoCalls {
     pub fn new(client: aws_sdk_dynamodb::Client, table: String) -> Self {
         Self { client, table }
+    }
+
+    /// The client and table, for the adapters that read the calls' indexes beside this one.
+    pub(super) fn client(&self) -> &aws_sdk_dynamodb::Client {
+        &self.client
+    }
+
+    pub(super) fn table(&self) -> &str {
+        &self.table
     }
 
     /// The stored analysis of a call, if it was processed.

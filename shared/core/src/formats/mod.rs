@@ -14,6 +14,16 @@
 mod fields;
 
 pub use fields::MAX_NUMERIC_ID;
+
+/// An id field of a JSON object read as a call document's ids are read (a string, or a whole
+/// number up to [`MAX_NUMERIC_ID`] as its decimal text); `None` when absent or null. Other
+/// requests that name a call's ids (a customer erasure's `customer_id`) read them the same way.
+pub fn id_field(
+    object: &serde_json::Map<String, serde_json::Value>,
+    field: &str,
+) -> Result<Option<String>, crate::error::InputError> {
+    fields::optional_string(object, field)
+}
 mod plain;
 mod transcribe;
 mod utterances;

@@ -14,7 +14,7 @@ use callscope_app::ports::StoreError;
 
 /// The listing index that holds every call of a tenant (and projects `status` and
 /// `failure_reason`): the smallest copy of the calls to look through.
-const BY_TENANT_INDEX: &str = "ByTenant";
+pub(crate) const BY_TENANT_INDEX: &str = "ByTenant";
 
 /// A call item's bookkeeping: where the call is and every time the pipeline wrote down.
 #[derive(Debug, Clone, PartialEq, Serialize)]
