@@ -50,8 +50,8 @@ fn every_dead_letter_queue_alarms_on_its_first_visible_message() {
 fn every_consumed_queue_alarms_when_its_oldest_message_is_older_than_the_parameter() {
     for t in Reading::all() {
         let consumed = t.consumed_queues();
-        // Intake, drop-in, process, reanalyse, analytics, recordings and webhook.
-        assert_eq!(consumed.len(), 7, "{}: {consumed:?}", t.label);
+        // Intake, drop-in, process, reanalyse, analytics, recordings, webhook and erasure.
+        assert_eq!(consumed.len(), 8, "{}: {consumed:?}", t.label);
         for queue in consumed {
             let name = yaml(&format!("!GetAtt {queue}.QueueName"));
             let alarms = t.alarms_on(

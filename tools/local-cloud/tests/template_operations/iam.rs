@@ -235,7 +235,22 @@ type Grants = &'static [(&'static str, &'static [&'static str])];
 #[test]
 fn the_roles_keep_exactly_the_table_actions_the_functions_use() {
     let t = Reading::of(&[("CacheUrl", "redis://127.0.0.1:6379")]);
-    let expected: [(&str, Grants); 6] = [
+    let expected: [(&str, Grants); 7] = [
+        (
+            "ErasuresRole",
+            &[
+                ("${CallsTable.Arn}/index/ByTenant", &["dynamodb:Query"]),
+                (
+                    "CallsTable",
+                    &[
+                        "dynamodb:DeleteItem",
+                        "dynamodb:GetItem",
+                        "dynamodb:Query",
+                        "dynamodb:UpdateItem",
+                    ],
+                ),
+            ],
+        ),
         (
             "IngestRole",
             &[(
