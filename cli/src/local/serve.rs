@@ -1,8 +1,8 @@
 //! `callscope local serve`: the whole system on a laptop. The template's HTTP API on a local
 //! port (each route delivered to its function as API Gateway would), and the template's event
 //! sources running behind it — the SQS queues into intake, dropin (the drop-in bucket's objects),
-//! recordings (its audio, started as Transcribe jobs), process, aggregate and webhooks (the bus's
-//! events to the tenants' endpoints), the table streams into cache invalidation, the sweeper on its schedule — so a call POSTed is readable,
+//! recordings (its audio, started as Transcribe jobs), process, aggregate, webhooks (the bus's
+//! events to the tenants' endpoints) and erasures (a customer's calls, page by page), the table streams into cache invalidation, the sweeper on its schedule — so a call POSTed is readable,
 //! analysed and counted seconds later. Ctrl-C stops it. Every SDK client is metered, and
 //! `GET /_local/meter` (this local server's only, not the template's) answers the counts so far.
 
@@ -55,6 +55,7 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
             "ProcessFunction",
             "AggregateFunction",
             "WebhooksFunction",
+            "ErasuresFunction",
         ],
     );
     let clients = AwsClients::from_config_with(&sdk, meter.write_path.clone());
@@ -99,6 +100,7 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
         ("DropInFunction", 3),
         ("RecordingsFunction", 4),
         ("WebhooksFunction", 5),
+        ("ErasuresFunction", 6),
     ] {
         let pipeline = pipeline.clone();
         let meter = meter.clone();
@@ -113,6 +115,7 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
                 2 => &pipeline.aggregate,
                 3 => &pipeline.dropin,
                 4 => &pipeline.recordings,
+                6 => &pipeline.erasures,
                 _ => &pipeline.webhooks,
             };
             loop {

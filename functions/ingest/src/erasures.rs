@@ -23,7 +23,8 @@ use crate::{require_json, Ingest};
 pub const ERASURES_ROUTE: &str = "/api/v1/erasures";
 
 /// Whose calls to erase.
-#[derive(Debug, ToSchema)]
+#[derive(Debug, serde::Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 #[allow(dead_code)] // the schema of a body read field by field (as call documents are)
 pub struct ErasureBody {
     /// The customer whose every call of this tenant is erased: the `customer_id` the calls

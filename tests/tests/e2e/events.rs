@@ -8,7 +8,7 @@ use aws_lambda_events::event::dynamodb::Event as StreamEvent;
 use aws_lambda_events::event::sqs::SqsEvent;
 use callscope_core::formats::{parse_call, Format};
 use callscope_core::pipeline::events::CallAnalysedDetail;
-use callscope_core::pipeline::{CallAnalysed, ProcessCall};
+use callscope_core::pipeline::{CallAnalysed, ErasurePage, ProcessCall};
 use callscope_local::template::LocalTemplate;
 use callscope_tests::{fixture, workspace_root, TestCloud};
 use lambda_http::request::LambdaRequest;
@@ -22,11 +22,15 @@ const FUNCTION_EVENTS: &[(&str, &[&str])] = &[
             "events/apigw/create_call.json",
             "events/apigw/create_calls_bulk.json",
             "events/apigw/create_upload.json",
+            "events/apigw/create_erasure.json",
             // After the calls are processed, in this order (see below).
             "events/apigw/reanalyse_call.json",
             "events/apigw/erase_call.json",
+            // Its id is the one create_erasure.json was given (see below).
+            "events/apigw/get_erasure.json",
         ],
     ),
+    ("erasures", &["events/sqs/erasure_page.json"]),
     ("intake", &["events/sqs/intake_message.json"]),
     ("dropin", &["events/sqs/dropin_object_created.json"]),
     ("process", &["events/sqs/process_batch.json"]),
@@ -166,6 +170,12 @@ fn every_event_file_reads_as_the_event_its_function_takes() {
                             .unwrap_or_else(|e| panic!("{path}: not a process request: {e}"));
                     }
                 }
+                "erasures" => {
+                    for body in sqs_bodies(path) {
+                        serde_json::from_str::<ErasurePage>(&body)
+                            .unwrap_or_else(|e| panic!("{path}: not an erasure page: {e}"));
+                    }
+                }
                 "aggregate" => {
                     for body in sqs_bodies(path) {
                         serde_json::from_str::<CallAnalysed>(&body)
@@ -228,6 +238,7 @@ async fn every_http_event_is_answered_by_its_route() {
     let (creates, lifecycle): (Vec<&str>, Vec<&str>) = files_of("ingest")
         .iter()
         .partition(|path| path.contains("/create_"));
+    let mut erasure_id = None;
     for path in creates {
         let event: LambdaRequest = serde_json::from_value(json(path)).expect("an HTTP event");
         let reply = callscope_http::lambda::invoke(&cloud.ingest, event)
@@ -235,7 +246,16 @@ async fn every_http_event_is_answered_by_its_route() {
             .expect("a v2 response");
         let expected = if path.contains("upload") { 201 } else { 202 };
         assert_eq!(reply.status_code, expected, "{path}: {:?}", reply.body);
+        if path.contains("erasure") {
+            let body = match reply.body {
+                Some(lambda_http::Body::Text(text)) => text,
+                other => panic!("{path}: {other:?}"),
+            };
+            let body: Value = serde_json::from_str(&body).expect("JSON");
+            erasure_id = body["erasure_id"].as_str().map(str::to_owned);
+        }
     }
+    let erasure_id = erasure_id.expect("create_erasure.json was answered with an id");
     cloud.drain().await;
     for path in files_of("query") {
         let event: LambdaRequest = serde_json::from_value(json(path)).expect("an HTTP event");
@@ -253,9 +273,10 @@ async fn every_http_event_is_answered_by_its_route() {
         };
         assert_eq!(reply.status_code, expected, "{path}: {:?}", reply.body);
     }
-    // The processed call re-analysed, then erased.
-    for (path, expected) in lifecycle.into_iter().zip([202, 204]) {
-        let event: LambdaRequest = serde_json::from_value(json(path)).expect("an HTTP event");
+    // The processed call re-analysed, then erased; the erasure's progress read.
+    for (path, expected) in lifecycle.into_iter().zip([202, 204, 200]) {
+        let text = fixture(path).replace("00000000-0000-4000-8000-000000000000", &erasure_id);
+        let event: LambdaRequest = serde_json::from_str(&text).expect("an HTTP event");
         let reply = callscope_http::lambda::invoke(&cloud.ingest, event)
             .await
             .expect("a v2 response");

@@ -7,6 +7,7 @@ mod alerts;
 mod cache_freshness;
 mod chaos;
 mod cost;
+mod customer_erasure;
 mod dropin;
 mod edges;
 mod erasure;

@@ -12,6 +12,7 @@ use axum::Router;
 use callscope_aggregate as aggregate;
 use callscope_app::aggregate::AggregateRollups;
 use callscope_app::dropin::DropIn;
+use callscope_app::erasure::CustomerErasures;
 use callscope_app::intake::IntakeCalls;
 use callscope_app::process::ProcessCalls;
 use callscope_app::recordings::StartTranscriptions;
@@ -19,7 +20,7 @@ use callscope_app::sweep::Sweep;
 use callscope_cloud::aws::load_sdk_config;
 use callscope_cloud::aws::AwsClients;
 use callscope_cloud::config::{
-    AggregateConfig, DropInConfig, FromEnv, IngestConfig, IntakeConfig, InvalidateConfig,
+    AggregateConfig, DropInConfig, ErasuresConfig, FromEnv, IngestConfig, IntakeConfig, InvalidateConfig,
     OutboundConfig, ProcessConfig, QueryConfig, RecordingsConfig, SweepConfig, WebhooksConfig,
 };
 use callscope_cloud::dynamo::{DynamoCalls, DynamoRollups};
@@ -67,6 +68,8 @@ pub struct LocalPipeline {
     pub outbound_streams: Vec<StreamRunner>,
     /// The webhooks function: the bus's events POSTed to the tenants' endpoints.
     pub webhooks: callscope_cloud::webhooks::BackoffConsumer,
+    /// The erasures function: pages of customer erasure requests.
+    pub erasures: SqsConsumer<CustomerErasures>,
 }
 
 impl LocalPipeline {
@@ -128,6 +131,10 @@ impl LocalPipeline {
             &clients,
         )
         .map_err(|e| anyhow::anyhow!("building the webhooks function: {e}"))?;
+        let erasures = callscope_erasures::consumer(
+            &ErasuresConfig::from_lookup(provisioned.env_of("ErasuresFunction")?)?,
+            &clients,
+        );
         let streams_client = aws_sdk_dynamodbstreams::Client::new(&sdk);
         let outbound_sources = &provisioned
             .functions
@@ -159,6 +166,7 @@ impl LocalPipeline {
             outbound,
             outbound_streams,
             webhooks,
+            erasures,
         })
     }
 
@@ -402,8 +410,9 @@ impl LocalPipeline {
             .collect()
     }
 
-    /// Runs recordings and dropin, then intake → process → aggregate until every queue is idle,
-    /// then the table streams into the cache invalidation.
+    /// Runs recordings and dropin, then intake → process → aggregate, then the erasure pages
+    /// (and the CallErased events they send) until every queue is idle, then the table streams
+    /// into the cache invalidation.
     pub async fn drain(&self) -> anyhow::Result<BTreeMap<&'static str, PollReport>> {
         let recorded = self
             .runner("RecordingsFunction")
@@ -418,6 +427,23 @@ impl LocalPipeline {
         let mut reports = self
             .drain_through(&self.intake, &self.process, &self.aggregate)
             .await?;
+        loop {
+            let erased = self
+                .runner("ErasuresFunction")
+                .run_until_idle(&self.erasures, 1, Duration::from_secs(300))
+                .await
+                .context("running the erasures event source")?;
+            if erased.received == 0 {
+                break;
+            }
+            add(reports.entry("erasures").or_default(), &erased);
+            for (name, report) in self
+                .drain_through(&self.intake, &self.process, &self.aggregate)
+                .await?
+            {
+                add(reports.entry(name).or_default(), &report);
+            }
+        }
         reports.insert("dropin", dropped);
         reports.insert("recordings", recorded);
         self.drain_streams().await?;
@@ -492,11 +518,7 @@ impl LocalPipeline {
                         .await
                         .with_context(|| format!("running the {name} event source"))?;
                     pass_received += report.received;
-                    let total: &mut PollReport = reports.entry(name).or_default();
-                    total.received += report.received;
-                    total.deleted += report.deleted;
-                    total.failed += report.failed;
-                    total.invocations += report.invocations;
+                    add(reports.entry(name).or_default(), &report);
                 }
             }
             if pass_received == 0 {
@@ -529,6 +551,13 @@ impl LocalPipeline {
             messages.extend(batch);
         }
     }
+}
+
+fn add(total: &mut PollReport, report: &PollReport) {
+    total.received += report.received;
+    total.deleted += report.deleted;
+    total.failed += report.failed;
+    total.invocations += report.invocations;
 }
 
 /// The process function as its composition root builds it.
