@@ -89,7 +89,10 @@ fn customer_id(body: &[u8]) -> Result<String, InputError> {
         return Err(InputError::invalid("body", "must be a JSON object"));
     };
     if let Some(other) = object.keys().find(|k| *k != "customer_id") {
-        return Err(InputError::invalid(other.as_str(), "is not a field of an erasure request"));
+        return Err(InputError::invalid(
+            other.as_str(),
+            "is not a field of an erasure request",
+        ));
     }
     formats::id_field(&object, "customer_id")?
         .ok_or_else(|| InputError::invalid("customer_id", "is required"))

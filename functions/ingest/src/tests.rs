@@ -383,12 +383,29 @@ async fn an_erasure_is_accepted_with_its_location_and_read_back_by_its_tenant_on
         .get("location")
         .expect("a Location header")
         .to_owned();
-    assert!(location.ends_with(&format!("/api/v1/erasures/{id}")), "{location}");
+    assert!(
+        location.ends_with(&format!("/api/v1/erasures/{id}")),
+        "{location}"
+    );
     assert_eq!(f.erasure_queue.sent().len(), 1, "the first page");
-    let read = send(&f, "GET", &format!("/api/v1/erasures/{id}"), "", Some("acme")).await;
+    let read = send(
+        &f,
+        "GET",
+        &format!("/api/v1/erasures/{id}"),
+        "",
+        Some("acme"),
+    )
+    .await;
     assert_eq!(read.status, 200);
     assert_eq!(read.body["erasure_id"], id.as_str());
-    let other = send(&f, "GET", &format!("/api/v1/erasures/{id}"), "", Some("globex")).await;
+    let other = send(
+        &f,
+        "GET",
+        &format!("/api/v1/erasures/{id}"),
+        "",
+        Some("globex"),
+    )
+    .await;
     assert_eq!(other.status, 404);
     let bad = send(&f, "GET", "/api/v1/erasures/a.b", "", Some("acme")).await;
     assert_eq!(bad.status, 422);
@@ -410,7 +427,14 @@ async fn an_erasure_without_a_valid_customer_id_is_a_422_naming_it() {
         assert_eq!(reply.status, 422, "{body}: {:?}", reply.body);
         assert_eq!(reply.body["detail"][0]["loc"][1], field, "{body}");
     }
-    let number = send(&f, "POST", "/api/v1/erasures", r#"{"customer_id": 42}"#, Some("acme")).await;
+    let number = send(
+        &f,
+        "POST",
+        "/api/v1/erasures",
+        r#"{"customer_id": 42}"#,
+        Some("acme"),
+    )
+    .await;
     assert_eq!(number.status, 202, "a whole number, as calls take it");
     assert_eq!(number.body["customer_id"], "42");
     assert_eq!(f.erasure_queue.sent().len(), 1);

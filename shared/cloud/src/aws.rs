@@ -11,7 +11,8 @@ use aws_config::{BehaviorVersion, SdkConfig};
 use aws_smithy_runtime_api::client::interceptors::Intercept;
 
 use crate::dynamo::{
-    DynamoCalls, DynamoErasures, DynamoParkedDeliveries, DynamoRollups, DynamoSettings, DynamoWebhookSecrets,
+    DynamoCalls, DynamoErasures, DynamoParkedDeliveries, DynamoRollups, DynamoSettings,
+    DynamoWebhookSecrets,
 };
 use crate::s3::{S3Objects, S3Uploads};
 use crate::sqs::{SqsDeadLetter, SqsPublisher};

@@ -12,9 +12,7 @@ pub mod events;
 mod messages;
 mod rollup;
 
-pub use messages::{
-    CallAnalysed, CallErased, ErasurePage, ProcessCall, RollupChange, Version,
-};
+pub use messages::{CallAnalysed, CallErased, ErasurePage, ProcessCall, RollupChange, Version};
 pub use rollup::{
     coalesce, keys_of, settlement, RollupDelta, RollupKey, RollupScope, RollupTotals,
 };

@@ -66,13 +66,21 @@ async fn a_customers_calls_are_erased_page_by_page_and_no_one_elses() {
     assert_eq!(counted(&cloud, OTHER_TENANT).await, 1);
 
     let bad = cloud
-        .post("/api/v1/erasures", r#"{"customer_id": "a#b"}"#, Some(TENANT))
+        .post(
+            "/api/v1/erasures",
+            r#"{"customer_id": "a#b"}"#,
+            Some(TENANT),
+        )
         .await;
     assert_eq!(bad.status, 422, "{}", bad.body);
     assert_eq!(bad.body["detail"][0]["loc"][1], "customer_id");
 
     let reply = cloud
-        .post("/api/v1/erasures", r#"{"customer_id": "alice"}"#, Some(TENANT))
+        .post(
+            "/api/v1/erasures",
+            r#"{"customer_id": "alice"}"#,
+            Some(TENANT),
+        )
         .await;
     assert_eq!(reply.status, 202, "{}", reply.body);
     assert_eq!(reply.body["status"], "running");
@@ -104,7 +112,9 @@ async fn a_customers_calls_are_erased_page_by_page_and_no_one_elses() {
             Arc::new(SystemClock),
         )
         .with_page_size(2),
-        cloud.clients.dead_letter(cloud.queue_url("ErasureDeadLetterQueue")),
+        cloud
+            .clients
+            .dead_letter(cloud.queue_url("ErasureDeadLetterQueue")),
     );
     // Poll as a client does: run what is queued, read the progress, until done.
     let mut progress = Value::Null;
@@ -142,7 +152,10 @@ async fn a_customers_calls_are_erased_page_by_page_and_no_one_elses() {
         assert_eq!(reply.body["customer_id"], "bob");
     }
     let other = cloud.get("/api/v1/calls/ce-1", Some(OTHER_TENANT)).await;
-    assert_eq!(other.status, 200, "globex's alice is another tenant's customer");
+    assert_eq!(
+        other.status, 200,
+        "globex's alice is another tenant's customer"
+    );
     assert_eq!(counted(&cloud, TENANT).await, 2);
     assert_eq!(counted(&cloud, OTHER_TENANT).await, 1);
     assert!(cloud.peek_all("ErasureDeadLetterQueue").await.is_empty());
@@ -150,7 +163,11 @@ async fn a_customers_calls_are_erased_page_by_page_and_no_one_elses() {
 
     // A second request for the same customer runs harmlessly: nothing is left to erase.
     let again = cloud
-        .post("/api/v1/erasures", r#"{"customer_id": "alice"}"#, Some(TENANT))
+        .post(
+            "/api/v1/erasures",
+            r#"{"customer_id": "alice"}"#,
+            Some(TENANT),
+        )
         .await;
     assert_eq!(again.status, 202);
     cloud.drain().await;

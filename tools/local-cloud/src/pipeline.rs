@@ -20,8 +20,9 @@ use callscope_app::sweep::Sweep;
 use callscope_cloud::aws::load_sdk_config;
 use callscope_cloud::aws::AwsClients;
 use callscope_cloud::config::{
-    AggregateConfig, DropInConfig, ErasuresConfig, FromEnv, IngestConfig, IntakeConfig, InvalidateConfig,
-    OutboundConfig, ProcessConfig, QueryConfig, RecordingsConfig, SweepConfig, WebhooksConfig,
+    AggregateConfig, DropInConfig, ErasuresConfig, FromEnv, IngestConfig, IntakeConfig,
+    InvalidateConfig, OutboundConfig, ProcessConfig, QueryConfig, RecordingsConfig, SweepConfig,
+    WebhooksConfig,
 };
 use callscope_cloud::dynamo::{DynamoCalls, DynamoRollups};
 use callscope_cloud::sqs::{SqsBatchHandler, SqsConsumer};

@@ -220,7 +220,10 @@ async fn a_redelivered_page_counts_once_and_queues_nothing_again() {
     assert_eq!(p.erasure_queue.sent().len(), 2);
     assert!(p.pages_from(1).await.is_empty());
     // Every page delivered twice more: nothing changes.
-    assert!(p.run(&p.erasures, delivered(&p.erasure_queue.sent(), 0)).await.is_empty());
+    assert!(p
+        .run(&p.erasures, delivered(&p.erasure_queue.sent(), 0))
+        .await
+        .is_empty());
     let done = p.state("e-1").await;
     assert_eq!(done.status, ErasureStatus::Done);
     assert_eq!((done.erased, done.pages), (3, 3));
@@ -235,16 +238,30 @@ async fn a_page_whose_erase_fails_is_retried_not_skipped_and_its_calls_counted_o
         .request(&tenant("acme"), "e-1", "alice", "officer-1")
         .await
         .expect("accepted");
-    assert!(p.run(&p.erasures, delivered(&p.erasure_queue.sent(), 0)).await.is_empty());
+    assert!(p
+        .run(&p.erasures, delivered(&p.erasure_queue.sent(), 0))
+        .await
+        .is_empty());
     // Page 1 (c-3, c-4): c-3 is erased, c-4's CallErased is refused by the analytics queue.
     p.analytics.refuse_bodies_containing(Some("\"c-4\""));
     let page_1 = delivered(&p.erasure_queue.sent(), 1);
     assert_eq!(p.run(&p.erasures, page_1.clone()).await, ["m1"]);
     let stopped = p.state("e-1").await;
     assert_eq!(stopped.status, ErasureStatus::Running);
-    assert_eq!((stopped.erased, stopped.pages), (2, 1), "c-3 counted, the page not");
-    assert_eq!(p.erasure_queue.sent().len(), 2, "no page after a failed one");
-    assert_eq!(p.left("acme"), [call_id("c-2"), call_id("c-4"), call_id("c-5")]);
+    assert_eq!(
+        (stopped.erased, stopped.pages),
+        (2, 1),
+        "c-3 counted, the page not"
+    );
+    assert_eq!(
+        p.erasure_queue.sent().len(),
+        2,
+        "no page after a failed one"
+    );
+    assert_eq!(
+        p.left("acme"),
+        [call_id("c-2"), call_id("c-4"), call_id("c-5")]
+    );
     // The retry lists page 1 again from its cursor: c-4 is erased, not skipped.
     p.analytics.refuse_bodies_containing(None);
     assert!(p.run(&p.erasures, page_1).await.is_empty());
@@ -265,7 +282,8 @@ async fn a_page_not_recorded_is_retried_and_a_store_down_loses_nothing() {
         .expect("accepted");
     p.requests.set_unavailable(true);
     assert_eq!(
-        p.run(&p.erasures, delivered(&p.erasure_queue.sent(), 0)).await,
+        p.run(&p.erasures, delivered(&p.erasure_queue.sent(), 0))
+            .await,
         ["m0"]
     );
     p.requests.set_unavailable(false);
@@ -305,7 +323,12 @@ async fn a_request_whose_first_page_is_not_queued_is_not_kept() {
         .request(&tenant("acme"), "e-1", "alice", "officer-1")
         .await;
     assert!(matches!(refused, Err(ErasureError::NotSent)), "{refused:?}");
-    assert!(p.requests.get(&tenant("acme"), "e-1").await.expect("read").is_none());
+    assert!(p
+        .requests
+        .get(&tenant("acme"), "e-1")
+        .await
+        .expect("read")
+        .is_none());
 }
 
 #[tokio::test]

@@ -16,10 +16,10 @@ mod inspect;
 mod items;
 mod queries;
 
-pub use inspect::{CallBookkeeping, FailedCall, FailedCalls};
-pub use items::LISTING_ATTRIBUTES;
 pub(super) use inspect::BY_TENANT_INDEX;
+pub use inspect::{CallBookkeeping, FailedCall, FailedCalls};
 pub(super) use items::parse_call_pk as parse_pk;
+pub use items::LISTING_ATTRIBUTES;
 
 use std::collections::HashMap;
 

@@ -134,8 +134,7 @@ impl DynamoErasures {
 #[async_trait]
 impl ErasureRequests for DynamoErasures {
     async fn create(&self, request: &ErasureRequest) -> Result<(), StoreError> {
-        let expires_at =
-            request.requested_at.time().timestamp() + KEPT_DAYS * 24 * 3600;
+        let expires_at = request.requested_at.time().timestamp() + KEPT_DAYS * 24 * 3600;
         self.client
             .put_item()
             .table_name(&self.table)
@@ -152,7 +151,9 @@ impl ErasureRequests for DynamoErasures {
             .condition_expression("attribute_not_exists(pk)")
             .send()
             .await
-            .map_err(|e| unavailable(format!("storing erasure request {}", request.erasure_id), e))?;
+            .map_err(|e| {
+                unavailable(format!("storing erasure request {}", request.erasure_id), e)
+            })?;
         Ok(())
     }
 
@@ -250,9 +251,7 @@ impl CustomerCalls for DynamoCalls {
         limit: u32,
     ) -> Result<CustomerCallsPage, StoreError> {
         let tenant_pk = format!("TENANT#{tenant}");
-        let start = cursor
-            .map(|raw| read_cursor(raw, &tenant_pk))
-            .transpose()?;
+        let start = cursor.map(|raw| read_cursor(raw, &tenant_pk)).transpose()?;
         let output = self
             .client()
             .query()
@@ -294,10 +293,7 @@ impl CustomerCalls for DynamoCalls {
 }
 
 /// A cursor back into the index's start key; one of another tenant's listing is refused.
-fn read_cursor(
-    raw: &str,
-    tenant_pk: &str,
-) -> Result<HashMap<String, AttributeValue>, StoreError> {
+fn read_cursor(raw: &str, tenant_pk: &str) -> Result<HashMap<String, AttributeValue>, StoreError> {
     let refused = |reason: &str| StoreError::Rejected {
         operation: "reading a listing cursor".into(),
         reason: reason.to_owned(),
@@ -310,7 +306,10 @@ fn read_cursor(
     if key.get("gsi2pk").map(String::as_str) != Some(tenant_pk) {
         return Err(refused("a cursor of another tenant's listing"));
     }
-    Ok(key.into_iter().map(|(k, v)| (k, AttributeValue::S(v))).collect())
+    Ok(key
+        .into_iter()
+        .map(|(k, v)| (k, AttributeValue::S(v)))
+        .collect())
 }
 
 #[cfg(test)]
