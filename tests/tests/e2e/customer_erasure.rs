@@ -11,8 +11,9 @@ use std::time::Duration;
 
 use callscope_app::erasure::CustomerErasures;
 use callscope_app::lifecycle::{CallLifecycle, NoRawObjects};
-use callscope_app::ports::SystemClock;
+use callscope_app::ports::{ErasureRequest, ErasureRequests, ErasureStatus, PageEnd, SystemClock};
 use callscope_cloud::sqs::SqsConsumer;
+use callscope_core::domain::{CustomerId, TenantId, Timestamp};
 use callscope_samples::generate_call_document;
 use callscope_tests::{TestCloud, TENANT};
 use serde_json::{json, Value};
@@ -179,5 +180,66 @@ async fn a_customers_calls_are_erased_page_by_page_and_no_one_elses() {
     assert_eq!(second.body["status"], "done", "{}", second.body);
     assert_eq!(second.body["erased"], 0);
     assert_eq!(counted(&cloud, TENANT).await, 2);
+    cloud.cleanup().await;
+}
+
+/// The request item's page records in DynamoDB: each page counts once, a stopped page's calls
+/// are added only while it is unrecorded, the last page marks the request done.
+#[tokio::test]
+async fn a_page_is_recorded_once_in_the_table() {
+    let cloud = TestCloud::start().await;
+    let store = cloud.clients.erasures(cloud.table("CallsTable"));
+    let tenant = TenantId::parse("tenant", TENANT).expect("tenant");
+    let now = Timestamp::parse("now", "2026-12-05T09:00:00Z").expect("time");
+    store
+        .create(&ErasureRequest {
+            tenant: tenant.clone(),
+            erasure_id: "e-1".into(),
+            customer_id: CustomerId::parse("customer_id", "alice").expect("id"),
+            status: ErasureStatus::Running,
+            erased: 0,
+            pages: 0,
+            next_cursor: None,
+            requested_at: now,
+            requested_by: "officer-1".into(),
+            finished_at: None,
+        })
+        .await
+        .expect("created");
+    let more = PageEnd::More("cursor-1".into());
+    assert!(store
+        .record_page(&tenant, "e-1", 0, 2, &more)
+        .await
+        .expect("recorded"));
+    assert!(!store
+        .record_page(&tenant, "e-1", 0, 2, &more)
+        .await
+        .expect("read"));
+    assert!(!store.add_erased(&tenant, "e-1", 0, 1).await.expect("read"));
+    assert!(store.add_erased(&tenant, "e-1", 1, 1).await.expect("added"));
+    let running = store
+        .get(&tenant, "e-1")
+        .await
+        .expect("read")
+        .expect("there");
+    assert_eq!((running.erased, running.pages), (3, 1));
+    assert_eq!(running.next_cursor.as_deref(), Some("cursor-1"));
+    assert!(store
+        .record_page(&tenant, "e-1", 1, 1, &PageEnd::Last(now))
+        .await
+        .expect("recorded"));
+    let done = store
+        .get(&tenant, "e-1")
+        .await
+        .expect("read")
+        .expect("there");
+    assert_eq!(done.status, ErasureStatus::Done);
+    assert_eq!((done.erased, done.pages), (4, 2));
+    assert_eq!((done.next_cursor, done.finished_at), (None, Some(now)));
+    assert!(store
+        .get(&TenantId::parse("tenant", "globex").expect("tenant"), "e-1")
+        .await
+        .expect("read")
+        .is_none());
     cloud.cleanup().await;
 }
