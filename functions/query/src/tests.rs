@@ -262,7 +262,9 @@ async fn every_documented_path_is_served_and_every_route_is_documented() {
             .replace("{team_id}", "east")
             .replace("{section}", "trackers")
             .replace("{proxy+}", "app.js");
-        if item.get("get").is_some() {
+        // A customer erasure's progress is ingest's (beside the POST that made it, uncached:
+        // its item passes no stream filter, so a cached copy would never be invalidated).
+        if item.get("get").is_some() && !path.starts_with("/api/v1/erasures") {
             let reply = get(&f, &concrete, Some("acme")).await;
             assert_eq!(reply.status, 200, "GET {path}: {}", reply.body);
         }
@@ -284,6 +286,8 @@ async fn every_documented_path_is_served_and_every_route_is_documented() {
             "/api/v1/calls/{call_id}",
             "/api/v1/calls/{call_id}/reanalyse",
             "/api/v1/calls/{call_id}/recommendations",
+            "/api/v1/erasures",
+            "/api/v1/erasures/{erasure_id}",
             "/api/v1/health",
             "/api/v1/settings",
             "/api/v1/settings/agents",

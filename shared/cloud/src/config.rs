@@ -598,6 +598,7 @@ mod tests {
             ("PROCESS_QUEUE_URL", "q"),
             ("ANALYTICS_QUEUE_URL", "a"),
             ("REANALYSE_QUEUE_URL", "r"),
+            ("ERASURE_QUEUE_URL", "e"),
             ("TENANT_CLAIM", "tenant_id"),
             ("TENANT_REQUESTS_PER_MINUTE", "0"),
             ("AWS_ENDPOINT_URL", "http://127.0.0.1:4566"),

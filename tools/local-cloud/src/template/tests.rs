@@ -36,9 +36,9 @@ fn queues_carry_their_redrive_and_visibility_from_the_template() {
         Some("ReanalyseDeadLetterQueue"),
         "each DLQ redrives to one source"
     );
-    // The seven source queues (process, reanalyse, analytics, intake, drop-in, recordings,
-    // webhook) with their DLQs, and the outbound function's failure queue.
-    assert_eq!(t.queues.len(), 15);
+    // The eight source queues (process, reanalyse, analytics, intake, drop-in, recordings,
+    // webhook, erasure) with their DLQs, and the outbound function's failure queue.
+    assert_eq!(t.queues.len(), 17);
 }
 
 #[test]
@@ -342,13 +342,16 @@ fn only_the_api_routes_need_a_token_not_health_openapi_or_the_dashboard() {
     writes.sort();
     let expected_writes = [
         ("DELETE", "/api/v1/calls/{call_id}"),
+        // A customer erasure's progress, beside the route that made it.
+        ("GET", "/api/v1/erasures/{erasure_id}"),
         ("POST", "/api/v1/calls"),
         ("POST", "/api/v1/calls/bulk"),
         ("POST", "/api/v1/calls/{call_id}/reanalyse"),
+        ("POST", "/api/v1/erasures"),
         ("POST", "/api/v1/uploads"),
     ]
     .map(|(method, path)| (method.to_owned(), path.to_owned(), true));
-    assert_eq!(writes, expected_writes, "every write route needs a token");
+    assert_eq!(writes, expected_writes, "every ingest route needs a token");
 }
 
 #[test]
