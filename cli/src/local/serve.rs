@@ -93,49 +93,53 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
     );
 
     let mut tasks = Vec::new();
-    for (function, handler) in [
-        ("IntakeFunction", 0),
-        ("ProcessFunction", 1),
-        ("AggregateFunction", 2),
-        ("DropInFunction", 3),
-        ("RecordingsFunction", 4),
-        ("WebhooksFunction", 5),
-        ("ErasuresFunction", 6),
+    // One poller per SQS event source the template gives a function: process has two (its queue
+    // and the reanalyse queue), and a re-analysis must run here as it does deployed.
+    for function in [
+        "IntakeFunction",
+        "ProcessFunction",
+        "AggregateFunction",
+        "DropInFunction",
+        "RecordingsFunction",
+        "WebhooksFunction",
+        "ErasuresFunction",
     ] {
-        let pipeline = pipeline.clone();
-        let meter = meter.clone();
-        tasks.push(tokio::spawn(async move {
-            let runner = match handler {
-                5 => pipeline.webhook_runner(),
-                _ => pipeline.runner(function),
-            };
-            let handler: &dyn SqsBatchHandler = match handler {
-                0 => &pipeline.intake,
-                1 => &pipeline.process,
-                2 => &pipeline.aggregate,
-                3 => &pipeline.dropin,
-                4 => &pipeline.recordings,
-                6 => &pipeline.erasures,
-                _ => &pipeline.webhooks,
-            };
-            loop {
-                match runner.poll_once(handler).await {
-                    Ok(report) if report.received > 0 => {
-                        meter.invoked(function, report.invocations);
-                    }
-                    // Idle: poll again shortly (short polls keep the emulator free for others).
-                    Ok(_) => tokio::time::sleep(IDLE_POLL).await,
-                    Err(error) => {
-                        tracing::warn!(
-                            function,
-                            error = format!("{error:#}"),
-                            "event source poll failed"
-                        );
-                        tokio::time::sleep(Duration::from_secs(1)).await;
+        let runners = match function {
+            "WebhooksFunction" => vec![pipeline.webhook_runner()],
+            _ => pipeline.runners(function),
+        };
+        for runner in runners {
+            let pipeline = pipeline.clone();
+            let meter = meter.clone();
+            tasks.push(tokio::spawn(async move {
+                let handler: &dyn SqsBatchHandler = match function {
+                    "IntakeFunction" => &pipeline.intake,
+                    "ProcessFunction" => &pipeline.process,
+                    "AggregateFunction" => &pipeline.aggregate,
+                    "DropInFunction" => &pipeline.dropin,
+                    "RecordingsFunction" => &pipeline.recordings,
+                    "ErasuresFunction" => &pipeline.erasures,
+                    _ => &pipeline.webhooks,
+                };
+                loop {
+                    match runner.poll_once(handler).await {
+                        Ok(report) if report.received > 0 => {
+                            meter.invoked(function, report.invocations);
+                        }
+                        // Idle: poll again shortly (short polls keep the emulator free for others).
+                        Ok(_) => tokio::time::sleep(IDLE_POLL).await,
+                        Err(error) => {
+                            tracing::warn!(
+                                function,
+                                error = format!("{error:#}"),
+                                "event source poll failed"
+                            );
+                            tokio::time::sleep(Duration::from_secs(1)).await;
+                        }
                     }
                 }
-            }
-        }));
+            }));
+        }
     }
     {
         let pipeline = pipeline.clone();
