@@ -58,6 +58,14 @@ export const api = {
       body: JSON.stringify(value),
     }),
   erase: (callId) => send(`api/v1/calls/${id(callId)}`, { method: 'DELETE' }),
+  reanalyse: (callId) => send(`api/v1/calls/${id(callId)}/reanalyse`, { method: 'POST' }),
+  eraseCustomer: (customerId) =>
+    send('api/v1/erasures', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ customer_id: customerId }),
+    }),
+  erasure: (erasureId) => send(`api/v1/erasures/${id(erasureId)}`),
   parkedDeliveries: () => send('api/v1/webhooks/parked'),
   upload: (size, contentType) =>
     send('api/v1/uploads', {

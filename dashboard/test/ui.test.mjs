@@ -312,6 +312,69 @@ test('the settings page saves an alert rule and shows the API refusing one out o
   assert.equal(Number(await text('[data-testid=settings-version]')), alerts.version);
 });
 
+/** POSTs a small call; resolves once the API has it PROCESSED. */
+async function processedCall(callId, customerId) {
+  const posted = await fetch(`${BASE}/api/v1/calls`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({
+      call_id: callId, agent_id: 'ui-lifecycle', customer_id: customerId, start_time: '2026-11-03T10:00:00Z',
+      transcript: 'Agent: Hello, what made you take this meeting?\nCustomer: Our reviews take too long. Can you help?',
+    }),
+  });
+  assert.equal(posted.status, 202);
+  let call = null;
+  for (const started = Date.now(); Date.now() - started < 60000; await new Promise((r) => setTimeout(r, 300))) {
+    call = await getJson(`/api/v1/calls/${callId}`).catch(() => null);
+    if (call?.status === 'PROCESSED') return call;
+  }
+  throw new Error(`${callId} not PROCESSED within a minute: ${JSON.stringify(call)}`);
+}
+
+test('a call is re-analysed from its page and the page shows the new analysis', async () => {
+  const callId = `ui-reanalyse-${Date.now()}`;
+  const before = await processedCall(callId, 'cust-reanalyse');
+  await open(`calls/${callId}`);
+  await page.locator('[data-testid=reanalyse]').click();
+  // The notice comes once the call reads as processed again: the reanalyse queue was drained.
+  await page.locator('[data-testid=reanalysed]').waitFor({ timeout: 60000 });
+  assert.match(await text('[data-testid=reanalysed]'), /^Re-analysed \(revision 1\)\.$/);
+  const after = await getJson(`/api/v1/calls/${callId}`);
+  assert.equal(after.status, 'PROCESSED');
+  assert.ok(after.updated_at > before.updated_at, `processed again: ${before.updated_at} → ${after.updated_at}`);
+  assert.equal(await value('[data-testid=call-score]'), String(after.score));
+});
+
+test("every call of a customer is erased from the settings page after the dialog is confirmed", async () => {
+  const customer = `ui-subject-${Date.now()}`;
+  const theirs = [`${customer}-a`, `${customer}-b`];
+  const other = `${customer}-other`;
+  for (const id of theirs) await processedCall(id, customer);
+  await processedCall(other, 'cust-stays');
+  await open('settings');
+  await page.getByTestId('erase-customer-id').fill(customer);
+  await page.getByTestId('erase-customer').click();
+  const dialog = page.getByTestId('erase-customer-dialog');
+  await dialog.waitFor({ state: 'visible' });
+  assert.match(await dialog.innerText(), new RegExp(`${customer}[\\s\\S]*cannot be undone`));
+  await page.getByTestId('erase-customer-confirm').click();
+  const progress = page.locator('[data-testid=erase-customer-progress][data-status=done]');
+  await progress.waitFor({ timeout: 60000 });
+  await shot('settings-erase-customer');
+  assert.equal(await progress.getAttribute('data-erased'), '2');
+  assert.match(await progress.innerText(), new RegExp(`^Done: 2 calls of ${customer} erased\\.$`));
+  // Each erased call is gone within the freshness bound; the other customer's call stays.
+  for (const id of theirs) {
+    let status = 200;
+    for (const started = Date.now(); Date.now() - started < 5000; await new Promise((r) => setTimeout(r, 200))) {
+      status = (await fetch(`${BASE}/api/v1/calls/${id}`)).status;
+      if (status === 404) break;
+    }
+    assert.equal(status, 404, `${id} erased`);
+  }
+  assert.equal((await fetch(`${BASE}/api/v1/calls/${other}`)).status, 200, 'another customer\'s call stays');
+});
+
 test('a call is deleted from its page only after the dialog is confirmed', async () => {
   const callId = `ui-erase-${Date.now()}`;
   const posted = await fetch(`${BASE}/api/v1/calls`, {

@@ -107,6 +107,50 @@ function Figures2({ a }) {
   );
 }
 
+/**
+ * Queues the call's analysis again with the tenant's current settings (after a scorecard or
+ * tracker change), then reads the call until it was processed again and shows the new analysis.
+ */
+function Reanalyse({ call, done, onDone }) {
+  const [state, setState] = useState({});
+  const start = async () => {
+    setState({ busy: true });
+    try {
+      const queued = await api.reanalyse(call.call_id);
+      setState({ busy: true, note: `Queued as revision ${queued.revision}; the page shows it once it is analysed.` });
+      // Re-analyses wait behind new calls (docs/api.md#re-analyse-calls): read for two minutes.
+      for (const started = Date.now(); Date.now() - started < 120000; ) {
+        await new Promise((r) => setTimeout(r, 1500));
+        const now = await api.call(call.call_id);
+        if (now.updated_at !== call.updated_at) return onDone(queued.revision);
+      }
+      setState({ note: `Revision ${queued.revision} is still queued; reload the page later to see it.` });
+    } catch (e) {
+      setState({ error: e.message });
+    }
+  };
+  const version = call.analysis?.settings_version;
+  return (
+    <p class="muted reanalyse">
+      Scored with {version ? `settings version ${version}` : 'the built-in trackers and scorecard'}.{' '}
+      <button type="button" data-testid="reanalyse" onClick={start} disabled={state.busy}>
+        {state.busy ? 'Re-analysing…' : 'Re-analyse with the current settings'}
+      </button>{' '}
+      {state.note && <span role="status">{state.note}</span>}
+      {done && !state.note && (
+        <span role="status" data-testid="reanalysed">
+          Re-analysed (revision {done}).
+        </span>
+      )}
+      {state.error && (
+        <span class="error" role="alert" data-testid="reanalyse-error">
+          Not re-analysed: {state.error}
+        </span>
+      )}
+    </p>
+  );
+}
+
 /** Erases the call after a confirmation dialog; back to the list once the API answered 204. */
 function DeleteCall({ callId }) {
   const dialog = useRef(null);
@@ -152,8 +196,10 @@ function DeleteCall({ callId }) {
 
 export function Call({ callId }) {
   const [tick, setTick] = useState(0);
+  const [reanalysed, setReanalysed] = useState(null);
+  useEffect(() => setReanalysed(null), [callId]);
   const state = useLoad(() => api.call(callId), [callId, tick]);
-  const recs = useLoad(() => api.recommendations(callId), [callId, state.data?.status]);
+  const recs = useLoad(() => api.recommendations(callId), [callId, state.data?.status, state.data?.updated_at]);
   const waiting = state.data && state.data.status === 'RECEIVED';
   useEffect(() => {
     if (!waiting) return undefined;
@@ -183,6 +229,16 @@ export function Call({ callId }) {
                 {c.team_id ? ` (team ${c.team_id})` : ''} with customer {c.customer_id}, {f.when(c.start_time)}, {f.seconds(c.duration_seconds)}, outcome {f.label(c.outcome)}.
               </p>
               {c.status === 'RECEIVED' && <p class="state" role="status">Waiting to be analysed; this page refreshes until it is.</p>}
+              {c.status === 'PROCESSED' && (
+                <Reanalyse
+                  call={c}
+                  done={reanalysed}
+                  onDone={(revision) => {
+                    setReanalysed(revision);
+                    setTick((n) => n + 1);
+                  }}
+                />
+              )}
               {c.status === 'FAILED' && (
                 <p class="state error" role="alert" data-testid="call-failed">
                   {/* A recording whose transcription failed has no transcript to analyse. */}

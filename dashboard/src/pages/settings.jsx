@@ -1,8 +1,8 @@
 // Settings: the tenant's tracker rules, scorecard, agent and team names and alert rules, edited as forms
 // and saved with PUT /api/v1/settings/{section} and the version read (If-Match), so a change
 // made elsewhere meanwhile is refused (412) instead of overwritten. The API's own refusal
-// (422 naming the field) is shown as it says it.
-import { useState } from 'preact/hooks';
+// (422 naming the field) is shown as it says it. At its foot, erasing every call of a customer.
+import { useRef, useState } from 'preact/hooks';
 import { api } from '../api.js';
 import { Loaded, useLoad } from '../ui.jsx';
 
@@ -292,6 +292,74 @@ function Editor({ doc }) {
   );
 }
 
+/**
+ * A data subject's request: every call of one customer erased (POST /api/v1/erasures), after a
+ * confirmation, with the request's progress read until it is done.
+ */
+function EraseCustomer() {
+  const dialog = useRef(null);
+  const [customer, setCustomer] = useState('');
+  const [state, setState] = useState({});
+  const confirm = async () => {
+    setState({ busy: true });
+    try {
+      let request = await api.eraseCustomer(customer.trim());
+      dialog.current?.close();
+      setState({ busy: true, request });
+      while (request.status !== 'done') {
+        await new Promise((r) => setTimeout(r, 1500));
+        request = await api.erasure(request.erasure_id);
+        setState({ busy: request.status !== 'done', request });
+      }
+    } catch (e) {
+      dialog.current?.close();
+      setState({ error: e.message });
+    }
+  };
+  const r = state.request;
+  return (
+    <section aria-labelledby="h-erase-customer" class="erase">
+      <h2 id="h-erase-customer">Erase a customer's calls</h2>
+      <p class="muted">
+        For a data subject's request: every call of this customer id goes from every table, total and export, as when a call is deleted from its page. It runs in the background; this page shows how far it got.
+      </p>
+      <p>
+        <label>
+          Customer id{' '}
+          <input name="customer_id" value={customer} size={24} data-testid="erase-customer-id" onInput={(e) => setCustomer(e.currentTarget.value)} />
+        </label>{' '}
+        <button type="button" class="danger" data-testid="erase-customer" disabled={state.busy || !customer.trim()} onClick={() => dialog.current?.showModal()}>
+          Erase every call of this customer…
+        </button>
+      </p>
+      {r && (
+        <p role="status" data-testid="erase-customer-progress" data-status={r.status} data-erased={r.erased}>
+          {r.status === 'done'
+            ? `Done: ${r.erased} ${r.erased === 1 ? 'call' : 'calls'} of ${r.customer_id} erased.`
+            : `Erasing the calls of ${r.customer_id}: ${r.erased} so far…`}
+        </p>
+      )}
+      {state.error && (
+        <p class="state error" role="alert" data-testid="erase-customer-error">
+          Not erased: {state.error}
+        </p>
+      )}
+      <dialog ref={dialog} aria-labelledby="erase-customer-title" data-testid="erase-customer-dialog">
+        <h2 id="erase-customer-title">Erase every call of {customer.trim()}?</h2>
+        <p>Their transcripts, analyses and listings are erased everywhere, and they are taken out of every total and leaderboard. This cannot be undone.</p>
+        <form method="dialog" class="actions">
+          <button type="submit" disabled={state.busy}>
+            Cancel
+          </button>
+          <button type="button" class="danger" data-testid="erase-customer-confirm" disabled={state.busy} onClick={confirm}>
+            {state.busy ? 'Erasing…' : 'Erase'}
+          </button>
+        </form>
+      </dialog>
+    </section>
+  );
+}
+
 export function Settings() {
   const state = useLoad(() => api.settings(), []);
   return (
@@ -300,6 +368,7 @@ export function Settings() {
       <Loaded state={state} what="the settings">
         {(doc) => <Editor doc={doc} />}
       </Loaded>
+      <EraseCustomer />
     </>
   );
 }
