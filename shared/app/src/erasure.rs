@@ -18,6 +18,8 @@
 //! copies do not multiply down the chain). A page whose erasing fails part-way (or whose next
 //! page cannot be queued) is retried, never skipped: the calls it erased first are added to
 //! the count on the unrecorded page, and the retry lists the page again from the same cursor.
+//! Another instance can take a page in the milliseconds between its queueing and the record of
+//! the page before; it reads the request again for a few seconds until that record shows.
 //!
 //! **Idempotency.** None beyond erasing's own: two requests for the same customer are two
 //! requests, each erasing what is left (the second finds nothing, or what arrived since).
@@ -41,6 +43,10 @@ use crate::Deadline;
 /// erased well within the function's time (each erasure is a handful of requests), and a
 /// tenant of a million calls is 5,000 pages.
 pub const PAGE_SIZE: u32 = 200;
+/// How often, and how long each time, a page that arrived before the page before it was
+/// recorded reads the request again (about 5 s in all).
+const PREDECESSOR_WAITS: u32 = 20;
+const PREDECESSOR_WAIT: std::time::Duration = std::time::Duration::from_millis(250);
 /// How long a request is kept (the item's TTL) after it was made.
 pub const KEPT_DAYS: i64 = 30;
 /// The rule of an erasure id (the ids this service makes are UUIDs).
@@ -182,7 +188,7 @@ impl CustomerErasures {
     /// One page: see the module's comment.
     async fn run_page(&self, page: &ErasurePage, deadline: Deadline) -> Disposition {
         let (tenant, id) = (&page.tenant, page.erasure_id.as_str());
-        let request = match self.requests.get(tenant, id).await {
+        let request = match self.request_for(page, deadline).await {
             Ok(Some(request)) => request,
             Ok(None) => {
                 tracing::warn!(%tenant, erasure_id = id, page = page.page,
@@ -199,10 +205,10 @@ impl CustomerErasures {
             return Disposition::Done;
         }
         if request.pages < page.page {
-            // Pages are queued only once the one before is recorded: a message from the
-            // future is a bug. Retried, then parked by SQS with the request still running.
-            tracing::error!(%tenant, erasure_id = id, page = page.page, recorded = request.pages,
-                "an erasure page arrived before the page before it was recorded");
+            // The page before queued this one but has not recorded itself after the waits: it
+            // failed to (and is retried, which records it), so this one is retried too.
+            tracing::warn!(%tenant, erasure_id = id, page = page.page, recorded = request.pages,
+                "an erasure page arrived before the page before it was recorded; retrying");
             return Disposition::Retry;
         }
         let listed = match self
@@ -281,6 +287,27 @@ impl CustomerErasures {
                 tracing::warn!(%tenant, erasure_id = id, %error, "the page was not recorded; retrying");
                 Disposition::Retry
             }
+        }
+    }
+
+    /// The page's request, read again for a while when it shows the page before this one not
+    /// yet recorded: that page queues this one just before it records itself, so another
+    /// instance can pick this one up in between (milliseconds). Waiting here for the record
+    /// spares the retry, which would wait the queue's whole visibility timeout.
+    async fn request_for(
+        &self,
+        page: &ErasurePage,
+        deadline: Deadline,
+    ) -> Result<Option<ErasureRequest>, StoreError> {
+        let mut waits = 0;
+        loop {
+            let request = self.requests.get(&page.tenant, &page.erasure_id).await?;
+            let early = request.as_ref().is_some_and(|r| r.pages < page.page);
+            if !early || waits == PREDECESSOR_WAITS || !deadline.allows_more_work() {
+                return Ok(request);
+            }
+            waits += 1;
+            tokio::time::sleep(PREDECESSOR_WAIT).await;
         }
     }
 

@@ -3,6 +3,9 @@
 
 use std::sync::Arc;
 
+use async_trait::async_trait;
+use callscope_core::domain::TenantId;
+
 use callscope_core::analysis::Analyser;
 use callscope_core::domain::{Call, CallId};
 use callscope_core::formats::{self, Format};
@@ -346,4 +349,103 @@ async fn another_tenants_request_is_not_found_and_a_bad_id_names_its_rule() {
         Err(ErasureError::Invalid(error)) => assert_eq!(error.field, "erasure_id"),
         other => panic!("{other:?}"),
     }
+}
+
+/// The erasure requests of a pipeline, with page records held back until `release`: the window
+/// between a page queueing the next one and recording itself, stretched.
+#[derive(Debug)]
+struct HeldRecords {
+    inner: Arc<MemoryErasures>,
+    /// Records let through so far.
+    released: std::sync::atomic::AtomicU32,
+    recorded: std::sync::atomic::AtomicU32,
+}
+
+#[async_trait]
+impl ErasureRequests for HeldRecords {
+    async fn create(&self, request: &ErasureRequest) -> Result<(), StoreError> {
+        self.inner.create(request).await
+    }
+    async fn get(&self, t: &TenantId, id: &str) -> Result<Option<ErasureRequest>, StoreError> {
+        self.inner.get(t, id).await
+    }
+    async fn record_page(
+        &self,
+        t: &TenantId,
+        id: &str,
+        page: u32,
+        erased: u64,
+        end: &PageEnd,
+    ) -> Result<bool, StoreError> {
+        use std::sync::atomic::Ordering::SeqCst;
+        let mine = self.recorded.fetch_add(1, SeqCst);
+        while self.released.load(SeqCst) <= mine {
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        }
+        self.inner.record_page(t, id, page, erased, end).await
+    }
+    async fn add_erased(
+        &self,
+        t: &TenantId,
+        id: &str,
+        page: u32,
+        erased: u64,
+    ) -> Result<bool, StoreError> {
+        self.inner.add_erased(t, id, page, erased).await
+    }
+    async fn forget(&self, t: &TenantId, id: &str) -> Result<(), StoreError> {
+        self.inner.forget(t, id).await
+    }
+}
+
+#[tokio::test]
+async fn a_page_taken_before_the_page_before_it_recorded_itself_waits_for_the_record() {
+    let p = two_customers().await;
+    let held = Arc::new(HeldRecords {
+        inner: p.requests.clone(),
+        released: Default::default(),
+        recorded: Default::default(),
+    });
+    let erasures = CustomerErasures::new(
+        held.clone(),
+        p.calls.clone(),
+        CallLifecycle::eraser(
+            p.calls.clone(),
+            p.analytics.clone(),
+            Arc::new(MemoryObjects::default()),
+            Arc::new(FixedClock::at("2026-11-02T10:00:00Z")),
+        ),
+        p.erasure_queue.clone(),
+        Arc::new(FixedClock::at("2026-11-02T10:00:00Z")),
+    )
+    .with_page_size(2);
+    erasures
+        .request(&tenant("acme"), "e-1", "alice", "officer-1")
+        .await
+        .expect("accepted");
+    let first = delivered(&p.erasure_queue.sent(), 0);
+    let (page_0, page_1, ()) = tokio::join!(
+        // Queues page 1, then waits in its record.
+        p.run(&erasures, first),
+        async {
+            while p.erasure_queue.sent().len() < 2 {
+                tokio::task::yield_now().await;
+            }
+            // Taken by another instance before page 0 recorded itself.
+            p.run(&erasures, delivered(&p.erasure_queue.sent(), 1))
+                .await
+        },
+        async {
+            tokio::time::sleep(std::time::Duration::from_millis(600)).await;
+            // Page 0's record, and then page 1's (once it went on).
+            held.released.store(2, std::sync::atomic::Ordering::SeqCst);
+        },
+    );
+    assert!(page_0.is_empty(), "{page_0:?}");
+    assert!(
+        page_1.is_empty(),
+        "page 1 waited for page 0's record: {page_1:?}"
+    );
+    let state = p.state("e-1").await;
+    assert_eq!((state.erased, state.pages), (3, 2), "c-1, then c-3 and c-4");
 }
