@@ -113,20 +113,24 @@ function Figures2({ a }) {
  */
 function Reanalyse({ call, done, onDone }) {
   const [state, setState] = useState({});
+  // Left (another call, another page): the reading stops and reports nothing.
+  const live = useRef(true);
+  useEffect(() => () => (live.current = false), []);
+  const show = (next) => live.current && setState(next);
   const start = async () => {
     setState({ busy: true });
     try {
       const queued = await api.reanalyse(call.call_id);
-      setState({ busy: true, note: `Queued as revision ${queued.revision}; the page shows it once it is analysed.` });
+      show({ busy: true, note: `Queued as revision ${queued.revision}; the page shows it once it is analysed.` });
       // Re-analyses wait behind new calls (docs/api.md#re-analyse-calls): read for two minutes.
-      for (const started = Date.now(); Date.now() - started < 120000; ) {
+      for (const started = Date.now(); live.current && Date.now() - started < 120000; ) {
         await new Promise((r) => setTimeout(r, 1500));
         const now = await api.call(call.call_id);
-        if (now.updated_at !== call.updated_at) return onDone(queued.revision);
+        if (now.updated_at !== call.updated_at) return live.current && onDone(queued.revision);
       }
-      setState({ note: `Revision ${queued.revision} is still queued; reload the page later to see it.` });
+      show({ note: `Revision ${queued.revision} is still queued; reload the page later to see it.` });
     } catch (e) {
-      setState({ error: e.message });
+      show({ error: e.message });
     }
   };
   const version = call.analysis?.settings_version;

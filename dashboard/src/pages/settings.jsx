@@ -2,7 +2,7 @@
 // and saved with PUT /api/v1/settings/{section} and the version read (If-Match), so a change
 // made elsewhere meanwhile is refused (412) instead of overwritten. The API's own refusal
 // (422 naming the field) is shown as it says it. At its foot, erasing every call of a customer.
-import { useRef, useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { api } from '../api.js';
 import { Loaded, useLoad } from '../ui.jsx';
 
@@ -298,30 +298,46 @@ function Editor({ doc }) {
  */
 function EraseCustomer() {
   const dialog = useRef(null);
+  const live = useRef(true);
+  useEffect(() => () => (live.current = false), []);
   const [customer, setCustomer] = useState('');
   const [state, setState] = useState({});
+  const show = (next) => live.current && setState(next);
+  // Reads the request's progress, less often as it runs (each read counts against the tenant's
+  // ingest rate limit), until it is done, the page is left, or ten minutes have passed.
+  const follow = async (request) => {
+    show({ busy: true, request });
+    const started = Date.now();
+    for (let wait = 1500; live.current && request.status !== 'done'; wait = Math.min(wait * 1.5, 15000)) {
+      if (Date.now() - started > 600000) return show({ request, stalled: 'still running after ten minutes; it goes on without this page' });
+      await new Promise((r) => setTimeout(r, wait));
+      try {
+        request = await api.erasure(request.erasure_id);
+      } catch (e) {
+        if (e.status === 429) continue;
+        return show({ request, stalled: `its progress could not be read (${e.message})` });
+      }
+      show({ busy: request.status !== 'done', request });
+    }
+  };
   const confirm = async () => {
     setState({ busy: true });
+    let request;
     try {
-      let request = await api.eraseCustomer(customer.trim());
-      dialog.current?.close();
-      setState({ busy: true, request });
-      while (request.status !== 'done') {
-        await new Promise((r) => setTimeout(r, 1500));
-        request = await api.erasure(request.erasure_id);
-        setState({ busy: request.status !== 'done', request });
-      }
+      request = await api.eraseCustomer(customer.trim());
     } catch (e) {
       dialog.current?.close();
-      setState({ error: e.message });
+      return setState({ error: e.message });
     }
+    dialog.current?.close();
+    await follow(request);
   };
   const r = state.request;
   return (
     <section aria-labelledby="h-erase-customer" class="erase">
       <h2 id="h-erase-customer">Erase a customer's calls</h2>
       <p class="muted">
-        For a data subject's request: every call of this customer id goes from every table, total and export, as when a call is deleted from its page. It runs in the background; this page shows how far it got.
+        For a data subject's request: every call of this customer id goes from every table, total and export, as when a call is deleted from its page. It runs in the background; this page shows how far it got. Calls sent in the minute before, or while it runs, may be missed: erase again a few minutes later to be sure.
       </p>
       <p>
         <label>
@@ -336,7 +352,12 @@ function EraseCustomer() {
         <p role="status" data-testid="erase-customer-progress" data-status={r.status} data-erased={r.erased}>
           {r.status === 'done'
             ? `Done: ${r.erased} ${r.erased === 1 ? 'call' : 'calls'} of ${r.customer_id} erased.`
-            : `Erasing the calls of ${r.customer_id}: ${r.erased} so far…`}
+            : `Erasing the calls of ${r.customer_id} (request ${r.erasure_id}): ${r.erased} so far${state.stalled ? `; ${state.stalled}.` : '…'}`}{' '}
+          {state.stalled && (
+            <button type="button" onClick={() => follow(r)}>
+              Read its progress again
+            </button>
+          )}
         </p>
       )}
       {state.error && (
