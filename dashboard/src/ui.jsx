@@ -36,6 +36,28 @@ export function Loaded({ state, what, children, tall }) {
 
 export const Empty = ({ children }) => <p class="state empty">{children}</p>;
 
+/**
+ * The confirmation a destructive action asks for: a modal `<dialog>` (opened by the caller
+ * through `dialogRef`) that says what goes, with Cancel and the action. `testid` names the
+ * dialog and, with -cancel / -confirm, its two buttons.
+ */
+export function ConfirmDialog({ dialogRef, testid, title, action, busyAction, busy, onConfirm, children }) {
+  return (
+    <dialog ref={dialogRef} aria-labelledby={`${testid}-title`} data-testid={`${testid}-dialog`}>
+      <h2 id={`${testid}-title`}>{title}</h2>
+      {children}
+      <form method="dialog" class="actions">
+        <button type="submit" data-testid={`${testid}-cancel`} disabled={busy}>
+          Cancel
+        </button>
+        <button type="button" class="danger" data-testid={`${testid}-confirm`} disabled={busy} onClick={onConfirm}>
+          {busy ? busyAction : action}
+        </button>
+      </form>
+    </dialog>
+  );
+}
+
 /** `#/path?query` → {path: ['calls', 'id'], query: URLSearchParams}. */
 export function route() {
   const [path, q] = location.hash.replace(/^#\/?/, '').split('?');

@@ -3,7 +3,7 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { api } from '../api.js';
 import * as f from '../format.js';
-import { Chart, Empty, Figures, Loaded, href, useLoad } from '../ui.jsx';
+import { Chart, ConfirmDialog, Empty, Figures, Loaded, href, useLoad } from '../ui.jsx';
 import { Timeline } from './timeline.jsx';
 
 /** The stored transcript's `Role: text` lines as turns. */
@@ -174,8 +174,15 @@ function DeleteCall({ callId }) {
       <button type="button" class="danger" data-testid="delete-call" onClick={() => dialog.current?.showModal()}>
         Delete call…
       </button>
-      <dialog ref={dialog} aria-labelledby="erase-title" data-testid="delete-dialog">
-        <h2 id="erase-title">Delete call {callId}?</h2>
+      <ConfirmDialog
+        dialogRef={dialog}
+        testid="delete"
+        title={`Delete call ${callId}?`}
+        action="Delete"
+        busyAction="Deleting…"
+        busy={state.busy}
+        onConfirm={confirm}
+      >
         <p>
           Its transcript, analysis and listing are erased everywhere, and it is taken out of every total and leaderboard. This
           cannot be undone.
@@ -185,15 +192,7 @@ function DeleteCall({ callId }) {
             Not deleted: {state.error}
           </p>
         )}
-        <form method="dialog" class="actions">
-          <button type="submit" data-testid="delete-cancel" disabled={state.busy}>
-            Cancel
-          </button>
-          <button type="button" class="danger" data-testid="delete-confirm" disabled={state.busy} onClick={confirm}>
-            {state.busy ? 'Deleting…' : 'Delete'}
-          </button>
-        </form>
-      </dialog>
+      </ConfirmDialog>
     </>
   );
 }

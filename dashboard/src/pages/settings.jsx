@@ -4,7 +4,7 @@
 // (422 naming the field) is shown as it says it. At its foot, erasing every call of a customer.
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { api } from '../api.js';
-import { Loaded, useLoad } from '../ui.jsx';
+import { ConfirmDialog, Loaded, useLoad } from '../ui.jsx';
 
 const CATEGORIES = ['custom', 'pricing', 'competitor', 'objection', 'next_step', 'compliance'];
 // [what the API takes, what a coach reads]
@@ -365,18 +365,17 @@ function EraseCustomer() {
           Not erased: {state.error}
         </p>
       )}
-      <dialog ref={dialog} aria-labelledby="erase-customer-title" data-testid="erase-customer-dialog">
-        <h2 id="erase-customer-title">Erase every call of {customer.trim()}?</h2>
+      <ConfirmDialog
+        dialogRef={dialog}
+        testid="erase-customer"
+        title={`Erase every call of ${customer.trim()}?`}
+        action="Erase"
+        busyAction="Erasing…"
+        busy={state.busy}
+        onConfirm={confirm}
+      >
         <p>Their transcripts, analyses and listings are erased everywhere, and they are taken out of every total and leaderboard. This cannot be undone.</p>
-        <form method="dialog" class="actions">
-          <button type="submit" disabled={state.busy}>
-            Cancel
-          </button>
-          <button type="button" class="danger" data-testid="erase-customer-confirm" disabled={state.busy} onClick={confirm}>
-            {state.busy ? 'Erasing…' : 'Erase'}
-          </button>
-        </form>
-      </dialog>
+      </ConfirmDialog>
     </section>
   );
 }
