@@ -8,7 +8,7 @@ use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::{Extension, Json};
 use callscope_app::erasure::ErasureError;
-use callscope_app::ports::ErasureRequest;
+use callscope_app::ports::{ErasureRequest, JobKind};
 use callscope_core::error::InputError;
 use callscope_core::formats;
 use callscope_http::lambda::StagePrefix;
@@ -54,22 +54,29 @@ pub struct Erasure {
     pub finished_at: Option<String>,
 }
 
-impl From<ErasureRequest> for Erasure {
-    fn from(request: ErasureRequest) -> Self {
-        Self {
+impl Erasure {
+    /// The request as an erasure; a re-analysis' is not found here.
+    fn of(request: ErasureRequest) -> Result<Self, ApiError> {
+        let JobKind::Erase(customer_id) = request.kind else {
+            return Err(ApiError::NotFound(format!(
+                "Erasure {} not found",
+                request.erasure_id
+            )));
+        };
+        Ok(Self {
             erasure_id: request.erasure_id,
-            customer_id: request.customer_id.as_str().to_owned(),
+            customer_id: customer_id.as_str().to_owned(),
             status: request.status.as_str(),
             erased: request.erased,
             pages: request.pages,
             requested_at: request.requested_at.to_string(),
             requested_by: request.requested_by,
             finished_at: request.finished_at.map(|t| t.to_string()),
-        }
+        })
     }
 }
 
-fn failed(error: ErasureError, place: Place) -> ApiError {
+pub(crate) fn failed(error: ErasureError, place: Place) -> ApiError {
     match error {
         ErasureError::Invalid(error) => ApiError::Input(place, error),
         ErasureError::NotFound(id) => ApiError::NotFound(format!("Erasure {id} not found")),
@@ -137,7 +144,7 @@ pub(crate) async fn create_erasure(
         stage.map(|Extension(s)| s).as_ref(),
         &format!("{ERASURES_ROUTE}/{erasure_id}"),
     );
-    let mut response = (StatusCode::ACCEPTED, Json(Erasure::from(request))).into_response();
+    let mut response = (StatusCode::ACCEPTED, Json(Erasure::of(request)?)).into_response();
     if let Ok(location) = HeaderValue::from_str(&location) {
         response.headers_mut().insert(header::LOCATION, location);
     }
@@ -168,5 +175,5 @@ pub(crate) async fn get_erasure(
         .progress(&tenant, &raw)
         .await
         .map_err(|e| failed(e, Place::Path))?;
-    Ok((StatusCode::OK, Json(Erasure::from(request))).into_response())
+    Ok((StatusCode::OK, Json(Erasure::of(request)?)).into_response())
 }

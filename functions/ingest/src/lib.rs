@@ -39,9 +39,11 @@ use utoipa_axum::routes;
 mod document;
 mod erasures;
 mod lifecycle;
+mod reanalyses;
 mod uploads;
 
 pub use erasures::ERASURES_ROUTE;
+pub use reanalyses::REANALYSES_ROUTE;
 pub use uploads::UPLOADS_ROUTE;
 
 pub const SINGLE_ROUTE: &str = "/api/v1/calls";
@@ -54,7 +56,8 @@ pub const BULK_LIMIT: usize = 1_000;
 pub struct Ingest {
     pub admit: AdmitCalls,
     pub lifecycle: CallLifecycle,
-    /// Customer erasures: requests stored and their first page queued; progress read.
+    /// Tenant jobs (customer erasures, bulk re-analyses): requests stored and their first page
+    /// queued; progress read.
     pub erasures: CustomerErasures,
     pub auth: TenantAuth,
     /// Presigned uploads into the drop-in bucket (none: the route answers 503).
@@ -139,6 +142,8 @@ fn documented() -> (Router<Ingest>, utoipa::openapi::OpenApi) {
         .routes(routes!(lifecycle::reanalyse_call))
         .routes(routes!(erasures::create_erasure))
         .routes(routes!(erasures::get_erasure))
+        .routes(routes!(reanalyses::create_reanalysis))
+        .routes(routes!(reanalyses::get_reanalysis))
         .split_for_parts()
 }
 

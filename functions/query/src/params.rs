@@ -7,11 +7,12 @@ use axum::extract::{FromRequestParts, Query};
 use axum::http::request::Parts;
 use callscope_app::ports::ListFilter;
 use callscope_app::query::{DayRange, ListCalls};
-use callscope_core::domain::{AgentId, CallId, Day, TeamId, TenantId, Timestamp};
+use callscope_core::domain::{
+    range_bound, AgentId, Bound, CallId, Day, TeamId, TenantId, Timestamp,
+};
 use callscope_core::InputError;
 use callscope_http::problem::Place;
 use callscope_http::ApiError;
-use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use serde::Deserialize;
 use utoipa::IntoParams;
 
@@ -238,43 +239,9 @@ fn sentiment(name: &str, raw: &str) -> Result<f64, ApiError> {
         })
 }
 
-#[derive(Clone, Copy)]
-enum Bound {
-    Start,
-    End,
-}
-
 /// ISO 8601: with `Z` or an offset, without (UTC), or a date alone (its first or last instant).
 fn instant(name: &str, raw: &str, bound: Bound) -> Result<Timestamp, ApiError> {
-    let text = raw.trim();
-    if let Ok(t) = DateTime::parse_from_rfc3339(text) {
-        return Ok(Timestamp::new(t.with_timezone(&Utc)));
-    }
-    for format in [
-        "%Y-%m-%dT%H:%M:%S%.f",
-        "%Y-%m-%dT%H:%M",
-        "%Y-%m-%d %H:%M:%S%.f",
-    ] {
-        if let Ok(naive) = NaiveDateTime::parse_from_str(text, format) {
-            return Ok(Timestamp::new(naive.and_utc()));
-        }
-    }
-    if let Ok(date) = NaiveDate::parse_from_str(text, "%Y-%m-%d") {
-        let time = match bound {
-            Bound::Start => date.and_hms_opt(0, 0, 0),
-            Bound::End => date.and_hms_milli_opt(23, 59, 59, 999),
-        };
-        if let Some(time) = time {
-            return Ok(Timestamp::new(time.and_utc()));
-        }
-    }
-    Err(invalid(
-        name,
-        format!(
-            "{} is not an ISO 8601 date or date-time such as 2026-11-01T09:00:00Z",
-            quoted(raw)
-        ),
-    ))
+    range_bound(name, raw, bound).map_err(ApiError::query)
 }
 
 /// A query string read into `T` (whose fields are text): unknown parameters are ignored and a

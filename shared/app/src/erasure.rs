@@ -1,47 +1,67 @@
-//! The customer erasure use case (a data subject's request): a tenant asks for every call of a
-//! `customer_id` to be erased (`POST /api/v1/erasures`, the ingest function) and reads how far
-//! it got (`GET /api/v1/erasures/{id}`); the erasures function does the work from the erasure
-//! queue, one page of the tenant's calls per message.
+//! Tenant jobs paged through a tenant's calls: the customer erasure use case (a data subject's
+//! request) and the bulk re-analysis of a range of calls. A tenant asks for every call of a
+//! `customer_id` to be erased (`POST /api/v1/erasures`) or for its processed calls that started
+//! in a range to be re-analysed (`POST /api/v1/reanalyses`, after changing its scorecard or
+//! trackers), both in the ingest function, and reads how far it got (`GET …/{id}`); the
+//! erasures function does the work from the erasure queue, one page of the tenant's calls per
+//! message. One request item, one queue, one function and one page loop serve both kinds; only
+//! the listing's filter and the per-call action differ ([`JobKind`]).
+//!
+//! **Names.** The types, the queue, the function and the item keep the erasure's names: the
+//! erasure API, its item layout, its queue, alarms and IAM were already in place, and renaming
+//! them would churn the template and every test for no behaviour. The erasures function also
+//! runs re-analysis pages.
 //!
 //! **Why asynchronous, page by page.** No index is keyed by customer, so the customer's calls
 //! are found by reading the tenant's whole listing (the `ByTenant` index, the customer a
-//! filter): for a large tenant that outlasts API Gateway's 29 s. So the request is stored and
-//! its first page queued (202); each page message looks through at most `page_size` of the
-//! tenant's calls, erases the customer's among them through [`CallLifecycle::erase`] (so each
-//! call's rollups are corrected once and it gets its audit line, `who` = the requester), records
-//! the page on the request, then queues the next page with its cursor, or marks the request done.
+//! filter); a re-analysis' range is the index's key condition, but may still hold a tenant's
+//! every call. Either outlasts API Gateway's 29 s. So the request is stored and its first page
+//! queued (202); each page message looks through at most `page_size` of the tenant's calls,
+//! acts on the job's among them, records the page on the request, then queues the next page
+//! with its cursor, or marks the request done.
+//!
+//! **The per-call action.** An erasure erases each of the customer's calls through
+//! [`CallLifecycle::erase`] (so each call's rollups are corrected once and it gets its audit
+//! line, `who` = the requester). A re-analysis queues [`CallLifecycle::reanalyse`] for each
+//! processed call of the range (`erased` counts them, shown as `queued`; a call not processed,
+//! or gone, counts as `skipped`). Re-analyses still run through the reanalyse queue, which the
+//! process function drains at its own low concurrency: a bulk request never starves new calls.
 //!
 //! **Exactly once per page.** The request counts its recorded pages; recording page `p` is a
 //! conditional write that applies only while `p` pages are recorded, so a redelivered or
 //! retried page never adds its calls twice. The next page is queued before its page is
 //! recorded, so a page found recorded has nothing left to do (a redelivery ends there, and
-//! copies do not multiply down the chain). A page whose erasing fails part-way (or whose next
-//! page cannot be queued) is retried, never skipped: the calls it erased first are added to
-//! the count on the unrecorded page, and the retry lists the page again from the same cursor.
-//! Another instance can take a page in the milliseconds between its queueing and the record of
-//! the page before; it reads the request again for a few seconds until that record shows.
+//! copies do not multiply down the chain). A page whose work fails part-way (or whose next
+//! page cannot be queued) is retried, never skipped: for an erasure, the calls it erased first
+//! are added to the count on the unrecorded page, and the retry lists the page again from the
+//! same cursor (they are gone from it); for a re-analysis nothing is counted until the record,
+//! and the retry queues the page's calls again (a call may then be re-analysed twice, which
+//! only makes one more revision). Another instance can take a page in the milliseconds between
+//! its queueing and the record of the page before; it reads the request again for a few
+//! seconds until that record shows.
 //!
 //! **Idempotency.** None beyond erasing's own: two requests for the same customer are two
-//! requests, each erasing what is left (the second finds nothing, or what arrived since).
+//! requests, each erasing what is left (the second finds nothing, or what arrived since); two
+//! re-analyses of a range re-analyse it twice.
 
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use callscope_core::domain::{CorrelationId, CustomerId, TenantId};
+use callscope_core::domain::{CorrelationId, CustomerId, TenantId, Timestamp};
 use callscope_core::pipeline::ErasurePage;
 use callscope_core::InputError;
 
 use crate::consumer::{read_json, Consume, Disposition, Refusal};
 use crate::lifecycle::{CallLifecycle, LifecycleError};
 use crate::ports::{
-    publish_each, Clock, CustomerCalls, ErasureRequest, ErasureRequests, ErasureStatus, PageEnd,
-    Publisher, Received, StoreError,
+    publish_each, Clock, CustomerCalls, ErasureRequest, ErasureRequests, ErasureStatus, JobKind,
+    PageEnd, Publisher, Received, StoreError,
 };
 use crate::Deadline;
 
 /// Listing entries one page looks through: a page with every entry the customer's is still
-/// erased well within the function's time (each erasure is a handful of requests), and a
-/// tenant of a million calls is 5,000 pages.
+/// erased well within the function's time (each erasure is a handful of requests; a
+/// re-analysis, a read and a send), and a tenant of a million calls is 5,000 pages.
 pub const PAGE_SIZE: u32 = 200;
 /// How often, and how long each time, a page that arrived before the page before it was
 /// recorded reads the request again (about 5 s in all).
@@ -56,11 +76,11 @@ const ID_RULE: &str = "must be 1–64 of `A-Z a-z 0-9 -`";
 pub enum ErasureError {
     #[error(transparent)]
     Invalid(#[from] InputError),
-    #[error("erasure {0} not found")]
+    #[error("request {0} not found")]
     NotFound(String),
     #[error(transparent)]
     Store(#[from] StoreError),
-    #[error("the erasure queue did not take the first page")]
+    #[error("the erasure (tenant job) queue did not take the first page")]
     NotSent,
 }
 
@@ -122,13 +142,45 @@ impl CustomerErasures {
         who: &str,
     ) -> Result<ErasureRequest, ErasureError> {
         let customer_id = CustomerId::parse("customer_id", customer_id)?;
+        self.start(tenant, erasure_id, JobKind::Erase(customer_id), who)
+            .await
+    }
+
+    /// Stores a re-analysis of the tenant's processed calls that started in `[from, to]` (an
+    /// open end when none; `to` before `from` is refused, naming `to_date`) and queues its
+    /// first page, as [`Self::request`] does.
+    pub async fn request_reanalysis(
+        &self,
+        tenant: &TenantId,
+        reanalysis_id: &str,
+        from: Option<Timestamp>,
+        to: Option<Timestamp>,
+        who: &str,
+    ) -> Result<ErasureRequest, ErasureError> {
+        if let (Some(from), Some(to)) = (from, to) {
+            if to < from {
+                return Err(InputError::invalid("to_date", "must not be before from_date").into());
+            }
+        }
+        self.start(tenant, reanalysis_id, JobKind::Reanalyse { from, to }, who)
+            .await
+    }
+
+    async fn start(
+        &self,
+        tenant: &TenantId,
+        erasure_id: &str,
+        kind: JobKind,
+        who: &str,
+    ) -> Result<ErasureRequest, ErasureError> {
         let erasure_id = parse_erasure_id("erasure_id", erasure_id)?;
         let request = ErasureRequest {
             tenant: tenant.clone(),
             erasure_id: erasure_id.clone(),
-            customer_id,
+            kind,
             status: ErasureStatus::Running,
             erased: 0,
+            skipped: 0,
             pages: 0,
             next_cursor: None,
             requested_at: self.clock.now(),
@@ -145,18 +197,28 @@ impl CustomerErasures {
         if !self.send(&first).await {
             if let Err(error) = self.requests.forget(tenant, &erasure_id).await {
                 tracing::warn!(%tenant, erasure_id, %error,
-                    "an erasure request whose first page was not queued stays, running, until it expires");
+                    "a tenant job request whose first page was not queued stays, running, until it expires");
             }
             return Err(ErasureError::NotSent);
         }
-        tracing::warn!(
-            audit = "customer_erasure_requested",
-            who,
-            tenant = %tenant,
-            erasure_id,
-            at = %request.requested_at,
-            "customer erasure requested"
-        );
+        match &request.kind {
+            JobKind::Erase(_) => tracing::warn!(
+                audit = "customer_erasure_requested",
+                who,
+                tenant = %tenant,
+                erasure_id,
+                at = %request.requested_at,
+                "customer erasure requested"
+            ),
+            JobKind::Reanalyse { from, to } => tracing::info!(
+                who,
+                tenant = %tenant,
+                reanalysis_id = erasure_id,
+                from = ?from.map(|t| t.to_string()),
+                to = ?to.map(|t| t.to_string()),
+                "bulk re-analysis requested"
+            ),
+        }
         Ok(request)
     }
 
@@ -215,7 +277,7 @@ impl CustomerErasures {
             .calls
             .customer_page(
                 tenant,
-                &request.customer_id,
+                &request.kind,
                 page.cursor.as_deref(),
                 self.page_size,
             )
@@ -227,23 +289,34 @@ impl CustomerErasures {
                 return Disposition::Retry;
             }
         };
-        let mut erased = 0_u64;
+        let (mut erased, mut skipped) = (0_u64, 0_u64);
         for call_id in &listed.calls {
             if !deadline.allows_more_work() {
-                return self.stop_part_way(page, erased).await;
+                return self.stop_part_way(page, &request.kind, erased).await;
             }
-            match self
-                .lifecycle
-                .erase(tenant, call_id, &request.requested_by)
-                .await
-            {
+            let acted = match &request.kind {
+                JobKind::Erase(_) => self
+                    .lifecycle
+                    .erase(tenant, call_id, &request.requested_by)
+                    .await
+                    .map(|()| ()),
+                JobKind::Reanalyse { .. } => {
+                    self.lifecycle.reanalyse(tenant, call_id).await.map(|_| ())
+                }
+            };
+            match acted {
                 Ok(()) => erased += 1,
-                // Erased since it was listed (a DELETE of its own, or a duplicate of this page).
-                Err(LifecycleError::NotFound(_)) => {}
+                // Erased since it was listed (a DELETE of its own, or a duplicate of this page);
+                // a re-analysis counts it skipped, as a call not processed.
+                Err(LifecycleError::NotFound(_) | LifecycleError::NotProcessed { .. }) => {
+                    if matches!(request.kind, JobKind::Reanalyse { .. }) {
+                        skipped += 1;
+                    }
+                }
                 Err(error) => {
-                    tracing::warn!(%tenant, erasure_id = id, %call_id, %error,
-                        "a call of the page was not erased; the page is retried");
-                    return self.stop_part_way(page, erased).await;
+                    tracing::warn!(%tenant, erasure_id = id, kind = request.kind.as_str(), %call_id, %error,
+                        "a call of the page was not acted on; the page is retried");
+                    return self.stop_part_way(page, &request.kind, erased).await;
                 }
             }
         }
@@ -253,7 +326,7 @@ impl CustomerErasures {
             Some(cursor) => {
                 if !self.next(page, cursor.clone()).await {
                     tracing::warn!(%tenant, erasure_id = id, "the next page was not queued; retrying this one");
-                    return self.stop_part_way(page, erased).await;
+                    return self.stop_part_way(page, &request.kind, erased).await;
                 }
                 PageEnd::More(cursor)
             }
@@ -261,13 +334,23 @@ impl CustomerErasures {
         };
         match self
             .requests
-            .record_page(tenant, id, page.page, erased, &end)
+            .record_page(tenant, id, page.page, erased, skipped, &end)
             .await
         {
             // Another delivery of this page recorded it first.
             Ok(false) => Disposition::Done,
             Ok(true) => {
-                if let PageEnd::Last(at) = end {
+                if let (PageEnd::Last(at), JobKind::Reanalyse { .. }) = (&end, &request.kind) {
+                    tracing::info!(
+                        who = request.requested_by,
+                        tenant = %tenant,
+                        reanalysis_id = id,
+                        queued = request.erased + erased,
+                        skipped = request.skipped + skipped,
+                        at = %at,
+                        "bulk re-analysis done"
+                    );
+                } else if let PageEnd::Last(at) = end {
                     tracing::warn!(
                         audit = "customer_erasure_done",
                         who = request.requested_by,
@@ -322,9 +405,10 @@ impl CustomerErasures {
     }
 
     /// Counts what this attempt erased before it stopped (the retry will not list those calls
-    /// again), then retries the page.
-    async fn stop_part_way(&self, page: &ErasurePage, erased: u64) -> Disposition {
-        if erased > 0 {
+    /// again), then retries the page. A re-analysis counts nothing here: its retry lists and
+    /// queues the same calls again, and counts them when it records the page.
+    async fn stop_part_way(&self, page: &ErasurePage, kind: &JobKind, erased: u64) -> Disposition {
+        if erased > 0 && matches!(kind, JobKind::Erase(_)) {
             if let Err(error) = self
                 .requests
                 .add_erased(&page.tenant, &page.erasure_id, page.page, erased)

@@ -25,7 +25,8 @@ pub use calls::{
 };
 pub use clock::{Clock, SystemClock};
 pub use erasures::{
-    CustomerCalls, CustomerCallsPage, ErasureRequest, ErasureRequests, ErasureStatus, PageEnd,
+    CustomerCalls, CustomerCallsPage, ErasureRequest, ErasureRequests, ErasureStatus, JobKind,
+    PageEnd,
 };
 pub use export_files::{ExportFile, ExportFiles, Listed, Swapped};
 pub use objects::{ObjectError, ObjectStore, SignedPut, StoredObject, UploadSigner};

@@ -284,6 +284,9 @@ pub struct ErasuresConfig {
     /// Where the next page of a request goes (its own queue).
     pub erasure_queue_url: String,
     pub erasure_dlq_url: String,
+    /// Where a bulk re-analysis queues each call's re-analysis (the process function drains it
+    /// at its low concurrency).
+    pub reanalyse_queue_url: String,
     /// `DROPIN_BUCKET`: the raw objects erased calls were read from (unset: none deleted).
     pub dropin_bucket: Option<String>,
 }
@@ -295,6 +298,7 @@ impl FromEnv for ErasuresConfig {
             analytics_queue_url: env.required("ANALYTICS_QUEUE_URL")?,
             erasure_queue_url: env.required("ERASURE_QUEUE_URL")?,
             erasure_dlq_url: env.required("ERASURE_DLQ_URL")?,
+            reanalyse_queue_url: env.required("REANALYSE_QUEUE_URL")?,
             dropin_bucket: env.optional("DROPIN_BUCKET"),
         })
     }

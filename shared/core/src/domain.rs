@@ -17,7 +17,7 @@ pub use limits::{
     MAX_CALL_DURATION_SECONDS, MAX_DOCUMENT_BYTES, MAX_TRANSCRIPT_BYTES, MAX_UTTERANCES,
     MAX_WORD_TIMES,
 };
-pub use time::{Day, Timestamp};
+pub use time::{range_bound, Bound, Day, Timestamp};
 
 /// Who is speaking.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]

@@ -11,7 +11,9 @@ use std::time::Duration;
 
 use callscope_app::erasure::CustomerErasures;
 use callscope_app::lifecycle::{CallLifecycle, NoRawObjects};
-use callscope_app::ports::{ErasureRequest, ErasureRequests, ErasureStatus, PageEnd, SystemClock};
+use callscope_app::ports::{
+    ErasureRequest, ErasureRequests, ErasureStatus, JobKind, PageEnd, SystemClock,
+};
 use callscope_cloud::sqs::SqsConsumer;
 use callscope_core::domain::{CustomerId, TenantId, Timestamp};
 use callscope_samples::generate_call_document;
@@ -195,9 +197,10 @@ async fn a_page_is_recorded_once_in_the_table() {
         .create(&ErasureRequest {
             tenant: tenant.clone(),
             erasure_id: "e-1".into(),
-            customer_id: CustomerId::parse("customer_id", "alice").expect("id"),
+            kind: JobKind::Erase(CustomerId::parse("customer_id", "alice").expect("id")),
             status: ErasureStatus::Running,
             erased: 0,
+            skipped: 0,
             pages: 0,
             next_cursor: None,
             requested_at: now,
@@ -208,11 +211,11 @@ async fn a_page_is_recorded_once_in_the_table() {
         .expect("created");
     let more = PageEnd::More("cursor-1".into());
     assert!(store
-        .record_page(&tenant, "e-1", 0, 2, &more)
+        .record_page(&tenant, "e-1", 0, 2, 0, &more)
         .await
         .expect("recorded"));
     assert!(!store
-        .record_page(&tenant, "e-1", 0, 2, &more)
+        .record_page(&tenant, "e-1", 0, 2, 0, &more)
         .await
         .expect("read"));
     assert!(!store.add_erased(&tenant, "e-1", 0, 1).await.expect("read"));
@@ -225,7 +228,7 @@ async fn a_page_is_recorded_once_in_the_table() {
     assert_eq!((running.erased, running.pages), (3, 1));
     assert_eq!(running.next_cursor.as_deref(), Some("cursor-1"));
     assert!(store
-        .record_page(&tenant, "e-1", 1, 1, &PageEnd::Last(now))
+        .record_page(&tenant, "e-1", 1, 1, 0, &PageEnd::Last(now))
         .await
         .expect("recorded"));
     let done = store

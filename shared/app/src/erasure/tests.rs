@@ -1,5 +1,5 @@
-//! A customer's erasure on in-memory ports, through the pipeline: pages, a redelivered page,
-//! a page that fails part-way, bad input.
+//! A customer's erasure and a bulk re-analysis on in-memory ports, through the pipeline:
+//! pages, a redelivered page, a page that fails part-way, bad input.
 
 use std::sync::Arc;
 
@@ -29,6 +29,7 @@ struct Pipeline {
     process_queue: Arc<MemoryPublisher>,
     analytics: Arc<MemoryPublisher>,
     erasure_queue: Arc<MemoryPublisher>,
+    reanalyse_queue: Arc<MemoryPublisher>,
     requests: Arc<MemoryErasures>,
     admit: AdmitCalls,
     process: ProcessCalls,
@@ -43,10 +44,12 @@ fn pipeline() -> Pipeline {
     let process_queue = Arc::new(MemoryPublisher::default());
     let analytics = Arc::new(MemoryPublisher::default());
     let erasure_queue = Arc::new(MemoryPublisher::default());
+    let reanalyse_queue = Arc::new(MemoryPublisher::default());
     let requests = Arc::new(MemoryErasures::default());
-    let lifecycle = CallLifecycle::eraser(
+    let lifecycle = CallLifecycle::new(
         calls.clone(),
         analytics.clone(),
+        reanalyse_queue.clone(),
         Arc::new(MemoryObjects::default()),
         clock.clone(),
     );
@@ -73,6 +76,7 @@ fn pipeline() -> Pipeline {
         process_queue,
         analytics,
         erasure_queue,
+        reanalyse_queue,
         requests,
     }
 }
@@ -375,6 +379,7 @@ impl ErasureRequests for HeldRecords {
         id: &str,
         page: u32,
         erased: u64,
+        skipped: u64,
         end: &PageEnd,
     ) -> Result<bool, StoreError> {
         use std::sync::atomic::Ordering::SeqCst;
@@ -382,7 +387,9 @@ impl ErasureRequests for HeldRecords {
         while self.released.load(SeqCst) <= mine {
             tokio::time::sleep(std::time::Duration::from_millis(10)).await;
         }
-        self.inner.record_page(t, id, page, erased, end).await
+        self.inner
+            .record_page(t, id, page, erased, skipped, end)
+            .await
     }
     async fn add_erased(
         &self,
@@ -448,4 +455,155 @@ async fn a_page_taken_before_the_page_before_it_recorded_itself_waits_for_the_re
     );
     let state = p.state("e-1").await;
     assert_eq!((state.erased, state.pages), (3, 2), "c-1, then c-3 and c-4");
+}
+
+/// acme's calls by start day: c-1 on the 1st, c-2, c-3 and c-5 on the 2nd, c-4 on the 3rd;
+/// all processed but c-5 (received only). globex's c-2 on the 2nd, processed.
+async fn three_days() -> Pipeline {
+    let p = pipeline();
+    let on = |id: &str, start: &str| {
+        let mut doc = document(id, "ana");
+        doc["start_time"] = serde_json::json!(start);
+        formats::parse_value(doc, Format::Auto).expect("valid call")
+    };
+    for (t, id, start) in [
+        ("acme", "c-1", "2026-11-01T09:00:00Z"),
+        ("acme", "c-2", "2026-11-02T00:00:00Z"),
+        ("acme", "c-3", "2026-11-02T23:59:59Z"),
+        ("acme", "c-4", "2026-11-03T09:00:00Z"),
+        ("globex", "c-2", "2026-11-02T09:00:00Z"),
+    ] {
+        p.admit
+            .admit(
+                &tenant(t),
+                vec![(on(id, start), correlation(id))],
+                Deadline::NONE,
+            )
+            .await;
+    }
+    p.run(&p.process, delivered(&p.process_queue.sent(), 0))
+        .await;
+    p.admit
+        .admit(
+            &tenant("acme"),
+            vec![(on("c-5", "2026-11-02T12:00:00Z"), correlation("c-5"))],
+            Deadline::NONE,
+        )
+        .await;
+    p
+}
+
+/// The call ids the reanalyse queue was sent, in order.
+fn queued_for_reanalysis(p: &Pipeline) -> Vec<String> {
+    p.reanalyse_queue
+        .sent()
+        .iter()
+        .map(|m| {
+            let request: callscope_core::pipeline::ProcessCall =
+                serde_json::from_str(&m.body).expect("a process request");
+            assert_eq!(request.tenant, tenant("acme"));
+            assert!(
+                request.revision.is_some(),
+                "a re-analysis names its revision"
+            );
+            request.call_id.to_string()
+        })
+        .collect()
+}
+
+fn day(raw: &str, bound: callscope_core::domain::Bound) -> Option<Timestamp> {
+    Some(callscope_core::domain::range_bound("date", raw, bound).expect("a date"))
+}
+
+#[tokio::test]
+async fn a_range_s_processed_calls_are_queued_once_each_over_pages_and_the_rest_skipped() {
+    use callscope_core::domain::Bound;
+    let p = three_days().await;
+    let request = p
+        .erasures
+        .request_reanalysis(
+            &tenant("acme"),
+            "r-1",
+            day("2026-11-01", Bound::Start),
+            day("2026-11-02", Bound::End),
+            "lead-1",
+        )
+        .await
+        .expect("accepted");
+    assert_eq!(request.status, ErasureStatus::Running);
+    assert!(matches!(request.kind, JobKind::Reanalyse { .. }));
+    let failed = p.pages_from(0).await;
+    assert!(failed.is_empty(), "{failed:?}");
+    // Pages of 2 over the range's 4 calls (c-1 c-2, c-3 c-5, then an empty one): c-4 is on
+    // the 3rd, globex's c-2 another tenant's, c-5 not processed.
+    assert_eq!(queued_for_reanalysis(&p), ["c-1", "c-2", "c-3"]);
+    let done = p.state("r-1").await;
+    assert_eq!(done.status, ErasureStatus::Done);
+    assert_eq!((done.erased, done.skipped, done.pages), (3, 1, 3));
+    assert!(done.finished_at.is_some());
+    // Every page delivered again: recorded already, nothing queued or counted twice.
+    let failed = p
+        .run(&p.erasures, delivered(&p.erasure_queue.sent(), 0))
+        .await;
+    assert!(failed.is_empty(), "{failed:?}");
+    assert_eq!(queued_for_reanalysis(&p).len(), 3);
+    let again = p.state("r-1").await;
+    assert_eq!((again.erased, again.skipped, again.pages), (3, 1, 3));
+    // Nothing was erased.
+    assert_eq!(
+        p.calls.status(&tenant("acme"), &call_id("c-4")),
+        Some(crate::ports::CallStatus::Processed)
+    );
+}
+
+#[tokio::test]
+async fn a_reanalysis_without_a_range_takes_every_processed_call() {
+    let p = three_days().await;
+    p.erasures
+        .request_reanalysis(&tenant("acme"), "r-all", None, None, "lead-1")
+        .await
+        .expect("accepted");
+    let failed = p.pages_from(0).await;
+    assert!(failed.is_empty(), "{failed:?}");
+    assert_eq!(queued_for_reanalysis(&p), ["c-1", "c-2", "c-3", "c-4"]);
+    let done = p.state("r-all").await;
+    assert_eq!((done.erased, done.skipped), (4, 1));
+}
+
+#[tokio::test]
+async fn a_page_redelivered_before_it_is_recorded_elsewhere_counts_once() {
+    let p = three_days().await;
+    p.erasures
+        .request_reanalysis(&tenant("acme"), "r-2", None, None, "lead-1")
+        .await
+        .expect("accepted");
+    // Two copies of page 0 at once (SQS delivers at least once).
+    let first = delivered(&p.erasure_queue.sent(), 0);
+    let (a, b) = tokio::join!(p.run(&p.erasures, first.clone()), p.run(&p.erasures, first));
+    assert!(a.is_empty() && b.is_empty(), "{a:?} {b:?}");
+    let state = p.state("r-2").await;
+    assert_eq!((state.erased, state.skipped, state.pages), (2, 0, 1));
+}
+
+#[tokio::test]
+async fn a_range_that_ends_before_it_starts_is_refused_naming_to_date() {
+    use callscope_core::domain::Bound;
+    let p = three_days().await;
+    let error = p
+        .erasures
+        .request_reanalysis(
+            &tenant("acme"),
+            "r-3",
+            day("2026-11-02", Bound::Start),
+            day("2026-11-01", Bound::End),
+            "lead-1",
+        )
+        .await
+        .expect_err("refused");
+    assert!(
+        matches!(&error, ErasureError::Invalid(e) if e.to_string().contains("to_date")),
+        "{error:?}"
+    );
+    assert!(p.erasure_queue.sent().is_empty());
+    assert!(p.reanalyse_queue.sent().is_empty());
 }

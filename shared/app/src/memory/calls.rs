@@ -513,10 +513,12 @@ impl CallQueries for MemoryCalls {
 impl crate::ports::CustomerCalls for MemoryCalls {
     /// The tenant's calls in id order (the cursor is the last id looked at); like DynamoDB's
     /// Query with a Limit, a page that reached its limit has a cursor even when nothing follows.
+    /// A re-analysis' range filters what is looked at (DynamoDB's key condition), a customer
+    /// what is returned (its filter).
     async fn customer_page(
         &self,
         tenant: &TenantId,
-        customer: &callscope_core::domain::CustomerId,
+        kind: &crate::ports::JobKind,
         cursor: Option<&str>,
         limit: u32,
     ) -> Result<crate::ports::CustomerCallsPage, StoreError> {
@@ -525,6 +527,13 @@ impl crate::ports::CustomerCalls for MemoryCalls {
         let looked_at: Vec<(&CallId, &Record)> = records
             .iter()
             .filter(|((t, id), _)| t == tenant && cursor.is_none_or(|c| id.as_str() > c))
+            .filter(|(_, record)| match kind {
+                crate::ports::JobKind::Erase(_) => true,
+                crate::ports::JobKind::Reanalyse { from, to } => {
+                    let start = Timestamp::new(record.stored.call.start_time);
+                    from.is_none_or(|f| start >= f) && to.is_none_or(|t| start <= t)
+                }
+            })
             .map(|((_, id), record)| (id, record))
             .take(limit as usize)
             .collect();
@@ -534,7 +543,12 @@ impl crate::ports::CustomerCalls for MemoryCalls {
         Ok(crate::ports::CustomerCallsPage {
             calls: looked_at
                 .into_iter()
-                .filter(|(_, record)| record.stored.call.customer_id == *customer)
+                .filter(|(_, record)| match kind {
+                    crate::ports::JobKind::Erase(customer) => {
+                        record.stored.call.customer_id == *customer
+                    }
+                    crate::ports::JobKind::Reanalyse { .. } => true,
+                })
                 .map(|(id, _)| id.clone())
                 .collect(),
             next,

@@ -1,4 +1,4 @@
-//! Erasure requests in memory, with the conditional page records the table makes.
+//! Erasure (tenant job) requests in memory, with the conditional page records the table makes.
 
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -66,6 +66,7 @@ impl ErasureRequests for MemoryErasures {
         erasure_id: &str,
         page: u32,
         erased: u64,
+        skipped: u64,
         end: &PageEnd,
     ) -> Result<bool, StoreError> {
         self.check_available("recording an erasure page")?;
@@ -78,6 +79,7 @@ impl ErasureRequests for MemoryErasures {
         }
         request.pages += 1;
         request.erased += erased;
+        request.skipped += skipped;
         match end {
             PageEnd::More(cursor) => request.next_cursor = Some(cursor.clone()),
             PageEnd::Last(at) => {

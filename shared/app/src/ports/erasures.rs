@@ -1,5 +1,7 @@
-//! The ports of a customer's erasure (a data subject's request): the request item that records
-//! its progress, and the page-by-page listing of a tenant's calls that finds the customer's.
+//! The ports of a tenant job, paged through the tenant's calls: a customer's erasure (a data
+//! subject's request) or a bulk re-analysis of a range. The request item records its progress,
+//! and the page-by-page listing of the tenant's calls finds the calls the job acts on. (The
+//! names say "erasure": erasure came first, and its API, item and queue keep them.)
 
 use async_trait::async_trait;
 use callscope_core::domain::{CallId, CustomerId, TenantId, Timestamp};
@@ -24,16 +26,40 @@ impl ErasureStatus {
     }
 }
 
-/// A tenant's request to erase every call of one customer. It holds no personal data beyond
-/// the customer id the tenant sent (and the requester's JWT subject, for the audit trail).
+/// What a job does, and to which of the tenant's calls.
+#[derive(Debug, Clone, PartialEq)]
+pub enum JobKind {
+    /// Erase every call of this customer.
+    Erase(CustomerId),
+    /// Re-analyse every processed call that started in `[from, to]` (an open end when none).
+    Reanalyse {
+        from: Option<Timestamp>,
+        to: Option<Timestamp>,
+    },
+}
+
+impl JobKind {
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            JobKind::Erase(_) => "erase",
+            JobKind::Reanalyse { .. } => "reanalyse",
+        }
+    }
+}
+
+/// A tenant's job request: erase every call of one customer, or re-analyse a range of calls.
+/// It holds no personal data beyond the customer id the tenant sent (and the requester's JWT
+/// subject, for the audit trail).
 #[derive(Debug, Clone, PartialEq)]
 pub struct ErasureRequest {
     pub tenant: TenantId,
     pub erasure_id: String,
-    pub customer_id: CustomerId,
+    pub kind: JobKind,
     pub status: ErasureStatus,
-    /// Calls erased so far.
+    /// Calls acted on so far: erased, or queued for re-analysis.
     pub erased: u64,
+    /// Calls of a re-analysis' range left alone (not processed, or gone); 0 for an erasure.
+    pub skipped: u64,
     /// Pages recorded so far: the next page to record is this one.
     pub pages: u32,
     /// Where page `pages` starts, as recorded with the page before it (none before the first
@@ -68,14 +94,15 @@ pub trait ErasureRequests: Send + Sync + std::fmt::Debug {
     ) -> Result<Option<ErasureRequest>, StoreError>;
 
     /// Records page `page` done, once: only while the request has recorded exactly `page`
-    /// pages, it adds `erased`, counts the page and keeps `end` (the next page's cursor, or
-    /// done). Returns whether it applied (false: this page was recorded already).
+    /// pages, it adds `erased` and `skipped`, counts the page and keeps `end` (the next page's
+    /// cursor, or done). Returns whether it applied (false: this page was recorded already).
     async fn record_page(
         &self,
         tenant: &TenantId,
         erasure_id: &str,
         page: u32,
         erased: u64,
+        skipped: u64,
         end: &PageEnd,
     ) -> Result<bool, StoreError>;
 
@@ -93,24 +120,25 @@ pub trait ErasureRequests: Send + Sync + std::fmt::Debug {
     async fn forget(&self, tenant: &TenantId, erasure_id: &str) -> Result<(), StoreError>;
 }
 
-/// One page of the tenant's calls, and the customer's among them.
+/// One page of the tenant's calls, and the job's among them.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct CustomerCallsPage {
-    /// The customer's calls on this page.
+    /// The job's calls on this page (the customer's, or those started in the range).
     pub calls: Vec<CallId>,
     /// Where the next page starts; none on the last page.
     pub next: Option<String>,
 }
 
-/// The tenant's calls, page by page, with the customer's picked out.
+/// The tenant's calls, page by page, with the job's picked out.
 #[async_trait]
 pub trait CustomerCalls: Send + Sync + std::fmt::Debug {
     /// Looks through at most `limit` of the tenant's calls from `cursor` (the start when
-    /// none) and returns the customer's among them.
+    /// none) and returns the job's among them: the customer's for an erasure, those started
+    /// in the range for a re-analysis (whatever their status: the job checks it per call).
     async fn customer_page(
         &self,
         tenant: &TenantId,
-        customer: &CustomerId,
+        kind: &JobKind,
         cursor: Option<&str>,
         limit: u32,
     ) -> Result<CustomerCallsPage, StoreError>;

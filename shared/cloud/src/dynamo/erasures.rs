@@ -1,10 +1,11 @@
-//! Customer erasure requests in the calls table (one item each, beside the tenant's calls but
-//! in no index and passing no stream filter), and the page-by-page listing of a tenant's calls
-//! that finds a customer's.
+//! Tenant job requests (customer erasures and bulk re-analyses) in the calls table (one item
+//! each, beside the tenant's calls but in no index and passing no stream filter), and the
+//! page-by-page listing of a tenant's calls that finds a job's: a customer's calls (a filter)
+//! or those started in a range (the key condition).
 //!
 //! | pk | sk | attributes |
 //! |---|---|---|
-//! | `TENANT#{t}#ERASURE#{erasure_id}` | `ERASURE` | `erasure_id`, `customer_id`, `status` (`running`/`done`), `erased` (N), `pages` (N), `next_cursor`?, `requested_at`, `requested_by`, `finished_at`?, `expires_at` (N, the table's TTL: 30 days after the request) |
+//! | `TENANT#{t}#ERASURE#{erasure_id}` | `ERASURE` | `erasure_id`, `kind`? (`reanalyse`; absent: an erasure, as items made before re-analyses were), `customer_id` (an erasure's), `from_date`?, `to_date`? (a re-analysis'), `status` (`running`/`done`), `erased` (N: erased, or queued for re-analysis), `skipped` (N), `pages` (N), `next_cursor`?, `requested_at`, `requested_by`, `finished_at`?, `expires_at` (N, the table's TTL: 30 days after the request) |
 //!
 //! No personal data beyond the customer id the tenant sent (and the requester's JWT subject).
 //! A page is recorded with a condition on `pages`, so each page counts once.
@@ -15,8 +16,8 @@ use async_trait::async_trait;
 use aws_sdk_dynamodb::types::AttributeValue;
 use callscope_app::erasure::KEPT_DAYS;
 use callscope_app::ports::{
-    CustomerCalls, CustomerCallsPage, ErasureRequest, ErasureRequests, ErasureStatus, PageEnd,
-    StoreError,
+    CustomerCalls, CustomerCallsPage, ErasureRequest, ErasureRequests, ErasureStatus, JobKind,
+    PageEnd, StoreError,
 };
 use callscope_core::domain::{CustomerId, TenantId, Timestamp};
 
@@ -78,13 +79,33 @@ impl DynamoErasures {
             "done" => ErasureStatus::Done,
             other => return Err(corrupt(erasure_id, format!("unknown status {other:?}"))),
         };
+        let kind = match text("kind").as_deref() {
+            None | Some("erase") => JobKind::Erase(
+                CustomerId::parse("customer_id", needed("customer_id")?)
+                    .map_err(|e| corrupt(erasure_id, e.to_string()))?,
+            ),
+            Some("reanalyse") => JobKind::Reanalyse {
+                from: text("from_date")
+                    .map(|raw| time("from_date", &raw))
+                    .transpose()?,
+                to: text("to_date")
+                    .map(|raw| time("to_date", &raw))
+                    .transpose()?,
+            },
+            Some(other) => return Err(corrupt(erasure_id, format!("unknown kind {other:?}"))),
+        };
         Ok(ErasureRequest {
             tenant: tenant.clone(),
             erasure_id: erasure_id.to_owned(),
-            customer_id: CustomerId::parse("customer_id", needed("customer_id")?)
-                .map_err(|e| corrupt(erasure_id, e.to_string()))?,
+            kind,
             status,
             erased: number("erased")?,
+            // Items made before re-analyses have none.
+            skipped: if item.contains_key("skipped") {
+                number("skipped")?
+            } else {
+                0
+            },
             pages: u32::try_from(number("pages")?)
                 .map_err(|e| corrupt(erasure_id, e.to_string()))?,
             next_cursor: text("next_cursor"),
@@ -135,13 +156,26 @@ impl DynamoErasures {
 impl ErasureRequests for DynamoErasures {
     async fn create(&self, request: &ErasureRequest) -> Result<(), StoreError> {
         let expires_at = request.requested_at.time().timestamp() + KEPT_DAYS * 24 * 3600;
-        self.client
-            .put_item()
-            .table_name(&self.table)
+        let mut put = self.client.put_item();
+        match &request.kind {
+            // An erasure's item is as it was before re-analyses (no `kind`).
+            JobKind::Erase(customer) => put = put.item("customer_id", s(customer.as_str())),
+            JobKind::Reanalyse { from, to } => {
+                put = put
+                    .item("kind", s(request.kind.as_str()))
+                    .item("skipped", n(request.skipped));
+                if let Some(from) = from {
+                    put = put.item("from_date", s(&from.to_string()));
+                }
+                if let Some(to) = to {
+                    put = put.item("to_date", s(&to.to_string()));
+                }
+            }
+        }
+        put.table_name(&self.table)
             .item("pk", s(&erasure_pk(&request.tenant, &request.erasure_id)))
             .item("sk", s(ERASURE_SK))
             .item("erasure_id", s(&request.erasure_id))
-            .item("customer_id", s(request.customer_id.as_str()))
             .item("status", s(request.status.as_str()))
             .item("erased", n(request.erased))
             .item("pages", n(request.pages))
@@ -186,20 +220,24 @@ impl ErasureRequests for DynamoErasures {
         erasure_id: &str,
         page: u32,
         erased: u64,
+        skipped: u64,
         end: &PageEnd,
     ) -> Result<bool, StoreError> {
         let update = self
             .client
             .update_item()
             .expression_attribute_values(":next", n(page + 1))
-            .expression_attribute_values(":erased", n(erased));
+            .expression_attribute_values(":erased", n(erased))
+            .expression_attribute_values(":skipped", n(skipped));
         let update = match end {
             PageEnd::More(cursor) => update
-                .update_expression("SET pages = :next, next_cursor = :cursor ADD erased :erased")
+                .update_expression(
+                    "SET pages = :next, next_cursor = :cursor ADD erased :erased, skipped :skipped",
+                )
                 .expression_attribute_values(":cursor", s(cursor)),
             PageEnd::Last(at) => update
                 .update_expression(
-                    "SET pages = :next, #status = :done, finished_at = :at REMOVE next_cursor ADD erased :erased",
+                    "SET pages = :next, #status = :done, finished_at = :at REMOVE next_cursor ADD erased :erased, skipped :skipped",
                 )
                 .expression_attribute_values(":done", s("done"))
                 .expression_attribute_values(":at", s(&at.to_string())),
@@ -240,33 +278,66 @@ const CURSOR_KEYS: [&str; 4] = ["pk", "sk", "gsi2pk", "gsi2sk"];
 
 #[async_trait]
 impl CustomerCalls for DynamoCalls {
-    /// One Query page of the `ByTenant` index with the customer as a filter: `limit` entries
-    /// looked at (read units are for those, a few hundred bytes each), the customer's returned.
-    /// The cursor is the page's last evaluated key as JSON; it never leaves callscope's queue.
+    /// One Query page of the `ByTenant` index: for an erasure the customer is a filter, `limit`
+    /// entries looked at (read units are for those, a few hundred bytes each), the customer's
+    /// returned; for a re-analysis the range is the key condition (the bounds the calls list
+    /// uses), so every entry looked at is returned. The cursor is the page's last evaluated key
+    /// as JSON; it never leaves callscope's queue.
     async fn customer_page(
         &self,
         tenant: &TenantId,
-        customer: &CustomerId,
+        kind: &JobKind,
         cursor: Option<&str>,
         limit: u32,
     ) -> Result<CustomerCallsPage, StoreError> {
         let tenant_pk = format!("TENANT#{tenant}");
         let start = cursor.map(|raw| read_cursor(raw, &tenant_pk)).transpose()?;
-        let output = self
+        let query = self
             .client()
             .query()
             .table_name(self.table())
             .index_name(BY_TENANT_INDEX)
-            .key_condition_expression("gsi2pk = :pk")
-            .filter_expression("customer_id = :customer")
-            .expression_attribute_values(":pk", s(&tenant_pk))
-            .expression_attribute_values(":customer", s(customer.as_str()))
+            .expression_attribute_values(":pk", s(&tenant_pk));
+        let query = match kind {
+            JobKind::Erase(customer) => query
+                .key_condition_expression("gsi2pk = :pk")
+                .filter_expression("customer_id = :customer")
+                .expression_attribute_values(":customer", s(customer.as_str())),
+            // `#` sorts below every id character and `~` above them, so these bounds take in
+            // every call of the first and of the last instant (as the calls list's do). An open
+            // end is no condition: DynamoDB refuses an empty string as a key value.
+            JobKind::Reanalyse { from, to } => {
+                let from = from.map(|t| s(&format!("{t}#")));
+                let to = to.map(|t| s(&format!("{t}#~")));
+                let condition = match (&from, &to) {
+                    (Some(_), Some(_)) => "gsi2pk = :pk AND gsi2sk BETWEEN :from AND :to",
+                    (Some(_), None) => "gsi2pk = :pk AND gsi2sk >= :from",
+                    (None, Some(_)) => "gsi2pk = :pk AND gsi2sk <= :to",
+                    (None, None) => "gsi2pk = :pk",
+                };
+                query
+                    .key_condition_expression(condition)
+                    .set_expression_attribute_values(Some(
+                        [(":pk".to_owned(), s(&tenant_pk))]
+                            .into_iter()
+                            .chain(from.map(|v| (":from".to_owned(), v)))
+                            .chain(to.map(|v| (":to".to_owned(), v)))
+                            .collect(),
+                    ))
+            }
+        };
+        let output = query
             .projection_expression("pk")
             .limit(i32::try_from(limit).unwrap_or(i32::MAX))
             .set_exclusive_start_key(start)
             .send()
             .await
-            .map_err(|e| unavailable(format!("listing the calls of {tenant} for an erasure"), e))?;
+            .map_err(|e| {
+                unavailable(
+                    format!("listing the calls of {tenant} for a {}", kind.as_str()),
+                    e,
+                )
+            })?;
         let calls = output
             .items
             .unwrap_or_default()

@@ -40,6 +40,50 @@ impl Day {
     }
 }
 
+/// Which end of a range a bound is: a date alone stands for its first instant at the start
+/// and its last at the end.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Bound {
+    Start,
+    End,
+}
+
+/// A range bound as the API reads `from_date`/`to_date` (the calls list, bulk re-analysis):
+/// ISO 8601 with `Z` or an offset, without (UTC), or a date alone (its first or last instant).
+pub fn range_bound(field: &str, raw: &str, bound: Bound) -> Result<Timestamp, InputError> {
+    let text = raw.trim();
+    if let Ok(t) = DateTime::parse_from_rfc3339(text) {
+        return Ok(Timestamp::new(t.with_timezone(&Utc)));
+    }
+    for format in [
+        "%Y-%m-%dT%H:%M:%S%.f",
+        "%Y-%m-%dT%H:%M",
+        "%Y-%m-%d %H:%M:%S%.f",
+    ] {
+        if let Ok(naive) = chrono::NaiveDateTime::parse_from_str(text, format) {
+            return Ok(Timestamp::new(naive.and_utc()));
+        }
+    }
+    if let Ok(date) = NaiveDate::parse_from_str(text, "%Y-%m-%d") {
+        let time = match bound {
+            Bound::Start => date.and_hms_opt(0, 0, 0),
+            Bound::End => date.and_hms_milli_opt(23, 59, 59, 999),
+        };
+        if let Some(time) = time {
+            return Ok(Timestamp::new(time.and_utc()));
+        }
+    }
+    // At most 40 characters of the value are echoed back.
+    let quoted = match raw.char_indices().nth(40) {
+        None => format!("{raw:?}"),
+        Some((cut, _)) => format!("{:?}…", &raw[..cut]),
+    };
+    Err(InputError::invalid(
+        field,
+        format!("{quoted} is not an ISO 8601 date or date-time such as 2026-11-01T09:00:00Z"),
+    ))
+}
+
 impl fmt::Display for Day {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}", self.0.format("%Y-%m-%d"))
