@@ -439,3 +439,132 @@ async fn an_erasure_without_a_valid_customer_id_is_a_422_naming_it() {
     assert_eq!(number.body["customer_id"], "42");
     assert_eq!(f.erasure_queue.sent().len(), 1);
 }
+
+#[tokio::test]
+async fn a_bulk_reanalysis_is_accepted_with_its_location_and_read_back_as_a_reanalysis_only() {
+    let f = fixture();
+    let reply = send(
+        &f,
+        "POST",
+        "/api/v1/reanalyses",
+        r#"{"from_date": "2026-11-01", "to_date": "2026-11-02T12:00:00+01:00"}"#,
+        Some("acme"),
+    )
+    .await;
+    assert_eq!(reply.status, 202, "{:?}", reply.body);
+    assert_eq!(reply.body["status"], "running");
+    assert_eq!(
+        (
+            reply.body["queued"].as_u64(),
+            reply.body["skipped"].as_u64()
+        ),
+        (Some(0), Some(0))
+    );
+    assert_eq!(reply.body["pages"], 0);
+    assert_eq!(reply.body["from_date"], "2026-11-01T00:00:00.000Z");
+    assert_eq!(reply.body["to_date"], "2026-11-02T11:00:00.000Z");
+    assert_eq!(reply.body["requested_by"], "unknown");
+    assert!(reply.body["finished_at"].is_null());
+    let id = reply.body["reanalysis_id"]
+        .as_str()
+        .expect("an id")
+        .to_owned();
+    let location = reply.headers.get("location").expect("Location").to_owned();
+    assert!(
+        location.ends_with(&format!("/api/v1/reanalyses/{id}")),
+        "{location}"
+    );
+    assert_eq!(f.erasure_queue.sent().len(), 1, "the first page");
+    let path = format!("/api/v1/reanalyses/{id}");
+    let read = send(&f, "GET", &path, "", Some("acme")).await;
+    assert_eq!(read.status, 200, "{:?}", read.body);
+    assert_eq!(read.body["reanalysis_id"], id.as_str());
+    assert_eq!(send(&f, "GET", &path, "", Some("globex")).await.status, 404);
+    // Not an erasure, and an erasure is not a re-analysis.
+    let as_erasure = send(
+        &f,
+        "GET",
+        &format!("/api/v1/erasures/{id}"),
+        "",
+        Some("acme"),
+    )
+    .await;
+    assert_eq!(as_erasure.status, 404, "{:?}", as_erasure.body);
+    let erasure = send(
+        &f,
+        "POST",
+        "/api/v1/erasures",
+        r#"{"customer_id": "alice"}"#,
+        Some("acme"),
+    )
+    .await;
+    let erasure_id = erasure.body["erasure_id"].as_str().expect("an id");
+    let as_reanalysis = send(
+        &f,
+        "GET",
+        &format!("/api/v1/reanalyses/{erasure_id}"),
+        "",
+        Some("acme"),
+    )
+    .await;
+    assert_eq!(as_reanalysis.status, 404, "{:?}", as_reanalysis.body);
+    let bad = send(&f, "GET", "/api/v1/reanalyses/a.b", "", Some("acme")).await;
+    assert_eq!(bad.status, 422);
+    assert_eq!(bad.body["detail"][0]["loc"][1], "reanalysis_id");
+}
+
+#[tokio::test]
+async fn an_empty_body_reanalyses_every_call_and_a_bad_range_is_a_422_naming_its_field() {
+    let f = fixture();
+    // An empty body needs no Content-Type.
+    for (body, content_type) in [
+        ("", ""),
+        ("{}", "application/json"),
+        (r#"{"from_date": null}"#, "application/json"),
+    ] {
+        let reply = send_as(
+            &f,
+            "POST",
+            "/api/v1/reanalyses",
+            body,
+            Some("acme"),
+            content_type,
+        )
+        .await;
+        assert_eq!(reply.status, 202, "{body:?}: {:?}", reply.body);
+        assert!(reply.body["from_date"].is_null() && reply.body["to_date"].is_null());
+    }
+    let queued = f.erasure_queue.sent().len();
+    for (body, field) in [
+        (
+            r#"{"from_date": "2026-11-02", "to_date": "2026-11-01"}"#,
+            "to_date",
+        ),
+        (r#"{"from_date": "yesterday"}"#, "from_date"),
+        (r#"{"to_date": 20261101}"#, "to_date"),
+        (
+            r#"{"from_date": "2026-11-01", "tenant": "globex"}"#,
+            "tenant",
+        ),
+        (r#"[]"#, "body"),
+    ] {
+        let reply = send(&f, "POST", "/api/v1/reanalyses", body, Some("acme")).await;
+        assert_eq!(reply.status, 422, "{body}: {:?}", reply.body);
+        assert_eq!(reply.body["detail"][0]["loc"][1], field, "{body}");
+    }
+    assert_eq!(
+        f.erasure_queue.sent().len(),
+        queued,
+        "nothing queued for a refusal"
+    );
+    let not_json = send_as(
+        &f,
+        "POST",
+        "/api/v1/reanalyses",
+        "{}",
+        Some("acme"),
+        "text/plain",
+    )
+    .await;
+    assert_eq!(not_json.status, 415);
+}

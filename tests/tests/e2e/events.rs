@@ -23,11 +23,14 @@ const FUNCTION_EVENTS: &[(&str, &[&str])] = &[
             "events/apigw/create_calls_bulk.json",
             "events/apigw/create_upload.json",
             "events/apigw/create_erasure.json",
+            "events/apigw/create_reanalysis.json",
             // After the calls are processed, in this order (see below).
             "events/apigw/reanalyse_call.json",
             "events/apigw/erase_call.json",
-            // Its id is the one create_erasure.json was given (see below).
+            // Their ids are the ones create_erasure.json and create_reanalysis.json were given
+            // (see below).
             "events/apigw/get_erasure.json",
+            "events/apigw/get_reanalysis.json",
         ],
     ),
     ("erasures", &["events/sqs/erasure_page.json"]),
@@ -238,7 +241,7 @@ async fn every_http_event_is_answered_by_its_route() {
     let (creates, lifecycle): (Vec<&str>, Vec<&str>) = files_of("ingest")
         .iter()
         .partition(|path| path.contains("/create_"));
-    let mut erasure_id = None;
+    let (mut erasure_id, mut reanalysis_id) = (None, None);
     for path in creates {
         let event: LambdaRequest = serde_json::from_value(json(path)).expect("an HTTP event");
         let reply = callscope_http::lambda::invoke(&cloud.ingest, event)
@@ -246,16 +249,21 @@ async fn every_http_event_is_answered_by_its_route() {
             .expect("a v2 response");
         let expected = if path.contains("upload") { 201 } else { 202 };
         assert_eq!(reply.status_code, expected, "{path}: {:?}", reply.body);
-        if path.contains("erasure") {
+        if path.contains("erasure") || path.contains("reanalysis") {
             let body = match reply.body {
                 Some(lambda_http::Body::Text(text)) => text,
                 other => panic!("{path}: {other:?}"),
             };
             let body: Value = serde_json::from_str(&body).expect("JSON");
-            erasure_id = body["erasure_id"].as_str().map(str::to_owned);
+            if path.contains("erasure") {
+                erasure_id = body["erasure_id"].as_str().map(str::to_owned);
+            } else {
+                reanalysis_id = body["reanalysis_id"].as_str().map(str::to_owned);
+            }
         }
     }
     let erasure_id = erasure_id.expect("create_erasure.json was answered with an id");
+    let reanalysis_id = reanalysis_id.expect("create_reanalysis.json was answered with an id");
     cloud.drain().await;
     for path in files_of("query") {
         let event: LambdaRequest = serde_json::from_value(json(path)).expect("an HTTP event");
@@ -273,9 +281,11 @@ async fn every_http_event_is_answered_by_its_route() {
         };
         assert_eq!(reply.status_code, expected, "{path}: {:?}", reply.body);
     }
-    // The processed call re-analysed, then erased; the erasure's progress read.
-    for (path, expected) in lifecycle.into_iter().zip([202, 204, 200]) {
-        let text = fixture(path).replace("00000000-0000-4000-8000-000000000000", &erasure_id);
+    // The processed call re-analysed, then erased; the erasure's and re-analysis' progress read.
+    for (path, expected) in lifecycle.into_iter().zip([202, 204, 200, 200]) {
+        let text = fixture(path)
+            .replace("00000000-0000-4000-8000-000000000000", &erasure_id)
+            .replace("00000000-0000-4000-8000-000000000001", &reanalysis_id);
         let event: LambdaRequest = serde_json::from_str(&text).expect("an HTTP event");
         let reply = callscope_http::lambda::invoke(&cloud.ingest, event)
             .await

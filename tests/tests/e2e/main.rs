@@ -4,6 +4,7 @@
 //! linking eleven of them was most of a fresh `make test`.
 
 mod alerts;
+mod bulk_reanalysis;
 mod cache_freshness;
 mod chaos;
 mod cost;
