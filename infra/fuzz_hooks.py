@@ -5,7 +5,7 @@ negative cases and every check are untouched, and the server's refusals of these
 are held by the unit tests (functions/query/src/tests.rs, shared/core/src/domain/limits.rs).
 
 - `from_date` ≤ `to_date`, `min_sentiment` ≤ `max_sentiment`: swapped when generated the other
-  way round.
+  way round (in the query, and in `POST /api/v1/reanalyses`' body).
 - the leaderboard (`/api/v1/analytics/agents`) covers at most 366 days (`to_date` at most 365
   days after `from_date`, by UTC date): a wider range has its `from_date` moved up to that.
 - `cursor`: "the `next_cursor` of the previous page"; a string made up by the generator is not
@@ -200,6 +200,9 @@ def map_case(ctx, case):
                 del headers[name]
         if section in SETTINGS and isinstance(body, dict):
             SETTINGS[section](body)
+        return case
+    if case.path == "/api/v1/reanalyses" and isinstance(body, dict):
+        _ordered(body, "from_date", "to_date", _instant)
         return case
     if isinstance(body, dict):
         last_end = None

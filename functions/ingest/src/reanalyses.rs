@@ -94,7 +94,7 @@ fn not_found(id: &str) -> ApiError {
     ApiError::NotFound(format!("Re-analysis {id} not found"))
 }
 
-/// Reads `{"from_date"?: …, "to_date"?: …}` (an empty body is `{}`); any other field is refused
+/// Reads `{"from_date"?: …, "to_date"?: …}` (an empty body, or `null`, is `{}`); any other field is refused
 /// by name, a bound that is not a date or date-time names its field.
 fn range(body: &[u8]) -> Result<(Option<Timestamp>, Option<Timestamp>), InputError> {
     if body.iter().all(u8::is_ascii_whitespace) {
@@ -102,8 +102,11 @@ fn range(body: &[u8]) -> Result<(Option<Timestamp>, Option<Timestamp>), InputErr
     }
     let value: serde_json::Value =
         serde_json::from_slice(body).map_err(|e| InputError::malformed("document", e))?;
-    let serde_json::Value::Object(object) = value else {
-        return Err(InputError::invalid("body", "must be a JSON object"));
+    let object = match value {
+        serde_json::Value::Object(object) => object,
+        // The document's optional body: `null` is none, as an empty body is.
+        serde_json::Value::Null => return Ok((None, None)),
+        _ => return Err(InputError::invalid("body", "must be a JSON object")),
     };
     if let Some(other) = object
         .keys()
@@ -115,7 +118,7 @@ fn range(body: &[u8]) -> Result<(Option<Timestamp>, Option<Timestamp>), InputErr
         ));
     }
     let bound = |name: &str, end: Bound| match object.get(name) {
-        None | Some(serde_json::Value::Null) => Ok(None),
+        None => Ok(None),
         Some(serde_json::Value::String(raw)) => range_bound(name, raw, end).map(Some),
         Some(_) => Err(InputError::invalid(
             name,
@@ -135,7 +138,7 @@ fn range(body: &[u8]) -> Result<(Option<Timestamp>, Option<Timestamp>), InputErr
 /// concurrency, so a bulk request never starves new calls. Poll the `Location` for progress.
 #[utoipa::path(
     post, path = "/api/v1/reanalyses", tag = "calls",
-    request_body(content = ReanalysisBody, content_type = "application/json",
+    request_body(content = Option<ReanalysisBody>, content_type = "application/json",
         description = "The range; an empty body or `{}` re-analyses every call"),
     responses(
         (status = 202, description = "Accepted: the pages run; progress is at `Location`", body = Reanalysis,
