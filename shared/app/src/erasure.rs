@@ -295,11 +295,11 @@ impl CustomerErasures {
                 return self.stop_part_way(page, &request.kind, erased).await;
             }
             let acted = match &request.kind {
-                JobKind::Erase(_) => self
-                    .lifecycle
-                    .erase(tenant, call_id, &request.requested_by)
-                    .await
-                    .map(|()| ()),
+                JobKind::Erase(_) => {
+                    self.lifecycle
+                        .erase(tenant, call_id, &request.requested_by)
+                        .await
+                }
                 JobKind::Reanalyse { .. } => {
                     self.lifecycle.reanalyse(tenant, call_id).await.map(|_| ())
                 }
