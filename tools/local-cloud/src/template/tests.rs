@@ -342,12 +342,14 @@ fn only_the_api_routes_need_a_token_not_health_openapi_or_the_dashboard() {
     writes.sort();
     let expected_writes = [
         ("DELETE", "/api/v1/calls/{call_id}"),
-        // A customer erasure's progress, beside the route that made it.
+        // A customer erasure's and a bulk re-analysis' progress, beside the route that made it.
         ("GET", "/api/v1/erasures/{erasure_id}"),
+        ("GET", "/api/v1/reanalyses/{reanalysis_id}"),
         ("POST", "/api/v1/calls"),
         ("POST", "/api/v1/calls/bulk"),
         ("POST", "/api/v1/calls/{call_id}/reanalyse"),
         ("POST", "/api/v1/erasures"),
+        ("POST", "/api/v1/reanalyses"),
         ("POST", "/api/v1/uploads"),
     ]
     .map(|(method, path)| (method.to_owned(), path.to_owned(), true));
