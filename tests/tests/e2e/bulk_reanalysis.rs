@@ -157,6 +157,9 @@ async fn a_two_day_range_is_reanalysed_and_nothing_else() {
         "{progress}"
     );
     assert!(progress["finished_at"].is_string(), "{progress}");
+    // The range as stored in the request item and read back.
+    assert_eq!(progress["from_date"], "2026-11-03T00:00:00.000Z");
+    assert_eq!(progress["to_date"], "2026-11-04T23:59:59.999Z");
     // The re-analyses run from the reanalyse queue (and rb-5's first analysis).
     cloud.drain().await;
     for (id, (revision, updated_at)) in ids.iter().zip(before) {
