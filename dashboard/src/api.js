@@ -66,6 +66,13 @@ export const api = {
       body: JSON.stringify({ customer_id: customerId }),
     }),
   erasure: (erasureId) => send(`api/v1/erasures/${id(erasureId)}`),
+  reanalyseCalls: (range) =>
+    send('api/v1/reanalyses', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(range),
+    }),
+  reanalysis: (reanalysisId) => send(`api/v1/reanalyses/${id(reanalysisId)}`),
   parkedDeliveries: () => send('api/v1/webhooks/parked'),
   upload: (size, contentType) =>
     send('api/v1/uploads', {

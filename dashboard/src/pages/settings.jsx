@@ -1,7 +1,8 @@
 // Settings: the tenant's tracker rules, scorecard, agent and team names and alert rules, edited as forms
 // and saved with PUT /api/v1/settings/{section} and the version read (If-Match), so a change
 // made elsewhere meanwhile is refused (412) instead of overwritten. The API's own refusal
-// (422 naming the field) is shown as it says it. At its foot, erasing every call of a customer.
+// (422 naming the field) is shown as it says it. At its foot, re-analysing a range of calls and
+// erasing every call of a customer, both run by the API in the background.
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { api } from '../api.js';
 import { ConfirmDialog, Loaded, useLoad } from '../ui.jsx';
@@ -293,18 +294,16 @@ function Editor({ doc }) {
 }
 
 /**
- * A data subject's request: every call of one customer erased (POST /api/v1/erasures), after a
- * confirmation, with the request's progress read until it is done.
+ * A request the API runs in the background (a customer's erasure, a re-analysis of a range):
+ * `start(send)` sends it, then reads it with `read` less often as it runs (each read counts
+ * against the tenant's ingest rate limit) until it is done, the page is left, or ten minutes
+ * have passed; `follow(request)` reads it again after that.
  */
-function EraseCustomer() {
-  const dialog = useRef(null);
+function useBackgroundRequest(read) {
   const live = useRef(true);
   useEffect(() => () => (live.current = false), []);
-  const [customer, setCustomer] = useState('');
   const [state, setState] = useState({});
   const show = (next) => live.current && setState(next);
-  // Reads the request's progress, less often as it runs (each read counts against the tenant's
-  // ingest rate limit), until it is done, the page is left, or ten minutes have passed.
   const follow = async (request) => {
     show({ busy: true, request });
     const started = Date.now();
@@ -312,7 +311,7 @@ function EraseCustomer() {
       if (Date.now() - started > 600000) return show({ request, stalled: 'still running after ten minutes; it goes on without this page' });
       await new Promise((r) => setTimeout(r, wait));
       try {
-        request = await api.erasure(request.erasure_id);
+        request = await read(request);
       } catch (e) {
         if (e.status === 429) continue;
         return show({ request, stalled: `its progress could not be read (${e.message})` });
@@ -320,18 +319,87 @@ function EraseCustomer() {
       show({ busy: request.status !== 'done', request });
     }
   };
-  const confirm = async () => {
+  const start = async (send) => {
     setState({ busy: true });
     let request;
     try {
-      request = await api.eraseCustomer(customer.trim());
+      request = await send();
     } catch (e) {
-      dialog.current?.close();
-      return setState({ error: e.message });
+      return show({ error: e.message });
     }
-    dialog.current?.close();
     await follow(request);
   };
+  return [state, start, follow];
+}
+
+/** "…; it goes on without this page. [Read its progress again]" when reading stopped. */
+const Stalled = ({ state, follow }) =>
+  state.stalled && (
+    <>
+      {' '}
+      <button type="button" onClick={() => follow(state.request)}>
+        Read its progress again
+      </button>
+    </>
+  );
+
+/** After a change of trackers or scorecard: the calls of a range analysed again (POST /api/v1/reanalyses). */
+function ReanalyseCalls() {
+  const [from, setFrom] = useState('');
+  const [to, setTo] = useState('');
+  const [state, start, follow] = useBackgroundRequest((r) => api.reanalysis(r.reanalysis_id));
+  const r = state.request;
+  const send = () => start(() => api.reanalyseCalls({ ...(from && { from_date: from }), ...(to && { to_date: to }) }));
+  return (
+    <section aria-labelledby="h-reanalyse">
+      <h2 id="h-reanalyse">Re-analyse past calls</h2>
+      <p class="muted">
+        After a change of tracker rules or scorecard, the calls that started in the range (every call when both dates are empty) are analysed again with the settings in force, a few a second behind new calls; their scores and the totals move to the new analysis. A save reaches the analysis within a minute, so wait a minute after saving.
+      </p>
+      <p>
+        <label>
+          From <input type="date" name="reanalyse_from" value={from} data-testid="reanalyse-from" onInput={(e) => setFrom(e.currentTarget.value)} />
+        </label>{' '}
+        <label>
+          To <input type="date" name="reanalyse_to" value={to} data-testid="reanalyse-to" onInput={(e) => setTo(e.currentTarget.value)} />
+        </label>{' '}
+        <button type="button" data-testid="reanalyse-calls" disabled={state.busy} onClick={send}>
+          Re-analyse these calls
+        </button>
+      </p>
+      {r && (
+        <p role="status" data-testid="reanalyse-progress" data-status={r.status} data-queued={r.queued} data-skipped={r.skipped}>
+          {r.status === 'done'
+            ? `Done: ${r.queued} ${r.queued === 1 ? 'call' : 'calls'} queued to be analysed again; ${r.skipped} not analysed yet or gone, left as they are.`
+            : `Queuing the calls of the range (request ${r.reanalysis_id}): ${r.queued} so far${state.stalled ? `; ${state.stalled}.` : '…'}`}
+          <Stalled state={state} follow={follow} />
+        </p>
+      )}
+      {state.error && (
+        <p class="state error" role="alert" data-testid="reanalyse-error">
+          Not queued: {state.error}
+        </p>
+      )}
+    </section>
+  );
+}
+
+/**
+ * A data subject's request: every call of one customer erased (POST /api/v1/erasures), after a
+ * confirmation, with the request's progress read until it is done.
+ */
+function EraseCustomer() {
+  const dialog = useRef(null);
+  const [customer, setCustomer] = useState('');
+  const [state, start, follow] = useBackgroundRequest((r) => api.erasure(r.erasure_id));
+  const confirm = () =>
+    start(async () => {
+      try {
+        return await api.eraseCustomer(customer.trim());
+      } finally {
+        dialog.current?.close();
+      }
+    });
   const r = state.request;
   return (
     <section aria-labelledby="h-erase-customer" class="erase">
@@ -352,12 +420,8 @@ function EraseCustomer() {
         <p role="status" data-testid="erase-customer-progress" data-status={r.status} data-erased={r.erased}>
           {r.status === 'done'
             ? `Done: ${r.erased} ${r.erased === 1 ? 'call' : 'calls'} of ${r.customer_id} erased.`
-            : `Erasing the calls of ${r.customer_id} (request ${r.erasure_id}): ${r.erased} so far${state.stalled ? `; ${state.stalled}.` : '…'}`}{' '}
-          {state.stalled && (
-            <button type="button" onClick={() => follow(r)}>
-              Read its progress again
-            </button>
-          )}
+            : `Erasing the calls of ${r.customer_id} (request ${r.erasure_id}): ${r.erased} so far${state.stalled ? `; ${state.stalled}.` : '…'}`}
+          <Stalled state={state} follow={follow} />
         </p>
       )}
       {state.error && (
@@ -388,6 +452,7 @@ export function Settings() {
       <Loaded state={state} what="the settings">
         {(doc) => <Editor doc={doc} />}
       </Loaded>
+      <ReanalyseCalls />
       <EraseCustomer />
     </>
   );
