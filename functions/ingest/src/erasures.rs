@@ -4,7 +4,7 @@
 //! does the work (`callscope_app::erasure`).
 
 use axum::extract::{Path, State};
-use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::{Extension, Json};
 use callscope_app::erasure::ErasureError;
@@ -18,7 +18,7 @@ use callscope_http::{ApiError, Subject, Tenant};
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::{require_json, Ingest};
+use crate::{accepted_at, require_json, Ingest};
 
 pub const ERASURES_ROUTE: &str = "/api/v1/erasures";
 
@@ -144,11 +144,7 @@ pub(crate) async fn create_erasure(
         stage.map(|Extension(s)| s).as_ref(),
         &format!("{ERASURES_ROUTE}/{erasure_id}"),
     );
-    let mut response = (StatusCode::ACCEPTED, Json(Erasure::of(request)?)).into_response();
-    if let Ok(location) = HeaderValue::from_str(&location) {
-        response.headers_mut().insert(header::LOCATION, location);
-    }
-    Ok(response)
+    Ok(accepted_at(&location, Erasure::of(request)?))
 }
 
 /// A customer erasure request's progress (this tenant's only; kept 30 days).

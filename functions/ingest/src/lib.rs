@@ -199,21 +199,24 @@ async fn create_one(
             ApiError::Unavailable("the call could not be admitted; retry the request".into())
         })?;
     match admitted.admission {
-        Admission::Accepted => {
-            let mut response = (
-                StatusCode::ACCEPTED,
-                Json(accepted_body(&admitted, stage.as_ref())),
-            )
-                .into_response();
-            if let Ok(location) = HeaderValue::from_str(&location_of(&admitted, stage.as_ref())) {
-                response.headers_mut().insert(header::LOCATION, location);
-            }
-            Ok(response)
-        }
+        Admission::Accepted => Ok(accepted_at(
+            &location_of(&admitted, stage.as_ref()),
+            accepted_body(&admitted, stage.as_ref()),
+        )),
         Admission::Conflict => Err(ApiError::Conflict(admitted.call_id.to_string())),
         Admission::Rejected(error) => Err(ApiError::body(error)),
         Admission::Unavailable(reason) => Err(ApiError::Unavailable(reason.to_owned())),
     }
+}
+
+/// 202 Accepted with `body`, and `Location` where the client reads what became of it (a
+/// location that cannot be a header value is left out rather than failing the answer).
+pub(crate) fn accepted_at(location: &str, body: impl serde::Serialize) -> Response {
+    let mut response = (StatusCode::ACCEPTED, Json(body)).into_response();
+    if let Ok(location) = HeaderValue::from_str(location) {
+        response.headers_mut().insert(header::LOCATION, location);
+    }
+    response
 }
 
 /// Submit up to 1,000 calls: a JSON array or `{"calls": [...]}`. Each item is accepted or

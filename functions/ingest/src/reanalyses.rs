@@ -5,7 +5,7 @@
 //! function queues each page's re-analyses on the reanalyse queue.
 
 use axum::extract::{Path, State};
-use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::{Extension, Json};
 use callscope_app::erasure::ErasureError;
@@ -20,7 +20,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::erasures::failed;
-use crate::{require_json, Ingest};
+use crate::{accepted_at, require_json, Ingest};
 
 pub const REANALYSES_ROUTE: &str = "/api/v1/reanalyses";
 
@@ -175,11 +175,7 @@ pub(crate) async fn create_reanalysis(
         stage.map(|Extension(s)| s).as_ref(),
         &format!("{REANALYSES_ROUTE}/{reanalysis_id}"),
     );
-    let mut response = (StatusCode::ACCEPTED, Json(Reanalysis::of(request)?)).into_response();
-    if let Ok(location) = HeaderValue::from_str(&location) {
-        response.headers_mut().insert(header::LOCATION, location);
-    }
-    Ok(response)
+    Ok(accepted_at(&location, Reanalysis::of(request)?))
 }
 
 /// A bulk re-analysis request's progress (this tenant's only; kept 30 days).
