@@ -262,9 +262,11 @@ async fn every_documented_path_is_served_and_every_route_is_documented() {
             .replace("{team_id}", "east")
             .replace("{section}", "trackers")
             .replace("{proxy+}", "app.js");
-        // A customer erasure's progress is ingest's (beside the POST that made it, uncached:
-        // its item passes no stream filter, so a cached copy would never be invalidated).
-        if item.get("get").is_some() && !path.starts_with("/api/v1/erasures") {
+        // A customer erasure's and a bulk re-analysis' progress are ingest's (beside the POST
+        // that made them, uncached: their item passes no stream filter, so a cached copy would
+        // never be invalidated).
+        let ingests = ["/api/v1/erasures", "/api/v1/reanalyses"];
+        if item.get("get").is_some() && !ingests.iter().any(|p| path.starts_with(p)) {
             let reply = get(&f, &concrete, Some("acme")).await;
             assert_eq!(reply.status, 200, "GET {path}: {}", reply.body);
         }
@@ -289,6 +291,8 @@ async fn every_documented_path_is_served_and_every_route_is_documented() {
             "/api/v1/erasures",
             "/api/v1/erasures/{erasure_id}",
             "/api/v1/health",
+            "/api/v1/reanalyses",
+            "/api/v1/reanalyses/{reanalysis_id}",
             "/api/v1/settings",
             "/api/v1/settings/agents",
             "/api/v1/settings/alerts",
