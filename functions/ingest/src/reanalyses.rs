@@ -8,7 +8,7 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::{Extension, Json};
-use callscope_app::erasure::ErasureError;
+use callscope_app::erasure::{parse_erasure_id, ErasureError};
 use callscope_app::ports::{ErasureRequest, JobKind};
 use callscope_core::domain::{range_bound, Bound, Timestamp};
 use callscope_core::error::InputError;
@@ -197,15 +197,10 @@ pub(crate) async fn get_reanalysis(
     Tenant(tenant): Tenant,
     Path(raw): Path<String>,
 ) -> Result<Response, ApiError> {
-    let request = match ingest.erasures.progress(&tenant, &raw).await {
+    // Checked here first, so the refusal names the id as this route's path does.
+    let id = parse_erasure_id("reanalysis_id", &raw).map_err(ApiError::path)?;
+    let request = match ingest.erasures.progress(&tenant, &id).await {
         Err(ErasureError::NotFound(id)) => return Err(not_found(&id)),
-        // The id's rule is named as this route's path names it.
-        Err(ErasureError::Invalid(_)) => {
-            return Err(ApiError::path(
-                callscope_app::erasure::parse_erasure_id("reanalysis_id", &raw)
-                    .expect_err("the id broke its rule"),
-            ))
-        }
         other => other.map_err(|e| failed(e, Place::Path))?,
     };
     Ok((StatusCode::OK, Json(Reanalysis::of(request)?)).into_response())
